@@ -1,0 +1,103 @@
+/**
+ * cluster-autoscaler with IRSA and node group auto-discovery.
+ *
+ * The autoscaler adds nodes when pods are pending, not at a utilization threshold. The seed's
+ * "scale at 70% CPU/memory" therefore acts in two places: the HPAs scale pods at 70% CPU (their
+ * pending replicas trigger scale-up here), and nodes below 70% requested utilization become
+ * scale-down candidates (`scale-down-utilization-threshold: 0.7`), which keeps nodes near the
+ * guide's 70-80% utilization target.
+ */
+import { IMAGES, CHARTS } from '../../config/versions';
+import { Component, helm, Workflow } from '../../lib/component';
+import { RBAC_KINDS } from '../../lib/cluster-scope';
+import { irsaAnnotations, irsaRole, IrsaTarget } from '../../lib/irsa';
+import { PRIORITY } from '../../lib/priority';
+import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+
+export interface ClusterAutoscalerValues {
+  readonly cloudProvider: 'aws';
+  readonly awsRegion: string;
+  readonly autoDiscovery: { readonly clusterName: string };
+  readonly image: { readonly tag: string };
+  readonly replicaCount: number;
+  readonly resources: K8sResources;
+  readonly priorityClassName: string;
+  readonly rbac: { readonly serviceAccount: { readonly name: string; readonly annotations: Record<string, string> } };
+  /** Free-form flag map (named in the key test). */
+  readonly extraArgs: Record<string, string | number | boolean>;
+  /** Priority → ASG name patterns; higher wins. */
+  readonly expanderPriorities: Record<string, readonly string[]>;
+  readonly serviceMonitor: { readonly enabled: boolean; readonly namespace: string };
+  readonly podDisruptionBudget: { readonly maxUnavailable: number };
+}
+
+export interface ClusterAutoscalerProps {
+  readonly namespace: string;
+  readonly target: IrsaTarget & { readonly region: string };
+  /** Name patterns of the node groups, most preferred first (spot before the on-demand fallback). */
+  readonly preferredNodeGroups: readonly string[];
+  /** Taints a node carries only until an agent is ready (Cilium's), ignored when simulating scale-up. */
+  readonly startupTaints: readonly string[];
+  /** @default DEFAULTS.resources */
+  readonly resources?: Resources;
+  /** @default DEFAULTS.scaleDownUtilizationThreshold */
+  readonly scaleDownUtilizationThreshold?: number;
+}
+
+export const DEFAULTS = {
+  resources: Resources.of({ cpu: '100m', memory: '300Mi' }, { cpu: '500m', memory: '600Mi' }),
+  scaleDownUtilizationThreshold: 0.7,
+  serviceAccount: 'cluster-autoscaler',
+} as const;
+
+export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): Component {
+  const resources = props.resources ?? DEFAULTS.resources;
+  const role = irsaRole(props.target, props.namespace, DEFAULTS.serviceAccount, { wellKnownPolicies: { autoScaler: true } });
+  const patterns = props.preferredNodeGroups;
+  // The priority expander tries the highest number first: spot, then the on-demand fallback when
+  // spot capacity is gone; every other group (system) last.
+  const expanderPriorities: Record<string, string[]> = { '1': ['.*'] };
+  patterns.forEach((p, i) => {
+    expanderPriorities[String((patterns.length - i) * 10)] = [p];
+  });
+  const values: ClusterAutoscalerValues = {
+    cloudProvider: 'aws',
+    awsRegion: props.target.region,
+    autoDiscovery: { clusterName: props.target.clusterName },
+    // The autoscaler's minor version must match the cluster's.
+    image: { tag: IMAGES.clusterAutoscaler.split(':')[1] },
+    // One active instance by design (leader election); a second replica only waits.
+    replicaCount: 1,
+    resources: resources.toK8s(),
+    priorityClassName: PRIORITY.systemCluster,
+    rbac: { serviceAccount: { name: DEFAULTS.serviceAccount, annotations: irsaAnnotations(role) } },
+    extraArgs: {
+      expander: 'priority',
+      'balance-similar-node-groups': true,
+      'skip-nodes-with-system-pods': false,
+      'scale-down-utilization-threshold': props.scaleDownUtilizationThreshold ?? DEFAULTS.scaleDownUtilizationThreshold,
+      ...startupTaintArgs(props.startupTaints),
+      logtostderr: true,
+      stderrthreshold: 'info',
+      v: 2,
+    },
+    expanderPriorities,
+    serviceMonitor: { enabled: true, namespace: props.namespace },
+    podDisruptionBudget: { maxUnavailable: 1 },
+  };
+  return {
+    id: 'cluster-autoscaler',
+    workflow: Workflow.Foundation,
+    namespace: props.namespace,
+    dependsOn: ['cilium'],
+    source: helm(CHARTS.clusterAutoscaler, values),
+    workloads: [workload(WorkloadKind.Deployment, 'cluster-autoscaler', props.namespace, 1, resources)],
+    irsa: [role],
+    clusterResources: [...RBAC_KINDS],
+  };
+}
+
+/** `--startup-taint` repeats per taint; the chart drops everything after `_` in an extraArgs key. */
+function startupTaintArgs(taints: readonly string[]): Record<string, string> {
+  return Object.fromEntries(taints.map((t, i) => [i === 0 ? 'startup-taint' : `startup-taint_${i + 1}`, t]));
+}

@@ -1,0 +1,204 @@
+/**
+ * platform-base: the namespaces every component runs in (Pod Security Standard labels, a
+ * ResourceQuota and a LimitRange each), the PriorityClasses, the default gp3 StorageClass and the
+ * EBS VolumeSnapshotClass.
+ *
+ * Quotas are computed from the components' own workload declarations in each namespace
+ * (replicas × requests, autoscaled workloads at their maximum, DaemonSets × the node group
+ * maximum) plus headroom for rolling updates and chart hooks. A quota sized from the seed's
+ * per-workflow table alone would reject the platform's own pods; those figures are targets the
+ * plan reports against.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { CLUSTER_KINDS } from '../../lib/cluster-scope';
+import { Component, manifests, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { PRIORITY } from '../../lib/priority';
+import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '../../lib/resources';
+import { VolumeSnapshotClass } from '../../imports/snapshot';
+
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+
+export interface NamespaceDeclaration {
+  readonly name: string;
+  readonly podSecurity: PodSecurityLevel;
+  /** Why the namespace is not `restricted`. Required for any other level. */
+  readonly reason?: string;
+  readonly istioInjection?: boolean;
+  /** Workloads the components declare in this namespace. */
+  readonly workloads: readonly Workload[];
+}
+
+export interface PlatformBaseProps {
+  readonly namespaces: readonly NamespaceDeclaration[];
+  /** Node count at the maximum size of every node group: DaemonSets run one pod on each. */
+  readonly maxNodes: number;
+  /** Kubernetes minor version for the Pod Security Standard version labels. */
+  readonly kubernetesVersion: string;
+  /** @default DEFAULTS.headroom */
+  readonly headroom?: number;
+}
+
+export const DEFAULTS = {
+  /** Added on top of the declared totals: rolling-update surge (25%) and a margin. */
+  headroom: 0.3,
+  /** Added on top of that for pods no component declares (chart hooks, cert jobs). */
+  floor: { cpu: Cpu.millis(500), memory: Memory.mebibytes(512), pods: 10 },
+  /** What a container without its own resources gets in a platform namespace. */
+  containerDefaults: {
+    request: { cpu: Cpu.millis(50), memory: Memory.mebibytes(64) },
+    limit: { cpu: Cpu.millis(500), memory: Memory.mebibytes(512) },
+  },
+  storageClass: 'gp3',
+  snapshotClass: 'ebs-snapshots',
+} as const;
+
+export interface NamespaceTotals {
+  readonly requests: ResourceAmounts;
+  readonly limits: ResourceAmounts;
+  readonly pods: number;
+}
+
+/** Declared totals of one namespace at full scale: autoscaled workloads at max, DaemonSets on every node. */
+export function namespaceTotals(workloads: readonly Workload[], maxNodes: number): NamespaceTotals {
+  let requests: ResourceAmounts = { cpu: Cpu.millis(0), memory: Memory.mebibytes(0) };
+  let limits: ResourceAmounts = { cpu: Cpu.millis(0), memory: Memory.mebibytes(0) };
+  let pods = 0;
+  for (const w of workloads) {
+    const count = w.kind === WorkloadKind.DaemonSet ? maxNodes : Math.max(w.replicas, w.maxReplicas ?? 0);
+    const r = podTotal(w, 'requests');
+    const l = podTotal(w, 'limits');
+    requests = { cpu: requests.cpu.plus(r.cpu.times(count)), memory: requests.memory.plus(r.memory.times(count)) };
+    limits = { cpu: limits.cpu.plus(l.cpu.times(count)), memory: limits.memory.plus(l.memory.times(count)) };
+    pods += count;
+  }
+  return { requests, limits, pods };
+}
+
+const roundCpu = (c: Cpu) => Cpu.millis(Math.ceil(c.millicores / 100) * 100);
+const roundMemory = (m: Memory) => Memory.mebibytes(Math.ceil(m.mebibytes / 128) * 128);
+
+/** The hard limits of a namespace's ResourceQuota. */
+export function quotaFor(totals: NamespaceTotals, headroom: number): Record<string, string> {
+  const grow = (a: ResourceAmounts) => ({
+    cpu: roundCpu(a.cpu.times(1 + headroom).plus(DEFAULTS.floor.cpu)),
+    memory: roundMemory(a.memory.times(1 + headroom).plus(DEFAULTS.floor.memory)),
+  });
+  const req = grow(totals.requests);
+  const lim = grow(totals.limits);
+  return {
+    'limits.cpu': lim.cpu.toString(),
+    'limits.memory': lim.memory.toString(),
+    pods: String(Math.ceil(totals.pods * (1 + headroom)) + DEFAULTS.floor.pods),
+    'requests.cpu': req.cpu.toString(),
+    'requests.memory': req.memory.toString(),
+  };
+}
+
+export class PlatformBaseChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: PlatformBaseProps) {
+    super(scope, id);
+    const headroom = props.headroom ?? DEFAULTS.headroom;
+    const labels = (name: string) => standardLabels({ name, instance: id, component: 'platform-base' });
+    for (const ns of props.namespaces) {
+      if (ns.podSecurity !== 'restricted' && !ns.reason) {
+        throw new Error(`namespace ${ns.name}: Pod Security level "${ns.podSecurity}" needs a reason; explain the exception or use restricted`);
+      }
+      new k8s.KubeNamespace(this, `namespace-${ns.name}`, {
+        metadata: {
+          name: ns.name,
+          labels: {
+            ...labels(ns.name),
+            'pod-security.kubernetes.io/enforce': ns.podSecurity,
+            'pod-security.kubernetes.io/enforce-version': `v${props.kubernetesVersion}`,
+            // Always audit and warn at restricted, so exceptions stay visible.
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            ...(ns.istioInjection ? { 'istio-injection': 'enabled' } : {}),
+          },
+          annotations: {
+            // Pruning a Namespace deletes everything in it: Argo CD never deletes these.
+            'argocd.argoproj.io/sync-options': 'Delete=false',
+            ...(ns.reason ? { 'platform.acme.io/pod-security-exception': ns.reason } : {}),
+          },
+        },
+      });
+      const totals = namespaceTotals(ns.workloads, props.maxNodes);
+      new k8s.KubeResourceQuota(this, `quota-${ns.name}`, {
+        metadata: { name: 'platform-quota', namespace: ns.name, labels: labels('platform-quota') },
+        spec: { hard: mapQuantities(quotaFor(totals, headroom)) },
+      });
+      const d = DEFAULTS.containerDefaults;
+      new k8s.KubeLimitRange(this, `limits-${ns.name}`, {
+        metadata: { name: 'container-defaults', namespace: ns.name, labels: labels('container-defaults') },
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              defaultRequest: mapQuantities({ cpu: d.request.cpu.toString(), memory: d.request.memory.toString() }),
+              default: mapQuantities({ cpu: d.limit.cpu.toString(), memory: d.limit.memory.toString() }),
+            },
+          ],
+        },
+      });
+    }
+    new k8s.KubePriorityClass(this, 'priority-platform-critical', {
+      metadata: { name: PRIORITY.platformCritical, labels: labels(PRIORITY.platformCritical) },
+      value: 1_000_000,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description: 'Platform controllers and data stores: scheduled before, and evicted after, microservices.',
+    });
+    new k8s.KubePriorityClass(this, 'priority-workload', {
+      metadata: { name: PRIORITY.workload, labels: labels(PRIORITY.workload) },
+      value: 1_000,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description: 'Microservices.',
+    });
+    new k8s.KubeStorageClass(this, 'storageclass-gp3', {
+      metadata: {
+        name: DEFAULTS.storageClass,
+        labels: labels(DEFAULTS.storageClass),
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
+      reclaimPolicy: 'Delete',
+      // Bind where the pod lands, so zone-spread StatefulSets get volumes in their own zone.
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+    });
+    new VolumeSnapshotClass(this, 'volumesnapshotclass', {
+      metadata: {
+        name: DEFAULTS.snapshotClass,
+        labels: labels(DEFAULTS.snapshotClass),
+        annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' },
+      },
+      driver: 'ebs.csi.aws.com',
+      deletionPolicy: 'Delete',
+    });
+  }
+}
+
+function mapQuantities(q: Record<string, string>): Record<string, k8s.Quantity> {
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+}
+
+export function platformBaseComponent(namespace: string, props: PlatformBaseProps): Component {
+  return {
+    id: 'platform-base',
+    workflow: Workflow.Foundation,
+    namespace,
+    dependsOn: ['cilium'],
+    source: manifests((scope) => new PlatformBaseChart(scope, 'platform-base', props)),
+    workloads: [],
+    extraNamespaces: props.namespaces.map((n) => n.name),
+    clusterResources: [
+      CLUSTER_KINDS.namespace, CLUSTER_KINDS.priorityClass, CLUSTER_KINDS.storageClass,
+      'snapshot.storage.k8s.io/VolumeSnapshotClass',
+    ],
+  };
+}

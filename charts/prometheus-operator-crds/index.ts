@@ -1,0 +1,31 @@
+/**
+ * The monitoring CRDs (ServiceMonitor, PodMonitor, PrometheusRule, ...) on their own, installed at
+ * bootstrap before anything else, so every later chart may turn its ServiceMonitors on.
+ * kube-prometheus-stack runs with `crds.enabled: false`.
+ */
+import { CHARTS } from '../../config/versions';
+import { Component, helm, Workflow } from '../../lib/component';
+import { CLUSTER_KINDS } from '../../lib/cluster-scope';
+
+export interface PrometheusOperatorCrdsValues {
+  readonly crds: { readonly annotations: Record<string, string> };
+}
+
+export interface PrometheusOperatorCrdsProps {
+  readonly namespace: string;
+}
+
+export function prometheusOperatorCrdsComponent(props: PrometheusOperatorCrdsProps): Component {
+  const values: PrometheusOperatorCrdsValues = { crds: { annotations: {} } };
+  return {
+    id: 'prometheus-operator-crds',
+    workflow: Workflow.Foundation,
+    namespace: props.namespace,
+    dependsOn: [],
+    source: helm(CHARTS.prometheusOperatorCrds, values),
+    workloads: [],
+    clusterResources: [CLUSTER_KINDS.crd],
+    // prometheuses is ~484 KB: over the 256 KiB client-side apply annotation limit.
+    serverSideApply: true,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Per-tier defaults (the seed's "Environment-Specific Considerations") and their resolution with
+ * an environment's overrides into one `EnvironmentSettings`, the only shape components see.
+ */
+import { Resources } from '../lib/resources';
+import { EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
+
+export interface NodeGroupSettings {
+  readonly instanceTypes: readonly string[];
+  readonly minSize: number;
+  readonly maxSize: number;
+}
+
+export interface TierDefaults {
+  readonly availabilityZones: readonly string[];
+  readonly nat: 'Single' | 'HighlyAvailable';
+  /** Lock the API endpoint to private-only after bootstrap. */
+  readonly privateEndpointOnly: boolean;
+  readonly nodeGroups: { readonly system: NodeGroupSettings; readonly spot: NodeGroupSettings; readonly onDemand: NodeGroupSettings };
+  /** One spot node group per availability zone, so the autoscaler can add a node in the zone of an EBS volume. */
+  readonly spotGroupPerZone: boolean;
+  readonly highAvailability: boolean;
+  readonly policyEnforcement: 'warn' | 'deny';
+  readonly mtlsMode: 'STRICT' | 'PERMISSIVE';
+  readonly accessLogs: boolean;
+  readonly services: { readonly minReplicas: number; readonly maxReplicas: number; readonly resources: ResourcesConfig };
+}
+
+/** Instance types from the efficiency guide's node groups. */
+const SYSTEM_TYPES = ['t3.medium'];
+const SPOT_TYPES = ['t3.large', 't3a.large', 't2.large'];
+const ON_DEMAND_TYPES = ['t3.large'];
+
+/** Production values, which staging mirrors ("Production-like: Mirror production configuration"). */
+const PRODUCTION_LIKE: TierDefaults = {
+  availabilityZones: ['a', 'b', 'c'],
+  nat: 'HighlyAvailable',
+  privateEndpointOnly: false,
+  nodeGroups: {
+    system: { instanceTypes: SYSTEM_TYPES, minSize: 2, maxSize: 3 },
+    spot: { instanceTypes: SPOT_TYPES, minSize: 1, maxSize: 8 },
+    onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 3 },
+  },
+  spotGroupPerZone: false,
+  highAvailability: true,
+  policyEnforcement: 'deny',
+  mtlsMode: 'STRICT',
+  accessLogs: true,
+  // Seed: "5 services × 3 replicas × (300m CPU, 512Mi RAM)", plus headroom for traffic spikes.
+  services: { minReplicas: 3, maxReplicas: 6, resources: { requests: { cpu: '300m', memory: '512Mi' }, limits: { cpu: '600m', memory: '1Gi' } } },
+};
+
+export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
+  dev: {
+    availabilityZones: ['a', 'b'],
+    nat: 'Single',
+    privateEndpointOnly: false,
+    nodeGroups: {
+      system: { instanceTypes: SYSTEM_TYPES, minSize: 1, maxSize: 2 },
+      spot: { instanceTypes: SPOT_TYPES, minSize: 2, maxSize: 4 },
+      onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 2 },
+    },
+    spotGroupPerZone: false,
+    highAvailability: false,
+    policyEnforcement: 'warn',
+    mtlsMode: 'PERMISSIVE',
+    accessLogs: false,
+    services: { minReplicas: 1, maxReplicas: 3, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '300m', memory: '256Mi' } } },
+  },
+  staging: PRODUCTION_LIKE,
+  prod: {
+    ...PRODUCTION_LIKE,
+    privateEndpointOnly: true,
+    // One spot group per zone (each 1-3, 3-9 in total against the guide's single 1-8 group): prod's
+    // zone-spread StatefulSets (OpenBao, Postgres, Kafka) need a node in every zone, and EBS volumes
+    // pin pods to their zone, so the autoscaler must be able to grow a specific zone.
+    nodeGroups: { ...PRODUCTION_LIKE.nodeGroups, spot: { instanceTypes: SPOT_TYPES, minSize: 1, maxSize: 3 } },
+    spotGroupPerZone: true,
+  },
+};
+
+export type OpenBaoSeal = { readonly kind: 'awskms'; readonly keyArn: string } | { readonly kind: 'static' };
+
+/** Everything a component may know about the environment it renders for. */
+export interface EnvironmentSettings {
+  readonly name: string;
+  readonly tier: Tier;
+  readonly platformName: string;
+  readonly clusterName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly kubernetesVersion: string;
+  /** The environment's DNS zone; the wildcard certificate covers `*.<domain>`. */
+  readonly domain: string;
+  readonly apexDomain: string;
+  readonly acmeEmail: string;
+  /** Full availability zone names, e.g. eu-west-1a. */
+  readonly availabilityZones: readonly string[];
+  readonly nat: 'Single' | 'HighlyAvailable';
+  readonly publicAccessCidrs: readonly string[];
+  readonly privateEndpointOnly: boolean;
+  readonly nodeGroups: TierDefaults['nodeGroups'];
+  readonly spotGroupPerZone: boolean;
+  readonly highAvailability: boolean;
+  readonly policyEnforcement: 'warn' | 'deny';
+  readonly mtlsMode: 'STRICT' | 'PERMISSIVE';
+  readonly accessLogs: boolean;
+  readonly openbaoSeal: OpenBaoSeal;
+  readonly services: { readonly minReplicas: number; readonly maxReplicas: number; readonly resources: Resources };
+  readonly gitops: PlatformConfig['gitops'];
+  readonly secretRefreshInterval: string;
+  readonly policy: PlatformConfig['policy'];
+}
+
+export function resolveEnvironment(cfg: PlatformConfig, name: string): EnvironmentSettings {
+  const env: EnvironmentConfig = cfg.environments[name];
+  if (!env) throw new Error(`unknown environment "${name}"; defined: ${Object.keys(cfg.environments).join(', ')}`);
+  const tier = (env.tier ?? name) as Tier;
+  const d = TIER_DEFAULTS[tier];
+  const groups = env.nodeGroups ?? {};
+  const svc = { ...d.services, ...env.services };
+  const resources = svc.resources ?? d.services.resources;
+  return {
+    name,
+    tier,
+    platformName: cfg.name,
+    clusterName: `${cfg.name}-${name}`,
+    accountId: cfg.aws.accountId,
+    region: cfg.aws.region,
+    kubernetesVersion: cfg.kubernetesVersion,
+    domain: env.domain ?? (tier === 'prod' ? cfg.dns.domain : `${name}.${cfg.dns.domain}`),
+    apexDomain: cfg.dns.domain,
+    acmeEmail: cfg.dns.acmeEmail,
+    availabilityZones: (env.availabilityZones ?? d.availabilityZones).map((z) => `${cfg.aws.region}${z}`),
+    nat: d.nat,
+    publicAccessCidrs: env.publicAccessCidrs ?? cfg.operatorCidrs,
+    privateEndpointOnly: d.privateEndpointOnly,
+    nodeGroups: {
+      system: { ...d.nodeGroups.system, ...groups.system },
+      spot: { ...d.nodeGroups.spot, ...groups.spot },
+      onDemand: { ...d.nodeGroups.onDemand, ...groups.onDemand },
+    },
+    spotGroupPerZone: d.spotGroupPerZone,
+    highAvailability: env.highAvailability ?? d.highAvailability,
+    policyEnforcement: env.policyEnforcement ?? d.policyEnforcement,
+    mtlsMode: env.mtlsMode ?? d.mtlsMode,
+    accessLogs: env.accessLogs ?? d.accessLogs,
+    openbaoSeal: env.openbaoKmsKeyArn ? { kind: 'awskms', keyArn: env.openbaoKmsKeyArn } : { kind: 'static' },
+    services: {
+      minReplicas: svc.minReplicas,
+      maxReplicas: Math.max(svc.maxReplicas, svc.minReplicas),
+      resources: Resources.of(resources.requests, resources.limits),
+    },
+    gitops: cfg.gitops,
+    secretRefreshInterval: cfg.secrets.refreshInterval,
+    policy: cfg.policy,
+  };
+}
+
+/** Picks the value for the environment's tier. */
+export function byTier<T>(env: Pick<EnvironmentSettings, 'tier'>, values: Readonly<Record<Tier, T>>): T {
+  return values[env.tier];
+}

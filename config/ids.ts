@@ -1,0 +1,28 @@
+/**
+ * The fixed ids of the platform components. Each becomes the name of exactly one Argo CD
+ * Application, so tools and people can rely on them; no microservice may take one.
+ */
+export const PLATFORM_COMPONENT_IDS = [
+  // Foundation
+  'cilium', 'metrics-server', 'cluster-autoscaler', 'prometheus-operator-crds', 'platform-base',
+  // Ingress
+  'cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config',
+  // Observability
+  'mimir', 'loki', 'tempo', 'kube-prometheus-stack', 'opentelemetry-collector', 'grafana',
+  // GitOps
+  'argocd', 'argo-rollouts', 'tekton-operator', 'tekton-config',
+  // Security
+  'openbao', 'external-secrets', 'external-secrets-config', 'gatekeeper', 'gatekeeper-templates',
+  'gatekeeper-constraints', 'falco',
+  // Service mesh
+  'istio-base', 'istiod', 'istio-cni', 'istio-config',
+  // Data
+  'cloudnative-pg', 'barman-cloud', 'postgres', 'redis-operator', 'redis', 'strimzi', 'kafka',
+  // Staging load tests
+  'k6-operator',
+] as const;
+
+export type PlatformComponentId = (typeof PLATFORM_COMPONENT_IDS)[number];
+
+/** Names reserved beyond the component ids: the root app, the AppProjects and the Argo CD namespace objects. */
+export const RESERVED_NAMES = ['root', 'platform'] as const;

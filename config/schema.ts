@@ -1,0 +1,221 @@
+/**
+ * The platform.yaml schema. It is the single definition of the input: runtime validation and the
+ * TypeScript types (`PlatformConfig`) both come from it. Unknown keys are errors everywhere.
+ */
+import { z } from 'zod';
+import { PLATFORM_COMPONENT_IDS, RESERVED_NAMES } from './ids';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_HINT = 'expected a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
+
+export const dnsLabel = (maxLength = 63) =>
+  z
+    .string({ error: 'expected a string (a DNS-1123 label)' })
+    .max(maxLength, { error: `expected at most ${maxLength} characters` })
+    .regex(DNS1123_LABEL, { error: DNS1123_HINT });
+
+const intIn = (min: number, max: number) =>
+  z
+    .number({ error: `expected an integer ${min}-${max}` })
+    .int({ error: `expected an integer ${min}-${max}` })
+    .min(min, { error: `expected an integer ${min}-${max}` })
+    .max(max, { error: `expected an integer ${min}-${max}` });
+
+const domainName = z
+  .string({ error: 'expected a DNS domain name' })
+  .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: 'expected a lowercase DNS domain name such as example.com',
+  });
+
+const cpuQuantity = z.string({ error: 'expected a CPU quantity such as "300m" or "1"' }).regex(/^\d+(\.\d+)?m?$/, {
+  error: 'expected a CPU quantity such as "300m" or "1"',
+});
+const memoryQuantity = z.string({ error: 'expected a memory quantity such as "512Mi"' }).regex(/^\d+(Ki|Mi|Gi|Ti)?$/, {
+  error: 'expected a memory quantity such as "512Mi" or "2Gi"',
+});
+const duration = z.string({ error: 'expected a duration such as "1h" or "30s"' }).regex(/^\d+(s|m|h)$/, {
+  error: 'expected a duration such as "1h", "15m" or "30s"',
+});
+const cidr = z.string({ error: 'expected an IPv4 CIDR such as 203.0.113.0/24' }).regex(
+  /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
+  { error: 'expected an IPv4 CIDR such as 203.0.113.0/24' },
+);
+
+/** A container image with an explicit, pinned tag (or digest); never `:latest`. */
+export const pinnedImage = z
+  .string({ error: 'expected an image reference such as ghcr.io/acme/orders:1.4.2' })
+  .superRefine((image, ctx) => {
+    const withoutDigest = image.split('@')[0];
+    const lastSegment = withoutDigest.split('/').pop() ?? '';
+    const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+    const digest = image.includes('@sha256:');
+    if (!tag && !digest) {
+      ctx.addIssue({ code: 'custom', message: `image "${image}" has no tag: pin an exact version, e.g. ${withoutDigest}:1.2.3` });
+    } else if (tag === 'latest') {
+      ctx.addIssue({ code: 'custom', message: `image "${image}" uses :latest: pin an exact version, e.g. ${withoutDigest.replace(/:latest$/, '')}:1.2.3` });
+    }
+  });
+
+const resourcesSchema = z.strictObject({
+  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+  limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+});
+
+export const TIERS = ['dev', 'staging', 'prod'] as const;
+
+const nodeGroupSize = z.strictObject({
+  minSize: intIn(0, 100),
+  maxSize: intIn(1, 100),
+});
+
+/** Per-environment overrides of the tier defaults (config/defaults.ts). Every key is optional. */
+const environmentSchema = z.strictObject({
+  /** Which defaults apply (dev, staging or prod). Defaults to the environment's name when that is a tier. */
+  tier: z.enum(TIERS, { error: 'expected one of dev, staging, prod' }).optional(),
+  /** The environment's DNS zone. Default: `<env>.<dns.domain>`, and `dns.domain` itself for prod. */
+  domain: domainName.optional(),
+  /** Availability zone suffixes (a, b, c...) used in the region. */
+  availabilityZones: z.array(z.string().regex(/^[a-f]$/, { error: 'expected a zone letter a-f' })).min(2, { error: 'EKS needs at least 2 availability zones' }).max(3).optional(),
+  /** Public CIDRs allowed to reach the API endpoint (prod locks it to private-only after bootstrap). */
+  publicAccessCidrs: z.array(cidr).min(1).optional(),
+  nodeGroups: z
+    .strictObject({
+      system: nodeGroupSize.optional(),
+      spot: nodeGroupSize.optional(),
+      onDemand: nodeGroupSize.optional(),
+    })
+    .optional(),
+  /** Replicate platform components (HA) instead of running single replicas. */
+  highAvailability: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Gatekeeper enforcement on application namespaces. */
+  policyEnforcement: z.enum(['warn', 'deny'], { error: 'expected warn or deny' }).optional(),
+  /** Mesh-wide Istio mTLS mode. */
+  mtlsMode: z.enum(['STRICT', 'PERMISSIVE'], { error: 'expected STRICT or PERMISSIVE' }).optional(),
+  /** Envoy access logs through the mesh. */
+  accessLogs: z.boolean({ error: 'expected true or false' }).optional(),
+  /** ARN of the KMS key OpenBao auto-unseals with (required unless the tier uses the static seal). */
+  openbaoKmsKeyArn: z
+    .string()
+    .regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, { error: 'expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/…' })
+    .optional(),
+  /** Microservice sizing in this environment. */
+  services: z
+    .strictObject({
+      minReplicas: intIn(1, 100).optional(),
+      maxReplicas: intIn(1, 500).optional(),
+      resources: resourcesSchema.optional(),
+    })
+    .optional(),
+});
+
+const kafkaTopicName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+  error: 'expected a topic name of lowercase letters, digits, "." and "-"',
+});
+
+const serviceSchema = z.strictObject({
+  name: dnsLabel(40),
+  image: pinnedImage,
+  port: intIn(1, 65535),
+  /** Exposed through emissary at `<name>.<environment domain>`. */
+  public: z.boolean({ error: 'expected true or false' }).default(false),
+  /** HTTP path answering readiness and liveness probes. */
+  healthPath: z.string().regex(/^\//, { error: 'expected an absolute path such as /healthz' }).default('/healthz'),
+  /** HTTP path serving Prometheus metrics on the service port. */
+  metricsPath: z.string().regex(/^\//, { error: 'expected an absolute path such as /metrics' }).default('/metrics'),
+  /** Gets a database and a role of its own in the platform Postgres cluster. */
+  database: z.boolean({ error: 'expected true or false' }).default(false),
+  /** Gets the Redis connection (password from the Redis ExternalSecret). */
+  redis: z.boolean({ error: 'expected true or false' }).default(false),
+  kafka: z
+    .strictObject({
+      produces: z.array(kafkaTopicName).default([]),
+      consumes: z.array(kafkaTopicName).default([]),
+    })
+    .optional(),
+  /** Other services this one calls: these become the only service-to-service allows. */
+  calls: z.array(dnsLabel()).default([]),
+  /** Plain, non-secret environment variables. */
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'expected an UPPER_SNAKE_CASE variable name' }), z.string()).default({}),
+});
+
+export const platformSchema = z
+  .strictObject({
+    /** Short platform name; clusters are `<name>-<env>`. */
+    name: dnsLabel(20),
+    aws: z.strictObject({
+      accountId: z.string({ error: 'expected a 12-digit AWS account id in quotes, e.g. "123456789012"' }).regex(/^\d{12}$/, {
+        error: 'expected a 12-digit AWS account id in quotes, e.g. "123456789012"',
+      }),
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'expected an AWS region such as eu-west-1' }),
+    }),
+    /** Exact EKS Kubernetes version, one minor behind the newest (the guide's n-1 strategy). */
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: 'expected a Kubernetes minor version such as "1.35"' }).default('1.35'),
+    dns: z.strictObject({
+      /** The apex zone in Cloudflare; environments live below it. */
+      domain: domainName,
+      /** Contact for Let's Encrypt. */
+      acmeEmail: z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/, { error: 'expected an email address' }),
+    }),
+    gitops: z.strictObject({
+      repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)/, { error: 'expected a git URL (https://…, ssh://… or git@…)' }),
+      targetRevision: z.string().min(1, { error: 'expected a branch, tag or commit' }),
+    }),
+    /** CIDRs of the operators' networks: the only sources allowed on the public API endpoint. */
+    operatorCidrs: z.array(cidr).min(1, { error: 'list at least one CIDR, e.g. [203.0.113.0/24]' }),
+    /** How often ExternalSecrets re-read OpenBao. */
+    secrets: z.strictObject({ refreshInterval: duration.default('1h') }).default({ refreshInterval: '1h' }),
+    policy: z
+      .strictObject({
+        /** Image registries (prefixes) workloads in enforced namespaces may pull from. */
+        allowedRegistries: z.array(z.string().min(1)).min(1),
+        /** Namespaces where constraints only audit (warn/dryrun) instead of enforcing. */
+        auditOnlyNamespaces: z.array(dnsLabel()).default([]),
+      }),
+    environments: z
+      .record(dnsLabel(20), environmentSchema, { error: 'expected a map of environment name to settings' })
+      .refine((e) => Object.keys(e).length > 0, { error: 'define at least one environment, e.g. environments: { dev: {} }' }),
+    services: z.array(serviceSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const reserved = new Set<string>([...PLATFORM_COMPONENT_IDS, ...RESERVED_NAMES]);
+    const seen = new Map<string, number>();
+    cfg.services.forEach((s, i) => {
+      if (reserved.has(s.name)) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `"${s.name}" is the name of a platform component; rename the service` });
+      }
+      const first = seen.get(s.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicate service name "${s.name}" (also services[${first}]); service names must be unique` });
+      } else {
+        seen.set(s.name, i);
+      }
+    });
+    cfg.services.forEach((s, i) =>
+      s.calls.forEach((callee, j) => {
+        if (!seen.has(callee)) {
+          ctx.addIssue({ code: 'custom', path: ['services', i, 'calls', j], message: `unknown service "${callee}"; calls must name services defined in services[]` });
+        } else if (callee === s.name) {
+          ctx.addIssue({ code: 'custom', path: ['services', i, 'calls', j], message: `a service cannot call itself; remove "${callee}"` });
+        }
+      }),
+    );
+    for (const [name, env] of Object.entries(cfg.environments)) {
+      const tier = env.tier ?? (TIERS as readonly string[]).find((t) => t === name);
+      if (!tier) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'tier'], message: `required because "${name}" is not one of ${TIERS.join(', ')}; set tier: dev, staging or prod` });
+      } else if (tier !== 'dev' && !env.openbaoKmsKeyArn) {
+        ctx.addIssue({ code: 'custom', path: ['environments', name, 'openbaoKmsKeyArn'], message: `required for the ${tier} tier: OpenBao auto-unseals with AWS KMS there; create a symmetric KMS key and set its ARN` });
+      }
+      for (const [groupName, group] of Object.entries(env.nodeGroups ?? {})) {
+        if (group && group.minSize > group.maxSize) {
+          ctx.addIssue({ code: 'custom', path: ['environments', name, 'nodeGroups', groupName, 'minSize'], message: `minSize ${group.minSize} is above maxSize ${group.maxSize}` });
+        }
+      }
+    }
+  });
+
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type ResourcesConfig = z.infer<typeof resourcesSchema>;
+export type Tier = (typeof TIERS)[number];

@@ -1,0 +1,61 @@
+/**
+ * The one versions table: every upstream chart, image and git source the platform pins.
+ * Renovate keeps it current (renovate.json); nothing else in the code names a version.
+ * Chart versions match ../shared/chart-values, so every value key we set is checked against them.
+ */
+export interface ChartPin {
+  /** Helm repository URL, or for OCI charts the registry path without `oci://` (Argo CD's form). */
+  readonly repoURL: string;
+  readonly chart: string;
+  /** Exact chart version, never a range. */
+  readonly version: string;
+  readonly oci?: boolean;
+}
+
+export const CHARTS = {
+  cilium: { repoURL: 'https://helm.cilium.io/', chart: 'cilium', version: '1.20.0' },
+  metricsServer: { repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', version: '3.13.1' },
+  clusterAutoscaler: { repoURL: 'https://kubernetes.github.io/autoscaler', chart: 'cluster-autoscaler', version: '9.59.0' },
+  prometheusOperatorCrds: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'prometheus-operator-crds', version: '31.0.1' },
+  certManager: { repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.21.1' },
+  externalDns: { repoURL: 'https://kubernetes-sigs.github.io/external-dns/', chart: 'external-dns', version: '1.21.1' },
+  emissaryCrds: { repoURL: 'ghcr.io/emissary-ingress', chart: 'emissary-crds-chart', version: '4.1.0', oci: true },
+  emissaryIngress: { repoURL: 'ghcr.io/emissary-ingress', chart: 'emissary-ingress', version: '4.1.0', oci: true },
+  /** 6.0.4, not 6.2.0: the newest release whose values.yaml is available to check our keys against. */
+  mimir: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'mimir-distributed', version: '6.0.4' },
+  loki: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
+  tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
+  kubePrometheusStack: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
+  opentelemetryCollector: { repoURL: 'https://open-telemetry.github.io/opentelemetry-helm-charts', chart: 'opentelemetry-collector', version: '0.170.0' },
+  grafana: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'grafana', version: '12.11.1' },
+  argocd: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', version: '10.1.1' },
+  argoRollouts: { repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.0' },
+  tektonOperator: { repoURL: 'ghcr.io/tektoncd/operator/charts', chart: 'tekton-operator', version: '0.81.1', oci: true },
+  openbao: { repoURL: 'https://openbao.github.io/openbao-helm', chart: 'openbao', version: '0.29.2' },
+  externalSecrets: { repoURL: 'https://charts.external-secrets.io', chart: 'external-secrets', version: '2.9.0' },
+  gatekeeper: { repoURL: 'https://open-policy-agent.github.io/gatekeeper/charts', chart: 'gatekeeper', version: '3.23.0' },
+  falco: { repoURL: 'https://falcosecurity.github.io/charts', chart: 'falco', version: '9.1.0' },
+  istioBase: { repoURL: 'https://istio-release.storage.googleapis.com/charts', chart: 'base', version: '1.30.3' },
+  istiod: { repoURL: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', version: '1.30.3' },
+  istioCni: { repoURL: 'https://istio-release.storage.googleapis.com/charts', chart: 'cni', version: '1.30.3' },
+  cloudnativePg: { repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'cloudnative-pg', version: '0.29.0' },
+  barmanCloud: { repoURL: 'https://cloudnative-pg.github.io/charts', chart: 'plugin-barman-cloud', version: '0.7.0' },
+  redisOperator: { repoURL: 'ghcr.io/ot-container-kit/charts', chart: 'redis-operator', version: '0.26.1', oci: true },
+  strimzi: { repoURL: 'quay.io/strimzi-helm', chart: 'strimzi-kafka-operator', version: '1.2.0', oci: true },
+  k6Operator: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'k6-operator', version: '4.6.0' },
+} as const satisfies Record<string, ChartPin>;
+
+/** Upstream git sources (pinned to a tag or commit). */
+export const GIT_SOURCES = {
+  /** open-policy-agent/gatekeeper-library has no tags; pinned to the commit the constraint schemas come from. */
+  gatekeeperLibrary: {
+    repoURL: 'https://github.com/open-policy-agent/gatekeeper-library.git',
+    revision: '5c441fb645f257b2c428fe9aea22da24a94b5bab',
+  },
+} as const;
+
+/** Images we run in objects we author (hooks, tasks). Exact tags, never `latest`. */
+export const IMAGES = {
+  kubectl: 'registry.k8s.io/kubectl:v1.35.0',
+  clusterAutoscaler: 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0',
+} as const;

@@ -1,0 +1,179 @@
+/**
+ * The component model: one component is exactly one Argo CD Application.
+ */
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ChartPin } from '../config/versions';
+import { IrsaRole } from './irsa';
+import { Workload } from './resources';
+
+/** The seven platform workflows of the seed, plus the microservices. Order is the seed's. */
+export enum Workflow {
+  Foundation = 'foundation',
+  Ingress = 'ingress',
+  Observability = 'observability',
+  GitOps = 'gitops',
+  Security = 'security',
+  Mesh = 'mesh',
+  Data = 'data',
+  Apps = 'apps',
+}
+
+export const WORKFLOW_ORDER: readonly Workflow[] = [
+  Workflow.Foundation, Workflow.Ingress, Workflow.Observability, Workflow.GitOps,
+  Workflow.Security, Workflow.Mesh, Workflow.Data, Workflow.Apps,
+];
+
+/**
+ * Workflow prerequisites from the seed's "Workflow Dependencies and Deployment Sequence": every
+ * component of a workflow depends on every component of its prerequisite workflows. Waves are
+ * computed from these edges plus each component's own `dependsOn`, never numbered by hand.
+ */
+export const WORKFLOW_PREREQUISITES: Readonly<Record<Workflow, readonly Workflow[]>> = {
+  [Workflow.Foundation]: [],
+  [Workflow.Ingress]: [Workflow.Foundation],
+  [Workflow.Observability]: [Workflow.Foundation],
+  [Workflow.GitOps]: [Workflow.Foundation, Workflow.Ingress, Workflow.Observability],
+  [Workflow.Security]: [Workflow.Foundation, Workflow.Ingress, Workflow.Observability],
+  [Workflow.Mesh]: [Workflow.Foundation, Workflow.Ingress, Workflow.Observability],
+  [Workflow.Data]: [Workflow.Foundation, Workflow.Ingress, Workflow.Observability],
+  [Workflow.Apps]: [
+    Workflow.Foundation, Workflow.Ingress, Workflow.Observability, Workflow.GitOps,
+    Workflow.Security, Workflow.Mesh, Workflow.Data,
+  ],
+};
+
+/**
+ * How long Argo CD keeps retrying a workflow's sync, from the efficiency guide's readiness gates
+ * ("Optimized Dependency Chain"): foundation and observability 300 s with 30 s between tries,
+ * ingress 600 s / 60 s. The guide names no gate for workflows 4-7 and the services; they take the
+ * longest gate (600 s / 60 s) because they start operators and stateful sets.
+ */
+export const READINESS_GATES: Readonly<Record<Workflow, { readonly timeoutSeconds: number; readonly retryIntervalSeconds: number }>> = {
+  [Workflow.Foundation]: { timeoutSeconds: 300, retryIntervalSeconds: 30 },
+  [Workflow.Ingress]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
+  [Workflow.Observability]: { timeoutSeconds: 300, retryIntervalSeconds: 30 },
+  [Workflow.GitOps]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
+  [Workflow.Security]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
+  [Workflow.Mesh]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
+  [Workflow.Data]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
+  [Workflow.Apps]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
+};
+
+/** An upstream Helm chart at an exact version, with values computed in TypeScript. */
+export interface HelmSource {
+  readonly type: 'helm';
+  readonly chart: ChartPin;
+  /** Helm release name; defaults to the component id. */
+  readonly releaseName?: string;
+  readonly values: object;
+}
+
+/** Objects we author, rendered with cdk8s into `dist/<env>/manifests/<id>/`. */
+export interface ManifestSource {
+  readonly type: 'manifests';
+  /** Adds the component's cdk8s chart(s) to `scope`. */
+  readonly build: (scope: Construct) => Chart | readonly Chart[];
+}
+
+/** An upstream git repository pinned to a tag or commit (e.g. a policy library). */
+export interface GitSource {
+  readonly type: 'git';
+  readonly repoURL: string;
+  /** A tag or a full commit sha, never a branch. */
+  readonly revision: string;
+  readonly path: string;
+  /** Argo CD directory include glob (e.g. `{a/template.yaml,b/template.yaml}`). */
+  readonly include?: string;
+  readonly recurse?: boolean;
+}
+
+export type ComponentSource = HelmSource | ManifestSource | GitSource;
+
+/** A field a controller rewrites after apply, which Argo CD must not treat as drift. */
+export interface IgnoredDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly jsonPointers?: readonly string[];
+  readonly jqPathExpressions?: readonly string[];
+}
+
+/** Where one Secret key comes from in OpenBao (KV v2 mount `secret`). */
+export interface OpenBaoRef {
+  /** Path under the mount, e.g. `platform/cloudflare`. */
+  readonly path: string;
+  readonly property: string;
+}
+
+/**
+ * A Secret a component consumes. `external-secrets-config` renders one ExternalSecret for each,
+ * so the value lives only in OpenBao, never in git. Where the Secret is needed before OpenBao and
+ * External Secrets run (workflows 1-3, Argo CD), `bootstrap` says how the operator creates it
+ * once from their environment; the ExternalSecret adopts it later without a gap. A component with
+ * any requirement that has no `bootstrap` waits for `external-secrets-config` (added to its
+ * dependencies automatically).
+ */
+export interface SecretRequirement {
+  readonly namespace: string;
+  readonly name: string;
+  /** Secret data key → where its value lives in OpenBao. */
+  readonly data: Readonly<Record<string, OpenBaoRef>>;
+  /** Labels the consumer needs on the Secret (e.g. Argo CD's `argocd.argoproj.io/secret-type`). */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly purpose: string;
+  /** Created at bootstrap: Secret data key → the operator's environment variable holding it. */
+  readonly bootstrap?: Readonly<Record<string, string>>;
+}
+
+/** A section of the bootstrap README: AWS prerequisites or an operations procedure. */
+export interface RunbookSection {
+  /** `aws`: before the cluster (buckets, keys); `operations`: after the platform is up. */
+  readonly phase: 'aws' | 'operations';
+  readonly title: string;
+  /** Markdown, usually with a shell block. */
+  readonly body: string;
+}
+
+export interface Component {
+  /** Fixed id: the Argo CD Application name. */
+  readonly id: string;
+  readonly workflow: Workflow;
+  /** Destination namespace of the Application. */
+  readonly namespace: string;
+  /** Components this one needs healthy first (ids). Workflow prerequisites are added implicitly. */
+  readonly dependsOn: readonly string[];
+  readonly source: ComponentSource;
+  /** Workloads as the cluster will run them, the same objects the values/specs were built from. */
+  readonly workloads: readonly Workload[];
+  /** IAM roles for service accounts: eksctl creates the role, the chart annotates the ServiceAccount. */
+  readonly irsa?: readonly IrsaRole[];
+  /** Cluster-scoped kinds this component creates (`group/Kind`, core group as `/Kind`), for its AppProject. */
+  readonly clusterResources?: readonly string[];
+  /** Namespaces it deploys into besides `namespace` (for the AppProject destinations and platform-base). */
+  readonly extraNamespaces?: readonly string[];
+  /** The chart's CRDs exceed the client-side apply annotation limit (components.md "SSA: required"). */
+  readonly serverSideApply?: boolean;
+  /** Extra Argo CD sync options, e.g. `SkipDryRunOnMissingResource=true`. */
+  readonly syncOptions?: readonly string[];
+  readonly ignoreDifferences?: readonly IgnoredDifference[];
+  /** Secrets it consumes: delivered by External Secrets from OpenBao, some created at bootstrap first. */
+  readonly secrets?: readonly SecretRequirement[];
+  /** What the operator does outside Argo CD for this component (bootstrap README). */
+  readonly runbook?: readonly RunbookSection[];
+}
+
+/**
+ * A component definition: builds the component for one environment, or returns undefined where the
+ * component does not run in that environment (e.g. a staging-only load-test operator).
+ */
+export type ComponentFactory<C> = (ctx: C) => Component | undefined;
+
+export function helm(chart: ChartPin, values: object, releaseName?: string): HelmSource {
+  return { type: 'helm', chart, values, releaseName };
+}
+
+export function manifests(build: ManifestSource['build']): ManifestSource {
+  return { type: 'manifests', build };
+}

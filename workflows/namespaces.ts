@@ -1,0 +1,50 @@
+/**
+ * Every namespace the platform uses, consolidated as the efficiency guide's "Shared Resource
+ * Strategy" says, with its Pod Security Standard level. platform-base creates them all; a
+ * component whose namespace is missing here fails the synth.
+ */
+export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
+
+export interface NamespaceSpec {
+  readonly podSecurity: PodSecurityLevel;
+  /** Why a namespace is not `restricted`: the named exception. */
+  readonly reason?: string;
+  /** Istio sidecar injection. */
+  readonly istioInjection?: boolean;
+  /** Whether platform-base owns the Namespace object (kube-system exists already and is left alone). */
+  readonly managed: boolean;
+}
+
+export const NS = {
+  kubeSystem: 'kube-system',
+  certManager: 'cert-manager',
+  externalDns: 'external-dns',
+  emissary: 'emissary',
+  observability: 'observability',
+  argocd: 'argocd',
+  tektonPipelines: 'tekton-pipelines',
+  security: 'security',
+  istioSystem: 'istio-system',
+  data: 'data',
+  apps: 'apps',
+  loadTests: 'load-tests',
+} as const;
+
+export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
+  [NS.kubeSystem]: { podSecurity: 'privileged', reason: 'Cilium and the EKS add-ons run host-level agents here', managed: false },
+  [NS.certManager]: { podSecurity: 'restricted', managed: true },
+  [NS.externalDns]: { podSecurity: 'restricted', managed: true },
+  [NS.emissary]: { podSecurity: 'restricted', managed: true },
+  [NS.observability]: {
+    podSecurity: 'privileged',
+    reason: 'node-exporter and the OpenTelemetry log collector read host paths and the host network',
+    managed: true,
+  },
+  [NS.argocd]: { podSecurity: 'restricted', managed: true },
+  [NS.tektonPipelines]: { podSecurity: 'baseline', reason: 'image builds in pipeline pods need a writable root filesystem and some run as root', managed: true },
+  [NS.security]: { podSecurity: 'privileged', reason: 'Falco loads its modern eBPF probe from a privileged DaemonSet', managed: true },
+  [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },
+  [NS.data]: { podSecurity: 'restricted', managed: true },
+  [NS.apps]: { podSecurity: 'restricted', istioInjection: true, managed: true },
+  [NS.loadTests]: { podSecurity: 'restricted', managed: true },
+};
