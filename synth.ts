@@ -33,6 +33,14 @@ export function renderEnvironment(model: EnvironmentModel, tree: FileTree = new 
     fileNames(objects).forEach((name, i) => addFile(tree, `${env}/manifests/${c.id}/${name}`, toYaml(objects[i])));
   }
 
+  for (const c of model.components) {
+    if (!c.unsynced) continue;
+    const { folder, source } = c.unsynced;
+    if (['apps', 'manifests', 'bootstrap', 'eksctl'].includes(folder)) throw new Error(`component ${c.id}: unsynced folder "${folder}" is a synced path`);
+    const objects = synthObjects(source);
+    fileNames(objects).forEach((name, i) => addFile(tree, `${env}/${folder}/${name}`, toYaml(objects[i])));
+  }
+
   renderBootstrap(tree, `${env}/bootstrap`, { env: model.env, components: model.components, target });
 
   const roles = model.components.flatMap((c) => c.irsa ?? []);

@@ -9,6 +9,8 @@ export const PLATFORM_COMPONENT_IDS = [
   'cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config',
   // Observability
   'mimir', 'loki', 'tempo', 'kube-prometheus-stack', 'opentelemetry-collector', 'grafana',
+  // Our PrometheusRules and Grafana dashboards (native), after the stores and Grafana.
+  'observability-config',
   // GitOps
   'argocd', 'argo-rollouts', 'tekton-operator', 'tekton-config',
   // Security

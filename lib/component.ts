@@ -162,6 +162,11 @@ export interface Component {
   readonly secrets?: readonly SecretRequirement[];
   /** What the operator does outside Argo CD for this component (bootstrap README). */
   readonly runbook?: readonly RunbookSection[];
+  /**
+   * Objects rendered to `dist/<env>/<folder>/`, outside every path an Application syncs: a person
+   * applies them by hand (e.g. load tests). Never synced by Argo CD.
+   */
+  readonly unsynced?: { readonly folder: string; readonly source: ManifestSource };
 }
 
 /**

@@ -45,6 +45,7 @@ export function platformBase(ctx: PlatformContext, others: readonly Component[])
         podSecurity: spec.podSecurity,
         reason: spec.reason,
         istioInjection: spec.istioInjection,
+        defaultDeny: spec.defaultDeny,
         workloads: others.flatMap((c) => c.workloads.filter((w) => w.namespace === name)),
       })),
     maxNodes: maxNodeCount(ctx.env),

@@ -11,6 +11,8 @@ export interface NamespaceSpec {
   readonly reason?: string;
   /** Istio sidecar injection. */
   readonly istioInjection?: boolean;
+  /** Deny all ingress and egress except DNS; workloads add their own allows. */
+  readonly defaultDeny?: boolean;
   /** Whether platform-base owns the Namespace object (kube-system exists already and is left alone). */
   readonly managed: boolean;
 }
@@ -45,6 +47,6 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   [NS.security]: { podSecurity: 'privileged', reason: 'Falco loads its modern eBPF probe from a privileged DaemonSet', managed: true },
   [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },
   [NS.data]: { podSecurity: 'restricted', managed: true },
-  [NS.apps]: { podSecurity: 'restricted', istioInjection: true, managed: true },
+  [NS.apps]: { podSecurity: 'restricted', istioInjection: true, defaultDeny: true, managed: true },
   [NS.loadTests]: { podSecurity: 'restricted', managed: true },
 };

@@ -27,6 +27,8 @@ export interface NamespaceDeclaration {
   /** Why the namespace is not `restricted`. Required for any other level. */
   readonly reason?: string;
   readonly istioInjection?: boolean;
+  /** Deny all ingress and egress but DNS; the workloads' own NetworkPolicies add the allows. */
+  readonly defaultDeny?: boolean;
   /** Workloads the components declare in this namespace. */
   readonly workloads: readonly Workload[];
 }
@@ -125,6 +127,7 @@ export class PlatformBaseChart extends PlatformChart {
           },
         },
       });
+      if (ns.defaultDeny) this.defaultDeny(ns.name, labels);
       const totals = namespaceTotals(ns.workloads, props.maxNodes);
       new k8s.KubeResourceQuota(this, `quota-${ns.name}`, {
         metadata: { name: 'platform-quota', namespace: ns.name, labels: labels('platform-quota') },
@@ -179,6 +182,29 @@ export class PlatformBaseChart extends PlatformChart {
       },
       driver: 'ebs.csi.aws.com',
       deletionPolicy: 'Delete',
+    });
+  }
+
+  private defaultDeny(namespace: string, labels: (name: string) => Record<string, string>): void {
+    new k8s.KubeNetworkPolicy(this, `netpol-${namespace}-default-deny`, {
+      metadata: { name: 'default-deny', namespace, labels: labels('default-deny') },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, `netpol-${namespace}-allow-dns`, {
+      metadata: { name: 'allow-dns', namespace, labels: labels('allow-dns') },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+            ports: [
+              { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+            ],
+          },
+        ],
+      },
     });
   }
 }

@@ -1,0 +1,184 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as yaml from 'js-yaml';
+import { ConfigError, loadConfigFile, parseConfig } from '../../config/load';
+import { SHIPPED_CONFIG_TEXT } from '../support';
+
+/** The shipped config with `mutate` applied to its parsed form. */
+function variant(mutate: (c: any) => void): string {
+  const c = yaml.load(SHIPPED_CONFIG_TEXT) as any;
+  mutate(c);
+  return yaml.dump(c);
+}
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('platform.yaml validation', () => {
+  it('accepts the shipped example with five services and three environments', () => {
+    const cfg = parseConfig(SHIPPED_CONFIG_TEXT);
+    expect(cfg.name).toBe('acme');
+    expect(cfg.services).toHaveLength(5);
+    expect(Object.keys(cfg.environments).sort()).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  it('names a missing file and how to pass one', () => {
+    expect(() => loadConfigFile('/nonexistent/platform.yaml')).toThrow(/file not found; pass an existing platform.yaml with --config FILE/);
+  });
+
+  it('rejects a directory given as the config file', () => {
+    expect(() => loadConfigFile(os.tmpdir())).toThrow(/is a directory/);
+  });
+
+  it('rejects an unreadable file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'platform.yaml');
+    fs.writeFileSync(file, SHIPPED_CONFIG_TEXT);
+    fs.chmodSync(file, 0o000);
+    const readable = (() => {
+      try {
+        fs.readFileSync(file);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    // root can read anything: the check only means something for other users.
+    if (!readable) expect(() => loadConfigFile(file)).toThrow(/cannot read it/);
+    else expect(readable).toBe(true);
+  });
+
+  it('rejects an empty file', () => {
+    expect(problems('')).toEqual([expect.stringMatching(/the file is empty/)]);
+    expect(problems('# only a comment\n')).toEqual([expect.stringMatching(/no content/)]);
+  });
+
+  it('reports a YAML syntax error with its line', () => {
+    expect(problems('name: acme\naws:\n  region: [eu-west-1\n')[0]).toMatch(/YAML syntax error at line \d+, column \d+/);
+  });
+
+  it('reports an unknown key with a did-you-mean', () => {
+    const text = variant((c) => {
+      c.environments.prod.nodeGroup = {};
+    });
+    expect(problems(text)).toContain('environments.prod.nodeGroup: unknown key "nodeGroup" (did you mean "nodeGroups"?); remove it or fix the spelling');
+  });
+
+  it('reports a wrong type with the key path, the expectation and what it got', () => {
+    const text = variant((c) => {
+      c.services[0].port = 'http';
+    });
+    expect(problems(text)).toContain('services[0].port: expected an integer 1-65535, got "http"');
+  });
+
+  it('reports numbers out of range', () => {
+    const text = variant((c) => {
+      c.services[1].port = 70000;
+    });
+    expect(problems(text)).toContain('services[1].port: expected an integer 1-65535, got number 70000');
+  });
+
+  it('reports a missing required key', () => {
+    const text = variant((c) => {
+      delete c.aws.accountId;
+    });
+    expect(problems(text)[0]).toMatch(/^aws\.accountId: expected a 12-digit AWS account id.*; this key is required$/);
+  });
+
+  it('requires the account id as a 12-digit string', () => {
+    const text = variant((c) => {
+      c.aws.accountId = 123456789012;
+    });
+    expect(problems(text)[0]).toMatch(/^aws\.accountId: expected a 12-digit AWS account id in quotes/);
+  });
+
+  it('rejects names that are not DNS-1123 labels', () => {
+    const text = variant((c) => {
+      c.services[0].name = 'Orders_API';
+    });
+    expect(problems(text)[0]).toMatch(/^services\[0\]\.name: expected a DNS-1123 label/);
+  });
+
+  it('rejects images without a tag and images at :latest', () => {
+    const untagged = variant((c) => {
+      c.services[0].image = 'ghcr.io/acme/gateway-api';
+    });
+    expect(problems(untagged)[0]).toMatch(/^services\[0\]\.image: image "ghcr.io\/acme\/gateway-api" has no tag: pin an exact version/);
+    const latest = variant((c) => {
+      c.services[0].image = 'ghcr.io/acme/gateway-api:latest';
+    });
+    expect(problems(latest)[0]).toMatch(/uses :latest: pin an exact version, e\.g\. ghcr\.io\/acme\/gateway-api:1\.2\.3/);
+  });
+
+  it('accepts a registry with a port and a digest-pinned image', () => {
+    const text = variant((c) => {
+      c.services[0].image = 'registry.acme.io:5000/team/api@sha256:' + 'a'.repeat(64);
+    });
+    expect(() => parseConfig(text)).not.toThrow();
+  });
+
+  it('rejects duplicate service names', () => {
+    const text = variant((c) => {
+      c.services[2].name = 'orders';
+    });
+    expect(problems(text)).toContain('services[2].name: duplicate service name "orders" (also services[1]); service names must be unique');
+  });
+
+  it('rejects a service named like a platform component', () => {
+    const text = variant((c) => {
+      c.services[0].name = 'grafana';
+    });
+    expect(problems(text)).toContain('services[0].name: "grafana" is the name of a platform component; rename the service');
+  });
+
+  it('rejects a config without environments', () => {
+    const text = variant((c) => {
+      c.environments = {};
+    });
+    expect(problems(text)).toContain('environments: define at least one environment, e.g. environments: { dev: {} }');
+  });
+
+  it('needs a tier for an environment not named after one', () => {
+    const text = variant((c) => {
+      c.environments.qa = {};
+    });
+    expect(problems(text)[0]).toMatch(/^environments\.qa\.tier: required because "qa" is not one of dev, staging, prod/);
+  });
+
+  it('needs a KMS key for OpenBao outside dev', () => {
+    const text = variant((c) => {
+      delete c.environments.prod.openbaoKmsKeyArn;
+    });
+    expect(problems(text)[0]).toMatch(/^environments\.prod\.openbaoKmsKeyArn: required for the prod tier/);
+  });
+
+  it('rejects calls to unknown services', () => {
+    const text = variant((c) => {
+      c.services[0].calls = ['nope'];
+    });
+    expect(problems(text)).toContain('services[0].calls[0]: unknown service "nope"; calls must name services defined in services[]');
+  });
+
+  it('rejects a node group whose minimum is above its maximum', () => {
+    const text = variant((c) => {
+      c.environments.dev.nodeGroups = { spot: { minSize: 5, maxSize: 2 } };
+    });
+    expect(problems(text)).toContain('environments.dev.nodeGroups.spot.minSize: minSize 5 is above maxSize 2');
+  });
+
+  it('collects several problems in one report', () => {
+    const text = variant((c) => {
+      c.services[0].port = 0;
+      c.dns.domain = 'Not A Domain';
+    });
+    expect(problems(text).length).toBeGreaterThanOrEqual(2);
+  });
+});
