@@ -1,7 +1,187 @@
-/** Workflow 2, Ingress: cert-manager, external-dns, emissary-ingress. */
-import { Component } from '../lib/component';
+/**
+ * Workflow 2, Ingress: cert-manager, external-dns, emissary-ingress, in the efficiency guide's
+ * phases (certificates, DNS, gateway), plus the CRD and configuration components around them:
+ *
+ *   cert-manager ─┬─> external-dns ──> emissary-ingress ──> emissary-config
+ *                 └─> cert-manager-config ──────────────────────┘
+ *   emissary-crds ───────────────────> emissary-ingress
+ *
+ * The Cloudflare API token: Ingress runs before Security (OpenBao, External Secrets), so the
+ * operator creates the token's two Secrets once at bootstrap from their environment; later the
+ * ExternalSecrets rendered by external-secrets-config adopt them from OpenBao (runbook below).
+ */
+import { byTier, EnvironmentSettings } from '../config/defaults';
+import { certManagerComponent } from '../charts/cert-manager';
+import { AcmeIssuer, certManagerConfigComponent, DEFAULTS as CERT_MANAGER_CONFIG } from '../charts/cert-manager-config';
+import { emissaryConfigComponent } from '../charts/emissary-config';
+import { emissaryCrdsComponent } from '../charts/emissary-crds';
+import { DEFAULTS as EMISSARY, emissaryIngressComponent, PORTS } from '../charts/emissary-ingress';
+import { DEFAULTS as EXTERNAL_DNS, DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/external-dns';
+import { Component, RunbookSection, SecretRequirement } from '../lib/component';
+import { Resources } from '../lib/resources';
 import { PlatformContext } from './context';
+import { NS } from './namespaces';
 
-export function ingressComponents(_ctx: PlatformContext): Component[] {
-  return [];
+/** The Cloudflare API token: one value in OpenBao, one Secret in each namespace that reads it. */
+export const CLOUDFLARE_TOKEN = {
+  secretName: 'cloudflare-api-token',
+  key: 'api-token',
+  openbao: { path: 'platform/cloudflare', property: 'api-token' },
+  envVar: 'CLOUDFLARE_API_TOKEN',
+} as const;
+
+export function cloudflareTokenSecret(namespace: string, purpose: string): SecretRequirement {
+  return {
+    namespace,
+    name: CLOUDFLARE_TOKEN.secretName,
+    data: { [CLOUDFLARE_TOKEN.key]: CLOUDFLARE_TOKEN.openbao },
+    purpose,
+    bootstrap: { [CLOUDFLARE_TOKEN.key]: CLOUDFLARE_TOKEN.envVar },
+  };
+}
+
+/** The Cloudflare zone holding the environment's names: `dns.domain` unless the environment has its own. */
+export function cloudflareZone(env: Pick<EnvironmentSettings, 'domain' | 'apexDomain'>): string {
+  return env.domain === env.apexDomain || env.domain.endsWith(`.${env.apexDomain}`) ? env.apexDomain : env.domain;
+}
+
+/**
+ * Cloudflare proxies the environment's names only when they are the zone's first-level names:
+ * Cloudflare's Universal SSL edge certificate covers `<zone>` and `*.<zone>` only, so proxied
+ * `x.dev.<zone>` would fail TLS at Cloudflare's edge (without a paid Advanced Certificate).
+ * Such environments publish DNS-only records, and their clients see the Let's Encrypt certificate.
+ */
+export function cloudflareProxied(env: Pick<EnvironmentSettings, 'domain' | 'apexDomain'>): boolean {
+  return env.domain === cloudflareZone(env);
+}
+
+/**
+ * Who signs the wildcard certificate. Dev: Let's Encrypt staging (untrusted, but generous rate
+ * limits for clusters that are torn down and rebuilt). Staging: production, because it mirrors prod
+ * and load tests need a certificate clients trust; one wildcard per environment renewing every
+ * 60 days stays far below production's limits.
+ */
+export function wildcardIssuer(env: Pick<EnvironmentSettings, 'tier'>): AcmeIssuer {
+  return byTier(env, { dev: AcmeIssuer.STAGING, staging: AcmeIssuer.PRODUCTION, prod: AcmeIssuer.PRODUCTION });
+}
+
+/** external-dns deletes records whose source is gone only in dev; staging mirrors prod. */
+export function dnsPolicy(env: Pick<EnvironmentSettings, 'tier'>): DnsPolicy {
+  return byTier<DnsPolicy>(env, { dev: 'sync', staging: 'upsert-only', prod: 'upsert-only' });
+}
+
+/** Dev requests less (single replicas, lower requests; same limits). Staging and prod take the seed's numbers. */
+const DEV = {
+  certManager: Resources.of({ cpu: '25m', memory: '48Mi' }, { cpu: '200m', memory: '256Mi' }),
+  externalDns: Resources.of({ cpu: '10m', memory: '24Mi' }, { cpu: '100m', memory: '128Mi' }),
+  emissary: Resources.of({ cpu: '100m', memory: '192Mi' }, { cpu: '500m', memory: '512Mi' }),
+  emissarySidecar: Resources.of({ cpu: '25m', memory: '48Mi' }, { cpu: '250m', memory: '256Mi' }),
+} as const;
+
+export function ingressComponents(ctx: PlatformContext): Component[] {
+  const { env } = ctx;
+  const zone = cloudflareZone(env);
+  const proxied = cloudflareProxied(env);
+  const dev = env.tier === 'dev';
+
+  const certManagerToken = cloudflareTokenSecret(NS.certManager, 'Cloudflare API token for the Let\'s Encrypt DNS01 solver (ClusterIssuers)');
+  const externalDnsToken = cloudflareTokenSecret(NS.externalDns, 'Cloudflare API token for external-dns');
+
+  const certManagerConfig = certManagerConfigComponent({
+    namespace: NS.certManager,
+    acmeEmail: env.acmeEmail,
+    apiToken: { secret: certManagerToken, key: CLOUDFLARE_TOKEN.key },
+    dnsZone: zone,
+    domain: env.domain,
+    certificateNamespace: NS.emissary,
+    issuer: wildcardIssuer(env),
+  });
+
+  return [
+    certManagerComponent({
+      namespace: NS.certManager,
+      highAvailability: env.highAvailability,
+      resources: dev ? { controller: DEV.certManager } : {},
+    }),
+    { ...certManagerConfig, runbook: cloudflareRunbook(zone, [certManagerToken, externalDnsToken], proxied) },
+    externalDnsComponent({
+      namespace: NS.externalDns,
+      txtOwnerId: env.clusterName,
+      // The zone, not `<env>.<zone>`: the Cloudflare provider selects zones by the domain filter,
+      // and a filter below the zone matches no zone at all. The records stay the environment's own
+      // (one annotated Service as the only source; TXT ownership by the cluster name).
+      domainFilters: [zone],
+      policy: dnsPolicy(env),
+      apiToken: { secret: externalDnsToken, key: CLOUDFLARE_TOKEN.key },
+      cloudflareProxied: proxied,
+      interval: EXTERNAL_DNS.interval,
+      resources: dev ? DEV.externalDns : EXTERNAL_DNS.resources,
+    }),
+    emissaryCrdsComponent({ namespace: NS.emissary }),
+    emissaryIngressComponent({
+      namespace: NS.emissary,
+      highAvailability: env.highAvailability,
+      // One load balancer for every host: the wildcard and the bare domain point at it.
+      serviceAnnotations: { [HOSTNAME_ANNOTATION]: `*.${env.domain},${env.domain}` },
+      mesh: true,
+      resources: dev ? DEV.emissary : EMISSARY.resources,
+      sidecarResources: dev ? DEV.emissarySidecar : EMISSARY.sidecarResources,
+    }),
+    emissaryConfigComponent({
+      namespace: NS.emissary,
+      domain: env.domain,
+      tlsSecretName: CERT_MANAGER_CONFIG.secretName,
+      ports: { http: PORTS.http, https: PORTS.https },
+      trustedProxyHops: proxied ? 1 : 0,
+    }),
+  ];
+}
+
+/** Creating the token, and handing its Secrets from the bootstrap step over to External Secrets. */
+function cloudflareRunbook(zone: string, secrets: readonly SecretRequirement[], proxied: boolean): RunbookSection[] {
+  const { envVar, openbao, key, secretName } = CLOUDFLARE_TOKEN;
+  const namespaces = secrets.map((s) => s.namespace);
+  const compare = namespaces
+    .map((ns) => `kubectl -n ${ns} get secret ${secretName} -o jsonpath='{.data.${key}}' | base64 -d | sha256sum`)
+    .join('\n');
+  const waitEso = namespaces
+    .map((ns) => `kubectl -n ${ns} wait externalsecret/${secretName} --for=condition=Ready --timeout=10m`)
+    .join('\n');
+  return [
+    {
+      phase: 'aws',
+      title: 'Cloudflare API token',
+      body: `cert-manager (DNS01 challenges) and external-dns (records) share one Cloudflare API token.
+In the Cloudflare dashboard create a custom token with **Zone → Zone → Read** and
+**Zone → DNS → Edit**, limited to the zone \`${zone}\`, and keep it in your password manager.
+${proxied ? `Set the zone's SSL/TLS mode to **Full (strict)**: this environment's records are proxied and
+the origin presents the Let's Encrypt wildcard certificate.` : `This environment's records are DNS-only (not proxied): its names are below the zone's first level,
+which Cloudflare's Universal SSL certificate does not cover.`}
+
+\`\`\`bash
+export ${envVar}=...   # from the password manager; never commit it
+curl -fsS -H "Authorization: Bearer $${envVar}" https://api.cloudflare.com/client/v4/user/tokens/verify
+\`\`\``,
+    },
+    {
+      phase: 'operations',
+      title: 'Cloudflare API token: hand over to OpenBao',
+      body: `Bootstrap step 4 created \`${secretName}\` in ${namespaces.map((n) => `\`${n}\``).join(' and ')} from \`$${envVar}\`.
+Once \`external-secrets-config\` syncs, an ExternalSecret of the same name in each namespace takes
+those Secrets over and rewrites them from OpenBao (\`secret/${openbao.path}\`, property \`${openbao.property}\`).
+Write the same token into OpenBao **as soon as OpenBao is initialised and unsealed, before
+external-secrets-config syncs**, so the adoption changes nothing. (Should the ExternalSecret
+run first, it reports an error and leaves the bootstrap Secret as it is until the value exists.)
+
+\`\`\`bash
+bao kv put secret/${openbao.path} ${openbao.property}="$${envVar}"
+${waitEso}
+# The same hash twice, and equal to: printf %s "$${envVar}" | sha256sum
+${compare}
+\`\`\`
+
+To rotate the token later, write the new value to OpenBao only; External Secrets refreshes both
+Secrets within its refresh interval. Never edit the Kubernetes Secrets by hand after the handover.`,
+    },
+  ];
 }

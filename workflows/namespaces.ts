@@ -36,7 +36,9 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   [NS.kubeSystem]: { podSecurity: 'privileged', reason: 'Cilium and the EKS add-ons run host-level agents here', managed: false },
   [NS.certManager]: { podSecurity: 'restricted', managed: true },
   [NS.externalDns]: { podSecurity: 'restricted', managed: true },
-  [NS.emissary]: { podSecurity: 'restricted', managed: true },
+  // Emissary joins the mesh: its upstream calls go out through the sidecar over mTLS (inbound
+  // listener ports bypass it; see charts/emissary-ingress).
+  [NS.emissary]: { podSecurity: 'restricted', istioInjection: true, managed: true },
   [NS.observability]: {
     podSecurity: 'privileged',
     reason: 'node-exporter and the OpenTelemetry log collector read host paths and the host network',

@@ -1,0 +1,130 @@
+/**
+ * emissary-config: what the shared gateway serves. Two Listeners (HTTP and HTTPS, the chart creates
+ * none), the Hosts of the environment's wildcard domain with the wildcard certificate's Secret
+ * (plain HTTP is redirected to HTTPS), and the `ambassador` Module with the seed's
+ * "performance_tuning": connection pooling, keep-alive and compression.
+ */
+import { Construct } from 'constructs';
+import { Component, manifests, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { AmbassadorModuleConfig, Host, Listener, Module } from '../../imports/getambassador';
+
+export interface EmissaryConfigProps {
+  /** Emissary's namespace: the Listeners, Hosts, Module and the certificate's Secret live here. */
+  readonly namespace: string;
+  /** The environment's domain: Hosts for `*.<domain>` and `<domain>`. */
+  readonly domain: string;
+  /** The wildcard certificate's Secret (same namespace). */
+  readonly tlsSecretName: string;
+  /** The pod ports Emissary listens on. */
+  readonly ports: { readonly http: number; readonly https: number };
+  /**
+   * Layer-7 proxies in front of the load balancer whose X-Forwarded-For/-Proto are trusted
+   * (1 behind Cloudflare's proxy, 0 when clients reach the NLB directly).
+   */
+  readonly trustedProxyHops: number;
+  /** @default DEFAULTS.module */
+  readonly module?: AmbassadorModuleConfig;
+}
+
+export const DEFAULTS = {
+  /**
+   * The seed's "performance_tuning" as Emissary Module settings:
+   * - connection pooling: Envoy pools upstream connections per cluster; the circuit breakers size
+   *   each pool (Envoy's defaults are 1024), idle pooled connections are kept 60 s for reuse, and
+   *   every pooled connection is recycled after 10 min so new pods behind a Service get traffic;
+   * - keep-alive: client connections stay open while idle for up to 300 s, just under the NLB's
+   *   fixed 350 s TCP idle timeout (Envoy closes first, cleanly), and TCP keepalive probes find
+   *   dead upstream peers of pooled connections;
+   * - compression: gzip for text responses of 1 KiB and more (smaller ones cost more CPU than
+   *   they save bytes).
+   */
+  module: {
+    diagnostics: { enabled: false },
+    circuit_breakers: [{ priority: 'default', max_connections: 2048, max_pending_requests: 1024, max_requests: 2048, max_retries: 3 }],
+    cluster_idle_timeout_ms: 60_000,
+    cluster_max_connection_lifetime_ms: 600_000,
+    listener_idle_timeout_ms: 300_000,
+    keepalive: { idle_time: 60, interval: 10, probes: 3 },
+    gzip: {
+      min_content_length: 1024,
+      compression_level: 'DEFAULT',
+      memory_level: 5,
+      content_type: ['application/javascript', 'application/json', 'application/xml', 'image/svg+xml', 'text/css', 'text/html', 'text/plain'],
+    },
+  } satisfies AmbassadorModuleConfig,
+  /** Emissary reads its global Module only under this name. */
+  moduleName: 'ambassador',
+} as const;
+
+export class EmissaryConfigChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: EmissaryConfigProps) {
+    super(scope, id);
+    validate(props);
+    const ns = props.namespace;
+    const labels = (name: string, component: string) => standardLabels({ name, instance: id, component });
+
+    for (const [name, port, protocol] of [
+      ['http', props.ports.http, 'HTTP'],
+      ['https', props.ports.https, 'HTTPS'],
+    ] as const) {
+      new Listener(this, `listener-${name}`, {
+        metadata: { name, namespace: ns, labels: labels(name, 'listener') },
+        spec: {
+          port,
+          protocol,
+          // Secure or not by X-Forwarded-Proto: plain HTTP becomes a redirect (the Hosts' insecure
+          // action), HTTPS is routed.
+          securityModel: 'XFP',
+          l7Depth: props.trustedProxyHops,
+          // Only the Hosts below: a team cannot bind a Host of its own to the shared listeners.
+          hostBinding: { namespace: { from: 'SELF' } },
+        },
+      });
+    }
+
+    for (const [name, hostname] of [
+      ['wildcard', `*.${props.domain}`],
+      ['apex', props.domain],
+    ] as const) {
+      new Host(this, `host-${name}`, {
+        metadata: { name, namespace: ns, labels: labels(name, 'host') },
+        spec: {
+          hostname,
+          // cert-manager issues the certificate; Emissary must not try ACME itself.
+          acmeProvider: { authority: 'none' },
+          tlsSecret: { name: props.tlsSecretName },
+          tls: { min_tls_version: 'v1.2', alpn_protocols: 'h2,http/1.1' },
+          requestPolicy: { insecure: { action: 'Redirect' } },
+        },
+      });
+    }
+
+    new Module(this, 'module-ambassador', {
+      metadata: { name: DEFAULTS.moduleName, namespace: ns, labels: labels(DEFAULTS.moduleName, 'module') },
+      spec: { config: props.module ?? DEFAULTS.module },
+    });
+  }
+}
+
+function validate(props: EmissaryConfigProps): void {
+  if (!Number.isInteger(props.trustedProxyHops) || props.trustedProxyHops < 0) {
+    throw new Error(`emissary-config: trustedProxyHops must be a whole number of at least 0, got ${props.trustedProxyHops}`);
+  }
+  if (props.ports.http === props.ports.https) throw new Error(`emissary-config: the HTTP and HTTPS listeners both use port ${props.ports.http}`);
+  if (!props.tlsSecretName) throw new Error('emissary-config: tlsSecretName is empty; name the wildcard certificate\'s Secret');
+}
+
+export function emissaryConfigComponent(props: EmissaryConfigProps): Component {
+  validate(props);
+  return {
+    id: 'emissary-config',
+    workflow: Workflow.Ingress,
+    namespace: props.namespace,
+    // The gateway that serves these, and the certificate whose Secret the Hosts use.
+    dependsOn: ['emissary-ingress', 'cert-manager-config'],
+    source: manifests((scope) => new EmissaryConfigChart(scope, 'emissary-config', props)),
+    workloads: [],
+  };
+}

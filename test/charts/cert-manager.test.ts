@@ -1,0 +1,77 @@
+import { certManagerComponent } from '../../charts/cert-manager';
+import { CHARTS } from '../../config/versions';
+import { HelmSource } from '../../lib/component';
+import { PRIORITY } from '../../lib/priority';
+import { WorkloadKind } from '../../lib/resources';
+import { NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+
+describe('cert-manager', () => {
+  const prod = helmValues(shippedEnvironment('prod'), 'cert-manager');
+  const dev = helmValues(shippedEnvironment('dev'), 'cert-manager');
+
+  it('installs the pinned chart into the cert-manager namespace in every environment', () => {
+    for (const env of ENVIRONMENTS) {
+      const c = component(shippedEnvironment(env), 'cert-manager');
+      expect(c.namespace).toBe(NS.certManager);
+      expect((c.source as HelmSource).chart).toEqual(CHARTS.certManager);
+    }
+  });
+
+  it('installs its CRDs from the chart and keeps them when the release goes', () => {
+    expect(prod.crds).toEqual({ enabled: true, keep: true });
+  });
+
+  it('turns the ServiceMonitor on under the lowercase servicemonitor key', () => {
+    expect(prod.prometheus.servicemonitor.enabled).toBe(true);
+    expect(prod.prometheus.serviceMonitor).toBeUndefined();
+  });
+
+  it('checks DNS01 records through 1.1.1.1 and 8.8.8.8 only', () => {
+    expect(prod.dns01RecursiveNameservers).toBe('1.1.1.1:53,8.8.8.8:53');
+    expect(prod.dns01RecursiveNameserversOnly).toBe(true);
+  });
+
+  it("gives the controller the seed's 50m/64Mi requests and 200m/256Mi limits in prod, and less in dev", () => {
+    expect(prod.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } });
+    expect(dev.resources.requests).toEqual({ cpu: '25m', memory: '48Mi' });
+    expect(helmValues(shippedEnvironment('staging'), 'cert-manager').resources).toEqual(prod.resources);
+  });
+
+  it('runs two webhook replicas behind a PodDisruptionBudget in prod and one without in dev', () => {
+    expect(prod.webhook.replicaCount).toBe(2);
+    expect(prod.webhook.podDisruptionBudget).toEqual({ enabled: true, minAvailable: 1 });
+    expect(dev.webhook.replicaCount).toBe(1);
+    expect(dev.webhook.podDisruptionBudget.enabled).toBe(false);
+  });
+
+  it('declares its workloads with the very resources it passes to the chart', () => {
+    const c = component(shippedEnvironment('prod'), 'cert-manager');
+    const byName = new Map(c.workloads.map((w) => [w.name, w]));
+    expect(byName.get('cert-manager')!.containers[0].resources.toK8s()).toEqual(prod.resources);
+    expect(byName.get('cert-manager-webhook')!.replicas).toBe(prod.webhook.replicaCount);
+    expect(byName.get('cert-manager-webhook')!.containers[0].resources.toK8s()).toEqual(prod.webhook.resources);
+    expect(byName.get('cert-manager-cainjector')!.containers[0].resources.toK8s()).toEqual(prod.cainjector.resources);
+    expect(byName.get('cert-manager-startupapicheck')!.kind).toBe(WorkloadKind.Job);
+  });
+
+  it('runs every pod at the platform-critical priority and keeps its leader-election lease in its own namespace', () => {
+    expect(prod.global.priorityClassName).toBe(PRIORITY.platformCritical);
+    expect(prod.global.leaderElection.namespace).toBe(NS.certManager);
+  });
+
+  it("ignores the webhook CA bundle cainjector writes, and may create webhooks and CRDs", () => {
+    const c = component(shippedEnvironment('prod'), 'cert-manager');
+    expect(c.ignoreDifferences?.map((d) => d.kind).sort()).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
+    expect(c.ignoreDifferences?.[0].jqPathExpressions).toEqual(['.webhooks[]?.clientConfig.caBundle']);
+    expect(c.clusterResources).toEqual(
+      expect.arrayContaining(['apiextensions.k8s.io/CustomResourceDefinition', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration']),
+    );
+  });
+
+  it('rejects a recursive nameserver without a port', () => {
+    expect(() => certManagerComponent({ namespace: NS.certManager, highAvailability: true, dns01RecursiveNameservers: ['1.1.1.1'] })).toThrow(
+      /dns01RecursiveNameservers entry "1.1.1.1" is not host:port/,
+    );
+  });
+});

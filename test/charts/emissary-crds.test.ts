@@ -1,0 +1,21 @@
+import { CHARTS } from '../../config/versions';
+import { HelmSource } from '../../lib/component';
+import { NS } from '../../workflows/namespaces';
+import { component, helmValues, shippedEnvironment } from '../support';
+
+describe('emissary-crds', () => {
+  it('installs only the v3alpha1 CRDs from the pinned OCI chart: no legacy versions, no conversion webhook', () => {
+    const m = shippedEnvironment('prod');
+    const c = component(m, 'emissary-crds');
+    expect((c.source as HelmSource).chart).toEqual(CHARTS.emissaryCrds);
+    expect(CHARTS.emissaryCrds.oci).toBe(true);
+    expect(helmValues(m, 'emissary-crds')).toEqual({ enableLegacyVersions: false, enableV1: false, emissary: { namespace: NS.emissary } });
+    expect(c.clusterResources).toEqual(['apiextensions.k8s.io/CustomResourceDefinition']);
+    expect(c.workloads).toEqual([]);
+  });
+
+  it('is in place before emissary-ingress', () => {
+    const m = shippedEnvironment('prod');
+    expect(m.graph.waves.get('emissary-crds')!).toBeLessThan(m.graph.waves.get('emissary-ingress')!);
+  });
+});

@@ -1,0 +1,82 @@
+import { Workflow } from '../../lib/component';
+import { Cpu, Memory, podTotal, WorkloadKind } from '../../lib/resources';
+import { renderEnvironment } from '../../synth';
+import { cloudflareProxied, cloudflareZone } from '../../workflows/ingress';
+import { NAMESPACES, NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, shippedEnvironment } from '../support';
+
+const INGRESS_IDS = ['cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config'];
+
+describe('the ingress workflow', () => {
+  it('has its six components in every environment, in their namespaces', () => {
+    for (const env of ENVIRONMENTS) {
+      const m = shippedEnvironment(env);
+      expect(m.components.filter((c) => c.workflow === Workflow.Ingress).map((c) => c.id).sort()).toEqual([...INGRESS_IDS].sort());
+    }
+    const m = shippedEnvironment('prod');
+    expect(component(m, 'cert-manager').namespace).toBe(NS.certManager);
+    expect(component(m, 'external-dns').namespace).toBe(NS.externalDns);
+    expect(component(m, 'emissary-ingress').namespace).toBe(NS.emissary);
+  });
+
+  it("syncs in the guide's phases: cert-manager, external-dns, emissary-ingress, then its configuration", () => {
+    const w = shippedEnvironment('prod').graph.waves;
+    const wave = (id: string) => w.get(id)!;
+    expect(wave('cert-manager')).toBeLessThan(wave('external-dns'));
+    expect(wave('external-dns')).toBeLessThan(wave('emissary-ingress'));
+    expect(wave('emissary-ingress')).toBeLessThan(wave('emissary-config'));
+    expect(wave('cert-manager')).toBeLessThan(wave('cert-manager-config'));
+    expect(wave('cert-manager-config')).toBeLessThan(wave('emissary-config'));
+    expect(wave('emissary-crds')).toBeLessThan(wave('emissary-ingress'));
+  });
+
+  it('starts in the wave right after Foundation', () => {
+    const m = shippedEnvironment('prod');
+    const waves = (wf: Workflow) => m.components.filter((c) => c.workflow === wf).map((c) => m.graph.waves.get(c.id)!);
+    expect(Math.min(...waves(Workflow.Ingress))).toBe(Math.max(...waves(Workflow.Foundation)) + 1);
+  });
+
+  it('requests at most the seed\'s ~0.5 CPU / ~768Mi in prod, plus the two mesh sidecars', () => {
+    const m = shippedEnvironment('prod');
+    let cpu = Cpu.millis(0);
+    let memory = Memory.mebibytes(0);
+    let sidecarCpu = Cpu.millis(0);
+    let sidecarMemory = Memory.mebibytes(0);
+    for (const c of m.components.filter((x) => x.workflow === Workflow.Ingress)) {
+      for (const w of c.workloads.filter((x) => x.kind !== WorkloadKind.Job && x.kind !== WorkloadKind.DaemonSet)) {
+        const pod = podTotal(w, 'requests');
+        cpu = cpu.plus(pod.cpu.times(w.replicas));
+        memory = memory.plus(pod.memory.times(w.replicas));
+        for (const s of w.containers.filter((x) => x.name === 'istio-proxy')) {
+          sidecarCpu = sidecarCpu.plus(s.resources.requests.cpu.times(w.replicas));
+          sidecarMemory = sidecarMemory.plus(s.resources.requests.memory.times(w.replicas));
+        }
+      }
+    }
+    expect(cpu.millicores - sidecarCpu.millicores).toBeLessThanOrEqual(500);
+    expect(memory.mebibytes - sidecarMemory.mebibytes).toBeLessThanOrEqual(768);
+    // The overrun is the mesh requirement: two sidecars of 50m/64Mi.
+    expect([cpu.toString(), memory.toString()]).toEqual(['600m', '864Mi']);
+  });
+
+  it('puts Emissary into the mesh: its namespace is labelled for sidecar injection', () => {
+    expect(NAMESPACES[NS.emissary].istioInjection).toBe(true);
+  });
+
+  it('writes the Cloudflare token commands and the OpenBao handover into the bootstrap README', () => {
+    const readme = renderEnvironment(shippedEnvironment('prod')).get('prod/bootstrap/README.md')!;
+    for (const ns of [NS.certManager, NS.externalDns]) {
+      expect(readme).toContain(`kubectl -n ${ns} create secret generic cloudflare-api-token \\\n  --from-literal=api-token="$CLOUDFLARE_API_TOKEN"`);
+    }
+    expect(readme).toContain('"${CLOUDFLARE_API_TOKEN:?export CLOUDFLARE_API_TOKEN first}"');
+    expect(readme).toContain('bao kv put secret/platform/cloudflare api-token="$CLOUDFLARE_API_TOKEN"');
+    expect(readme).toContain('Zone → DNS → Edit');
+  });
+
+  it("uses the environment's own zone when its domain is outside dns.domain, and proxies first-level names only", () => {
+    expect(cloudflareZone({ domain: 'dev.acme.io', apexDomain: 'acme.io' })).toBe('acme.io');
+    expect(cloudflareZone({ domain: 'acme-sandbox.io', apexDomain: 'acme.io' })).toBe('acme-sandbox.io');
+    expect(cloudflareProxied({ domain: 'acme.io', apexDomain: 'acme.io' })).toBe(true);
+    expect(cloudflareProxied({ domain: 'dev.acme.io', apexDomain: 'acme.io' })).toBe(false);
+  });
+});
