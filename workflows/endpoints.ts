@@ -8,24 +8,37 @@ import { NS } from './namespaces';
 const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
 
 export const ENDPOINTS = {
-  /** OTLP into the OpenTelemetry collector (observability). */
+  /**
+   * OTLP into the OpenTelemetry collector (observability). The collector is a DaemonSet; its Service
+   * (`<release>` = opentelemetry-collector, ports.otlp/otlp-http servicePort) keeps traffic on the
+   * sender's node (internalTrafficPolicy Local in daemonset mode).
+   */
   otlpGrpc: `${svc('opentelemetry-collector', NS.observability)}:4317`,
   otlpHttp: `http://${svc('opentelemetry-collector', NS.observability)}:4318`,
-  /** Prometheus remote-write into Mimir, through its gateway. */
+  /** Mimir through its nginx gateway (`<release>-gateway`, gateway.service.port 80). */
   mimirRemoteWrite: `http://${svc('mimir-gateway', NS.observability)}/api/v1/push`,
+  /** Mimir's OTLP metrics endpoint; the otlphttp exporter appends /v1/metrics. */
+  mimirOtlp: `http://${svc('mimir-gateway', NS.observability)}/otlp`,
   mimirQuery: `http://${svc('mimir-gateway', NS.observability)}/prometheus`,
-  lokiPush: `http://${svc('loki-gateway', NS.observability)}/loki/api/v1/push`,
-  lokiQuery: `http://${svc('loki-gateway', NS.observability)}`,
+  /** Monolithic Loki, no gateway: the Service is `<release>` on 3100 (http-metrics). */
+  lokiPush: `http://${svc('loki', NS.observability)}:3100/loki/api/v1/push`,
+  /** Loki's OTLP logs endpoint; the otlphttp exporter appends /v1/logs. */
+  lokiOtlp: `http://${svc('loki', NS.observability)}:3100/otlp`,
+  lokiQuery: `http://${svc('loki', NS.observability)}:3100`,
+  /** Monolithic Tempo: Service `<release>`, HTTP API 3200, OTLP gRPC 4317. */
   tempoQuery: `http://${svc('tempo', NS.observability)}:3200`,
   tempoOtlpGrpc: `${svc('tempo', NS.observability)}:4317`,
+  /** kube-prometheus-stack: `<fullname>-alertmanager` 9093 and `<fullname>-prometheus` 9090. */
   alertmanager: `http://${svc('kube-prometheus-stack-alertmanager', NS.observability)}:9093`,
   prometheus: `http://${svc('kube-prometheus-stack-prometheus', NS.observability)}:9090`,
   /** OpenBao API (security). */
   openbao: `http://${svc('openbao', NS.security)}:8200`,
-  /** Data services (data). */
+  /** Data services (data). CloudNativePG's read-write Service `<cluster>-rw` of Cluster `postgres`. */
   postgresRw: svc('postgres-rw', NS.data),
   postgresPort: 5432,
+  /** The Service the redis component owns: it follows the master (replication) or the standalone (dev). */
   redis: svc('redis', NS.data),
   redisPort: 6379,
+  /** Strimzi's `<cluster>-kafka-bootstrap` of Kafka `kafka`, plain internal listener (no auth; see charts/kafka). */
   kafkaBootstrap: `${svc('kafka-kafka-bootstrap', NS.data)}:9092`,
 } as const;

@@ -1,7 +1,150 @@
-/** Workflow 3, Observability: Mimir, Loki, Tempo, Prometheus, OpenTelemetry, Grafana. */
-import { Component } from '../lib/component';
+/**
+ * Workflow 3, Observability: Mimir, Loki, Tempo, Prometheus (kube-prometheus-stack), the
+ * OpenTelemetry collector, Grafana, and our rules and dashboards (observability-config). Everything
+ * in the `observability` namespace.
+ *
+ * Order (from dependsOn; waves are computed): the stores first (mimir, loki, tempo, all after
+ * Foundation only); kube-prometheus-stack after mimir (it remote-writes there); the collector after
+ * the three stores it exports to; grafana after the stores and kube-prometheus-stack; and
+ * observability-config after kube-prometheus-stack, grafana and mimir.
+ *
+ * Sizing: production values (the seed's numbers) for staging and prod; dev runs one replica of
+ * everything with lower requests.
+ */
+import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent, DEFAULTS as GRAFANA } from '../charts/grafana';
+import { kubePrometheusStackComponent, DEFAULTS as KPS } from '../charts/kube-prometheus-stack';
+import { lokiComponent, DEFAULTS as LOKI } from '../charts/loki';
+import { mimirComponent, DEFAULTS as MIMIR } from '../charts/mimir';
+import { observabilityConfigComponent } from '../charts/observability-config';
+import { openTelemetryCollectorComponent, DEFAULTS as OTEL } from '../charts/opentelemetry-collector';
+import { tempoComponent, DEFAULTS as TEMPO } from '../charts/tempo';
+import { byTier, EnvironmentSettings } from '../config/defaults';
+import { Component, RunbookSection } from '../lib/component';
 import { PlatformContext } from './context';
+import { ENDPOINTS } from './endpoints';
+import { NS } from './namespaces';
 
-export function observabilityComponents(_ctx: PlatformContext): Component[] {
-  return [];
+/** The object stores of the workflow, one bucket each. */
+export type TelemetryStore = 'mimir' | 'loki' | 'tempo';
+
+/** `<platform>-<env>-<store>`: the bucket of a store in one environment. */
+export function bucketName(env: Pick<EnvironmentSettings, 'clusterName'>, store: TelemetryStore): string {
+  return `${env.clusterName}-${store}`;
+}
+
+/** The ConfigMap observability-config renders and the Mimir ruler mounts. */
+export const MIMIR_RULES_CONFIG_MAP = 'mimir-ruler-rules';
+
+/** Where the rendered bootstrap README lives in the GitOps repository (browsable over https). */
+export function runbookUrl(env: Pick<EnvironmentSettings, 'name' | 'gitops'>): string {
+  const repo = env.gitops.repoURL
+    .replace(/^git@([^:]+):/, 'https://$1/')
+    .replace(/^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\//, 'https://$1/')
+    .replace(/\.git$/, '');
+  // dist/<env> as synth.ts writes it (DIST_PATH).
+  return `${repo}/blob/${env.gitops.targetRevision}/dist/${env.name}/bootstrap/README.md`;
+}
+
+/**
+ * The bucket a store needs before its Application syncs: private, encrypted, with a lifecycle that
+ * aborts stale multipart uploads and, where the store's own compactor deletes by age, a backstop
+ * expiry one day after its retention. The IAM side is the IRSA role eksctl creates from the same
+ * policy (`s3BucketPolicy`), so no IAM command is needed here.
+ */
+export function s3BucketRunbook(env: Pick<EnvironmentSettings, 'region'>, store: TelemetryStore, bucket: string, expireAfterDays?: number): RunbookSection {
+  const location = env.region === 'us-east-1' ? '' : ` \\\n  --create-bucket-configuration LocationConstraint=${env.region}`;
+  const rules = [
+    { ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    ...(expireAfterDays ? [{ ID: 'retention-backstop', Status: 'Enabled', Filter: {}, Expiration: { Days: expireAfterDays } }] : []),
+  ];
+  // SSE-S3: encrypted at rest with no KMS key for the IRSA roles to be granted.
+  const encryption = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] };
+  return {
+    phase: 'aws',
+    title: `S3 bucket ${bucket}`,
+    body: [
+      `The ${store} store's objects. Its pods reach it through IRSA (the role eksctl creates for its ServiceAccount).`,
+      expireAfterDays
+        ? `The ${store} compactor deletes by age; the lifecycle expiry (${expireAfterDays} days) is only a backstop after its retention.`
+        : `Mimir's compactor owns retention and the bucket index: no expiry rule, which would delete blocks the index still lists.`,
+      '',
+      '```bash',
+      `aws s3api create-bucket --bucket ${bucket} --region ${env.region}${location}`,
+      `aws s3api put-public-access-block --bucket ${bucket} \\\n  --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
+      `aws s3api put-bucket-encryption --bucket ${bucket} \\\n  --server-side-encryption-configuration '${JSON.stringify(encryption)}'`,
+      `aws s3api put-bucket-lifecycle-configuration --bucket ${bucket} \\\n  --lifecycle-configuration '${JSON.stringify({ Rules: rules })}'`,
+      '```',
+    ].join('\n'),
+  };
+}
+
+export function observabilityComponents(ctx: PlatformContext): Component[] {
+  const { env } = ctx;
+  const ns = NS.observability;
+  const target = { clusterName: env.clusterName, accountId: env.accountId, region: env.region };
+  const production = env.tier !== 'dev';
+  const sized = <T>(prod: T, dev: T): T => byTier(env, { dev, staging: prod, prod });
+  const timing = { scrapeInterval: KPS.scrapeInterval, evaluationInterval: KPS.evaluationInterval };
+
+  const mimirBucket = bucketName(env, 'mimir');
+  const lokiBucket = bucketName(env, 'loki');
+  const tempoBucket = bucketName(env, 'tempo');
+
+  const mimir = mimirComponent({
+    namespace: ns,
+    target,
+    bucket: mimirBucket,
+    highAvailability: env.highAvailability,
+    // Zones pinned to availability zones only where every zone has its own node group to grow.
+    zones: env.highAvailability && env.spotGroupPerZone && env.availabilityZones.length === 3 ? env.availabilityZones : [],
+    alertmanagerUrl: ENDPOINTS.alertmanager,
+    rulerRulesConfigMap: MIMIR_RULES_CONFIG_MAP,
+    resources: sized(MIMIR.resources, MIMIR.devResources),
+    volumeSize: sized('10Gi', '5Gi'),
+    runbook: [s3BucketRunbook(env, 'mimir', mimirBucket)],
+  });
+  const lokiRetention = LOKI.retention;
+  const loki = lokiComponent({
+    namespace: ns,
+    target,
+    bucket: lokiBucket,
+    resources: sized(LOKI.resources, LOKI.devResources),
+    volumeSize: sized('10Gi', '5Gi'),
+    runbook: [s3BucketRunbook(env, 'loki', lokiBucket, lokiRetention.totalSeconds / 86400 + 1)],
+  });
+  const tempo = tempoComponent({
+    namespace: ns,
+    target,
+    bucket: tempoBucket,
+    resources: sized(TEMPO.resources, TEMPO.devResources),
+    volumeSize: sized('10Gi', '5Gi'),
+    runbook: [s3BucketRunbook(env, 'tempo', tempoBucket, TEMPO.retention.totalSeconds / 86400 + 1)],
+  });
+  const kps = kubePrometheusStackComponent({
+    namespace: ns,
+    clusterName: env.clusterName,
+    remoteWriteUrl: ENDPOINTS.mimirRemoteWrite,
+    highAvailability: env.highAvailability,
+    resources: sized(KPS.resources, KPS.devResources),
+    volumeSize: sized('20Gi', '10Gi'),
+  });
+  const collector = openTelemetryCollectorComponent({
+    namespace: ns,
+    exporters: { tracesOtlpGrpc: ENDPOINTS.tempoOtlpGrpc, metricsOtlpHttp: ENDPOINTS.mimirOtlp, logsOtlpHttp: ENDPOINTS.lokiOtlp },
+    resources: sized(OTEL.resources, OTEL.devResources),
+  });
+  const grafana = grafanaComponent({
+    namespace: ns,
+    datasources: { mimir: ENDPOINTS.mimirQuery, loki: ENDPOINTS.lokiQuery, tempo: ENDPOINTS.tempoQuery, alertmanager: ENDPOINTS.alertmanager },
+    scrapeInterval: timing.scrapeInterval.toString(),
+    resources: production ? GRAFANA.resources : GRAFANA.devResources,
+  });
+  const config = observabilityConfigComponent({
+    namespace: ns,
+    timing,
+    runbookUrl: runbookUrl(env),
+    grafana: { datasourceUid: DATASOURCE_UIDS.mimir, ...DASHBOARD_SIDECAR },
+    mimirRulesConfigMap: MIMIR_RULES_CONFIG_MAP,
+  });
+  return [mimir, loki, tempo, kps, collector, grafana, config];
 }

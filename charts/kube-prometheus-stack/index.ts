@@ -1,0 +1,188 @@
+/**
+ * kube-prometheus-stack 88.5.3: the Prometheus Operator, one Prometheus, Alertmanager,
+ * kube-state-metrics and node-exporter; the efficiency guide's "Prometheus Optimization" block.
+ *
+ * - Prometheus keeps 15 days locally (WAL compressed) and remote-writes everything, exemplars
+ *   included, to Mimir, which keeps the long-term history. Scrape and rule evaluation every 30 s.
+ *   One replica: a second would double the seed's 500m/2Gi, and Mimir holds the durable copy.
+ * - It selects every ServiceMonitor, PodMonitor, PrometheusRule, Probe and ScrapeConfig in the
+ *   cluster (`*SelectorNilUsesHelmValues: false`), not only those labelled with this release.
+ * - CRDs come from prometheus-operator-crds (Foundation); the bundled Grafana is off, its
+ *   dashboards still ship as `grafana_dashboard` ConfigMaps for the Grafana component's sidecar.
+ * - EKS manages etcd, the scheduler and the controller-manager: nothing to scrape, so no targets
+ *   and no alerts for them.
+ * - node-exporter runs on the host network and PID namespace to read the node's own metrics: the
+ *   reason the observability namespace is `privileged`.
+ * - The operator's admission webhook certificate comes from the chart's certgen hook Jobs (no
+ *   dependency on cert-manager, which belongs to another workflow); they patch the webhooks'
+ *   caBundle, which Argo CD ignores as drift.
+ */
+import { CHARTS } from '../../config/versions';
+import { Duration } from '../../imports/monitoring';
+import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
+import { Component, helm, Workflow } from '../../lib/component';
+import { PRIORITY } from '../../lib/priority';
+import { Memory, Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
+import { KubePrometheusStackValues } from './values';
+
+export type KubePrometheusStackTarget =
+  | 'prometheus' | 'configReloader' | 'alertmanager' | 'operator' | 'admissionJob' | 'kubeStateMetrics' | 'nodeExporter';
+
+export interface KubePrometheusStackProps {
+  readonly namespace: string;
+  /** `cluster` external label on every series and alert, so Mimir can tell clusters apart. */
+  readonly clusterName: string;
+  /** Prometheus remote-write endpoint of Mimir. */
+  readonly remoteWriteUrl: string;
+  /** Two Alertmanagers (gossiping) instead of one. */
+  readonly highAvailability: boolean;
+  /** @default DEFAULTS.resources */
+  readonly resources?: Partial<Record<KubePrometheusStackTarget, Resources>>;
+  /** @default DEFAULTS.retention */
+  readonly retention?: Duration;
+  /** @default DEFAULTS.scrapeInterval */
+  readonly scrapeInterval?: Duration;
+  /** @default DEFAULTS.evaluationInterval */
+  readonly evaluationInterval?: Duration;
+  /** Prometheus TSDB volume. @default DEFAULTS.volumeSize */
+  readonly volumeSize?: string;
+}
+
+const r = Resources.of;
+
+export const DEFAULTS = {
+  resources: {
+    /** Seed: requests { cpu: "500m", memory: "2Gi" }, limits { cpu: "2", memory: "4Gi" }. */
+    prometheus: r({ cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
+    configReloader: r({ cpu: '10m', memory: '32Mi' }, { cpu: '50m', memory: '64Mi' }),
+    alertmanager: r({ cpu: '20m', memory: '64Mi' }, { cpu: '100m', memory: '128Mi' }),
+    operator: r({ cpu: '50m', memory: '128Mi' }, { cpu: '200m', memory: '256Mi' }),
+    admissionJob: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
+    kubeStateMetrics: r({ cpu: '20m', memory: '96Mi' }, { cpu: '200m', memory: '256Mi' }),
+    nodeExporter: r({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '64Mi' }),
+  } satisfies Record<KubePrometheusStackTarget, Resources>,
+  devResources: {
+    prometheus: r({ cpu: '200m', memory: '1Gi' }, { cpu: '1', memory: '2Gi' }),
+    configReloader: r({ cpu: '10m', memory: '32Mi' }, { cpu: '50m', memory: '64Mi' }),
+    alertmanager: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
+    operator: r({ cpu: '25m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
+    admissionJob: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
+    kubeStateMetrics: r({ cpu: '10m', memory: '64Mi' }, { cpu: '100m', memory: '128Mi' }),
+    nodeExporter: r({ cpu: '10m', memory: '24Mi' }, { cpu: '100m', memory: '64Mi' }),
+  } satisfies Record<KubePrometheusStackTarget, Resources>,
+  /** Seed: retention "15d" ("Reduced, use Mimir for long-term"). */
+  retention: Duration.days(15),
+  /** Seed: scrape_interval "30s". */
+  scrapeInterval: Duration.seconds(30),
+  /** Seed: evaluation_interval "30s". */
+  evaluationInterval: Duration.seconds(30),
+  volumeSize: '20Gi',
+  /** Size-based retention as a guard below the volume size, so a cardinality spike cannot fill the disk. */
+  retentionSizeFraction: 0.85,
+  /**
+   * Never sent to Mimir (kept 15 days in Prometheus): the API server and etcd latency buckets,
+   * the highest-cardinality series of a kube-prometheus-stack install, used by no rule of ours.
+   */
+  remoteWriteDrop: 'apiserver_request_duration_seconds_bucket|apiserver_request_sli_duration_seconds_bucket|apiserver_response_sizes_bucket|etcd_request_duration_seconds_bucket',
+} as const;
+
+/** Release fullname (`kube-prometheus-stack.fullname`: the release name when it contains the chart name). */
+const FULLNAME = 'kube-prometheus-stack';
+
+export function kubePrometheusStackComponent(props: KubePrometheusStackProps): Component {
+  const ns = props.namespace;
+  const res: Record<KubePrometheusStackTarget, Resources> = { ...DEFAULTS.resources, ...props.resources };
+  const scrapeInterval = props.scrapeInterval ?? DEFAULTS.scrapeInterval;
+  const evaluationInterval = props.evaluationInterval ?? DEFAULTS.evaluationInterval;
+  if (evaluationInterval.totalSeconds < scrapeInterval.totalSeconds) {
+    throw new Error(`kube-prometheus-stack: evaluationInterval ${evaluationInterval} is shorter than scrapeInterval ${scrapeInterval}; rules would re-read the same samples`);
+  }
+  const volumeSize = props.volumeSize ?? DEFAULTS.volumeSize;
+  const retentionSize = `${Math.floor(Memory.parse(volumeSize).times(DEFAULTS.retentionSizeFraction).mebibytes)}MiB`;
+  const alertmanagers = props.highAvailability ? 2 : 1;
+  const values: KubePrometheusStackValues = {
+    crds: { enabled: false },
+    grafana: { enabled: false, forceDeployDashboards: true },
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeEtcd: { enabled: false },
+    prometheusOperator: {
+      resources: res.operator.toK8s(),
+      priorityClassName: PRIORITY.platformCritical,
+      prometheusConfigReloader: { resources: res.configReloader.toK8s() },
+      admissionWebhooks: { patch: { resources: res.admissionJob.toK8s(), priorityClassName: PRIORITY.platformCritical } },
+    },
+    prometheus: {
+      prometheusSpec: {
+        replicas: 1,
+        retention: (props.retention ?? DEFAULTS.retention).toString(),
+        retentionSize,
+        scrapeInterval: scrapeInterval.toString(),
+        evaluationInterval: evaluationInterval.toString(),
+        walCompression: true,
+        // Keeps the exemplars instrumented services attach, for the exemplar → trace links.
+        enableFeatures: ['exemplar-storage'],
+        externalLabels: { cluster: props.clusterName },
+        remoteWrite: [
+          {
+            url: props.remoteWriteUrl,
+            sendExemplars: true,
+            writeRelabelConfigs: [{ sourceLabels: ['__name__'], regex: DEFAULTS.remoteWriteDrop, action: 'drop' }],
+          },
+        ],
+        resources: res.prometheus.toK8s(),
+        priorityClassName: PRIORITY.platformCritical,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+        storageSpec: {
+          volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: volumeSize } } } },
+        },
+      },
+    },
+    alertmanager: {
+      alertmanagerSpec: { replicas: alertmanagers, resources: res.alertmanager.toK8s(), priorityClassName: PRIORITY.platformCritical },
+    },
+    'kube-state-metrics': { resources: res.kubeStateMetrics.toK8s(), priorityClassName: PRIORITY.platformCritical },
+    'prometheus-node-exporter': { resources: res.nodeExporter.toK8s(), priorityClassName: PRIORITY.platformCritical },
+  };
+  const withReloader = (kind: WorkloadKind, name: string, replicas: number, main: string, resources: Resources): Workload => ({
+    kind,
+    name,
+    namespace: ns,
+    replicas,
+    containers: [
+      { name: main, resources },
+      { name: 'config-reloader', resources: res.configReloader },
+    ],
+  });
+  const workloads: Workload[] = [
+    withReloader(WorkloadKind.StatefulSet, `prometheus-${FULLNAME}-prometheus`, 1, 'prometheus', res.prometheus),
+    withReloader(WorkloadKind.StatefulSet, `alertmanager-${FULLNAME}-alertmanager`, alertmanagers, 'alertmanager', res.alertmanager),
+    workload(WorkloadKind.Deployment, `${FULLNAME}-operator`, ns, 1, res.operator, FULLNAME),
+    workload(WorkloadKind.Deployment, `${FULLNAME}-kube-state-metrics`, ns, 1, res.kubeStateMetrics, 'kube-state-metrics'),
+    workload(WorkloadKind.DaemonSet, `${FULLNAME}-prometheus-node-exporter`, ns, 1, res.nodeExporter, 'node-exporter'),
+    workload(WorkloadKind.Job, `${FULLNAME}-admission-create`, ns, 1, res.admissionJob, 'create'),
+    workload(WorkloadKind.Job, `${FULLNAME}-admission-patch`, ns, 1, res.admissionJob, 'patch'),
+  ];
+  return {
+    id: 'kube-prometheus-stack',
+    workflow: Workflow.Observability,
+    namespace: ns,
+    // Prometheus remote-writes to Mimir from its first scrape.
+    dependsOn: ['mimir'],
+    source: helm(CHARTS.kubePrometheusStack, values),
+    workloads,
+    clusterResources: [...OPERATOR_KINDS, ...WEBHOOK_KINDS],
+    // Large dashboard ConfigMaps: server-side apply keeps them out of the last-applied annotation.
+    serverSideApply: true,
+    ignoreDifferences: WEBHOOK_KINDS.map((k) => ({
+      group: 'admissionregistration.k8s.io',
+      kind: k.split('/')[1],
+      name: `${FULLNAME}-admission`,
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    })),
+  };
+}

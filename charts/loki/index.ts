@@ -1,0 +1,135 @@
+/**
+ * Loki (grafana-community chart 18.11.0): logs in S3 through IRSA, the efficiency guide's
+ * "Loki Optimization" block.
+ *
+ * - `deploymentMode: Monolithic`: one process with every target. The platform writes a few GB a
+ *   day, far below the "few tens of GB/day" the chart gives for this mode, and SimpleScalable is
+ *   deprecated. One replica everywhere: Loki's HA needs three replicas with replication factor 3
+ *   (a write quorum of two), three times the seed's single 200m/512Mi allocation. An outage delays
+ *   logs rather than losing them: the collector tails the node's files from a checkpoint and
+ *   retries, and the WAL on the volume replays on restart.
+ * - `auth_enabled: false` (tenant `fake`): one platform tenant; with it on, every client (the
+ *   collector, Grafana) must send X-Scope-OrgID and the chart's gateway would be needed for auth.
+ *   Without the gateway, clients use the `loki` Service on 3100 directly.
+ * - Memcached caches off: the chunks cache alone asks for about 10Gi, which no t3.large schedules.
+ *   Query results are cached in-process instead (`embedded_cache`, 64 MB of the pod's memory).
+ * - Retention through the compactor (`retention_enabled`, deletes recorded in S3); the bucket's
+ *   lifecycle rule (runbook) is only a backstop one day later.
+ */
+import { CHARTS } from '../../config/versions';
+import { Duration } from '../../imports/monitoring';
+import { RBAC_KINDS } from '../../lib/cluster-scope';
+import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
+import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
+import { PRIORITY } from '../../lib/priority';
+import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { LokiValues } from './values';
+
+export interface LokiProps {
+  readonly namespace: string;
+  readonly target: IrsaTarget & { readonly region: string };
+  /** S3 bucket for chunks and the TSDB index (created by the operator, see the runbook). */
+  readonly bucket: string;
+  /** @default DEFAULTS.resources */
+  readonly resources?: Resources;
+  /** @default DEFAULTS.retention */
+  readonly retention?: Duration;
+  /** @default DEFAULTS.chunkTargetSize */
+  readonly chunkTargetSize?: number;
+  /** @default DEFAULTS.maxChunkAge */
+  readonly maxChunkAge?: Duration;
+  /** @default DEFAULTS.indexPeriod */
+  readonly indexPeriod?: Duration;
+  /** WAL and index cache volume. @default DEFAULTS.volumeSize */
+  readonly volumeSize?: string;
+  readonly runbook?: readonly RunbookSection[];
+}
+
+export const DEFAULTS = {
+  /** Seed: requests { cpu: "200m", memory: "512Mi" }, limits { cpu: "1", memory: "2Gi" }. */
+  resources: Resources.of({ cpu: '200m', memory: '512Mi' }, { cpu: '1', memory: '2Gi' }),
+  devResources: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '500m', memory: '1Gi' }),
+  /** Seed: retention_period "30d". */
+  retention: Duration.days(30),
+  /** Seed: chunk_target_size "1572864" (1.5MB). */
+  chunkTargetSize: 1572864,
+  /** Seed: max_chunk_age "2h". */
+  maxChunkAge: Duration.hours(2),
+  /** Seed: index_period "24h" (TSDB requires 24h). */
+  indexPeriod: Duration.hours(24),
+  /** Seed: compression "gzip". */
+  chunkEncoding: 'gzip',
+  /** First day of the one schema period; any past date works for a new installation. */
+  schemaFrom: '2024-04-01',
+  volumeSize: '10Gi',
+  serviceAccount: 'loki',
+  resultsCacheMb: 64,
+} as const;
+
+export function lokiComponent(props: LokiProps): Component {
+  const ns = props.namespace;
+  const resources = props.resources ?? DEFAULTS.resources;
+  const indexPeriod = props.indexPeriod ?? DEFAULTS.indexPeriod;
+  if (indexPeriod.totalSeconds !== Duration.hours(24).totalSeconds) {
+    throw new Error(`loki: indexPeriod ${indexPeriod} is not supported; the TSDB index store requires a 24h period`);
+  }
+  const chunkTargetSize = props.chunkTargetSize ?? DEFAULTS.chunkTargetSize;
+  if (!Number.isInteger(chunkTargetSize) || chunkTargetSize <= 0) {
+    throw new Error(`loki: chunkTargetSize must be a positive number of bytes, got ${chunkTargetSize}`);
+  }
+  const role = irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket));
+  const values: LokiValues = {
+    deploymentMode: 'Monolithic',
+    serviceAccount: { create: true, name: DEFAULTS.serviceAccount, annotations: irsaAnnotations(role) },
+    loki: {
+      auth_enabled: false,
+      commonConfig: { replication_factor: 1 },
+      storage: { type: 's3', bucketNames: { chunks: props.bucket }, s3: { region: props.target.region } },
+      schemaConfig: {
+        configs: [
+          { from: DEFAULTS.schemaFrom, store: 'tsdb', object_store: 's3', schema: 'v13', index: { prefix: 'index_', period: indexPeriod.toHours() } },
+        ],
+      },
+      ingester: {
+        chunk_target_size: chunkTargetSize,
+        max_chunk_age: (props.maxChunkAge ?? DEFAULTS.maxChunkAge).toString(),
+        chunk_encoding: DEFAULTS.chunkEncoding,
+      },
+      limits_config: { retention_period: (props.retention ?? DEFAULTS.retention).toHours() },
+      compactor: { retention_enabled: true, delete_request_store: 's3' },
+      query_range: {
+        cache_results: true,
+        results_cache: { cache: { embedded_cache: { enabled: true, max_size_mb: DEFAULTS.resultsCacheMb } } },
+      },
+    },
+    singleBinary: {
+      replicas: 1,
+      resources: resources.toK8s(),
+      priorityClassName: PRIORITY.platformCritical,
+      // The rules sidecar only serves the Loki ruler, which is off.
+      sidecar: false,
+      persistence: { size: props.volumeSize ?? DEFAULTS.volumeSize },
+    },
+    gateway: { enabled: false },
+    // The canary is a DaemonSet writing test logs from every node: budget for nothing we read.
+    lokiCanary: { enabled: false },
+    test: { enabled: false },
+    chunksCache: { enabled: false },
+    resultsCache: { enabled: false },
+    // Alerts on logs are written as PrometheusRules on Loki's own metrics (observability-config).
+    ruler: { enabled: false },
+    monitoring: { serviceMonitor: { enabled: true, interval: '30s' } },
+  };
+  return {
+    id: 'loki',
+    workflow: Workflow.Observability,
+    namespace: ns,
+    dependsOn: [],
+    source: helm(CHARTS.loki, values),
+    workloads: [workload(WorkloadKind.StatefulSet, 'loki', ns, 1, resources, 'loki')],
+    irsa: [role],
+    // The chart's cluster-wide role for the k8s-sidecar (rendered unless rbac.namespaced).
+    clusterResources: [...RBAC_KINDS],
+    runbook: props.runbook ?? [],
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * observability-config: what we author for the observability stack, rendered natively after the
+ * Prometheus Operator and Grafana are up.
+ *
+ * - PrometheusRule `platform-kpis`: recording rules named after the seed's metrics.
+ * - PrometheusRule `platform-alerts`: the seed's triggers and recovery targets. Each alert carries
+ *   a severity, a summary, a description and a runbook_url into the bootstrap README, where the
+ *   runbook of every alert is rendered (this component's operations section). Alerts held to a
+ *   seed detection time carry `detection_bound`: `for:` plus one scrape and one evaluation, the
+ *   real worst case; construction fails when a bound misses the seed (except where the seed asks
+ *   for less than one scrape interval, which the annotation states).
+ * - ConfigMap for the Mimir ruler: the 30-day capacity forecast, evaluated where 30 days of history
+ *   live (Mimir), mounted read-only into the ruler.
+ * - Grafana dashboards as ConfigMaps for the sidecar: the platform KPIs and the telemetry pipeline.
+ */
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import * as yaml from 'js-yaml';
+import { PrometheusRule, PrometheusRuleGroup, PrometheusRuleSpecRule } from '../../imports/monitoring';
+import { Component, manifests, RunbookSection, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { Dashboard, platformKpiDashboard, telemetryPipelineDashboard } from './dashboards';
+import { checkPromql } from './promql';
+import { AlertSpec, alertGroups, detectionBound, forecastGroups, Group, RecordingSpec, recordingGroups, RuleTiming, SEED_TIMING } from './rules';
+
+export interface ObservabilityConfigProps {
+  readonly namespace: string;
+  /** Prometheus' scrape and evaluation intervals: the floor under every detection time. */
+  readonly timing: RuleTiming;
+  /** The rendered bootstrap README; each alert's runbook_url is `<url>#<alert name, lowercase>`. */
+  readonly runbookUrl: string;
+  /** What the Grafana dashboard sidecar loads, and the uid of the metrics data source. */
+  readonly grafana: { readonly datasourceUid: string; readonly label: string; readonly labelValue: string; readonly folderAnnotation: string };
+  /** Name of the ConfigMap the Mimir ruler mounts its rule files from. */
+  readonly mimirRulesConfigMap: string;
+  /** Grafana folder of our dashboards. @default DEFAULTS.folder */
+  readonly folder?: string;
+}
+
+export const DEFAULTS = {
+  folder: 'Platform',
+} as const;
+
+const ID = 'observability-config';
+
+/** The annotation stating an alert's real detection bound against its seed target. */
+export function detectionBoundText(a: AlertSpec, timing: RuleTiming): string | undefined {
+  if (!a.seed || SEED_TIMING[a.seed].kind !== 'detection') return undefined;
+  const seed = SEED_TIMING[a.seed];
+  const bound = detectionBound(a.for, timing);
+  const reachable = bound.totalSeconds <= seed.limit.totalSeconds;
+  return `${bound} worst case (for ${a.for} + scrape ${timing.scrapeInterval} + evaluation ${timing.evaluationInterval}); seed ${seed.quote}` +
+    (reachable ? '' : `, below what a ${timing.scrapeInterval} scrape and ${timing.evaluationInterval} evaluation can observe: this alert fires as early as they allow`);
+}
+
+/** Rejects an alert whose `for:` cannot meet its seed target. */
+function checkSeedTiming(a: AlertSpec, timing: RuleTiming): void {
+  if (!a.seed) return;
+  const seed = SEED_TIMING[a.seed];
+  if (seed.kind === 'sustained' && a.for.totalSeconds !== seed.limit.totalSeconds) {
+    throw new Error(`alert ${a.alert}: for ${a.for} must equal the seed's ${seed.limit} (${seed.quote})`);
+  }
+  const bound = detectionBound(a.for, timing);
+  if (seed.kind === 'detection' && bound.totalSeconds > seed.limit.totalSeconds && a.for.totalSeconds > 0) {
+    throw new Error(`alert ${a.alert}: for ${a.for} + scrape ${timing.scrapeInterval} + evaluation ${timing.evaluationInterval} = ${bound} misses the seed's ${seed.quote}; shorten for`);
+  }
+}
+
+function alertRule(a: AlertSpec, props: ObservabilityConfigProps): PrometheusRuleSpecRule {
+  checkSeedTiming(a, props.timing);
+  const bound = detectionBoundText(a, props.timing);
+  return {
+    alert: a.alert,
+    expr: checkPromql(a.alert, a.expr),
+    for: a.for.toString(),
+    ...(a.keepFiringFor ? { keep_firing_for: a.keepFiringFor.toString() } : {}),
+    labels: { severity: a.severity },
+    annotations: {
+      summary: a.summary,
+      description: a.description,
+      runbook_url: `${props.runbookUrl}#${a.alert.toLowerCase()}`,
+      ...(bound ? { detection_bound: bound } : {}),
+    },
+  };
+}
+
+function recordingRule(r: RecordingSpec): PrometheusRuleSpecRule {
+  return { record: r.record, expr: checkPromql(r.record, r.expr), ...(r.labels ? { labels: r.labels } : {}) };
+}
+
+function groups<T>(gs: readonly Group<T>[], render: (rule: T) => PrometheusRuleSpecRule): PrometheusRuleGroup[] {
+  return gs.map((g) => ({ name: g.name, ...(g.interval ? { interval: g.interval.toString() } : {}), rules: g.rules.map(render) }));
+}
+
+export class ObservabilityConfigChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: ObservabilityConfigProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const meta = (name: string, component: string, extra: Partial<ApiObjectMetadata> = {}): ApiObjectMetadata => ({
+      name,
+      namespace: ns,
+      ...extra,
+      labels: { ...standardLabels({ name, instance: ID, component }), ...(extra.labels ?? {}) },
+    });
+    new PrometheusRule(this, 'platform-kpis', {
+      metadata: meta('platform-kpis', 'rules'),
+      spec: { groups: groups(recordingGroups(), recordingRule) },
+    });
+    new PrometheusRule(this, 'platform-alerts', {
+      metadata: meta('platform-alerts', 'rules'),
+      spec: { groups: groups(alertGroups(), (a) => alertRule(a, props)) },
+    });
+    new k8s.KubeConfigMap(this, 'mimir-rules', {
+      metadata: meta(props.mimirRulesConfigMap, 'rules'),
+      data: {
+        'capacity-forecast.yaml': yaml.dump({ groups: groups(forecastGroups(), (a) => alertRule(a, props)) }, { sortKeys: true, lineWidth: -1, noRefs: true }),
+      },
+    });
+    for (const d of dashboards(props.grafana.datasourceUid)) {
+      const name = `grafana-dashboard-${d.uid}`;
+      new k8s.KubeConfigMap(this, name, {
+        metadata: meta(name, 'dashboard', {
+          labels: { [props.grafana.label]: props.grafana.labelValue },
+          annotations: { [props.grafana.folderAnnotation]: props.folder ?? DEFAULTS.folder },
+        }),
+        data: { [`${d.uid}.json`]: `${JSON.stringify(d.json, null, 2)}\n` },
+      });
+    }
+  }
+}
+
+function dashboards(datasourceUid: string): Dashboard[] {
+  return [platformKpiDashboard(datasourceUid), telemetryPipelineDashboard(datasourceUid)];
+}
+
+/** Every alert, for the runbook section (Prometheus' and the Mimir ruler's). */
+export function allAlerts(): AlertSpec[] {
+  return [...alertGroups(), ...forecastGroups()].flatMap((g) => [...g.rules]);
+}
+
+function runbookSection(): RunbookSection {
+  const entries = allAlerts()
+    .slice()
+    .sort((a, b) => a.alert.localeCompare(b.alert))
+    .map((a) => `#### ${a.alert}\n\n${a.severity}: ${a.summary.replace(/\{\{[^}]*\}\}/g, '…')}\n\n${a.runbook}\n`);
+  return {
+    phase: 'operations',
+    title: 'Alert runbooks',
+    body: `Every platform alert's \`runbook_url\` points to its entry here.\n\n${entries.join('\n')}`,
+  };
+}
+
+export function observabilityConfigComponent(props: ObservabilityConfigProps): Component {
+  return {
+    id: ID,
+    workflow: Workflow.Observability,
+    namespace: props.namespace,
+    // The PrometheusRule CRD's operator (its admission webhook validates the rules), Grafana's
+    // sidecar for the dashboards, and the Mimir ruler that mounts the forecast.
+    dependsOn: ['kube-prometheus-stack', 'grafana', 'mimir'],
+    source: manifests((scope) => new ObservabilityConfigChart(scope, ID, props)),
+    workloads: [],
+    runbook: [runbookSection()],
+  };
+}
+

@@ -1,0 +1,143 @@
+/**
+ * The OpenTelemetry Collector (chart 0.170.0) as one DaemonSet: it receives OTLP from the mesh and
+ * the services on their own node and tails every container's log file there.
+ *
+ * - One release, `mode: daemonset`: a collector per node does both jobs, so the node's logs and
+ *   the node's OTLP traffic share one process instead of an agent DaemonSet plus a gateway
+ *   Deployment. In daemonset mode the chart creates the Service only with `service.enabled`, and
+ *   then with `internalTrafficPolicy: Local`: a pod sending to `opentelemetry-collector:4317`
+ *   reaches the collector on its own node, and the k8sattributes processor (filtered to the node)
+ *   tags what it receives. No host ports: the Service is the entry point.
+ * - Image `opentelemetry-collector-k8s` (`otelcol-k8s`), the distribution made for Kubernetes.
+ *   Its rules admit only OTLP exporters, so every store is reached over OTLP: traces to Tempo over
+ *   gRPC, metrics to Mimir's OTLP endpoint and logs to Loki's OTLP endpoint over HTTP. (The
+ *   prometheusremotewrite exporter exists only in the contrib distribution; Mimir ingests OTLP
+ *   natively, with exemplars.)
+ * - Container logs: the chart's `logsCollection` preset (filelog on /var/log/pods, container
+ *   parser) with checkpoints in /var/lib/otelcol on the node, so a restart resumes where it was.
+ *   Exception to the non-root rule: kubelet writes pod logs as root with mode 0640, so the
+ *   collector runs as UID 0 — with every capability dropped, no privilege escalation and a
+ *   read-only root filesystem, reading only the host paths the preset mounts.
+ */
+import { CHARTS } from '../../config/versions';
+import { RBAC_KINDS } from '../../lib/cluster-scope';
+import { Component, helm, Workflow } from '../../lib/component';
+import { PRIORITY } from '../../lib/priority';
+import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { CollectorPipeline, OpenTelemetryCollectorValues } from './values';
+
+export interface OpenTelemetryCollectorProps {
+  readonly namespace: string;
+  /** Where each signal goes. */
+  readonly exporters: {
+    /** host:port of Tempo's OTLP gRPC receiver. */
+    readonly tracesOtlpGrpc: string;
+    /** Base URL of Mimir's OTLP endpoint (the exporter appends /v1/metrics). */
+    readonly metricsOtlpHttp: string;
+    /** Base URL of Loki's OTLP endpoint (the exporter appends /v1/logs). */
+    readonly logsOtlpHttp: string;
+  };
+  /** @default DEFAULTS.resources */
+  readonly resources?: Resources;
+}
+
+export const DEFAULTS = {
+  /** Per node: OTLP relay plus log tailing. The memory limit sets GOMEMLIMIT and the memory_limiter ceiling. */
+  resources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
+  devResources: Resources.of({ cpu: '25m', memory: '96Mi' }, { cpu: '250m', memory: '256Mi' }),
+  image: 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s',
+  command: 'otelcol-k8s',
+  /** The chart's port names and their Service ports (values.yaml `ports`). */
+  otlpGrpcPort: 4317,
+  otlpHttpPort: 4318,
+} as const;
+
+/** Exporter ids in the collector config. */
+export const EXPORTERS = { traces: 'otlp/tempo', metrics: 'otlphttp/mimir', logs: 'otlphttp/loki' } as const;
+
+export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorProps): Component {
+  const ns = props.namespace;
+  const resources = props.resources ?? DEFAULTS.resources;
+  for (const [signal, url] of Object.entries({ metricsOtlpHttp: props.exporters.metricsOtlpHttp, logsOtlpHttp: props.exporters.logsOtlpHttp })) {
+    if (!/^https?:\/\//.test(url)) throw new Error(`opentelemetry-collector: exporters.${signal} "${url}" must be an http(s) URL`);
+  }
+  if (/^[a-z]+:\/\//.test(props.exporters.tracesOtlpGrpc)) {
+    throw new Error(`opentelemetry-collector: exporters.tracesOtlpGrpc "${props.exporters.tracesOtlpGrpc}" must be host:port, without a scheme`);
+  }
+  const pipeline = (exporter: string): CollectorPipeline => ({ receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: [exporter] });
+  const values: OpenTelemetryCollectorValues = {
+    mode: 'daemonset',
+    image: { repository: DEFAULTS.image },
+    command: { name: DEFAULTS.command },
+    presets: {
+      logsCollection: { enabled: true, storeCheckpoints: true },
+      kubernetesAttributes: { enabled: true },
+    },
+    config: {
+      // Only OTLP comes in. The chart's default Jaeger, Zipkin and self-scrape receivers stay
+      // defined but in no pipeline, so the collector never starts them (and their ports are closed).
+      receivers: {
+        otlp: {
+          protocols: {
+            grpc: { endpoint: `\${env:MY_POD_IP}:${DEFAULTS.otlpGrpcPort}` },
+            http: { endpoint: `\${env:MY_POD_IP}:${DEFAULTS.otlpHttpPort}` },
+          },
+        },
+      },
+      processors: {
+        batch: { send_batch_size: 8192, timeout: '5s' },
+        memory_limiter: { check_interval: '5s', limit_percentage: 80, spike_limit_percentage: 25 },
+      },
+      exporters: {
+        [EXPORTERS.traces]: { endpoint: props.exporters.tracesOtlpGrpc, tls: { insecure: true } },
+        [EXPORTERS.metrics]: { endpoint: props.exporters.metricsOtlpHttp },
+        [EXPORTERS.logs]: { endpoint: props.exporters.logsOtlpHttp },
+      },
+      service: {
+        pipelines: {
+          traces: pipeline(EXPORTERS.traces),
+          metrics: pipeline(EXPORTERS.metrics),
+          // The logsCollection preset appends its filelog receiver to this pipeline.
+          logs: pipeline(EXPORTERS.logs),
+        },
+      },
+    },
+    ports: {
+      otlp: { enabled: true, hostPort: 0 },
+      'otlp-http': { enabled: true, hostPort: 0 },
+      'jaeger-compact': { enabled: false },
+      'jaeger-thrift': { enabled: false },
+      'jaeger-grpc': { enabled: false },
+      zipkin: { enabled: false },
+      // The collector's own metrics, scraped through the PodMonitor.
+      metrics: { enabled: true },
+    },
+    service: { enabled: true, internalTrafficPolicy: 'Local' },
+    resources: resources.toK8s(),
+    priorityClassName: PRIORITY.platformCritical,
+    podSecurityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsUser: 0,
+      runAsGroup: 0,
+      runAsNonRoot: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    // Every node's logs, including nodes tainted against ordinary workloads.
+    tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
+    podMonitor: { enabled: true },
+  };
+  return {
+    id: 'opentelemetry-collector',
+    workflow: Workflow.Observability,
+    namespace: ns,
+    // A consumer after the stores it exports to.
+    dependsOn: ['mimir', 'loki', 'tempo'],
+    source: helm(CHARTS.opentelemetryCollector, values),
+    workloads: [workload(WorkloadKind.DaemonSet, 'opentelemetry-collector-agent', ns, 1, resources, 'opentelemetry-collector')],
+    // k8sattributes reads pods, namespaces and ReplicaSets cluster-wide.
+    clusterResources: [...RBAC_KINDS],
+  };
+}
