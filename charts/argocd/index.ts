@@ -1,63 +1,308 @@
 /**
  * Argo CD, managing itself. Bootstrap installs the release with exactly these values
  * (bootstrap/argocd-values.yaml); the `argocd` Application then adopts it without a diff.
+ *
+ * HA (staging, prod): two application-controller shards, two repo-servers and API servers spread
+ * over zones, and Redis through the chart's redis-ha subchart (three Redis + Sentinel pods behind
+ * three HAProxy pods). Single replicas otherwise. Every component exports metrics with a
+ * ServiceMonitor, and the notifications controller raises sync failures and degraded
+ * Applications as alerts in Alertmanager.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind, Workload } from '../../lib/resources';
+import { K8sResources, Resources, workload, Workload, WorkloadKind } from '../../lib/resources';
+
+/** Prometheus metrics with a ServiceMonitor, the shape every Argo CD component takes. */
+export interface MetricsValues {
+  readonly enabled: boolean;
+  readonly serviceMonitor: { readonly enabled: boolean };
+}
+
+export interface PdbValues {
+  readonly enabled: boolean;
+  readonly minAvailable: number;
+}
+
+export interface TopologySpread {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule';
+}
+
+/** The redis-ha subchart (DandyDeveloper/redis-ha 4.38.0): only the keys we set. */
+export interface RedisHaValues {
+  readonly enabled: boolean;
+  readonly replicas: number;
+  readonly redis: { readonly resources: K8sResources };
+  readonly sentinel: { readonly resources: K8sResources };
+  readonly splitBrainDetection: { readonly resources: K8sResources };
+  readonly init: { readonly resources: K8sResources };
+  readonly exporter: { readonly enabled: boolean; readonly resources: K8sResources; readonly serviceMonitor: { readonly enabled: boolean } };
+  readonly haproxy: {
+    readonly replicas: number;
+    readonly resources: K8sResources;
+    readonly init: { readonly resources: K8sResources };
+    readonly metrics: { readonly enabled: boolean; readonly serviceMonitor: { readonly enabled: boolean } };
+  };
+  readonly topologySpreadConstraints: { readonly enabled: boolean; readonly topologyKey: string; readonly maxSkew: number; readonly whenUnsatisfiable: string };
+}
 
 export interface ArgoCdValues {
-  readonly global: { readonly priorityClassName: string };
+  readonly global: { readonly priorityClassName: string; readonly topologySpreadConstraints: readonly TopologySpread[] };
   readonly crds: { readonly install: boolean; readonly keep: boolean };
   readonly configs: {
     /** argocd-cm: free-form keys (named in the key test). */
     readonly cm: Record<string, string | boolean>;
     readonly params: Record<string, string | boolean | number>;
   };
-  readonly controller: { readonly replicas: number; readonly resources: K8sResources };
-  readonly server: { readonly replicas: number; readonly resources: K8sResources };
-  readonly repoServer: { readonly replicas: number; readonly resources: K8sResources };
-  readonly applicationSet: { readonly replicas: number; readonly resources: K8sResources };
-  readonly redis: { readonly resources: K8sResources };
+  readonly controller: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
+  readonly server: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
+  readonly repoServer: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
+  readonly applicationSet: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues };
+  readonly redis: {
+    readonly resources: K8sResources;
+    readonly exporter: { readonly enabled: boolean; readonly resources: K8sResources };
+    readonly metrics: MetricsValues;
+  };
+  readonly 'redis-ha': RedisHaValues;
+  /** The Job that generates the Redis password in-cluster (never rendered into git). */
+  readonly redisSecretInit: { readonly resources: K8sResources };
   readonly dex: { readonly enabled: boolean };
-  readonly notifications: { readonly resources: K8sResources };
+  readonly notifications: {
+    readonly resources: K8sResources;
+    readonly metrics: MetricsValues;
+    /** argocd-notifications-cm `service.*` entries (YAML text). */
+    readonly notifiers: Record<string, string>;
+    /** `template.*` entries (YAML text). */
+    readonly templates: Record<string, string>;
+    /** `trigger.*` entries (YAML text). */
+    readonly triggers: Record<string, string>;
+    readonly subscriptions: readonly { readonly recipients: readonly string[]; readonly triggers: readonly string[] }[];
+  };
 }
+
+export type ArgoCdWorkload =
+  | 'controller' | 'server' | 'repoServer' | 'applicationSet' | 'notifications' | 'redis' | 'redisExporter'
+  | 'redisHaRedis' | 'redisHaSentinel' | 'redisHaSplitBrain' | 'redisHaExporter' | 'redisHaInit' | 'haproxy' | 'redisSecretInit';
 
 export interface ArgoCdProps {
   readonly namespace: string;
   /** Lua health checks by `resource.customizations.health.<group>_<kind>` key. */
   readonly healthChecks: Readonly<Record<string, string>>;
+  /** Replicated controller, repo-server, server and Redis (redis-ha). */
+  readonly highAvailability: boolean;
+  /** Alertmanager base URL (`http://host:port`) the notifications controller posts alerts to. */
+  readonly alertmanagerUrl: string;
+  /** Set as the `cluster` label on every alert. */
+  readonly clusterName: string;
+  /** The GitOps repository Argo CD reads; its credential is the `gitops-repo` Secret. */
+  readonly repoURL: string;
   /** @default DEFAULTS.resources */
-  readonly resources?: Partial<Record<'controller' | 'server' | 'repoServer' | 'applicationSet' | 'redis' | 'notifications', Resources>>;
+  readonly resources?: Partial<Record<ArgoCdWorkload, Resources>>;
 }
+
+/** Argo CD's own names for the release `argocd` (the chart's fullname and redis-ha's). */
+const RELEASE = 'argocd';
 
 export const DEFAULTS = {
   resources: {
-    controller: Resources.of({ cpu: '250m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
-    server: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
-    repoServer: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '512Mi' }),
-    applicationSet: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '200m', memory: '128Mi' }),
-    redis: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '128Mi' }),
-    notifications: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '200m', memory: '128Mi' }),
+    // One shard owns the in-cluster destination and caches every managed object.
+    controller: Resources.of({ cpu: '200m', memory: '320Mi' }, { cpu: '1', memory: '1Gi' }),
+    server: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
+    // Renders the Helm charts; bursts on sync, idle otherwise.
+    repoServer: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
+    applicationSet: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
+    notifications: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
+    redis: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '256Mi' }),
+    redisExporter: Resources.of({ cpu: '5m', memory: '16Mi' }, { cpu: '50m', memory: '64Mi' }),
+    redisHaRedis: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '256Mi' }),
+    redisHaSentinel: Resources.of({ cpu: '10m', memory: '16Mi' }, { cpu: '100m', memory: '64Mi' }),
+    redisHaSplitBrain: Resources.of({ cpu: '5m', memory: '16Mi' }, { cpu: '50m', memory: '64Mi' }),
+    redisHaExporter: Resources.of({ cpu: '5m', memory: '16Mi' }, { cpu: '50m', memory: '64Mi' }),
+    redisHaInit: Resources.of({ cpu: '5m', memory: '16Mi' }, { cpu: '50m', memory: '64Mi' }),
+    haproxy: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
+    redisSecretInit: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
+  } satisfies Record<ArgoCdWorkload, Resources>,
+  /** Replicas in HA; a single replica each otherwise. */
+  haReplicas: { controller: 2, server: 2, repoServer: 2, redis: 3, haproxy: 3 },
+  /** The Argo CD repository Secret: bootstrap creates it, `external-secrets-config` adopts it. */
+  repositorySecret: {
+    name: 'gitops-repo',
+    openBaoPath: 'platform/gitops-repo',
+    env: { url: 'GITOPS_REPO_URL', username: 'GITOPS_REPO_USERNAME', password: 'GITOPS_REPO_PASSWORD' },
   },
+  /** Alertmanager receives these as alerts named after the trigger. */
+  alerts: { syncFailedSeverity: 'warning', degradedSeverity: 'critical' },
 } as const;
 
+export const APPLICATION_HEALTH_CM_KEY_PREFIX = 'resource.customizations.health.';
+
+/** The ServiceMonitor-enabled metrics block. */
+const METRICS: MetricsValues = { enabled: true, serviceMonitor: { enabled: true } };
+
+/** `service.alertmanager` of argocd-notifications-cm for one Alertmanager base URL. */
+export function alertmanagerService(alertmanagerUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(alertmanagerUrl);
+  } catch {
+    throw new Error(`argocd: alertmanagerUrl "${alertmanagerUrl}" is not a URL; expected e.g. http://alertmanager.monitoring.svc:9093`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`argocd: alertmanagerUrl "${alertmanagerUrl}" must be http:// or https://`);
+  }
+  if (!url.port) throw new Error(`argocd: alertmanagerUrl "${alertmanagerUrl}" needs an explicit port (Alertmanager listens on 9093)`);
+  return [`targets:`, `  - ${url.hostname}:${url.port}`, `scheme: ${url.protocol.slice(0, -1)}`, `apiPath: /api/v2/alerts`, ''].join('\n');
+}
+
+/** One Alertmanager notification template (labels route it; annotations describe it). */
+function alertTemplate(alertname: string, severity: string, clusterName: string, summary: string, description: string): string {
+  return [
+    'alertmanager:',
+    '  labels:',
+    `    alertname: ${alertname}`,
+    `    severity: ${severity}`,
+    `    cluster: ${clusterName}`,
+    '    application: "{{.app.metadata.name}}"',
+    '    project: "{{.app.spec.project}}"',
+    '  annotations:',
+    `    summary: "${summary}"`,
+    `    description: "${description}"`,
+    '',
+  ].join('\n');
+}
+
+export function argoCdNotifications(alertmanagerUrl: string, clusterName: string): Omit<ArgoCdValues['notifications'], 'resources' | 'metrics'> {
+  return {
+    notifiers: { 'service.alertmanager': alertmanagerService(alertmanagerUrl) },
+    templates: {
+      'template.app-sync-failed': alertTemplate(
+        'ArgoCdApplicationSyncFailed',
+        DEFAULTS.alerts.syncFailedSeverity,
+        clusterName,
+        'Argo CD application {{.app.metadata.name}} failed to sync',
+        '{{.app.status.operationState.message}}',
+      ),
+      'template.app-health-degraded': alertTemplate(
+        'ArgoCdApplicationDegraded',
+        DEFAULTS.alerts.degradedSeverity,
+        clusterName,
+        'Argo CD application {{.app.metadata.name}} is degraded',
+        '{{.app.status.health.message}}',
+      ),
+    },
+    triggers: {
+      'trigger.on-sync-failed': [
+        '- description: Application syncing has failed',
+        '  send: [app-sync-failed]',
+        "  when: app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+        '  oncePer: app.status.operationState?.syncResult?.revision',
+        '',
+      ].join('\n'),
+      'trigger.on-health-degraded': [
+        '- description: Application has degraded',
+        '  send: [app-health-degraded]',
+        "  when: app.status.health.status == 'Degraded'",
+        '',
+      ].join('\n'),
+    },
+    // Every Application, without per-Application annotations.
+    subscriptions: [{ recipients: ['alertmanager'], triggers: ['on-sync-failed', 'on-health-degraded'] }],
+  };
+}
+
+/** The repository credential Argo CD reads (label `argocd.argoproj.io/secret-type: repository`). */
+export function repositorySecret(namespace: string): SecretRequirement {
+  const s = DEFAULTS.repositorySecret;
+  return {
+    namespace,
+    name: s.name,
+    // `url` is not secret, but a SecretRequirement has no literal keys: it lives in OpenBao next
+    // to the credential, so the ExternalSecret renders the whole Secret from one path.
+    data: {
+      url: { path: s.openBaoPath, property: 'url' },
+      username: { path: s.openBaoPath, property: 'username' },
+      password: { path: s.openBaoPath, property: 'password' },
+    },
+    labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+    purpose: 'Argo CD read access to the GitOps repository',
+    bootstrap: { ...s.env },
+  };
+}
+
+function repositoryRunbook(repoURL: string): RunbookSection {
+  const s = DEFAULTS.repositorySecret;
+  return {
+    phase: 'operations',
+    title: 'Argo CD repository credential',
+    body: `\`${s.env.url}\` (bootstrap Secret \`${s.name}\` and \`secret/${s.openBaoPath}\` in OpenBao) must be
+exactly the repository in platform.yaml (Argo CD matches credentials to Applications by URL):
+
+\`\`\`bash
+export ${s.env.url}="${repoURL}"
+\`\`\`
+
+\`${s.env.username}\` / \`${s.env.password}\`: a read-only deploy token of that repository.`,
+  };
+}
+
 export function argoCdComponent(props: ArgoCdProps): Component {
-  const r = { ...DEFAULTS.resources, ...props.resources };
+  const r: Record<ArgoCdWorkload, Resources> = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
+  const ha = props.highAvailability;
+  if (!/^(https:\/\/|ssh:\/\/|git@)/.test(props.repoURL)) {
+    throw new Error(`argocd: repoURL "${props.repoURL}" is not a git URL; expected https://…, ssh://… or git@…`);
+  }
+  const n = ha ? DEFAULTS.haReplicas : { controller: 1, server: 1, repoServer: 1, redis: 1, haproxy: 0 };
+  const pdb = (replicas: number): PdbValues => ({ enabled: replicas > 1, minAvailable: 1 });
+
   const workloads: Workload[] = [
-    workload(WorkloadKind.StatefulSet, 'argocd-application-controller', ns, 1, r.controller, 'application-controller'),
-    workload(WorkloadKind.Deployment, 'argocd-server', ns, 1, r.server, 'server'),
-    workload(WorkloadKind.Deployment, 'argocd-repo-server', ns, 1, r.repoServer, 'repo-server'),
-    workload(WorkloadKind.Deployment, 'argocd-applicationset-controller', ns, 1, r.applicationSet, 'applicationset-controller'),
-    workload(WorkloadKind.Deployment, 'argocd-redis', ns, 1, r.redis, 'redis'),
-    workload(WorkloadKind.Deployment, 'argocd-notifications-controller', ns, 1, r.notifications, 'notifications-controller'),
+    workload(WorkloadKind.StatefulSet, `${RELEASE}-application-controller`, ns, n.controller, r.controller, 'application-controller'),
+    workload(WorkloadKind.Deployment, `${RELEASE}-server`, ns, n.server, r.server, 'server'),
+    workload(WorkloadKind.Deployment, `${RELEASE}-repo-server`, ns, n.repoServer, r.repoServer, 'repo-server'),
+    workload(WorkloadKind.Deployment, `${RELEASE}-applicationset-controller`, ns, 1, r.applicationSet, 'applicationset-controller'),
+    workload(WorkloadKind.Deployment, `${RELEASE}-notifications-controller`, ns, 1, r.notifications, 'notifications-controller'),
+    workload(WorkloadKind.Job, `${RELEASE}-redis-secret-init`, ns, 1, r.redisSecretInit, 'secret-init'),
+    ...(ha
+      ? [
+          {
+            kind: WorkloadKind.StatefulSet,
+            name: `${RELEASE}-redis-ha-server`,
+            namespace: ns,
+            replicas: n.redis,
+            containers: [
+              { name: 'redis', resources: r.redisHaRedis },
+              { name: 'sentinel', resources: r.redisHaSentinel },
+              { name: 'split-brain-fix', resources: r.redisHaSplitBrain },
+              { name: 'redis-exporter', resources: r.redisHaExporter },
+            ],
+          },
+          workload(WorkloadKind.Deployment, `${RELEASE}-redis-ha-haproxy`, ns, n.haproxy, r.haproxy, 'haproxy'),
+        ]
+      : [
+          {
+            kind: WorkloadKind.Deployment,
+            name: `${RELEASE}-redis`,
+            namespace: ns,
+            replicas: 1,
+            containers: [
+              { name: 'redis', resources: r.redis },
+              { name: 'metrics', resources: r.redisExporter },
+            ],
+          },
+        ]),
   ];
+
   const values: ArgoCdValues = {
-    // Installed at bootstrap, before platform-base's PriorityClasses exist.
-    global: { priorityClassName: PRIORITY.systemCluster },
+    global: {
+      // Installed at bootstrap, before platform-base's PriorityClasses exist.
+      priorityClassName: PRIORITY.systemCluster,
+      // Multi-AZ: replicas of one component prefer different zones (the chart adds each
+      // component's own label selector).
+      topologySpreadConstraints: ha ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }] : [],
+    },
     crds: { install: true, keep: true },
     configs: {
       cm: {
@@ -67,23 +312,51 @@ export function argoCdComponent(props: ArgoCdProps): Component {
       },
       params: { 'server.insecure': false },
     },
-    controller: { replicas: 1, resources: r.controller.toK8s() },
-    server: { replicas: 1, resources: r.server.toK8s() },
-    repoServer: { replicas: 1, resources: r.repoServer.toK8s() },
-    applicationSet: { replicas: 1, resources: r.applicationSet.toK8s() },
-    redis: { resources: r.redis.toK8s() },
+    // More than one replica shards the managed clusters over the controllers; the chart sets
+    // ARGOCD_CONTROLLER_REPLICAS from `controller.replicas` so each shard knows the count.
+    controller: { replicas: n.controller, resources: r.controller.toK8s(), metrics: METRICS, pdb: pdb(n.controller) },
+    server: { replicas: n.server, resources: r.server.toK8s(), metrics: METRICS, pdb: pdb(n.server) },
+    repoServer: { replicas: n.repoServer, resources: r.repoServer.toK8s(), metrics: METRICS, pdb: pdb(n.repoServer) },
+    // Nothing in the platform generates Applications; one replica.
+    applicationSet: { replicas: 1, resources: r.applicationSet.toK8s(), metrics: METRICS },
+    // Single Redis (dev); the chart disables it when redis-ha is on.
+    redis: { resources: r.redis.toK8s(), exporter: { enabled: true, resources: r.redisExporter.toK8s() }, metrics: METRICS },
+    'redis-ha': {
+      enabled: ha,
+      replicas: ha ? n.redis : 3,
+      redis: { resources: r.redisHaRedis.toK8s() },
+      sentinel: { resources: r.redisHaSentinel.toK8s() },
+      splitBrainDetection: { resources: r.redisHaSplitBrain.toK8s() },
+      init: { resources: r.redisHaInit.toK8s() },
+      exporter: { enabled: true, resources: r.redisHaExporter.toK8s(), serviceMonitor: { enabled: true } },
+      haproxy: {
+        replicas: ha ? n.haproxy : 3,
+        resources: r.haproxy.toK8s(),
+        init: { resources: r.redisHaInit.toK8s() },
+        metrics: { enabled: true, serviceMonitor: { enabled: true } },
+      },
+      // Redis pods already repel each other per node (hardAntiAffinity); also prefer distinct zones.
+      topologySpreadConstraints: { enabled: true, topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' },
+    },
+    redisSecretInit: { resources: r.redisSecretInit.toK8s() },
     dex: { enabled: false },
-    notifications: { resources: r.notifications.toK8s() },
+    notifications: {
+      resources: r.notifications.toK8s(),
+      metrics: METRICS,
+      ...argoCdNotifications(props.alertmanagerUrl, props.clusterName),
+    },
   };
   return {
     id: 'argocd',
     workflow: Workflow.GitOps,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.argocd, values, 'argocd'),
+    source: helm(CHARTS.argocd, values, RELEASE),
     workloads,
     // applicationsets is ~341 KB; the chart also annotates its CRDs for server-side apply.
     serverSideApply: true,
     clusterResources: [...OPERATOR_KINDS],
+    secrets: [repositorySecret(ns)],
+    runbook: [repositoryRunbook(props.repoURL)],
   };
 }

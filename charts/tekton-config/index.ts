@@ -1,0 +1,655 @@
+/**
+ * tekton-config: the one `TektonConfig` the Tekton Operator installs Tekton Pipelines from, and
+ * the reusable CI Pipeline of the microservices with the Tasks it runs, all authored here.
+ *
+ * `microservice-ci` clones a service repository, runs its tests (the Dockerfile's `test` stage),
+ * builds and pushes the image, then opens the GitOps change that sets the service's image in
+ * platform.yaml: a branch `ci/<service>-<tag>` and, on GitHub, a pull request. Merging it is the
+ * deployment; nothing in CI touches the cluster.
+ *
+ * Ordering inside the Application: the TektonConfig syncs first; the Tasks and the Pipeline wait
+ * in a later sync wave until it is healthy (health check in ./health.ts), because their CRDs only
+ * exist once the operator has installed Tekton Pipelines. A ServiceMonitor scrapes the Tekton
+ * Pipelines Services (the operator chart's own monitors only the operator).
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { Resources, Workload, WorkloadKind, workload } from '../../lib/resources';
+import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
+import { ServiceMonitor } from '../../imports/monitoring';
+import {
+  EnvVar, Pipeline, PipelineTask, Step, StepSecurityContext, Task, TaskVolume, TektonConfig, TektonDeploymentOption,
+  TektonToleration,
+} from '../../imports/tekton';
+
+export const ID = 'tekton-config';
+
+/** The Tekton Pipelines Deployments the operator creates, with the container we size in each. */
+export const PIPELINES_DEPLOYMENTS = {
+  controller: { deployment: 'tekton-pipelines-controller', container: 'tekton-pipelines-controller' },
+  webhook: { deployment: 'tekton-pipelines-webhook', container: 'webhook' },
+  events: { deployment: 'tekton-events-controller', container: 'tekton-events-controller' },
+  resolvers: { deployment: 'tekton-pipelines-remote-resolvers', container: 'controller' },
+} as const;
+
+export type PipelinesDeployment = keyof typeof PIPELINES_DEPLOYMENTS;
+
+/** Tasks of the CI Pipeline, in the order they run. */
+export const CI_TASKS = ['clone', 'test', 'build', 'bump'] as const;
+export type CiTask = (typeof CI_TASKS)[number];
+
+export interface CiImages {
+  readonly git: string;
+  readonly yq: string;
+  readonly curl: string;
+  readonly kaniko: string;
+}
+
+export interface GitOpsRepository {
+  readonly repoURL: string;
+  /** The branch changes are proposed against. */
+  readonly targetRevision: string;
+  /** The config file whose `services[].image` is bumped. */
+  readonly file: string;
+}
+
+export interface TektonConfigProps {
+  /** Where the operator installs Tekton Pipelines, and where CI runs. */
+  readonly targetNamespace: string;
+  readonly priorityClassName: string;
+  readonly gitops: GitOpsRepository;
+  /** @default DEFAULTS.nodeSelector */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** @default DEFAULTS.tolerations */
+  readonly tolerations?: readonly TektonToleration[];
+  /** PipelineRuns the namespace quota leaves room for at once (more wait for the quota). @default DEFAULTS.concurrentRuns */
+  readonly concurrentRuns?: number;
+  /** @default DEFAULTS.pipelinesResources */
+  readonly pipelinesResources?: Partial<Record<PipelinesDeployment, Resources>>;
+  /** @default DEFAULTS.images */
+  readonly images?: Partial<CiImages>;
+}
+
+export const DEFAULTS = {
+  profile: 'lite' as const,
+  nodeSelector: {} as Readonly<Record<string, string>>,
+  tolerations: [] as readonly TektonToleration[],
+  concurrentRuns: 2,
+  serviceAccount: 'ci-pipeline',
+  pipeline: 'microservice-ci',
+  pipelinesResources: {
+    controller: Resources.of({ cpu: '30m', memory: '64Mi' }, { cpu: '500m', memory: '512Mi' }),
+    webhook: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '500m', memory: '256Mi' }),
+    events: Resources.of({ cpu: '5m', memory: '24Mi' }, { cpu: '100m', memory: '128Mi' }),
+    resolvers: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '500m', memory: '512Mi' }),
+  } satisfies Record<PipelinesDeployment, Resources>,
+  /**
+   * Step images, exact tags (never `latest`). Kaniko is the last release of the archived
+   * GoogleContainerTools project; it builds without a daemon and without `privileged`, which
+   * Buildah would need here.
+   * TODO(lead): move these pins into config/versions.ts IMAGES (not a file this workflow may edit).
+   */
+  images: {
+    git: 'docker.io/alpine/git:v2.49.1',
+    yq: 'docker.io/mikefarah/yq:4.47.2',
+    curl: 'docker.io/curlimages/curl:8.16.0',
+    kaniko: 'gcr.io/kaniko-project/executor:v1.24.0',
+  } satisfies CiImages,
+  steps: {
+    git: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
+    small: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
+    kaniko: Resources.of({ cpu: '500m', memory: '1Gi' }, { cpu: '2', memory: '3Gi' }),
+  },
+  /** Secrets CI reads, delivered by External Secrets from OpenBao (never bootstrap). */
+  secrets: {
+    sourceGit: { name: 'ci-git-credentials', path: 'platform/ci/source-git' },
+    gitopsGit: { name: 'ci-gitops-credentials', path: 'platform/ci/gitops-git' },
+    registry: { name: 'ci-registry-credentials', path: 'platform/ci/registry' },
+  },
+  /** The pruner keeps this many PipelineRuns per Pipeline. */
+  keepRuns: 20,
+  timeoutMinutes: 60,
+} as const;
+
+/** Resources Tekton's affinity assistant pod gets from the namespace LimitRange (it sets none). */
+const AFFINITY_ASSISTANT = Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '512Mi' });
+
+const TASK_WAVE = '1';
+
+interface Resolved {
+  readonly images: CiImages;
+  readonly concurrentRuns: number;
+  readonly pipelines: Record<PipelinesDeployment, Resources>;
+}
+
+function resolve(props: TektonConfigProps): Resolved {
+  const concurrentRuns = props.concurrentRuns ?? DEFAULTS.concurrentRuns;
+  if (!Number.isInteger(concurrentRuns) || concurrentRuns < 1) {
+    throw new Error(`tekton-config: concurrentRuns must be a whole number of at least 1, got ${concurrentRuns}`);
+  }
+  const images: CiImages = { ...DEFAULTS.images, ...props.images };
+  for (const [name, image] of Object.entries(images)) {
+    const tag = image.split('@')[0].split('/').pop()?.split(':')[1];
+    if (!tag || tag === 'latest') {
+      throw new Error(`tekton-config: images.${name} "${image}" must be pinned to an exact tag (not latest), e.g. ${image.split(':')[0]}:1.2.3`);
+    }
+  }
+  if (!props.gitops.file.endsWith('.yaml')) {
+    throw new Error(`tekton-config: gitops.file "${props.gitops.file}" must be the platform YAML file, e.g. platform.yaml`);
+  }
+  return { images, concurrentRuns, pipelines: { ...DEFAULTS.pipelinesResources, ...props.pipelinesResources } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step building blocks
+
+/** Non-root steps: the restricted profile, as the distroless nonroot user. */
+const NON_ROOT: StepSecurityContext = { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID };
+
+/**
+ * Kaniko unpacks base images into its own root filesystem and runs the Dockerfile's RUN steps as
+ * root with the default capabilities, so it cannot be non-root, drop capabilities or have a
+ * read-only root filesystem. The exception is why the CI namespace is Pod Security `baseline`
+ * (workflows/namespaces.ts); it still may not escalate privileges or run privileged.
+ */
+const KANIKO: StepSecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: false,
+  runAsNonRoot: false,
+  runAsUser: 0,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+const HOME = '/home/ci';
+const HOME_VOLUME: TaskVolume = { name: 'home', emptyDir: { sizeLimit: '64Mi' } };
+const HOME_MOUNT = { name: 'home', mountPath: HOME };
+
+function param(name: string, description: string, def?: string) {
+  return { name, type: 'string' as const, description, ...(def !== undefined ? { default: def } : {}) };
+}
+
+/** Step env from a Task param, so a value never becomes part of a script's text. */
+const fromParam = (name: string, p: string): EnvVar => ({ name, value: `$(params.${p})` });
+
+/** Git credentials from a Secret reference; `optional` where public repositories need none. */
+function credentials(secret: string, optional: boolean): EnvVar[] {
+  return [
+    { name: 'GIT_USERNAME', valueFrom: { secretKeyRef: { name: secret, key: 'username', optional } } },
+    { name: 'GIT_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password', optional } } },
+  ];
+}
+
+/** Git setup shared by the git steps: identity, the workspace as a safe directory, credentials from env. */
+const GIT_SETUP = `git config --global user.name "Platform CI"
+git config --global user.email "ci@platform.invalid"
+git config --global --add safe.directory '*'
+if [ -n "\${GIT_USERNAME:-}" ]; then
+  git config --global credential.helper '!f() { echo "username=\${GIT_USERNAME}"; echo "password=\${GIT_PASSWORD}"; }; f'
+fi`;
+
+function step(s: Omit<Step, 'computeResources' | 'securityContext'> & { resources: Resources; securityContext?: StepSecurityContext }): Step {
+  const { resources, securityContext, ...rest } = s;
+  return { ...rest, computeResources: resources.toK8s(), securityContext: securityContext ?? NON_ROOT };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chart
+
+export class TektonConfigChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: TektonConfigProps) {
+    super(scope, id, { namespace: props.targetNamespace });
+    const r = resolve(props);
+    const ns = props.targetNamespace;
+    const labels = (name: string, component: string) => standardLabels({ name, instance: id, component });
+    const taskMetadata = (name: string) => ({
+      name,
+      namespace: ns,
+      labels: labels(name, 'ci'),
+      annotations: { 'argocd.argoproj.io/sync-wave': TASK_WAVE },
+    });
+
+    const deployments: Record<string, TektonDeploymentOption> = {};
+    for (const [key, d] of Object.entries(PIPELINES_DEPLOYMENTS) as [PipelinesDeployment, (typeof PIPELINES_DEPLOYMENTS)[PipelinesDeployment]][]) {
+      deployments[d.deployment] = { spec: { template: { spec: { containers: [{ name: d.container, resources: r.pipelines[key].toK8s() }] } } } };
+    }
+
+    new TektonConfig(this, 'tektonconfig', {
+      // The operator reconciles only a TektonConfig named `config`.
+      metadata: { name: 'config', labels: labels('config', 'tekton') },
+      spec: {
+        targetNamespace: ns,
+        // Tekton Pipelines only: CI is started by a PipelineRun, no Triggers, Chains or Dashboard.
+        profile: DEFAULTS.profile,
+        config: {
+          nodeSelector: props.nodeSelector ?? DEFAULTS.nodeSelector,
+          tolerations: props.tolerations ?? DEFAULTS.tolerations,
+          priorityClassName: props.priorityClassName,
+        },
+        pipeline: {
+          'enable-api-fields': 'stable',
+          // Tasks of one run share a ReadWriteOnce volume: keep them on one node.
+          coschedule: 'workspaces',
+          // Restricted-compliant security contexts on the containers Tekton injects.
+          'set-security-context': true,
+          // Credentials are step env from Secret references, not ServiceAccount-annotated Secrets.
+          'disable-creds-init': true,
+          'keep-pod-on-cancel': false,
+          'await-sidecar-readiness': true,
+          // No mesh sidecars in the CI namespace.
+          'running-in-environment-with-injected-sidecars': false,
+          // Every Task is in this namespace; nothing resolves from outside the cluster.
+          'enable-bundles-resolver': false,
+          'enable-cluster-resolver': true,
+          'enable-git-resolver': false,
+          'enable-hub-resolver': false,
+          'enable-step-actions': true,
+          'default-service-account': DEFAULTS.serviceAccount,
+          'default-timeout-minutes': DEFAULTS.timeoutMinutes,
+          // The run's volume must be writable by the non-root steps.
+          'default-pod-template': `securityContext:\n  fsGroup: ${NON_ROOT_UID}\n`,
+          'metrics.pipelinerun.level': 'pipeline',
+          'metrics.taskrun.level': 'task',
+          'metrics.pipelinerun.duration-type': 'histogram',
+          'metrics.taskrun.duration-type': 'histogram',
+          // One controller with leader election; CI is not on the serving path.
+          performance: { 'disable-ha': false, replicas: 1, buckets: 1 },
+          options: { disabled: false, deployments },
+        },
+        pruner: { disabled: false, schedule: '0 * * * *', resources: ['pipelinerun'], keep: DEFAULTS.keepRuns, 'prune-per-resource': true },
+        // Only one pruner may run: the job-based one above.
+        tektonpruner: { disabled: true, 'global-config': {} },
+        trigger: { disabled: true },
+        chain: { disabled: true },
+        result: { disabled: true, is_external_db: false },
+        dashboard: { readonly: true },
+      },
+    });
+
+    new k8s.KubeServiceAccount(this, 'serviceaccount', {
+      metadata: { name: DEFAULTS.serviceAccount, namespace: ns, labels: labels(DEFAULTS.serviceAccount, 'ci') },
+      // CI steps never call the Kubernetes API.
+      automountServiceAccountToken: false,
+    });
+
+    // Tekton Pipelines' own Services (controller, webhook, events, resolvers) export metrics on
+    // `http-metrics`; the operator keeps upstream's `part-of` label on them.
+    new ServiceMonitor(this, 'servicemonitor', {
+      metadata: { name: 'tekton-pipelines', namespace: ns, labels: labels('tekton-pipelines', 'monitoring') },
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/part-of': 'tekton-pipelines' } },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [{ port: 'http-metrics', interval: '30s' }],
+      },
+    });
+
+    this.gitClone(taskMetadata('git-clone'), r);
+    this.imageTest(taskMetadata('image-test'), r);
+    this.imageBuild(taskMetadata('image-build'), r);
+    this.gitopsBump(taskMetadata('gitops-bump-image'), r);
+    this.pipeline(taskMetadata(DEFAULTS.pipeline), props.gitops);
+  }
+
+  private gitClone(metadata: object, r: Resolved): void {
+    const s = DEFAULTS.secrets.sourceGit;
+    new Task(this, 'task-git-clone', {
+      metadata,
+      spec: {
+        description: 'Checks out one revision of a git repository into the output workspace.',
+        params: [param('url', 'Repository to clone (https).'), param('revision', 'Branch, tag or commit.', 'main')],
+        workspaces: [{ name: 'output', description: 'Receives the checkout (emptied first).' }],
+        results: [{ name: 'commit', type: 'string', description: 'The commit checked out.' }],
+        volumes: [HOME_VOLUME],
+        steps: [
+          step({
+            name: 'clone',
+            image: r.images.git,
+            resources: DEFAULTS.steps.git,
+            env: [{ name: 'HOME', value: HOME }, fromParam('URL', 'url'), fromParam('REVISION', 'revision'), ...credentials(s.name, true)],
+            volumeMounts: [HOME_MOUNT],
+            workingDir: '$(workspaces.output.path)',
+            script: `#!/bin/sh
+set -eu
+${GIT_SETUP}
+find . -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+git init --quiet .
+git remote add origin "$URL"
+git fetch --quiet --depth 1 origin "$REVISION"
+git checkout --quiet FETCH_HEAD
+printf '%s' "$(git rev-parse HEAD)" > "$(results.commit.path)"
+`,
+          }),
+        ],
+      },
+    });
+  }
+
+  private kanikoParams() {
+    return [
+      param('context', 'Build context, relative to the source workspace.', '.'),
+      param('dockerfile', 'Dockerfile, relative to the context.', 'Dockerfile'),
+    ];
+  }
+
+  private imageTest(metadata: object, r: Resolved): void {
+    new Task(this, 'task-image-test', {
+      metadata,
+      spec: {
+        description: "Runs the service's tests: builds its Dockerfile up to the test stage, pushing nothing.",
+        params: [...this.kanikoParams(), param('target', 'The Dockerfile stage whose RUN steps run the tests.', 'test')],
+        workspaces: [{ name: 'source', description: 'The checked-out service.', readOnly: true }],
+        steps: [
+          step({
+            name: 'test',
+            image: r.images.kaniko,
+            resources: DEFAULTS.steps.kaniko,
+            securityContext: KANIKO,
+            command: ['/kaniko/executor'],
+            args: [
+              '--context=dir://$(workspaces.source.path)/$(params.context)',
+              '--dockerfile=$(workspaces.source.path)/$(params.context)/$(params.dockerfile)',
+              '--target=$(params.target)',
+              '--no-push',
+            ],
+          }),
+        ],
+      },
+    });
+  }
+
+  private imageBuild(metadata: object, r: Resolved): void {
+    const s = DEFAULTS.secrets.registry;
+    new Task(this, 'task-image-build', {
+      metadata,
+      spec: {
+        description: 'Builds the service image and pushes it with its version tag.',
+        params: [
+          ...this.kanikoParams(),
+          param('image', 'Image repository, without a tag (e.g. ghcr.io/acme/orders).'),
+          param('tag', 'Exact version tag to push (never latest).'),
+        ],
+        workspaces: [{ name: 'source', description: 'The checked-out service.', readOnly: true }],
+        results: [
+          { name: 'IMAGE_URL', type: 'string', description: 'The pushed image with its tag.' },
+          { name: 'IMAGE_DIGEST', type: 'string', description: 'The digest of the pushed image.' },
+        ],
+        // Registry credentials: a docker config.json mounted where kaniko looks for it.
+        volumes: [{ name: 'registry-credentials', secret: { secretName: s.name, items: [{ key: 'config.json', path: 'config.json' }] } }],
+        steps: [
+          step({
+            name: 'build-and-push',
+            image: r.images.kaniko,
+            resources: DEFAULTS.steps.kaniko,
+            securityContext: KANIKO,
+            volumeMounts: [{ name: 'registry-credentials', mountPath: '/kaniko/.docker', readOnly: true }],
+            command: ['/kaniko/executor'],
+            args: [
+              '--context=dir://$(workspaces.source.path)/$(params.context)',
+              '--dockerfile=$(workspaces.source.path)/$(params.context)/$(params.dockerfile)',
+              '--destination=$(params.image):$(params.tag)',
+              '--digest-file=$(results.IMAGE_DIGEST.path)',
+              '--reproducible',
+            ],
+          }),
+          step({
+            name: 'write-url',
+            image: r.images.git,
+            resources: DEFAULTS.steps.small,
+            env: [fromParam('IMAGE', 'image'), fromParam('TAG', 'tag')],
+            script: `#!/bin/sh
+set -eu
+printf '%s:%s' "$IMAGE" "$TAG" > "$(results.IMAGE_URL.path)"
+`,
+          }),
+        ],
+      },
+    });
+  }
+
+  private gitopsBump(metadata: object, r: Resolved): void {
+    const s = DEFAULTS.secrets.gitopsGit;
+    const work = '/work/gitops';
+    const env = (...extra: EnvVar[]): EnvVar[] => [{ name: 'HOME', value: HOME }, ...extra];
+    new Task(this, 'task-gitops-bump-image', {
+      metadata,
+      spec: {
+        description: "Proposes the GitOps change that sets a service's image in the platform config: a branch, and a pull request on GitHub.",
+        params: [
+          param('gitops-url', 'The GitOps repository (https).'),
+          param('gitops-revision', 'The branch the change is proposed against.'),
+          param('file', 'The platform config file in that repository.'),
+          param('service', 'Service name, as in services[].name.'),
+          param('image', 'Image repository, without a tag.'),
+          param('tag', 'The version tag just pushed.'),
+          param('digest', 'The digest just pushed (recorded in the commit message).', ''),
+          param('source-commit', 'The service commit that was built.', ''),
+        ],
+        workspaces: [],
+        results: [{ name: 'branch', type: 'string', description: 'The branch holding the change.' }],
+        volumes: [HOME_VOLUME, { name: 'work', emptyDir: { sizeLimit: '512Mi' } }],
+        steps: [
+          step({
+            name: 'clone',
+            image: r.images.git,
+            resources: DEFAULTS.steps.git,
+            env: env(fromParam('URL', 'gitops-url'), fromParam('BASE', 'gitops-revision'), fromParam('SERVICE', 'service'), fromParam('TAG', 'tag'), ...credentials(s.name, false)),
+            volumeMounts: [HOME_MOUNT, { name: 'work', mountPath: '/work' }],
+            script: `#!/bin/sh
+set -eu
+case "$TAG" in
+  ""|latest) echo "refusing to deploy tag '$TAG': push an exact version" >&2; exit 1 ;;
+esac
+${GIT_SETUP}
+git clone --quiet --depth 1 --branch "$BASE" "$URL" ${work}
+cd ${work}
+branch="ci/$SERVICE-$TAG"
+git checkout --quiet -b "$branch"
+printf '%s' "$branch" > "$(results.branch.path)"
+`,
+          }),
+          step({
+            name: 'set-image',
+            image: r.images.yq,
+            resources: DEFAULTS.steps.small,
+            env: env(fromParam('FILE', 'file'), fromParam('SERVICE', 'service'), fromParam('IMAGE', 'image'), fromParam('TAG', 'tag')),
+            volumeMounts: [HOME_MOUNT, { name: 'work', mountPath: '/work' }],
+            workingDir: work,
+            script: `#!/bin/sh
+set -eu
+export IMAGE_REF="$IMAGE:$TAG"
+yq -e '.services[] | select(.name == strenv(SERVICE))' "$FILE" > /dev/null \\
+  || { echo "service '$SERVICE' is not in $FILE" >&2; exit 1; }
+yq -i '(.services[] | select(.name == strenv(SERVICE)) | .image) = strenv(IMAGE_REF)' "$FILE"
+`,
+          }),
+          step({
+            name: 'push',
+            image: r.images.git,
+            resources: DEFAULTS.steps.git,
+            env: env(fromParam('FILE', 'file'), fromParam('SERVICE', 'service'), fromParam('IMAGE', 'image'), fromParam('TAG', 'tag'), fromParam('DIGEST', 'digest'), fromParam('COMMIT', 'source-commit'), ...credentials(s.name, false)),
+            volumeMounts: [HOME_MOUNT, { name: 'work', mountPath: '/work' }],
+            workingDir: work,
+            script: `#!/bin/sh
+set -eu
+${GIT_SETUP}
+if git diff --quiet -- "$FILE"; then
+  echo "$SERVICE already runs $IMAGE:$TAG; nothing to propose"
+  exit 0
+fi
+git add "$FILE"
+git commit --quiet -m "deploy($SERVICE): $IMAGE:$TAG" -m "digest: $DIGEST" -m "source commit: $COMMIT"
+# The branch is CI's own: a retried run replaces what an earlier attempt pushed.
+git push --quiet --force origin "$(cat "$(results.branch.path)")"
+touch "$HOME/pushed"
+`,
+          }),
+          step({
+            name: 'open-pull-request',
+            image: r.images.curl,
+            resources: DEFAULTS.steps.small,
+            env: env(fromParam('URL', 'gitops-url'), fromParam('BASE', 'gitops-revision'), fromParam('SERVICE', 'service'), fromParam('TAG', 'tag'), ...credentials(s.name, false)),
+            script: `#!/bin/sh
+set -eu
+branch="$(cat "$(results.branch.path)")"
+[ -f "$HOME/pushed" ] || { echo "no change pushed; no pull request"; exit 0; }
+case "$URL" in
+  https://github.com/*) repo="\${URL#https://github.com/}"; repo="\${repo%.git}" ;;
+  *) echo "branch $branch pushed; open the pull request in your git host"; exit 0 ;;
+esac
+status=$(curl -sS -o "$HOME/response" -w '%{http_code}' -X POST \\
+  -H "Authorization: Bearer $GIT_PASSWORD" -H "Accept: application/vnd.github+json" \\
+  "https://api.github.com/repos/$repo/pulls" \\
+  -d "{\\"title\\":\\"deploy($SERVICE): $TAG\\",\\"head\\":\\"$branch\\",\\"base\\":\\"$BASE\\"}") || true
+case "$status" in
+  201) echo "pull request opened for $branch" ;;
+  422) echo "a pull request for $branch exists already" ;;
+  *) echo "GitHub answered $status" >&2; cat "$HOME/response" >&2 || true; exit 1 ;;
+esac
+`,
+            volumeMounts: [HOME_MOUNT],
+          }),
+        ],
+      },
+    });
+  }
+
+  private pipeline(metadata: object, gitops: GitOpsRepository): void {
+    const ws = [{ name: 'source', workspace: 'source' }];
+    const p = (name: string, value: string) => ({ name, value });
+    const tasks: Record<CiTask, PipelineTask> = {
+      clone: {
+        name: 'clone',
+        taskRef: { name: 'git-clone', kind: 'Task' },
+        params: [p('url', '$(params.git-url)'), p('revision', '$(params.git-revision)')],
+        workspaces: [{ name: 'output', workspace: 'source' }],
+        retries: 2,
+      },
+      test: {
+        name: 'test',
+        taskRef: { name: 'image-test', kind: 'Task' },
+        runAfter: ['clone'],
+        params: [p('context', '$(params.context)'), p('dockerfile', '$(params.dockerfile)'), p('target', '$(params.test-target)')],
+        workspaces: ws,
+        timeout: '30m0s',
+      },
+      build: {
+        name: 'build',
+        taskRef: { name: 'image-build', kind: 'Task' },
+        runAfter: ['test'],
+        params: [p('context', '$(params.context)'), p('dockerfile', '$(params.dockerfile)'), p('image', '$(params.image)'), p('tag', '$(params.tag)')],
+        workspaces: ws,
+        timeout: '30m0s',
+      },
+      bump: {
+        name: 'bump',
+        taskRef: { name: 'gitops-bump-image', kind: 'Task' },
+        runAfter: ['build'],
+        params: [
+          p('gitops-url', '$(params.gitops-url)'),
+          p('gitops-revision', '$(params.gitops-revision)'),
+          p('file', '$(params.platform-file)'),
+          p('service', '$(params.service)'),
+          p('image', '$(params.image)'),
+          p('tag', '$(params.tag)'),
+          p('digest', '$(tasks.build.results.IMAGE_DIGEST)'),
+          p('source-commit', '$(tasks.clone.results.commit)'),
+        ],
+        workspaces: [],
+        retries: 1,
+      },
+    };
+    new Pipeline(this, 'pipeline', {
+      metadata,
+      spec: {
+        description: 'CI for one microservice: clone, test, build and push the image, then propose the GitOps change that deploys it.',
+        params: [
+          param('service', 'Service name, as in services[].name of the platform config.'),
+          param('git-url', "The service's repository (https)."),
+          param('git-revision', 'Branch, tag or commit to build.', 'main'),
+          param('image', 'Image repository, without a tag (e.g. ghcr.io/acme/orders).'),
+          param('tag', 'Exact version tag to build and deploy (never latest).'),
+          param('context', 'Build context in the repository.', '.'),
+          param('dockerfile', 'Dockerfile, relative to the context.', 'Dockerfile'),
+          param('test-target', 'The Dockerfile stage that runs the tests.', 'test'),
+          param('gitops-url', 'The GitOps repository.', gitops.repoURL),
+          param('gitops-revision', 'The branch deployments are proposed against.', gitops.targetRevision),
+          param('platform-file', 'The platform config in the GitOps repository.', gitops.file),
+        ],
+        workspaces: [{ name: 'source', description: 'Scratch volume for the checkout (a volumeClaimTemplate per run).' }],
+        tasks: CI_TASKS.map((t) => tasks[t]),
+        results: [
+          { name: 'image-url', description: 'The pushed image.', value: '$(tasks.build.results.IMAGE_URL)' },
+          { name: 'image-digest', description: 'Its digest.', value: '$(tasks.build.results.IMAGE_DIGEST)' },
+          { name: 'gitops-branch', description: 'The branch with the deployment change.', value: '$(tasks.bump.results.branch)' },
+        ],
+      },
+    });
+  }
+}
+
+/** The Secrets CI reads: references only, each delivered by an ExternalSecret. */
+export function ciSecrets(namespace: string): SecretRequirement[] {
+  const s = DEFAULTS.secrets;
+  const basicAuth = (path: string) => ({ username: { path, property: 'username' }, password: { path, property: 'password' } });
+  return [
+    { namespace, name: s.sourceGit.name, data: basicAuth(s.sourceGit.path), purpose: 'CI read access to the service repositories' },
+    { namespace, name: s.gitopsGit.name, data: basicAuth(s.gitopsGit.path), purpose: 'CI push and pull requests on the GitOps repository' },
+    {
+      namespace,
+      name: s.registry.name,
+      data: { 'config.json': { path: s.registry.path, property: 'dockerconfigjson' } },
+      purpose: 'CI image push (a docker config.json for the registry)',
+    },
+  ];
+}
+
+/** The pod of each Task, as the quota must admit it (steps run as containers side by side). */
+export function ciTaskPods(namespace: string): Record<CiTask, Workload> {
+  const pod = (name: string, steps: [string, Resources][]): Workload => ({
+    kind: WorkloadKind.Job,
+    name,
+    namespace,
+    replicas: 1,
+    containers: steps.map(([n, res]) => ({ name: `step-${n}`, resources: res })),
+  });
+  const st = DEFAULTS.steps;
+  return {
+    clone: pod('ci-git-clone', [['clone', st.git]]),
+    test: pod('ci-image-test', [['test', st.kaniko]]),
+    build: pod('ci-image-build', [['build-and-push', st.kaniko], ['write-url', st.small]]),
+    bump: pod('ci-gitops-bump-image', [['clone', st.git], ['set-image', st.small], ['push', st.git], ['open-pull-request', st.small]]),
+  };
+}
+
+export function tektonConfigComponent(props: TektonConfigProps): Component {
+  const r = resolve(props);
+  const ns = props.targetNamespace;
+  const pods = ciTaskPods(ns);
+  // A run has one Task pod at a time; the quota admits `concurrentRuns` of the largest, each
+  // with its affinity-assistant pod. Further runs wait (Tekton retries pods the quota refuses).
+  const largest = CI_TASKS.map((t) => pods[t]).reduce((a, b) =>
+    b.containers.reduce((m, c) => m + c.resources.requests.cpu.millicores, 0) > a.containers.reduce((m, c) => m + c.resources.requests.cpu.millicores, 0) ? b : a,
+  );
+  const workloads: Workload[] = [
+    ...(Object.entries(PIPELINES_DEPLOYMENTS) as [PipelinesDeployment, (typeof PIPELINES_DEPLOYMENTS)[PipelinesDeployment]][]).map(([key, d]) =>
+      workload(WorkloadKind.Deployment, d.deployment, ns, 1, r.pipelines[key], d.container),
+    ),
+    { ...largest, name: 'ci-task-pod', replicas: r.concurrentRuns },
+    workload(WorkloadKind.Job, 'ci-affinity-assistant', ns, r.concurrentRuns, AFFINITY_ASSISTANT, 'affinity-assistant'),
+  ];
+  return {
+    id: ID,
+    workflow: Workflow.GitOps,
+    namespace: ns,
+    dependsOn: ['tekton-operator'],
+    source: manifests((scope) => new TektonConfigChart(scope, ID, props)),
+    workloads,
+    clusterResources: ['operator.tekton.dev/TektonConfig'],
+    // Task and Pipeline are Tekton Pipelines CRDs, which exist only after the operator acted on
+    // the TektonConfig in the same sync.
+    syncOptions: ['SkipDryRunOnMissingResource=true'],
+    secrets: ciSecrets(ns),
+  };
+}

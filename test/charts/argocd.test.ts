@@ -1,0 +1,224 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { alertmanagerService, argoCdComponent, ArgoCdProps, DEFAULTS } from '../../charts/argocd';
+import { TEKTONCONFIG_HEALTH_KEY } from '../../charts/tekton-config/health';
+import { APPLICATION_HEALTH_KEY } from '../../argocd/health';
+import { CHARTS } from '../../config/versions';
+import { HelmSource } from '../../lib/component';
+import { PRIORITY } from '../../lib/priority';
+import { podTotal, WorkloadKind } from '../../lib/resources';
+import { ENDPOINTS } from '../../workflows/endpoints';
+import { NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+
+const values = (env: string) => helmValues(shippedEnvironment(env), 'argocd');
+
+describe('argocd', () => {
+  it('is the pinned argo-cd chart, released as "argocd" into the argocd namespace', () => {
+    const c = component(shippedEnvironment('prod'), 'argocd');
+    const source = c.source as HelmSource;
+    expect(c.namespace).toBe(NS.argocd);
+    expect(source.chart).toEqual(CHARTS.argocd);
+    expect(source.chart.version).toBe('10.1.1');
+    expect(source.releaseName).toBe('argocd');
+    expect(c.serverSideApply).toBe(true);
+  });
+
+  it('is highly available in staging and prod: 2 controller shards, 2 servers, 2 repo-servers, redis-ha', () => {
+    for (const env of ['staging', 'prod']) {
+      const v = values(env);
+      expect(v.controller.replicas).toBe(2);
+      expect(v.server.replicas).toBe(2);
+      expect(v.repoServer.replicas).toBe(2);
+      expect(v['redis-ha'].enabled).toBe(true);
+      expect(v['redis-ha'].replicas).toBe(3);
+      expect(v['redis-ha'].haproxy.replicas).toBe(3);
+      for (const c of ['controller', 'server', 'repoServer']) expect(v[c].pdb).toEqual({ enabled: true, minAvailable: 1 });
+      expect(v.global.topologySpreadConstraints).toEqual([{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }]);
+    }
+  });
+
+  it('runs single replicas and the plain Redis in dev', () => {
+    const v = values('dev');
+    expect([v.controller.replicas, v.server.replicas, v.repoServer.replicas, v.applicationSet.replicas]).toEqual([1, 1, 1, 1]);
+    expect(v['redis-ha'].enabled).toBe(false);
+    expect(v.controller.pdb.enabled).toBe(false);
+    expect(v.global.topologySpreadConstraints).toEqual([]);
+    const workloads = component(shippedEnvironment('dev'), 'argocd').workloads.map((w) => w.name);
+    expect(workloads).toContain('argocd-redis');
+    expect(workloads).not.toContain('argocd-redis-ha-server');
+  });
+
+  it('declares the workloads the chart runs with the same replicas and resources as its values', () => {
+    const c = component(shippedEnvironment('prod'), 'argocd');
+    const v = values('prod');
+    const w = (name: string) => c.workloads.find((x) => x.name === name)!;
+    expect(w('argocd-application-controller')).toMatchObject({ kind: WorkloadKind.StatefulSet, replicas: 2 });
+    expect(w('argocd-application-controller').containers[0].resources.toK8s()).toEqual(v.controller.resources);
+    expect(w('argocd-repo-server').replicas).toBe(v.repoServer.replicas);
+    expect(w('argocd-server').containers[0].resources.toK8s()).toEqual(v.server.resources);
+    expect(w('argocd-redis-ha-server').replicas).toBe(3);
+    expect(w('argocd-redis-ha-server').containers.map((x) => x.resources.toK8s())).toEqual([
+      v['redis-ha'].redis.resources, v['redis-ha'].sentinel.resources, v['redis-ha'].splitBrainDetection.resources, v['redis-ha'].exporter.resources,
+    ]);
+    expect(w('argocd-redis-ha-haproxy').replicas).toBe(3);
+  });
+
+  it('keeps prod requests within ~0.72 CPU / ~1.4 Gi, leaving Tekton its share of the GitOps budget', () => {
+    const c = component(shippedEnvironment('prod'), 'argocd');
+    let cpu = 0;
+    let mib = 0;
+    for (const w of c.workloads.filter((x) => x.kind !== WorkloadKind.Job)) {
+      const t = podTotal(w, 'requests');
+      cpu += t.cpu.millicores * w.replicas;
+      mib += t.memory.mebibytes * w.replicas;
+    }
+    expect(cpu).toBe(720);
+    expect(mib).toBe(1424);
+  });
+
+  it('uses system-cluster-critical: it installs before platform-base creates the platform classes', () => {
+    for (const env of ENVIRONMENTS) expect(values(env).global.priorityClassName).toBe(PRIORITY.systemCluster);
+  });
+
+  it('turns metrics and a ServiceMonitor on for every component, Redis included', () => {
+    for (const env of ENVIRONMENTS) {
+      const v = values(env);
+      for (const c of ['controller', 'server', 'repoServer', 'applicationSet', 'notifications', 'redis']) {
+        expect({ c, m: v[c].metrics }).toEqual({ c, m: { enabled: true, serviceMonitor: { enabled: true } } });
+      }
+      expect(v.redis.exporter.enabled).toBe(true);
+      expect(v['redis-ha'].exporter).toMatchObject({ enabled: true, serviceMonitor: { enabled: true } });
+      expect(v['redis-ha'].haproxy.metrics).toEqual({ enabled: true, serviceMonitor: { enabled: true } });
+      expect(v.dex.enabled).toBe(false);
+    }
+  });
+
+  it('sends sync failures and degraded Applications to the platform Alertmanager', () => {
+    const v = values('prod');
+    const am = new URL(ENDPOINTS.alertmanager);
+    expect(v.notifications.notifiers['service.alertmanager']).toBe(
+      `targets:\n  - ${am.hostname}:${am.port}\nscheme: http\napiPath: /api/v2/alerts\n`,
+    );
+    expect(v.notifications.subscriptions).toEqual([{ recipients: ['alertmanager'], triggers: ['on-sync-failed', 'on-health-degraded'] }]);
+    expect(v.notifications.triggers['trigger.on-sync-failed']).toContain('send: [app-sync-failed]');
+    expect(v.notifications.triggers['trigger.on-health-degraded']).toContain("app.status.health.status == 'Degraded'");
+    const template = v.notifications.templates['template.app-health-degraded'];
+    expect(template).toContain('alertname: ArgoCdApplicationDegraded');
+    expect(template).toContain('cluster: acme-prod');
+    expect(Object.keys(v.notifications.templates).sort()).toEqual(['template.app-health-degraded', 'template.app-sync-failed']);
+  });
+
+  it('reads the GitOps repository with the gitops-repo Secret, created at bootstrap and adopted from OpenBao', () => {
+    const c = component(shippedEnvironment('prod'), 'argocd');
+    expect(c.secrets).toEqual([
+      {
+        namespace: NS.argocd,
+        name: 'gitops-repo',
+        data: {
+          url: { path: 'platform/gitops-repo', property: 'url' },
+          username: { path: 'platform/gitops-repo', property: 'username' },
+          password: { path: 'platform/gitops-repo', property: 'password' },
+        },
+        labels: { 'argocd.argoproj.io/secret-type': 'repository' },
+        purpose: expect.any(String),
+        bootstrap: { url: 'GITOPS_REPO_URL', username: 'GITOPS_REPO_USERNAME', password: 'GITOPS_REPO_PASSWORD' },
+      },
+    ]);
+    // The values never carry the credential.
+    expect(JSON.stringify(values('prod'))).not.toMatch(/GITOPS_REPO|password:/);
+    expect(c.runbook?.[0].body).toContain('export GITOPS_REPO_URL="https://github.com/acme/platform-gitops.git"');
+  });
+
+  it('keeps the Application and TektonConfig health checks in argocd-cm', () => {
+    const cm = values('prod').configs.cm;
+    expect(cm[APPLICATION_HEALTH_KEY]).toContain('obj.status.health.status');
+    expect(cm[TEKTONCONFIG_HEALTH_KEY]).toContain('condition.type == "Ready"');
+    expect(cm['application.resourceTrackingMethod']).toBe('annotation');
+  });
+
+  it('rejects an Alertmanager URL without a scheme or port, and a repository that is not git', () => {
+    const props: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, highAvailability: false, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git' };
+    expect(() => argoCdComponent(props)).not.toThrow();
+    expect(() => argoCdComponent({ ...props, alertmanagerUrl: 'alertmanager:9093' })).toThrow(/must be http:\/\/ or https:\/\/|is not a URL/);
+    expect(() => alertmanagerService('http://alertmanager.monitoring.svc')).toThrow(/needs an explicit port/);
+    expect(() => argoCdComponent({ ...props, repoURL: 'ftp://example.com/r' })).toThrow(/repoURL "ftp:\/\/example.com\/r" is not a git URL/);
+  });
+
+  it('applies a resource override to that one workload and keeps the defaults elsewhere', () => {
+    const c = argoCdComponent({
+      namespace: NS.argocd, healthChecks: {}, highAvailability: true, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git',
+      resources: { server: DEFAULTS.resources.repoServer },
+    });
+    const v = (c.source as HelmSource).values as any;
+    expect(v.server.resources).toEqual(DEFAULTS.resources.repoServer.toK8s());
+    expect(v.controller.resources).toEqual(DEFAULTS.resources.controller.toK8s());
+  });
+});
+
+// -------------------------------------------------------------------------------------------
+// The Lua health checks, run for real with Lua 5.1 (Argo CD runs them in gopher-lua, a Lua 5.1).
+
+const HARNESS = `
+local cjson = require("cjson")
+local script = assert(io.open(arg[1])):read("*a")
+obj = cjson.decode(io.read("*a"))
+local check = assert(loadstring(script))
+local hs = check()
+io.write(cjson.encode({ status = hs.status, message = hs.message }))
+`;
+
+function luaAvailable(): boolean {
+  const r = spawnSync('lua5.1', ['-e', 'require("cjson")'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+const lua = luaAvailable();
+if (!lua) {
+  console.warn('\n*** SKIPPED: lua5.1 with lua-cjson is not installed, so the Argo CD health checks did not run. Install: apt-get install -y lua5.1 lua-cjson ***\n');
+}
+const luaIt = lua ? it : it.skip;
+
+function runHealth(script: string, obj: object): { status: string; message: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-health-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'harness.lua'), HARNESS);
+    fs.writeFileSync(path.join(dir, 'check.lua'), script);
+    const r = spawnSync('lua5.1', [path.join(dir, 'harness.lua'), path.join(dir, 'check.lua')], { input: JSON.stringify(obj), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`lua5.1 failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the rendered health checks, run with lua5.1', () => {
+  const cm = values('prod').configs.cm;
+  const application = (status?: object) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'cilium' }, ...(status ? { status } : {}) });
+
+  luaIt('reports a child Application Healthy when its status says so', () => {
+    expect(runHealth(cm[APPLICATION_HEALTH_KEY], application({ health: { status: 'Healthy' } }))).toEqual({ status: 'Healthy', message: '' });
+  });
+
+  luaIt('reports Degraded with the Application message', () => {
+    const hs = runHealth(cm[APPLICATION_HEALTH_KEY], application({ health: { status: 'Degraded', message: 'Deployment has minimum availability' } }));
+    expect(hs).toEqual({ status: 'Degraded', message: 'Deployment has minimum availability' });
+  });
+
+  luaIt('reports Progressing for an Application with no status yet, so the next wave waits', () => {
+    expect(runHealth(cm[APPLICATION_HEALTH_KEY], application()).status).toBe('Progressing');
+    expect(runHealth(cm[APPLICATION_HEALTH_KEY], application({ sync: { status: 'OutOfSync' } })).status).toBe('Progressing');
+  });
+
+  luaIt('reports the TektonConfig Healthy only once its Ready condition is True', () => {
+    const tc = (conditions?: object[]) => ({ kind: 'TektonConfig', metadata: { name: 'config' }, ...(conditions ? { status: { conditions } } : {}) });
+    const check = cm[TEKTONCONFIG_HEALTH_KEY];
+    expect(runHealth(check, tc()).status).toBe('Progressing');
+    expect(runHealth(check, tc([{ type: 'ComponentsReady', status: 'True' }, { type: 'Ready', status: 'True' }])).status).toBe('Healthy');
+    const installing = runHealth(check, tc([{ type: 'Ready', status: 'False', message: 'Components not in ready state: TektonPipeline' }]));
+    expect(installing).toEqual({ status: 'Progressing', message: 'Components not in ready state: TektonPipeline' });
+    expect(runHealth(check, tc([{ type: 'Ready', status: 'Unknown' }])).status).toBe('Progressing');
+  });
+});

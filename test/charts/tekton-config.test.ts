@@ -1,0 +1,191 @@
+import { CI_TASKS, DEFAULTS, PIPELINES_DEPLOYMENTS, tektonConfigComponent, TektonConfigProps } from '../../charts/tekton-config';
+import { ManifestSource } from '../../lib/component';
+import { K8sObject, synthObjects } from '../../lib/render';
+import { PRIORITY } from '../../lib/priority';
+import { WorkloadKind } from '../../lib/resources';
+import { loadSchemaSet } from '../../tools/validate-core';
+import { NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, referenceDir, shippedEnvironment } from '../support';
+
+const schemasDir = referenceDir('SCHEMAS_DIR');
+
+function objects(env: string): K8sObject[] {
+  return synthObjects(component(shippedEnvironment(env), 'tekton-config').source as ManifestSource);
+}
+const find = (objs: K8sObject[], kind: string, name: string): any => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`no ${kind} ${name}`);
+  return o;
+};
+const tasks = (objs: K8sObject[]): any[] => objs.filter((o) => o.kind === 'Task');
+const steps = (objs: K8sObject[]): any[] => tasks(objs).flatMap((t: any) => t.spec.steps.map((s: any) => ({ task: t.metadata.name, ...s })));
+
+describe('tekton-config', () => {
+  const prod = objects('prod');
+  const tc = find(prod, 'TektonConfig', 'config');
+
+  it('declares the one TektonConfig the operator reconciles: `config`, cluster-scoped, Pipelines into tekton-pipelines', () => {
+    expect(tc.apiVersion).toBe('operator.tekton.dev/v1alpha1');
+    expect(tc.metadata.namespace).toBeUndefined();
+    expect(tc.spec.targetNamespace).toBe(NS.tektonPipelines);
+    expect(tc.spec.profile).toBe('lite');
+    expect(component(shippedEnvironment('prod'), 'tekton-config').clusterResources).toEqual(['operator.tekton.dev/TektonConfig']);
+  });
+
+  it('schedules the Tekton components at platform-critical priority, with an explicit node selector and tolerations', () => {
+    expect(tc.spec.config).toEqual({ nodeSelector: {}, tolerations: [], priorityClassName: PRIORITY.platformCritical });
+  });
+
+  it('renders the fields the operator schema requires, so it validates without the defaulting webhook', () => {
+    expect(tc.spec.chain).toEqual({ disabled: true });
+    expect(tc.spec.trigger).toEqual({ disabled: true });
+    expect(tc.spec.dashboard).toEqual({ readonly: true });
+    expect(tc.spec.result).toEqual({ disabled: true, is_external_db: false });
+    expect(tc.spec.pruner.disabled).toBe(false);
+    expect(tc.spec.tektonpruner).toEqual({ disabled: true, 'global-config': {} });
+    expect(tc.spec.pipeline.performance['disable-ha']).toBe(false);
+  });
+
+  it('sets the pipeline feature flags CI relies on', () => {
+    expect(tc.spec.pipeline).toMatchObject({
+      'enable-api-fields': 'stable',
+      coschedule: 'workspaces',
+      'set-security-context': true,
+      'disable-creds-init': true,
+      'enable-hub-resolver': false,
+      'enable-bundles-resolver': false,
+      'default-service-account': DEFAULTS.serviceAccount,
+      'default-pod-template': 'securityContext:\n  fsGroup: 65532\n',
+    });
+  });
+
+  it('sizes every Tekton Pipelines Deployment through the operator, with the resources the plan counts', () => {
+    const c = component(shippedEnvironment('prod'), 'tekton-config');
+    for (const d of Object.values(PIPELINES_DEPLOYMENTS)) {
+      const option = tc.spec.pipeline.options.deployments[d.deployment].spec.template.spec.containers;
+      const declared = c.workloads.find((w) => w.name === d.deployment)!;
+      expect(declared).toMatchObject({ kind: WorkloadKind.Deployment, namespace: NS.tektonPipelines, replicas: 1 });
+      expect(option).toEqual([{ name: d.container, resources: declared.containers[0].resources.toK8s() }]);
+    }
+  });
+
+  it('leaves quota room for concurrent runs: one in dev, two in staging and prod', () => {
+    const runs = (env: string) => component(shippedEnvironment(env), 'tekton-config').workloads.find((w) => w.name === 'ci-task-pod')!;
+    expect(runs('dev').replicas).toBe(1);
+    expect(runs('prod').replicas).toBe(2);
+    expect(runs('prod').kind).toBe(WorkloadKind.Job);
+    expect(runs('prod').containers[0].resources.requests.memory.mebibytes).toBe(1024);
+  });
+
+  it('runs the CI Pipeline in order: clone, then test, then build, then bump', () => {
+    const p = find(prod, 'Pipeline', DEFAULTS.pipeline);
+    expect(p.spec.tasks.map((t: any) => t.name)).toEqual([...CI_TASKS]);
+    expect(p.spec.tasks.map((t: any) => t.runAfter)).toEqual([undefined, ['clone'], ['test'], ['build']]);
+    expect(p.spec.tasks.map((t: any) => t.taskRef.name)).toEqual(['git-clone', 'image-test', 'image-build', 'gitops-bump-image']);
+    for (const t of p.spec.tasks) expect(tasks(prod).map((x) => x.metadata.name)).toContain(t.taskRef.name);
+  });
+
+  it('bumps the image of the built service in the GitOps repository of the config', () => {
+    const env = shippedEnvironment('prod').env;
+    const p = find(prod, 'Pipeline', DEFAULTS.pipeline);
+    const defaults = Object.fromEntries(p.spec.params.filter((x: any) => 'default' in x).map((x: any) => [x.name, x.default]));
+    expect(defaults).toMatchObject({ 'gitops-url': env.gitops.repoURL, 'gitops-revision': env.gitops.targetRevision, 'platform-file': 'platform.yaml' });
+    const bump = p.spec.tasks.find((t: any) => t.name === 'bump');
+    expect(bump.params).toContainEqual({ name: 'digest', value: '$(tasks.build.results.IMAGE_DIGEST)' });
+    const setImage = find(prod, 'Task', 'gitops-bump-image').spec.steps.find((s: any) => s.name === 'set-image');
+    expect(setImage.script).toContain('(.services[] | select(.name == strenv(SERVICE)) | .image) = strenv(IMAGE_REF)');
+  });
+
+  it('pins every step image to an exact tag: no :latest, no untagged image, in any environment', () => {
+    for (const env of ENVIRONMENTS) {
+      for (const s of steps(objects(env))) {
+        const last = s.image.split('@')[0].split('/').pop();
+        expect({ step: `${s.task}/${s.name}`, tag: last.split(':')[1] ?? 'none' }).not.toEqual({ step: `${s.task}/${s.name}`, tag: 'latest' });
+        expect(last).toMatch(/:[\w][\w.-]*$/);
+      }
+    }
+    expect(steps(prod).map((s) => s.image)).toContain('gcr.io/kaniko-project/executor:v1.24.0');
+  });
+
+  it('gives every step a name, requests and limits', () => {
+    for (const s of steps(prod)) {
+      expect(s.name).toMatch(/^[a-z][-a-z]*$/);
+      expect(Object.keys(s.computeResources.requests).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(s.computeResources.limits).sort()).toEqual(['cpu', 'memory']);
+    }
+  });
+
+  it('runs every step non-root with a read-only root filesystem, except the two kaniko steps', () => {
+    const rootSteps = steps(prod).filter((s) => s.securityContext.runAsNonRoot !== true).map((s) => `${s.task}/${s.name}`);
+    expect(rootSteps).toEqual(['image-test/test', 'image-build/build-and-push']);
+    for (const s of steps(prod).filter((x) => x.securityContext.runAsNonRoot === true)) {
+      expect(s.securityContext).toMatchObject({ runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    }
+    // Even kaniko may not escalate privileges.
+    for (const s of steps(prod).filter((x) => x.securityContext.runAsNonRoot !== true)) expect(s.securityContext.allowPrivilegeEscalation).toBe(false);
+  });
+
+  it('references its Secrets by name only, each delivered by an ExternalSecret after external-secrets-config', () => {
+    const c = component(shippedEnvironment('prod'), 'tekton-config');
+    expect(prod.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const names = c.secrets!.map((s) => s.name).sort();
+    expect(names).toEqual(['ci-git-credentials', 'ci-gitops-credentials', 'ci-registry-credentials']);
+    for (const s of c.secrets!) {
+      expect(s.namespace).toBe(NS.tektonPipelines);
+      expect(s.bootstrap).toBeUndefined();
+    }
+    expect(c.dependsOn).toContain('external-secrets-config');
+    const referenced = new Set<string>();
+    for (const s of steps(prod)) for (const e of s.env ?? []) if (e.valueFrom) referenced.add(e.valueFrom.secretKeyRef.name);
+    for (const t of tasks(prod)) for (const v of t.spec.volumes ?? []) if (v.secret) referenced.add(v.secret.secretName);
+    expect([...referenced].sort()).toEqual(names);
+    expect(JSON.stringify(prod)).not.toMatch(/"(password|token)":\s*"[^$]/);
+  });
+
+  it('applies the Tasks and the Pipeline after the TektonConfig is healthy, skipping dry-run for CRDs not yet installed', () => {
+    const c = component(shippedEnvironment('prod'), 'tekton-config');
+    for (const o of prod.filter((x) => x.apiVersion === 'tekton.dev/v1')) expect((o.metadata as any).annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    expect((tc.metadata as any).annotations).toBeUndefined();
+    expect(c.syncOptions).toContain('SkipDryRunOnMissingResource=true');
+    const m = shippedEnvironment('prod');
+    expect(m.graph.waves.get('tekton-config')!).toBeGreaterThan(m.graph.waves.get('tekton-operator')!);
+  });
+
+  it('scrapes the Tekton Pipelines Services with a ServiceMonitor in their namespace', () => {
+    const sm = find(prod, 'ServiceMonitor', 'tekton-pipelines');
+    expect(sm.metadata.namespace).toBe(NS.tektonPipelines);
+    expect(sm.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/part-of': 'tekton-pipelines' } });
+    expect(sm.spec.endpoints).toEqual([{ port: 'http-metrics', interval: '30s' }]);
+  });
+
+  it('labels everything it authors and gives the CI ServiceAccount no API token', () => {
+    for (const o of prod) expect((o.metadata as any).labels['app.kubernetes.io/instance']).toBe('tekton-config');
+    expect(find(prod, 'ServiceAccount', DEFAULTS.serviceAccount).automountServiceAccountToken).toBe(false);
+  });
+
+  (schemasDir ? it : it.skip)('validates every document against the Tekton and Kubernetes schemas', () => {
+    const set = loadSchemaSet(schemasDir!);
+    for (const env of ENVIRONMENTS) {
+      for (const o of objects(env)) {
+        const validate = set.forObject(o.apiVersion, o.kind);
+        expect({ kind: o.kind, name: o.metadata.name, schema: validate !== undefined }).toEqual({ kind: o.kind, name: o.metadata.name, schema: true });
+        expect({ kind: o.kind, name: o.metadata.name, problems: validate!(o) }).toEqual({ kind: o.kind, name: o.metadata.name, problems: [] });
+      }
+    }
+  });
+
+  it('rejects a step image at latest, a non-positive concurrency and a config file that is not YAML', () => {
+    const props: TektonConfigProps = {
+      targetNamespace: NS.tektonPipelines,
+      priorityClassName: PRIORITY.platformCritical,
+      gitops: { repoURL: 'https://github.com/acme/gitops.git', targetRevision: 'main', file: 'platform.yaml' },
+    };
+    expect(() => tektonConfigComponent(props)).not.toThrow();
+    expect(() => tektonConfigComponent({ ...props, images: { yq: 'docker.io/mikefarah/yq:latest' } })).toThrow(
+      /images\.yq "docker\.io\/mikefarah\/yq:latest" must be pinned to an exact tag/,
+    );
+    expect(() => tektonConfigComponent({ ...props, images: { git: 'alpine/git' } })).toThrow(/images\.git "alpine\/git" must be pinned/);
+    expect(() => tektonConfigComponent({ ...props, concurrentRuns: 0 })).toThrow(/concurrentRuns must be a whole number of at least 1, got 0/);
+    expect(() => tektonConfigComponent({ ...props, gitops: { ...props.gitops, file: 'platform.json' } })).toThrow(/gitops\.file "platform\.json"/);
+  });
+});

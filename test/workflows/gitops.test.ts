@@ -1,0 +1,78 @@
+import * as yaml from 'js-yaml';
+import { valuesFileName } from '../../argocd/bootstrap';
+import { CHARTS } from '../../config/versions';
+import { HelmSource, Workflow } from '../../lib/component';
+import { podTotal, WorkloadKind } from '../../lib/resources';
+import { renderEnvironment } from '../../synth';
+import { argoCd, tekton } from '../../workflows/gitops';
+import { NAMESPACES, NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, shippedEnvironment } from '../support';
+
+describe('GitOps workflow', () => {
+  describe.each(ENVIRONMENTS)('%s', (env) => {
+    const model = shippedEnvironment(env);
+    const tree = renderEnvironment(model);
+    const file = (p: string): any => {
+      const text = tree.get(`${env}/${p}`);
+      if (text === undefined) throw new Error(`not rendered: ${env}/${p}`);
+      return yaml.load(text);
+    };
+
+    it('self-manages Argo CD with exactly the chart and values bootstrap installed, so adoption is diff-free', () => {
+      const bootstrapValues = file(`bootstrap/${valuesFileName('argocd')}`);
+      const app = file('apps/application-argocd.yaml');
+      expect(app.spec.source.helm.valuesObject).toEqual(bootstrapValues);
+      expect(app.spec.source).toMatchObject({ repoURL: CHARTS.argocd.repoURL, chart: 'argo-cd', targetRevision: '10.1.1', helm: { releaseName: 'argocd' } });
+      expect(tree.get(`${env}/bootstrap/README.md`)).toContain('--version 10.1.1 --namespace argocd');
+    });
+
+    it('has the bootstrap README create the repository Secret from the operator environment', () => {
+      const readme = tree.get(`${env}/bootstrap/README.md`)!;
+      expect(readme).toContain('kubectl -n argocd create secret generic gitops-repo');
+      expect(readme).toContain('--from-literal=password="$GITOPS_REPO_PASSWORD"');
+      expect(readme).toContain('argocd.argoproj.io/secret-type=repository');
+    });
+
+    it('orders Argo CD and the Tekton operator before the TektonConfig, all after workflows 1-3', () => {
+      const w = model.graph.waves;
+      const last123 = Math.max(...model.components.filter((c) => [Workflow.Foundation, Workflow.Ingress, Workflow.Observability].includes(c.workflow)).map((c) => w.get(c.id)!));
+      expect(w.get('argocd')!).toBeGreaterThan(last123);
+      expect(w.get('tekton-operator')!).toBeGreaterThan(last123);
+      expect(w.get('tekton-config')!).toBeGreaterThan(w.get('tekton-operator')!);
+    });
+  });
+
+  it('puts the Tekton operator beside Argo CD and the Pipelines components and CI in tekton-pipelines', () => {
+    const m = shippedEnvironment('prod');
+    expect(component(m, 'argocd').namespace).toBe(NS.argocd);
+    expect(component(m, 'tekton-operator').namespace).toBe(NS.argocd);
+    expect(component(m, 'tekton-config').namespace).toBe(NS.tektonPipelines);
+    // The CI namespace is the named baseline exception for image builds; Argo CD's stays restricted.
+    expect(NAMESPACES[NS.tektonPipelines].podSecurity).toBe('baseline');
+    expect(NAMESPACES[NS.argocd].podSecurity).toBe('restricted');
+  });
+
+  it('keeps Argo CD plus Tekton within the seed GitOps budget in prod (~1 CPU / ~2 Gi): 0.84 CPU / 1.66 Gi', () => {
+    const m = shippedEnvironment('prod');
+    const ctx = { env: m.env, services: m.config.services };
+    let cpu = 0;
+    let mib = 0;
+    for (const c of [argoCd(ctx), ...tekton(ctx)]) {
+      for (const w of c.workloads.filter((x) => x.kind !== WorkloadKind.Job)) {
+        const t = podTotal(w, 'requests');
+        cpu += t.cpu.millicores * w.replicas;
+        mib += t.memory.mebibytes * w.replicas;
+      }
+    }
+    expect(cpu).toBe(835);
+    expect(mib).toBe(1704);
+    expect(cpu).toBeLessThanOrEqual(1000);
+    expect(mib).toBeLessThanOrEqual(2048);
+  });
+
+  it('builds the bootstrap values from the same component the argocd Application uses', () => {
+    const m = shippedEnvironment('staging');
+    const fromWorkflow = argoCd({ env: m.env, services: m.config.services }).source as HelmSource;
+    expect((component(m, 'argocd').source as HelmSource).values).toEqual(fromWorkflow.values);
+  });
+});
