@@ -1,0 +1,209 @@
+/**
+ * external-secrets-config: the ClusterSecretStore `openbao` and one ExternalSecret per Secret the
+ * platform consumes (every component's `secrets`), each in the consumer's namespace.
+ *
+ * The store uses the `vault` provider with Kubernetes auth: the dedicated `openBao` provider
+ * (chart >= 2.7) supports only AppRole, Token and UserPass (components.md).
+ *
+ * `creationPolicy: Owner` adopts a Secret created at bootstrap without a gap: a target Secret
+ * with no owner reference is taken over in place (ESO adds its owner reference and label and
+ * updates the data; it never deletes and recreates it; external-secrets#1419, #2416), and a Secret
+ * that does not exist yet is created. `Merge` would never create the non-bootstrap Secrets and
+ * would leave the adopted ones unowned, so Argo CD could not show or garbage-collect them.
+ * `deletionPolicy: Retain` keeps the Secret if its value disappears from OpenBao: a consumer
+ * keeps running on the last value instead of losing its credential.
+ *
+ * Every field the API server would default is written out, so Argo CD sees no drift.
+ */
+import { Construct } from 'constructs';
+import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { ClusterSecretStore, ExternalSecret, ExternalSecretData } from '../../imports/external-secrets';
+
+export interface OpenBaoConnection {
+  /** OpenBao API URL. */
+  readonly server: string;
+  /** KV v2 mount. */
+  readonly kvMount: string;
+  readonly kubernetesAuthMount: string;
+  /** OpenBao role bound to the controller's ServiceAccount. */
+  readonly role: string;
+  /** `aud` of the ServiceAccount token the role accepts. */
+  readonly audience: string;
+  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+}
+
+export interface ExternalSecretsConfigProps {
+  /** Where the component lives (External Secrets' namespace); the ClusterSecretStore is cluster-scoped. */
+  readonly namespace: string;
+  readonly openbao: OpenBaoConnection;
+  /** Every Secret the platform consumes. */
+  readonly requirements: readonly SecretRequirement[];
+  /** How often each ExternalSecret re-reads OpenBao (e.g. `1h`). */
+  readonly refreshInterval: string;
+  /** @default DEFAULTS.storeName */
+  readonly storeName?: string;
+}
+
+export const DEFAULTS = {
+  storeName: 'openbao',
+} as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const DURATION = /^\d+(s|m|h)$/;
+
+function validate(props: ExternalSecretsConfigProps): void {
+  if (!DURATION.test(props.refreshInterval)) {
+    throw new Error(`external-secrets-config: refreshInterval "${props.refreshInterval}" is not a duration such as 1h, 15m or 30s`);
+  }
+  const seen = new Map<string, string>();
+  for (const r of props.requirements) {
+    const id = `${r.namespace}/${r.name}`;
+    if (!DNS_LABEL.test(r.namespace) || !DNS_LABEL.test(r.name)) {
+      throw new Error(`external-secrets-config: Secret ${id} needs a DNS-1123 namespace and name`);
+    }
+    const previous = seen.get(id);
+    if (previous !== undefined) {
+      throw new Error(`external-secrets-config: Secret ${id} is declared twice ("${previous}" and "${r.purpose}"); one ExternalSecret owns one Secret, declare it once and share it`);
+    }
+    seen.set(id, r.purpose);
+    const keys = Object.keys(r.data);
+    if (keys.length === 0) throw new Error(`external-secrets-config: Secret ${id} has no data keys; map at least one key to an OpenBao path`);
+    for (const [key, ref] of Object.entries(r.data)) {
+      if (!SECRET_KEY.test(key)) throw new Error(`external-secrets-config: Secret ${id} data key "${key}" is not a valid Secret key (letters, digits, "-", "_", ".")`);
+      if (!ref.path || ref.path.startsWith('/') || ref.path.startsWith(`${props.openbao.kvMount}/`)) {
+        throw new Error(`external-secrets-config: Secret ${id} key "${key}" has OpenBao path "${ref.path}"; give the path under the ${props.openbao.kvMount}/ mount, e.g. platform/cloudflare`);
+      }
+    }
+    for (const [key, envVar] of Object.entries(r.bootstrap ?? {})) {
+      if (!(key in r.data)) throw new Error(`external-secrets-config: Secret ${id} bootstrap key "${key}" (from $${envVar}) is not one of its data keys`);
+    }
+  }
+}
+
+export class ExternalSecretsConfigChart extends PlatformChart {
+  readonly storeName: string;
+
+  constructor(scope: Construct, id: string, props: ExternalSecretsConfigProps) {
+    super(scope, id);
+    validate(props);
+    this.storeName = props.storeName ?? DEFAULTS.storeName;
+    const labels = (name: string, component: string) => standardLabels({ name, instance: id, component });
+    const o = props.openbao;
+
+    new ClusterSecretStore(this, 'clustersecretstore', {
+      metadata: { name: this.storeName, labels: labels(this.storeName, 'secret-store') },
+      spec: {
+        provider: {
+          vault: {
+            server: o.server,
+            path: o.kvMount,
+            version: 'v2',
+            auth: {
+              kubernetes: {
+                mountPath: o.kubernetesAuthMount,
+                role: o.role,
+                serviceAccountRef: { name: o.serviceAccount.name, namespace: o.serviceAccount.namespace, audiences: [o.audience] },
+              },
+            },
+          },
+        },
+      },
+    });
+
+    for (const r of sortedRequirements(props.requirements)) {
+      const data: ExternalSecretData[] = Object.entries(r.data)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([secretKey, ref]) => ({
+          secretKey,
+          remoteRef: {
+            key: ref.path,
+            property: ref.property,
+            conversionStrategy: 'Default',
+            decodingStrategy: 'None',
+            metadataPolicy: 'None',
+            nullBytePolicy: 'Ignore',
+          },
+        }));
+      new ExternalSecret(this, `externalsecret-${r.namespace}-${r.name}`, {
+        metadata: { name: r.name, namespace: r.namespace, labels: labels(r.name, 'external-secret') },
+        spec: {
+          refreshInterval: props.refreshInterval,
+          refreshPolicy: 'Periodic',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: this.storeName },
+          target: {
+            name: r.name,
+            creationPolicy: 'Owner',
+            deletionPolicy: 'Retain',
+            // No template data: the Secret's data is the fetched keys; the template only adds labels.
+            template: {
+              engineVersion: 'v2',
+              mergePolicy: 'Replace',
+              ...(r.labels && Object.keys(r.labels).length ? { metadata: { labels: { ...r.labels } } } : {}),
+            },
+          },
+          data,
+        },
+      });
+    }
+  }
+}
+
+function sortedRequirements(requirements: readonly SecretRequirement[]): SecretRequirement[] {
+  return [...requirements].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+/** The operator writes every value into OpenBao once; bootstrap Secrets get the same values they were created with. */
+function seedingRunbook(props: ExternalSecretsConfigProps): RunbookSection {
+  const byPath = new Map<string, { properties: Set<string>; consumers: Set<string>; bootstrap: Map<string, string> }>();
+  for (const r of sortedRequirements(props.requirements)) {
+    for (const [key, ref] of Object.entries(r.data)) {
+      const entry = byPath.get(ref.path) ?? { properties: new Set<string>(), consumers: new Set<string>(), bootstrap: new Map<string, string>() };
+      entry.properties.add(ref.property);
+      entry.consumers.add(`${r.namespace}/${r.name}`);
+      const envVar = r.bootstrap?.[key];
+      if (envVar) entry.bootstrap.set(ref.property, envVar);
+      byPath.set(ref.path, entry);
+    }
+  }
+  const commands = [...byPath.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, e]) => {
+      const args = [...e.properties].sort().map((p) => {
+        const envVar = e.bootstrap.get(p);
+        return envVar ? `${p}="$${envVar}"` : `${p}="<${p}>"`;
+      });
+      return `bao kv put -mount=${props.openbao.kvMount} ${path} ${args.join(' ')}   # ${[...e.consumers].join(', ')}`;
+    });
+  return {
+    phase: 'operations',
+    title: 'Seed OpenBao with the platform secrets',
+    body: `Right after \`openbao\` turns Healthy, with the break-glass token (see above), write every value the platform
+consumes. Until a value exists its ExternalSecret reports SecretSyncedError and \`external-secrets-config\` stays
+Degraded, which holds the later waves; Argo CD retries on its own once the value is there. Values created at
+bootstrap must be written with the same value (the exported variable), so the adoption changes nothing;
+replace every \`<placeholder>\` with a generated value.
+${commands.length ? '' : '\nNo component declares a secret yet.\n'}
+\`\`\`bash
+${commands.join('\n')}
+\`\`\``,
+  };
+}
+
+export function externalSecretsConfigComponent(props: ExternalSecretsConfigProps): Component {
+  validate(props);
+  const extra = [...new Set(props.requirements.map((r) => r.namespace))].filter((ns) => ns !== props.namespace).sort();
+  return {
+    id: 'external-secrets-config',
+    workflow: Workflow.Security,
+    namespace: props.namespace,
+    dependsOn: ['external-secrets', 'openbao'],
+    source: manifests((scope) => new ExternalSecretsConfigChart(scope, 'external-secrets-config', props)),
+    workloads: [],
+    extraNamespaces: extra,
+    clusterResources: ['external-secrets.io/ClusterSecretStore'],
+    runbook: [seedingRunbook(props)],
+  };
+}

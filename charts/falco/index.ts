@@ -1,0 +1,175 @@
+/**
+ * Falco: runtime detection on every node with the modern eBPF driver (CO-RE, built into the Falco
+ * binary: no kernel module or probe download on EKS), in least-privileged mode (the BPF, PERFMON,
+ * SYS_RESOURCE and SYS_PTRACE capabilities instead of a privileged container). Falcosidekick
+ * forwards every event to Loki and those of WARNING and above to Alertmanager.
+ *
+ * Named exception to the restricted security context: the Falco container runs as root with those
+ * capabilities and host mounts (/proc, the container runtime socket), which is what inspecting
+ * every process on the node takes; its namespace is `privileged` for it (workflows/namespaces.ts).
+ */
+import { CHARTS } from '../../config/versions';
+import { Component, helm, Workflow } from '../../lib/component';
+import { RBAC_KINDS } from '../../lib/cluster-scope';
+import { PRIORITY } from '../../lib/priority';
+import { K8sResources, Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { FalcoPriority, platformRules, rulesFile } from './rules';
+
+export const FALCO = {
+  release: 'falco',
+  rulesFileName: 'platform-rules.yaml',
+  /** Falcosidekick's default Alertmanager path is the v1 API, which Alertmanager 0.27+ removed. */
+  alertmanagerPath: '/api/v2/alerts',
+} as const;
+
+export interface FalcoValues {
+  readonly driver: { readonly kind: 'modern_ebpf'; readonly modernEbpf: { readonly leastPrivileged: boolean } };
+  readonly podPriorityClassName: string;
+  readonly resources: K8sResources;
+  /** A runtime sensor must cover every node, whatever its taints. */
+  readonly tolerations: readonly object[];
+  readonly customRules: Readonly<Record<string, string>>;
+  readonly metrics: { readonly enabled: boolean };
+  readonly serviceMonitor: { readonly create: boolean };
+  readonly falcoctl: {
+    readonly artifact: {
+      readonly install: { readonly resources: K8sResources; readonly securityContext: object };
+      readonly follow: { readonly resources: K8sResources; readonly securityContext: object };
+    };
+  };
+  /** Subchart falcosidekick 0.12.x (keys from its values.yaml, allowlisted in the key test). */
+  readonly falcosidekick: {
+    readonly enabled: boolean;
+    readonly replicaCount: number;
+    readonly resources: K8sResources;
+    readonly priorityClassName: string;
+    readonly podSecurityContext: object;
+    readonly securityContext: object;
+    readonly serviceMonitor: { readonly enabled: boolean };
+    readonly webui: { readonly enabled: boolean };
+    readonly config: {
+      readonly loki: { readonly hostport: string; readonly endpoint: string; readonly minimumpriority: string };
+      readonly alertmanager: { readonly hostport: string; readonly endpoint: string; readonly minimumpriority: string };
+    };
+  };
+}
+
+export interface FalcoProps {
+  readonly namespace: string;
+  /** Loki's push URL (`.../loki/api/v1/push`). */
+  readonly lokiPushUrl: string;
+  /** Alertmanager's base URL (`http://host:port`). */
+  readonly alertmanagerUrl: string;
+  /** Namespace of the data services, watched for unexpected egress. */
+  readonly dataNamespace: string;
+  /** Falcosidekick replicas: two (one may drain) or one. */
+  readonly highAvailability: boolean;
+  /** @default DEFAULTS.resources */
+  readonly resources?: Partial<Record<'falco' | 'falcoctl' | 'sidekick', Resources>>;
+  /** @default DEFAULTS.alertPriority */
+  readonly alertPriority?: FalcoPriority;
+  /** @default DEFAULTS.dataEgressProcesses */
+  readonly dataEgressProcesses?: readonly string[];
+}
+
+export const DEFAULTS = {
+  resources: {
+    // Per node. The chart's 512Mi request assumes large buffers; bufSizePreset 4 (8 MiB per CPU pair) fits 256Mi on t3 nodes.
+    falco: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
+    falcoctl: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
+    sidekick: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
+  },
+  alertPriority: 'WARNING' as FalcoPriority,
+  /** The Barman Cloud plugin's WAL archiving and base backups to S3 (process names as Falco truncates them, 15 chars). */
+  dataEgressProcesses: ['barman-cloud-wa', 'barman-cloud-ba', 'barman-cloud-ch', 'plugin-barman-c'] as readonly string[],
+} as const;
+
+/** `http://host[:port]` and the path, as Falcosidekick takes them. */
+function splitUrl(url: string, what: string): { hostport: string; path: string } {
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+    throw new Error(`falco: ${what} "${url}" is not an http(s) URL such as http://loki.observability.svc.cluster.local:3100/loki/api/v1/push`);
+  }
+  return { hostport: u.origin, path: u.pathname };
+}
+
+/**
+ * falcoctl needs no privileges, but keeps the index cache it downloads under its home directory,
+ * so its root filesystem stays writable (named exception); everything else is restricted.
+ */
+const FALCOCTL_SECURITY_CONTEXT = {
+  ...RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+  readOnlyRootFilesystem: false,
+  runAsUser: NON_ROOT_UID,
+  runAsGroup: NON_ROOT_UID,
+} as const;
+
+export function falcoComponent(props: FalcoProps): Component {
+  const r = { ...DEFAULTS.resources, ...props.resources };
+  const ns = props.namespace;
+  const loki = splitUrl(props.lokiPushUrl, 'lokiPushUrl');
+  const am = splitUrl(props.alertmanagerUrl, 'alertmanagerUrl');
+  if (loki.path === '/') throw new Error(`falco: lokiPushUrl "${props.lokiPushUrl}" has no push path; expected .../loki/api/v1/push`);
+  const sidekickReplicas = props.highAvailability ? 2 : 1;
+  const alertPriority = (props.alertPriority ?? DEFAULTS.alertPriority).toLowerCase();
+  const values: FalcoValues = {
+    driver: { kind: 'modern_ebpf', modernEbpf: { leastPrivileged: true } },
+    podPriorityClassName: PRIORITY.platformCritical,
+    resources: r.falco.toK8s(),
+    tolerations: [{ operator: 'Exists' }],
+    customRules: {
+      [FALCO.rulesFileName]: rulesFile(platformRules({ dataNamespace: props.dataNamespace, dataEgressProcesses: props.dataEgressProcesses ?? DEFAULTS.dataEgressProcesses })),
+    },
+    metrics: { enabled: true },
+    serviceMonitor: { create: true },
+    falcoctl: {
+      artifact: {
+        // falcoctl fetches and follows the upstream ruleset (falco-rules) into the pod's shared emptyDirs.
+        install: { resources: r.falcoctl.toK8s(), securityContext: FALCOCTL_SECURITY_CONTEXT },
+        follow: { resources: r.falcoctl.toK8s(), securityContext: FALCOCTL_SECURITY_CONTEXT },
+      },
+    },
+    falcosidekick: {
+      enabled: true,
+      replicaCount: sidekickReplicas,
+      resources: r.sidekick.toK8s(),
+      priorityClassName: PRIORITY.platformCritical,
+      podSecurityContext: RESTRICTED_POD_SECURITY_CONTEXT,
+      securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+      serviceMonitor: { enabled: true },
+      webui: { enabled: false },
+      config: {
+        loki: { hostport: loki.hostport, endpoint: loki.path, minimumpriority: 'debug' },
+        alertmanager: { hostport: am.hostport, endpoint: FALCO.alertmanagerPath, minimumpriority: alertPriority },
+      },
+    },
+  };
+  const workloads: Workload[] = [
+    {
+      kind: WorkloadKind.DaemonSet,
+      name: FALCO.release,
+      namespace: ns,
+      replicas: 1,
+      containers: [
+        { name: 'falco', resources: r.falco },
+        { name: 'falcoctl-artifact-follow', resources: r.falcoctl },
+      ],
+    },
+    { kind: WorkloadKind.Deployment, name: `${FALCO.release}-falcosidekick`, namespace: ns, replicas: sidekickReplicas, containers: [{ name: 'falcosidekick', resources: r.sidekick }] },
+  ];
+  return {
+    id: 'falco',
+    workflow: Workflow.Security,
+    namespace: ns,
+    dependsOn: [],
+    source: helm(CHARTS.falco, values, FALCO.release),
+    workloads,
+    clusterResources: [...RBAC_KINDS],
+  };
+}

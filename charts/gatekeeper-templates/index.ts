@@ -1,0 +1,91 @@
+/**
+ * gatekeeper-templates: the maintained ConstraintTemplates of open-policy-agent/gatekeeper-library,
+ * synced straight from the library repository at a pinned commit (the library has no tags), and
+ * only the templates our constraints use. We write no Rego: nothing here could evaluate it.
+ *
+ * The constraint schemas under ../shared/schemas/crds/constraints.gatekeeper.sh come from the same
+ * commit, so the parameters gatekeeper-constraints renders are checked against these templates.
+ */
+import { GIT_SOURCES } from '../../config/versions';
+import { Component, GitSource, Workflow } from '../../lib/component';
+
+/** One library template: its path in the repository and the constraint kind it defines. */
+export class LibraryTemplate {
+  static readonly REQUIRED_RESOURCES = new LibraryTemplate('general/containerresources', 'K8sRequiredResources');
+  static readonly DISALLOWED_TAGS = new LibraryTemplate('general/disallowedtags', 'K8sDisallowedTags');
+  static readonly ALLOWED_REPOS = new LibraryTemplate('general/allowedrepos', 'K8sAllowedRepos');
+  static readonly REQUIRED_LABELS = new LibraryTemplate('general/requiredlabels', 'K8sRequiredLabels');
+  static readonly PRIVILEGED_CONTAINER = new LibraryTemplate('pod-security-policy/privileged-containers', 'K8sPSPPrivilegedContainer');
+  static readonly HOST_NAMESPACE = new LibraryTemplate('pod-security-policy/host-namespaces', 'K8sPSPHostNamespace');
+  static readonly HOST_NETWORKING_PORTS = new LibraryTemplate('pod-security-policy/host-network-ports', 'K8sPSPHostNetworkingPorts');
+  static readonly HOST_FILESYSTEM = new LibraryTemplate('pod-security-policy/host-filesystem', 'K8sPSPHostFilesystem');
+
+  static readonly ALL: readonly LibraryTemplate[] = [
+    LibraryTemplate.REQUIRED_RESOURCES,
+    LibraryTemplate.DISALLOWED_TAGS,
+    LibraryTemplate.ALLOWED_REPOS,
+    LibraryTemplate.REQUIRED_LABELS,
+    LibraryTemplate.PRIVILEGED_CONTAINER,
+    LibraryTemplate.HOST_NAMESPACE,
+    LibraryTemplate.HOST_NETWORKING_PORTS,
+    LibraryTemplate.HOST_FILESYSTEM,
+  ];
+
+  /** The library template defining a constraint kind. */
+  static forKind(kind: string): LibraryTemplate {
+    const t = LibraryTemplate.ALL.find((x) => x.kind === kind);
+    if (!t) throw new Error(`gatekeeper-templates: no library template selected for constraint kind ${kind}; add it to LibraryTemplate`);
+    return t;
+  }
+
+  private constructor(
+    /** Directory under `library/`. */
+    readonly dir: string,
+    /** `spec.crd.spec.names.kind` of the template. */
+    readonly kind: string,
+  ) {}
+
+  /** Path of template.yaml relative to the synced `library/` directory. */
+  get file(): string {
+    return `${this.dir}/template.yaml`;
+  }
+}
+
+export const LIBRARY_ROOT = 'library';
+
+export interface GatekeeperTemplatesProps {
+  readonly namespace: string;
+  readonly templates: readonly LibraryTemplate[];
+}
+
+/** The Argo CD directory `include` glob selecting exactly these templates. */
+export function includeGlob(templates: readonly LibraryTemplate[]): string {
+  const files = [...new Set(templates.map((t) => t.file))].sort();
+  return files.length === 1 ? files[0] : `{${files.join(',')}}`;
+}
+
+export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): Component {
+  if (props.templates.length === 0) throw new Error('gatekeeper-templates: select at least one library template (none would sync an empty Application)');
+  const lib = GIT_SOURCES.gatekeeperLibrary;
+  if (!/^[0-9a-f]{40}$/.test(lib.revision)) {
+    throw new Error(`gatekeeper-templates: gatekeeper-library revision "${lib.revision}" is not a full commit sha; the library has no release tags, pin a commit`);
+  }
+  const source: GitSource = {
+    type: 'git',
+    repoURL: lib.repoURL,
+    revision: lib.revision,
+    path: LIBRARY_ROOT,
+    include: includeGlob(props.templates),
+    // The templates sit two directories down; `include` keeps everything else (samples, suites, kustomizations) out.
+    recurse: true,
+  };
+  return {
+    id: 'gatekeeper-templates',
+    workflow: Workflow.Security,
+    namespace: props.namespace,
+    dependsOn: ['gatekeeper'],
+    source,
+    workloads: [],
+    clusterResources: ['templates.gatekeeper.sh/ConstraintTemplate'],
+  };
+}

@@ -1,0 +1,49 @@
+/** The openbao chart (0.29.2) keys we set. Checked against chart-values/openbao/0.29.2. */
+import { K8sResources } from '../../lib/resources';
+
+export interface OpenBaoProbe {
+  readonly enabled: boolean;
+  /** httpGet path; templates read it, values.yaml only mentions it in a comment (allowlisted). */
+  readonly path: string;
+  readonly port: number;
+  readonly failureThreshold: number;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly successThreshold: number;
+  readonly timeoutSeconds: number;
+}
+
+export interface OpenBaoValues {
+  readonly global: { readonly tlsDisable: boolean };
+  readonly injector: { readonly enabled: boolean };
+  readonly csi: { readonly enabled: boolean };
+  readonly ui: { readonly enabled: boolean };
+  readonly server: {
+    readonly podManagementPolicy: 'OrderedReady';
+    readonly updateStrategyType: 'RollingUpdate' | 'OnDelete';
+    readonly logFormat: 'json' | 'standard';
+    readonly resources: K8sResources;
+    readonly priorityClassName: string;
+    readonly readinessProbe: OpenBaoProbe;
+    readonly livenessProbe: OpenBaoProbe;
+    /** Shell words appended to `bao server -config=...` inside the chart's `sh -ec` script. */
+    readonly extraArgs: string;
+    readonly extraVolumes: readonly { readonly type: 'secret' | 'configMap'; readonly name: string }[];
+    readonly volumes: readonly object[];
+    readonly volumeMounts: readonly object[];
+    readonly affinity: object;
+    readonly topologySpreadConstraints: readonly object[];
+    readonly statefulSet: { readonly securityContext: { readonly pod: object; readonly container: object } };
+    readonly serviceAccount: { readonly create: boolean; readonly name: string; readonly annotations: Record<string, string> };
+    readonly dataStorage: { readonly enabled: boolean; readonly size: string };
+    readonly auditStorage: { readonly enabled: boolean };
+    readonly ha: {
+      readonly enabled: boolean;
+      readonly replicas: number;
+      readonly raft: { readonly enabled: boolean; readonly setNodeId: boolean; readonly config: string };
+      /** maxUnavailable is left to the chart: (n/2)-1, so a 3-voter cluster keeps quorum. */
+      readonly disruptionBudget: { readonly enabled: boolean };
+    };
+  };
+  readonly serverTelemetry: { readonly serviceMonitor: { readonly enabled: boolean; readonly interval: string } };
+}

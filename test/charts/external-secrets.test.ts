@@ -1,0 +1,160 @@
+import { externalSecretsConfigComponent, ExternalSecretsConfigProps } from '../../charts/external-secrets-config';
+import { CHARTS } from '../../config/versions';
+import { ManifestSource, SecretRequirement } from '../../lib/component';
+import { PRIORITY } from '../../lib/priority';
+import { K8sObject, synthObjects } from '../../lib/render';
+import { syncOptionsFor } from '../../argocd/applications';
+import { ENDPOINTS } from '../../workflows/endpoints';
+import { NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+
+describe('external-secrets', () => {
+  it('installs its CRDs from the pinned chart with server-side apply', () => {
+    const c = component(shippedEnvironment('prod'), 'external-secrets');
+    expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.externalSecrets });
+    expect(CHARTS.externalSecrets.version).toBe('2.9.0');
+    expect(helmValues(shippedEnvironment('prod'), 'external-secrets').installCRDs).toBe(true);
+    expect(syncOptionsFor(c)).toContain('ServerSideApply=true');
+    expect(c.namespace).toBe(NS.security);
+  });
+
+  it('runs two leader-elected controllers and two webhooks behind PDBs in prod, one of each in dev', () => {
+    const prod = helmValues(shippedEnvironment('prod'), 'external-secrets');
+    expect(prod).toMatchObject({ replicaCount: 2, leaderElect: true, podDisruptionBudget: { enabled: true }, webhook: { replicaCount: 2 } });
+    const dev = helmValues(shippedEnvironment('dev'), 'external-secrets');
+    expect(dev).toMatchObject({ replicaCount: 1, leaderElect: false, podDisruptionBudget: { enabled: false }, webhook: { replicaCount: 1 } });
+  });
+
+  it('sets requests, limits and the platform priority on every Deployment and scrapes them all', () => {
+    const v = helmValues(shippedEnvironment('prod'), 'external-secrets');
+    for (const part of [v, v.webhook, v.certController]) {
+      expect(part.resources.requests.cpu).toBeTruthy();
+      expect(part.resources.limits.memory).toBeTruthy();
+      expect(part.priorityClassName).toBe(PRIORITY.platformCritical);
+      expect(part.metrics.service.enabled).toBe(true);
+    }
+    expect(v.serviceMonitor.enabled).toBe(true);
+    const c = component(shippedEnvironment('prod'), 'external-secrets');
+    expect(c.workloads.find((w) => w.name === 'external-secrets')!.containers[0].resources.toK8s()).toEqual(v.resources);
+  });
+
+  it('ignores the CA bundle the cert-controller injects', () => {
+    const c = component(shippedEnvironment('prod'), 'external-secrets');
+    expect(c.ignoreDifferences).toContainEqual(expect.objectContaining({ kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] }));
+  });
+});
+
+function objects(env: string): K8sObject[] {
+  return synthObjects(component(shippedEnvironment(env), 'external-secrets-config').source as ManifestSource);
+}
+
+describe('external-secrets-config', () => {
+  it('defines the ClusterSecretStore openbao with the vault provider and Kubernetes auth', () => {
+    const store: any = objects('prod').find((o) => o.kind === 'ClusterSecretStore');
+    expect(store.metadata).toMatchObject({ name: 'openbao' });
+    expect(store.metadata.namespace).toBeUndefined();
+    expect(store.spec.provider).toEqual({
+      vault: {
+        server: ENDPOINTS.openbao,
+        path: 'secret',
+        version: 'v2',
+        auth: { kubernetes: { mountPath: 'kubernetes', role: 'external-secrets', serviceAccountRef: { name: 'external-secrets', namespace: NS.security, audiences: ['openbao'] } } },
+      },
+    });
+  });
+
+  it('binds the store to the role and ServiceAccount OpenBao self-initializes', () => {
+    const hcl: string = helmValues(shippedEnvironment('prod'), 'openbao').server.ha.raft.config;
+    expect(hcl).toContain('path = "auth/kubernetes/role/external-secrets"');
+    expect(hcl).toContain('bound_service_account_names = ["external-secrets"]');
+    expect(helmValues(shippedEnvironment('prod'), 'external-secrets').serviceAccount.name).toBe('external-secrets');
+  });
+
+  it.each(ENVIRONMENTS)('%s: every ExternalSecret reads from the openbao ClusterSecretStore and renders every defaulted field', (env) => {
+    const secrets: any[] = objects(env).filter((o) => o.kind === 'ExternalSecret');
+    expect(secrets.length).toBeGreaterThan(0);
+    const refresh = shippedEnvironment(env).env.secretRefreshInterval;
+    for (const es of secrets) {
+      expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'openbao' });
+      expect(es.spec.refreshInterval).toBe(refresh);
+      expect(es.spec.target).toMatchObject({ name: es.metadata.name, creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { engineVersion: 'v2', mergePolicy: 'Replace' } });
+      for (const d of es.spec.data) {
+        expect(d.remoteRef).toMatchObject({ conversionStrategy: 'Default', decodingStrategy: 'None', metadataPolicy: 'None', nullBytePolicy: 'Ignore' });
+      }
+    }
+  });
+
+  it.each(ENVIRONMENTS)('%s: every SecretRequirement in the platform has exactly one ExternalSecret, in its own namespace', (env) => {
+    const model = shippedEnvironment(env);
+    const required = model.components.flatMap((c) => c.secrets ?? []).map((s) => `${s.namespace}/${s.name}`).sort();
+    const rendered = objects(env)
+      .filter((o) => o.kind === 'ExternalSecret')
+      .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+      .sort();
+    expect(rendered).toEqual(required);
+    const esc = component(model, 'external-secrets-config');
+    for (const ns of new Set(required.map((r) => r.split('/')[0]))) {
+      expect([esc.namespace, ...(esc.extraNamespaces ?? [])]).toContain(ns);
+    }
+  });
+
+  it('carries each requirement\'s labels onto its Secret through the template (e.g. Argo CD\'s repository type)', () => {
+    const es = objects('prod').filter((o) => o.kind === 'ExternalSecret') as any[];
+    const labelled = shippedEnvironment('prod').components.flatMap((c) => c.secrets ?? []).filter((s) => s.labels && Object.keys(s.labels).length);
+    for (const req of labelled) {
+      const rendered = es.find((o) => o.metadata.namespace === req.namespace && o.metadata.name === req.name);
+      expect(rendered.spec.target.template.metadata.labels).toEqual(req.labels);
+    }
+    const plain = es.filter((o) => !o.spec.target.template.metadata);
+    expect(plain.length + labelled.length).toBe(es.length);
+  });
+
+  it('maps each data key to its OpenBao path and property', () => {
+    const es = objects('prod').filter((o) => o.kind === 'ExternalSecret') as any[];
+    for (const req of shippedEnvironment('prod').components.flatMap((c) => c.secrets ?? [])) {
+      const rendered = es.find((o) => o.metadata.namespace === req.namespace && o.metadata.name === req.name);
+      expect(rendered.spec.data.map((d: any) => d.secretKey).sort()).toEqual(Object.keys(req.data).sort());
+      for (const [key, ref] of Object.entries(req.data)) {
+        expect(rendered.spec.data).toContainEqual(expect.objectContaining({ secretKey: key, remoteRef: expect.objectContaining({ key: ref.path, property: ref.property }) }));
+      }
+    }
+  });
+
+  it('runs after OpenBao and the operator, and tells the operator how to seed every path', () => {
+    const model = shippedEnvironment('dev');
+    const c = component(model, 'external-secrets-config');
+    expect(c.dependsOn).toEqual(expect.arrayContaining(['openbao', 'external-secrets']));
+    expect(model.graph.waves.get('external-secrets-config')!).toBeGreaterThan(model.graph.waves.get('openbao')!);
+    const seed = c.runbook![0].body;
+    for (const req of model.components.flatMap((x) => x.secrets ?? [])) {
+      for (const ref of Object.values(req.data)) expect(seed).toContain(`bao kv put -mount=secret ${ref.path} `);
+    }
+    // Values created at bootstrap are written from the same variable.
+    expect(seed).toContain('key="$OPENBAO_UNSEAL_KEY"');
+  });
+
+  describe('rejects bad props with a clear message', () => {
+    const openbao: ExternalSecretsConfigProps['openbao'] = {
+      server: 'http://openbao:8200',
+      kvMount: 'secret',
+      kubernetesAuthMount: 'kubernetes',
+      role: 'external-secrets',
+      audience: 'openbao',
+      serviceAccount: { name: 'external-secrets', namespace: 'security' },
+    };
+    const secret: SecretRequirement = { namespace: 'apps', name: 'db', data: { password: { path: 'apps/db', property: 'password' } }, purpose: 'db' };
+    it('the same Secret declared twice', () => {
+      expect(() => externalSecretsConfigComponent({ namespace: 'security', openbao, refreshInterval: '1h', requirements: [secret, { ...secret, purpose: 'again' }] })).toThrow(
+        /Secret apps\/db is declared twice/,
+      );
+    });
+    it('a path that repeats the mount', () => {
+      expect(() =>
+        externalSecretsConfigComponent({ namespace: 'security', openbao, refreshInterval: '1h', requirements: [{ ...secret, data: { password: { path: 'secret/apps/db', property: 'password' } } }] }),
+      ).toThrow(/give the path under the secret\/ mount/);
+    });
+    it('a refresh interval that is not a duration', () => {
+      expect(() => externalSecretsConfigComponent({ namespace: 'security', openbao, refreshInterval: 'hourly', requirements: [] })).toThrow(/refreshInterval "hourly"/);
+    });
+  });
+});

@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openBaoComponent, OpenBaoProps, OPENBAO, selfInitGate, serverConfig } from '../../charts/openbao';
+import { CHARTS } from '../../config/versions';
+import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
+import { PRIORITY } from '../../lib/priority';
+import { WorkloadKind } from '../../lib/resources';
+import { ENDPOINTS } from '../../workflows/endpoints';
+import { NS } from '../../workflows/namespaces';
+import { component, helmValues, shippedEnvironment } from '../support';
+
+const config = (env: string): string => helmValues(shippedEnvironment(env), 'openbao').server.ha.raft.config;
+
+describe('openbao', () => {
+  it('runs the pinned chart in the security namespace', () => {
+    const c = component(shippedEnvironment('prod'), 'openbao');
+    expect(c.namespace).toBe(NS.security);
+    expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.openbao });
+    expect(CHARTS.openbao.version).toBe('0.29.2');
+  });
+
+  it('runs three raft voters spread over zones and hosts in staging and prod, and one in dev', () => {
+    for (const env of ['staging', 'prod']) {
+      const v = helmValues(shippedEnvironment(env), 'openbao');
+      expect(v.server.ha).toMatchObject({ enabled: true, replicas: 3, raft: { enabled: true, setNodeId: true }, disruptionBudget: { enabled: true } });
+      expect(v.server.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1 });
+      expect(v.server.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
+    }
+    // Prod has a node group per zone, so the spread is a hard rule there.
+    expect(helmValues(shippedEnvironment('prod'), 'openbao').server.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
+    const dev = helmValues(shippedEnvironment('dev'), 'openbao');
+    expect(dev.server.ha.replicas).toBe(1);
+    expect(dev.server.ha.disruptionBudget.enabled).toBe(false);
+    const workload = component(shippedEnvironment('prod'), 'openbao').workloads[0];
+    expect(workload).toMatchObject({ kind: WorkloadKind.StatefulSet, name: 'openbao', replicas: 3 });
+  });
+
+  it('auto-unseals with the configured KMS key through IRSA in staging and prod', () => {
+    for (const env of ['staging', 'prod']) {
+      const model = shippedEnvironment(env);
+      const seal = model.env.openbaoSeal;
+      if (seal.kind !== 'awskms') throw new Error(`${env} should use KMS`);
+      expect(config(env)).toContain(`seal "awskms" {\n  region = "eu-west-1"\n  kms_key_id = "${seal.keyArn}"\n}`);
+      const c = component(model, 'openbao');
+      const role = c.irsa![0];
+      expect(role.policy.statements![0]).toEqual({ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], Resource: [seal.keyArn] });
+      expect(helmValues(model, 'openbao').server.serviceAccount).toEqual({ create: true, name: 'openbao', annotations: { [ROLE_ARN_ANNOTATION]: role.roleArn } });
+      expect(role).toMatchObject({ namespace: NS.security, serviceAccount: 'openbao' });
+      expect(c.secrets).toEqual([]);
+    }
+  });
+
+  it('uses the static seal in dev with a key created at bootstrap and mounted from its Secret', () => {
+    const model = shippedEnvironment('dev');
+    expect(model.env.openbaoSeal.kind).toBe('static');
+    expect(config('dev')).toContain('seal "static" {\n  current_key_id = "bootstrap-1"\n  current_key = "file:///openbao/userconfig/openbao-unseal-key/key"\n}');
+    const c = component(model, 'openbao');
+    expect(c.irsa).toEqual([]);
+    expect(c.secrets).toEqual([
+      expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' }, data: { key: { path: 'platform/openbao/unseal-key', property: 'key' } } }),
+    ]);
+    expect(helmValues(model, 'openbao').server.extraVolumes).toEqual([{ type: 'secret', name: 'openbao-unseal-key' }]);
+    expect(c.runbook!.map((r) => r.title)).toContain('OpenBao static seal key (dev)');
+  });
+
+  it('self-initializes the Kubernetes auth method, the KV v2 mount and the External Secrets policy and role', () => {
+    const hcl = config('prod');
+    expect(hcl).toContain('path = "sys/auth/kubernetes"');
+    expect(hcl).toContain('type = "kubernetes"');
+    expect(hcl).toContain('path = "auth/kubernetes/config"');
+    expect(hcl).toMatch(/path = "sys\/mounts\/secret"\n\s+data = \{\n\s+type = "kv"[\s\S]*?version = "2"/);
+    expect(hcl).toContain('path = "sys/policies/acl/external-secrets-read"');
+    expect(hcl).toContain('policy = "path \\"secret/data/*\\" {\\n  capabilities = [\\"read\\"]\\n}');
+    expect(hcl).toMatch(
+      /path = "auth\/kubernetes\/role\/external-secrets"\n\s+data = \{\n\s+bound_service_account_names = \["external-secrets"\]\n\s+bound_service_account_namespaces = \["security"\]\n\s+audience = "openbao"\n\s+token_policies = \["external-secrets-read"\]/,
+    );
+    // The break-glass administrator role, bound to a ServiceAccount that exists only on demand.
+    expect(hcl).toContain('path = "auth/kubernetes/role/platform-admin"');
+    expect(hcl).toContain('bound_service_account_names = ["openbao-admin"]');
+  });
+
+  it('declares the audit device in the server configuration, to stdout', () => {
+    expect(config('prod')).toContain('audit "file" "stdout" {');
+    expect(config('prod')).toMatch(/options \{\n\s+file_path = "stdout"/);
+    expect(helmValues(shippedEnvironment('prod'), 'openbao').server.auditStorage.enabled).toBe(false);
+  });
+
+  it('is ready when active, standby, sealed or uninitialized, so a joining pod never holds the wave', () => {
+    const v = helmValues(shippedEnvironment('prod'), 'openbao');
+    expect(v.server.readinessProbe).toMatchObject({ enabled: true, path: '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204', port: 8200 });
+    expect(v.server.livenessProbe.path).toBe(OPENBAO.healthPath);
+  });
+
+  it('lets only openbao-0 self-initialize in HA: the others strip the initialize blocks before starting', () => {
+    const prod = helmValues(shippedEnvironment('prod'), 'openbao');
+    expect(prod.server.podManagementPolicy).toBe('OrderedReady');
+    expect(prod.server.extraArgs).toBe(selfInitGate());
+    expect(helmValues(shippedEnvironment('dev'), 'openbao').server.extraArgs).toBe('');
+    expect(config('prod')).toContain('retry_join {\n    leader_api_addr = "http://openbao-0.openbao-internal:8200"\n  }');
+    expect(config('dev')).not.toContain('retry_join');
+  });
+
+  it('runs the gate the way the chart does: openbao-0 keeps self-init, openbao-1 loses it, both keep the rest', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openbao-gate-'));
+    try {
+      const run = (hostname: string): string => {
+        const file = path.join(dir, `${hostname}.hcl`);
+        fs.writeFileSync(file, config('prod'));
+        const gate = selfInitGate().replace(OPENBAO.renderedConfig, file);
+        const out = execFileSync('/bin/sh', ['-ec', `printf '%s|' ${gate}`], { env: { HOSTNAME: hostname, PATH: process.env.PATH } }).toString();
+        expect(out).toBe('|'); // the gate expands to no argument
+        return fs.readFileSync(file, 'utf8');
+      };
+      expect(run('openbao-0')).toContain('initialize "kubernetes-auth"');
+      const follower = run('openbao-1');
+      expect(follower).not.toContain('initialize');
+      expect(follower).toContain('storage "raft"');
+      expect(follower).toContain('audit "file" "stdout"');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exports metrics through a ServiceMonitor and unauthenticated telemetry', () => {
+    const v = helmValues(shippedEnvironment('prod'), 'openbao');
+    expect(v.serverTelemetry.serviceMonitor.enabled).toBe(true);
+    expect(config('prod')).toContain('unauthenticated_metrics_access = true');
+    expect(config('prod')).toContain('prometheus_retention_time = "30s"');
+  });
+
+  it('turns the injector and CSI provider off and runs restricted, with requests and limits', () => {
+    const v = helmValues(shippedEnvironment('prod'), 'openbao');
+    expect(v.injector.enabled).toBe(false);
+    expect(v.csi.enabled).toBe(false);
+    expect(v.server.statefulSet.securityContext.container).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
+    expect(v.server.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(v.server.priorityClassName).toBe(PRIORITY.platformCritical);
+    const c = component(shippedEnvironment('prod'), 'openbao');
+    expect(c.workloads[0].containers[0].resources.toK8s()).toEqual(v.server.resources);
+  });
+
+  it('is reachable at the address the platform uses for it', () => {
+    expect(ENDPOINTS.openbao).toBe(`http://${OPENBAO.release}.${NS.security}.svc.cluster.local:${OPENBAO.apiPort}`);
+  });
+
+  it('documents break-glass administration, since self-init keeps no root token', () => {
+    const runbook = component(shippedEnvironment('prod'), 'openbao').runbook!;
+    const admin = runbook.find((r) => r.title.includes('break-glass'))!;
+    expect(admin.phase).toBe('operations');
+    expect(admin.body).toContain('kubectl -n security create token openbao-admin --audience openbao');
+    expect(admin.body).toContain('auth/kubernetes/login role=platform-admin');
+  });
+
+  describe('rejects bad props with a clear message', () => {
+    const base: OpenBaoProps = {
+      namespace: 'security',
+      target: { clusterName: 'acme-prod', accountId: '123456789012' },
+      seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc-123' },
+      replicas: 3,
+      strictZoneSpread: true,
+      secretReader: { serviceAccount: 'external-secrets', namespace: 'security' },
+    };
+    it('an even number of raft voters', () => {
+      expect(() => openBaoComponent({ ...base, replicas: 2 })).toThrow(/replicas 2 is not a raft quorum size/);
+    });
+    it('a KMS alias instead of a key ARN', () => {
+      expect(() => openBaoComponent({ ...base, seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/openbao' } })).toThrow(/alias ARN cannot be granted/);
+    });
+    it('a configuration the chart start script would rewrite', () => {
+      expect(() => serverConfig({ ...base, target: { ...base.target, clusterName: 'HOSTNAME' } })).toThrow(/contains "HOSTNAME"/);
+    });
+  });
+});

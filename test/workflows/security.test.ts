@@ -1,0 +1,79 @@
+import { Workflow } from '../../lib/component';
+import { Cpu, Memory, podTotal, WorkloadKind } from '../../lib/resources';
+import { NS } from '../../workflows/namespaces';
+import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+
+const SECURITY_IDS = ['openbao', 'external-secrets', 'external-secrets-config', 'gatekeeper', 'gatekeeper-templates', 'gatekeeper-constraints', 'falco'];
+
+/** Steady-state requests of the workflow's non-DaemonSet workloads, and one node's worth of DaemonSets. */
+function requests(env: string) {
+  const ws = shippedEnvironment(env).components.filter((c) => c.workflow === Workflow.Security).flatMap((c) => c.workloads);
+  let cpu = Cpu.millis(0);
+  let memory = Memory.mebibytes(0);
+  let perNodeCpu = Cpu.millis(0);
+  let perNodeMemory = Memory.mebibytes(0);
+  for (const w of ws) {
+    const t = podTotal(w, 'requests');
+    if (w.kind === WorkloadKind.DaemonSet) {
+      perNodeCpu = perNodeCpu.plus(t.cpu);
+      perNodeMemory = perNodeMemory.plus(t.memory);
+    } else {
+      cpu = cpu.plus(t.cpu.times(w.replicas));
+      memory = memory.plus(t.memory.times(w.replicas));
+    }
+  }
+  return { cpu: cpu.millicores, memoryMi: memory.mebibytes, perNodeCpu: perNodeCpu.millicores, perNodeMemoryMi: perNodeMemory.mebibytes };
+}
+
+describe('security workflow', () => {
+  it.each(ENVIRONMENTS)('%s: has every security component, all in the security namespace', (env) => {
+    const model = shippedEnvironment(env);
+    const ids = model.components.filter((c) => c.workflow === Workflow.Security).map((c) => c.id).sort();
+    expect(ids).toEqual([...SECURITY_IDS].sort());
+    for (const id of SECURITY_IDS) expect(component(model, id).namespace).toBe(NS.security);
+  });
+
+  it('keeps prod requests within the seed allocation (~0.8 CPU / ~1.5 Gi), Falco reported per node', () => {
+    const prod = requests('prod');
+    expect(prod).toEqual({ cpu: 400, memoryMi: 1328, perNodeCpu: 110, perNodeMemoryMi: 288 });
+    expect(prod.cpu).toBeLessThanOrEqual(800);
+    expect(prod.memoryMi).toBeLessThanOrEqual(1536);
+  });
+
+  it('mirrors prod in staging and runs lower in dev', () => {
+    expect(requests('staging')).toEqual(requests('prod'));
+    const dev = requests('dev');
+    expect(dev.cpu).toBeLessThan(requests('prod').cpu);
+    expect(dev.memoryMi).toBeLessThan(requests('prod').memoryMi);
+  });
+
+  it.each([
+    ['dev', 1, 1],
+    ['staging', 3, 2],
+    ['prod', 3, 2],
+  ])('%s: %i OpenBao voter(s) and %i replica(s) of each stateless controller', (env, voters, replicas) => {
+    const model = shippedEnvironment(env);
+    expect(helmValues(model, 'openbao').server.ha.replicas).toBe(voters);
+    expect(helmValues(model, 'external-secrets').replicaCount).toBe(replicas);
+    expect(helmValues(model, 'gatekeeper').replicas).toBe(replicas);
+    expect(helmValues(model, 'falco').falcosidekick.replicaCount).toBe(replicas);
+  });
+
+  it('orders the waves: OpenBao and the operator, then the store; Gatekeeper, then templates, then constraints', () => {
+    const { graph } = shippedEnvironment('prod');
+    const wave = (id: string) => graph.waves.get(id)!;
+    expect(wave('external-secrets-config')).toBeGreaterThan(Math.max(wave('openbao'), wave('external-secrets')));
+    expect(wave('gatekeeper-templates')).toBeGreaterThan(wave('gatekeeper'));
+    expect(wave('gatekeeper-constraints')).toBeGreaterThan(wave('gatekeeper-templates'));
+    // Workflow 5 follows workflows 1-3.
+    for (const c of shippedEnvironment('prod').components.filter((x) => [Workflow.Foundation, Workflow.Ingress, Workflow.Observability].includes(x.workflow))) {
+      expect(wave('openbao')).toBeGreaterThan(wave(c.id));
+    }
+  });
+
+  it('seals with KMS wherever a key is configured and statically only in dev', () => {
+    expect(shippedEnvironment('dev').env.openbaoSeal.kind).toBe('static');
+    expect(shippedEnvironment('staging').env.openbaoSeal.kind).toBe('awskms');
+    expect(shippedEnvironment('prod').env.openbaoSeal.kind).toBe('awskms');
+  });
+});
