@@ -58,4 +58,13 @@ export const GIT_SOURCES = {
 export const IMAGES = {
   kubectl: 'registry.k8s.io/kubectl:v1.35.0',
   clusterAutoscaler: 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0',
+  /**
+   * PostgreSQL for the CloudNativePG Cluster. Pinned: left to the operator's default, an operator
+   * upgrade that changes the default major version would start a major upgrade of the database.
+   */
+  postgres: 'ghcr.io/cloudnative-pg/postgresql:18.2-standard-trixie',
+  /** The OT redis-operator images, as its companion charts (redis-replication 0.17.0, redis-sentinel 0.16.13) pin them. */
+  redis: 'quay.io/opstree/redis:v7.0.15',
+  redisSentinel: 'quay.io/opstree/redis-sentinel:v7.0.15',
+  redisExporter: 'quay.io/opstree/redis-exporter:v1.44.0',
 } as const;

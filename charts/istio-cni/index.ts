@@ -1,0 +1,74 @@
+/**
+ * istio-cni: the Istio CNI node agent (chart `cni`), chained after Cilium.
+ *
+ * Cilium runs chained on aws-vpc-cni and writes `05-cilium.conflist` (aws-cni, then cilium-cni).
+ * The Istio plugin is appended to that same list (`chained: true`), so every pod gets its network
+ * from aws-vpc-cni, its policy from Cilium and, in injected namespaces, its traffic redirection to
+ * the sidecar from Istio: no NET_ADMIN init container in the pods themselves.
+ */
+import { CHARTS } from '../../config/versions';
+import { RBAC_KINDS } from '../../lib/cluster-scope';
+import { Component, helm, Workflow } from '../../lib/component';
+import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+
+/** The `cni` chart (1.30.3) keys we set, at top level as the chart reads them. */
+export interface IstioCniValues {
+  readonly chained: boolean;
+  readonly cniBinDir: string;
+  readonly cniConfDir: string;
+  readonly cniConfFileName: string;
+  readonly excludeNamespaces: readonly string[];
+  readonly resources: K8sResources;
+  readonly seccompProfile: { readonly type: 'RuntimeDefault' };
+  readonly repair: { readonly enabled: boolean };
+  readonly global: { readonly logAsJson: boolean };
+}
+
+export interface IstioCniProps {
+  readonly namespace: string;
+  /** Namespaces whose pods the plugin never touches (kube-system, the mesh's own). */
+  readonly excludeNamespaces: readonly string[];
+  /** @default DEFAULTS.resources */
+  readonly resources?: Resources;
+  /** The CNI configuration file Cilium writes, which the Istio plugin is chained into. @default DEFAULTS.cniConfFileName */
+  readonly cniConfFileName?: string;
+}
+
+export const DEFAULTS = {
+  /** Sidecar mode only (no ambient): the agent installs the plugin and repairs pods; it is idle otherwise. */
+  resources: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
+  cniConfFileName: '05-cilium.conflist',
+  daemonSet: 'istio-cni-node',
+  container: 'install-cni',
+} as const;
+
+export function istioCniComponent(props: IstioCniProps): Component {
+  const resources = props.resources ?? DEFAULTS.resources;
+  const file = props.cniConfFileName ?? DEFAULTS.cniConfFileName;
+  if (!/^[\w.-]+\.conflist$/.test(file)) {
+    throw new Error(`istio-cni: cniConfFileName "${file}" is not a .conflist file name; chaining needs the plugin list Cilium writes (05-cilium.conflist)`);
+  }
+  const values: IstioCniValues = {
+    chained: true,
+    cniBinDir: '/opt/cni/bin',
+    cniConfDir: '/etc/cni/net.d',
+    // Pinned instead of "the first file found": on a new node istio-cni may start before Cilium has
+    // written its list, and chaining into aws-vpc-cni's 10-aws.conflist would skip Cilium.
+    cniConfFileName: file,
+    excludeNamespaces: [...props.excludeNamespaces],
+    resources: resources.toK8s(),
+    seccompProfile: { type: 'RuntimeDefault' },
+    // Pods that started before the plugin was ready on their node get their redirection repaired.
+    repair: { enabled: true },
+    global: { logAsJson: true },
+  };
+  return {
+    id: 'istio-cni',
+    workflow: Workflow.Mesh,
+    namespace: props.namespace,
+    dependsOn: ['istio-base'],
+    source: helm(CHARTS.istioCni, values),
+    workloads: [workload(WorkloadKind.DaemonSet, DEFAULTS.daemonSet, props.namespace, 1, resources, DEFAULTS.container)],
+    clusterResources: [...RBAC_KINDS],
+  };
+}

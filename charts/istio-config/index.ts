@@ -1,0 +1,284 @@
+/**
+ * istio-config: the mesh policy we author, after istiod.
+ *
+ * - Mesh-wide PeerAuthentication `default` in the root namespace: STRICT where the environment
+ *   asks for full zero-trust, PERMISSIVE in dev.
+ * - Telemetry `mesh-default`: spans to the OpenTelemetry provider of the mesh config, Envoy access
+ *   logs on or off per environment.
+ * - In the services' namespace: an allow-nothing AuthorizationPolicy plus one ALLOW policy per
+ *   service naming exactly who may call it (the ingress for public services, the services whose
+ *   `calls` list it), and a DestinationRule per service with connection pools and outlier
+ *   detection (the guide's automatic circuit breaking).
+ * - A PostSync Job that gives sidecars to pods that started before istiod existed (see
+ *   `SidecarRestartJob`).
+ */
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Component, manifests, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { PRIORITY } from '../../lib/priority';
+import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { AuthorizationPolicy, AuthorizationRule, DestinationRule, DestinationRuleSpec, MtlsMode, PeerAuthentication, Telemetry } from '../../imports/istio';
+
+/** What the mesh needs to know about one service. */
+export interface MeshService {
+  readonly name: string;
+  readonly port: number;
+  /** Reached from the ingress gateway. */
+  readonly public: boolean;
+  /** Services this one calls: the only service-to-service allows. */
+  readonly calls: readonly string[];
+}
+
+export type CircuitBreaker = DestinationRuleSpec['trafficPolicy'];
+
+export interface IstioConfigProps {
+  /** The mesh root namespace (istio-system): mesh-wide policies and the hook live here. */
+  readonly meshNamespace: string;
+  /** The services' namespace. */
+  readonly appsNamespace: string;
+  readonly mtlsMode: MtlsMode;
+  readonly services: readonly MeshService[];
+  /** SPIFFE principal of the ingress gateway, e.g. `cluster.local/ns/emissary/sa/emissary-ingress`. */
+  readonly ingressPrincipal: string;
+  /** Name of the tracing extension provider in istiod's mesh config. */
+  readonly tracingProvider: string;
+  readonly accessLogs: boolean;
+  /** Namespaces with sidecar injection whose un-injected pods the PostSync hook recreates. */
+  readonly injectedNamespaces: readonly string[];
+  /** Pinned kubectl image of the hook. */
+  readonly kubectlImage: string;
+  /** Percentage of requests traced. @default DEFAULTS.samplingPercentage */
+  readonly samplingPercentage?: number;
+  /** @default DEFAULTS.trustDomain */
+  readonly trustDomain?: string;
+  /** @default DEFAULTS.circuitBreaker */
+  readonly circuitBreaker?: CircuitBreaker;
+  /** @default DEFAULTS.hookResources */
+  readonly hookResources?: Resources;
+}
+
+export const DEFAULTS = {
+  samplingPercentage: 10,
+  trustDomain: 'cluster.local',
+  /**
+   * The guide's "service_degradation": detection under 30 s, automatic circuit breaker, traffic
+   * rerouted within a minute. Five consecutive 5xx inside a 10 s sweep eject a pod for 30 s (up to
+   * half the pods, so a bad rollout cannot eject everything); the pools cap what one caller can
+   * queue against a struggling service instead of letting requests pile up.
+   */
+  circuitBreaker: {
+    connectionPool: {
+      tcp: { maxConnections: 100, connectTimeout: '5s' },
+      http: { http1MaxPendingRequests: 100, http2MaxRequests: 1000, maxRequestsPerConnection: 0, maxRetries: 3, idleTimeout: '60s' },
+    },
+    outlierDetection: { consecutive5xxErrors: 5, consecutiveGatewayErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+  } satisfies CircuitBreaker,
+  hookResources: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
+  hookName: 'sidecar-restart',
+  /** The built-in Envoy file access-log provider that `meshConfig.accessLogFile` configures. */
+  accessLogProvider: 'envoy',
+} as const;
+
+/** Label the injector adds to every pod that got a sidecar. */
+export const INJECTED_LABEL = 'security.istio.io/tlsMode';
+
+export class IstioConfigChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: IstioConfigProps) {
+    super(scope, id);
+    validate(props);
+    const trustDomain = props.trustDomain ?? DEFAULTS.trustDomain;
+    const meta = (name: string, namespace: string, component: string): ApiObjectMetadata => ({
+      name,
+      namespace,
+      labels: standardLabels({ name, instance: id, component }),
+    });
+
+    new PeerAuthentication(this, 'peerauthentication-default', {
+      metadata: meta('default', props.meshNamespace, 'mtls'),
+      spec: { mtls: { mode: props.mtlsMode } },
+    });
+
+    new Telemetry(this, 'telemetry-mesh-default', {
+      metadata: meta('mesh-default', props.meshNamespace, 'telemetry'),
+      spec: {
+        tracing: [{ providers: [{ name: props.tracingProvider }], randomSamplingPercentage: props.samplingPercentage ?? DEFAULTS.samplingPercentage }],
+        accessLogging: [{ providers: [{ name: DEFAULTS.accessLogProvider }], disabled: !props.accessLogs }],
+      },
+    });
+
+    // No selector, no rules: nothing in the namespace is reachable unless an ALLOW policy says so.
+    new AuthorizationPolicy(this, 'authorizationpolicy-default-deny', {
+      metadata: meta('default-deny', props.appsNamespace, 'authorization'),
+      spec: {},
+    });
+    const principal = (sa: string) => `${trustDomain}/ns/${props.appsNamespace}/sa/${sa}`;
+    const callersOf = (name: string) => props.services.filter((s) => s.calls.includes(name)).map((s) => s.name).sort();
+    for (const svc of [...props.services].sort((a, b) => a.name.localeCompare(b.name))) {
+      const to = [{ operation: { ports: [String(svc.port)] } }];
+      const rules: AuthorizationRule[] = [];
+      if (svc.public) rules.push({ from: [{ source: { principals: [props.ingressPrincipal] } }], to });
+      const callers = callersOf(svc.name);
+      // Each service runs as the ServiceAccount named after it (the microservices' contract).
+      if (callers.length > 0) rules.push({ from: [{ source: { principals: callers.map(principal) } }], to });
+      if (rules.length > 0) {
+        new AuthorizationPolicy(this, `authorizationpolicy-allow-${svc.name}`, {
+          metadata: meta(`allow-${svc.name}`, props.appsNamespace, 'authorization'),
+          spec: { selector: { matchLabels: { 'app.kubernetes.io/name': svc.name } }, action: 'ALLOW', rules },
+        });
+      }
+      new DestinationRule(this, `destinationrule-${svc.name}`, {
+        metadata: meta(svc.name, props.appsNamespace, 'traffic'),
+        spec: { host: `${svc.name}.${props.appsNamespace}.svc.cluster.local`, trafficPolicy: props.circuitBreaker ?? DEFAULTS.circuitBreaker },
+      });
+    }
+
+    new SidecarRestartJob(this, 'sidecar-restart', {
+      namespace: props.meshNamespace,
+      instance: id,
+      targets: props.injectedNamespaces,
+      image: props.kubectlImage,
+      resources: props.hookResources ?? DEFAULTS.hookResources,
+    });
+  }
+}
+
+interface SidecarRestartJobProps {
+  readonly namespace: string;
+  readonly instance: string;
+  readonly targets: readonly string[];
+  readonly image: string;
+  readonly resources: Resources;
+}
+
+/**
+ * Emissary (Ingress workflow) starts long before istiod exists, so its pods come up without a
+ * sidecar and, under STRICT mTLS, could never reach a service. This Argo CD PostSync hook runs
+ * once istio-config (and therefore istiod, the injector webhook and the CNI agent in earlier
+ * waves) is in place and deletes the running pods of the injected namespaces that do not carry
+ * the injector's `security.istio.io/tlsMode` label; their Deployments recreate them, now with an
+ * `istio-proxy` container.
+ *
+ * Why this shape: one `kubectl delete --selector` per namespace needs no shell (the pinned kubectl
+ * image may have none) and no loop over Deployments; it is idempotent (on every later sync the
+ * selector matches nothing, so nothing restarts); and its RBAC is a Role per injected namespace
+ * allowing only list and delete on pods, not a ClusterRole that patches Deployments everywhere.
+ * Pods that opt out with the `sidecar.istio.io/inject=false` label are left alone. The cost is
+ * that the un-injected pods go at once rather than one by one, which only happens on the first
+ * mesh install, while the platform is still being brought up.
+ */
+export class SidecarRestartJob extends Construct {
+  constructor(scope: Construct, id: string, props: SidecarRestartJobProps) {
+    super(scope, id);
+    const name = DEFAULTS.hookName;
+    const labels = standardLabels({ name, instance: props.instance, component: 'sidecar-restart' });
+    new k8s.KubeServiceAccount(this, 'serviceaccount', {
+      metadata: { name, namespace: props.namespace, labels },
+      automountServiceAccountToken: true,
+    });
+    for (const ns of props.targets) {
+      new k8s.KubeRole(this, `role-${ns}`, {
+        metadata: { name, namespace: ns, labels },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }],
+      });
+      new k8s.KubeRoleBinding(this, `rolebinding-${ns}`, {
+        metadata: { name, namespace: ns, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: props.namespace }],
+      });
+    }
+    const resources = props.resources.toK8s();
+    const quantities = (q: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(q.cpu), memory: k8s.Quantity.fromString(q.memory) });
+    const containers = props.targets.map((ns) => ({
+      name: `restart-${ns}`,
+      image: props.image,
+      args: [
+        'delete', 'pods',
+        `--namespace=${ns}`,
+        `--selector=${INJECTED_LABEL}!=istio,sidecar.istio.io/inject!=false`,
+        '--field-selector=status.phase=Running',
+        '--ignore-not-found',
+        '--wait=false',
+      ],
+      // kubectl keeps its discovery cache under $HOME; the root filesystem is read-only.
+      env: [{ name: 'HOME', value: '/tmp' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      resources: { requests: quantities(resources.requests), limits: quantities(resources.limits) },
+      securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT as unknown as k8s.SecurityContext,
+    }));
+    new k8s.KubeJob(this, 'job', {
+      metadata: {
+        name,
+        namespace: props.namespace,
+        labels,
+        annotations: {
+          'argocd.argoproj.io/hook': 'PostSync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        },
+      },
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 300,
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            restartPolicy: 'Never',
+            priorityClassName: PRIORITY.platformCritical,
+            securityContext: RESTRICTED_POD_SECURITY_CONTEXT as unknown as k8s.PodSecurityContext,
+            containers,
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
+          },
+        },
+      },
+    });
+  }
+}
+
+function validate(props: IstioConfigProps): void {
+  const names = new Set<string>();
+  for (const s of props.services) {
+    if (names.has(s.name)) throw new Error(`istio-config: service "${s.name}" is listed twice; service names must be unique`);
+    names.add(s.name);
+  }
+  for (const s of props.services) {
+    for (const callee of s.calls) {
+      if (!names.has(callee)) {
+        throw new Error(`istio-config: service "${s.name}" calls "${callee}", which is not a service; fix its calls list (known: ${[...names].sort().join(', ')})`);
+      }
+    }
+  }
+  const pct = props.samplingPercentage ?? DEFAULTS.samplingPercentage;
+  if (!(pct >= 0 && pct <= 100)) throw new Error(`istio-config: samplingPercentage ${pct} is outside 0-100`);
+  if (props.injectedNamespaces.includes(props.meshNamespace)) {
+    throw new Error(`istio-config: injectedNamespaces contains the mesh namespace ${props.meshNamespace}; istio-system must never be injected`);
+  }
+}
+
+/** The hook's workload, for the capacity plan (a transient Job). */
+export function sidecarRestartWorkload(namespace: string, targets: readonly string[], resources: Resources = DEFAULTS.hookResources): Workload {
+  return {
+    kind: WorkloadKind.Job,
+    name: DEFAULTS.hookName,
+    namespace,
+    replicas: 1,
+    containers: targets.map((ns) => ({ name: `restart-${ns}`, resources })),
+  };
+}
+
+export function istioConfigComponent(props: IstioConfigProps): Component {
+  validate(props);
+  return {
+    id: 'istio-config',
+    workflow: Workflow.Mesh,
+    namespace: props.meshNamespace,
+    dependsOn: ['istiod', 'istio-cni'],
+    source: manifests((scope) => new IstioConfigChart(scope, 'istio-config', props)),
+    workloads: [sidecarRestartWorkload(props.meshNamespace, props.injectedNamespaces, props.hookResources)],
+    extraNamespaces: [...new Set([props.appsNamespace, ...props.injectedNamespaces])].filter((n) => n !== props.meshNamespace).sort(),
+    clusterResources: [],
+  };
+}

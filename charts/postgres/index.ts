@@ -1,0 +1,329 @@
+/**
+ * postgres: the platform's PostgreSQL, one CloudNativePG Cluster named `postgres` (Service
+ * `postgres-rw` for writes).
+ *
+ * - One database and one login role per service that asks for one, both named after the service.
+ *   CloudNativePG generates a password only for the bootstrap owner, so each managed role reads
+ *   its password from the Secret `postgres-role-<service>`, which External Secrets fills from
+ *   OpenBao (declared here as a secret requirement; the component therefore waits for
+ *   external-secrets-config).
+ * - Backups and continuous WAL archiving to S3 through the Barman Cloud plugin, authenticated with
+ *   IRSA on the instance pods' ServiceAccount, a daily base backup and a retention window: together
+ *   they allow point-in-time recovery to any moment inside the window (bootstrap README).
+ * - Instances spread across zones where there is more than one; a PodMonitor for the metrics.
+ */
+import { ApiObjectMetadata } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as yaml from 'js-yaml';
+import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { PRIORITY } from '../../lib/priority';
+import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { BARMAN_CLOUD_PLUGIN, Cluster, ClusterSpec, Database, ObjectStore, ScheduledBackup } from '../../imports/cnpg';
+import { PodMonitor } from '../../imports/monitoring';
+
+export interface PostgresProps {
+  readonly namespace: string;
+  /** For the IRSA roles (eksctl creates them; the pods' ServiceAccount carries the ARN). */
+  readonly target: IrsaTarget;
+  readonly region: string;
+  /** S3 bucket for base backups and WAL (created by the operator, bootstrap README). */
+  readonly bucket: string;
+  readonly image: string;
+  /** 1 in dev; 3 (one per zone) where highly available. */
+  readonly instances: number;
+  /** Spread the instances across these zones' topology domain (one per zone). */
+  readonly spreadAcrossZones: boolean;
+  readonly storageSize: string;
+  readonly resources: Resources;
+  /** Services that get a database and a login role, both named after the service. */
+  readonly databases: readonly string[];
+  /** How long backups and WAL are kept: the point-in-time recovery window, e.g. `30d`. */
+  readonly retentionPolicy: string;
+  /** Resources of the Barman Cloud sidecar in every instance pod. @default DEFAULTS.sidecarResources */
+  readonly sidecarResources?: Resources;
+  /** Six-field cron (seconds first) of the base backup. @default DEFAULTS.schedule */
+  readonly schedule?: string;
+  /** @default DEFAULTS.storageClass */
+  readonly storageClass?: string;
+}
+
+export const DEFAULTS = {
+  clusterName: 'postgres',
+  objectStore: 'postgres-backups',
+  /** Daily at 03:00 UTC (seconds, minutes, hours, day of month, month, day of week). */
+  schedule: '0 0 3 * * *',
+  storageClass: 'gp3',
+  sidecarResources: Resources.of({ cpu: '20m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
+  /** OpenBao KV path of a service's role credentials: `<prefix>/<service>`, properties username and password. */
+  openBaoPrefix: 'data/postgres',
+  /** The side cluster point-in-time recovery restores into (bootstrap README). */
+  recoveryClusterName: 'postgres-pitr',
+} as const;
+
+/** The Secret holding a service's role credentials, in the Cluster's namespace. */
+export function roleSecretName(service: string): string {
+  return `postgres-role-${service}`;
+}
+
+export class PostgresChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: PostgresProps, role: IrsaRole) {
+    super(scope, id);
+    const name = DEFAULTS.clusterName;
+    const meta = (n: string, component: string): ApiObjectMetadata => ({
+      name: n,
+      namespace: props.namespace,
+      labels: standardLabels({ name: n, instance: id, component }),
+    });
+
+    new Cluster(this, 'cluster', { metadata: meta(name, 'database'), spec: clusterSpec(props, role) });
+
+    new ObjectStore(this, 'objectstore', {
+      metadata: meta(DEFAULTS.objectStore, 'backup'),
+      spec: {
+        configuration: {
+          destinationPath: `s3://${props.bucket}/`,
+          s3Credentials: { inheritFromIAMRole: true },
+          wal: { compression: 'gzip', encryption: 'AES256', maxParallel: 2 },
+          data: { compression: 'gzip', encryption: 'AES256', jobs: 2 },
+        },
+        retentionPolicy: props.retentionPolicy,
+        instanceSidecarConfiguration: { resources: (props.sidecarResources ?? DEFAULTS.sidecarResources).toK8s() },
+      },
+    });
+
+    new ScheduledBackup(this, 'scheduledbackup', {
+      metadata: meta(`${name}-daily`, 'backup'),
+      spec: {
+        cluster: { name },
+        schedule: props.schedule ?? DEFAULTS.schedule,
+        method: 'plugin',
+        pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
+        backupOwnerReference: 'self',
+        // A base backup right after the first sync: recovery is possible from day one.
+        immediate: true,
+        target: 'prefer-standby',
+      },
+    });
+
+    for (const db of props.databases) {
+      new Database(this, `database-${db}`, {
+        metadata: meta(db, 'database'),
+        spec: { cluster: { name }, name: db, owner: db, ensure: 'present', databaseReclaimPolicy: 'retain' },
+      });
+    }
+
+    new PodMonitor(this, 'podmonitor', {
+      metadata: meta(name, 'monitoring'),
+      spec: {
+        selector: { matchLabels: { 'cnpg.io/cluster': name, 'cnpg.io/podRole': 'instance' } },
+        podMetricsEndpoints: [{ port: 'metrics' }],
+      },
+    });
+  }
+}
+
+function clusterSpec(props: PostgresProps, role: IrsaRole): ClusterSpec {
+  const memory = props.resources.requests.memory.mebibytes;
+  return {
+    instances: props.instances,
+    imageName: props.image,
+    enableSuperuserAccess: false,
+    primaryUpdateStrategy: 'unsupervised',
+    storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize, resizeInUseVolumes: true },
+    resources: props.resources.toK8s(),
+    priorityClassName: PRIORITY.platformCritical,
+    affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: 'preferred' },
+    ...(props.spreadAcrossZones
+      ? {
+          // One instance per zone: a zone outage costs one replica, and a standby is promoted.
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'cnpg.io/cluster': DEFAULTS.clusterName } } },
+          ],
+        }
+      : {}),
+    // A quarter of the memory request for shared buffers, the usual starting point.
+    postgresql: { parameters: { shared_buffers: `${Math.floor(memory / 4)}MB` } },
+    plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: DEFAULTS.objectStore } }],
+    serviceAccountTemplate: { metadata: { annotations: irsaAnnotations(role) } },
+    managed: {
+      roles: props.databases.map((db) => ({
+        name: db,
+        ensure: 'present' as const,
+        login: true,
+        inherit: true,
+        passwordSecret: { name: roleSecretName(db) },
+        comment: `Owner of database ${db}`,
+      })),
+    },
+  };
+}
+
+/** Read-only access for the recovery side cluster: it restores from the archive, never writes to it. */
+function s3ReadPolicy(bucket: string): IrsaPolicy {
+  return {
+    statements: [
+      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: [`arn:aws:s3:::${bucket}`] },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${bucket}/*`] },
+    ],
+  };
+}
+
+function validate(props: PostgresProps): void {
+  if (!Number.isInteger(props.instances) || props.instances < 1) {
+    throw new Error(`postgres: instances must be a whole number of at least 1, got ${props.instances}`);
+  }
+  if (props.spreadAcrossZones && props.instances < 2) {
+    throw new Error(`postgres: spreadAcrossZones needs at least 2 instances, got ${props.instances}; use 3 (one per zone) or turn the spread off`);
+  }
+  const schedule = props.schedule ?? DEFAULTS.schedule;
+  if (schedule.trim().split(/\s+/).length !== 6) {
+    throw new Error(`postgres: schedule "${schedule}" must be a six-field cron with seconds first (CloudNativePG), e.g. "0 0 3 * * *"`);
+  }
+  if (!/^\d+[dwm]$/.test(props.retentionPolicy)) {
+    throw new Error(`postgres: retentionPolicy "${props.retentionPolicy}" must be a number of days, weeks or months such as 30d`);
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
+    throw new Error(`postgres: bucket "${props.bucket}" is not a valid S3 bucket name`);
+  }
+  const seen = new Set<string>();
+  for (const db of props.databases) {
+    if (seen.has(db)) throw new Error(`postgres: database "${db}" is listed twice`);
+    seen.add(db);
+  }
+}
+
+export function postgresComponent(props: PostgresProps): Component {
+  validate(props);
+  const role = irsaRole(props.target, props.namespace, DEFAULTS.clusterName, s3BucketPolicy(props.bucket));
+  const recoveryRole = irsaRole(props.target, props.namespace, DEFAULTS.recoveryClusterName, s3ReadPolicy(props.bucket));
+  const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;
+  const instances: Workload = {
+    kind: WorkloadKind.StatefulSet,
+    name: DEFAULTS.clusterName,
+    namespace: props.namespace,
+    replicas: props.instances,
+    containers: [
+      { name: 'postgres', resources: props.resources },
+      { name: 'plugin-barman-cloud', resources: sidecar },
+    ],
+  };
+  const secrets: SecretRequirement[] = props.databases.map((db) => ({
+    namespace: props.namespace,
+    name: roleSecretName(db),
+    data: {
+      username: { path: `${DEFAULTS.openBaoPrefix}/${db}`, property: 'username' },
+      password: { path: `${DEFAULTS.openBaoPrefix}/${db}`, property: 'password' },
+    },
+    // The operator re-applies a managed role's password when its Secret changes.
+    labels: { 'cnpg.io/reload': 'true' },
+    purpose: `password of the Postgres role ${db} (CloudNativePG managed role)`,
+  }));
+  return {
+    id: 'postgres',
+    workflow: Workflow.Data,
+    namespace: props.namespace,
+    // The operator serves the CRDs and the plugin archives the WAL from the first instance on.
+    dependsOn: ['cloudnative-pg', 'barman-cloud'],
+    source: manifests((scope) => new PostgresChart(scope, 'postgres', props, role)),
+    workloads: [instances],
+    irsa: [role, recoveryRole],
+    secrets,
+    runbook: runbook(props, role, recoveryRole),
+  };
+}
+
+function runbook(props: PostgresProps, role: IrsaRole, recoveryRole: IrsaRole): RunbookSection[] {
+  const b = props.bucket;
+  const location = props.region === 'us-east-1' ? '' : ` --create-bucket-configuration LocationConstraint=${props.region}`;
+  const services = props.databases.length > 0 ? props.databases.join(' ') : '<service>';
+  const recovery: { apiVersion: string; kind: string; metadata: object; spec: ClusterSpec } = {
+    apiVersion: Cluster.GVK.apiVersion,
+    kind: Cluster.GVK.kind,
+    metadata: { name: DEFAULTS.recoveryClusterName, namespace: props.namespace },
+    spec: {
+      instances: 1,
+      imageName: props.image,
+      storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize },
+      resources: props.resources.toK8s(),
+      serviceAccountTemplate: { metadata: { annotations: irsaAnnotations(recoveryRole) } },
+      // No WAL archiver: the side cluster must never write into the live cluster's archive.
+      bootstrap: { recovery: { source: 'origin', recoveryTarget: { targetTime: 'TARGET_TIME' } } },
+      externalClusters: [
+        { name: 'origin', plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: DEFAULTS.objectStore, serverName: DEFAULTS.clusterName } } },
+      ],
+    },
+  };
+  return [
+    {
+      phase: 'aws',
+      title: 'S3 bucket for Postgres backups',
+      body: `The Barman Cloud plugin writes base backups and WAL to \`s3://${b}/\` with the IRSA role
+\`${role.roleName}\` (eksctl creates it). Create the bucket private, encrypted and versioned
+(noncurrent versions expire after 7 days, so a deleted backup can still be recovered for a week):
+
+\`\`\`bash
+aws s3api create-bucket --bucket ${b} --region ${props.region}${location}
+aws s3api put-public-access-block --bucket ${b} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+aws s3api put-bucket-encryption --bucket ${b} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+aws s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled
+aws s3api put-bucket-lifecycle-configuration --bucket ${b} --lifecycle-configuration '{"Rules":[{"ID":"expire-noncurrent","Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":7}}]}'
+\`\`\`
+`,
+    },
+    {
+      phase: 'operations',
+      title: 'Seed OpenBao with the Postgres role passwords',
+      body: `Each service with a database logs in as the role named after it. Its password lives only in
+OpenBao (\`secret/${DEFAULTS.openBaoPrefix}/<service>\`, properties \`username\` and \`password\`); External Secrets
+copies it to \`${props.namespace}/postgres-role-<service>\` for CloudNativePG and to the service's own namespace. Seed
+them before \`postgres\` syncs (and again for every service that later sets \`database: true\`):
+
+\`\`\`bash
+for svc in ${services}; do
+  bao kv put -mount=secret ${DEFAULTS.openBaoPrefix}/$svc username=$svc password="$(openssl rand -base64 32 | tr -d '/+=')"
+done
+\`\`\`
+
+To rotate a password, write a new one to the same path: the Secrets refresh and the operator updates the role.
+`,
+    },
+    {
+      phase: 'operations',
+      title: 'Postgres point-in-time recovery (database rollback)',
+      body: `Backups run daily (\`${props.schedule ?? DEFAULTS.schedule}\`, seconds first) and WAL is archived continuously, so any
+moment inside the retention window (\`${props.retentionPolicy}\`) can be restored. Recovery goes into a side cluster,
+\`${DEFAULTS.recoveryClusterName}\` (its own ServiceAccount, read-only IRSA role \`${recoveryRole.roleName}\`), so the live cluster
+and its archive are never touched; the databases to roll back are then copied over.
+
+1. Pick the target time (RFC 3339, UTC) and check a base backup older than it exists:
+   \`kubectl -n ${props.namespace} get backups.postgresql.cnpg.io\`.
+2. Save this manifest as \`postgres-pitr.yaml\`, replace \`TARGET_TIME\` (e.g. \`2026-05-01T09:30:00Z\`) and apply it:
+
+\`\`\`yaml
+${yaml.dump(recovery, { lineWidth: -1, noRefs: true }).trimEnd()}
+\`\`\`
+
+\`\`\`bash
+kubectl apply -f postgres-pitr.yaml
+kubectl -n ${props.namespace} wait cluster.postgresql.cnpg.io/${DEFAULTS.recoveryClusterName} --for=condition=Ready --timeout=60m
+\`\`\`
+
+3. Stop the service that writes to the database (pause auto-sync of its Argo CD Application and scale it to 0),
+   then copy the database back into the live cluster:
+
+\`\`\`bash
+DB=<service>
+PRIMARY=$(kubectl -n ${props.namespace} get cluster.postgresql.cnpg.io ${DEFAULTS.clusterName} -o jsonpath='{.status.currentPrimary}')
+kubectl -n ${props.namespace} exec ${DEFAULTS.recoveryClusterName}-1 -c postgres -- pg_dump -Fc -d "$DB" > "$DB.dump"
+kubectl -n ${props.namespace} exec -i "$PRIMARY" -c postgres -- pg_restore --clean --if-exists --no-owner --role="$DB" -d "$DB" < "$DB.dump"
+\`\`\`
+
+4. Resume the service (re-enable auto-sync), then delete the side cluster:
+   \`kubectl -n ${props.namespace} delete cluster.postgresql.cnpg.io ${DEFAULTS.recoveryClusterName}\`.
+`,
+    },
+  ];
+}

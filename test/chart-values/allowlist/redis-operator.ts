@@ -1,0 +1,7 @@
+import { ChartAllowlist } from '../allowlist';
+
+const allowlist: ChartAllowlist = {
+  freeForm: [],
+  undocumented: [],
+};
+export default allowlist;

@@ -1,0 +1,85 @@
+import { postgresComponent, PostgresProps } from '../../charts/postgres';
+import { IMAGES } from '../../config/versions';
+import { ManifestSource } from '../../lib/component';
+import { irsaRole, ROLE_ARN_ANNOTATION } from '../../lib/irsa';
+import { K8sObject, synthObjects } from '../../lib/render';
+import { Resources, WorkloadKind } from '../../lib/resources';
+
+const props: PostgresProps = {
+  namespace: 'data',
+  target: { clusterName: 'acme-prod', accountId: '123456789012' },
+  region: 'eu-west-1',
+  bucket: 'acme-prod-postgres-backups',
+  image: IMAGES.postgres,
+  instances: 3,
+  spreadAcrossZones: true,
+  storageSize: '20Gi',
+  resources: Resources.of({ cpu: '100m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
+  databases: ['orders', 'catalog'],
+  retentionPolicy: '30d',
+};
+const render = (p: PostgresProps): K8sObject[] => synthObjects(postgresComponent(p).source as ManifestSource);
+const find = (objs: K8sObject[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name)) as any;
+
+describe('postgres', () => {
+  const objs = render(props);
+  const cluster = find(objs, 'Cluster', 'postgres');
+
+  it('is one Cluster named postgres, three instances spread one per zone on gp3', () => {
+    expect(cluster.metadata.namespace).toBe('data');
+    expect(cluster.spec.instances).toBe(3);
+    expect(cluster.spec.storage).toMatchObject({ storageClass: 'gp3', size: '20Gi' });
+    expect(cluster.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(cluster.spec.resources).toEqual(props.resources.toK8s());
+  });
+
+  it('archives WAL and backs up daily to S3 through the Barman Cloud plugin with IRSA', () => {
+    expect(cluster.spec.plugins).toEqual([{ name: 'barman-cloud.cloudnative-pg.io', isWALArchiver: true, parameters: { barmanObjectName: 'postgres-backups' } }]);
+    const store = find(objs, 'ObjectStore', 'postgres-backups');
+    expect(store.spec.configuration.destinationPath).toBe('s3://acme-prod-postgres-backups/');
+    expect(store.spec.configuration.s3Credentials).toEqual({ inheritFromIAMRole: true });
+    expect(store.spec.retentionPolicy).toBe('30d');
+    const backup = find(objs, 'ScheduledBackup');
+    expect(backup.spec).toMatchObject({ schedule: '0 0 3 * * *', method: 'plugin', pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' }, cluster: { name: 'postgres' } });
+    const role = irsaRole(props.target, 'data', 'postgres', {});
+    expect(cluster.spec.serviceAccountTemplate.metadata.annotations[ROLE_ARN_ANNOTATION]).toBe(role.roleArn);
+    const c = postgresComponent(props);
+    expect(c.irsa?.map((r) => r.serviceAccount)).toEqual(['postgres', 'postgres-pitr']);
+    expect(JSON.stringify(c.irsa?.[0].policy)).toContain('arn:aws:s3:::acme-prod-postgres-backups/*');
+    expect(JSON.stringify(c.irsa?.[1].policy)).not.toContain('s3:PutObject');
+  });
+
+  it('gives every service with a database a role and a database named after it, the password from OpenBao', () => {
+    expect(cluster.spec.managed.roles.map((r: any) => [r.name, r.passwordSecret.name, r.login])).toEqual([
+      ['orders', 'postgres-role-orders', true],
+      ['catalog', 'postgres-role-catalog', true],
+    ]);
+    expect(find(objs, 'Database', 'orders').spec).toMatchObject({ name: 'orders', owner: 'orders', cluster: { name: 'postgres' } });
+    const secrets = postgresComponent(props).secrets!;
+    expect(secrets.map((s) => s.name)).toEqual(['postgres-role-orders', 'postgres-role-catalog']);
+    expect(secrets[0]).toMatchObject({ namespace: 'data', data: { username: { path: 'data/postgres/orders', property: 'username' }, password: { path: 'data/postgres/orders', property: 'password' } } });
+    expect(secrets.every((s) => s.bootstrap === undefined)).toBe(true);
+  });
+
+  it('declares the instances with the plugin sidecar, a PodMonitor, and the runbook for bucket, passwords and PITR', () => {
+    const c = postgresComponent(props);
+    expect(c.workloads[0]).toMatchObject({ kind: WorkloadKind.StatefulSet, replicas: 3 });
+    expect(c.workloads[0].containers.map((x) => x.name)).toEqual(['postgres', 'plugin-barman-cloud']);
+    expect(find(objs, 'PodMonitor', 'postgres').spec.selector.matchLabels['cnpg.io/cluster']).toBe('postgres');
+    const titles = c.runbook!.map((r) => `${r.phase}: ${r.title}`);
+    expect(titles).toEqual(expect.arrayContaining([expect.stringMatching(/^aws: S3 bucket/), expect.stringMatching(/^operations: .*point-in-time recovery/)]));
+    const pitr = c.runbook!.find((r) => /point-in-time/.test(r.title))!.body;
+    expect(pitr).toContain('targetTime: TARGET_TIME');
+    expect(pitr).toContain('barmanObjectName: postgres-backups');
+  });
+
+  it('runs one unspread instance in dev', () => {
+    const dev = find(render({ ...props, instances: 1, spreadAcrossZones: false }), 'Cluster', 'postgres');
+    expect(dev.spec.instances).toBe(1);
+    expect(dev.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  it('rejects a five-field cron with a clear message', () => {
+    expect(() => postgresComponent({ ...props, schedule: '0 3 * * *' })).toThrow(/six-field cron with seconds first/);
+  });
+});
