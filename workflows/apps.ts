@@ -1,7 +1,62 @@
-/** The microservices. */
+/**
+ * The microservices, and the progressive-delivery tools they are released with (Argo Rollouts in
+ * every environment, the k6 load-test operator in staging; both in the GitOps workflow).
+ * Everything per service comes from its entry in platform.yaml: a new service needs no code.
+ */
+import { microserviceComponent, ZoneSpread } from '../apps';
+import { argoRolloutsComponent } from '../charts/argo-rollouts';
+import { k6OperatorComponent } from '../charts/k6-operator';
+import { ServiceConfig } from '../config/schema';
 import { Component } from '../lib/component';
 import { PlatformContext } from './context';
+import { ENDPOINTS } from './endpoints';
+import { NS } from './namespaces';
 
-export function appsComponents(_ctx: PlatformContext): Component[] {
-  return [];
+/** The port of a `host:port` or `scheme://host:port/path` address. */
+export function portOf(address: string): number {
+  const m = /:(\d+)(\/.*)?$/.exec(address);
+  if (!m) throw new Error(`no port in address "${address}"`);
+  return Number(m[1]);
+}
+
+export const WIRING = {
+  namespaces: { ingress: NS.emissary, observability: NS.observability, istioSystem: NS.istioSystem, data: NS.data },
+  otlp: { endpoint: ENDPOINTS.otlpHttp, ports: [portOf(ENDPOINTS.otlpGrpc), portOf(ENDPOINTS.otlpHttp)] },
+  prometheusUrl: ENDPOINTS.prometheus,
+  postgres: { host: ENDPOINTS.postgresRw, port: ENDPOINTS.postgresPort },
+  redis: { host: ENDPOINTS.redis, port: ENDPOINTS.redisPort },
+  kafka: { bootstrap: ENDPOINTS.kafkaBootstrap, port: portOf(ENDPOINTS.kafkaBootstrap) },
+} as const;
+
+/** `<service>.<environment domain>`: the public hostname (the ingress workflow's wildcard Host covers it). */
+export const publicHostname = (ctx: PlatformContext, service: Pick<ServiceConfig, 'name'>) => `${service.name}.${ctx.env.domain}`;
+
+export function appsComponents(ctx: PlatformContext): Component[] {
+  const { env, services } = ctx;
+  const byName = new Map(services.map((s) => [s.name, s]));
+  // Prod has one spot group per zone, so the autoscaler can grow the zone a pending pod needs.
+  const zoneSpread = !env.highAvailability ? ZoneSpread.None : env.spotGroupPerZone ? ZoneSpread.Required : ZoneSpread.Preferred;
+  return services.map((service) =>
+    microserviceComponent({
+      service,
+      namespace: NS.apps,
+      environment: env.name,
+      sizing: env.services,
+      zoneSpread,
+      callers: services.filter((s) => s.calls.includes(service.name)).map((s) => s.name),
+      callees: service.calls.map((name) => ({ name, port: byName.get(name)!.port })),
+      hostname: service.public ? publicHostname(ctx, service) : undefined,
+      wiring: WIRING,
+    }),
+  );
+}
+
+/** Argo Rollouts everywhere; k6-operator and its TestRuns in staging only. Added to the GitOps workflow. */
+export function deliveryComponents(ctx: PlatformContext): Component[] {
+  const rollouts = argoRolloutsComponent({ namespace: NS.argocd, highAvailability: ctx.env.highAvailability });
+  if (ctx.env.tier !== 'staging') return [rollouts];
+  const targets = ctx.services
+    .filter((s) => s.public)
+    .map((s) => ({ name: s.name, url: `https://${publicHostname(ctx, s)}${s.healthPath}` }));
+  return [rollouts, k6OperatorComponent({ namespace: NS.loadTests, targets })];
 }

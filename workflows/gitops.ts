@@ -1,15 +1,55 @@
 /** Workflow 4, GitOps: Argo CD (self-managed), Argo Rollouts, Tekton. */
 import { argoCdComponent } from '../charts/argocd';
+import { tektonConfigComponent } from '../charts/tekton-config';
+import { TEKTONCONFIG_HEALTH_KEY, TEKTONCONFIG_HEALTH_LUA } from '../charts/tekton-config/health';
+import { tektonOperatorComponent } from '../charts/tekton-operator';
 import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../argocd/health';
+import { byTier } from '../config/defaults';
 import { Component } from '../lib/component';
+import { PRIORITY } from '../lib/priority';
+import { deliveryComponents } from './apps';
 import { PlatformContext } from './context';
+import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
 
+/** The platform config file in the GitOps repository, whose service images CI bumps. */
+export const PLATFORM_FILE = 'platform.yaml';
+
 /** The Argo CD component; bootstrap renders its values file from this same object. */
-export function argoCd(_ctx: PlatformContext): Component {
-  return argoCdComponent({ namespace: NS.argocd, healthChecks: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA } });
+export function argoCd(ctx: PlatformContext): Component {
+  const { env } = ctx;
+  return argoCdComponent({
+    namespace: NS.argocd,
+    healthChecks: {
+      [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA,
+      // tekton-config's Tasks wait in a later sync wave for the TektonConfig to be healthy.
+      [TEKTONCONFIG_HEALTH_KEY]: TEKTONCONFIG_HEALTH_LUA,
+    },
+    highAvailability: env.highAvailability,
+    alertmanagerUrl: ENDPOINTS.alertmanager,
+    clusterName: env.clusterName,
+    repoURL: env.gitops.repoURL,
+  });
+}
+
+/**
+ * The Tekton operator runs beside Argo CD (the efficiency guide's `gitops_components: argocd`);
+ * the Pipelines components and CI run in their own namespace, whose Pod Security level admits
+ * image builds.
+ */
+export function tekton(ctx: PlatformContext): Component[] {
+  const { env } = ctx;
+  return [
+    tektonOperatorComponent({ namespace: NS.argocd, targetNamespace: NS.tektonPipelines, kubernetesVersion: env.kubernetesVersion }),
+    tektonConfigComponent({
+      targetNamespace: NS.tektonPipelines,
+      priorityClassName: PRIORITY.platformCritical,
+      gitops: { repoURL: env.gitops.repoURL, targetRevision: env.gitops.targetRevision, file: PLATFORM_FILE },
+      concurrentRuns: byTier(env, { dev: 1, staging: 2, prod: 2 }),
+    }),
+  ];
 }
 
 export function gitopsComponents(ctx: PlatformContext): Component[] {
-  return [argoCd(ctx)];
+  return [argoCd(ctx), ...tekton(ctx), ...deliveryComponents(ctx)];
 }

@@ -1,0 +1,132 @@
+/**
+ * Progressive delivery of a microservice: the canary steps of its Rollout and the Prometheus
+ * analysis that aborts a bad release back to the stable version without a human (the seed's
+ * "Application rollback: automated rollback on health check failures").
+ *
+ * The analysis measures only the canary's own pods: the PodMonitor copies the Rollout's
+ * `rollouts-pod-template-hash` pod label onto every series it scrapes from the sidecar (Istio's
+ * merged metrics, port 15020), and the Rollout passes the canary's hash (`podTemplateHashValue:
+ * Latest`) into the template. `reporter="destination"` series are the requests each pod received.
+ */
+import { AnalysisTemplateSpec, CanaryStrategy } from '../imports/argo-rollouts';
+import { Duration } from '../imports/monitoring';
+
+export interface CanaryStepSettings {
+  /** Percentage of the replicas running the new version during this step. */
+  readonly weight: number;
+  /** How long the step holds before the next one (analysis keeps running meanwhile). */
+  readonly pause: Duration;
+}
+
+export interface CanarySettings {
+  readonly steps: readonly CanaryStepSettings[];
+  /** Time between two measurements of each metric. */
+  readonly interval: Duration;
+  /** The analysis fails (and the rollout aborts) once more measurements than this have failed. */
+  readonly failureLimit: number;
+  /** PromQL rate window: how far back one measurement looks. */
+  readonly window: Duration;
+  /** Highest tolerated share of 5xx responses of the canary (0-1). */
+  readonly maxErrorRate: number;
+  /** Highest tolerated p95 latency of the canary, in milliseconds. */
+  readonly maxP95LatencyMs: number;
+  /** A canary that is not progressing (pods never ready: failing probes, crash loops) aborts after this. */
+  readonly progressDeadline: Duration;
+}
+
+/** Name of the analysis argument carrying the canary's pod-template hash. */
+export const CANARY_HASH_ARG = 'canary-hash';
+/** The pod label Argo Rollouts puts on every pod it creates, and its Prometheus form. */
+export const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
+export const POD_TEMPLATE_HASH_SERIES_LABEL = 'rollouts_pod_template_hash';
+
+export function validateCanary(service: string, s: CanarySettings): void {
+  const fail = (field: string, value: unknown, fix: string) => {
+    throw new Error(`service ${service}: canary.${field} is ${JSON.stringify(value)}; ${fix}`);
+  };
+  if (s.steps.length === 0) fail('steps', [], 'give at least one step, e.g. { weight: 20, pause: Duration.minutes(1) }');
+  s.steps.forEach((step, i) => {
+    if (!Number.isInteger(step.weight) || step.weight <= 0 || step.weight >= 100) fail(`steps[${i}].weight`, step.weight, 'use a whole percentage between 1 and 99 (100% is the promotion itself)');
+    if (i > 0 && step.weight <= s.steps[i - 1].weight) fail(`steps[${i}].weight`, step.weight, 'weights must increase from step to step');
+  });
+  if (!Number.isInteger(s.failureLimit) || s.failureLimit < 0) fail('failureLimit', s.failureLimit, 'use a whole number >= 0');
+  if (!(s.maxErrorRate > 0 && s.maxErrorRate < 1)) fail('maxErrorRate', s.maxErrorRate, 'use a fraction between 0 and 1, e.g. 0.05');
+  if (!(s.maxP95LatencyMs > 0)) fail('maxP95LatencyMs', s.maxP95LatencyMs, 'use a positive number of milliseconds');
+  for (const field of ['interval', 'window', 'progressDeadline'] as const) {
+    if (s[field].totalSeconds === 0) fail(field, s[field].toString(), 'use a positive duration, e.g. Duration.seconds(30)');
+  }
+  s.steps.forEach((step, i) => {
+    if (step.pause.totalSeconds === 0) fail(`steps[${i}].pause`, step.pause.toString(), 'use a positive duration: a step without a pause hands no time to the analysis');
+  });
+}
+
+/**
+ * Upper bound, in seconds, from a bad release to the stable version serving every replica again:
+ * - a canary that serves errors or is slow: one rate window until the errors show in the series,
+ *   then at most `failureLimit + 1` measurements `interval` apart until the analysis fails;
+ * - a canary that never becomes ready: `progressDeadline`;
+ * then the abort scales the canary away and the stable ReplicaSet back up, which takes one pod
+ * start (`podStart`, the startup probe's budget).
+ */
+export function worstCaseRollbackSeconds(s: CanarySettings, podStartSeconds: number): number {
+  const analysis = s.window.totalSeconds + (s.failureLimit + 1) * s.interval.totalSeconds;
+  return Math.max(analysis, s.progressDeadline.totalSeconds) + podStartSeconds;
+}
+
+/** The canary strategy of a Rollout whose analysis template is named `template`. */
+export function canaryStrategy(s: CanarySettings, template: string): CanaryStrategy {
+  return {
+    // One extra pod at a time and none taken away before its replacement is ready: the stable
+    // version keeps full capacity until each canary pod is Ready.
+    maxSurge: 1,
+    maxUnavailable: 0,
+    analysis: {
+      templates: [{ templateName: template }],
+      args: [{ name: CANARY_HASH_ARG, valueFrom: { podTemplateHashValue: 'Latest' } }],
+      // From the first pause on, i.e. as soon as canary pods serve traffic.
+      startingStep: 1,
+    },
+    steps: s.steps.flatMap((step) => [{ setWeight: step.weight }, { pause: { duration: step.pause.toString() } }]),
+  };
+}
+
+export interface AnalysisTarget {
+  readonly service: string;
+  readonly namespace: string;
+  readonly prometheusUrl: string;
+}
+
+/**
+ * Error rate and p95 latency of the canary's pods from Istio's standard metrics. With no
+ * requests in the window both report 0 (`or on() vector(0)`): a canary nobody calls passes, and
+ * the progress deadline still catches one that never becomes ready.
+ */
+export function analysisTemplateSpec(s: CanarySettings, t: AnalysisTarget): AnalysisTemplateSpec {
+  const selector = (extra = '') =>
+    `reporter="destination",destination_service_name="${t.service}",destination_service_namespace="${t.namespace}",` +
+    `${POD_TEMPLATE_HASH_SERIES_LABEL}="{{args.${CANARY_HASH_ARG}}}"${extra}`;
+  const w = s.window.toString();
+  const errorRate =
+    `(sum(rate(istio_requests_total{${selector(',response_code=~"5.."')}}[${w}]))` +
+    ` / (sum(rate(istio_requests_total{${selector()}}[${w}])) > 0)) or on() vector(0)`;
+  // `>= 0` drops the NaN histogram_quantile returns for an empty window.
+  const p95 =
+    `(histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${selector()}}[${w}]))) >= 0)` +
+    ` or on() vector(0)`;
+  const metric = (name: string, query: string, condition: string) => ({
+    name,
+    interval: s.interval.toString(),
+    failureLimit: s.failureLimit,
+    // Prometheus unreachable this many times in a row errors the run, which aborts the rollout too.
+    consecutiveErrorLimit: 4,
+    successCondition: condition,
+    provider: { prometheus: { address: t.prometheusUrl, query, timeout: 10 } },
+  });
+  return {
+    args: [{ name: CANARY_HASH_ARG }],
+    metrics: [
+      metric('error-rate', errorRate, `result[0] <= ${s.maxErrorRate}`),
+      metric('p95-latency', p95, `result[0] <= ${s.maxP95LatencyMs}`),
+    ],
+  };
+}

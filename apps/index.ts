@@ -1,0 +1,143 @@
+/**
+ * The microservices: one component (one Argo CD Application, named after the service) per entry
+ * of `services` in platform.yaml, all built from the same `Microservice` construct.
+ */
+import { Construct } from 'constructs';
+import { Component, manifests, SecretRequirement, Workflow } from '../lib/component';
+import { PlatformChart } from '../lib/platform-chart';
+import { Resources, Workload, WorkloadKind } from '../lib/resources';
+import { Duration } from '../imports/monitoring';
+import { CanarySettings, worstCaseRollbackSeconds } from './canary';
+import { ISTIO, Microservice, MicroserviceWiring, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
+import { Peer } from './network';
+
+export { Duration, worstCaseRollbackSeconds, ZoneSpread };
+export type { CanarySettings, MicroserviceWiring, Peer, ServiceSpec, Sizing };
+
+export const DEFAULTS = {
+  /**
+   * The istio-proxy sidecar of each pod. Istio's default (100m/128Mi) would add 1.5 CPU to the
+   * seed's 5 services × 3 replicas; 30m/64Mi keeps the services within their ~5 CPU share, and
+   * the 500m limit lets Envoy burst under load.
+   */
+  sidecarResources: Resources.of({ cpu: '30m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
+  /** The seed's pod auto-scaling trigger. */
+  targetCpuUtilization: 70,
+  /** A pod may take 5 s × 12 = 60 s to start before liveness applies. */
+  startup: { periodSeconds: 5, failureThreshold: 12 },
+  /**
+   * 20% then 50% of the replicas on the new version, a minute each, with the analysis running
+   * throughout. Worst case to stable (worstCaseRollbackSeconds): max(60 s window + 3 × 30 s
+   * measurements, 150 s progress deadline) + 60 s pod start = 210 s, inside the guide's "rollback
+   * time < 5 minutes".
+   */
+  canary: {
+    steps: [
+      { weight: 20, pause: Duration.minutes(1) },
+      { weight: 50, pause: Duration.minutes(1) },
+    ],
+    interval: Duration.seconds(30),
+    failureLimit: 2,
+    window: Duration.minutes(1),
+    maxErrorRate: 0.05,
+    maxP95LatencyMs: 500,
+    progressDeadline: Duration.seconds(150),
+  } satisfies CanarySettings,
+  /** The efficiency guide's recovery target: "rollback_time: < 5 minutes". */
+  rollbackBudgetSeconds: 300,
+} as const;
+
+export interface MicroserviceComponentProps {
+  readonly service: ServiceSpec;
+  readonly namespace: string;
+  readonly environment: string;
+  readonly sizing: Sizing;
+  readonly zoneSpread: ZoneSpread;
+  readonly callers: readonly string[];
+  readonly callees: readonly Peer[];
+  /** Required for public services: `<service>.<environment domain>`. */
+  readonly hostname?: string;
+  readonly wiring: MicroserviceWiring;
+  /** @default DEFAULTS.sidecarResources */
+  readonly sidecarResources?: Resources;
+  /** @default DEFAULTS.canary */
+  readonly canary?: CanarySettings;
+  /** @default DEFAULTS.startup */
+  readonly startup?: { readonly periodSeconds: number; readonly failureThreshold: number };
+  /** @default DEFAULTS.targetCpuUtilization */
+  readonly targetCpuUtilization?: number;
+}
+
+export class MicroserviceChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: MicroserviceComponentProps) {
+    super(scope, id, { namespace: props.namespace });
+    new Microservice(this, props.service.name, {
+      ...props,
+      sidecarResources: props.sidecarResources ?? DEFAULTS.sidecarResources,
+      canary: props.canary ?? DEFAULTS.canary,
+      startup: props.startup ?? DEFAULTS.startup,
+      targetCpuUtilization: props.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
+    });
+  }
+}
+
+/** The Secrets a service reads, each delivered by an ExternalSecret from OpenBao (never bootstrapped). */
+export function serviceSecrets(service: ServiceSpec, namespace: string): SecretRequirement[] {
+  const names = secretNames(service.name);
+  const out: SecretRequirement[] = [];
+  if (service.database) {
+    const path = `data/postgres/${service.name}`;
+    out.push({
+      namespace,
+      name: names.postgres,
+      data: { username: { path, property: 'username' }, password: { path, property: 'password' } },
+      purpose: `Postgres role of the ${service.name} service (the same values as its CloudNativePG managed role)`,
+    });
+  }
+  if (service.redis) {
+    // One Secret per service (not a shared redis-auth): each component owns exactly the
+    // ExternalSecrets it declares, so two services never claim the same object.
+    out.push({
+      namespace,
+      name: names.redis,
+      data: { password: { path: 'data/redis', property: 'password' } },
+      purpose: `Redis password for the ${service.name} service`,
+    });
+  }
+  return out;
+}
+
+/** The workload as the capacity plan and the namespace quota count it: app container plus sidecar. */
+export function serviceWorkload(service: ServiceSpec, namespace: string, sizing: Sizing, sidecar: Resources): Workload {
+  return {
+    // A Rollout runs ReplicaSets exactly like a Deployment; the plan counts it as one.
+    kind: WorkloadKind.Deployment,
+    name: service.name,
+    namespace,
+    replicas: sizing.minReplicas,
+    maxReplicas: sizing.maxReplicas,
+    containers: [
+      { name: service.name, resources: sizing.resources },
+      { name: ISTIO.proxyContainer, resources: sidecar },
+    ],
+  };
+}
+
+export function microserviceComponent(props: MicroserviceComponentProps): Component {
+  const rollback = worstCaseRollbackSeconds(props.canary ?? DEFAULTS.canary, (props.startup ?? DEFAULTS.startup).periodSeconds * (props.startup ?? DEFAULTS.startup).failureThreshold);
+  if (rollback > DEFAULTS.rollbackBudgetSeconds) {
+    throw new Error(
+      `service ${props.service.name}: a failed canary could take ${rollback} s to roll back, over the ${DEFAULTS.rollbackBudgetSeconds} s budget; shorten canary.interval, failureLimit, window or progressDeadline`,
+    );
+  }
+  return {
+    id: props.service.name,
+    workflow: Workflow.Apps,
+    namespace: props.namespace,
+    // Argo Rollouts (CRDs, controller) and the data services are earlier workflows: implied.
+    dependsOn: [],
+    source: manifests((scope) => new MicroserviceChart(scope, props.service.name, props)),
+    workloads: [serviceWorkload(props.service, props.namespace, props.sizing, props.sidecarResources ?? DEFAULTS.sidecarResources)],
+    secrets: serviceSecrets(props.service, props.namespace),
+  };
+}

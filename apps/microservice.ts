@@ -1,0 +1,386 @@
+/**
+ * One microservice: a Rollout (the HPA owns its replica count), Service, ServiceAccount,
+ * autoscaling/v2 HPA, PodDisruptionBudget, NetworkPolicy, PodMonitor, the canary AnalysisTemplate
+ * and, for public services, the emissary Mapping. Every service of platform.yaml is this same
+ * construct with different data.
+ *
+ * Rollout with its own pod template rather than `workloadRef` to a Deployment: a referenced
+ * Deployment only serves as a template and must sit at zero replicas (`scaleDown` by the
+ * controller, or `replicas: 0` in git), so every service would carry two workload objects and a
+ * replica count in git that the HPA rule forbids elsewhere. One Rollout reads as what runs.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AnalysisTemplate, Rollout } from '../imports/argo-rollouts';
+import { Mapping } from '../imports/getambassador-mapping';
+import { PodMonitor } from '../imports/monitoring';
+import { selectorLabels, standardLabels } from '../lib/labels';
+import { PRIORITY } from '../lib/priority';
+import { Resources } from '../lib/resources';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../lib/security';
+import { analysisTemplateSpec, canaryStrategy, CanarySettings, POD_TEMPLATE_HASH_LABEL, POD_TEMPLATE_HASH_SERIES_LABEL, validateCanary } from './canary';
+import { NamespacePorts, networkPolicySpec, Peer } from './network';
+
+/** What platform.yaml says about one service (structurally the config's ServiceConfig). */
+export interface ServiceSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly port: number;
+  readonly public: boolean;
+  readonly healthPath: string;
+  readonly metricsPath: string;
+  readonly database: boolean;
+  readonly redis: boolean;
+  readonly kafka?: { readonly produces: readonly string[]; readonly consumes: readonly string[] };
+  readonly calls: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** How pods spread over availability zones. */
+export enum ZoneSpread {
+  /** Single-zone friendly (dev): no constraint. */
+  None = 'None',
+  /** Spread, but schedule anyway when a zone has no room (the autoscaler cannot pick a zone). */
+  Preferred = 'Preferred',
+  /** Never put more than one extra replica in a zone (one node group per zone lets the autoscaler add one there). */
+  Required = 'Required',
+}
+
+export interface Sizing {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly resources: Resources;
+}
+
+/** Cross-workflow addresses and namespaces, handed in by the composition (workflows/apps.ts). */
+export interface MicroserviceWiring {
+  readonly namespaces: { readonly ingress: string; readonly observability: string; readonly istioSystem: string; readonly data: string };
+  /** OTLP/HTTP endpoint of the OpenTelemetry collector, and the collector ports (gRPC and HTTP). */
+  readonly otlp: { readonly endpoint: string; readonly ports: readonly number[] };
+  readonly prometheusUrl: string;
+  readonly postgres: { readonly host: string; readonly port: number };
+  readonly redis: { readonly host: string; readonly port: number };
+  readonly kafka: { readonly bootstrap: string; readonly port: number };
+}
+
+/** Secret names the service reads; the component declares them as SecretRequirements. */
+export const secretNames = (service: string) => ({ postgres: `${service}-postgres`, redis: `${service}-redis` });
+
+/** Istio sidecar facts the construct relies on. */
+export const ISTIO = {
+  /** istiod: xDS configuration and workload certificates. */
+  xdsPort: 15012,
+  /** The agent's merged metrics (Envoy + the app's, when `prometheus.io/*` annotations name them). */
+  mergedMetricsPort: 15020,
+  mergedMetricsPath: '/stats/prometheus',
+  /** The only port the injected istio-proxy container declares; used to find one target per pod. */
+  proxyPortName: 'http-envoy-prom',
+  proxyContainer: 'istio-proxy',
+} as const;
+
+export interface MicroserviceProps {
+  readonly service: ServiceSpec;
+  readonly namespace: string;
+  /** Environment name, for OpenTelemetry's `deployment.environment`. */
+  readonly environment: string;
+  readonly sizing: Sizing;
+  readonly sidecarResources: Resources;
+  readonly zoneSpread: ZoneSpread;
+  /** Services whose `calls` include this one. */
+  readonly callers: readonly string[];
+  /** The services this one calls, with their ports. */
+  readonly callees: readonly Peer[];
+  /** `<service>.<environment domain>`: required for public services, ignored otherwise. */
+  readonly hostname?: string;
+  readonly wiring: MicroserviceWiring;
+  readonly canary: CanarySettings;
+  /** Startup probe: period × failures is the time a pod may take to start. */
+  readonly startup: { readonly periodSeconds: number; readonly failureThreshold: number };
+  /** CPU utilization (of the app container's request) the HPA holds. */
+  readonly targetCpuUtilization: number;
+}
+
+const CONTAINER_PORT_NAME = 'http';
+
+/** The image tag, when it is a valid label value (for `app.kubernetes.io/version`). */
+export function imageTag(image: string): string | undefined {
+  const lastSegment = image.split('@')[0].split('/').pop() ?? '';
+  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
+}
+
+/** `orders-api` → `ORDERS_API_URL`. */
+export const peerUrlVariable = (peer: string) => `${peer.toUpperCase().replace(/-/g, '_')}_URL`;
+
+function quantity(r: Resources): k8s.ResourceRequirements {
+  const o = r.toK8s();
+  return {
+    requests: { cpu: k8s.Quantity.fromString(o.requests.cpu), memory: k8s.Quantity.fromString(o.requests.memory) },
+    limits: { cpu: k8s.Quantity.fromString(o.limits.cpu), memory: k8s.Quantity.fromString(o.limits.memory) },
+  };
+}
+
+export class Microservice extends Construct {
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+
+  constructor(scope: Construct, id: string, private readonly props: MicroserviceProps) {
+    super(scope, id);
+    const s = props.service;
+    validate(props);
+    this.selector = selectorLabels({ name: s.name, instance: s.name });
+    this.labels = standardLabels({ name: s.name, instance: s.name, version: imageTag(s.image), component: 'microservice' });
+    const metadata = { name: s.name, namespace: props.namespace, labels: this.labels };
+
+    new k8s.KubeServiceAccount(this, 'serviceaccount', { metadata, automountServiceAccountToken: false });
+
+    new k8s.KubeService(this, 'service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selector,
+        ports: [{ name: CONTAINER_PORT_NAME, port: s.port, targetPort: k8s.IntOrString.fromString(CONTAINER_PORT_NAME), protocol: 'TCP', appProtocol: 'http' }],
+      },
+    });
+
+    new AnalysisTemplate(this, 'analysistemplate', {
+      metadata,
+      spec: analysisTemplateSpec(props.canary, { service: s.name, namespace: props.namespace, prometheusUrl: props.wiring.prometheusUrl }),
+    });
+
+    new Rollout(this, 'rollout', {
+      metadata,
+      spec: {
+        // No `replicas`: the HPA sets it, and a count in git would be reset by self-heal on every scale.
+        selector: { matchLabels: this.selector },
+        template: { metadata: { labels: this.labels, annotations: this.podAnnotations() }, spec: this.podSpec() },
+        strategy: { canary: canaryStrategy(props.canary, s.name) },
+        minReadySeconds: 10,
+        revisionHistoryLimit: 3,
+        progressDeadlineSeconds: props.canary.progressDeadline.totalSeconds,
+        progressDeadlineAbort: true,
+        analysis: { successfulRunHistoryLimit: 3, unsuccessfulRunHistoryLimit: 3 },
+      },
+    });
+
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+      metadata,
+      spec: {
+        scaleTargetRef: { apiVersion: Rollout.GVK.apiVersion, kind: Rollout.GVK.kind, name: s.name },
+        minReplicas: props.sizing.minReplicas,
+        maxReplicas: props.sizing.maxReplicas,
+        metrics: [
+          {
+            // The app container's CPU only: the sidecar's low request would skew a pod-level average.
+            type: 'ContainerResource',
+            containerResource: { name: 'cpu', container: s.name, target: { type: 'Utilization', averageUtilization: props.targetCpuUtilization } },
+          },
+        ],
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata,
+      spec: {
+        selector: { matchLabels: this.selector },
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        // A pod that never became ready must not block a node drain.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+
+    const w = props.wiring;
+    const dataEgress: NamespacePorts[] = [];
+    if (s.database) dataEgress.push({ namespace: w.namespaces.data, ports: [w.postgres.port] });
+    if (s.redis) dataEgress.push({ namespace: w.namespaces.data, ports: [w.redis.port] });
+    if (usesKafka(s)) dataEgress.push({ namespace: w.namespaces.data, ports: [w.kafka.port] });
+    new k8s.KubeNetworkPolicy(this, 'networkpolicy', {
+      metadata,
+      spec: networkPolicySpec(this.selector, {
+        port: s.port,
+        callers: props.callers,
+        callees: props.callees,
+        ingressFrom: s.public ? w.namespaces.ingress : undefined,
+        scrapeFrom: { namespace: w.namespaces.observability, ports: [ISTIO.mergedMetricsPort] },
+        platformEgress: [
+          { namespace: w.namespaces.istioSystem, ports: [ISTIO.xdsPort] },
+          { namespace: w.namespaces.observability, ports: w.otlp.ports },
+        ],
+        dataEgress,
+      }),
+    });
+
+    new PodMonitor(this, 'podmonitor', {
+      metadata,
+      spec: {
+        selector: { matchLabels: this.selector },
+        namespaceSelector: { matchNames: [props.namespace] },
+        podMetricsEndpoints: [
+          {
+            port: ISTIO.proxyPortName,
+            path: ISTIO.mergedMetricsPath,
+            interval: '30s',
+            // The sidecar does not declare 15020: keep the one target per pod and point it there.
+            relabelings: [
+              { sourceLabels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', replacement: `$1:${ISTIO.mergedMetricsPort}`, targetLabel: '__address__', action: 'replace' },
+              // The canary analysis tells the new version's series from the stable one's by this label.
+              { sourceLabels: [`__meta_kubernetes_pod_label_${POD_TEMPLATE_HASH_SERIES_LABEL}`], targetLabel: POD_TEMPLATE_HASH_SERIES_LABEL, action: 'replace' },
+            ],
+          },
+        ],
+      },
+    });
+
+    if (s.public) {
+      new Mapping(this, 'mapping', {
+        metadata,
+        spec: { hostname: props.hostname!, prefix: '/', service: `${s.name}.${props.namespace}:${s.port}` },
+      });
+    }
+  }
+
+  private podAnnotations(): Record<string, string> {
+    const s = this.props.service;
+    const sidecar = this.props.sidecarResources.toK8s();
+    return {
+      // Istio rewrites these to its merged endpoint (15020) and scrapes the app's metrics from here.
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(s.port),
+      'prometheus.io/path': s.metricsPath,
+      // The sidecar's requests and limits, counted in the capacity plan with the app container's.
+      'sidecar.istio.io/proxyCPU': sidecar.requests.cpu,
+      'sidecar.istio.io/proxyMemory': sidecar.requests.memory,
+      'sidecar.istio.io/proxyCPULimit': sidecar.limits.cpu,
+      'sidecar.istio.io/proxyMemoryLimit': sidecar.limits.memory,
+      // The app's first connections (database, callees) must not race the proxy's start.
+      'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+    };
+  }
+
+  private podSpec(): k8s.PodSpec {
+    const p = this.props;
+    const s = p.service;
+    const probe = (periodSeconds: number, failureThreshold: number): k8s.Probe => ({
+      httpGet: { path: s.healthPath, port: k8s.IntOrString.fromString(CONTAINER_PORT_NAME) },
+      periodSeconds,
+      failureThreshold,
+      timeoutSeconds: 2,
+    });
+    return {
+      serviceAccountName: s.name,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      priorityClassName: PRIORITY.workload,
+      terminationGracePeriodSeconds: 30,
+      securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, seccompProfile: { ...RESTRICTED_POD_SECURITY_CONTEXT.seccompProfile } },
+      topologySpreadConstraints: this.spread(),
+      containers: [
+        {
+          name: s.name,
+          image: s.image,
+          imagePullPolicy: 'IfNotPresent',
+          ports: [{ name: CONTAINER_PORT_NAME, containerPort: s.port, protocol: 'TCP' }],
+          env: this.env(),
+          resources: quantity(p.sizing.resources),
+          securityContext: {
+            ...RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+            capabilities: { drop: [...RESTRICTED_CONTAINER_SECURITY_CONTEXT.capabilities.drop] },
+            seccompProfile: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT.seccompProfile },
+          },
+          startupProbe: probe(p.startup.periodSeconds, p.startup.failureThreshold),
+          readinessProbe: probe(10, 3),
+          livenessProbe: probe(10, 6),
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      // The root filesystem is read-only; /tmp is the one writable path.
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } }],
+    };
+  }
+
+  private spread(): k8s.TopologySpreadConstraint[] | undefined {
+    if (this.props.zoneSpread === ZoneSpread.None) return undefined;
+    const constraint = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable,
+      labelSelector: { matchLabels: this.selector },
+      // Spread each version on its own: a canary's pods do not count against the stable ones'.
+      matchLabelKeys: [POD_TEMPLATE_HASH_LABEL],
+    });
+    return [
+      constraint('topology.kubernetes.io/zone', this.props.zoneSpread === ZoneSpread.Required ? 'DoNotSchedule' : 'ScheduleAnyway'),
+      constraint('kubernetes.io/hostname', 'ScheduleAnyway'),
+    ];
+  }
+
+  private env(): k8s.EnvVar[] {
+    const p = this.props;
+    const s = p.service;
+    const w = p.wiring;
+    const secrets = secretNames(s.name);
+    const fromSecret = (name: string, secret: string, key: string): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+    const platform: k8s.EnvVar[] = [
+      { name: 'PORT', value: String(s.port) },
+      { name: 'OTEL_SERVICE_NAME', value: s.name },
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: w.otlp.endpoint },
+      { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
+      { name: 'OTEL_RESOURCE_ATTRIBUTES', value: [`deployment.environment=${p.environment}`, `service.namespace=${p.namespace}`, ...(imageTag(s.image) ? [`service.version=${imageTag(s.image)}`] : [])].join(',') },
+    ];
+    if (s.database) {
+      platform.push(
+        { name: 'PGHOST', value: w.postgres.host },
+        { name: 'PGPORT', value: String(w.postgres.port) },
+        { name: 'PGDATABASE', value: s.name },
+        fromSecret('PGUSER', secrets.postgres, 'username'),
+        fromSecret('PGPASSWORD', secrets.postgres, 'password'),
+        // CloudNativePG always serves TLS.
+        { name: 'PGSSLMODE', value: 'require' },
+      );
+    }
+    if (s.redis) {
+      platform.push(
+        { name: 'REDIS_HOST', value: w.redis.host },
+        { name: 'REDIS_PORT', value: String(w.redis.port) },
+        fromSecret('REDIS_PASSWORD', secrets.redis, 'password'),
+      );
+    }
+    if (usesKafka(s)) {
+      platform.push({ name: 'KAFKA_BOOTSTRAP_SERVERS', value: w.kafka.bootstrap });
+      if (s.kafka!.produces.length > 0) platform.push({ name: 'KAFKA_PRODUCES', value: s.kafka!.produces.join(',') });
+      if (s.kafka!.consumes.length > 0) {
+        platform.push({ name: 'KAFKA_CONSUMES', value: s.kafka!.consumes.join(',') }, { name: 'KAFKA_CONSUMER_GROUP', value: s.name });
+      }
+    }
+    for (const c of [...p.callees].sort((a, b) => a.name.localeCompare(b.name))) {
+      platform.push({ name: peerUrlVariable(c.name), value: `http://${c.name}.${p.namespace}.svc.cluster.local:${c.port}` });
+    }
+    const taken = new Set(platform.map((e) => e.name));
+    const own = Object.keys(s.env).sort();
+    const clash = own.find((k) => taken.has(k));
+    if (clash) {
+      throw new Error(`service ${s.name}: env ${clash} is set by the platform (connection settings and OpenTelemetry); remove it from services[].env or rename it`);
+    }
+    return [...platform, ...own.map((name) => ({ name, value: s.env[name] }))];
+  }
+}
+
+export function usesKafka(s: Pick<ServiceSpec, 'kafka'>): boolean {
+  return (s.kafka?.produces.length ?? 0) + (s.kafka?.consumes.length ?? 0) > 0;
+}
+
+function validate(p: MicroserviceProps): void {
+  const s = p.service;
+  const { minReplicas, maxReplicas } = p.sizing;
+  if (!Number.isInteger(minReplicas) || minReplicas < 1) {
+    throw new Error(`service ${s.name}: minReplicas is ${minReplicas}; the HPA needs at least 1 (set environments.<env>.services.minReplicas)`);
+  }
+  if (maxReplicas < minReplicas) {
+    throw new Error(`service ${s.name}: maxReplicas ${maxReplicas} is below minReplicas ${minReplicas}; raise environments.<env>.services.maxReplicas`);
+  }
+  if (s.public && !p.hostname) throw new Error(`service ${s.name} is public but has no hostname; pass hostname: <service>.<environment domain>`);
+  if (!(p.targetCpuUtilization > 0 && p.targetCpuUtilization <= 100)) {
+    throw new Error(`service ${s.name}: targetCpuUtilization is ${p.targetCpuUtilization}; use a percentage between 1 and 100`);
+  }
+  validateCanary(s.name, p.canary);
+}

@@ -1,0 +1,196 @@
+/**
+ * k6-operator: staging's "Performance testing: load testing capabilities".
+ *
+ * The operator is an Application like any other; the load tests are not. One TestRun per public
+ * service (and the script they share) render to `dist/<env>/loadtests/`, a folder no Application
+ * syncs: a person starts a test with `kubectl apply -f loadtests/`, and Argo CD never starts (or
+ * restarts) one. TestRuns hit the public hostname, so a test measures the whole path a user's
+ * request takes: load balancer, emissary, mesh, service.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { CHARTS } from '../../config/versions';
+import { Component, helm, manifests, Workflow } from '../../lib/component';
+import { OPERATOR_KINDS } from '../../lib/cluster-scope';
+import { standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
+import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { TestRun, TestRunPod } from '../../imports/k6';
+
+export interface K6OperatorValues {
+  readonly installCRDs: boolean;
+  /** platform-base owns every Namespace. */
+  readonly namespace: { readonly create: boolean };
+  readonly manager: {
+    readonly replicas: number;
+    readonly resources: K8sResources;
+    readonly logging: { readonly development: boolean };
+    readonly env: readonly { readonly name: string; readonly value: string }[];
+    readonly podSecurityContext: object;
+    readonly containerSecurityContext: object;
+  };
+  readonly metrics: { readonly serviceMonitor: { readonly enabled: boolean } };
+}
+
+/** A public service to load-test through its public URL. */
+export interface LoadTestTarget {
+  readonly name: string;
+  /** e.g. `https://gateway-api.staging.acme.example.com/healthz` */
+  readonly url: string;
+}
+
+/** The shape of one test: ramp up, hold, ramp down, with pass/fail thresholds. */
+export interface LoadProfile {
+  readonly virtualUsers: number;
+  readonly rampUp: string;
+  readonly hold: string;
+  readonly rampDown: string;
+  /** k6 thresholds: the test fails when the target breaks them. */
+  readonly maxFailedRate: number;
+  readonly p95Ms: number;
+}
+
+export interface K6OperatorProps {
+  readonly namespace: string;
+  readonly targets: readonly LoadTestTarget[];
+  /** @default DEFAULTS.resources */
+  readonly resources?: Resources;
+  /** @default DEFAULTS.runnerResources */
+  readonly runnerResources?: Resources;
+  /** @default DEFAULTS.profile */
+  readonly profile?: LoadProfile;
+}
+
+export const DEFAULTS = {
+  resources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '128Mi' }),
+  /** One k6 runner pod per test; applied by hand, so the plan does not count it. */
+  runnerResources: Resources.of({ cpu: '500m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
+  /** The initializer (`k6 archive`, checks the script) and the starter (one HTTP call per runner). */
+  helperResources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
+  profile: { virtualUsers: 50, rampUp: '1m', hold: '5m', rampDown: '30s', maxFailedRate: 0.01, p95Ms: 500 } satisfies LoadProfile,
+  /**
+   * Test pod images. Exact tags; TODO(lead): move into IMAGES in config/versions.ts (not this
+   * helper's file). k6 1.7.1 is the k6 the operator 1.6.0 (chart 4.6.0) is built against (go.mod);
+   * the starter tag is the operator's own release.
+   */
+  images: { runner: 'grafana/k6:1.7.1', starter: 'ghcr.io/grafana/k6-operator:starter-v1.6.0' },
+  scriptConfigMap: 'k6-http-load',
+  scriptFile: 'http-load.js',
+  /** Where the unsynced objects render: dist/<env>/loadtests/. */
+  folder: 'loadtests',
+} as const;
+
+/** The k6 script every TestRun runs, parameterized by its environment. */
+export const SCRIPT = `import http from 'k6/http';
+import { check } from 'k6';
+
+// Everything comes from the TestRun's environment, so one script serves every service.
+const target = __ENV.TARGET_URL;
+
+export const options = {
+  stages: [
+    { duration: __ENV.RAMP_UP, target: Number(__ENV.VUS) },
+    { duration: __ENV.HOLD, target: Number(__ENV.VUS) },
+    { duration: __ENV.RAMP_DOWN, target: 0 },
+  ],
+  thresholds: {
+    http_req_failed: [\`rate<\${__ENV.MAX_FAILED_RATE}\`],
+    http_req_duration: [\`p(95)<\${__ENV.P95_MS}\`],
+  },
+};
+
+export default function () {
+  const res = http.get(target);
+  check(res, { 'status is 2xx': (r) => r.status >= 200 && r.status < 300 });
+}
+`;
+
+function testPodSecurity(): Pick<TestRunPod, 'securityContext' | 'containerSecurityContext' | 'automountServiceAccountToken'> {
+  return {
+    securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
+    containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    automountServiceAccountToken: 'false',
+  };
+}
+
+/** The objects a person applies: the script ConfigMap and one TestRun per public service. */
+export class LoadTestsChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: K6OperatorProps) {
+    super(scope, id, { namespace: props.namespace });
+    const profile = props.profile ?? DEFAULTS.profile;
+    const runner = (props.runnerResources ?? DEFAULTS.runnerResources).toK8s();
+    const helper = DEFAULTS.helperResources.toK8s();
+    const labels = (name: string) => standardLabels({ name, instance: 'k6-operator', component: 'load-test' });
+    new k8s.KubeConfigMap(this, 'script', {
+      metadata: { name: DEFAULTS.scriptConfigMap, namespace: props.namespace, labels: labels(DEFAULTS.scriptConfigMap) },
+      data: { [DEFAULTS.scriptFile]: SCRIPT },
+    });
+    // k6 writes its archive and temporary files under /tmp; the root filesystem stays read-only.
+    const tmp = { volumes: [{ name: 'tmp', emptyDir: {} }], volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] };
+    for (const t of [...props.targets].sort((a, b) => a.name.localeCompare(b.name))) {
+      const name = `load-${t.name}`;
+      new TestRun(this, `testrun-${t.name}`, {
+        metadata: { name, namespace: props.namespace, labels: labels(name) },
+        spec: {
+          parallelism: 1,
+          script: { configMap: { name: DEFAULTS.scriptConfigMap, file: DEFAULTS.scriptFile } },
+          arguments: `--tag testid=${name}`,
+          cleanup: 'post',
+          initializer: { image: DEFAULTS.images.runner, resources: helper, ...testPodSecurity(), ...tmp },
+          starter: { image: DEFAULTS.images.starter, resources: helper, ...testPodSecurity() },
+          runner: {
+            image: DEFAULTS.images.runner,
+            metadata: { labels: labels(name) },
+            resources: runner,
+            env: [
+              { name: 'TARGET_URL', value: t.url },
+              { name: 'VUS', value: String(profile.virtualUsers) },
+              { name: 'RAMP_UP', value: profile.rampUp },
+              { name: 'HOLD', value: profile.hold },
+              { name: 'RAMP_DOWN', value: profile.rampDown },
+              { name: 'MAX_FAILED_RATE', value: String(profile.maxFailedRate) },
+              { name: 'P95_MS', value: String(profile.p95Ms) },
+            ],
+            ...testPodSecurity(),
+            ...tmp,
+          },
+        },
+      });
+    }
+  }
+}
+
+export function k6OperatorComponent(props: K6OperatorProps): Component {
+  const resources = props.resources ?? DEFAULTS.resources;
+  for (const t of props.targets) {
+    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(t.url)) throw new Error(`k6-operator: target ${t.name} has URL "${t.url}"; expected an absolute http(s) URL such as https://${t.name}.example.com/healthz`);
+  }
+  const values: K6OperatorValues = {
+    installCRDs: true,
+    namespace: { create: false },
+    manager: {
+      replicas: 1,
+      resources: resources.toK8s(),
+      logging: { development: false },
+      // Only TestRuns in the load-test namespace; the operator ignores the rest of the cluster.
+      env: [{ name: 'WATCH_NAMESPACE', value: props.namespace }],
+      podSecurityContext: RESTRICTED_POD_SECURITY_CONTEXT,
+      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    },
+    // Its controller-runtime metrics are plain HTTP on the port the chart's ServiceMonitor scrapes.
+    metrics: { serviceMonitor: { enabled: true } },
+  };
+  return {
+    id: 'k6-operator',
+    workflow: Workflow.GitOps,
+    namespace: props.namespace,
+    dependsOn: [],
+    // The chart has no priorityClassName key: the operator (a staging test tool) runs at the
+    // default priority, below the services it tests.
+    source: helm(CHARTS.k6Operator, values),
+    workloads: [workload(WorkloadKind.Deployment, 'k6-operator-controller-manager', props.namespace, 1, resources, 'manager')],
+    clusterResources: [...OPERATOR_KINDS],
+    unsynced: { folder: DEFAULTS.folder, source: manifests((scope) => new LoadTestsChart(scope, 'loadtests', props)) },
+  };
+}
