@@ -5,36 +5,52 @@
 import * as path from 'node:path';
 import { ConfigError, loadConfigFile } from './config/load';
 import { GraphError } from './lib/graph';
+import { capacityPlan, checkCapacity, seedWarnings } from './lib/plan';
 import { recoverInterruptedWrite, writeTreeAtomically } from './lib/output';
-import { renderAll } from './synth';
+import { buildEnvironment } from './platform';
+import { renderModels } from './synth';
 
-const USAGE = `Usage: npm run synth -- [--config FILE] [--env NAME] [--out DIR]
+const USAGE = `Usage: npm run synth -- [--config FILE] [--env NAME] [--out DIR] [--skip-capacity-check]
 
 Renders dist/<env>/ for every environment in platform.yaml (or only --env NAME):
   eksctl/cluster.yaml   the eksctl ClusterConfig
   bootstrap/            values files, root AppProject and app-of-apps, README with the commands
   apps/                 one Argo CD Application per component, one AppProject per workflow
   manifests/<id>/       the objects we author, one file per object
+  PLAN.md               capacity plan, sync waves with predicted rollout time, dependency graph
+
+Fails, naming the environment and the shortfall, when an environment's requests do not fit its
+node groups at their maximum size; warns (stderr) when a workflow requests more than the seed
+allocates it.
 
 Options:
   --config FILE   platform config (default: platform.yaml)
   --env NAME      render only this environment (others in --out are left untouched)
   --out DIR       output folder (default: dist)
+  --skip-capacity-check
+                  render even when an environment does not fit at its maximum node count
+                  (for benchmarks with generated configs; PLAN.md still says it does not fit)
   -h, --help      this text`;
 
 export interface SynthOptions {
   readonly config: string;
   readonly env?: string;
   readonly out: string;
+  /** Render even when an environment does not fit at its maximum node count. */
+  readonly skipCapacityCheck?: boolean;
 }
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): SynthOptions | 'help' {
-  const opts: { config: string; env?: string; out: string } = { config: 'platform.yaml', out: 'dist' };
+  const opts: { config: string; env?: string; out: string; skipCapacityCheck?: boolean } = { config: 'platform.yaml', out: 'dist' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--skip-capacity-check') {
+      opts.skipCapacityCheck = true;
+      continue;
+    }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (!['--config', '--env', '--out'].includes(flag)) throw new UsageError(`unknown option ${arg}`);
     const value = inline ?? argv[++i];
@@ -44,17 +60,22 @@ export function parseArgs(argv: readonly string[]): SynthOptions | 'help' {
   return opts;
 }
 
-export function synth(opts: SynthOptions): { files: number; envs: string[] } {
+export function synth(opts: SynthOptions): { files: number; envs: string[]; warnings: string[] } {
   const config = loadConfigFile(opts.config);
   const known = Object.keys(config.environments);
   if (opts.env && !known.includes(opts.env)) {
     throw new ConfigError(opts.config, [`--env ${opts.env}: no such environment; defined: ${known.join(', ')}`]);
   }
   const envs = opts.env ? [opts.env] : known;
-  const tree = renderAll(config, envs);
+  // The seed's "Resource Quotas … to prevent resource exhaustion": refuse a platform that cannot fit.
+  const models = [...envs].sort().map((name) => buildEnvironment(config, name));
+  const plans = models.map((model) => capacityPlan(model.env, model.components));
+  if (!opts.skipCapacityCheck) checkCapacity(plans);
+  const warnings = plans.flatMap(seedWarnings);
+  const tree = renderModels(models);
   recoverInterruptedWrite(opts.out);
   writeTreeAtomically(opts.out, tree, envs);
-  return { files: tree.size, envs };
+  return { files: tree.size, envs, warnings };
 }
 
 function main(argv: readonly string[]): number {
@@ -65,7 +86,8 @@ function main(argv: readonly string[]): number {
       return 0;
     }
     const started = process.hrtime.bigint();
-    const { files, envs } = synth(opts);
+    const { files, envs, warnings } = synth(opts);
+    for (const w of warnings) console.error(`warning: ${w}`);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`rendered ${files} files for ${envs.join(', ')} into ${path.normalize(opts.out)}/ in ${ms.toFixed(0)} ms`);
     return 0;

@@ -8,6 +8,7 @@ import { PlatformConfig } from './config/schema';
 import { clusterConfig, KUBELET_NOTE } from './eksctl/cluster-config';
 import { addFile, FileTree, toYaml } from './lib/output';
 import { fileNames, K8sObject, synthObjects } from './lib/render';
+import { renderPlanMarkdown } from './lib/plan-report';
 import { buildEnvironment, EnvironmentModel } from './platform';
 
 /** Where dist/ sits inside the users' GitOps repository; Argo CD paths are relative to its root. */
@@ -46,12 +47,18 @@ export function renderEnvironment(model: EnvironmentModel, tree: FileTree = new 
   const roles = model.components.flatMap((c) => c.irsa ?? []);
   const header = ['# Rendered by `npm run synth` from platform.yaml: edit that, not this file.', ...KUBELET_NOTE.map((l) => `# ${l}`)].join('\n');
   addFile(tree, `${env}/eksctl/cluster.yaml`, `${header}\n${toYaml(clusterConfig(model.env, roles))}`);
+  addFile(tree, `${env}/PLAN.md`, renderPlanMarkdown(model));
   return tree;
 }
 
 /** Every environment (or the named ones) of a config. */
 export function renderAll(config: PlatformConfig, envs: readonly string[] = Object.keys(config.environments)): FileTree {
+  return renderModels([...envs].sort().map((name) => buildEnvironment(config, name)));
+}
+
+/** Environments already built (synth builds them once for the capacity check and the render). */
+export function renderModels(models: readonly EnvironmentModel[]): FileTree {
   const tree: FileTree = new Map();
-  for (const name of [...envs].sort()) renderEnvironment(buildEnvironment(config, name), tree);
+  for (const model of models) renderEnvironment(model, tree);
   return tree;
 }

@@ -1,6 +1,7 @@
 /**
  * Deterministic YAML output and the atomic write of the output tree.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
@@ -32,12 +33,19 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, replace: rea
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.tmp-`));
   try {
+    const made = new Set<string>();
     for (const [rel, content] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const file = path.join(tmp, rel);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const dir = path.dirname(file);
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       fs.writeFileSync(file, content);
     }
     fs.mkdirSync(outDir, { recursive: true });
+    const trash = path.join(tmp, '.replaced');
+    fs.mkdirSync(trash);
     for (const sub of replace) {
       const target = path.join(outDir, sub);
       const staged = path.join(tmp, sub);
@@ -45,11 +53,25 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, replace: rea
       const old = `${target}.old-${process.pid}`;
       if (fs.existsSync(target)) fs.renameSync(target, old);
       fs.renameSync(staged, target);
-      fs.rmSync(old, { recursive: true, force: true });
+      if (fs.existsSync(old)) fs.renameSync(old, path.join(trash, sub));
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeLater(tmp);
   }
+}
+
+/**
+ * Deletes a folder: synchronously when small, otherwise in a detached `rm` so a large replaced tree
+ * (tens of thousands of files) does not hold up the command. The folder is a dot-named `.tmp-`
+ * sibling that `recoverInterruptedWrite` also removes.
+ */
+function removeLater(dir: string): void {
+  const entries = fs.readdirSync(dir, { recursive: true }).length;
+  if (entries < 5000) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  spawn('rm', ['-rf', dir], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /** Restores a `<sub>.old-*` left by a synth killed between its two renames, and drops stale temp dirs. */

@@ -1,0 +1,456 @@
+/**
+ * The capacity plan of one environment (the seed's "Resource Planning and Allocation"): the
+ * requests and limits of every declared workload summed per workflow, next to the seed's
+ * allocation table, against what the environment's node groups can schedule at their minimum and
+ * maximum size. Pure: it reads only the components' `workloads` (the same objects their values
+ * and manifests are built from) and the node groups eksctl renders.
+ */
+import { EnvironmentSettings } from '../config/defaults';
+import { MAX_PODS_PER_NODE, NodeGroup, nodeGroups, NODE_GROUP_PATTERNS } from '../eksctl/node-groups';
+import { Component, Workflow, WORKFLOW_ORDER } from './component';
+import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from './resources';
+
+const amounts = (cpu: string, memory: string): ResourceAmounts => ({ cpu: Cpu.parse(cpu), memory: Memory.parse(memory) });
+const ZERO: ResourceAmounts = { cpu: Cpu.millis(0), memory: Memory.mebibytes(0) };
+
+function add(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
+  return { cpu: a.cpu.plus(b.cpu), memory: a.memory.plus(b.memory) };
+}
+
+function times(a: ResourceAmounts, n: number): ResourceAmounts {
+  return { cpu: a.cpu.times(n), memory: a.memory.times(n) };
+}
+
+/**
+ * The seed's "Platform Resource Allocation" table, quoted per line. The seed writes "GB"; read as
+ * GiB (its "~768MB" is 0.75 of a binary GB, and Kubernetes quantities are binary).
+ */
+export const SEED_ALLOCATION: Readonly<Record<Workflow, ResourceAmounts>> = {
+  /** "Workflow 1 (Foundation): ~1.5 CPU, ~3GB RAM" */
+  [Workflow.Foundation]: amounts('1.5', '3Gi'),
+  /** "Workflow 2 (Ingress): ~0.5 CPU, ~768MB RAM" */
+  [Workflow.Ingress]: amounts('500m', '768Mi'),
+  /** "Workflow 3 (Observability): ~2 CPU, ~4GB RAM" */
+  [Workflow.Observability]: amounts('2', '4Gi'),
+  /** "Workflow 4 (GitOps): ~1 CPU, ~2GB RAM" */
+  [Workflow.GitOps]: amounts('1', '2Gi'),
+  /** "Workflow 5 (Security): ~0.8 CPU, ~1.5GB RAM" */
+  [Workflow.Security]: amounts('800m', '1536Mi'),
+  /** "Workflow 6 (Service Mesh): ~1 CPU, ~2GB RAM" */
+  [Workflow.Mesh]: amounts('1', '2Gi'),
+  /** "Workflow 7 (Data Services): ~1.5 CPU, ~3GB RAM" */
+  [Workflow.Data]: amounts('1.5', '3Gi'),
+  /** "Reserved for Microservices: ~5 CPU, ~10GB RAM" (5 services × 3 replicas × 300m/512Mi, plus headroom) */
+  [Workflow.Apps]: amounts('5', '10Gi'),
+};
+
+/** The efficiency guide's "Cluster Resource Distribution", as fractions of raw node capacity. */
+export const SEED_DISTRIBUTION = {
+  /** "system_overhead: 15%  # Reduced from 20%" */
+  systemOverhead: 0.15,
+  /** "platform_services: 45%  # Optimized allocation" */
+  platformServices: 0.45,
+  /** "application_workloads: 35%  # Increased for microservices" */
+  applicationWorkloads: 0.35,
+  /** "scaling_buffer: 5%  # Emergency headroom" */
+  scalingBuffer: 0.05,
+} as const;
+
+export type DistributionShare = keyof typeof SEED_DISTRIBUTION;
+
+/**
+ * EC2 instance sizes (vCPUs, memory) from the AWS instance type specifications. The kubelet sees a
+ * little less memory than this (the kernel keeps some before `MemTotal`), so allocatable memory
+ * here is an upper bound by roughly 2-4% on these types.
+ */
+export const INSTANCE_TYPES: Readonly<Record<string, { readonly vcpus: number; readonly memory: Memory }>> = {
+  't3.medium': { vcpus: 2, memory: Memory.gibibytes(4) },
+  't3.large': { vcpus: 2, memory: Memory.gibibytes(8) },
+  't3a.large': { vcpus: 2, memory: Memory.gibibytes(8) },
+  't2.large': { vcpus: 2, memory: Memory.gibibytes(8) },
+  't3.xlarge': { vcpus: 4, memory: Memory.gibibytes(16) },
+  'm5.large': { vcpus: 2, memory: Memory.gibibytes(8) },
+  'm5.xlarge': { vcpus: 4, memory: Memory.gibibytes(16) },
+};
+
+/** Hard eviction threshold of the EKS AMIs: `evictionHard: memory.available: 100Mi` (the seed's 100Mi). */
+export const EVICTION_HARD_MEMORY = Memory.mebibytes(100);
+
+/**
+ * kube-reserved CPU of the EKS AMIs: 6% of the first core, 1% of the second, 0.5% of the third
+ * and fourth, 0.25% of every core above four. Source: awslabs/amazon-eks-ami, AL2
+ * `templates/al2/runtime/bootstrap.sh` `get_cpu_millicores_to_reserve` and AL2023 nodeadm
+ * `internal/kubelet/config.go` `getCPUMillicoresToReserve` (same formula). 2 vCPUs → 70m.
+ */
+export function kubeReservedCpu(vcpus: number): Cpu {
+  const steps: readonly (readonly [number, number])[] = [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]];
+  let left = vcpus;
+  let millis = 0;
+  for (const [cores, share] of steps) {
+    const n = Math.min(left, cores);
+    millis += n * 1000 * share;
+    left -= n;
+    if (left <= 0) break;
+  }
+  return Cpu.millis(Math.round(millis));
+}
+
+/**
+ * kube-reserved memory of the EKS AMIs: `11 * maxPods + 255` MiB (same sources as the CPU formula,
+ * `getMemoryMebibytesToReserve`). With prefix delegation and 110 pods per node
+ * (eksctl/node-groups.ts MAX_PODS_PER_NODE) that is 1465Mi on every node size; nodeadm derives its
+ * own pod count first, so a node may reserve less: this plan takes the larger, safe figure.
+ */
+export function kubeReservedMemory(maxPods: number): Memory {
+  return Memory.mebibytes(11 * maxPods + 255);
+}
+
+export interface NodeShape {
+  readonly instanceType: string;
+  readonly capacity: ResourceAmounts;
+  readonly reserved: ResourceAmounts;
+  /** capacity − kube-reserved − eviction threshold: what the scheduler can place pods on. */
+  readonly allocatable: ResourceAmounts;
+}
+
+export function nodeShape(instanceType: string, maxPods = MAX_PODS_PER_NODE): NodeShape {
+  const spec = INSTANCE_TYPES[instanceType];
+  if (!spec) {
+    throw new Error(`capacity plan: no size known for instance type "${instanceType}"; add its vCPUs and memory to INSTANCE_TYPES in lib/plan.ts`);
+  }
+  const capacity = { cpu: Cpu.cores(spec.vcpus), memory: spec.memory };
+  const reserved = { cpu: kubeReservedCpu(spec.vcpus), memory: kubeReservedMemory(maxPods).plus(EVICTION_HARD_MEMORY) };
+  const allocatable = {
+    cpu: Cpu.millis(Math.max(0, capacity.cpu.millicores - reserved.cpu.millicores)),
+    memory: Memory.parse(String(Math.max(0, capacity.memory.bytes - reserved.memory.bytes))),
+  };
+  return { instanceType, capacity, reserved, allocatable };
+}
+
+export interface NodeGroupCapacity {
+  readonly group: NodeGroup;
+  /** The smallest of the group's instance types (a mixed spot group may get any of them). */
+  readonly node: NodeShape;
+}
+
+export function nodeGroupCapacity(group: NodeGroup): NodeGroupCapacity {
+  const shapes = group.instanceTypes.map((t) => nodeShape(t));
+  if (shapes.length === 0) throw new Error(`capacity plan: node group ${group.name} has no instance types`);
+  const smallest = shapes.reduce((a, b) =>
+    b.allocatable.cpu.millicores < a.allocatable.cpu.millicores ||
+    (b.allocatable.cpu.millicores === a.allocatable.cpu.millicores && b.allocatable.memory.bytes < a.allocatable.memory.bytes)
+      ? b
+      : a,
+  );
+  return { group, node: smallest };
+}
+
+/** Requests and limits of some set of workloads. */
+export interface Usage {
+  readonly requests: ResourceAmounts;
+  readonly limits: ResourceAmounts;
+}
+
+const NO_USAGE: Usage = { requests: ZERO, limits: ZERO };
+
+function addUsage(a: Usage, b: Usage): Usage {
+  return { requests: add(a.requests, b.requests), limits: add(a.limits, b.limits) };
+}
+
+function podUsage(w: Workload, count: number): Usage {
+  return { requests: times(podTotal(w, 'requests'), count), limits: times(podTotal(w, 'limits'), count) };
+}
+
+export interface WorkflowUsage {
+  readonly workflow: Workflow;
+  /** Components with at least one workload. */
+  readonly components: readonly string[];
+  /** Deployments and StatefulSets: replicas × pod requests/limits (autoscaled: at their minimum). */
+  readonly replicated: Usage;
+  /** The same with autoscaled workloads at their maximum replicas. */
+  readonly peak: Usage;
+  /** DaemonSets: one pod per node, so this is per node. */
+  readonly perNode: Usage;
+  /** Run-to-completion Jobs (hooks): transient, not steady load; summed for information. */
+  readonly transient: Usage;
+  readonly seed: ResourceAmounts;
+  /** Which of CPU and memory requests (replicated) exceed the seed's allocation. */
+  readonly overSeed: { readonly cpu: boolean; readonly memory: boolean };
+}
+
+export function workflowUsage(workflow: Workflow, components: readonly Component[]): WorkflowUsage {
+  let replicated = NO_USAGE;
+  let peak = NO_USAGE;
+  let perNode = NO_USAGE;
+  let transient = NO_USAGE;
+  const ids: string[] = [];
+  for (const c of components) {
+    if (c.workflow !== workflow) continue;
+    if (c.workloads.length > 0) ids.push(c.id);
+    for (const w of c.workloads) {
+      switch (w.kind) {
+        case WorkloadKind.DaemonSet:
+          perNode = addUsage(perNode, podUsage(w, 1));
+          break;
+        case WorkloadKind.Job:
+          transient = addUsage(transient, podUsage(w, Math.max(1, w.replicas)));
+          break;
+        case WorkloadKind.Deployment:
+        case WorkloadKind.StatefulSet:
+          replicated = addUsage(replicated, podUsage(w, w.replicas));
+          peak = addUsage(peak, podUsage(w, Math.max(w.replicas, w.maxReplicas ?? 0)));
+          break;
+      }
+    }
+  }
+  const seed = SEED_ALLOCATION[workflow];
+  return {
+    workflow,
+    components: ids.sort(),
+    replicated,
+    peak,
+    perNode,
+    transient,
+    seed,
+    overSeed: {
+      cpu: replicated.requests.cpu.millicores > seed.cpu.millicores,
+      memory: replicated.requests.memory.bytes > seed.memory.bytes,
+    },
+  };
+}
+
+/** The cluster at one size: how many nodes of each group, what they offer, what the workloads ask. */
+export interface ClusterAtSize {
+  /** Node group name → node count. */
+  readonly nodes: ReadonlyMap<string, number>;
+  readonly nodeCount: number;
+  readonly capacity: ResourceAmounts;
+  readonly allocatable: ResourceAmounts;
+  /** Replicated requests plus the DaemonSets on every node. */
+  readonly demand: ResourceAmounts;
+  /** allocatable − demand; negative where the cluster is short. */
+  readonly freeCpuMillis: number;
+  readonly freeMemoryBytes: number;
+  readonly fits: boolean;
+}
+
+export enum CapacityStatus {
+  FitsAtMinimum = 'fits at minimum size',
+  NeedsScaleOut = 'needs scale-out',
+  DoesNotFit = 'does not fit at maximum size',
+}
+
+export interface DistributionRow {
+  readonly share: DistributionShare;
+  readonly target: number;
+  /** Fraction of raw capacity, CPU and memory. */
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+export interface LargestPod {
+  readonly component: string;
+  readonly workload: string;
+  readonly requests: ResourceAmounts;
+  /** The most a single node offers after kube-reserved and the DaemonSets. */
+  readonly roomOnLargestNode: ResourceAmounts;
+  readonly fits: boolean;
+}
+
+export interface CapacityPlan {
+  readonly env: string;
+  readonly workflows: readonly WorkflowUsage[];
+  readonly replicated: Usage;
+  readonly peak: Usage;
+  readonly perNode: Usage;
+  readonly groups: readonly NodeGroupCapacity[];
+  readonly atMinimum: ClusterAtSize;
+  readonly atMaximum: ClusterAtSize;
+  /** The smallest size that fits, scaling out in the autoscaler's priority order; undefined when none does. */
+  readonly needed?: ClusterAtSize;
+  readonly largestPod?: LargestPod;
+  readonly status: CapacityStatus;
+  /** The seed's distribution against this plan at the needed size (maximum when nothing fits). */
+  readonly distribution: readonly DistributionRow[];
+  /** Human-readable reasons for DoesNotFit, naming the shortfall. */
+  readonly shortfalls: readonly string[];
+}
+
+function clusterAt(groups: readonly NodeGroupCapacity[], counts: ReadonlyMap<string, number>, replicated: ResourceAmounts, perNode: ResourceAmounts): ClusterAtSize {
+  let capacity = ZERO;
+  let allocatable = ZERO;
+  let nodeCount = 0;
+  for (const g of groups) {
+    const n = counts.get(g.group.name) ?? 0;
+    nodeCount += n;
+    capacity = add(capacity, times(g.node.capacity, n));
+    allocatable = add(allocatable, times(g.node.allocatable, n));
+  }
+  const demand = add(replicated, times(perNode, nodeCount));
+  const freeCpuMillis = allocatable.cpu.millicores - demand.cpu.millicores;
+  const freeMemoryBytes = allocatable.memory.bytes - demand.memory.bytes;
+  return { nodes: counts, nodeCount, capacity, allocatable, demand, freeCpuMillis, freeMemoryBytes, fits: nodeCount > 0 && freeCpuMillis >= 0 && freeMemoryBytes >= 0 };
+}
+
+/** Priority of a group in the autoscaler's expander (lower grows first); the system group last. */
+function expanderRank(g: NodeGroupCapacity): number {
+  const i = NODE_GROUP_PATTERNS.findIndex((p) => new RegExp(`^${p}$`).test(g.group.name));
+  return i < 0 ? NODE_GROUP_PATTERNS.length : i;
+}
+
+/**
+ * Adds one node at a time until the demand fits: to the most preferred group still below its
+ * maximum, and among equally preferred groups (the per-zone spot groups) to the one with the
+ * fewest nodes, as the autoscaler's balancing would.
+ */
+function smallestFit(groups: readonly NodeGroupCapacity[], replicated: ResourceAmounts, perNode: ResourceAmounts): ClusterAtSize | undefined {
+  const rank = new Map(groups.map((g) => [g.group.name, expanderRank(g)]));
+  const counts = new Map(groups.map((g) => [g.group.name, g.group.minSize]));
+  let at = clusterAt(groups, counts, replicated, perNode);
+  while (!at.fits) {
+    const open = groups.filter((g) => (counts.get(g.group.name) ?? 0) < g.group.maxSize);
+    if (open.length === 0) return undefined;
+    const best = Math.min(...open.map((g) => rank.get(g.group.name)!));
+    const next = open
+      .filter((g) => rank.get(g.group.name) === best)
+      .reduce((a, b) => ((counts.get(b.group.name) ?? 0) < (counts.get(a.group.name) ?? 0) ? b : a));
+    counts.set(next.group.name, (counts.get(next.group.name) ?? 0) + 1);
+    at = clusterAt(groups, counts, replicated, perNode);
+  }
+  return at;
+}
+
+function largestPod(components: readonly Component[], groups: readonly NodeGroupCapacity[], perNode: ResourceAmounts): LargestPod | undefined {
+  let best: { component: string; workload: string; requests: ResourceAmounts } | undefined;
+  for (const c of components) {
+    for (const w of c.workloads) {
+      if (w.kind === WorkloadKind.DaemonSet) continue;
+      const r = podTotal(w, 'requests');
+      if (!best || r.memory.bytes > best.requests.memory.bytes || (r.memory.bytes === best.requests.memory.bytes && r.cpu.millicores > best.requests.cpu.millicores)) {
+        best = { component: c.id, workload: w.name, requests: r };
+      }
+    }
+  }
+  if (!best || groups.length === 0) return undefined;
+  const roomCpu = Math.max(...groups.map((g) => g.node.allocatable.cpu.millicores)) - perNode.cpu.millicores;
+  const roomMem = Math.max(...groups.map((g) => g.node.allocatable.memory.bytes)) - perNode.memory.bytes;
+  const roomOnLargestNode = { cpu: Cpu.millis(Math.max(0, roomCpu)), memory: Memory.parse(String(Math.max(0, roomMem))) };
+  return { ...best, roomOnLargestNode, fits: best.requests.cpu.millicores <= roomCpu && best.requests.memory.bytes <= roomMem };
+}
+
+function distribution(at: ClusterAtSize, groups: readonly NodeGroupCapacity[], workflows: readonly WorkflowUsage[], perNode: ResourceAmounts): DistributionRow[] {
+  let reserved = ZERO;
+  for (const g of groups) reserved = add(reserved, times(g.node.reserved, at.nodes.get(g.group.name) ?? 0));
+  const system = add(reserved, times(perNode, at.nodeCount));
+  const platform = workflows.filter((w) => w.workflow !== Workflow.Apps).reduce((s, w) => add(s, w.replicated.requests), ZERO);
+  const apps = workflows.filter((w) => w.workflow === Workflow.Apps).reduce((s, w) => add(s, w.replicated.requests), ZERO);
+  const cap = at.capacity;
+  const frac = (a: ResourceAmounts) => ({
+    cpu: cap.cpu.millicores ? a.cpu.millicores / cap.cpu.millicores : 0,
+    memory: cap.memory.bytes ? a.memory.bytes / cap.memory.bytes : 0,
+  });
+  const used = [frac(system), frac(platform), frac(apps)];
+  const buffer = { cpu: 1 - used.reduce((s, u) => s + u.cpu, 0), memory: 1 - used.reduce((s, u) => s + u.memory, 0) };
+  const values: Record<DistributionShare, { cpu: number; memory: number }> = {
+    systemOverhead: used[0],
+    platformServices: used[1],
+    applicationWorkloads: used[2],
+    scalingBuffer: buffer,
+  };
+  return (Object.keys(SEED_DISTRIBUTION) as DistributionShare[]).map((share) => ({ share, target: SEED_DISTRIBUTION[share], ...values[share] }));
+}
+
+const nodes = (n: number) => `${n} node${n === 1 ? '' : 's'}`;
+
+export function formatCores(millis: number): string {
+  return `${(millis / 1000).toFixed(2)} CPU`;
+}
+
+export function formatGi(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(2)} Gi`;
+}
+
+/** The capacity plan of one environment from its components and node groups. */
+export function capacityPlan(env: EnvironmentSettings, components: readonly Component[]): CapacityPlan {
+  const workflows = WORKFLOW_ORDER.map((wf) => workflowUsage(wf, components));
+  const replicated = workflows.reduce((s, w) => addUsage(s, w.replicated), NO_USAGE);
+  const peak = workflows.reduce((s, w) => addUsage(s, w.peak), NO_USAGE);
+  const perNode = workflows.reduce((s, w) => addUsage(s, w.perNode), NO_USAGE);
+  const groups = nodeGroups(env).map(nodeGroupCapacity);
+  const req = replicated.requests;
+  const ds = perNode.requests;
+  const atMinimum = clusterAt(groups, new Map(groups.map((g) => [g.group.name, g.group.minSize])), req, ds);
+  const atMaximum = clusterAt(groups, new Map(groups.map((g) => [g.group.name, g.group.maxSize])), req, ds);
+  const needed = atMinimum.fits ? atMinimum : smallestFit(groups, req, ds);
+  const big = largestPod(components, groups, ds);
+
+  const shortfalls: string[] = [];
+  if (!atMaximum.fits) {
+    const short: string[] = [];
+    if (atMaximum.freeCpuMillis < 0) short.push(formatCores(-atMaximum.freeCpuMillis));
+    if (atMaximum.freeMemoryBytes < 0) short.push(`${formatGi(-atMaximum.freeMemoryBytes)} memory`);
+    shortfalls.push(
+      `requests need ${formatCores(atMaximum.demand.cpu.millicores)} / ${formatGi(atMaximum.demand.memory.bytes)} ` +
+        `(DaemonSets on all ${nodes(atMaximum.nodeCount)} included) but ${nodes(atMaximum.nodeCount)} allocate ` +
+        `${formatCores(atMaximum.allocatable.cpu.millicores)} / ${formatGi(atMaximum.allocatable.memory.bytes)}: short by ${short.join(' and ')}`,
+    );
+  }
+  if (big && !big.fits) {
+    shortfalls.push(
+      `pod ${big.component}/${big.workload} requests ${formatCores(big.requests.cpu.millicores)} / ${formatGi(big.requests.memory.bytes)} ` +
+        `but the largest node has ${formatCores(big.roomOnLargestNode.cpu.millicores)} / ${formatGi(big.roomOnLargestNode.memory.bytes)} left after the DaemonSets`,
+    );
+  }
+  const status = shortfalls.length > 0 ? CapacityStatus.DoesNotFit : atMinimum.fits ? CapacityStatus.FitsAtMinimum : CapacityStatus.NeedsScaleOut;
+  return {
+    env: env.name,
+    workflows,
+    replicated,
+    peak,
+    perNode,
+    groups,
+    atMinimum,
+    atMaximum,
+    needed,
+    largestPod: big,
+    status,
+    distribution: distribution(needed ?? atMaximum, groups, workflows, ds),
+    shortfalls,
+  };
+}
+
+/** One line per workflow whose replicated requests exceed the seed's allocation. */
+export function seedWarnings(plan: CapacityPlan): string[] {
+  return plan.workflows
+    .filter((w) => w.overSeed.cpu || w.overSeed.memory)
+    .map((w) => {
+      const r = w.replicated.requests;
+      const over: string[] = [];
+      if (w.overSeed.cpu) over.push(`+${formatCores(r.cpu.millicores - w.seed.cpu.millicores)}`);
+      if (w.overSeed.memory) over.push(`+${formatGi(r.memory.bytes - w.seed.memory.bytes)}`);
+      return (
+        `${plan.env}: workflow ${w.workflow} requests ${formatCores(r.cpu.millicores)} / ${formatGi(r.memory.bytes)}, ` +
+        `over the seed's allocation of ~${formatCores(w.seed.cpu.millicores)} / ~${formatGi(w.seed.memory.bytes)} (${over.join(', ')})`
+      );
+    });
+}
+
+/** Thrown by the synth's capacity check; the message names the environment and the shortfall. */
+export class CapacityError extends Error {
+  constructor(readonly plans: readonly CapacityPlan[]) {
+    super(
+      plans
+        .map((p) => `environment ${p.env} does not fit at its maximum of ${nodes(p.atMaximum.nodeCount)}:\n${p.shortfalls.map((s) => `  ${s}`).join('\n')}`)
+        .join('\n') +
+        '\nRaise the node groups\' maxSize in platform.yaml (environments.<env>.nodeGroups), lower replicas or requests, ' +
+        'or pass --skip-capacity-check to render anyway.',
+    );
+    this.name = 'CapacityError';
+  }
+}
+
+/** The synth's check: throws a CapacityError naming every environment that does not fit. */
+export function checkCapacity(plans: readonly CapacityPlan[]): void {
+  const failing = plans.filter((p) => p.status === CapacityStatus.DoesNotFit);
+  if (failing.length > 0) throw new CapacityError(failing);
+}

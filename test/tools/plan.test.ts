@@ -1,0 +1,314 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as yaml from 'js-yaml';
+import { ciliumComponent } from '../../charts/cilium';
+import { EnvironmentSettings } from '../../config/defaults';
+import { CHARTS } from '../../config/versions';
+import { Component, helm, Workflow } from '../../lib/component';
+import { buildGraph } from '../../lib/graph';
+import {
+  CapacityError,
+  capacityPlan,
+  CapacityStatus,
+  checkCapacity,
+  kubeReservedCpu,
+  kubeReservedMemory,
+  nodeShape,
+  SEED_ALLOCATION,
+  seedWarnings,
+} from '../../lib/plan';
+import { MAX_DRAWN_SERVICES, mermaidGraph, renderPlanMarkdown, transitiveReduction } from '../../lib/plan-report';
+import { Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
+import { describeTarget, rolloutPlan } from '../../lib/rollout';
+import { synth } from '../../main';
+import { renderEnvironment } from '../../synth';
+import { ENVIRONMENTS, helmValues, ROOT, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
+
+const MI = 1024 ** 2;
+const res = (cpu: string, memory: string, limCpu = cpu, limMemory = memory) => Resources.of({ cpu, memory }, { cpu: limCpu, memory: limMemory });
+
+function comp(id: string, wf: Workflow, workloads: Workload[], dependsOn: string[] = []): Component {
+  return { id, workflow: wf, namespace: 'test', dependsOn, source: helm(CHARTS.cilium, {}), workloads };
+}
+
+/** An environment with one node group of each kind, sizes [min, max]. */
+function envWith(system: [number, number], spot: [number, number], onDemand: [number, number]): EnvironmentSettings {
+  return {
+    ...shippedEnvironment('dev').env,
+    name: 'small',
+    spotGroupPerZone: false,
+    nodeGroups: {
+      system: { instanceTypes: ['t3.medium'], minSize: system[0], maxSize: system[1] },
+      spot: { instanceTypes: ['t3.large', 't3a.large', 't2.large'], minSize: spot[0], maxSize: spot[1] },
+      onDemand: { instanceTypes: ['t3.large'], minSize: onDemand[0], maxSize: onDemand[1] },
+    },
+  };
+}
+
+/**
+ * Hand-computed: foundation 2 × 100m/128Mi (limits 200m/256Mi) plus a 50m/64Mi DaemonSet;
+ * observability 3 × (250m/900Mi + 50m/64Mi) plus 1 (max 4) × 100m/100Mi and a Job.
+ */
+function handComponents(): Component[] {
+  const autoscaled: Workload = { ...workload(WorkloadKind.Deployment, 'web', 'test', 1, res('100m', '100Mi')), maxReplicas: 4 };
+  return [
+    comp('a', Workflow.Foundation, [
+      workload(WorkloadKind.Deployment, 'a', 'test', 2, res('100m', '128Mi', '200m', '256Mi')),
+      workload(WorkloadKind.DaemonSet, 'agent', 'test', 1, res('50m', '64Mi', '100m', '128Mi')),
+    ]),
+    comp('b', Workflow.Observability, [
+      {
+        kind: WorkloadKind.StatefulSet,
+        name: 'b',
+        namespace: 'test',
+        replicas: 3,
+        containers: [
+          { name: 'main', resources: res('250m', '900Mi', '500m', '1Gi') },
+          { name: 'sidecar', resources: res('50m', '64Mi', '100m', '128Mi') },
+        ],
+      },
+      autoscaled,
+      workload(WorkloadKind.Job, 'migrate', 'test', 1, res('1', '1Gi')),
+    ]),
+  ];
+}
+
+describe('EKS allocatable figures', () => {
+  it('reserves CPU by the EKS AMI formula: 6% of the first core, 1% of the second, 0.5% of cores 3-4, 0.25% above', () => {
+    expect(kubeReservedCpu(1).millicores).toBe(60);
+    expect(kubeReservedCpu(2).millicores).toBe(70);
+    expect(kubeReservedCpu(4).millicores).toBe(80);
+    expect(kubeReservedCpu(8).millicores).toBe(90);
+  });
+
+  it('reserves 255Mi + 11Mi per pod, and t3.medium/t3.large at 110 pods allocate 1930m and 2531Mi/6627Mi', () => {
+    expect(kubeReservedMemory(110).mebibytes).toBe(1465);
+    expect(nodeShape('t3.medium').allocatable.cpu.millicores).toBe(1930);
+    expect(nodeShape('t3.medium').allocatable.memory.mebibytes).toBe(4096 - 1465 - 100);
+    expect(nodeShape('t3.large').allocatable.memory.mebibytes).toBe(8192 - 1465 - 100);
+  });
+
+  it('names the unknown instance type and where to add it', () => {
+    expect(() => nodeShape('x9.huge')).toThrow('no size known for instance type "x9.huge"; add its vCPUs and memory to INSTANCE_TYPES in lib/plan.ts');
+  });
+});
+
+describe('capacity plan', () => {
+  it('sums a small hand-built config per workflow: replicas × pod requests, DaemonSets per node, Jobs apart', () => {
+    const plan = capacityPlan(envWith([1, 2], [0, 2], [0, 1]), handComponents());
+    const wf = (w: Workflow) => plan.workflows.find((x) => x.workflow === w)!;
+    expect(wf(Workflow.Foundation).replicated.requests.cpu.millicores).toBe(200);
+    expect(wf(Workflow.Foundation).replicated.requests.memory.mebibytes).toBe(256);
+    expect(wf(Workflow.Foundation).replicated.limits.cpu.millicores).toBe(400);
+    expect(wf(Workflow.Foundation).perNode.requests.cpu.millicores).toBe(50);
+    expect(wf(Workflow.Observability).replicated.requests.cpu.millicores).toBe(3 * 300 + 100);
+    expect(wf(Workflow.Observability).replicated.requests.memory.mebibytes).toBe(3 * 964 + 100);
+    expect(wf(Workflow.Observability).replicated.limits.memory.mebibytes).toBe(3 * 1152 + 100);
+    expect(wf(Workflow.Observability).peak.requests.cpu.millicores).toBe(3 * 300 + 400);
+    expect(wf(Workflow.Observability).transient.requests.cpu.millicores).toBe(1000);
+    expect(plan.replicated.requests.cpu.millicores).toBe(1200);
+    expect(plan.replicated.requests.memory.mebibytes).toBe(3248);
+    expect(wf(Workflow.Ingress).components).toEqual([]);
+    expect(plan.workflows.map((w) => w.seed)).toEqual(plan.workflows.map((w) => SEED_ALLOCATION[w.workflow]));
+  });
+
+  it('needs scale-out when the minimum size is short, and finds the size that fits in the autoscaler order', () => {
+    const plan = capacityPlan(envWith([1, 2], [0, 2], [0, 1]), handComponents());
+    // One t3.medium: 1930m / 2531Mi against 1250m / 3312Mi (3248Mi + one DaemonSet pod).
+    expect(plan.atMinimum.nodeCount).toBe(1);
+    expect(plan.atMinimum.demand.memory.mebibytes).toBe(3248 + 64);
+    expect(plan.atMinimum.fits).toBe(false);
+    expect(plan.status).toBe(CapacityStatus.NeedsScaleOut);
+    expect(plan.needed?.nodeCount).toBe(2);
+    expect(plan.needed?.nodes.get('workload-spot')).toBe(1);
+    // Maximum: 2 × t3.medium + 3 × t3.large.
+    expect(plan.atMaximum.allocatable.cpu.millicores).toBe(5 * 1930);
+    expect(plan.atMaximum.allocatable.memory.mebibytes).toBe(2 * 2531 + 3 * 6627);
+    expect(plan.atMaximum.demand.cpu.millicores).toBe(1200 + 5 * 50);
+    // The seed's distribution at the needed size (4 vCPUs, 12Gi raw): platform 1200m of 4000m = 30%.
+    const platform = plan.distribution.find((d) => d.share === 'platformServices')!;
+    expect(platform.target).toBe(0.45);
+    expect(platform.cpu).toBeCloseTo(0.3, 5);
+    const system = plan.distribution.find((d) => d.share === 'systemOverhead')!;
+    expect(system.cpu).toBeCloseTo((2 * 70 + 2 * 50) / 4000, 5);
+  });
+
+  it('fits at minimum size when the minimum already holds everything', () => {
+    expect(capacityPlan(envWith([1, 2], [1, 2], [0, 1]), handComponents()).status).toBe(CapacityStatus.FitsAtMinimum);
+  });
+
+  it('does not fit at maximum size, naming the shortfall, and the check throws naming the environment', () => {
+    const plan = capacityPlan(envWith([1, 1], [0, 0], [0, 0]), handComponents());
+    expect(plan.status).toBe(CapacityStatus.DoesNotFit);
+    // 3312Mi asked, 2531Mi allocatable: 781Mi short.
+    expect(plan.shortfalls[0]).toContain(`short by ${(781 / 1024).toFixed(2)} Gi memory`);
+    expect(() => checkCapacity([plan])).toThrow(CapacityError);
+    expect(() => checkCapacity([plan])).toThrow(/environment small does not fit at its maximum of 1 node:\n {2}requests need 1\.25 CPU/);
+  });
+
+  it('does not fit when one pod is larger than any node, even with room in total', () => {
+    const big = comp('big', Workflow.Data, [workload(WorkloadKind.StatefulSet, 'db', 'test', 1, res('3', '1Gi'))]);
+    const plan = capacityPlan(envWith([1, 5], [1, 5], [0, 1]), [...handComponents(), big]);
+    expect(plan.atMaximum.fits).toBe(true);
+    expect(plan.status).toBe(CapacityStatus.DoesNotFit);
+    expect(plan.shortfalls).toEqual([expect.stringContaining('pod big/db requests 3.00 CPU / 1.00 Gi but the largest node has 1.88 CPU')]);
+  });
+
+  it('warns for a workflow over its seed allocation, with the excess', () => {
+    const apps = comp('svc', Workflow.Apps, [workload(WorkloadKind.Deployment, 'svc', 'apps', 20, res('300m', '256Mi'))]);
+    const warnings = seedWarnings(capacityPlan(envWith([1, 5], [1, 5], [0, 1]), [apps]));
+    expect(warnings).toEqual(['small: workflow apps requests 6.00 CPU / 5.00 Gi, over the seed\'s allocation of ~5.00 CPU / ~10.00 Gi (+1.00 CPU)']);
+  });
+
+  it('changes when a chart is given other resources: values and plan come from the same object', () => {
+    const prod = shippedEnvironment('prod');
+    const small = res('100m', '256Mi', '1', '1Gi');
+    const large = res('300m', '512Mi', '1', '1Gi');
+    const withAgent = (r: Resources) => prod.components.map((c) => (c.id === 'cilium' ? ciliumComponent({ namespace: c.namespace, highAvailability: true, agentResources: r }) : c));
+    const a = withAgent(small);
+    const b = withAgent(large);
+    const values = (cs: Component[]) => (cs.find((c) => c.id === 'cilium')!.source as { values: { resources: unknown } }).values.resources;
+    expect(values(b)).toEqual(large.toK8s());
+    const perNode = (cs: Component[]) => capacityPlan(prod.env, cs).workflows.find((w) => w.workflow === Workflow.Foundation)!.perNode.requests;
+    expect(perNode(b).cpu.millicores - perNode(a).cpu.millicores).toBe(200);
+    expect(perNode(b).memory.bytes - perNode(a).memory.bytes).toBe(256 * MI);
+  });
+
+  it('counts the shipped cilium agent from the very resources its Helm values carry', () => {
+    const prod = shippedEnvironment('prod');
+    const agent = prod.components.find((c) => c.id === 'cilium')!.workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!;
+    expect(helmValues(prod, 'cilium').resources).toEqual(agent.containers[0].resources.toK8s());
+  });
+
+  it.each(ENVIRONMENTS)('fits the shipped %s environment at its maximum size', (env) => {
+    const m = shippedEnvironment(env);
+    const plan = capacityPlan(m.env, m.components);
+    expect(plan.shortfalls).toEqual([]);
+    expect(plan.status).not.toBe(CapacityStatus.DoesNotFit);
+  });
+});
+
+describe('rollout plan', () => {
+  /** f1 → f2 → {cert-manager, mimir} → grafana → g1 (workflow prerequisites add the rest). */
+  function handGraph() {
+    const cs = [
+      comp('f1', Workflow.Foundation, []),
+      comp('f2', Workflow.Foundation, [], ['f1']),
+      comp('cert-manager', Workflow.Ingress, []),
+      comp('mimir', Workflow.Observability, []),
+      comp('grafana', Workflow.Observability, [], ['mimir']),
+      comp('g1', Workflow.GitOps, []),
+    ];
+    return { cs, graph: buildGraph(cs) };
+  }
+
+  it("spreads each guide phase over its waves and sums the waves after the cluster's creation", () => {
+    const { cs, graph } = handGraph();
+    const plan = rolloutPlan('test', cs, graph);
+    expect(plan.waves.map((w) => [w.wave, w.components.map((c) => c.id)])).toEqual([
+      [1, ['f1']],
+      [2, ['f2']],
+      [3, ['cert-manager', 'mimir']],
+      [4, ['grafana']],
+      [5, ['g1']],
+    ]);
+    // Foundation add-ons 5-8 over two waves; wave 3 = max(cert-manager 3-5, mimir 5-7); one advanced workflow alone: 15-20.
+    expect(plan.waves.map((w) => w.time)).toEqual([
+      { min: 2.5, max: 4 },
+      { min: 2.5, max: 4 },
+      { min: 5, max: 7 },
+      { min: 3, max: 5 },
+      { min: 15, max: 20 },
+    ]);
+    expect(plan.computed).toEqual({ min: 20 + 28, max: 25 + 40 });
+    expect(plan.criticalPath).toEqual(['eksctl create cluster', 'f1', 'f2', 'mimir', 'grafana', 'g1']);
+    expect(plan.sequential).toEqual({ min: 25 + 10 + 16 + 15, max: 33 + 15 + 24 + 20 });
+    expect(plan.guideParallel).toEqual({ min: 25 + 16 + 15, max: 33 + 24 + 20 });
+    expect(plan.target.verdict).toBe('met only at the optimistic end');
+    expect(describeTarget(plan.target)).toBe('met only at the optimistic end: 48-65 min predicted, from 12 min under to 5 min over the 60-minute target');
+  });
+
+  it('gives parallel advanced workflows the guide\'s total_parallel_time of 20-25 minutes', () => {
+    const { cs } = handGraph();
+    const more = [...cs, comp('s1', Workflow.Security, [])];
+    const plan = rolloutPlan('test', more, buildGraph(more));
+    expect(plan.waves[plan.waves.length - 1].time).toEqual({ min: 20, max: 25 });
+  });
+
+  it('states a missed target with the overrun', () => {
+    expect(describeTarget({ targetMinutes: 60, predicted: { min: 66, max: 92 }, verdict: 'not met', marginAtMax: -32, marginAtMin: -6 })).toBe(
+      'not met: 66-92 min predicted, 6-32 min over the 60-minute target',
+    );
+  });
+});
+
+describe('PLAN.md', () => {
+  it('drops dependency edges implied by a longer path', () => {
+    const reduced = transitiveReduction(new Map([['a', []], ['b', ['a']], ['c', ['a', 'b']]]));
+    expect(reduced.get('c')).toEqual(['b']);
+    expect(reduced.get('b')).toEqual(['a']);
+  });
+
+  it('draws the graph colored by workflow and collapses many microservices into one node', () => {
+    const services = Array.from({ length: MAX_DRAWN_SERVICES + 1 }, (_, i) => comp(`svc-${i}`, Workflow.Apps, []));
+    const cs = [comp('f1', Workflow.Foundation, []), ...services];
+    const text = mermaidGraph(cs, buildGraph(cs));
+    expect(text).toContain(`n_microservices["${MAX_DRAWN_SERVICES + 1} microservices"]:::apps`);
+    expect(text).toContain('n_f1 --> n_microservices');
+    expect(text).toContain('classDef foundation fill:');
+    expect(text).not.toContain('svc-3');
+  });
+
+  it.each(ENVIRONMENTS)('is rendered for %s with the capacity table, the waves and the graph, the same every time', (env) => {
+    const model = shippedEnvironment(env);
+    const tree = renderEnvironment(model);
+    const md = tree.get(`${env}/PLAN.md`)!;
+    expect(md).toContain(`# Plan: ${env}`);
+    expect(md).toContain('| 1 Foundation |');
+    expect(md).toContain('| Wave | Components (critical in bold) |');
+    expect(md).toContain('```mermaid\ngraph TD');
+    expect(md).toContain('Target `total_deployment_time < 60 minutes`');
+    expect(renderPlanMarkdown(model)).toBe(md);
+  });
+});
+
+describe('the capacity check in npm run synth', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-test-'));
+  /** The shipped config with a prod that cannot fit: tiny node groups, services asking 1 CPU × 10 replicas. */
+  const tooSmall = path.join(dir, 'platform.yaml');
+  const cfg = yaml.load(SHIPPED_CONFIG_TEXT) as { environments: Record<string, Record<string, unknown>> };
+  cfg.environments.prod = {
+    ...cfg.environments.prod,
+    nodeGroups: { system: { minSize: 1, maxSize: 1 }, spot: { minSize: 1, maxSize: 1 }, onDemand: { minSize: 0, maxSize: 1 } },
+    services: { minReplicas: 10, maxReplicas: 10, resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } },
+  };
+  fs.writeFileSync(tooSmall, yaml.dump(cfg));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('fails naming the environment and the shortfall, and writes nothing', () => {
+    const out = path.join(dir, 'out-fail');
+    expect(() => synth({ config: tooSmall, out })).toThrow(/environment prod does not fit at its maximum of \d+ nodes:[\s\S]*short by [\d.]+ CPU/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('renders anyway with --skip-capacity-check, and PLAN.md says it does not fit', () => {
+    const out = path.join(dir, 'out-skip');
+    const { warnings } = synth({ config: tooSmall, out, env: 'prod', skipCapacityCheck: true });
+    expect(fs.readFileSync(path.join(out, 'prod', 'PLAN.md'), 'utf8')).toContain('**Status: does not fit at maximum size**');
+    // 5 services × 10 replicas × 1 CPU (plus their sidecars) against the seed's ~5 CPU for microservices.
+    expect(warnings).toContainEqual(expect.stringMatching(/^prod: workflow apps requests 5\d\.\d\d CPU \/ 5\d\.\d\d Gi, over the seed's allocation of ~5\.00 CPU \/ ~10\.00 Gi \(\+/));
+  });
+
+  it('exits 1 from the built CLI with the message on stderr', () => {
+    execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT });
+    const r = spawnSync('node', [path.join(ROOT, 'build', 'main.js'), '--config', tooSmall, '--out', path.join(dir, 'out-cli')], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/environment prod does not fit at its maximum of \d+ nodes/);
+    expect(r.stderr).toContain('--skip-capacity-check');
+    const plan = spawnSync('node', [path.join(ROOT, 'build', 'tools', 'plan.js'), '--config', tooSmall, '--env', 'prod', '--json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(plan.status).toBe(1);
+    expect(JSON.parse(plan.stdout).environments[0].capacity.status).toBe('does not fit at maximum size');
+  });
+});

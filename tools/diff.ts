@@ -1,0 +1,215 @@
+// CLI: what a change does to the rendered output, per environment and Application, field by field.
+//   npm run diff -- [--base REF] [--format text|markdown] [--config FILE] [--render-base]
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ConfigError, loadConfigFile } from '../config/load';
+import { DEFAULT_MARKDOWN_CAP, diffTrees, isEmpty, renderMarkdown, renderText } from '../lib/diff';
+import { GraphError } from '../lib/graph';
+import { FileTree } from '../lib/output';
+import { DIST_PATH, renderAll } from '../synth';
+
+export const USAGE = `Usage: npm run diff -- [--base REF] [--format text|markdown] [--config FILE]
+                       [--render-base] [--max-chars N] [--exit-code]
+
+Renders the working tree (the current code and platform.yaml) and compares it with the output at
+the base ref: per environment and Application, objects added, removed and changed, each changed
+object field by field (JSON paths, old → new), chart version and valuesObject changes of Helm
+Applications.
+
+The base output is the ${DIST_PATH}/ tree committed at REF (what Argo CD runs from). When REF has no
+${DIST_PATH}/, or with --render-base, REF is checked out into a temporary git worktree and rendered
+with its own build (node scripts/build.mjs && node build/main.js).
+
+Options:
+  --base REF        git ref to compare with (default: the merge base of HEAD and the default
+                    branch: origin/HEAD, else origin/main, origin/master, main, master)
+  --format FORMAT   text (default) or markdown (a PR comment: one collapsible block per
+                    Application, capped at --max-chars)
+  --config FILE     platform config of the working tree (default: platform.yaml)
+  --render-base     render REF instead of reading its committed ${DIST_PATH}/
+  --max-chars N     markdown size cap (default ${DEFAULT_MARKDOWN_CAP}); what does not fit is counted
+  --exit-code       exit 1 when something changed (like git diff --exit-code)
+  -h, --help        this text
+
+No change prints so and exits 0.`;
+
+export interface DiffOptions {
+  readonly base?: string;
+  readonly format: 'text' | 'markdown';
+  readonly config: string;
+  readonly renderBase: boolean;
+  readonly maxChars: number;
+  readonly exitCode: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): DiffOptions | 'help' {
+  const opts: { base?: string; format: 'text' | 'markdown'; config: string; renderBase: boolean; maxChars: number; exitCode: boolean } = {
+    format: 'text',
+    config: 'platform.yaml',
+    renderBase: false,
+    maxChars: DEFAULT_MARKDOWN_CAP,
+    exitCode: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return 'help';
+    if (arg === '--render-base') {
+      opts.renderBase = true;
+      continue;
+    }
+    if (arg === '--exit-code') {
+      opts.exitCode = true;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!['--base', '--format', '--config', '--max-chars'].includes(flag)) throw new UsageError(`unknown option ${arg}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    if (flag === '--base') opts.base = value;
+    else if (flag === '--config') opts.config = value;
+    else if (flag === '--format') {
+      if (value !== 'text' && value !== 'markdown') throw new UsageError(`--format must be text or markdown, got "${value}"`);
+      opts.format = value;
+    } else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1000) throw new UsageError(`--max-chars must be a whole number of at least 1000, got "${value}"`);
+      opts.maxChars = n;
+    }
+  }
+  return opts;
+}
+
+/** A git failure or a base that cannot be found or rendered. */
+export class GitError extends Error {}
+
+function git(args: readonly string[], cwd: string): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw new GitError(`git ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) throw new GitError(`git ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+function tryGit(args: readonly string[], cwd: string): string | undefined {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+export interface BaseRef {
+  /** What the user asked for, or how the default was found. */
+  readonly label: string;
+  readonly sha: string;
+}
+
+/** The explicit ref, or the merge base of HEAD and the first default-branch candidate that exists. */
+export function resolveBase(cwd: string, explicit?: string): BaseRef {
+  if (explicit) {
+    const sha = tryGit(['rev-parse', '--verify', '--quiet', `${explicit}^{commit}`], cwd);
+    if (!sha) throw new GitError(`--base ${explicit}: no such commit in this repository`);
+    return { label: explicit, sha };
+  }
+  for (const candidate of ['origin/HEAD', 'origin/main', 'origin/master', 'main', 'master']) {
+    if (!tryGit(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], cwd)) continue;
+    const sha = tryGit(['merge-base', 'HEAD', candidate], cwd);
+    if (sha) return { label: `merge-base(HEAD, ${candidate})`, sha };
+  }
+  throw new GitError('no default branch found (tried origin/HEAD, origin/main, origin/master, main, master); pass --base REF');
+}
+
+/** The rendered tree committed at `sha` under `distDir` (relative to the repository root), or undefined. */
+export function committedTree(cwd: string, sha: string, distDir: string): FileTree | undefined {
+  const names = git(['ls-tree', '-r', '-z', '--name-only', sha, '--', `${distDir}/`], cwd).split('\0').filter(Boolean);
+  if (names.length === 0) return undefined;
+  const r = spawnSync('git', ['cat-file', '--batch'], { cwd, input: names.map((n) => `${sha}:${n}\n`).join(''), maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new GitError(`git cat-file --batch failed: ${r.stderr.toString().trim()}`);
+  const out = r.stdout;
+  const tree: FileTree = new Map();
+  let at = 0;
+  for (const name of names) {
+    const eol = out.indexOf(0x0a, at);
+    const header = out.subarray(at, eol).toString('utf8');
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) throw new GitError(`git cat-file: unexpected header "${header}" for ${name}`);
+    const size = Number(m[2]);
+    tree.set(name.slice(distDir.length + 1), out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    at = eol + 1 + size + 1;
+  }
+  return tree;
+}
+
+export function readTree(dir: string): FileTree {
+  const tree: FileTree = new Map();
+  const walk = (sub: string) => {
+    for (const e of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(rel);
+      else if (e.isFile()) tree.set(rel, fs.readFileSync(path.join(dir, rel), 'utf8'));
+    }
+  };
+  walk('');
+  return tree;
+}
+
+/** Checks `sha` out into a temporary worktree and renders it with its own build. */
+export function renderedTree(cwd: string, sha: string, prefix: string): FileTree {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-diff-'));
+  const worktree = path.join(tmp, 'tree');
+  const out = path.join(tmp, 'out');
+  git(['worktree', 'add', '--detach', '--quiet', worktree, sha], cwd);
+  try {
+    const project = path.join(worktree, prefix);
+    const modules = path.join(cwd, 'node_modules');
+    if (fs.existsSync(modules) && !fs.existsSync(path.join(project, 'node_modules'))) fs.symlinkSync(modules, path.join(project, 'node_modules'), 'dir');
+    if (!fs.existsSync(path.join(project, 'scripts', 'build.mjs'))) throw new GitError(`${sha.slice(0, 12)} has no scripts/build.mjs to render it with`);
+    const run = (args: string[]) => {
+      const r = spawnSync(process.execPath, args, { cwd: project, encoding: 'utf8', maxBuffer: 1 << 28 });
+      if (r.status !== 0) throw new GitError(`rendering ${sha.slice(0, 12)}: node ${args.join(' ')} failed:\n${(r.stderr || r.stdout).trim()}`);
+    };
+    run(['scripts/build.mjs']);
+    const main = fs.readFileSync(path.join(project, 'main.ts'), 'utf8');
+    run(['build/main.js', '--out', out, ...(main.includes('--skip-capacity-check') ? ['--skip-capacity-check'] : [])]);
+    return readTree(out);
+  } finally {
+    spawnSync('git', ['worktree', 'remove', '--force', worktree], { cwd });
+    spawnSync('git', ['worktree', 'prune'], { cwd });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function diff(opts: DiffOptions, cwd = process.cwd()): { output: string; changed: boolean } {
+  const prefix = git(['rev-parse', '--show-prefix'], cwd).trim().replace(/\/$/, '');
+  const distDir = prefix ? `${prefix}/${DIST_PATH}` : DIST_PATH;
+  const base = resolveBase(cwd, opts.base);
+  const committed = opts.renderBase ? undefined : committedTree(cwd, base.sha, distDir);
+  const before = committed ?? renderedTree(cwd, base.sha, prefix);
+  const after = renderAll(loadConfigFile(path.resolve(cwd, opts.config)));
+  const label = `${base.label} @ ${base.sha.slice(0, 12)}${committed ? ` (committed ${DIST_PATH}/)` : ' (rendered)'}`;
+  const d = diffTrees(before, after);
+  return { output: opts.format === 'markdown' ? renderMarkdown(d, label, opts.maxChars) : renderText(d, label), changed: !isEmpty(d) };
+}
+
+function main(argv: readonly string[]): number {
+  try {
+    const opts = parseArgs(argv);
+    if (opts === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    const { output, changed } = diff(opts);
+    process.stdout.write(output);
+    return opts.exitCode && changed ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(e instanceof ConfigError || e instanceof GraphError ? e.message : `error: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
