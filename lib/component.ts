@@ -122,6 +122,8 @@ export interface SecretRequirement {
   readonly data: Readonly<Record<string, OpenBaoRef>>;
   /** Labels the consumer needs on the Secret (e.g. Argo CD's `argocd.argoproj.io/secret-type`). */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Secret type, e.g. `kubernetes.io/basic-auth`. @default Opaque */
+  readonly type?: string;
   readonly purpose: string;
   /** Created at bootstrap: Secret data key → the operator's environment variable holding it. */
   readonly bootstrap?: Readonly<Record<string, string>>;

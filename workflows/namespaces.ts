@@ -46,7 +46,7 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   },
   [NS.argocd]: { podSecurity: 'restricted', managed: true },
   [NS.tektonPipelines]: { podSecurity: 'baseline', reason: 'image builds in pipeline pods need a writable root filesystem and some run as root', managed: true },
-  [NS.security]: { podSecurity: 'privileged', reason: 'Falco loads its modern eBPF probe from a privileged DaemonSet', managed: true },
+  [NS.security]: { podSecurity: 'privileged', reason: 'Falco (least-privileged modern eBPF) still needs host paths and added capabilities such as BPF and PERFMON', managed: true },
   [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },
   [NS.data]: { podSecurity: 'restricted', managed: true },
   [NS.apps]: { podSecurity: 'restricted', istioInjection: true, defaultDeny: true, managed: true },

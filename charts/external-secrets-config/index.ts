@@ -137,10 +137,11 @@ export class ExternalSecretsConfigChart extends PlatformChart {
             name: r.name,
             creationPolicy: 'Owner',
             deletionPolicy: 'Retain',
-            // No template data: the Secret's data is the fetched keys; the template only adds labels.
+            // No template data: the Secret's data is the fetched keys; the template only adds type and labels.
             template: {
               engineVersion: 'v2',
               mergePolicy: 'Replace',
+              ...(r.type ? { type: r.type } : {}),
               ...(r.labels && Object.keys(r.labels).length ? { metadata: { labels: { ...r.labels } } } : {}),
             },
           },

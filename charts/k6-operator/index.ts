@@ -9,7 +9,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { CHARTS } from '../../config/versions';
+import { CHARTS, IMAGES } from '../../config/versions';
 import { Component, helm, manifests, Workflow } from '../../lib/component';
 import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { standardLabels } from '../../lib/labels';
@@ -69,12 +69,8 @@ export const DEFAULTS = {
   /** The initializer (`k6 archive`, checks the script) and the starter (one HTTP call per runner). */
   helperResources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
   profile: { virtualUsers: 50, rampUp: '1m', hold: '5m', rampDown: '30s', maxFailedRate: 0.01, p95Ms: 500 } satisfies LoadProfile,
-  /**
-   * Test pod images. Exact tags; TODO(lead): move into IMAGES in config/versions.ts (not this
-   * helper's file). k6 1.7.1 is the k6 the operator 1.6.0 (chart 4.6.0) is built against (go.mod);
-   * the starter tag is the operator's own release.
-   */
-  images: { runner: 'grafana/k6:1.7.1', starter: 'ghcr.io/grafana/k6-operator:starter-v1.6.0' },
+  /** Test pod images, from the one versions table. */
+  images: { runner: IMAGES.k6Runner, starter: IMAGES.k6Starter },
   scriptConfigMap: 'k6-http-load',
   scriptFile: 'http-load.js',
   /** Where the unsynced objects render: dist/<env>/loadtests/. */

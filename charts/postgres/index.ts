@@ -219,6 +219,8 @@ export function postgresComponent(props: PostgresProps): Component {
     },
     // The operator re-applies a managed role's password when its Secret changes.
     labels: { 'cnpg.io/reload': 'true' },
+    // CloudNativePG's managed roles take a basic-auth Secret.
+    type: 'kubernetes.io/basic-auth',
     purpose: `password of the Postgres role ${db} (CloudNativePG managed role)`,
   }));
   return {

@@ -12,6 +12,7 @@
  * exist once the operator has installed Tekton Pipelines. A ServiceMonitor scrapes the Tekton
  * Pipelines Services (the operator chart's own monitors only the operator).
  */
+import { IMAGES } from '../../config/versions';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
@@ -87,17 +88,11 @@ export const DEFAULTS = {
     resolvers: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '500m', memory: '512Mi' }),
   } satisfies Record<PipelinesDeployment, Resources>,
   /**
-   * Step images, exact tags (never `latest`). Kaniko is the last release of the archived
-   * GoogleContainerTools project; it builds without a daemon and without `privileged`, which
-   * Buildah would need here.
-   * TODO(lead): move these pins into config/versions.ts IMAGES (not a file this workflow may edit).
+   * Step images, from the one versions table (exact tags, never `latest`). Kaniko is the last
+   * release of the archived GoogleContainerTools project; it builds without a daemon and without
+   * `privileged`, which Buildah would need here.
    */
-  images: {
-    git: 'docker.io/alpine/git:v2.49.1',
-    yq: 'docker.io/mikefarah/yq:4.47.2',
-    curl: 'docker.io/curlimages/curl:8.16.0',
-    kaniko: 'gcr.io/kaniko-project/executor:v1.24.0',
-  } satisfies CiImages,
+  images: { git: IMAGES.ciGit, yq: IMAGES.ciYq, curl: IMAGES.ciCurl, kaniko: IMAGES.ciKaniko } satisfies CiImages,
   steps: {
     git: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
     small: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
