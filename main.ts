@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { ConfigError, loadConfigFile } from './config/load';
-import { GraphError } from './lib/graph';
+import { parseFlags, runCli, UsageError } from './lib/cli';
 import { capacityPlan, checkCapacity, seedWarnings } from './lib/plan';
 import { recoverInterruptedWrite, writeTreeAtomically } from './lib/output';
 import { buildEnvironment } from './platform';
@@ -40,24 +40,17 @@ export interface SynthOptions {
   readonly skipCapacityCheck?: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseArgs(argv: readonly string[]): SynthOptions | 'help' {
-  const opts: { config: string; env?: string; out: string; skipCapacityCheck?: boolean } = { config: 'platform.yaml', out: 'dist' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--skip-capacity-check') {
-      opts.skipCapacityCheck = true;
-      continue;
-    }
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!['--config', '--env', '--out'].includes(flag)) throw new UsageError(`unknown option ${arg}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    opts[flag.slice(2) as 'config' | 'env' | 'out'] = value;
-  }
-  return opts;
+  const f = parseFlags(argv, { values: ['--config', '--env', '--out'], switches: ['--skip-capacity-check'] });
+  if (f === 'help') return 'help';
+  return {
+    config: f.values.get('--config') ?? 'platform.yaml',
+    out: f.values.get('--out') ?? 'dist',
+    ...(f.values.has('--env') ? { env: f.values.get('--env') } : {}),
+    ...(f.switches.has('--skip-capacity-check') ? { skipCapacityCheck: true } : {}),
+  };
 }
 
 export function synth(opts: SynthOptions): { files: number; envs: string[]; warnings: string[] } {
@@ -79,7 +72,7 @@ export function synth(opts: SynthOptions): { files: number; envs: string[]; warn
 }
 
 function main(argv: readonly string[]): number {
-  try {
+  return runCli(USAGE, () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {
       console.log(USAGE);
@@ -91,20 +84,7 @@ function main(argv: readonly string[]): number {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`rendered ${files} files for ${envs.join(', ')} into ${path.normalize(opts.out)}/ in ${ms.toFixed(0)} ms`);
     return 0;
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof GraphError) {
-      console.error(e.message);
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 1;
-    }
-    // Errors from component validation carry a message meant for users, too.
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    if (process.env.PLATFORM_DEBUG) console.error(e);
-    return 1;
-  }
+  });
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

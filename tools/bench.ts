@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadConfigFile } from '../config/load';
+import { parseFlags, runCli, UsageError } from '../lib/cli';
 import { capacityPlan, CapacityStatus } from '../lib/plan';
 import { markdownTable, Table, textTable } from '../lib/plan-report';
 import { buildEnvironment } from '../platform';
@@ -48,38 +49,17 @@ export interface BenchOptions {
   readonly markdown: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
-  let sizes: number[] = [10, 100, 500];
-  let runs = 3;
-  let check = false;
-  let markdown = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--check') {
-      check = true;
-      continue;
-    }
-    if (arg === '--markdown') {
-      markdown = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (flag !== '--sizes' && flag !== '--runs') throw new UsageError(`unknown option ${arg}`);
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    if (flag === '--sizes') {
-      sizes = value.split(',').map((s) => Number(s.trim()));
-      if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) throw new UsageError(`--sizes takes whole numbers 1-2000, got "${value}"`);
-    } else {
-      runs = Number(value);
-      if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UsageError(`--runs takes a whole number 1-20, got "${value}"`);
-    }
-  }
-  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), runs, check, markdown };
+  const f = parseFlags(argv, { values: ['--sizes', '--runs'], switches: ['--check', '--markdown'] });
+  if (f === 'help') return 'help';
+  const sizesArg = f.values.get('--sizes');
+  const sizes = sizesArg ? sizesArg.split(',').map((s) => Number(s.trim())) : [10, 100, 500];
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) throw new UsageError(`--sizes takes whole numbers 1-2000, got "${sizesArg}"`);
+  const runs = Number(f.values.get('--runs') ?? 3);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UsageError(`--runs takes a whole number 1-20, got "${f.values.get('--runs')}"`);
+  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), runs, check: f.switches.has('--check'), markdown: f.switches.has('--markdown') };
 }
 
 const pad = (i: number, n: number) => String(i).padStart(String(n).length, '0');
@@ -263,7 +243,7 @@ export function resultTable(results: readonly Measurement[]): Table {
 }
 
 function main(argv: readonly string[]): number {
-  try {
+  return runCli(USAGE, () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {
       console.log(USAGE);
@@ -285,14 +265,7 @@ function main(argv: readonly string[]): number {
     console.log('');
     console.log(table({ headers: ['Target', 'Actual', 'Met'], rows: checks.map((c) => [c.target, c.actual, c.met ? 'yes' : 'NO']) }));
     return opts.check && checks.some((c) => !c.met) ? 1 : 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
-  }
+  });
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, loadConfigFile } from '../config/load';
+import { loadConfigFile } from '../config/load';
 import { DEFAULT_MARKDOWN_CAP, diffTrees, isEmpty, renderMarkdown, renderText } from '../lib/diff';
-import { GraphError } from '../lib/graph';
+import { parseFlags, runCli, UsageError } from '../lib/cli';
 import { FileTree } from '../lib/output';
 import { DIST_PATH, renderAll } from '../synth';
 
@@ -44,44 +44,23 @@ export interface DiffOptions {
   readonly exitCode: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseArgs(argv: readonly string[]): DiffOptions | 'help' {
-  const opts: { base?: string; format: 'text' | 'markdown'; config: string; renderBase: boolean; maxChars: number; exitCode: boolean } = {
-    format: 'text',
-    config: 'platform.yaml',
-    renderBase: false,
-    maxChars: DEFAULT_MARKDOWN_CAP,
-    exitCode: false,
+  const f = parseFlags(argv, { values: ['--base', '--format', '--config', '--max-chars'], switches: ['--render-base', '--exit-code'] });
+  if (f === 'help') return 'help';
+  const format = f.values.get('--format') ?? 'text';
+  if (format !== 'text' && format !== 'markdown') throw new UsageError(`--format must be text or markdown, got "${format}"`);
+  const maxChars = Number(f.values.get('--max-chars') ?? DEFAULT_MARKDOWN_CAP);
+  if (!Number.isInteger(maxChars) || maxChars < 1000) throw new UsageError(`--max-chars must be a whole number of at least 1000, got "${f.values.get('--max-chars')}"`);
+  return {
+    ...(f.values.has('--base') ? { base: f.values.get('--base') } : {}),
+    format,
+    config: f.values.get('--config') ?? 'platform.yaml',
+    renderBase: f.switches.has('--render-base'),
+    maxChars,
+    exitCode: f.switches.has('--exit-code'),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--render-base') {
-      opts.renderBase = true;
-      continue;
-    }
-    if (arg === '--exit-code') {
-      opts.exitCode = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!['--base', '--format', '--config', '--max-chars'].includes(flag)) throw new UsageError(`unknown option ${arg}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    if (flag === '--base') opts.base = value;
-    else if (flag === '--config') opts.config = value;
-    else if (flag === '--format') {
-      if (value !== 'text' && value !== 'markdown') throw new UsageError(`--format must be text or markdown, got "${value}"`);
-      opts.format = value;
-    } else {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1000) throw new UsageError(`--max-chars must be a whole number of at least 1000, got "${value}"`);
-      opts.maxChars = n;
-    }
-  }
-  return opts;
 }
 
 /** A git failure or a base that cannot be found or rendered. */
@@ -193,23 +172,21 @@ export function diff(opts: DiffOptions, cwd = process.cwd()): { output: string; 
 }
 
 function main(argv: readonly string[]): number {
-  try {
-    const opts = parseArgs(argv);
-    if (opts === 'help') {
-      console.log(USAGE);
-      return 0;
-    }
-    const { output, changed } = diff(opts);
-    process.stdout.write(output);
-    return opts.exitCode && changed ? 1 : 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(e instanceof ConfigError || e instanceof GraphError ? e.message : `error: ${e instanceof Error ? e.message : String(e)}`);
-    return 2;
-  }
+  // 1 means "changed" with --exit-code, so failures exit 2.
+  return runCli(
+    USAGE,
+    () => {
+      const opts = parseArgs(argv);
+      if (opts === 'help') {
+        console.log(USAGE);
+        return 0;
+      }
+      const { output, changed } = diff(opts);
+      process.stdout.write(output);
+      return opts.exitCode && changed ? 1 : 0;
+    },
+    2,
+  );
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // CLI: the capacity and rollout plan of each environment (the same figures as dist/<env>/PLAN.md).
 //   npm run plan -- [--config FILE] [--env NAME] [--json]
 import { ConfigError, loadConfigFile } from '../config/load';
-import { GraphError } from '../lib/graph';
+import { parseFlags, runCli, UsageError } from '../lib/cli';
 import { CapacityStatus } from '../lib/plan';
 import { environmentPlans, planJson, renderPlanText } from '../lib/plan-report';
 import { buildEnvironment } from '../platform';
@@ -27,28 +27,12 @@ export interface PlanOptions {
   readonly json: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseArgs(argv: readonly string[]): PlanOptions | 'help' {
-  let config = 'platform.yaml';
-  let env: string | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    if (arg === '--json') {
-      json = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (flag !== '--config' && flag !== '--env') throw new UsageError(`unknown option ${arg}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    if (flag === '--config') config = value;
-    else env = value;
-  }
-  return { config, env, json };
+  const f = parseFlags(argv, { values: ['--config', '--env'], switches: ['--json'] });
+  if (f === 'help') return 'help';
+  return { config: f.values.get('--config') ?? 'platform.yaml', env: f.values.get('--env'), json: f.switches.has('--json') };
 }
 
 /** Renders the report; `failed` is true when an environment does not fit at its maximum size. */
@@ -71,7 +55,7 @@ export function plan(opts: PlanOptions): { output: string; failed: boolean } {
 }
 
 function main(argv: readonly string[]): number {
-  try {
+  return runCli(USAGE, () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {
       console.log(USAGE);
@@ -80,14 +64,7 @@ function main(argv: readonly string[]): number {
     const { output, failed } = plan(opts);
     process.stdout.write(output);
     return failed ? 1 : 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    console.error(e instanceof ConfigError || e instanceof GraphError ? e.message : `error: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
-  }
+  });
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

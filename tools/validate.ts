@@ -1,6 +1,7 @@
 // CLI: validate every rendered YAML document under --dir against the offline schemas.
 //   node build/tools/validate.js --schemas DIR [--dir dist] [--chart-values DIR]
 import * as fs from 'node:fs';
+import { parseFlags, UsageError } from '../lib/cli';
 import {
   findK8sDefinitions,
   formatIssue,
@@ -36,25 +37,13 @@ export interface CliOutput {
   readonly err: (line: string) => void;
 }
 
-export class UsageError extends Error {}
-
-const VALUE_FLAGS = new Set(['--schemas', '--dir', '--chart-values']);
+export { UsageError };
 
 /** `--flag value` and `--flag=value`; 'help' when asked for it. */
 export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return 'help';
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!VALUE_FLAGS.has(flag)) throw new UsageError(`unknown argument ${JSON.stringify(arg)} (see --help)`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) {
-      throw new UsageError(`${flag} needs a directory`);
-    }
-    values.set(flag, value);
-  }
+  const f = parseFlags(argv, { values: ['--schemas', '--dir', '--chart-values'] });
+  if (f === 'help') return 'help';
+  const values = f.values;
   const schemas = values.get('--schemas');
   if (!schemas) throw new UsageError('--schemas DIR is required (see --help)');
   return { schemas, dir: values.get('--dir') ?? 'dist', chartValues: values.get('--chart-values') };

@@ -273,8 +273,8 @@ withSchemas('validate CLI', () => {
 
   test.each([
     [['--dir', 'dist'], /--schemas DIR is required/],
-    [['--schemas', SCHEMAS, '--bogus'], /unknown argument "--bogus"/],
-    [['--schemas'], /--schemas needs a directory/],
+    [['--schemas', SCHEMAS, '--bogus'], /unknown option --bogus/],
+    [['--schemas'], /--schemas needs a value/],
     [['--schemas', SCHEMAS, '--dir', '/nonexistent/dist'], /--dir \/nonexistent\/dist is not a directory/],
     [['--schemas', EMPTY_DIR], /has no k8s\/<version>\/_definitions.json/],
   ])('bad arguments %j give one line on stderr and exit 2', (argv, message) => {
