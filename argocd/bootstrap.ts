@@ -115,7 +115,7 @@ function secretsBlock(secrets: readonly SecretRequirement[]): string {
 function readme(env: EnvironmentSettings, components: readonly Component[], releases: readonly Component[], target: GitOpsTarget): string {
   const p = target.envPath;
   const secrets = components.flatMap((c) => (c.secrets ?? []).filter((s) => s.bootstrap)).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
-  const sections = (phase: 'aws' | 'operations') =>
+  const sections = (phase: 'aws' | 'openbao' | 'operations') =>
     components
       .flatMap((c) => (c.runbook ?? []).filter((r) => r.phase === phase).map((r) => ({ ...r, id: c.id })))
       .map((r) => `### ${r.title} (${r.id})\n\n${r.body.trim()}\n`);
@@ -204,6 +204,16 @@ eksctl utils update-cluster-vpc-config --cluster ${env.clusterName} --region ${e
 ${waitFor(Workflow.Foundation, 'API reachable over the private endpoint', 'kubectl cluster-info')}
 \`\`\`
 `);
+  }
+  const seeding = sections('openbao');
+  if (seeding.length) {
+    out.push(`## ${env.privateEndpointOnly ? 8 : 7}. Seed OpenBao while Argo CD syncs
+
+As soon as the \`openbao\` Application is Healthy, write the values External Secrets delivers. Until then
+the ExternalSecrets report errors and every later wave waits; the Secrets created in step 4 stay in place
+meanwhile, so nothing that already runs loses its credentials.
+
+${seeding.join('\n')}`);
   }
   const ops = sections('operations');
   if (ops.length) out.push(`## Operations\n\n${ops.join('\n')}`);

@@ -131,8 +131,11 @@ export interface SecretRequirement {
 
 /** A section of the bootstrap README: AWS prerequisites or an operations procedure. */
 export interface RunbookSection {
-  /** `aws`: before the cluster (buckets, keys); `operations`: after the platform is up. */
-  readonly phase: 'aws' | 'operations';
+  /**
+   * `aws`: before the cluster (buckets, keys); `openbao`: while Argo CD syncs, as soon as OpenBao is
+   * healthy (seeding the values External Secrets delivers); `operations`: after the platform is up.
+   */
+  readonly phase: 'aws' | 'openbao' | 'operations';
   readonly title: string;
   /** Markdown, usually with a shell block. */
   readonly body: string;

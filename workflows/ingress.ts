@@ -164,7 +164,7 @@ curl -fsS -H "Authorization: Bearer $${envVar}" https://api.cloudflare.com/clien
 \`\`\``,
     },
     {
-      phase: 'operations',
+      phase: 'openbao',
       title: 'Cloudflare API token: hand over to OpenBao',
       body: `Bootstrap step 4 created \`${secretName}\` in ${namespaces.map((n) => `\`${n}\``).join(' and ')} from \`$${envVar}\`.
 Once \`external-secrets-config\` syncs, an ExternalSecret of the same name in each namespace takes

@@ -235,7 +235,7 @@ export function repositorySecret(namespace: string): SecretRequirement {
 function repositoryRunbook(repoURL: string): RunbookSection {
   const s = DEFAULTS.repositorySecret;
   return {
-    phase: 'operations',
+    phase: 'openbao',
     title: 'Argo CD repository credential',
     body: `\`${s.env.url}\` (bootstrap Secret \`${s.name}\` and \`secret/${s.openBaoPath}\` in OpenBao) must be
 exactly the repository in platform.yaml (Argo CD matches credentials to Applications by URL):

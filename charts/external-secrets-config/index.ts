@@ -179,9 +179,9 @@ function seedingRunbook(props: ExternalSecretsConfigProps): RunbookSection {
       return `bao kv put -mount=${props.openbao.kvMount} ${path} ${args.join(' ')}   # ${[...e.consumers].join(', ')}`;
     });
   return {
-    phase: 'operations',
+    phase: 'openbao',
     title: 'Seed OpenBao with the platform secrets',
-    body: `Right after \`openbao\` turns Healthy, with the break-glass token (see above), write every value the platform
+    body: `Right after \`openbao\` turns Healthy, with the break-glass token ("OpenBao administrative access" under Operations), write every value the platform
 consumes. Until a value exists its ExternalSecret reports SecretSyncedError and \`external-secrets-config\` stays
 Degraded, which holds the later waves; Argo CD retries on its own once the value is there. Values created at
 bootstrap must be written with the same value (the exported variable), so the adoption changes nothing;

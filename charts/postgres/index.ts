@@ -276,7 +276,7 @@ aws s3api put-bucket-lifecycle-configuration --bucket ${b} --lifecycle-configura
 `,
     },
     {
-      phase: 'operations',
+      phase: 'openbao',
       title: 'Seed OpenBao with the Postgres role passwords',
       body: `Each service with a database logs in as the role named after it. Its password lives only in
 OpenBao (\`secret/${DEFAULTS.openBaoPrefix}/<service>\`, properties \`username\` and \`password\`); External Secrets

@@ -224,7 +224,7 @@ export function redisComponent(props: RedisProps): Component {
   ];
   const runbook: RunbookSection[] = [
     {
-      phase: 'operations',
+      phase: 'openbao',
       title: 'Seed OpenBao with the Redis password',
       body: `Redis and the services that use it read one password from OpenBao \`secret/${DEFAULTS.openBaoPath}\`
 (property \`password\`); External Secrets copies it to \`${props.namespace}/${DEFAULTS.passwordSecret.name}\` and to the services'
