@@ -71,7 +71,7 @@ export function synth(opts: SynthOptions): { files: number; envs: string[]; warn
   return { files: tree.size, envs, warnings };
 }
 
-function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): number {
   return runCli(USAGE, () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {

@@ -1,36 +1,47 @@
-// Bundles the CLI entry points with esbuild: synth runs precompiled JavaScript, never a
-// type-checker (type-checking is `npm test`'s job). A build takes ~150-250 ms; when no input
-// changed since the last build (inputs recorded from esbuild's metafile) it is skipped.
-import { build } from 'esbuild';
+// Bundles the CLI entry points (and their dependencies) with esbuild: synth runs precompiled
+// JavaScript, never a type-checker (type-checking is `npm test`'s job). One bundled file loads
+// ~150 ms faster than resolving node_modules at run time. When no input changed since the last
+// build (inputs recorded from esbuild's metafile) the build is skipped.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const tools = readdirSync('tools').filter((f) => f.endsWith('.ts')).sort().map((f) => `tools/${f}`);
-const entryPoints = ['main.ts', ...tools];
-const record = 'build/.inputs.json';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const record = resolve(root, 'build/.inputs.json');
 
-function upToDate() {
-  if (!existsSync(record)) return false;
-  const { entries, inputs, builtAt } = JSON.parse(readFileSync(record, 'utf8'));
-  if (JSON.stringify(entries) !== JSON.stringify(entryPoints)) return false;
-  return inputs.every((f) => existsSync(f) && statSync(f).mtimeMs <= builtAt);
+function entryPoints() {
+  const tools = readdirSync(resolve(root, 'tools')).filter((f) => f.endsWith('.ts')).sort().map((f) => `tools/${f}`);
+  return ['main.ts', ...tools];
 }
 
-if (!upToDate()) {
+function upToDate(entries) {
+  if (!existsSync(record)) return false;
+  const { entries: built, inputs, builtAt } = JSON.parse(readFileSync(record, 'utf8'));
+  if (JSON.stringify(built) !== JSON.stringify(entries)) return false;
+  return inputs.every((f) => existsSync(resolve(root, f)) && statSync(resolve(root, f)).mtimeMs <= builtAt);
+}
+
+export async function ensureBuilt() {
+  const entries = entryPoints();
+  if (upToDate(entries)) return;
   const builtAt = Date.now();
+  const { build } = await import('esbuild');
   const result = await build({
-    entryPoints,
+    absWorkingDir: root,
+    entryPoints: entries,
     outdir: 'build',
     outbase: '.',
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    packages: 'external',
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',
   });
-  mkdirSync('build', { recursive: true });
-  const inputs = Object.keys(result.metafile.inputs).concat(['scripts/build.mjs', 'package.json']);
-  writeFileSync(record, JSON.stringify({ entries: entryPoints, inputs, builtAt }));
+  mkdirSync(resolve(root, 'build'), { recursive: true });
+  const inputs = Object.keys(result.metafile.inputs).concat(['scripts/build.mjs', 'package.json', 'package-lock.json']);
+  writeFileSync(record, JSON.stringify({ entries, inputs, builtAt }));
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await ensureBuilt();

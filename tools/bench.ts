@@ -242,7 +242,7 @@ export function resultTable(results: readonly Measurement[]): Table {
   };
 }
 
-function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): number {
   return runCli(USAGE, () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {

@@ -171,7 +171,7 @@ export function diff(opts: DiffOptions, cwd = process.cwd()): { output: string; 
   return { output: opts.format === 'markdown' ? renderMarkdown(d, label, opts.maxChars) : renderText(d, label), changed: !isEmpty(d) };
 }
 
-function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): number {
   // 1 means "changed" with --exit-code, so failures exit 2.
   return runCli(
     USAGE,

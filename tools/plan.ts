@@ -54,7 +54,7 @@ export function plan(opts: PlanOptions): { output: string; failed: boolean } {
   return { output, failed };
 }
 
-function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): number {
   return runCli(USAGE, () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {

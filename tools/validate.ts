@@ -82,11 +82,11 @@ export function run(argv: readonly string[], output: CliOutput): number {
   }
 }
 
-function main(): void {
-  process.exitCode = run(process.argv.slice(2), {
+export function main(argv: readonly string[]): number {
+  return run(argv, {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   });
 }
 
-if (require.main === module) main();
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
