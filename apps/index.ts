@@ -8,7 +8,7 @@ import { PlatformChart } from '../lib/platform-chart';
 import { Resources, Workload, WorkloadKind } from '../lib/resources';
 import { Duration } from '../imports/monitoring';
 import { CanarySettings, worstCaseRollbackSeconds } from './canary';
-import { ISTIO, Microservice, MicroserviceWiring, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
+import { ISTIO, Microservice, MicroserviceProps, MicroserviceWiring, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
 import { Peer } from './network';
 
 export { Duration, worstCaseRollbackSeconds, ZoneSpread };
@@ -47,37 +47,19 @@ export const DEFAULTS = {
   rollbackBudgetSeconds: 300,
 } as const;
 
-export interface MicroserviceComponentProps {
-  readonly service: ServiceSpec;
-  readonly namespace: string;
-  readonly environment: string;
-  readonly sizing: Sizing;
-  readonly zoneSpread: ZoneSpread;
-  readonly callers: readonly string[];
-  readonly callees: readonly Peer[];
-  /** Required for public services: `<service>.<environment domain>`. */
-  readonly hostname?: string;
-  readonly wiring: MicroserviceWiring;
-  /** @default DEFAULTS.sidecarResources */
-  readonly sidecarResources?: Resources;
-  /** @default DEFAULTS.canary */
-  readonly canary?: CanarySettings;
-  /** @default DEFAULTS.startup */
-  readonly startup?: { readonly periodSeconds: number; readonly failureThreshold: number };
-  /** @default DEFAULTS.targetCpuUtilization */
-  readonly targetCpuUtilization?: number;
-}
+/** The defaulted settings of a service; everything else comes from the config. */
+type Defaulted = 'sidecarResources' | 'canary' | 'startup' | 'targetCpuUtilization';
+
+/**
+ * `MicroserviceProps` with the tunables optional.
+ * Defaults: `DEFAULTS.sidecarResources`, `DEFAULTS.canary`, `DEFAULTS.startup`, `DEFAULTS.targetCpuUtilization`.
+ */
+export type MicroserviceComponentProps = Omit<MicroserviceProps, Defaulted> & Partial<Pick<MicroserviceProps, Defaulted>>;
 
 export class MicroserviceChart extends PlatformChart {
-  constructor(scope: Construct, id: string, props: MicroserviceComponentProps) {
+  constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id, { namespace: props.namespace });
-    new Microservice(this, props.service.name, {
-      ...props,
-      sidecarResources: props.sidecarResources ?? DEFAULTS.sidecarResources,
-      canary: props.canary ?? DEFAULTS.canary,
-      startup: props.startup ?? DEFAULTS.startup,
-      targetCpuUtilization: props.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
-    });
+    new Microservice(this, props.service.name, props);
   }
 }
 
@@ -123,8 +105,15 @@ export function serviceWorkload(service: ServiceSpec, namespace: string, sizing:
   };
 }
 
-export function microserviceComponent(props: MicroserviceComponentProps): Component {
-  const rollback = worstCaseRollbackSeconds(props.canary ?? DEFAULTS.canary, (props.startup ?? DEFAULTS.startup).periodSeconds * (props.startup ?? DEFAULTS.startup).failureThreshold);
+export function microserviceComponent(input: MicroserviceComponentProps): Component {
+  const props: MicroserviceProps = {
+    ...input,
+    sidecarResources: input.sidecarResources ?? DEFAULTS.sidecarResources,
+    canary: input.canary ?? DEFAULTS.canary,
+    startup: input.startup ?? DEFAULTS.startup,
+    targetCpuUtilization: input.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
+  };
+  const rollback = worstCaseRollbackSeconds(props.canary, props.startup.periodSeconds * props.startup.failureThreshold);
   if (rollback > DEFAULTS.rollbackBudgetSeconds) {
     throw new Error(
       `service ${props.service.name}: a failed canary could take ${rollback} s to roll back, over the ${DEFAULTS.rollbackBudgetSeconds} s budget; shorten canary.interval, failureLimit, window or progressDeadline`,
@@ -137,7 +126,7 @@ export function microserviceComponent(props: MicroserviceComponentProps): Compon
     // Argo Rollouts (CRDs, controller) and the data services are earlier workflows: implied.
     dependsOn: [],
     source: manifests((scope) => new MicroserviceChart(scope, props.service.name, props)),
-    workloads: [serviceWorkload(props.service, props.namespace, props.sizing, props.sidecarResources ?? DEFAULTS.sidecarResources)],
+    workloads: [serviceWorkload(props.service, props.namespace, props.sizing, props.sidecarResources)],
     secrets: serviceSecrets(props.service, props.namespace),
   };
 }
