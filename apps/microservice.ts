@@ -272,7 +272,7 @@ export class Microservice extends Construct {
       enableServiceLinks: false,
       priorityClassName: PRIORITY.workload,
       terminationGracePeriodSeconds: 30,
-      securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, seccompProfile: { ...RESTRICTED_POD_SECURITY_CONTEXT.seccompProfile } },
+      securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
       topologySpreadConstraints: this.spread(),
       containers: [
         {
@@ -282,11 +282,7 @@ export class Microservice extends Construct {
           ports: [{ name: CONTAINER_PORT_NAME, containerPort: s.port, protocol: 'TCP' }],
           env: this.env(),
           resources: quantity(p.sizing.resources),
-          securityContext: {
-            ...RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-            capabilities: { drop: [...RESTRICTED_CONTAINER_SECURITY_CONTEXT.capabilities.drop] },
-            seccompProfile: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT.seccompProfile },
-          },
+          securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
           startupProbe: probe(p.startup.periodSeconds, p.startup.failureThreshold),
           readinessProbe: probe(10, 3),
           livenessProbe: probe(10, 6),

@@ -207,7 +207,7 @@ export class SidecarRestartJob extends Construct {
       env: [{ name: 'HOME', value: '/tmp' }],
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
       resources: { requests: quantities(resources.requests), limits: quantities(resources.limits) },
-      securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT as unknown as k8s.SecurityContext,
+      securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
     }));
     new k8s.KubeJob(this, 'job', {
       metadata: {
@@ -228,7 +228,7 @@ export class SidecarRestartJob extends Construct {
             serviceAccountName: name,
             restartPolicy: 'Never',
             priorityClassName: PRIORITY.platformCritical,
-            securityContext: RESTRICTED_POD_SECURITY_CONTEXT as unknown as k8s.PodSecurityContext,
+            securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
             containers,
             volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
           },
