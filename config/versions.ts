@@ -21,8 +21,6 @@ export const CHARTS = {
   externalDns: { repoURL: 'https://kubernetes-sigs.github.io/external-dns/', chart: 'external-dns', version: '1.21.1' },
   emissaryCrds: { repoURL: 'ghcr.io/emissary-ingress', chart: 'emissary-crds-chart', version: '4.1.0', oci: true },
   emissaryIngress: { repoURL: 'ghcr.io/emissary-ingress', chart: 'emissary-ingress', version: '4.1.0', oci: true },
-  /** 6.0.4, not 6.2.0: the newest release whose values.yaml is available to check our keys against. */
-  mimir: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'mimir-distributed', version: '6.0.4' },
   loki: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
   tempo: { repoURL: 'https://grafana-community.github.io/helm-charts', chart: 'tempo', version: '2.2.4' },
   kubePrometheusStack: { repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3' },
@@ -75,4 +73,9 @@ export const IMAGES = {
   /** k6 load tests: k6 1.7.1 is the k6 that k6-operator 1.6.0 (chart 4.6.0) is built against; the starter is the operator's own release. */
   k6Runner: 'grafana/k6:1.7.1',
   k6Starter: 'ghcr.io/grafana/k6-operator:starter-v1.6.0',
+  /**
+   * Grafana Mimir, run natively in monolithic mode (charts/mimir): 3.0.1 is the Mimir that
+   * mimir-distributed 6.0.4 ships (its appVersion and image.tag), the chart it replaces.
+   */
+  mimir: 'grafana/mimir:3.0.1',
 } as const;

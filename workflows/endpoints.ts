@@ -3,9 +3,13 @@
  * component id), the namespace and the upstream chart's naming rules; the owning workflow's tests
  * check them against the chart. Consumers import these, never spell a service name themselves.
  */
+import { MIMIR_GATEWAY } from '../charts/mimir';
 import { NS } from './namespaces';
 
 const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
+/** `http://host` on port 80, `http://host:port` otherwise. */
+const httpBase = (host: string, port: number) => `http://${host}${port === 80 ? '' : `:${port}`}`;
+const MIMIR_BASE = httpBase(svc(MIMIR_GATEWAY.name, NS.observability), MIMIR_GATEWAY.port);
 
 export const ENDPOINTS = {
   /**
@@ -15,11 +19,11 @@ export const ENDPOINTS = {
    */
   otlpGrpc: `${svc('opentelemetry-collector', NS.observability)}:4317`,
   otlpHttp: `http://${svc('opentelemetry-collector', NS.observability)}:4318`,
-  /** Mimir through its nginx gateway (`<release>-gateway`, gateway.service.port 80). */
-  mimirRemoteWrite: `http://${svc('mimir-gateway', NS.observability)}/api/v1/push`,
+  /** Monolithic Mimir through the Service the mimir chart names for its callers (`mimir-gateway`, port 80). */
+  mimirRemoteWrite: `${MIMIR_BASE}/api/v1/push`,
   /** Mimir's OTLP metrics endpoint; the otlphttp exporter appends /v1/metrics. */
-  mimirOtlp: `http://${svc('mimir-gateway', NS.observability)}/otlp`,
-  mimirQuery: `http://${svc('mimir-gateway', NS.observability)}/prometheus`,
+  mimirOtlp: `${MIMIR_BASE}/otlp`,
+  mimirQuery: `${MIMIR_BASE}/prometheus`,
   /** Monolithic Loki, no gateway: the Service is `<release>` on 3100 (http-metrics). */
   lokiPush: `http://${svc('loki', NS.observability)}:3100/loki/api/v1/push`,
   /** Loki's OTLP logs endpoint; the otlphttp exporter appends /v1/logs. */

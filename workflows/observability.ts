@@ -95,8 +95,8 @@ export function observabilityComponents(ctx: PlatformContext): Component[] {
     target,
     bucket: mimirBucket,
     highAvailability: env.highAvailability,
-    // Zones pinned to availability zones only where every zone has its own node group to grow.
-    zones: env.highAvailability && env.spotGroupPerZone && env.availabilityZones.length === 3 ? env.availabilityZones : [],
+    // A hard zone spread only where every zone has its own node group the autoscaler can grow.
+    strictZoneSpread: env.spotGroupPerZone,
     alertmanagerUrl: ENDPOINTS.alertmanager,
     rulerRulesConfigMap: MIMIR_RULES_CONFIG_MAP,
     resources: sized(MIMIR.resources, MIMIR.devResources),

@@ -1,106 +1,121 @@
 /**
- * Grafana Mimir (mimir-distributed 6.0.4): long-term metrics in S3 through IRSA.
+ * Grafana Mimir in monolithic mode, authored natively: long-term metrics in S3 through IRSA.
  *
- * - Classic architecture: distributors push straight to ingesters. Chart 6.x defaults to the
- *   Kafka-based ingest storage with a demo Kafka; Kafka arrives only with the Data workflow, later
- *   in the graph, so `kafka.enabled: false`, `ingest_storage.enabled: false` and the ingesters'
- *   push gRPC method back on (the chart's own classic-architecture.yaml and its 5.x→6.0 guide).
- * - One bucket, `<platform>-<env>-mimir`: blocks under the `blocks/` prefix, so ruler or
- *   Alertmanager state could later share the bucket under their own prefixes. Neither uses it now:
- *   Mimir's Alertmanager is off (alerts go to the kube-prometheus-stack Alertmanager) and the ruler
- *   reads its rules read-only from a ConfigMap (`ruler_storage.backend: local`) that
- *   observability-config renders, so rules stay in git like every other object.
- * - Single tenant (`multitenancy_enabled: false`, tenant `anonymous`): one cluster, one platform
- *   team; writers and readers need no X-Scope-OrgID header. Access control is the network.
- * - Zone-aware replication (HA): three ingester and three store-gateway StatefulSets, replication
- *   factor 3, each zone pinned to one availability zone where the environment has a spot group per
- *   zone (prod), logical zones with host anti-affinity otherwise (staging). Zone StatefulSets use
- *   the OnDelete update strategy, so the chart's rollout-operator is what rolls them one zone at a
- *   time: it runs wherever zone-awareness does. Chart 6.x turns its webhooks on (no-downscale,
- *   prepare-downscale, pod-eviction, ZoneAwarePodDisruptionBudget validation); their CRDs ship in
- *   the subchart and Argo CD applies them in the same sync, and the operator injects its own CA
- *   into the webhook configurations, which Argo CD ignores as drift. Without zone-awareness (dev)
- *   the operator and its webhooks are off: one replica of everything, replication factor 1.
+ * Why native: the pinned mimir-distributed 6.0.4 chart has no package that can be had here (the
+ * grafana/mimir repository is too large to bring in and the release tarball lives in no
+ * repository; see ../shared/charts/INDEX.md "Not packaged"), and the platform renders every chart
+ * into plain manifests at synth anyway. So we run the same Mimir the chart would have run (its
+ * appVersion, `IMAGES.mimir`) from objects we write ourselves, in the simplest of Mimir's two
+ * deployment modes.
+ *
+ * - Monolithic (`-target=all`): one StatefulSet whose pods each run every Mimir component
+ *   (distributor, ingester, querier, query-frontend, query-scheduler, store-gateway, compactor,
+ *   ruler). Mimir's own Alertmanager is not part of `all` and stays off: the ruler sends alerts to
+ *   the kube-prometheus-stack Alertmanager. This replaces the chart's microservices layout (nine
+ *   workloads, zone StatefulSets, the rollout-operator with its webhooks and CRDs), a deviation
+ *   from the pinned mimir-distributed chart recorded in PLAN.md; one cluster's metrics fit it.
+ * - Highly available environments: 3 replicas, replication factor 3 for ingesters and
+ *   store-gateways, one pod per node and spread across zones. With exactly three replicas and
+ *   RF 3 every pod holds every series, so a zone (or node) loss keeps the 2-of-3 write and read
+ *   quorum without Mimir's zone-aware ring (which would need each pod to know its node's zone). A
+ *   PodDisruptionBudget lets one pod go at a time. dev: one replica, RF 1.
+ * - Rings over memberlist: a headless Service that publishes not-ready pods, so the ring forms
+ *   before any pod is Ready.
+ * - Classic architecture: distributors push straight to ingesters (`ingest_storage.enabled:
+ *   false`); Kafka arrives only with the Data workflow, later in the graph.
+ * - One bucket, `<platform>-<env>-mimir`: blocks under the `blocks/` prefix. The ruler reads its
+ *   rules read-only from a ConfigMap observability-config renders (`ruler_storage.backend: local`,
+ *   mounted optional so the ruler starts before it exists), so rules stay in git.
+ * - Single tenant (`multitenancy_enabled: false`, tenant `anonymous`): writers and readers need no
+ *   X-Scope-OrgID header. Access control is the network.
+ * - Writers and readers (Prometheus remote write `/api/v1/push`, the collector's `/otlp`,
+ *   Grafana's `/prometheus`) use the Service `mimir-gateway` on port 80, the name and port the
+ *   chart's gateway had, so their URLs did not change. It is a plain Service in front of the pods.
  */
-import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
-import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
-import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
-import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
+import { createHash } from 'node:crypto';
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IMAGES } from '../../config/versions';
+import { Duration, ServiceMonitor } from '../../imports/monitoring';
+import { Component, manifests, RunbookSection, Workflow } from '../../lib/component';
+import { irsaAnnotations, IrsaRole, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
+import { selectorLabels, standardLabels } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
-import { MimirComponentValues, MimirValues, MimirZone, ZoneAwareReplicationValues } from './values';
+import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { mimirConfig, MimirConfig, renderMimirConfig } from './config';
 
-/** The Mimir workloads we size, by their values section. */
-export type MimirTarget =
-  | 'distributor' | 'ingester' | 'querier' | 'query_frontend' | 'query_scheduler'
-  | 'store_gateway' | 'compactor' | 'ruler' | 'gateway' | 'rollout_operator';
+export const ID = 'mimir';
 
 export interface MimirProps {
   readonly namespace: string;
   readonly target: IrsaTarget & { readonly region: string };
   /** S3 bucket for the blocks (created by the operator, see the runbook). */
   readonly bucket: string;
-  /** Replicated stateless components, zone-aware ingesters and store-gateways, the rollout-operator. */
+  /** Three replicas with replication factor 3, spread across nodes and zones; otherwise one. */
   readonly highAvailability: boolean;
   /**
-   * Availability zones the three zone StatefulSets are pinned to (exactly three). Empty: logical
-   * zones, spread across nodes only.
-   * @default DEFAULTS.zones
+   * Zone spread is a hard rule (DoNotSchedule) where every zone has its own node group the
+   * autoscaler can grow; otherwise a preference (ScheduleAnyway) so a pod never stays Pending.
+   * @default false
    */
-  readonly zones?: readonly string[];
+  readonly strictZoneSpread?: boolean;
   /** Where the ruler sends alerts (the kube-prometheus-stack Alertmanager). */
   readonly alertmanagerUrl: string;
   /** ConfigMap (in `namespace`) holding the ruler's rule files; optional, so the ruler starts before it exists. */
   readonly rulerRulesConfigMap: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Partial<Record<MimirTarget, Resources>>;
+  /** Requests and limits of one monolithic pod. @default DEFAULTS.resources */
+  readonly resources?: Resources;
   /** How long blocks stay in S3. @default DEFAULTS.retention */
   readonly retention?: Duration;
-  /** Ingester and compactor volume size. @default DEFAULTS.volumeSize */
+  /** Each pod's volume: ingester WAL and TSDB head, store-gateway index headers, compactor scratch. @default DEFAULTS.volumeSize */
   readonly volumeSize?: string;
+  /** @default DEFAULTS.storageClass */
+  readonly storageClass?: string;
+  /** @default DEFAULTS.image */
+  readonly image?: string;
   /** Operator steps outside the cluster (the bucket). */
   readonly runbook?: readonly RunbookSection[];
 }
 
-const r = Resources.of;
-
 export const DEFAULTS = {
-  /** Production sizing: small requests, limits with room for query and compaction bursts. */
-  resources: {
-    distributor: r({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
-    ingester: r({ cpu: '100m', memory: '512Mi' }, { cpu: '1', memory: '2Gi' }),
-    querier: r({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '1Gi' }),
-    query_frontend: r({ cpu: '25m', memory: '64Mi' }, { cpu: '250m', memory: '256Mi' }),
-    query_scheduler: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
-    store_gateway: r({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '1Gi' }),
-    compactor: r({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '1Gi' }),
-    ruler: r({ cpu: '25m', memory: '128Mi' }, { cpu: '250m', memory: '512Mi' }),
-    gateway: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
-    rollout_operator: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
-  } satisfies Record<MimirTarget, Resources>,
-  /** Development sizing: one of everything, the least each process starts with. */
-  devResources: {
-    distributor: r({ cpu: '25m', memory: '64Mi' }, { cpu: '250m', memory: '256Mi' }),
-    ingester: r({ cpu: '50m', memory: '256Mi' }, { cpu: '500m', memory: '1Gi' }),
-    querier: r({ cpu: '25m', memory: '64Mi' }, { cpu: '250m', memory: '512Mi' }),
-    query_frontend: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
-    query_scheduler: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
-    store_gateway: r({ cpu: '25m', memory: '64Mi' }, { cpu: '250m', memory: '512Mi' }),
-    compactor: r({ cpu: '25m', memory: '64Mi' }, { cpu: '250m', memory: '512Mi' }),
-    ruler: r({ cpu: '10m', memory: '64Mi' }, { cpu: '100m', memory: '256Mi' }),
-    gateway: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
-    rollout_operator: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
-  } satisfies Record<MimirTarget, Resources>,
-  zones: [] as readonly string[],
+  image: IMAGES.mimir,
+  /**
+   * One pod runs what were eight Deployments and StatefulSets under the chart. Requests: the sum
+   * of those eight targets' production requests (distributor, ingester, querier, query-frontend,
+   * query-scheduler, store-gateway, compactor, ruler: 360m / 1248Mi), less the ~8m / 32Mi each
+   * separate Go process paid for its runtime, server and ring clients, which seven of them no
+   * longer pay: 300m / 1Gi. Limits: the ingester's (1 CPU / 2Gi, the steady memory holder) plus
+   * the largest burst of the others (querier, store-gateway or compactor: 500m / 1Gi), since query
+   * and compaction bursts in one process seldom coincide.
+   */
+  resources: Resources.of({ cpu: '300m', memory: '1Gi' }, { cpu: '1500m', memory: '3Gi' }),
+  /** dev, by the same rule from the development sizing: 180m / 640Mi less 7 × 4m / 16Mi; limits 500m / 1Gi + 250m / 512Mi. */
+  devResources: Resources.of({ cpu: '150m', memory: '512Mi' }, { cpu: '750m', memory: '1536Mi' }),
+  /** Replicas where highly available: the replication factor, one pod per zone. */
+  haReplicas: 3,
   /** Long-term history: six times Prometheus' 15 days, and three times the 30-day forecast window. */
   retention: Duration.days(90),
   volumeSize: '10Gi',
+  /** platform-base's default StorageClass (encrypted gp3 EBS). */
+  storageClass: 'gp3',
   serviceAccount: 'mimir',
   /** The tenant every write and read lands in with multi-tenancy off. */
   tenant: 'anonymous',
-  /** Ruler rule files: `<dir>/<tenant>/<file>.yaml` (Mimir's local rule store layout). */
-  rulesDirectory: '/etc/mimir-rules',
+  /** Object names. `gateway` is what writers and readers call (workflows/endpoints.ts). */
+  names: { statefulSet: 'mimir', service: 'mimir', gateway: 'mimir-gateway', gossipRing: 'mimir-gossip-ring', config: 'mimir-config' },
+  /** Mimir's HTTP (API and metrics), gRPC and memberlist ports; the gateway Service's port. */
+  ports: { http: 8080, grpc: 9095, memberlist: 7946, gateway: 80 },
+  /** The grafana/mimir image's user and group. */
+  uid: 10001,
+  /** Blocks live under this prefix of the bucket. */
+  blocksPrefix: 'blocks',
+  paths: { config: '/etc/mimir', data: '/data', rules: '/etc/mimir-rules' },
+  configFile: 'mimir.yaml',
+  /** Time for the ingester to close its TSDB and the compactor to stop between jobs. */
+  terminationGracePeriodSeconds: 300,
   /**
    * Per-tenant limits above Mimir's defaults (150k series, 10k samples/s), which one cluster's
    * Prometheus at a 30 s scrape interval already reaches; and exemplar storage, off by default,
@@ -109,131 +124,273 @@ export const DEFAULTS = {
   limits: { maxGlobalSeriesPerUser: 1_000_000, ingestionRate: 40_000, ingestionBurstSize: 800_000, maxGlobalExemplarsPerUser: 100_000 },
 } as const;
 
-/** The chart's default zone names; rollout-operator and the zone Services are named after them. */
-const ZONE_NAMES = ['zone-a', 'zone-b', 'zone-c'] as const;
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** The Service other components call, for workflows/endpoints.ts. */
+export const MIMIR_GATEWAY = { name: DEFAULTS.names.gateway, port: DEFAULTS.ports.gateway } as const;
 
-export function mimirComponent(props: MimirProps): Component {
-  const ns = props.namespace;
-  const res: Record<MimirTarget, Resources> = { ...DEFAULTS.resources, ...props.resources };
-  const zones = props.zones ?? DEFAULTS.zones;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const VOLUME_SIZE = /^[1-9]\d*(Mi|Gi|Ti)$/;
+const PORT = { http: 'http-metrics', grpc: 'grpc', memberlist: 'memberlist' } as const;
+
+/** Everything the chart renders, resolved once from the props. */
+interface Resolved {
+  readonly props: MimirProps;
+  readonly role: IrsaRole;
+  readonly replicas: number;
+  readonly replicationFactor: number;
+  readonly resources: Resources;
+  readonly image: string;
+  readonly version?: string;
+  readonly config: MimirConfig;
+}
+
+/** The image tag, when it is a valid label value (for `app.kubernetes.io/version`). */
+function imageTag(image: string): string | undefined {
+  const last = image.split('@')[0].split('/').pop() ?? '';
+  const tag = last.includes(':') ? last.split(':').pop() : undefined;
+  return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
+}
+
+function validate(props: MimirProps): void {
   if (!S3_BUCKET.test(props.bucket)) {
     throw new Error(`mimir: bucket "${props.bucket}" is not a valid S3 bucket name (3-63 lowercase letters, digits, "." or "-")`);
   }
-  if (zones.length !== 0 && zones.length !== ZONE_NAMES.length) {
-    throw new Error(`mimir: zones lists ${zones.length} availability zones (${zones.join(', ')}); zone-aware replication needs exactly 3, or none for logical zones`);
+  const size = props.volumeSize ?? DEFAULTS.volumeSize;
+  if (!VOLUME_SIZE.test(size)) {
+    throw new Error(`mimir: volumeSize "${size}" is not a volume size; use a whole number of Mi, Gi or Ti, e.g. 10Gi`);
   }
-  const ha = props.highAvailability;
-  const zoneAware = ha;
-  const many = ha ? 2 : 1;
-  const replicationFactor = zoneAware ? ZONE_NAMES.length : 1;
-  const role = irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket));
-  const component = (t: MimirTarget, replicas: number): MimirComponentValues => ({
-    replicas,
-    resources: res[t].toK8s(),
-    priorityClassName: PRIORITY.platformCritical,
-  });
-  const zoneValues = (): ZoneAwareReplicationValues =>
-    zoneAware
-      ? {
-          enabled: true,
-          topologyKey: 'kubernetes.io/hostname',
-          // The list replaces the chart's default zones whole.
-          zones: ZONE_NAMES.map((name, i): MimirZone => (zones.length ? { name, nodeSelector: { 'topology.kubernetes.io/zone': zones[i] } } : { name })),
-        }
-      : { enabled: false };
-  const volumeSize = props.volumeSize ?? DEFAULTS.volumeSize;
-  const values: MimirValues = {
-    serviceAccount: { create: true, name: DEFAULTS.serviceAccount, annotations: irsaAnnotations(role) },
-    mimir: {
-      structuredConfig: {
-        multitenancy_enabled: false,
-        common: {
-          storage: {
-            backend: 's3',
-            s3: { endpoint: `s3.${props.target.region}.amazonaws.com`, region: props.target.region, bucket_name: props.bucket },
-          },
-        },
-        blocks_storage: { storage_prefix: 'blocks' },
-        ruler_storage: { backend: 'local', local: { directory: DEFAULTS.rulesDirectory } },
-        ingest_storage: { enabled: false },
-        ingester: { push_grpc_method_enabled: true, ring: { replication_factor: replicationFactor } },
-        store_gateway: { sharding_ring: { replication_factor: replicationFactor } },
-        ruler: { alertmanager_url: props.alertmanagerUrl },
-        limits: {
-          compactor_blocks_retention_period: (props.retention ?? DEFAULTS.retention).toString(),
-          max_global_series_per_user: DEFAULTS.limits.maxGlobalSeriesPerUser,
-          ingestion_rate: DEFAULTS.limits.ingestionRate,
-          ingestion_burst_size: DEFAULTS.limits.ingestionBurstSize,
-          max_global_exemplars_per_user: DEFAULTS.limits.maxGlobalExemplarsPerUser,
-        },
-      },
-    },
-    kafka: { enabled: false },
-    minio: { enabled: false },
-    rollout_operator: zoneAware
-      ? { enabled: true, resources: res.rollout_operator.toK8s(), priorityClassName: PRIORITY.platformCritical }
-      : { enabled: false },
-    alertmanager: { enabled: false },
-    overrides_exporter: { enabled: false },
-    distributor: component('distributor', many),
-    ingester: {
-      ...component('ingester', replicationFactor),
-      persistentVolume: { size: volumeSize },
-      zoneAwareReplication: zoneValues(),
-    },
-    querier: component('querier', many),
-    query_frontend: component('query_frontend', many),
-    query_scheduler: component('query_scheduler', many),
-    store_gateway: { ...component('store_gateway', replicationFactor), zoneAwareReplication: zoneValues() },
-    compactor: { ...component('compactor', 1), persistentVolume: { size: volumeSize } },
-    ruler: {
-      ...component('ruler', 1),
-      extraVolumes: [{ name: 'rules', configMap: { name: props.rulerRulesConfigMap, optional: true } }],
-      extraVolumeMounts: [{ name: 'rules', mountPath: `${DEFAULTS.rulesDirectory}/${DEFAULTS.tenant}`, readOnly: true }],
-    },
-    gateway: component('gateway', many),
-    metaMonitoring: { serviceMonitor: { enabled: true } },
-  };
+  const image = props.image ?? DEFAULTS.image;
+  if (!imageTag(image) || image.endsWith(':latest')) {
+    throw new Error(`mimir: image "${image}" has no pinned tag; use e.g. grafana/mimir:3.0.1`);
+  }
+}
 
-  const zoned = (name: string, t: MimirTarget, container: string): Workload[] =>
-    zoneAware
-      ? ZONE_NAMES.map((z) => workload(WorkloadKind.StatefulSet, `mimir-${name}-${z}`, ns, 1, res[t], container))
-      : [workload(WorkloadKind.StatefulSet, `mimir-${name}`, ns, 1, res[t], container)];
-  const workloads: Workload[] = [
-    workload(WorkloadKind.Deployment, 'mimir-distributor', ns, many, res.distributor, 'distributor'),
-    ...zoned('ingester', 'ingester', 'ingester'),
-    workload(WorkloadKind.Deployment, 'mimir-querier', ns, many, res.querier, 'querier'),
-    workload(WorkloadKind.Deployment, 'mimir-query-frontend', ns, many, res.query_frontend, 'query-frontend'),
-    workload(WorkloadKind.Deployment, 'mimir-query-scheduler', ns, many, res.query_scheduler, 'query-scheduler'),
-    ...zoned('store-gateway', 'store_gateway', 'store-gateway'),
-    workload(WorkloadKind.StatefulSet, 'mimir-compactor', ns, 1, res.compactor, 'compactor'),
-    workload(WorkloadKind.Deployment, 'mimir-ruler', ns, 1, res.ruler, 'ruler'),
-    workload(WorkloadKind.Deployment, 'mimir-gateway', ns, many, res.gateway, 'gateway'),
-    ...(zoneAware ? [workload(WorkloadKind.Deployment, 'mimir-rollout-operator', ns, 1, res.rollout_operator, 'rollout-operator')] : []),
-  ];
-
+function resolve(props: MimirProps): Resolved {
+  validate(props);
+  const ns = props.namespace;
+  const replicas = props.highAvailability ? DEFAULTS.haReplicas : 1;
+  const image = props.image ?? DEFAULTS.image;
   return {
-    id: 'mimir',
+    props,
+    role: irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket)),
+    replicas,
+    replicationFactor: replicas,
+    resources: props.resources ?? DEFAULTS.resources,
+    image,
+    version: imageTag(image),
+    config: mimirConfig({
+      httpPort: DEFAULTS.ports.http,
+      grpcPort: DEFAULTS.ports.grpc,
+      memberlistPort: DEFAULTS.ports.memberlist,
+      joinMembers: [`dns+${DEFAULTS.names.gossipRing}.${ns}.svc.cluster.local:${DEFAULTS.ports.memberlist}`],
+      clusterLabel: `${ns}-${ID}`,
+      s3: { region: props.target.region, bucket: props.bucket, prefix: DEFAULTS.blocksPrefix },
+      replicationFactor: replicas,
+      paths: { data: DEFAULTS.paths.data, rules: DEFAULTS.paths.rules },
+      alertmanagerUrl: props.alertmanagerUrl,
+      retention: (props.retention ?? DEFAULTS.retention).toString(),
+      limits: DEFAULTS.limits,
+    }),
+  };
+}
+
+function quantities(r: Resources): k8s.ResourceRequirements {
+  const o = r.toK8s();
+  return {
+    requests: { cpu: k8s.Quantity.fromString(o.requests.cpu), memory: k8s.Quantity.fromString(o.requests.memory) },
+    limits: { cpu: k8s.Quantity.fromString(o.limits.cpu), memory: k8s.Quantity.fromString(o.limits.memory) },
+  };
+}
+
+export class MimirChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: MimirProps) {
+    super(scope, id);
+    const r = resolve(props);
+    const ns = props.namespace;
+    const n = DEFAULTS.names;
+    const meta = (name: string, component: string, extra: Partial<ApiObjectMetadata> = {}): ApiObjectMetadata => ({
+      name,
+      namespace: ns,
+      ...extra,
+      labels: standardLabels({ name, instance: ID, version: r.version, component }),
+    });
+    const selector = selectorLabels({ name: n.statefulSet, instance: ID });
+    const configText = renderMimirConfig(r.config);
+
+    new k8s.KubeServiceAccount(this, 'serviceaccount', {
+      // The pod keeps the default token mount: IRSA's web identity token is projected next to it.
+      metadata: meta(DEFAULTS.serviceAccount, 'mimir', { annotations: irsaAnnotations(r.role) }),
+    });
+
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: meta(n.config, 'mimir'),
+      data: { [DEFAULTS.configFile]: configText },
+    });
+
+    const http = { name: PORT.http, port: DEFAULTS.ports.http, targetPort: k8s.IntOrString.fromNumber(DEFAULTS.ports.http), protocol: 'TCP', appProtocol: 'http' };
+    new k8s.KubeService(this, 'service-gateway', {
+      metadata: meta(n.gateway, 'gateway'),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ ...http, name: 'http', port: DEFAULTS.ports.gateway }],
+      },
+    });
+    new k8s.KubeService(this, 'service', {
+      metadata: meta(n.service, 'mimir'),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [http, { name: PORT.grpc, port: DEFAULTS.ports.grpc, targetPort: k8s.IntOrString.fromNumber(DEFAULTS.ports.grpc), protocol: 'TCP', appProtocol: 'grpc' }],
+      },
+    });
+    new k8s.KubeService(this, 'service-gossip-ring', {
+      metadata: meta(n.gossipRing, 'gossip-ring'),
+      spec: {
+        clusterIp: 'None',
+        // Peers find each other before they are Ready: readiness waits for the ring.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [{ name: PORT.memberlist, port: DEFAULTS.ports.memberlist, targetPort: k8s.IntOrString.fromNumber(DEFAULTS.ports.memberlist), protocol: 'TCP' }],
+      },
+    });
+
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: meta(n.statefulSet, 'mimir'),
+      spec: {
+        serviceName: n.gossipRing,
+        replicas: r.replicas,
+        // All pods start together: the ring needs its peers, and a WAL replay must not hold the others back.
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels: standardLabels({ name: n.statefulSet, instance: ID, version: r.version, component: 'mimir' }),
+            // A config change rolls the pods.
+            annotations: { 'checksum/config': createHash('sha256').update(configText).digest('hex') },
+          },
+          spec: this.podSpec(r),
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: props.storageClass ?? DEFAULTS.storageClass,
+              resources: { requests: { storage: k8s.Quantity.fromString(props.volumeSize ?? DEFAULTS.volumeSize) } },
+            },
+          },
+        ],
+      },
+    });
+
+    if (props.highAvailability) {
+      new k8s.KubePodDisruptionBudget(this, 'pdb', {
+        metadata: meta(n.statefulSet, 'mimir'),
+        // One pod at a time: the other two keep the replication factor 3 quorum.
+        spec: { selector: { matchLabels: selector }, maxUnavailable: k8s.IntOrString.fromNumber(1) },
+      });
+    }
+
+    new ServiceMonitor(this, 'servicemonitor', {
+      metadata: meta(n.service, 'monitoring'),
+      spec: {
+        // Only the `mimir` Service: the gateway and the ring select the same pods.
+        selector: { matchLabels: { ...selectorLabels({ name: n.service, instance: ID }), 'app.kubernetes.io/component': 'mimir' } },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [{ port: PORT.http, path: '/metrics', interval: '30s' }],
+      },
+    });
+  }
+
+  private podSpec(r: Resolved): k8s.PodSpec {
+    const props = r.props;
+    const selector = selectorLabels({ name: DEFAULTS.names.statefulSet, instance: ID });
+    const p = DEFAULTS.paths;
+    return {
+      serviceAccountName: DEFAULTS.serviceAccount,
+      enableServiceLinks: false,
+      priorityClassName: PRIORITY.platformCritical,
+      terminationGracePeriodSeconds: DEFAULTS.terminationGracePeriodSeconds,
+      securityContext: {
+        ...RESTRICTED_POD_SECURITY_CONTEXT,
+        runAsUser: DEFAULTS.uid,
+        runAsGroup: DEFAULTS.uid,
+        fsGroup: DEFAULTS.uid,
+        // Skip the recursive chown of a large volume when its root already has the group.
+        fsGroupChangePolicy: 'OnRootMismatch',
+      },
+      ...(props.highAvailability
+        ? {
+            // Two copies of the series on one node would lose the quorum with that node.
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
+              },
+            },
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: props.strictZoneSpread ? 'DoNotSchedule' : 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+              },
+            ],
+          }
+        : {}),
+      containers: [
+        {
+          name: 'mimir',
+          image: r.image,
+          imagePullPolicy: 'IfNotPresent',
+          args: ['-target=all', `-config.file=${p.config}/${DEFAULTS.configFile}`],
+          ports: [
+            { name: PORT.http, containerPort: DEFAULTS.ports.http, protocol: 'TCP' },
+            { name: PORT.grpc, containerPort: DEFAULTS.ports.grpc, protocol: 'TCP' },
+            { name: PORT.memberlist, containerPort: DEFAULTS.ports.memberlist, protocol: 'TCP' },
+          ],
+          // No liveness probe: an ingester replaying a large WAL is slow, not dead.
+          readinessProbe: {
+            httpGet: { path: '/ready', port: k8s.IntOrString.fromNumber(DEFAULTS.ports.http) },
+            initialDelaySeconds: 30,
+            periodSeconds: 10,
+            timeoutSeconds: 2,
+            failureThreshold: 3,
+          },
+          resources: quantities(r.resources),
+          securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+          volumeMounts: [
+            { name: 'config', mountPath: p.config, readOnly: true },
+            // `<rules dir>/<tenant>/`: the local rule store reads one directory per tenant.
+            { name: 'rules', mountPath: `${p.rules}/${DEFAULTS.tenant}`, readOnly: true },
+            { name: 'data', mountPath: p.data },
+            // The root filesystem is read-only; /tmp is the one writable path besides the volume.
+            { name: 'tmp', mountPath: '/tmp' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'config', configMap: { name: DEFAULTS.names.config } },
+        { name: 'rules', configMap: { name: props.rulerRulesConfigMap, optional: true } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+      ],
+    };
+  }
+}
+
+export function mimirComponent(props: MimirProps): Component {
+  const r = resolve(props);
+  return {
+    id: ID,
     workflow: Workflow.Observability,
-    namespace: ns,
+    namespace: props.namespace,
     dependsOn: [],
-    source: helm(CHARTS.mimir, values),
-    workloads,
-    irsa: [role],
-    // RBAC and CRDs always (a superset is harmless in an AppProject); the rollout-operator's
-    // webhooks only where it runs.
-    clusterResources: zoneAware ? [...OPERATOR_KINDS, ...WEBHOOK_KINDS] : [...OPERATOR_KINDS],
-    ...(zoneAware
-      ? {
-          // The rollout-operator writes its self-signed CA into the webhooks it labels.
-          ignoreDifferences: WEBHOOK_KINDS.map((k) => ({
-            group: 'admissionregistration.k8s.io',
-            kind: k.split('/')[1],
-            jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
-          })),
-        }
-      : {}),
+    source: manifests((scope) => new MimirChart(scope, ID, props)),
+    // The lead derives workloads from the rendered objects later; until then, the StatefulSet as rendered.
+    workloads: [workload(WorkloadKind.StatefulSet, DEFAULTS.names.statefulSet, props.namespace, r.replicas, r.resources, 'mimir')],
+    irsa: [r.role],
+    // Nothing cluster-scoped: every object lives in the namespace.
+    clusterResources: [],
     runbook: props.runbook ?? [],
   };
 }
