@@ -1,34 +1,34 @@
-// CLI: validate every rendered YAML document under --dir against the offline schemas.
-//   node build/tools/validate.js --schemas DIR [--dir dist] [--chart-values DIR]
+// CLI: validate every rendered YAML document under --dir from what the tree itself installs.
+//   node build/tools/validate.js [--dir dist] [--schemas DIR] [--chart-values DIR]
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseFlags, UsageError } from '../lib/cli';
-import {
-  findK8sDefinitions,
-  formatIssue,
-  formatSummary,
-  loadSchemaSet,
-  validateTreeWithStats,
-} from './validate-core';
+import { formatIssue, formatSummary, SchemaSet, validateTreeWithStats } from './validate-core';
+import { EKSCTL_SCHEMA } from './validate/external';
 
-export const USAGE = `usage: validate --schemas DIR [--dir DIR] [--chart-values DIR]
+export const USAGE = `usage: validate [--dir DIR] [--schemas DIR] [--chart-values DIR]
 
-Validates every *.yaml / *.yml document under --dir (default: dist) against offline schemas:
-Kubernetes definitions (DIR/k8s/<version>/_definitions.json), CRDs (DIR/crds/<group>/...) and
-eksctl (DIR/eksctl/schema.json). *-values.yaml files are checked against the chart's
-values.schema.json under --chart-values when one exists, and skipped otherwise.
+Validates every *.yaml / *.yml document under --dir (default: dist), strict about unknown fields:
+  built-in kinds      against the Kubernetes 1.34 API (kubernetes-models)
+  custom resources    against the CRD rendered in the same tree (the served version's
+                      openAPIV3Schema); Gatekeeper constraints against their ConstraintTemplate
+  CRDs installed at   against schemas/crds/<group>/<kind>_<version>.json in this repository
+  run time            (OUT_OF_TREE_CRDS in tools/validate/crds.ts)
+A kind with none of these is an error. The eksctl ClusterConfig is validated only with --schemas;
+*-values.yaml files only with --chart-values, when the chart ships a values.schema.json.
 
 Prints one line per issue (file: object: path: message) and a summary.
-Exit status: 0 all valid, 1 invalid documents, 2 usage error.
+Exit status: 0 all valid, 1 invalid documents or unknown kinds, 2 usage error.
 
 options:
-  --schemas DIR       schema root (required)
   --dir DIR           tree to validate (default: dist)
+  --schemas DIR       validate the eksctl ClusterConfig against DIR/${EKSCTL_SCHEMA}
   --chart-values DIR  chart values root: DIR/<chart>/<version>/values.schema.json
   -h, --help          show this help`;
 
 export interface CliOptions {
-  readonly schemas: string;
   readonly dir: string;
+  readonly schemas?: string;
   readonly chartValues?: string;
 }
 
@@ -44,9 +44,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | 'help' {
   const f = parseFlags(argv, { values: ['--schemas', '--dir', '--chart-values'] });
   if (f === 'help') return 'help';
   const values = f.values;
-  const schemas = values.get('--schemas');
-  if (!schemas) throw new UsageError('--schemas DIR is required (see --help)');
-  return { schemas, dir: values.get('--dir') ?? 'dist', chartValues: values.get('--chart-values') };
+  return { dir: values.get('--dir') ?? 'dist', schemas: values.get('--schemas'), chartValues: values.get('--chart-values') };
 }
 
 function requireDirectory(dir: string, what: string): void {
@@ -54,11 +52,13 @@ function requireDirectory(dir: string, what: string): void {
 }
 
 function checkOptions(options: CliOptions): void {
-  requireDirectory(options.schemas, '--schemas');
-  if (!findK8sDefinitions(options.schemas)) {
-    throw new UsageError(`--schemas ${options.schemas} has no k8s/<version>/_definitions.json`);
-  }
   requireDirectory(options.dir, '--dir');
+  if (options.schemas !== undefined) {
+    requireDirectory(options.schemas, '--schemas');
+    if (!fs.existsSync(path.join(options.schemas, EKSCTL_SCHEMA))) {
+      throw new UsageError(`--schemas ${options.schemas} has no ${EKSCTL_SCHEMA}`);
+    }
+  }
   if (options.chartValues !== undefined) requireDirectory(options.chartValues, '--chart-values');
 }
 
@@ -71,9 +71,11 @@ export function run(argv: readonly string[], output: CliOutput): number {
       return 0;
     }
     checkOptions(options);
-    const report = validateTreeWithStats(options.dir, loadSchemaSet(options.schemas, options.chartValues));
+    const started = Date.now();
+    const set = new SchemaSet({ schemasDir: options.schemas, chartValuesDir: options.chartValues });
+    const report = validateTreeWithStats(options.dir, set);
     for (const issue of report.issues) output.out(formatIssue(issue));
-    output.out(formatSummary(report));
+    for (const line of formatSummary(report, Date.now() - started)) output.out(line);
     return report.issues.length > 0 ? 1 : 0;
   } catch (error) {
     // One line, no stack: usage errors and unreadable inputs alike.
