@@ -1,12 +1,14 @@
 // CLI: what a change does to the rendered output, per environment and Application, field by field.
 //   npm run diff -- [--base REF] [--format text|markdown] [--config FILE] [--render-base]
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SOURCE_ANNOTATION } from '../argocd/applications';
 import { loadConfigFile } from '../config/load';
 import { DEFAULT_MARKDOWN_CAP, diffTrees, isEmpty, renderMarkdown, renderText } from '../lib/diff';
-import { parseFlags, runCli, UsageError } from '../lib/cli';
+import { parseFlags, runCliAsync, UsageError } from '../lib/cli';
 import { FileTree } from '../lib/output';
 import { DIST_PATH, renderAll } from '../synth';
 
@@ -14,9 +16,13 @@ export const USAGE = `Usage: npm run diff -- [--base REF] [--format text|markdow
                        [--render-base] [--max-chars N] [--exit-code]
 
 Renders the working tree (the current code and platform.yaml) and compares it with the output at
-the base ref: per environment and Application, objects added, removed and changed, each changed
-object field by field (JSON paths, old → new), chart version and valuesObject changes of Helm
-Applications.
+the base ref. Per environment: first one line per chart (or vendored source) whose version changed,
+read from the Applications' ${SOURCE_ANNOTATION} annotation, with how many files under
+manifests/<id>/ changed, were added and removed, e.g.
+  cert-manager v1.21.1 → v1.22.0: 4 objects changed, 1 added, 0 removed
+then per Application the objects added and removed (kind and name) and each changed object field
+by field (JSON paths, old → new). A changed list shows the elements added and removed (the whole
+list when short); values are never cut.
 
 The base output is the ${DIST_PATH}/ tree committed at REF (what Argo CD runs from). When REF has no
 ${DIST_PATH}/, or with --render-base, REF is checked out into a temporary git worktree and rendered
@@ -26,10 +32,11 @@ Options:
   --base REF        git ref to compare with (default: the merge base of HEAD and the default
                     branch: origin/HEAD, else origin/main, origin/master, main, master)
   --format FORMAT   text (default) or markdown (a PR comment: one collapsible block per
-                    Application, capped at --max-chars)
+                    Application, capped at --max-chars by leaving out whole objects)
   --config FILE     platform config of the working tree (default: platform.yaml)
   --render-base     render REF instead of reading its committed ${DIST_PATH}/
-  --max-chars N     markdown size cap (default ${DEFAULT_MARKDOWN_CAP}); what does not fit is counted
+  --max-chars N     markdown size cap (default ${DEFAULT_MARKDOWN_CAP}); objects that do not fit are
+                    left out whole and counted
   --exit-code       exit 1 when something changed (like git diff --exit-code)
   -h, --help        this text
 
@@ -99,22 +106,50 @@ export function resolveBase(cwd: string, explicit?: string): BaseRef {
   throw new GitError('no default branch found (tried origin/HEAD, origin/main, origin/master, main, master); pass --base REF');
 }
 
-/** The rendered tree committed at `sha` under `distDir` (relative to the repository root), or undefined. */
-export function committedTree(cwd: string, sha: string, distDir: string): FileTree | undefined {
-  const names = git(['ls-tree', '-r', '-z', '--name-only', sha, '--', `${distDir}/`], cwd).split('\0').filter(Boolean);
-  if (names.length === 0) return undefined;
-  const r = spawnSync('git', ['cat-file', '--batch'], { cwd, input: names.map((n) => `${sha}:${n}\n`).join(''), maxBuffer: 1 << 30 });
+/** Git's object id of a blob with this content (sha1, or sha256 in a repository using it). */
+function blobId(content: string, algorithm: 'sha1' | 'sha256'): string {
+  return createHash(algorithm).update(`blob ${Buffer.byteLength(content)}\0`).update(content).digest('hex');
+}
+
+/**
+ * The rendered tree committed at `sha` under `distDir` (relative to the repository root), or
+ * undefined. Given `known` (the tree it will be compared with), files whose blob is that same
+ * content are not read from git: the known text is reused, so only the files that differ are read.
+ */
+export function committedTree(cwd: string, sha: string, distDir: string, known?: FileTree): FileTree | undefined {
+  const entries = git(['ls-tree', '-r', '-z', '--full-tree', sha, '--', `${distDir}/`], cwd)
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [, type, id] = line.slice(0, tab).split(' ');
+      return { type, id, name: line.slice(tab + 1) };
+    })
+    .filter((e) => e.type === 'blob');
+  if (entries.length === 0) return undefined;
+  const tree: FileTree = new Map();
+  const toRead: { id: string; rel: string }[] = [];
+  for (const e of entries) {
+    const rel = e.name.slice(distDir.length + 1);
+    const same = known?.get(rel);
+    if (same !== undefined && blobId(same, e.id.length === 64 ? 'sha256' : 'sha1') === e.id) tree.set(rel, same);
+    else {
+      tree.set(rel, '');
+      toRead.push({ id: e.id, rel });
+    }
+  }
+  if (toRead.length === 0) return tree;
+  const r = spawnSync('git', ['cat-file', '--batch'], { cwd, input: toRead.map((e) => `${e.id}\n`).join(''), maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new GitError(`git cat-file --batch failed: ${r.stderr.toString().trim()}`);
   const out = r.stdout;
-  const tree: FileTree = new Map();
   let at = 0;
-  for (const name of names) {
+  for (const { rel } of toRead) {
     const eol = out.indexOf(0x0a, at);
     const header = out.subarray(at, eol).toString('utf8');
     const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) throw new GitError(`git cat-file: unexpected header "${header}" for ${name}`);
+    if (!m) throw new GitError(`git cat-file: unexpected header "${header}" for ${rel}`);
     const size = Number(m[2]);
-    tree.set(name.slice(distDir.length + 1), out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+    tree.set(rel, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
     at = eol + 1 + size + 1;
   }
   return tree;
@@ -159,29 +194,29 @@ export function renderedTree(cwd: string, sha: string, prefix: string): FileTree
   }
 }
 
-export function diff(opts: DiffOptions, cwd = process.cwd()): { output: string; changed: boolean } {
+export async function diff(opts: DiffOptions, cwd = process.cwd()): Promise<{ output: string; changed: boolean }> {
   const prefix = git(['rev-parse', '--show-prefix'], cwd).trim().replace(/\/$/, '');
   const distDir = prefix ? `${prefix}/${DIST_PATH}` : DIST_PATH;
   const base = resolveBase(cwd, opts.base);
-  const committed = opts.renderBase ? undefined : committedTree(cwd, base.sha, distDir);
+  const after = await renderAll(loadConfigFile(path.resolve(cwd, opts.config)));
+  const committed = opts.renderBase ? undefined : committedTree(cwd, base.sha, distDir, after);
   const before = committed ?? renderedTree(cwd, base.sha, prefix);
-  const after = renderAll(loadConfigFile(path.resolve(cwd, opts.config)));
   const label = `${base.label} @ ${base.sha.slice(0, 12)}${committed ? ` (committed ${DIST_PATH}/)` : ' (rendered)'}`;
-  const d = diffTrees(before, after);
+  const d = diffTrees(before, after, { sourceAnnotation: SOURCE_ANNOTATION });
   return { output: opts.format === 'markdown' ? renderMarkdown(d, label, opts.maxChars) : renderText(d, label), changed: !isEmpty(d) };
 }
 
-export function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): Promise<number> {
   // 1 means "changed" with --exit-code, so failures exit 2.
-  return runCli(
+  return runCliAsync(
     USAGE,
-    () => {
+    async () => {
       const opts = parseArgs(argv);
       if (opts === 'help') {
         console.log(USAGE);
         return 0;
       }
-      const { output, changed } = diff(opts);
+      const { output, changed } = await diff(opts);
       process.stdout.write(output);
       return opts.exitCode && changed ? 1 : 0;
     },
@@ -189,4 +224,4 @@ export function main(argv: readonly string[]): number {
   );
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
