@@ -2,21 +2,24 @@
  * Composition root and the `npm run synth` CLI: load platform.yaml, build every environment,
  * write dist/. Nothing is written unless every environment renders.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, loadConfigFile } from './config/load';
-import { parseFlags, runCli, UsageError } from './lib/cli';
-import { capacityPlan, checkCapacity, seedWarnings } from './lib/plan';
-import { recoverInterruptedWrite, writeTreeAtomically } from './lib/output';
+import { parseFlags, runCliAsync, UsageError } from './lib/cli';
+import { capacityPlanOf, checkCapacity, seedWarnings } from './lib/plan';
+import { recoverInterruptedWrite, writeTreeAtomically, YamlMemo } from './lib/output';
+import { assertNoSecretData, assertWithinPermissionsLock, derivePermissions, formatPermissionsLock, mergePermissions, PERMISSIONS_LOCK, readPermissionsLock } from './lib/checks';
 import { buildEnvironment } from './platform';
-import { renderModels } from './synth';
+import { defaultHydrateOptions, HydrateOptions, hydrateModel, renderModels, yamlMemoFile } from './synth';
 
-const USAGE = `Usage: npm run synth -- [--config FILE] [--env NAME] [--out DIR] [--skip-capacity-check]
+const USAGE = `Usage: npm run synth -- [--config FILE] [--env NAME] [--out DIR] [--skip-capacity-check] [--update-permissions]
 
 Renders dist/<env>/ for every environment in platform.yaml (or only --env NAME):
   eksctl/cluster.yaml   the eksctl ClusterConfig
   bootstrap/            values files, root AppProject and app-of-apps, README with the commands
   apps/                 one Argo CD Application per component, one AppProject per workflow
-  manifests/<id>/       the objects we author, one file per object
+  manifests/<id>/       every object of every component, one file per object (Helm charts
+                        rendered with the pinned helm from vendor/charts)
   PLAN.md               capacity plan, sync waves with predicted rollout time, dependency graph
 
 Fails, naming the environment and the shortfall, when an environment's requests do not fit its
@@ -30,6 +33,10 @@ Options:
   --skip-capacity-check
                   render even when an environment does not fit at its maximum node count
                   (for benchmarks with generated configs; PLAN.md still says it does not fit)
+  --update-permissions
+                  record in permissions.lock.json (beside the config) the namespaces and
+                  cluster-scoped kinds each AppProject now needs; without it, synth fails
+                  when the rendered objects need more than the lock grants
   -h, --help      this text`;
 
 export interface SynthOptions {
@@ -38,22 +45,25 @@ export interface SynthOptions {
   readonly out: string;
   /** Render even when an environment does not fit at its maximum node count. */
   readonly skipCapacityCheck?: boolean;
+  /** Rewrite permissions.lock.json to what the rendered objects need (a reviewed widening). */
+  readonly updatePermissions?: boolean;
 }
 
 export { UsageError };
 
 export function parseArgs(argv: readonly string[]): SynthOptions | 'help' {
-  const f = parseFlags(argv, { values: ['--config', '--env', '--out'], switches: ['--skip-capacity-check'] });
+  const f = parseFlags(argv, { values: ['--config', '--env', '--out'], switches: ['--skip-capacity-check', '--update-permissions'] });
   if (f === 'help') return 'help';
   return {
     config: f.values.get('--config') ?? 'platform.yaml',
     out: f.values.get('--out') ?? 'dist',
     ...(f.values.has('--env') ? { env: f.values.get('--env') } : {}),
     ...(f.switches.has('--skip-capacity-check') ? { skipCapacityCheck: true } : {}),
+    ...(f.switches.has('--update-permissions') ? { updatePermissions: true } : {}),
   };
 }
 
-export function synth(opts: SynthOptions): { files: number; envs: string[]; warnings: string[] } {
+export async function synth(opts: SynthOptions, hydrateOptions: HydrateOptions = defaultHydrateOptions()): Promise<{ files: number; envs: string[]; warnings: string[] }> {
   const config = loadConfigFile(opts.config);
   const known = Object.keys(config.environments);
   if (opts.env && !known.includes(opts.env)) {
@@ -61,25 +71,39 @@ export function synth(opts: SynthOptions): { files: number; envs: string[]; warn
   }
   const envs = opts.env ? [opts.env] : known;
   // The seed's "Resource Quotas … to prevent resource exhaustion": refuse a platform that cannot fit.
-  const models = [...envs].sort().map((name) => buildEnvironment(config, name));
-  const plans = models.map((model) => capacityPlan(model.env, model.components));
+  const built = [...envs].sort().map((name) => buildEnvironment(config, name));
+  const models = await Promise.all(built.map((m) => hydrateModel(m, hydrateOptions)));
+  const plans = models.map(capacityPlanOf);
   if (!opts.skipCapacityCheck) checkCapacity(plans);
   const warnings = plans.flatMap(seedWarnings);
-  const tree = renderModels(models);
+  assertNoSecretData(models);
+  const lockFile = path.join(path.dirname(path.resolve(opts.config)), PERMISSIONS_LOCK);
+  const lock = readPermissionsLock(lockFile);
+  const derived = derivePermissions(models);
+  const writeLock = opts.updatePermissions || !fs.existsSync(lockFile);
+  if (!writeLock) assertWithinPermissionsLock(derived, lock);
+  const memo = new YamlMemo(hydrateOptions.cache ? yamlMemoFile(hydrateOptions.root) : undefined);
+  const tree = renderModels(models, memo.dump);
   recoverInterruptedWrite(opts.out);
   writeTreeAtomically(opts.out, tree, envs);
+  if (writeLock) {
+    // With --env, the other environments' entries stay: the lock is the union over all of them.
+    const next = opts.env ? mergePermissions(lock, derived) : derived;
+    fs.writeFileSync(lockFile, formatPermissionsLock(next));
+  }
+  memo.save();
   return { files: tree.size, envs, warnings };
 }
 
-export function main(argv: readonly string[]): number {
-  return runCli(USAGE, () => {
+export function main(argv: readonly string[]): Promise<number> {
+  return runCliAsync(USAGE, async () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {
       console.log(USAGE);
       return 0;
     }
     const started = process.hrtime.bigint();
-    const { files, envs, warnings } = synth(opts);
+    const { files, envs, warnings } = await synth(opts);
     for (const w of warnings) console.error(`warning: ${w}`);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`rendered ${files} files for ${envs.join(', ')} into ${path.normalize(opts.out)}/ in ${ms.toFixed(0)} ms`);
@@ -87,4 +111,4 @@ export function main(argv: readonly string[]): number {
   });
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -39,7 +39,7 @@ export function buildEnvironment(config: PlatformConfig, envName: string): Envir
     ...appsComponents(ctx),
   ];
   const withLate = [...others, ...securityComponentsAfter(ctx, others)];
-  const all = withSecretDependencies([...withLate, platformBase(ctx, withLate)]);
+  const all = withSecretDependencies([...withLate, platformBase(ctx)]);
   const present = new Set(all.map((c) => c.id));
   const knownAbsent = new Set<string>(PLATFORM_COMPONENT_IDS.filter((id) => !present.has(id)));
   const graph = buildGraph(all, knownAbsent);

@@ -5,10 +5,10 @@
 import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../lib/component';
 import { PlatformChart } from '../lib/platform-chart';
-import { Resources, Workload, WorkloadKind } from '../lib/resources';
+import { Resources } from '../lib/resources';
 import { Duration } from '../imports/monitoring';
 import { CanarySettings, worstCaseRollbackSeconds } from './canary';
-import { ISTIO, Microservice, MicroserviceProps, MicroserviceWiring, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
+import { Microservice, MicroserviceProps, MicroserviceWiring, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
 import { Peer } from './network';
 
 export { Duration, worstCaseRollbackSeconds, ZoneSpread };
@@ -89,22 +89,6 @@ export function serviceSecrets(service: ServiceSpec, namespace: string): SecretR
   return out;
 }
 
-/** The workload as the capacity plan and the namespace quota count it: app container plus sidecar. */
-export function serviceWorkload(service: ServiceSpec, namespace: string, sizing: Sizing, sidecar: Resources): Workload {
-  return {
-    // A Rollout runs ReplicaSets exactly like a Deployment; the plan counts it as one.
-    kind: WorkloadKind.Deployment,
-    name: service.name,
-    namespace,
-    replicas: sizing.minReplicas,
-    maxReplicas: sizing.maxReplicas,
-    containers: [
-      { name: service.name, resources: sizing.resources },
-      { name: ISTIO.proxyContainer, resources: sidecar },
-    ],
-  };
-}
-
 export function microserviceComponent(input: MicroserviceComponentProps): Component {
   const props: MicroserviceProps = {
     ...input,
@@ -126,7 +110,6 @@ export function microserviceComponent(input: MicroserviceComponentProps): Compon
     // Argo Rollouts (CRDs, controller) and the data services are earlier workflows: implied.
     dependsOn: [],
     source: manifests((scope) => new MicroserviceChart(scope, props.service.name, props)),
-    workloads: [serviceWorkload(props.service, props.namespace, props.sizing, props.sidecarResources)],
     secrets: serviceSecrets(props.service, props.namespace),
   };
 }

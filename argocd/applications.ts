@@ -6,6 +6,9 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Component, READINESS_GATES, Workflow } from '../lib/component';
 import { ComponentGraph, FIRST_WAVE } from '../lib/graph';
+import { groupOf } from '../lib/cluster-scope';
+import { ComponentObjects } from '../lib/hydrate';
+import { K8sObject } from '../lib/render';
 import { PART_OF } from '../lib/labels';
 import { Application, ApplicationSource, ApplicationSpec, AppProject, AppProjectSpec, GroupKind, SyncPolicy } from '../imports/argoproj';
 
@@ -35,43 +38,56 @@ export function retryPolicy(workflow: Workflow): NonNullable<SyncPolicy['retry']
   };
 }
 
-export function syncOptionsFor(c: Component): string[] {
+/**
+ * Client-side apply keeps the whole object in the `last-applied-configuration` annotation, and
+ * annotations are limited to 256 KiB in total: objects larger than that (big CRDs) need
+ * server-side apply. Measured on the rendered objects, so a chart bump that grows a CRD past the
+ * limit switches its Application over by itself.
+ */
+export const ANNOTATION_LIMIT_BYTES = 256 * 1024;
+
+export function needsServerSideApply(objects: readonly K8sObject[]): boolean {
+  return objects.some((o) => Buffer.byteLength(JSON.stringify(o)) > ANNOTATION_LIMIT_BYTES);
+}
+
+export function syncOptionsFor(c: Component, objects: readonly K8sObject[]): string[] {
   const options = new Set<string>(['PruneLast=true', ...(c.syncOptions ?? [])]);
-  if (c.serverSideApply) options.add('ServerSideApply=true');
+  if (needsServerSideApply(objects)) options.add('ServerSideApply=true');
   if (c.ignoreDifferences?.length) options.add('RespectIgnoreDifferences=true');
   return [...options].sort();
 }
 
+/**
+ * Every Application syncs its rendered objects from the GitOps repository: Helm charts are rendered
+ * at synth (the cluster never renders or pulls a chart), native and vendored objects likewise.
+ */
 export function sourceFor(c: Component, target: GitOpsTarget): ApplicationSource {
+  return { repoURL: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/manifests/${c.id}`, directory: { recurse: false } };
+}
+
+/** What a component's objects were rendered from, for reviewers and `npm run diff`. */
+export const SOURCE_ANNOTATION = 'platform.acme.io/source';
+
+export function sourceDescription(c: Component): string {
   const s = c.source;
   switch (s.type) {
     case 'helm':
-      return {
-        repoURL: s.chart.repoURL,
-        chart: s.chart.chart,
-        targetRevision: s.chart.version,
-        helm: { releaseName: s.releaseName ?? c.id, valuesObject: s.values },
-      };
+      return `helm:${s.chart.chart}@${s.chart.version}`;
     case 'manifests':
-      return { repoURL: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/manifests/${c.id}`, directory: { recurse: false } };
-    case 'git':
-      return {
-        repoURL: s.repoURL,
-        targetRevision: s.revision,
-        path: s.path,
-        directory: { recurse: s.recurse ?? false, ...(s.include ? { include: s.include } : {}) },
-      };
+      return 'cdk8s';
+    case 'vendored':
+      return `vendored:${s.origin.repoURL}@${s.origin.revision}`;
   }
 }
 
-export function applicationSpec(c: Component, target: GitOpsTarget): ApplicationSpec {
+export function applicationSpec(c: Component, target: GitOpsTarget, objects: readonly K8sObject[]): ApplicationSpec {
   return {
     project: c.workflow,
     destination: { server: IN_CLUSTER, namespace: c.namespace },
     source: sourceFor(c, target),
     syncPolicy: {
       automated: { prune: true, selfHeal: true },
-      syncOptions: syncOptionsFor(c),
+      syncOptions: syncOptionsFor(c, objects),
       retry: retryPolicy(c.workflow),
     },
     ...(c.ignoreDifferences?.length ? { ignoreDifferences: c.ignoreDifferences } : {}),
@@ -79,18 +95,42 @@ export function applicationSpec(c: Component, target: GitOpsTarget): Application
   };
 }
 
-function metadata(name: string, wave: number, workflow: string, finalizer: boolean): ApiObjectMetadata {
+function metadata(name: string, wave: number, workflow: string, finalizer: boolean, annotations: Record<string, string> = {}): ApiObjectMetadata {
   return {
     name,
     namespace: ARGOCD_NAMESPACE,
-    annotations: { [WAVE_ANNOTATION]: String(wave) },
+    annotations: { [WAVE_ANNOTATION]: String(wave), ...annotations },
     labels: { 'app.kubernetes.io/part-of': PART_OF, [WORKFLOW_LABEL]: workflow },
     ...(finalizer ? { finalizers: [RESOURCES_FINALIZER] } : {}),
   };
 }
 
-export function addApplication(scope: Construct, c: Component, wave: number, target: GitOpsTarget): Application {
-  return new Application(scope, `application-${c.id}`, { metadata: metadata(c.id, wave, c.workflow, true), spec: applicationSpec(c, target) });
+export function addApplication(scope: Construct, c: Component, wave: number, target: GitOpsTarget, objects: readonly K8sObject[]): Application {
+  return new Application(scope, `application-${c.id}`, {
+    metadata: metadata(c.id, wave, c.workflow, true, { [SOURCE_ANNOTATION]: sourceDescription(c) }),
+    spec: applicationSpec(c, target, objects),
+  });
+}
+
+/** What an AppProject must allow for its Applications' objects: derived, never declared by hand. */
+export interface ProjectPermissions {
+  /** Namespaces of the namespaced objects and the Applications' destinations. */
+  readonly namespaces: readonly string[];
+  /** Cluster-scoped kinds, `group/Kind` (core group as `/Kind`). */
+  readonly clusterResources: readonly string[];
+}
+
+export function permissionsOf(components: readonly Component[], objects: ComponentObjects): ProjectPermissions {
+  const namespaces = new Set<string>();
+  const kinds = new Set<string>();
+  for (const c of components) {
+    namespaces.add(c.namespace);
+    for (const o of objects.get(c.id) ?? []) {
+      if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
+      else kinds.add(`${groupOf(o.apiVersion)}/${o.kind}`);
+    }
+  }
+  return { namespaces: [...namespaces].sort(), clusterResources: [...kinds].sort() };
 }
 
 function parseGroupKind(key: string): GroupKind {
@@ -98,40 +138,36 @@ function parseGroupKind(key: string): GroupKind {
   return { group: key.slice(0, i), kind: key.slice(i + 1) };
 }
 
-/** The AppProject of one workflow: only its components' sources, namespaces and cluster kinds. */
-export function projectSpec(workflow: Workflow, components: readonly Component[], target: GitOpsTarget): AppProjectSpec {
-  const repos = new Set<string>();
-  const namespaces = new Set<string>();
-  const kinds = new Set<string>();
-  for (const c of components) {
-    repos.add(sourceFor(c, target).repoURL);
-    namespaces.add(c.namespace);
-    for (const ns of c.extraNamespaces ?? []) namespaces.add(ns);
-    // Microservices never get cluster-scoped objects.
-    if (workflow !== Workflow.Apps) for (const k of c.clusterResources ?? []) kinds.add(k);
-  }
+/** The AppProject of one workflow: the GitOps repository, and exactly the namespaces and cluster kinds its objects use. */
+export function projectSpec(workflow: Workflow, permissions: ProjectPermissions, target: GitOpsTarget): AppProjectSpec {
   return {
     description: `The ${workflow} workflow of the platform`,
-    sourceRepos: [...repos].sort(),
-    destinations: [...namespaces].sort().map((namespace) => ({ server: IN_CLUSTER, namespace })),
-    clusterResourceWhitelist: [...kinds].sort().map(parseGroupKind),
+    sourceRepos: [target.repoURL],
+    destinations: permissions.namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
+    clusterResourceWhitelist: permissions.clusterResources.map(parseGroupKind),
   };
 }
 
-export function addProject(scope: Construct, workflow: Workflow, components: readonly Component[], target: GitOpsTarget): AppProject {
+export function addProject(scope: Construct, workflow: Workflow, permissions: ProjectPermissions, target: GitOpsTarget): AppProject {
   return new AppProject(scope, `appproject-${workflow}`, {
     metadata: metadata(workflow, PROJECT_WAVE, workflow, false),
-    spec: projectSpec(workflow, components, target),
+    spec: projectSpec(workflow, permissions, target),
   });
 }
 
+/** Each workflow's components, in the order the workflows first appear. */
+export function byWorkflow(components: readonly Component[]): Map<Workflow, Component[]> {
+  const out = new Map<Workflow, Component[]>();
+  for (const c of components) out.set(c.workflow, [...(out.get(c.workflow) ?? []), c]);
+  return out;
+}
+
 /** Adds every AppProject and Application of one environment to `scope`. */
-export function addAppOfApps(scope: Construct, components: readonly Component[], graph: ComponentGraph, target: GitOpsTarget): void {
-  const workflows = [...new Set(components.map((c) => c.workflow))];
-  for (const wf of workflows) addProject(scope, wf, components.filter((c) => c.workflow === wf), target);
+export function addAppOfApps(scope: Construct, components: readonly Component[], graph: ComponentGraph, target: GitOpsTarget, objects: ComponentObjects): void {
+  for (const [wf, members] of byWorkflow(components)) addProject(scope, wf, permissionsOf(members, objects), target);
   for (const c of components) {
     const wave = graph.waves.get(c.id);
     if (wave === undefined) throw new Error(`no wave computed for ${c.id}`);
-    addApplication(scope, c, wave, target);
+    addApplication(scope, c, wave, target, objects.get(c.id) ?? []);
   }
 }

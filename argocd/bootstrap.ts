@@ -1,24 +1,22 @@
 /**
- * dist/<env>/bootstrap/: everything Argo CD cannot do for itself. Values files for the releases
- * installed by hand (each the very object its Application later adopts), the root AppProject and
+ * dist/<env>/bootstrap/: everything Argo CD cannot do for itself. The root AppProject and
  * app-of-apps, and a README with the exact commands in order and the seed's validation checks.
+ * The components installed by hand before Argo CD runs (the monitoring CRDs, Cilium, Argo CD) are
+ * applied from their rendered manifests with `kubectl apply --server-side`: the very objects their
+ * Applications later adopt. The operator needs no helm and no chart repository.
  */
 import { App, Chart } from 'cdk8s';
 import { EnvironmentSettings } from '../config/defaults';
-import { Component, SecretRequirement, HelmSource, READINESS_GATES, Workflow } from '../lib/component';
+import { Component, SecretRequirement, READINESS_GATES, Workflow } from '../lib/component';
 import { FileTree, addFile, toYaml } from '../lib/output';
 import { Application, AppProject } from '../imports/argoproj';
 import { ARGOCD_NAMESPACE, GitOpsTarget, IN_CLUSTER, retryPolicy } from './applications';
 
-/** Helm releases installed at bootstrap, in order, and adopted later by their Applications. */
-export const BOOTSTRAP_RELEASES = ['prometheus-operator-crds', 'cilium', 'argocd'] as const;
+/** Components applied by hand at bootstrap, in order, and adopted later by their Applications. */
+export const BOOTSTRAP_COMPONENTS = ['prometheus-operator-crds', 'cilium', 'argocd'] as const;
 
 export const ROOT_PROJECT = 'root';
 export const ROOT_APP = 'root';
-
-export function valuesFileName(id: string): string {
-  return `${id}-values.yaml`;
-}
 
 export function rootObjects(target: GitOpsTarget): { project: object; app: object } {
   const app = new App({ outdir: '/nonexistent' });
@@ -49,11 +47,6 @@ export function rootObjects(target: GitOpsTarget): { project: object; app: objec
   return { project: project.toJson(), app: root.toJson() };
 }
 
-function helmSource(c: Component): HelmSource {
-  if (c.source.type !== 'helm') throw new Error(`bootstrap release ${c.id} must be a Helm component`);
-  return c.source;
-}
-
 function waitFor(workflowGate: Workflow, description: string, check: string): string {
   const g = READINESS_GATES[workflowGate];
   return `wait_for ${g.timeoutSeconds} ${g.retryIntervalSeconds} "${description}" '${check}'`;
@@ -82,25 +75,27 @@ export interface BootstrapInput {
 export function renderBootstrap(tree: FileTree, prefix: string, input: BootstrapInput): void {
   const { env, components, target } = input;
   const byId = new Map(components.map((c) => [c.id, c]));
-  const releases = BOOTSTRAP_RELEASES.map((id) => {
+  const releases = BOOTSTRAP_COMPONENTS.map((id) => {
     const c = byId.get(id);
     if (!c) throw new Error(`bootstrap needs the ${id} component`);
     return c;
   });
-  for (const c of releases) addFile(tree, `${prefix}/${valuesFileName(c.id)}`, toYaml(helmSource(c).values));
   const root = rootObjects(target);
   addFile(tree, `${prefix}/root-project.yaml`, toYaml(root.project));
   addFile(tree, `${prefix}/root-app.yaml`, toYaml(root.app));
   addFile(tree, `${prefix}/README.md`, readme(env, components, releases, target));
 }
 
-function helmInstall(c: Component, envPath: string): string {
-  const s = helmSource(c);
-  const chartRef = s.chart.oci ? `oci://${s.chart.repoURL}/${s.chart.chart}` : `${s.chart.chart} --repo ${s.chart.repoURL}`;
+/**
+ * Applies a component's rendered objects as its Application will: server-side, so the objects are
+ * owned by field managers rather than a last-applied annotation (several CRDs exceed its 256 KiB
+ * limit), with the namespace created first. Helm hooks in the rendering (e.g. Argo CD's Redis
+ * secret init Job) are applied like any object; Argo CD runs them as hooks on later syncs.
+ */
+export function applyRendered(c: Component, envPath: string): string {
   return [
-    `helm upgrade --install ${s.releaseName ?? c.id} ${chartRef} \\`,
-    `  --version ${s.chart.version} --namespace ${c.namespace} --create-namespace \\`,
-    `  --values ${envPath}/bootstrap/${valuesFileName(c.id)} --wait --timeout 10m`,
+    ...(c.namespace === 'kube-system' ? [] : [`kubectl create namespace ${c.namespace} --dry-run=client -o yaml | kubectl apply -f -`]),
+    `kubectl apply --server-side --field-manager=bootstrap -f ${envPath}/manifests/${c.id}/`,
   ].join('\n');
 }
 
@@ -124,10 +119,12 @@ function readme(env: EnvironmentSettings, components: readonly Component[], rele
   out.push(`# Bootstrap: ${env.clusterName}
 
 Everything Argo CD cannot do for itself, in order. Run from the root of the GitOps repository with
-AWS credentials for account ${env.accountId} and \`eksctl\`, \`kubectl\`, \`helm\` (3.8+) and \`aws\` on the path.
+AWS credentials for account ${env.accountId} and \`eksctl\`, \`kubectl\` and \`aws\` on the path. No helm: every
+chart is already rendered under \`${p}/manifests/\`.
 Each step ends with the efficiency guide's validation check, retried at the guide's interval until its timeout.
 
 \`\`\`bash
+# shellcheck disable=SC2016 # each wait_for check is single-quoted on purpose: wait_for evaluates it later
 # wait_for TIMEOUT_SECONDS INTERVAL_SECONDS DESCRIPTION COMMAND
 wait_for() {
   local deadline=$(( $(date +%s) + $1 ))
@@ -154,16 +151,17 @@ Nodes join with the \`node.cilium.io/agent-not-ready\` taint: no pod schedules u
 
 ## 2. Monitoring CRDs
 
-Installed first, so every later release may turn its ServiceMonitors on.
+Applied first, so every later component may create its ServiceMonitors.
 
 \`\`\`bash
-${helmInstall(crds, p)}
+${applyRendered(crds, p)}
+${waitFor(Workflow.Foundation, 'monitoring CRDs established', 'kubectl wait --for=condition=Established crd/servicemonitors.monitoring.coreos.com --timeout=10s')}
 \`\`\`
 
 ## 3. Cilium
 
 \`\`\`bash
-${helmInstall(cilium, p)}
+${applyRendered(cilium, p)}
 ${waitFor(Workflow.Foundation, 'at least 3 nodes', '[ "$(kubectl get nodes --no-headers | wc -l)" -ge 3 ]')}
 ${waitFor(Workflow.Foundation, 'at least 10 running kube-system pods (Cilium lifted the startup taint)', '[ "$(kubectl get pods -n kube-system --field-selector=status.phase=Running --no-headers | wc -l)" -ge 10 ]')}
 \`\`\`
@@ -179,7 +177,7 @@ ${secretsBlock(secrets)}
 ## 5. Argo CD
 
 \`\`\`bash
-${helmInstall(argocd, p)}
+${applyRendered(argocd, p)}
 ${waitFor(Workflow.GitOps, 'Argo CD server ready', 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10s')}
 \`\`\`
 
@@ -191,7 +189,22 @@ kubectl apply -f ${p}/bootstrap/root-app.yaml
 \`\`\`
 
 From here Argo CD syncs \`${p}/apps\` wave by wave; each wave waits until the previous one is healthy.
-The Applications for Cilium, the monitoring CRDs and Argo CD adopt the releases above without a diff.
+The Applications for Cilium, the monitoring CRDs and Argo CD adopt the objects applied above without a diff.
+
+### Clusters bootstrapped with helm (before the rendered-manifests move)
+
+Earlier versions installed these three with \`helm upgrade --install\`, and Argo CD rendered every chart
+itself. The objects are the same; only the records differ. Once the root app has synced the new
+Applications (each now a directory of rendered manifests), delete helm's release records so no one
+runs \`helm upgrade\` against objects Argo CD owns. This removes only helm's history Secrets, never the
+objects themselves:
+
+\`\`\`bash
+${releases.map((c) => `kubectl -n ${c.namespace} delete secret -l owner=helm,name=${c.source.type === 'helm' ? (c.source.releaseName ?? c.id) : c.id}`).join('\n')}
+\`\`\`
+
+Releases Argo CD used to render itself left no helm records. Hook objects that helm created once
+(\`helm.sh/hook\`) are recreated by Argo CD as hooks on the next sync.
 `);
   if (env.privateEndpointOnly) {
     out.push(`## 7. Lock the API endpoint to private-only

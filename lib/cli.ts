@@ -50,16 +50,29 @@ export function runCli(usage: string, body: () => number, errorCode = 1): number
   try {
     return body();
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${usage}`);
-      return 2;
-    }
-    if (e instanceof ConfigError || e instanceof GraphError) {
-      console.error(e.message);
-      return errorCode;
-    }
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    if (process.env.PLATFORM_DEBUG) console.error(e);
+    return reportError(usage, e, errorCode);
+  }
+}
+
+/** `runCli` for a body that awaits (rendering charts). */
+export async function runCliAsync(usage: string, body: () => Promise<number>, errorCode = 1): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    return reportError(usage, e, errorCode);
+  }
+}
+
+function reportError(usage: string, e: unknown, errorCode: number): number {
+  if (e instanceof UsageError) {
+    console.error(`error: ${e.message}\n\n${usage}`);
+    return 2;
+  }
+  if (e instanceof ConfigError || e instanceof GraphError) {
+    console.error(e.message);
     return errorCode;
   }
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.PLATFORM_DEBUG) console.error(e);
+  return errorCode;
 }

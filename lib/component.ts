@@ -5,6 +5,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartPin } from '../config/versions';
 import { IrsaRole } from './irsa';
+import type { K8sObject } from './render';
 import { Workload } from './resources';
 
 /** The seven platform workflows of the seed, plus the microservices. Order is the seed's. */
@@ -60,13 +61,21 @@ export const READINESS_GATES: Readonly<Record<Workflow, { readonly timeoutSecond
   [Workflow.Apps]: { timeoutSeconds: 600, retryIntervalSeconds: 60 },
 };
 
-/** An upstream Helm chart at an exact version, with values computed in TypeScript. */
+/**
+ * An upstream Helm chart at an exact version, with values computed in TypeScript. Synth renders it
+ * with the pinned helm from the vendored package into `dist/<env>/manifests/<id>/`.
+ */
 export interface HelmSource {
   readonly type: 'helm';
   readonly chart: ChartPin;
   /** Helm release name; defaults to the component id. */
   readonly releaseName?: string;
   readonly values: object;
+  /**
+   * A typed change to the rendered objects, for what no chart value can express (like a Helm
+   * post-renderer). Each use says in its component why the chart needs it.
+   */
+  readonly postRender?: (objects: readonly K8sObject[]) => K8sObject[];
 }
 
 /** Objects we author, rendered with cdk8s into `dist/<env>/manifests/<id>/`. */
@@ -74,21 +83,53 @@ export interface ManifestSource {
   readonly type: 'manifests';
   /** Adds the component's cdk8s chart(s) to `scope`. */
   readonly build: (scope: Construct) => Chart | readonly Chart[];
+  /** Objects built from what the other components render (platform-base's namespaces and quotas). */
+  readonly fromRendered?: FromRendered;
 }
 
-/** An upstream git repository pinned to a tag or commit (e.g. a policy library). */
-export interface GitSource {
-  readonly type: 'git';
-  readonly repoURL: string;
-  /** A tag or a full commit sha, never a branch. */
-  readonly revision: string;
-  readonly path: string;
-  /** Argo CD directory include glob (e.g. `{a/template.yaml,b/template.yaml}`). */
-  readonly include?: string;
-  readonly recurse?: boolean;
+/**
+ * Namespace → ids of the components whose objects are in it or deployed to it (sorted), for the
+ * namespaces no component's own objects create.
+ */
+export type NamespaceUsage = ReadonlyMap<string, readonly string[]>;
+
+/** What hydration learns from the rendered objects of every component without `fromRendered`. */
+export interface RenderedFacts {
+  readonly namespaces: NamespaceUsage;
+  /**
+   * Component id → the pods it runs (lib/workloads.ts): those of its workload objects and those
+   * operators create from its custom resources, with the Istio sidecars and LimitRange defaults
+   * they are admitted with.
+   */
+  readonly workloads: ReadonlyMap<string, readonly Workload[]>;
 }
 
-export type ComponentSource = HelmSource | ManifestSource | GitSource;
+/**
+ * The objects of a component that depend on the other components' rendered objects. hydrate()
+ * renders every other component first, then builds these in two steps, because the workloads are
+ * derived with the first step's objects in view (the Namespaces' Istio injection labels, the
+ * LimitRange defaults) and the second step is sized from them. Their objects join `build`'s.
+ */
+export interface FromRendered {
+  /** Objects that depend on which namespaces are used, never on workloads (Namespaces, LimitRanges). */
+  readonly namespaces: (scope: Construct, namespaces: NamespaceUsage) => Chart | readonly Chart[];
+  /** Objects sized from the workloads (ResourceQuotas). */
+  readonly workloads: (scope: Construct, facts: RenderedFacts) => Chart | readonly Chart[];
+}
+
+/**
+ * Upstream YAML kept in the repository (under vendor/), applied as it is: e.g. the policy
+ * library's ConstraintTemplates at a pinned commit.
+ */
+export interface VendoredSource {
+  readonly type: 'vendored';
+  /** Where it came from, for the reader: repository URL and commit. */
+  readonly origin: { readonly repoURL: string; readonly revision: string };
+  /** Paths relative to the repository root. */
+  readonly files: readonly string[];
+}
+
+export type ComponentSource = HelmSource | ManifestSource | VendoredSource;
 
 /** A field a controller rewrites after apply, which Argo CD must not treat as drift. */
 export interface IgnoredDifference {
@@ -149,17 +190,13 @@ export interface Component {
   readonly namespace: string;
   /** Components this one needs healthy first (ids). Workflow prerequisites are added implicitly. */
   readonly dependsOn: readonly string[];
+  /**
+   * What it creates: the workloads (lib/workloads.ts), AppProject permissions and server-side
+   * apply are all derived from the objects this renders (lib/hydrate.ts), never declared here.
+   */
   readonly source: ComponentSource;
-  /** Workloads as the cluster will run them, the same objects the values/specs were built from. */
-  readonly workloads: readonly Workload[];
   /** IAM roles for service accounts: eksctl creates the role, the chart annotates the ServiceAccount. */
   readonly irsa?: readonly IrsaRole[];
-  /** Cluster-scoped kinds this component creates (`group/Kind`, core group as `/Kind`), for its AppProject. */
-  readonly clusterResources?: readonly string[];
-  /** Namespaces it deploys into besides `namespace` (for the AppProject destinations and platform-base). */
-  readonly extraNamespaces?: readonly string[];
-  /** The chart's CRDs exceed the client-side apply annotation limit (components.md "SSA: required"). */
-  readonly serverSideApply?: boolean;
   /** Extra Argo CD sync options, e.g. `SkipDryRunOnMissingResource=true`. */
   readonly syncOptions?: readonly string[];
   readonly ignoreDifferences?: readonly IgnoredDifference[];
@@ -180,10 +217,10 @@ export interface Component {
  */
 export type ComponentFactory<C> = (ctx: C) => Component | undefined;
 
-export function helm(chart: ChartPin, values: object, releaseName?: string): HelmSource {
-  return { type: 'helm', chart, values, releaseName };
+export function helm(chart: ChartPin, values: object, releaseName?: string, postRender?: HelmSource['postRender']): HelmSource {
+  return { type: 'helm', chart, values, releaseName, ...(postRender ? { postRender } : {}) };
 }
 
-export function manifests(build: ManifestSource['build']): ManifestSource {
-  return { type: 'manifests', build };
+export function manifests(build: ManifestSource['build'], fromRendered?: FromRendered): ManifestSource {
+  return { type: 'manifests', build, ...(fromRendered ? { fromRendered } : {}) };
 }

@@ -2,6 +2,7 @@
  * Deterministic YAML output and the atomic write of the output tree.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
@@ -9,6 +10,48 @@ import * as yaml from 'js-yaml';
 /** One YAML document: keys sorted, no line folding, no anchors. Byte-identical for equal input. */
 export function toYaml(doc: unknown): string {
   return yaml.dump(doc, { sortKeys: true, lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+
+/**
+ * `toYaml` remembered across runs by the content of the object: a rendered chart's objects (tens
+ * of MB of CRD schemas) are dumped once, not on every synth. Keyed by the sha1 of the object's
+ * JSON, so any change to an object dumps it again; `save` keeps only the entries this run used.
+ */
+export class YamlMemo {
+  private readonly known: Map<string, string>;
+  private readonly used = new Map<string, string>();
+  private added = 0;
+
+  constructor(private readonly file?: string) {
+    let entries: Record<string, string> = {};
+    if (file) {
+      try {
+        entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+      } catch {
+        // No memo yet (or a torn one): start empty.
+      }
+    }
+    this.known = new Map(Object.entries(entries));
+  }
+
+  readonly dump = (doc: unknown): string => {
+    const key = createHash('sha1').update(JSON.stringify(doc)).digest('base64');
+    let text = this.used.get(key) ?? this.known.get(key);
+    if (text === undefined) {
+      text = toYaml(doc);
+      this.added++;
+    }
+    this.used.set(key, text);
+    return text;
+  };
+
+  save(): void {
+    if (!this.file || (this.added === 0 && this.used.size === this.known.size)) return;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const part = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(part, JSON.stringify(Object.fromEntries(this.used)));
+    fs.renameSync(part, this.file);
+  }
 }
 
 export function toYamlDocuments(docs: readonly unknown[]): string {
@@ -41,7 +84,9 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, replace: rea
         fs.mkdirSync(dir, { recursive: true });
         made.add(dir);
       }
-      fs.writeFileSync(file, content);
+      // A file whose content did not change is linked from the current tree instead of written:
+      // most of dist (rendered CRDs) is the same from one synth to the next.
+      if (!linkIfUnchanged(path.join(outDir, rel), file, content)) fs.writeFileSync(file, content);
     }
     fs.mkdirSync(outDir, { recursive: true });
     const trash = path.join(tmp, '.replaced');
@@ -60,6 +105,19 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, replace: rea
   }
 }
 
+/** Hard-links `current` to `staged` when it holds exactly `content`; false when it does not (or cannot). */
+function linkIfUnchanged(current: string, staged: string, content: string): boolean {
+  try {
+    const st = fs.statSync(current);
+    if (!st.isFile() || st.size !== Buffer.byteLength(content)) return false;
+    if (fs.readFileSync(current, 'utf8') !== content) return false;
+    fs.linkSync(current, staged);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Deletes a folder: synchronously when small, otherwise in a detached `rm` so a large replaced tree
  * (tens of thousands of files) does not hold up the command. The folder is a dot-named `.tmp-`
@@ -67,7 +125,7 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, replace: rea
  */
 function removeLater(dir: string): void {
   const entries = fs.readdirSync(dir, { recursive: true }).length;
-  if (entries < 5000) {
+  if (entries < 500) {
     fs.rmSync(dir, { recursive: true, force: true });
     return;
   }

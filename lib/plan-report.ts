@@ -6,19 +6,20 @@ import { Workflow, WORKFLOW_ORDER } from './component';
 import { ComponentGraph } from './graph';
 import {
   CapacityPlan,
-  capacityPlan,
+  capacityPlanOf,
   ClusterAtSize,
   formatCores,
   formatGi,
   kubeReservedCpu,
   kubeReservedMemory,
+  PlanWarning,
   SEED_DISTRIBUTION,
   Usage,
 } from './plan';
 import { ResourceAmounts } from './resources';
 import { CLUSTER_CREATION, describeTarget, formatMinutes, Minutes, RolloutPlan, rolloutPlan } from './rollout';
 import { MAX_PODS_PER_NODE } from '../eksctl/node-groups';
-import type { EnvironmentModel } from '../platform';
+import type { HydratedModel } from '../synth';
 
 /** A table both renderers share: Markdown for PLAN.md, aligned columns for the terminal. */
 export interface Table {
@@ -257,9 +258,9 @@ export interface EnvironmentPlans {
   readonly rollout: RolloutPlan;
 }
 
-export function environmentPlans(model: EnvironmentModel): EnvironmentPlans {
+export function environmentPlans(model: HydratedModel): EnvironmentPlans {
   return {
-    capacity: capacityPlan(model.env, model.components),
+    capacity: capacityPlanOf(model),
     rollout: rolloutPlan(model.env.name, model.components, model.graph),
   };
 }
@@ -283,7 +284,7 @@ const ALLOCATABLE_NOTE =
   `${kubeReservedMemory(MAX_PODS_PER_NODE)}. Mixed spot groups count their smallest type.`;
 
 /** `dist/<env>/PLAN.md`. */
-export function renderPlanMarkdown(model: EnvironmentModel, plans: EnvironmentPlans = environmentPlans(model)): string {
+export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans = environmentPlans(model)): string {
   const { capacity, rollout } = plans;
   const env = model.env.name;
   const peak = capacity.peak.requests;
@@ -291,7 +292,8 @@ export function renderPlanMarkdown(model: EnvironmentModel, plans: EnvironmentPl
   const out = [
     `# Plan: ${env}`,
     '',
-    'Rendered by `npm run synth` from platform.yaml and the components\' declared workloads: edit those, not this file. ' +
+    'Rendered by `npm run synth` from platform.yaml: edit that, not this file. The workloads are those the rendered objects run ' +
+      '(their pods, the pods operators create from their custom resources, the Istio sidecars injected into them). ' +
       '`npm run plan -- --env ' + env + '` prints the same tables; the README explains how to read them.',
     '',
     '## Capacity',
@@ -306,8 +308,9 @@ export function renderPlanMarkdown(model: EnvironmentModel, plans: EnvironmentPl
     markdownTable(workflowTable(capacity)),
     '',
     `Autoscaled workloads at their maximum replicas: ${both(peak)}. ` +
-      (transient > 0 ? 'Hook Jobs run briefly on top and are not counted.' : 'No hook Jobs are declared.'),
+      (transient > 0 ? 'Hook Jobs run briefly on top and are not counted.' : 'No hook Jobs are rendered.'),
     '',
+    ...warningsSection(capacity.warnings),
     '### Node groups',
     '',
     markdownTable(nodeGroupTable(capacity)),
@@ -349,8 +352,22 @@ export function renderPlanMarkdown(model: EnvironmentModel, plans: EnvironmentPl
   return out.join('\n');
 }
 
+/** PLAN.md's list of what the figures may not reflect, empty when everything is counted exactly. */
+function warningsSection(warnings: readonly PlanWarning[]): string[] {
+  if (warnings.length === 0) return [];
+  return [
+    '### Not counted exactly',
+    '',
+    'What the rendered objects run that the figures above may not reflect (a container without requests counts as its ' +
+      'namespace\'s LimitRange defaults where it has one, else as 0):',
+    '',
+    ...warnings.map((w) => `- ${w.component}: ${w.object}: ${w.message}`),
+    '',
+  ];
+}
+
 /** The text report of `npm run plan`. */
-export function renderPlanText(model: EnvironmentModel, plans: EnvironmentPlans = environmentPlans(model)): string {
+export function renderPlanText(model: HydratedModel, plans: EnvironmentPlans = environmentPlans(model)): string {
   const { capacity, rollout } = plans;
   const status =
     capacity.status === 'does not fit at maximum size'
@@ -376,6 +393,7 @@ export function renderPlanText(model: EnvironmentModel, plans: EnvironmentPlans 
     '',
     `critical path: ${rollout.criticalPath.join(' -> ')}`,
     `target total_deployment_time < 60 minutes: ${describeTarget(rollout.target)}`,
+    ...(capacity.warnings.length > 0 ? ['', 'not counted exactly:', ...capacity.warnings.map((w) => `  ${w.component}: ${w.object}: ${w.message}`)] : []),
     '',
   ].join('\n');
 }
@@ -395,7 +413,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const minutes = (t: Minutes) => ({ min: round1(t.min), max: round1(t.max) });
 
 /** The machine-readable plan of `npm run plan -- --json`. */
-export function planJson(model: EnvironmentModel, plans: EnvironmentPlans = environmentPlans(model)): object {
+export function planJson(model: HydratedModel, plans: EnvironmentPlans = environmentPlans(model)): object {
   const { capacity: c, rollout: r } = plans;
   return {
     environment: model.env.name,
@@ -426,6 +444,7 @@ export function planJson(model: EnvironmentModel, plans: EnvironmentPlans = envi
       needed: c.needed ? sizeJson(c.needed) : null,
       atMaximum: sizeJson(c.atMaximum),
       distribution: c.distribution,
+      warnings: c.warnings,
     },
     rollout: {
       waves: r.waves.map((w) => ({ wave: w.wave, components: w.components.map((x) => x.id), critical: w.critical, minutes: minutes(w.time) })),

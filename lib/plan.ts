@@ -1,14 +1,38 @@
 /**
  * The capacity plan of one environment (the seed's "Resource Planning and Allocation"): the
- * requests and limits of every declared workload summed per workflow, next to the seed's
- * allocation table, against what the environment's node groups can schedule at their minimum and
- * maximum size. Pure: it reads only the components' `workloads` (the same objects their values
- * and manifests are built from) and the node groups eksctl renders.
+ * requests and limits of every workload summed per workflow, next to the seed's allocation table,
+ * against what the environment's node groups can schedule at their minimum and maximum size.
+ * Pure: it reads the workloads derived from the components' rendered objects (lib/workloads.ts:
+ * the pods of the objects and of the custom resources operators act on, Istio sidecars included)
+ * and the node groups eksctl renders.
  */
 import { EnvironmentSettings } from '../config/defaults';
 import { MAX_PODS_PER_NODE, NodeGroup, nodeGroups, NODE_GROUP_PATTERNS } from '../eksctl/node-groups';
 import { Component, Workflow, WORKFLOW_ORDER } from './component';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from './resources';
+import { environmentWorkloads, ObjectsByComponent, WorkloadWarning } from './workloads';
+
+/** A component as the plan counts it: its workflow and the workloads its rendered objects run. */
+export interface PlannedComponent {
+  readonly id: string;
+  readonly workflow: Workflow;
+  readonly workloads: readonly Workload[];
+  /** What the derivation could not count exactly (containers without requests, unknown kinds). */
+  readonly warnings?: readonly WorkloadWarning[];
+}
+
+/** An environment with every component rendered (synth.ts `HydratedModel`). */
+export interface RenderedEnvironment {
+  readonly env: EnvironmentSettings;
+  readonly components: readonly Component[];
+  readonly objects: ObjectsByComponent;
+}
+
+/** The components of a rendered environment with the workloads derived from their objects. */
+export function plannedComponents(model: Pick<RenderedEnvironment, 'components' | 'objects'>): PlannedComponent[] {
+  const derived = environmentWorkloads(model.components, model.objects);
+  return model.components.map((c) => ({ id: c.id, workflow: c.workflow, ...derived.get(c.id)! }));
+}
 
 const amounts = (cpu: string, memory: string): ResourceAmounts => ({ cpu: Cpu.parse(cpu), memory: Memory.parse(memory) });
 const ZERO: ResourceAmounts = { cpu: Cpu.millis(0), memory: Memory.mebibytes(0) };
@@ -178,7 +202,7 @@ export interface WorkflowUsage {
   readonly overSeed: { readonly cpu: boolean; readonly memory: boolean };
 }
 
-export function workflowUsage(workflow: Workflow, components: readonly Component[]): WorkflowUsage {
+export function workflowUsage(workflow: Workflow, components: readonly PlannedComponent[]): WorkflowUsage {
   let replicated = NO_USAGE;
   let peak = NO_USAGE;
   let perNode = NO_USAGE;
@@ -257,6 +281,11 @@ export interface LargestPod {
   readonly fits: boolean;
 }
 
+/** Something a component's objects run that the figures may not reflect (lib/workloads.ts). */
+export interface PlanWarning extends WorkloadWarning {
+  readonly component: string;
+}
+
 export interface CapacityPlan {
   readonly env: string;
   readonly workflows: readonly WorkflowUsage[];
@@ -274,6 +303,8 @@ export interface CapacityPlan {
   readonly distribution: readonly DistributionRow[];
   /** Human-readable reasons for DoesNotFit, naming the shortfall. */
   readonly shortfalls: readonly string[];
+  /** What the figures may not reflect, by component in plan order. */
+  readonly warnings: readonly PlanWarning[];
 }
 
 function clusterAt(groups: readonly NodeGroupCapacity[], counts: ReadonlyMap<string, number>, replicated: ResourceAmounts, perNode: ResourceAmounts): ClusterAtSize {
@@ -320,7 +351,7 @@ function smallestFit(groups: readonly NodeGroupCapacity[], replicated: ResourceA
   return at;
 }
 
-function largestPod(components: readonly Component[], groups: readonly NodeGroupCapacity[], perNode: ResourceAmounts): LargestPod | undefined {
+function largestPod(components: readonly PlannedComponent[], groups: readonly NodeGroupCapacity[], perNode: ResourceAmounts): LargestPod | undefined {
   let best: { component: string; workload: string; requests: ResourceAmounts } | undefined;
   for (const c of components) {
     for (const w of c.workloads) {
@@ -370,8 +401,13 @@ export function formatGi(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} Gi`;
 }
 
-/** The capacity plan of one environment from its components and node groups. */
-export function capacityPlan(env: EnvironmentSettings, components: readonly Component[]): CapacityPlan {
+/** The capacity plan of a rendered environment: its workloads derived from its objects (`plannedComponents`). */
+export function capacityPlanOf(model: RenderedEnvironment): CapacityPlan {
+  return capacityPlan(model.env, plannedComponents(model));
+}
+
+/** The capacity plan of one environment from its components' workloads and its node groups. */
+export function capacityPlan(env: EnvironmentSettings, components: readonly PlannedComponent[]): CapacityPlan {
   const workflows = WORKFLOW_ORDER.map((wf) => workflowUsage(wf, components));
   const replicated = workflows.reduce((s, w) => addUsage(s, w.replicated), NO_USAGE);
   const peak = workflows.reduce((s, w) => addUsage(s, w.peak), NO_USAGE);
@@ -416,6 +452,7 @@ export function capacityPlan(env: EnvironmentSettings, components: readonly Comp
     status,
     distribution: distribution(needed ?? atMaximum, groups, workflows, ds),
     shortfalls,
+    warnings: components.flatMap((c) => (c.warnings ?? []).map((w) => ({ component: c.id, ...w }))),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
- * Typed CPU and memory quantities, container resource requirements and workload declarations.
+ * Typed CPU and memory quantities, container resource requirements and workloads.
  *
- * A component declares its workloads with these objects and passes the very same objects into its
- * Helm values or native specs, so the capacity plan and the rendered manifests share one source.
+ * A component passes these objects into its Helm values or native specs; the capacity plan and
+ * platform-base's quotas read the workloads back from the rendered objects (lib/workloads.ts), so
+ * both count exactly what the manifests ask for.
  */
 
 /** A CPU quantity, held in millicores. */
@@ -116,7 +117,7 @@ export interface ContainerDeclaration {
 }
 
 /**
- * One workload of a component as the cluster will run it. `replicas` is the steady-state count
+ * One workload of a component as the cluster will run it, derived from its rendered objects. `replicas` is the steady-state count
  * (for an autoscaled workload: its minimum); DaemonSets run one pod per node and ignore it.
  */
 export interface Workload {
@@ -137,7 +138,7 @@ export function podTotal(w: Workload, which: 'requests' | 'limits'): ResourceAmo
   );
 }
 
-/** A single-container workload, the common case for chart components. */
+/** A single-container workload (for tests and hand-built plans). */
 export function workload(
   kind: WorkloadKind,
   name: string,

@@ -5,9 +5,10 @@
  * a chart is a second copy that drifts (STYLE.md, "One source for each fact").
  *
  * Pure: objects in, `Workload`s out, no I/O. The objects are plain JSON as parsed from YAML. What
- * the objects alone do not say (the Application's destination namespace, which namespaces Istio
- * injects, the LimitRange defaults, how many PipelineRuns run at once) comes in `WorkloadContext`,
- * and the helpers below compute those from the environment's objects too.
+ * one component's objects alone do not say (the Application's destination namespace, which
+ * namespaces Istio injects, the LimitRange defaults) comes in `WorkloadContext`, computed from the
+ * whole environment's objects (`environmentContext`, `environmentWorkloads`). How many runs of a
+ * Tekton Pipeline may run at once is the Pipeline's `CONCURRENT_RUNS_ANNOTATION`.
  *
  * Counting rules, kept consistent with lib/resources `podTotal` (the sum of a pod's containers):
  * - Deployment, StatefulSet, argoproj.io Rollout, ReplicaSet: `spec.replicas`, 1 when absent; an
@@ -47,6 +48,12 @@
 import type { K8sObject } from './render';
 import { ContainerDeclaration, Cpu, Memory, Resources, Workload, WorkloadKind } from './resources';
 
+/**
+ * On a Tekton Pipeline: how many of its PipelineRuns may run at once (a whole number ≥ 1), which
+ * no Tekton field says. Its Task pods and affinity assistants are counted that many times.
+ */
+export const CONCURRENT_RUNS_ANNOTATION = 'platform.acme.io/concurrent-runs';
+
 /** Istio sidecar injection in the environment. */
 export interface SidecarInjection {
   /** Namespaces labeled `istio-injection: enabled` (`injectedNamespaces`). */
@@ -71,7 +78,10 @@ export interface WorkloadContext {
    * limits. Without an entry those count as 0. Either way they are reported.
    */
   readonly containerDefaults?: ReadonlyMap<string, ContainerDefaults>;
-  /** PipelineRuns of each Tekton Pipeline that may run at once (no object says). @default DEFAULTS.concurrentPipelineRuns */
+  /**
+   * PipelineRuns of a Tekton Pipeline without `CONCURRENT_RUNS_ANNOTATION` that may run at once.
+   * @default DEFAULTS.concurrentPipelineRuns
+   */
   readonly concurrentPipelineRuns?: number;
 }
 
@@ -119,6 +129,50 @@ export function deriveWorkloads(objects: readonly K8sObject[], ctx: WorkloadCont
     .sort((a, b) => cmp(a.w.namespace, b.w.namespace) || cmp(a.w.kind, b.w.kind) || cmp(a.w.name, b.w.name) || a.i - b.i)
     .map(({ w }) => w);
   return { workloads, warnings: d.warnings };
+}
+
+/** The objects of each component, by component id (lib/hydrate.ts `ComponentObjects`). */
+export type ObjectsByComponent = ReadonlyMap<string, readonly K8sObject[]>;
+
+/**
+ * What the whole environment says about every pod: the namespaces Istio injects and the sidecar's
+ * default resources (istiod's objects), and the LimitRange defaults (platform-base's objects).
+ */
+export function environmentContext(objects: readonly K8sObject[]): Omit<WorkloadContext, 'defaultNamespace'> {
+  const proxy = istioProxyResources(objects);
+  return {
+    ...(proxy ? { sidecar: { injectedNamespaces: injectedNamespaces(objects), resources: proxy } } : {}),
+    containerDefaults: containerDefaults(objects),
+  };
+}
+
+/**
+ * The workloads of each of `components`, from its rendered objects, in the context of every
+ * object in `objects` (`environmentContext`). What the capacity plan and platform-base's
+ * ResourceQuotas count.
+ */
+export function environmentWorkloads(
+  components: readonly { readonly id: string; readonly namespace: string }[],
+  objects: ObjectsByComponent,
+): Map<string, DerivedWorkloads> {
+  const context = environmentContext([...objects.values()].flat());
+  const out = new Map<string, DerivedWorkloads>();
+  for (const c of components) {
+    const own = objects.get(c.id);
+    if (!own) throw new Error(`workloads: no rendered objects for component ${c.id}; hydrate the environment first`);
+    out.set(c.id, deriveWorkloads(own, { ...context, defaultNamespace: c.namespace }));
+  }
+  return out;
+}
+
+/** The workloads of one component of a rendered environment, in the context of all its objects. */
+export function componentWorkloads(
+  model: { readonly components: readonly { readonly id: string; readonly namespace: string }[]; readonly objects: ObjectsByComponent },
+  id: string,
+): readonly Workload[] {
+  const c = model.components.find((x) => x.id === id);
+  if (!c) throw new Error(`workloads: no component ${id}`);
+  return environmentWorkloads([c], model.objects).get(id)!.workloads;
 }
 
 /** Namespaces labeled `istio-injection: enabled` among an environment's objects (its Namespace objects). */
@@ -510,7 +564,7 @@ class Derivation {
   private tektonPipeline(o: K8sObject): void {
     const spec = rec(o.spec) ?? {};
     const ns = this.ns(o);
-    const runs = this.ctx.concurrentPipelineRuns ?? DEFAULTS.concurrentPipelineRuns;
+    const runs = this.concurrentRuns(o);
     const pods: PodShape[] = [];
     for (const t of [...arr(spec.tasks), ...arr(spec.finally)].map(rec)) {
       const ref = rec(t?.taskRef);
@@ -534,6 +588,19 @@ class Derivation {
       const pod = this.podShape(ns, undefined, { containers: [{ name: 'affinity-assistant' }] });
       this.add(o, WorkloadKind.Job, `${o.metadata.name}-affinity-assistant`, runs * assistants, pod);
     }
+  }
+
+  /** `CONCURRENT_RUNS_ANNOTATION` of a Pipeline, else the context's number, else the default. */
+  private concurrentRuns(o: K8sObject): number {
+    const fallback = this.ctx.concurrentPipelineRuns ?? DEFAULTS.concurrentPipelineRuns;
+    const value = annotationsOf(o.metadata)[CONCURRENT_RUNS_ANNOTATION];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1) {
+      this.warn(o, `has ${CONCURRENT_RUNS_ANNOTATION} "${value}", not a whole number of at least 1; counted ${fallback} run(s)`);
+      return fallback;
+    }
+    return n;
   }
 
   /** A Task's pod: `step-<name>` per step (the stepTemplate's resources under its own), `sidecar-<name>` per sidecar. */

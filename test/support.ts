@@ -5,6 +5,8 @@ import { parseConfig } from '../config/load';
 import { PlatformConfig } from '../config/schema';
 import { Component } from '../lib/component';
 import { buildEnvironment, EnvironmentModel } from '../platform';
+import { FileTree } from '../lib/output';
+import { defaultHydrateOptions, HydratedModel, hydrateModel, renderEnvironment } from '../synth';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const SHIPPED_CONFIG_TEXT = fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8');
@@ -44,4 +46,19 @@ export function referenceDir(variable: 'CHART_VALUES_DIR' | 'SCHEMAS_DIR'): stri
   }
   if (!fs.existsSync(dir)) throw new Error(`${variable}=${dir} does not exist`);
   return path.resolve(dir);
+}
+
+const hydrated = new Map<string, Promise<HydratedModel>>();
+/**
+ * The shipped config built for one environment and rendered with the pinned helm from the vendored
+ * charts (cached on disk like synth's renderings): for workflow tests of what dist contains.
+ */
+export function hydratedEnvironment(env: string): Promise<HydratedModel> {
+  if (!hydrated.has(env)) hydrated.set(env, hydrateModel(shippedEnvironment(env), defaultHydrateOptions()));
+  return hydrated.get(env)!;
+}
+
+/** The rendered file tree of one hydrated environment of the shipped config. */
+export async function renderedTree(env: string): Promise<FileTree> {
+  return renderEnvironment(await hydratedEnvironment(env));
 }

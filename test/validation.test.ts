@@ -13,9 +13,9 @@ describe('every rendered document validates against the schemas', () => {
     it('is skipped without SCHEMAS_DIR', () => expect(schemas).toBeUndefined());
     return;
   }
-  it('has no invalid document and no kind without a schema, in any environment', () => {
+  it('has no invalid document and no kind without a schema, in any environment', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-'));
-    for (const [rel, content] of renderAll(shippedConfig())) {
+    for (const [rel, content] of await renderAll(shippedConfig())) {
       fs.mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });
       fs.writeFileSync(path.join(dir, rel), content);
     }

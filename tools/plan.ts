@@ -1,14 +1,16 @@
 // CLI: the capacity and rollout plan of each environment (the same figures as dist/<env>/PLAN.md).
 //   npm run plan -- [--config FILE] [--env NAME] [--json]
 import { ConfigError, loadConfigFile } from '../config/load';
-import { parseFlags, runCli, UsageError } from '../lib/cli';
+import { parseFlags, runCliAsync, UsageError } from '../lib/cli';
 import { CapacityStatus } from '../lib/plan';
 import { environmentPlans, planJson, renderPlanText } from '../lib/plan-report';
 import { buildEnvironment } from '../platform';
+import { defaultHydrateOptions, HydrateOptions, hydrateModel } from '../synth';
 
 export const USAGE = `Usage: npm run plan -- [--config FILE] [--env NAME] [--json]
 
-For each environment: requests and limits per workflow against the seed's allocation, the node
+For each environment, from its rendered objects (Helm charts rendered with the pinned helm, as
+synth does): requests and limits per workflow against the seed's allocation, the node
 groups' allocatable capacity at minimum and maximum size, the status (fits at minimum size /
 needs scale-out / does not fit at maximum size), the sync waves with the predicted rollout time
 and the critical path.
@@ -36,17 +38,15 @@ export function parseArgs(argv: readonly string[]): PlanOptions | 'help' {
 }
 
 /** Renders the report; `failed` is true when an environment does not fit at its maximum size. */
-export function plan(opts: PlanOptions): { output: string; failed: boolean } {
+export async function plan(opts: PlanOptions, hydrateOptions: HydrateOptions = defaultHydrateOptions()): Promise<{ output: string; failed: boolean }> {
   const config = loadConfigFile(opts.config);
   const known = Object.keys(config.environments);
   if (opts.env && !known.includes(opts.env)) {
     throw new ConfigError(opts.config, [`--env ${opts.env}: no such environment; defined: ${known.join(', ')}`]);
   }
   const envs = opts.env ? [opts.env] : known;
-  const results = envs.map((name) => {
-    const model = buildEnvironment(config, name);
-    return { model, plans: environmentPlans(model) };
-  });
+  const models = await Promise.all(envs.map((name) => hydrateModel(buildEnvironment(config, name), hydrateOptions)));
+  const results = models.map((model) => ({ model, plans: environmentPlans(model) }));
   const failed = results.some((r) => r.plans.capacity.status === CapacityStatus.DoesNotFit);
   const output = opts.json
     ? `${JSON.stringify({ environments: results.map((r) => planJson(r.model, r.plans)) }, null, 2)}\n`
@@ -54,17 +54,17 @@ export function plan(opts: PlanOptions): { output: string; failed: boolean } {
   return { output, failed };
 }
 
-export function main(argv: readonly string[]): number {
-  return runCli(USAGE, () => {
+export function main(argv: readonly string[]): Promise<number> {
+  return runCliAsync(USAGE, async () => {
     const opts = parseArgs(argv);
     if (opts === 'help') {
       console.log(USAGE);
       return 0;
     }
-    const { output, failed } = plan(opts);
+    const { output, failed } = await plan(opts);
     process.stdout.write(output);
     return failed ? 1 : 0;
   });
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

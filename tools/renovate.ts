@@ -12,7 +12,7 @@ import { GIT_SOURCES, IMAGES } from '../config/versions';
 import { Workflow, WORKFLOW_ORDER } from '../lib/component';
 import { WORKFLOW_TITLES } from '../lib/plan-report';
 import { buildEnvironment } from '../platform';
-import { renderAll } from '../synth';
+import { synthObjects } from '../lib/render';
 
 const VERSIONS_FILE = 'config/versions.ts';
 
@@ -37,23 +37,14 @@ const exact = (file: string) => `/^${file.replace(/[.]/g, '\\.')}$/`;
 export function pinsByWorkflow(configFile: string): Map<Workflow, { charts: Set<string>; images: Set<string>; git: Set<string> }> {
   const config = loadConfigFile(configFile);
   const out = new Map(WORKFLOW_ORDER.map((w) => [w, { charts: new Set<string>(), images: new Set<string>(), git: new Set<string>() }]));
-  const workflowOf = new Map<string, Workflow>();
   for (const env of Object.keys(config.environments)) {
     for (const c of buildEnvironment(config, env).components) {
-      workflowOf.set(c.id, c.workflow);
-      if (c.source.type === 'helm') out.get(c.workflow)!.charts.add(c.source.chart.chart);
-      if (c.source.type === 'git') out.get(c.workflow)!.git.add(c.source.repoURL);
-    }
-  }
-  // An image belongs to the workflows of the Applications whose rendered files name it.
-  const tree = renderAll(config);
-  for (const image of Object.values(IMAGES)) {
-    const repo = image.slice(0, image.lastIndexOf(':'));
-    for (const [file, content] of tree) {
-      if (!content.includes(image)) continue;
-      const m = /^[^/]+\/(?:apps\/application-([^/]+)\.yaml|manifests\/([^/]+)\/)/.exec(file);
-      const wf = m ? workflowOf.get(m[1] ?? m[2]) : undefined;
-      if (wf) out.get(wf)!.images.add(repo);
+      const pins = out.get(c.workflow)!;
+      if (c.source.type === 'helm') pins.charts.add(c.source.chart.chart);
+      if (c.source.type === 'vendored') pins.git.add(c.source.origin.repoURL);
+      // An image belongs to the workflows of the components whose values or objects name it.
+      const text = c.source.type === 'helm' ? JSON.stringify(c.source.values) : c.source.type === 'manifests' ? JSON.stringify(synthObjects(c.source)) : '';
+      for (const image of Object.values(IMAGES)) if (text.includes(image)) pins.images.add(image.slice(0, image.lastIndexOf(':')));
     }
   }
   for (const s of config.services) out.get(Workflow.Apps)!.images.add(s.image.split('@')[0].slice(0, s.image.split('@')[0].lastIndexOf(':')));

@@ -354,7 +354,7 @@ export function validateTreeWithStats(root: string, set: SchemaSet = new SchemaS
   for (const rel of listYamlFiles(root)) {
     const file = path.join(root, rel);
     const base = path.basename(rel);
-    if (isValuesFile(base)) {
+    if (isValuesFile(rel)) {
       const validate = set.forValuesFile(base);
       if (!validate) {
         result.skippedValuesFiles++;

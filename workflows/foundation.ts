@@ -2,14 +2,14 @@
 import { ciliumComponent } from '../charts/cilium';
 import { clusterAutoscalerComponent } from '../charts/cluster-autoscaler';
 import { metricsServerComponent } from '../charts/metrics-server';
-import { platformBaseComponent } from '../charts/platform-base';
+import { DEFAULTS as PLATFORM_BASE, platformBaseComponent } from '../charts/platform-base';
 import { prometheusOperatorCrdsComponent } from '../charts/prometheus-operator-crds';
 import { Component } from '../lib/component';
 import { PlatformContext } from './context';
 import { NAMESPACES, NS } from './namespaces';
 import { maxNodeCount, NODE_GROUP_PATTERNS, STARTUP_TAINTS } from '../eksctl/node-groups';
 
-/** Foundation components other than platform-base, which needs everyone's namespaces first. */
+/** Foundation components other than platform-base, which is built from everyone's rendered objects. */
 export function foundationComponents(ctx: PlatformContext): Component[] {
   const { env } = ctx;
   return [
@@ -25,29 +25,24 @@ export function foundationComponents(ctx: PlatformContext): Component[] {
   ];
 }
 
-/** platform-base, sized from every other component's declared workloads. */
-export function platformBase(ctx: PlatformContext, others: readonly Component[]): Component {
-  const used = new Set<string>();
-  for (const c of others) {
-    used.add(c.namespace);
-    for (const ns of c.extraNamespaces ?? []) used.add(ns);
-  }
-  const namespaces = [...used].sort().map((name) => {
-    const spec = NAMESPACES[name];
-    if (!spec) throw new Error(`namespace "${name}" is not declared in workflows/namespaces.ts; add it with its Pod Security level`);
-    return { name, spec };
-  });
+/**
+ * platform-base: every namespace of workflows/namespaces.ts it may create, and the node count its
+ * quotas multiply DaemonSets by. Which namespaces it creates and how large their quotas are comes
+ * from the other components' rendered objects (lib/hydrate.ts).
+ */
+export function platformBase(ctx: PlatformContext): Component {
+  const entries = Object.entries(NAMESPACES).sort(([a], [b]) => a.localeCompare(b));
   return platformBaseComponent(NS.kubeSystem, {
-    namespaces: namespaces
-      .filter((n) => n.spec.managed)
-      .map(({ name, spec }) => ({
+    namespaces: entries
+      .filter(([, spec]) => spec.managed)
+      .map(([name, spec]) => ({
         name,
         podSecurity: spec.podSecurity,
         reason: spec.reason,
         istioInjection: spec.istioInjection,
         defaultDeny: spec.defaultDeny,
-        workloads: others.flatMap((c) => c.workloads.filter((w) => w.namespace === name)),
       })),
+    existingNamespaces: [...new Set([...PLATFORM_BASE.existingNamespaces, ...entries.filter(([, spec]) => !spec.managed).map(([name]) => name)])].sort(),
     maxNodes: maxNodeCount(ctx.env),
     kubernetesVersion: ctx.env.kubernetesVersion,
   });

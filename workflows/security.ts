@@ -71,12 +71,14 @@ export function securityComponents(ctx: PlatformContext): Component[] {
 }
 
 /**
- * The one exemption list: every namespace a platform component (workflows 1-7) deploys into
- * (its own, its extra ones, its workloads'), kube-system, and platform.yaml
- * `policy.auditOnlyNamespaces`. A namespace hosting a microservice is never exempt.
+ * The one exemption list: every namespace a platform component (workflows 1-7) is deployed to,
+ * kube-system, and platform.yaml `policy.auditOnlyNamespaces`. A namespace hosting a microservice
+ * is never exempt. (The constraints are built before anything renders, so this reads the
+ * Applications' destinations; test/charts/gatekeeper.test.ts checks them against the namespaces
+ * the rendered objects use.)
  */
 export function auditOnlyNamespaces(ctx: PlatformContext, components: readonly Component[]): string[] {
-  const used = (c: Component) => [c.namespace, ...(c.extraNamespaces ?? []), ...c.workloads.map((w) => w.namespace)];
+  const used = (c: Component) => [c.namespace];
   const apps = new Set(components.filter((c) => c.workflow === Workflow.Apps).flatMap(used));
   const platform = new Set<string>([NS.kubeSystem, ...components.filter((c) => c.workflow !== Workflow.Apps).flatMap(used)]);
   for (const ns of apps) platform.delete(ns);

@@ -9,9 +9,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 
 export interface ArgoRolloutsValues {
@@ -71,8 +70,5 @@ export function argoRolloutsComponent(props: ArgoRolloutsProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.argoRollouts, values),
-    workloads: [workload(WorkloadKind.Deployment, CONTROLLER_DEPLOYMENT, props.namespace, replicas, resources, 'argo-rollouts')],
-    // The controller's ClusterRole, the aggregate roles (argo-rollouts-view/edit/admin) and the CRDs.
-    clusterResources: [...OPERATOR_KINDS],
   };
 }

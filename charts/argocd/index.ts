@@ -10,9 +10,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, Workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** Prometheus metrics with a ServiceMonitor, the shape every Argo CD component takes. */
 export interface MetricsValues {
@@ -111,8 +110,12 @@ export const DEFAULTS = {
     // One shard owns the in-cluster destination and caches every managed object.
     controller: Resources.of({ cpu: '200m', memory: '320Mi' }, { cpu: '1', memory: '1Gi' }),
     server: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
-    // Renders the Helm charts; bursts on sync, idle otherwise.
-    repoServer: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '1', memory: '512Mi' }),
+    // Reads the rendered manifests (no Helm in the cluster). `npm run bench` measures manifest
+    // generation of the largest Application (prometheus-operator-crds, 4.3 MiB in 10 files) at
+    // +36 MiB over idle and the whole largest environment (17 MiB, 841 files) at +81 MiB: a
+    // 256Mi request holds one generation with Go's heap headroom; the limit holds every
+    // Application of the environment regenerating at once after a push.
+    repoServer: Resources.of({ cpu: '50m', memory: '256Mi' }, { cpu: '1', memory: '512Mi' }),
     applicationSet: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
     notifications: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
     redis: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '256Mi' }),
@@ -258,42 +261,6 @@ export function argoCdComponent(props: ArgoCdProps): Component {
   const n = ha ? DEFAULTS.haReplicas : { controller: 1, server: 1, repoServer: 1, redis: 1, haproxy: 0 };
   const pdb = (replicas: number): PdbValues => ({ enabled: replicas > 1, minAvailable: 1 });
 
-  const workloads: Workload[] = [
-    workload(WorkloadKind.StatefulSet, `${RELEASE}-application-controller`, ns, n.controller, r.controller, 'application-controller'),
-    workload(WorkloadKind.Deployment, `${RELEASE}-server`, ns, n.server, r.server, 'server'),
-    workload(WorkloadKind.Deployment, `${RELEASE}-repo-server`, ns, n.repoServer, r.repoServer, 'repo-server'),
-    workload(WorkloadKind.Deployment, `${RELEASE}-applicationset-controller`, ns, 1, r.applicationSet, 'applicationset-controller'),
-    workload(WorkloadKind.Deployment, `${RELEASE}-notifications-controller`, ns, 1, r.notifications, 'notifications-controller'),
-    workload(WorkloadKind.Job, `${RELEASE}-redis-secret-init`, ns, 1, r.redisSecretInit, 'secret-init'),
-    ...(ha
-      ? [
-          {
-            kind: WorkloadKind.StatefulSet,
-            name: `${RELEASE}-redis-ha-server`,
-            namespace: ns,
-            replicas: n.redis,
-            containers: [
-              { name: 'redis', resources: r.redisHaRedis },
-              { name: 'sentinel', resources: r.redisHaSentinel },
-              { name: 'split-brain-fix', resources: r.redisHaSplitBrain },
-              { name: 'redis-exporter', resources: r.redisHaExporter },
-            ],
-          },
-          workload(WorkloadKind.Deployment, `${RELEASE}-redis-ha-haproxy`, ns, n.haproxy, r.haproxy, 'haproxy'),
-        ]
-      : [
-          {
-            kind: WorkloadKind.Deployment,
-            name: `${RELEASE}-redis`,
-            namespace: ns,
-            replicas: 1,
-            containers: [
-              { name: 'redis', resources: r.redis },
-              { name: 'metrics', resources: r.redisExporter },
-            ],
-          },
-        ]),
-  ];
 
   const values: ArgoCdValues = {
     global: {
@@ -352,10 +319,6 @@ export function argoCdComponent(props: ArgoCdProps): Component {
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.argocd, values, RELEASE),
-    workloads,
-    // applicationsets is ~341 KB; the chart also annotates its CRDs for server-side apply.
-    serverSideApply: true,
-    clusterResources: [...OPERATOR_KINDS],
     secrets: [repositorySecret(ns)],
     runbook: [repositoryRunbook(props.repoURL)],
   };

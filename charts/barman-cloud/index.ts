@@ -4,10 +4,9 @@
  * It must run in the operator's namespace, and its gRPC certificates come from cert-manager.
  */
 import { CHARTS } from '../../config/versions';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** The `plugin-barman-cloud` chart (0.7.0) keys we set. */
 export interface BarmanCloudValues {
@@ -51,7 +50,5 @@ export function barmanCloudComponent(props: BarmanCloudProps): Component {
     // implicit prerequisite) issues the plugin's certificates.
     dependsOn: ['cloudnative-pg', 'cert-manager'],
     source: helm(CHARTS.barmanCloud, values),
-    workloads: [workload(WorkloadKind.Deployment, DEFAULTS.deployment, props.namespace, 1, resources, DEFAULTS.container)],
-    clusterResources: [...OPERATOR_KINDS],
   };
 }

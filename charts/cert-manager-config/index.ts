@@ -135,9 +135,6 @@ export function certManagerConfigComponent(props: CertManagerConfigProps): Compo
     namespace: props.namespace,
     dependsOn: ['cert-manager'],
     source: manifests((scope) => new CertManagerConfigChart(scope, 'cert-manager-config', props)),
-    workloads: [],
-    extraNamespaces: props.certificateNamespace === props.namespace ? [] : [props.certificateNamespace],
-    clusterResources: ['cert-manager.io/ClusterIssuer'],
     secrets: [props.apiToken.secret],
   };
 }

@@ -10,9 +10,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, IgnoredDifference, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { CertManagerValues } from './values';
 
 export interface CertManagerResources {
@@ -66,13 +65,6 @@ export function certManagerComponent(props: CertManagerProps): Component {
   const ns = props.namespace;
   const name = DEFAULTS.releaseName;
   const webhookReplicas = props.highAvailability ? 2 : 1;
-  const workloads: Workload[] = [
-    // Leader election: one active controller; a second replica would only wait, so it stays at 1.
-    workload(WorkloadKind.Deployment, name, ns, 1, r.controller, 'cert-manager-controller'),
-    workload(WorkloadKind.Deployment, `${name}-webhook`, ns, webhookReplicas, r.webhook, 'cert-manager-webhook'),
-    workload(WorkloadKind.Deployment, `${name}-cainjector`, ns, 1, r.cainjector, 'cert-manager-cainjector'),
-    workload(WorkloadKind.Job, `${name}-startupapicheck`, ns, 1, r.startupapicheck, 'cert-manager-startupapicheck'),
-  ];
   const values: CertManagerValues = {
     global: {
       priorityClassName: PRIORITY.platformCritical,
@@ -107,8 +99,6 @@ export function certManagerComponent(props: CertManagerProps): Component {
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.certManager, values, name),
-    workloads,
-    clusterResources: [...OPERATOR_KINDS, ...WEBHOOK_KINDS],
     ignoreDifferences,
   };
 }

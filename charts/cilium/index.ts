@@ -5,9 +5,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { CiliumValues } from './values';
 
 export interface CiliumProps {
@@ -39,11 +38,6 @@ export function ciliumComponent(props: CiliumProps): Component {
   const operator = props.operatorResources ?? DEFAULTS.operatorResources;
   const relay = props.relayResources ?? DEFAULTS.relayResources;
   const operatorReplicas = props.highAvailability ? 2 : 1;
-  const workloads: Workload[] = [
-    workload(WorkloadKind.DaemonSet, 'cilium', props.namespace, 1, agent, 'cilium-agent'),
-    workload(WorkloadKind.Deployment, 'cilium-operator', props.namespace, operatorReplicas, operator),
-    workload(WorkloadKind.Deployment, 'hubble-relay', props.namespace, 1, relay),
-  ];
   const values: CiliumValues = {
     cni: { chainingMode: 'aws-cni', exclusive: false },
     enableIPv4Masquerade: false,
@@ -78,7 +72,5 @@ export function ciliumComponent(props: CiliumProps): Component {
     // Its ServiceMonitors need the monitoring CRDs.
     dependsOn: ['prometheus-operator-crds'],
     source: helm(CHARTS.cilium, values),
-    workloads,
-    clusterResources: [...OPERATOR_KINDS, 'cilium.io/CiliumClusterwideNetworkPolicy'],
   };
 }

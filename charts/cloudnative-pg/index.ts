@@ -4,10 +4,9 @@
  * the Application syncs server-side (components.md "SSA: required").
  */
 import { CHARTS } from '../../config/versions';
-import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** The `cloudnative-pg` chart (0.29.0) keys we set. */
 export interface CloudnativePgValues {
@@ -48,9 +47,6 @@ export function cloudnativePgComponent(props: CloudnativePgProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.cloudnativePg, values),
-    workloads: [workload(WorkloadKind.Deployment, DEFAULTS.deployment, props.namespace, 1, resources, DEFAULTS.container)],
-    clusterResources: [...OPERATOR_KINDS, ...WEBHOOK_KINDS],
-    serverSideApply: true,
     // The operator generates its webhook certificate and patches the CA bundle in.
     ignoreDifferences: [
       { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },

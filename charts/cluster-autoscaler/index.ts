@@ -9,10 +9,9 @@
  */
 import { IMAGES, CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { irsaAnnotations, irsaRole, IrsaTarget } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 export interface ClusterAutoscalerValues {
   readonly cloudProvider: 'aws';
@@ -91,9 +90,7 @@ export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): Compo
     namespace: props.namespace,
     dependsOn: ['cilium'],
     source: helm(CHARTS.clusterAutoscaler, values),
-    workloads: [workload(WorkloadKind.Deployment, 'cluster-autoscaler', props.namespace, 1, resources)],
     irsa: [role],
-    clusterResources: [...RBAC_KINDS],
   };
 }
 

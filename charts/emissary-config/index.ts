@@ -125,6 +125,5 @@ export function emissaryConfigComponent(props: EmissaryConfigProps): Component {
     // The gateway that serves these, and the certificate whose Secret the Hosts use.
     dependsOn: ['emissary-ingress', 'cert-manager-config'],
     source: manifests((scope) => new EmissaryConfigChart(scope, 'emissary-config', props)),
-    workloads: [],
   };
 }

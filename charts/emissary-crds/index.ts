@@ -5,7 +5,6 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { CLUSTER_KINDS } from '../../lib/cluster-scope';
 
 export interface EmissaryCrdsValues {
   readonly enableLegacyVersions: boolean;
@@ -31,7 +30,5 @@ export function emissaryCrdsComponent(props: EmissaryCrdsProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.emissaryCrds, values, 'emissary-crds'),
-    workloads: [],
-    clusterResources: [CLUSTER_KINDS.crd],
   };
 }

@@ -11,9 +11,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { ContainerDeclaration, Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { EmissaryIngressValues } from './values';
 
 export interface EmissaryIngressProps {
@@ -61,11 +60,6 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): Component
   }
   const resources = props.resources ?? DEFAULTS.resources;
   const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;
-  const containers: ContainerDeclaration[] = [
-    { name: 'emissary-ingress', resources },
-    ...(props.mesh ? [{ name: 'istio-proxy', resources: sidecar }] : []),
-  ];
-  const workloads: Workload[] = [{ kind: WorkloadKind.Deployment, name, namespace: ns, replicas, containers }];
   const selector = { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name };
 
   const values: EmissaryIngressValues = {
@@ -127,8 +121,6 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): Component
     // The efficiency guide's phases (certificates, DNS, gateway), and the CRDs it watches.
     dependsOn: ['external-dns', 'emissary-crds'],
     source: helm(CHARTS.emissaryIngress, values, name),
-    workloads,
-    clusterResources: [...RBAC_KINDS],
     runbook: props.mesh ? [meshRunbook(ns, name)] : [],
   };
 }

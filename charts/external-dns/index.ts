@@ -12,9 +12,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, SecretRequirement, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { DnsPolicy, ExternalDnsValues } from './values';
 
 export type { DnsPolicy } from './values';
@@ -94,10 +93,6 @@ export function externalDnsComponent(props: ExternalDnsProps): Component {
     // The efficiency guide's phases: certificates, then DNS, then the gateway.
     dependsOn: ['cert-manager'],
     source: helm(CHARTS.externalDns, values, DEFAULTS.releaseName),
-    // The chart always runs exactly one replica: external-dns has no leader election.
-    workloads: [workload(WorkloadKind.Deployment, DEFAULTS.releaseName, ns, 1, resources, 'external-dns')],
-    // RBAC and the DNSEndpoint CRD (the chart's crds/).
-    clusterResources: [...OPERATOR_KINDS],
     secrets: [secret],
   };
 }

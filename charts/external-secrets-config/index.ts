@@ -195,16 +195,12 @@ ${commands.join('\n')}
 
 export function externalSecretsConfigComponent(props: ExternalSecretsConfigProps): Component {
   validate(props);
-  const extra = [...new Set(props.requirements.map((r) => r.namespace))].filter((ns) => ns !== props.namespace).sort();
   return {
     id: 'external-secrets-config',
     workflow: Workflow.Security,
     namespace: props.namespace,
     dependsOn: ['external-secrets', 'openbao'],
     source: manifests((scope) => new ExternalSecretsConfigChart(scope, 'external-secrets-config', props)),
-    workloads: [],
-    extraNamespaces: extra,
-    clusterResources: ['external-secrets.io/ClusterSecretStore'],
     runbook: [seedingRunbook(props)],
   };
 }

@@ -7,9 +7,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, Workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** The chart's names for release `external-secrets`. */
 export const EXTERNAL_SECRETS = {
@@ -89,20 +88,12 @@ export function externalSecretsComponent(props: ExternalSecretsProps): Component
     // Leader-elected inside; one replica suffices, a restart only delays certificate renewal.
     certController: { replicaCount: 1, resources: r.certController.toK8s(), priorityClassName: PRIORITY.platformCritical, metrics },
   };
-  const workloads: Workload[] = [
-    workload(WorkloadKind.Deployment, 'external-secrets', ns, replicas, r.controller, 'external-secrets'),
-    workload(WorkloadKind.Deployment, 'external-secrets-webhook', ns, replicas, r.webhook, 'webhook'),
-    workload(WorkloadKind.Deployment, 'external-secrets-cert-controller', ns, 1, r.certController, 'cert-controller'),
-  ];
   return {
     id: 'external-secrets',
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.externalSecrets, values, EXTERNAL_SECRETS.release),
-    workloads,
-    serverSideApply: true,
-    clusterResources: [...OPERATOR_KINDS, ...WEBHOOK_KINDS],
     ignoreDifferences: [
       { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
       { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'] },

@@ -8,11 +8,11 @@
  * capabilities and host mounts (/proc, the container runtime socket), which is what inspecting
  * every process on the node takes; its namespace is `privileged` for it (workflows/namespaces.ts).
  */
+import { K8sObject } from '../../lib/render';
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { FalcoPriority, platformRules, rulesFile } from './rules';
 
@@ -110,6 +110,35 @@ const FALCOCTL_SECURITY_CONTEXT = {
   runAsGroup: NON_ROOT_UID,
 } as const;
 
+/**
+ * falcosidekick's chart always renders its whole configuration (about 400 output settings, nearly
+ * all empty) as a Secret, with no value to turn that off, and the Deployment reads it with
+ * `envFrom`. Here it holds no credential: only the in-cluster Loki and Alertmanager addresses and
+ * priorities. A Secret with data must not be committed, so the post-render moves the non-empty
+ * settings into a ConfigMap of the same name and points the `envFrom` at it. Credentials for a
+ * future output go through `config.existingSecret` (an ExternalSecret), never through this map.
+ */
+export function sidekickSettingsAsConfigMap(objects: readonly K8sObject[]): K8sObject[] {
+  const name = `${FALCO.release}-falcosidekick`;
+  const isSettings = (o: K8sObject) => o.kind === 'Secret' && o.metadata.name === name;
+  const secret = objects.find(isSettings);
+  if (!secret) throw new Error(`falco: the chart no longer renders the Secret ${name}; revisit sidekickSettingsAsConfigMap`);
+  const data = Object.fromEntries(
+    Object.entries((secret.data as Record<string, string>) ?? {})
+      .map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')] as const)
+      .filter(([, v]) => v !== ''),
+  );
+  const configMap: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: secret.metadata.namespace, labels: secret.metadata.labels }, data };
+  return objects.map((o) => {
+    if (isSettings(o)) return configMap;
+    if (o.kind !== 'Deployment' || o.metadata.name !== name) return o;
+    const text = JSON.stringify(o);
+    const rewritten = text.replace(JSON.stringify({ secretRef: { name } }), JSON.stringify({ configMapRef: { name } }));
+    if (rewritten === text) throw new Error(`falco: Deployment ${name} no longer reads the settings with envFrom secretRef; revisit sidekickSettingsAsConfigMap`);
+    return JSON.parse(rewritten) as K8sObject;
+  });
+}
+
 export function falcoComponent(props: FalcoProps): Component {
   const r = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
@@ -150,26 +179,11 @@ export function falcoComponent(props: FalcoProps): Component {
       },
     },
   };
-  const workloads: Workload[] = [
-    {
-      kind: WorkloadKind.DaemonSet,
-      name: FALCO.release,
-      namespace: ns,
-      replicas: 1,
-      containers: [
-        { name: 'falco', resources: r.falco },
-        { name: 'falcoctl-artifact-follow', resources: r.falcoctl },
-      ],
-    },
-    { kind: WorkloadKind.Deployment, name: `${FALCO.release}-falcosidekick`, namespace: ns, replicas: sidekickReplicas, containers: [{ name: 'falcosidekick', resources: r.sidekick }] },
-  ];
   return {
     id: 'falco',
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.falco, values, FALCO.release),
-    workloads,
-    clusterResources: [...RBAC_KINDS],
+    source: helm(CHARTS.falco, values, FALCO.release, sidekickSettingsAsConfigMap),
   };
 }

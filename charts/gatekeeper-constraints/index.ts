@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { Constraint, CONSTRAINTS_API_GROUP, ConstraintKinds, EnforcementAction, GatekeeperConfig } from '../../imports/gatekeeper';
+import { Constraint, ConstraintKinds, EnforcementAction, GatekeeperConfig } from '../../imports/gatekeeper';
 import { PodMonitor } from '../../imports/monitoring';
 
 export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
@@ -195,15 +195,12 @@ export class GatekeeperConstraintsChart extends PlatformChart {
 
 export function gatekeeperConstraintsComponent(props: GatekeeperConstraintsProps): Component {
   validate(props);
-  const kinds = [...new Set((props.policies ?? Policy.ALL).map((p) => `${CONSTRAINTS_API_GROUP}/${p.kind}`))].sort();
   return {
     id: 'gatekeeper-constraints',
     workflow: Workflow.Security,
     namespace: props.namespace,
     dependsOn: [...new Set(['gatekeeper-templates', ...props.after])].filter((d) => d !== 'gatekeeper-constraints').sort(),
     source: manifests((scope) => new GatekeeperConstraintsChart(scope, 'gatekeeper-constraints', props)),
-    workloads: [],
-    clusterResources: kinds,
     syncOptions: [SKIP_DRY_RUN],
   };
 }

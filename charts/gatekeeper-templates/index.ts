@@ -1,13 +1,14 @@
 /**
- * gatekeeper-templates: the maintained ConstraintTemplates of open-policy-agent/gatekeeper-library,
- * synced straight from the library repository at a pinned commit (the library has no tags), and
- * only the templates our constraints use. We write no Rego: nothing here could evaluate it.
+ * gatekeeper-templates: the maintained ConstraintTemplates of open-policy-agent/gatekeeper-library
+ * at a pinned commit (the library has no tags), vendored under vendor/gatekeeper-library (see its
+ * INDEX.md) and rendered into dist like every other component, only the templates our constraints
+ * use. The cluster pulls nothing from the library's repository. We write no Rego: nothing here could evaluate it.
  *
  * The constraint schemas under ../shared/schemas/crds/constraints.gatekeeper.sh come from the same
  * commit, so the parameters gatekeeper-constraints renders are checked against these templates.
  */
 import { GIT_SOURCES } from '../../config/versions';
-import { Component, GitSource, Workflow } from '../../lib/component';
+import { Component, VendoredSource, Workflow } from '../../lib/component';
 
 /** One library template: its path in the repository and the constraint kind it defines. */
 export class LibraryTemplate {
@@ -64,20 +65,19 @@ export function includeGlob(templates: readonly LibraryTemplate[]): string {
   return files.length === 1 ? files[0] : `{${files.join(',')}}`;
 }
 
+/** Where the library's templates are vendored, relative to the repository root. */
+export const VENDOR_DIR = 'vendor/gatekeeper-library';
+
 export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): Component {
   if (props.templates.length === 0) throw new Error('gatekeeper-templates: select at least one library template (none would sync an empty Application)');
   const lib = GIT_SOURCES.gatekeeperLibrary;
   if (!/^[0-9a-f]{40}$/.test(lib.revision)) {
     throw new Error(`gatekeeper-templates: gatekeeper-library revision "${lib.revision}" is not a full commit sha; the library has no release tags, pin a commit`);
   }
-  const source: GitSource = {
-    type: 'git',
-    repoURL: lib.repoURL,
-    revision: lib.revision,
-    path: LIBRARY_ROOT,
-    include: includeGlob(props.templates),
-    // The templates sit two directories down; `include` keeps everything else (samples, suites, kustomizations) out.
-    recurse: true,
+  const source: VendoredSource = {
+    type: 'vendored',
+    origin: { repoURL: lib.repoURL, revision: lib.revision },
+    files: [...new Set(props.templates.map((t) => `${VENDOR_DIR}/${LIBRARY_ROOT}/${t.file}`))].sort(),
   };
   return {
     id: 'gatekeeper-templates',
@@ -85,7 +85,5 @@ export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): C
     namespace: props.namespace,
     dependsOn: ['gatekeeper'],
     source,
-    workloads: [],
-    clusterResources: ['templates.gatekeeper.sh/ConstraintTemplate'],
   };
 }

@@ -11,9 +11,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** Names and ports the constraints component and the PodMonitor rely on. */
 export const GATEKEEPER = {
@@ -86,11 +85,6 @@ export function gatekeeperComponent(props: GatekeeperProps): Component {
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.gatekeeper, values, GATEKEEPER.release),
-    workloads: [
-      workload(WorkloadKind.Deployment, 'gatekeeper-controller-manager', ns, replicas, r.controllerManager, 'manager'),
-      workload(WorkloadKind.Deployment, 'gatekeeper-audit', ns, 1, r.audit, 'manager'),
-    ],
-    clusterResources: [...OPERATOR_KINDS, ...WEBHOOK_KINDS],
     // Gatekeeper rotates its webhook certificate and writes the CA bundle into the webhook configuration.
     ignoreDifferences: [
       { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },

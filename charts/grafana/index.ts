@@ -23,11 +23,10 @@
  *   more replicas need an external database, which arrives only with the Data workflow.
  */
 import { CHARTS } from '../../config/versions';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, SecretRequirement, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
-import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { DatasourceValues, GrafanaValues } from './values';
 
 export interface GrafanaProps {
@@ -152,18 +151,6 @@ export function grafanaComponent(props: GrafanaProps): Component {
       unified_storage: { index_path: '/var/lib/grafana/search/bleve' },
     },
   };
-  const workloads: Workload[] = [
-    {
-      kind: WorkloadKind.Deployment,
-      name: 'grafana',
-      namespace: ns,
-      replicas: 1,
-      containers: [
-        { name: 'grafana', resources },
-        { name: 'grafana-sc-dashboard', resources: sidecar },
-      ],
-    },
-  ];
   const secrets: SecretRequirement[] = [
     {
       namespace: ns,
@@ -183,9 +170,6 @@ export function grafanaComponent(props: GrafanaProps): Component {
     // Every data source it provisions, and the Prometheus stack whose dashboards it loads.
     dependsOn: ['mimir', 'loki', 'tempo', 'kube-prometheus-stack'],
     source: helm(CHARTS.grafana, values),
-    workloads,
     secrets,
-    // The dashboard sidecar watches ConfigMaps in every namespace (a ClusterRole).
-    clusterResources: [...RBAC_KINDS],
   };
 }

@@ -3,7 +3,6 @@
  * istiod and istio-cni (components.md: base, then istiod).
  */
 import { CHARTS } from '../../config/versions';
-import { CLUSTER_KINDS, OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 
 /** The `base` chart (1.30.3) keys we set. Istio charts take keys at top level (components.md). */
@@ -41,8 +40,6 @@ export function istioBaseComponent(props: IstioBaseProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.istioBase, values),
-    workloads: [],
-    clusterResources: [...OPERATOR_KINDS, CLUSTER_KINDS.validatingWebhook],
     // istiod patches its CA bundle into the validating webhooks once it serves.
     ignoreDifferences: [
       { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },

@@ -7,9 +7,8 @@
  * the sidecar from Istio: no NET_ADMIN init container in the pods themselves.
  */
 import { CHARTS } from '../../config/versions';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** The `cni` chart (1.30.3) keys we set, at top level as the chart reads them. */
 export interface IstioCniValues {
@@ -68,7 +67,5 @@ export function istioCniComponent(props: IstioCniProps): Component {
     namespace: props.namespace,
     dependsOn: ['istio-base'],
     source: helm(CHARTS.istioCni, values),
-    workloads: [workload(WorkloadKind.DaemonSet, DEFAULTS.daemonSet, props.namespace, 1, resources, DEFAULTS.container)],
-    clusterResources: [...RBAC_KINDS],
   };
 }

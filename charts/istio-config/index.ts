@@ -19,7 +19,7 @@ import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { AuthorizationPolicy, AuthorizationRule, DestinationRule, DestinationRuleSpec, MtlsMode, PeerAuthentication, Telemetry } from '../../imports/istio';
 
@@ -258,17 +258,6 @@ function validate(props: IstioConfigProps): void {
   }
 }
 
-/** The hook's workload, for the capacity plan (a transient Job). */
-export function sidecarRestartWorkload(namespace: string, targets: readonly string[], resources: Resources = DEFAULTS.hookResources): Workload {
-  return {
-    kind: WorkloadKind.Job,
-    name: DEFAULTS.hookName,
-    namespace,
-    replicas: 1,
-    containers: targets.map((ns) => ({ name: `restart-${ns}`, resources })),
-  };
-}
-
 export function istioConfigComponent(props: IstioConfigProps): Component {
   validate(props);
   return {
@@ -277,8 +266,5 @@ export function istioConfigComponent(props: IstioConfigProps): Component {
     namespace: props.meshNamespace,
     dependsOn: ['istiod', 'istio-cni'],
     source: manifests((scope) => new IstioConfigChart(scope, 'istio-config', props)),
-    workloads: [sidecarRestartWorkload(props.meshNamespace, props.injectedNamespaces, props.hookResources)],
-    extraNamespaces: [...new Set([props.appsNamespace, ...props.injectedNamespaces])].filter((n) => n !== props.meshNamespace).sort(),
-    clusterResources: [],
   };
 }

@@ -6,10 +6,9 @@
  * services' namespace forbids; the CNI plugin (istio-cni) sets up the traffic redirection instead.
  */
 import { CHARTS } from '../../config/versions';
-import { RBAC_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** An OpenTelemetry (OTLP/gRPC) tracing provider of the mesh config. */
 export interface OtelProvider {
@@ -119,8 +118,6 @@ export function istiodComponent(props: IstiodProps): Component {
     namespace: props.namespace,
     dependsOn: ['istio-base'],
     source: helm(CHARTS.istiod, values),
-    workloads: [workload(WorkloadKind.Deployment, 'istiod', props.namespace, replicas, resources, DEFAULTS.container)],
-    clusterResources: [...RBAC_KINDS, ...WEBHOOK_KINDS],
     // istiod patches its CA bundle into the injection and validation webhooks at runtime.
     ignoreDifferences: [
       { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },

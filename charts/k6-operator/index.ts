@@ -11,10 +11,9 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CHARTS, IMAGES } from '../../config/versions';
 import { Component, helm, manifests, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { TestRun, TestRunPod } from '../../imports/k6';
 
@@ -185,8 +184,6 @@ export function k6OperatorComponent(props: K6OperatorProps): Component {
     // The chart has no priorityClassName key: the operator (a staging test tool) runs at the
     // default priority, below the services it tests.
     source: helm(CHARTS.k6Operator, values),
-    workloads: [workload(WorkloadKind.Deployment, 'k6-operator-controller-manager', props.namespace, 1, resources, 'manager')],
-    clusterResources: [...OPERATOR_KINDS],
     unsynced: { folder: DEFAULTS.folder, source: manifests((scope) => new LoadTestsChart(scope, 'loadtests', props)) },
   };
 }

@@ -20,7 +20,7 @@ import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { PodMonitor } from '../../imports/monitoring';
 import { Kafka, KafkaNodePool, KafkaTopic, NetworkPolicyPeer, PodTemplate, STRIMZI_CLUSTER_LABEL } from '../../imports/strimzi';
 
@@ -189,27 +189,6 @@ export class KafkaChart extends PlatformChart {
   }
 }
 
-export function kafkaWorkloads(props: KafkaProps): Workload[] {
-  const name = DEFAULTS.clusterName;
-  return [
-    ...pools(props).map((p) => ({
-      // Strimzi runs the pools as StrimziPodSets; for the capacity plan they count like StatefulSets.
-      kind: WorkloadKind.StatefulSet,
-      name: `${name}-${p.name}`,
-      namespace: props.namespace,
-      replicas: p.replicas,
-      containers: [{ name: 'kafka', resources: p.size.resources }],
-    })),
-    {
-      kind: WorkloadKind.Deployment,
-      name: `${name}-entity-operator`,
-      namespace: props.namespace,
-      replicas: 1,
-      containers: [{ name: 'topic-operator', resources: props.topicOperatorResources ?? DEFAULTS.topicOperatorResources }],
-    },
-  ];
-}
-
 function validate(props: KafkaProps): void {
   for (const t of props.topics) {
     if (!TOPIC_NAME.test(t) || t.length > 249) {
@@ -233,6 +212,5 @@ export function kafkaComponent(props: KafkaProps): Component {
     namespace: props.namespace,
     dependsOn: ['strimzi'],
     source: manifests((scope) => new KafkaChart(scope, 'kafka', props)),
-    workloads: kafkaWorkloads(props),
   };
 }

@@ -19,10 +19,10 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../imports/monitoring';
-import { OPERATOR_KINDS, WEBHOOK_KINDS } from '../../lib/cluster-scope';
+import { WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { Memory, Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
+import { Memory, Resources } from '../../lib/resources';
 import { KubePrometheusStackValues } from './values';
 
 export type KubePrometheusStackTarget =
@@ -143,30 +143,14 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): C
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: alertmanagers, resources: res.alertmanager.toK8s(), priorityClassName: PRIORITY.platformCritical },
+      // No config Secret from the chart: it would be rendered with data into git. Without one the
+      // operator runs Alertmanager on its default configuration and generates the config Secret
+      // itself; receivers arrive as a Secret delivered by External Secrets.
+      alertmanagerSpec: { replicas: alertmanagers, resources: res.alertmanager.toK8s(), priorityClassName: PRIORITY.platformCritical, useExistingSecret: true },
     },
     'kube-state-metrics': { resources: res.kubeStateMetrics.toK8s(), priorityClassName: PRIORITY.platformCritical },
     'prometheus-node-exporter': { resources: res.nodeExporter.toK8s(), priorityClassName: PRIORITY.platformCritical },
   };
-  const withReloader = (kind: WorkloadKind, name: string, replicas: number, main: string, resources: Resources): Workload => ({
-    kind,
-    name,
-    namespace: ns,
-    replicas,
-    containers: [
-      { name: main, resources },
-      { name: 'config-reloader', resources: res.configReloader },
-    ],
-  });
-  const workloads: Workload[] = [
-    withReloader(WorkloadKind.StatefulSet, `prometheus-${FULLNAME}-prometheus`, 1, 'prometheus', res.prometheus),
-    withReloader(WorkloadKind.StatefulSet, `alertmanager-${FULLNAME}-alertmanager`, alertmanagers, 'alertmanager', res.alertmanager),
-    workload(WorkloadKind.Deployment, `${FULLNAME}-operator`, ns, 1, res.operator, FULLNAME),
-    workload(WorkloadKind.Deployment, `${FULLNAME}-kube-state-metrics`, ns, 1, res.kubeStateMetrics, 'kube-state-metrics'),
-    workload(WorkloadKind.DaemonSet, `${FULLNAME}-prometheus-node-exporter`, ns, 1, res.nodeExporter, 'node-exporter'),
-    workload(WorkloadKind.Job, `${FULLNAME}-admission-create`, ns, 1, res.admissionJob, 'create'),
-    workload(WorkloadKind.Job, `${FULLNAME}-admission-patch`, ns, 1, res.admissionJob, 'patch'),
-  ];
   return {
     id: 'kube-prometheus-stack',
     workflow: Workflow.Observability,
@@ -174,10 +158,6 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): C
     // Prometheus remote-writes to Mimir from its first scrape.
     dependsOn: ['mimir'],
     source: helm(CHARTS.kubePrometheusStack, values),
-    workloads,
-    clusterResources: [...OPERATOR_KINDS, ...WEBHOOK_KINDS],
-    // Large dashboard ConfigMaps: server-side apply keeps them out of the last-applied annotation.
-    serverSideApply: true,
     ignoreDifferences: WEBHOOK_KINDS.map((k) => ({
       group: 'admissionregistration.k8s.io',
       kind: k.split('/')[1],

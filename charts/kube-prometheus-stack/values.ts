@@ -48,7 +48,7 @@ export interface KubePrometheusStackValues {
   };
   readonly prometheus: { readonly prometheusSpec: PrometheusSpecValues };
   readonly alertmanager: {
-    readonly alertmanagerSpec: { readonly replicas: number; readonly resources: K8sResources; readonly priorityClassName: string };
+    readonly alertmanagerSpec: { readonly replicas: number; readonly resources: K8sResources; readonly priorityClassName: string; readonly useExistingSecret: boolean };
   };
   /** Subchart kube-state-metrics 8.4.0 (`priorityClassName` allowlisted: a comment in its values.yaml). */
   readonly 'kube-state-metrics': { readonly resources: K8sResources; readonly priorityClassName: string };

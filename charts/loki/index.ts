@@ -18,11 +18,10 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../imports/monitoring';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { LokiValues } from './values';
 
 export interface LokiProps {
@@ -110,6 +109,11 @@ export function lokiComponent(props: LokiProps): Component {
       sidecar: false,
       persistence: { size: props.volumeSize ?? DEFAULTS.volumeSize },
     },
+    // The chart's simple-scalable targets default to 3 replicas each, and its validate.yaml refuses
+    // to render Monolithic with any of them above zero (found when the chart was first rendered).
+    read: { replicas: 0 },
+    write: { replicas: 0 },
+    backend: { replicas: 0 },
     gateway: { enabled: false },
     // The canary is a DaemonSet writing test logs from every node: budget for nothing we read.
     lokiCanary: { enabled: false },
@@ -126,10 +130,7 @@ export function lokiComponent(props: LokiProps): Component {
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.loki, values),
-    workloads: [workload(WorkloadKind.StatefulSet, 'loki', ns, 1, resources, 'loki')],
     irsa: [role],
-    // The chart's cluster-wide role for the k8s-sidecar (rendered unless rbac.namespaced).
-    clusterResources: [...RBAC_KINDS],
     runbook: props.runbook ?? [],
   };
 }

@@ -37,6 +37,10 @@ export interface LokiValues {
     readonly sidecar: boolean;
     readonly persistence: { readonly size: string };
   };
+  /** The simple-scalable targets, which the chart defaults to 3 replicas each. */
+  readonly read: { readonly replicas: 0 };
+  readonly write: { readonly replicas: 0 };
+  readonly backend: { readonly replicas: 0 };
   readonly gateway: { readonly enabled: boolean };
   readonly lokiCanary: { readonly enabled: boolean };
   readonly test: { readonly enabled: boolean };

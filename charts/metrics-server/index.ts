@@ -1,8 +1,7 @@
 /** metrics-server: the resource metrics the HPAs (the seed's 70% CPU trigger) scale on. */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { CLUSTER_KINDS, RBAC_KINDS } from '../../lib/cluster-scope';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 export interface MetricsServerValues {
   readonly replicas: number;
@@ -39,7 +38,5 @@ export function metricsServerComponent(props: MetricsServerProps): Component {
     namespace: props.namespace,
     dependsOn: ['cilium'],
     source: helm(CHARTS.metricsServer, values),
-    workloads: [workload(WorkloadKind.Deployment, 'metrics-server', props.namespace, replicas, resources)],
-    clusterResources: [...RBAC_KINDS, CLUSTER_KINDS.apiService],
   };
 }

@@ -43,7 +43,7 @@ import { irsaAnnotations, IrsaRole, irsaRole, IrsaTarget, s3BucketPolicy } from 
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { mimirConfig, MimirConfig, renderMimirConfig } from './config';
 
@@ -386,11 +386,7 @@ export function mimirComponent(props: MimirProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: manifests((scope) => new MimirChart(scope, ID, props)),
-    // The lead derives workloads from the rendered objects later; until then, the StatefulSet as rendered.
-    workloads: [workload(WorkloadKind.StatefulSet, DEFAULTS.names.statefulSet, props.namespace, r.replicas, r.resources, 'mimir')],
     irsa: [r.role],
-    // Nothing cluster-scoped: every object lives in the namespace.
-    clusterResources: [],
     runbook: props.runbook ?? [],
   };
 }

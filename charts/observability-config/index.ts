@@ -161,7 +161,6 @@ export function observabilityConfigComponent(props: ObservabilityConfigProps): C
     // sidecar for the dashboards, and the Mimir ruler that mounts the forecast.
     dependsOn: ['kube-prometheus-stack', 'grafana', 'mimir'],
     source: manifests((scope) => new ObservabilityConfigChart(scope, ID, props)),
-    workloads: [],
     runbook: [runbookSection()],
   };
 }

@@ -20,10 +20,9 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { irsaAnnotations, irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { HclBlock, hclBlock, initializeBlock, InitRequest, PolicyRule, policyDocument } from './hcl';
 import { OpenBaoValues } from './values';
@@ -334,7 +333,8 @@ aws kms describe-key --key-id ${props.seal.keyArn} --query KeyMetadata.KeyState 
 Generate it once and keep it in the password manager; losing it makes the raft data unreadable.
 
 \`\`\`bash
-export ${k.envVar}="$(openssl rand -hex 32)"
+${k.envVar}="$(openssl rand -hex 32)"
+export ${k.envVar}
 \`\`\`
 
 Once OpenBao runs, also store it at \`${OPENBAO.kvMount}/${k.openBaoPath}\` (property \`${k.key}\`) so its ExternalSecret keeps the same value.`,
@@ -351,8 +351,9 @@ while someone needs it: creating a token for it requires cluster-admin rights in
 kubectl -n ${ns} create serviceaccount ${a.serviceAccount}
 kubectl -n ${ns} port-forward svc/${OPENBAO.release} ${OPENBAO.apiPort}:${OPENBAO.apiPort} &
 export BAO_ADDR=http://127.0.0.1:${OPENBAO.apiPort}
-export BAO_TOKEN="$(bao write -field=token auth/${OPENBAO.kubernetesAuthMount}/login role=${a.role} \\
+BAO_TOKEN="$(bao write -field=token auth/${OPENBAO.kubernetesAuthMount}/login role=${a.role} \\
   jwt="$(kubectl -n ${ns} create token ${a.serviceAccount} --audience ${OPENBAO.audience} --duration 15m)")"
+export BAO_TOKEN
 # ... administrative work; the token expires after ${a.tokenTtl} (at most ${a.tokenMaxTtl}) ...
 kubectl -n ${ns} delete serviceaccount ${a.serviceAccount}
 \`\`\`
@@ -449,10 +450,7 @@ export function openBaoComponent(props: OpenBaoProps): Component {
     // Its ServiceMonitor needs the monitoring CRDs (a Foundation prerequisite anyway).
     dependsOn: [],
     source: helm(CHARTS.openbao, values, OPENBAO.release),
-    workloads: [workload(WorkloadKind.StatefulSet, OPENBAO.release, props.namespace, props.replicas, resources, 'openbao')],
     irsa: role ? [role] : [],
-    // authDelegator: the ClusterRoleBinding to system:auth-delegator for TokenReviews.
-    clusterResources: [...RBAC_KINDS],
     secrets: staticSeal ? [unsealKeySecret(props.namespace)] : [],
     runbook: runbook(props),
   };

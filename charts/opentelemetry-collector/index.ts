@@ -20,10 +20,9 @@
  *   read-only root filesystem, reading only the host paths the preset mounts.
  */
 import { CHARTS } from '../../config/versions';
-import { RBAC_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { CollectorPipeline, OpenTelemetryCollectorValues } from './values';
 
 export interface OpenTelemetryCollectorProps {
@@ -136,8 +135,5 @@ export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorPro
     // A consumer after the stores it exports to.
     dependsOn: ['mimir', 'loki', 'tempo'],
     source: helm(CHARTS.opentelemetryCollector, values),
-    workloads: [workload(WorkloadKind.DaemonSet, 'opentelemetry-collector-agent', ns, 1, resources, 'opentelemetry-collector')],
-    // k8sattributes reads pods, namespaces and ReplicaSets cluster-wide.
-    clusterResources: [...RBAC_KINDS],
   };
 }

@@ -3,21 +3,31 @@
  * ResourceQuota and a LimitRange each), the PriorityClasses, the default gp3 StorageClass and the
  * EBS VolumeSnapshotClass.
  *
- * Quotas are computed from the components' own workload declarations in each namespace
- * (replicas × requests, autoscaled workloads at their maximum, DaemonSets × the node group
- * maximum) plus headroom for rolling updates and chart hooks. A quota sized from the seed's
- * per-workflow table alone would reject the platform's own pods; those figures are targets the
- * plan reports against.
+ * Built from what the other components render (lib/component.ts `FromRendered`): it creates the
+ * namespaces their objects use, and sizes each namespace's quota from the pods that run there as
+ * derived from those objects (lib/workloads.ts: replicas × requests with Istio sidecars and
+ * LimitRange defaults, autoscaled workloads at their maximum, DaemonSets × the node group maximum,
+ * hook Jobs) plus headroom for rolling updates and pods no object shows. A quota sized from the
+ * seed's per-workflow table alone would reject the platform's own pods; those figures are targets
+ * the plan reports against.
+ *
+ * Three charts, because the namespaces and their LimitRanges must exist before the workloads can
+ * be derived (the derivation reads their injection labels and container defaults), and the quotas
+ * need the workloads:
+ * - `PlatformBaseChart`: the cluster-wide objects (PriorityClasses, StorageClass, VolumeSnapshotClass);
+ * - `PlatformNamespacesChart`: per used namespace, the Namespace, its LimitRange, default-deny policies;
+ * - `PlatformQuotasChart`: per used namespace, the ResourceQuota.
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CLUSTER_KINDS } from '../../lib/cluster-scope';
-import { Component, manifests, Workflow } from '../../lib/component';
+import { Component, manifests, NamespaceUsage, RenderedFacts, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '../../lib/resources';
 import { VolumeSnapshotClass } from '../../imports/snapshot';
+
+export const ID = 'platform-base';
 
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
@@ -29,12 +39,17 @@ export interface NamespaceDeclaration {
   readonly istioInjection?: boolean;
   /** Deny all ingress and egress but DNS; the workloads' own NetworkPolicies add the allows. */
   readonly defaultDeny?: boolean;
-  /** Workloads the components declare in this namespace. */
-  readonly workloads: readonly Workload[];
 }
 
 export interface PlatformBaseProps {
+  /**
+   * Every namespace a component may use, with its Pod Security level. platform-base creates those
+   * the other components' rendered objects use (or are deployed to); a used namespace that is
+   * neither declared here nor in `existingNamespaces` fails the synth.
+   */
   readonly namespaces: readonly NamespaceDeclaration[];
+  /** Namespaces the cluster has already: never created, given no quota. @default DEFAULTS.existingNamespaces */
+  readonly existingNamespaces?: readonly string[];
   /** Node count at the maximum size of every node group: DaemonSets run one pod on each. */
   readonly maxNodes: number;
   /** Kubernetes minor version for the Pod Security Standard version labels. */
@@ -44,15 +59,20 @@ export interface PlatformBaseProps {
 }
 
 export const DEFAULTS = {
-  /** Added on top of the declared totals: rolling-update surge (25%) and a margin. */
+  /** Added on top of the derived totals: rolling-update surge (25%) and a margin. */
   headroom: 0.3,
-  /** Added on top of that for pods no component declares (chart hooks, cert jobs). */
+  /**
+   * Added on top of that for pods no rendered object shows: the operators' own transient pods
+   * (CloudNativePG's initdb and join Jobs, the Tekton operator's pruner), pods run by hand.
+   */
   floor: { cpu: Cpu.millis(500), memory: Memory.mebibytes(512), pods: 10 },
   /** What a container without its own resources gets in a platform namespace. */
   containerDefaults: {
     request: { cpu: Cpu.millis(50), memory: Memory.mebibytes(64) },
     limit: { cpu: Cpu.millis(500), memory: Memory.mebibytes(512) },
   },
+  /** The namespaces every Kubernetes cluster starts with. */
+  existingNamespaces: ['default', 'kube-node-lease', 'kube-public', 'kube-system'] as readonly string[],
   storageClass: 'gp3',
   snapshotClass: 'ebs-snapshots',
 } as const;
@@ -63,7 +83,7 @@ export interface NamespaceTotals {
   readonly pods: number;
 }
 
-/** Declared totals of one namespace at full scale: autoscaled workloads at max, DaemonSets on every node. */
+/** Totals of one namespace at full scale: autoscaled workloads at max, DaemonSets on every node. */
 export function namespaceTotals(workloads: readonly Workload[], maxNodes: number): NamespaceTotals {
   let requests: ResourceAmounts = { cpu: Cpu.millis(0), memory: Memory.mebibytes(0) };
   let limits: ResourceAmounts = { cpu: Cpu.millis(0), memory: Memory.mebibytes(0) };
@@ -99,54 +119,55 @@ export function quotaFor(totals: NamespaceTotals, headroom: number): Record<stri
   };
 }
 
+/** Throws naming the namespace and the fix when a declaration is inconsistent. */
+export function validateProps(props: PlatformBaseProps): void {
+  const existing = new Set(props.existingNamespaces ?? DEFAULTS.existingNamespaces);
+  const seen = new Set<string>();
+  for (const ns of props.namespaces) {
+    if (seen.has(ns.name)) throw new Error(`platform-base: namespace ${ns.name} is declared twice in namespaces; keep one declaration`);
+    seen.add(ns.name);
+    if (existing.has(ns.name)) {
+      throw new Error(`platform-base: namespace ${ns.name} is both declared in namespaces and listed in existingNamespaces; the cluster has it already, so remove its declaration`);
+    }
+    if (ns.podSecurity !== 'restricted' && !ns.reason) {
+      throw new Error(`namespace ${ns.name}: Pod Security level "${ns.podSecurity}" needs a reason; explain the exception or use restricted`);
+    }
+  }
+  if (!Number.isInteger(props.maxNodes) || props.maxNodes < 1) {
+    throw new Error(`platform-base: maxNodes must be a whole number of at least 1, got ${props.maxNodes}`);
+  }
+}
+
+/**
+ * The declarations of the namespaces platform-base creates: every used namespace the cluster does
+ * not have already, sorted. Throws for a used namespace nobody declared, naming who uses it.
+ */
+export function managedNamespaces(props: PlatformBaseProps, used: NamespaceUsage): NamespaceDeclaration[] {
+  const existing = new Set(props.existingNamespaces ?? DEFAULTS.existingNamespaces);
+  const declared = new Map(props.namespaces.map((n) => [n.name, n]));
+  return [...used.keys()]
+    .filter((name) => !existing.has(name))
+    .sort()
+    .map((name) => {
+      const d = declared.get(name);
+      if (!d) {
+        throw new Error(
+          `platform-base: namespace "${name}" (used by ${used.get(name)!.join(', ')}) has no declaration in namespaces; ` +
+            'declare it with its Pod Security level (the platform declares its namespaces in workflows/namespaces.ts)',
+        );
+      }
+      return d;
+    });
+}
+
+const labelsFor = (id: string) => (name: string) => standardLabels({ name, instance: id, component: 'platform-base' });
+
+/** The cluster-wide objects: PriorityClasses, the default StorageClass and VolumeSnapshotClass. */
 export class PlatformBaseChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: PlatformBaseProps) {
     super(scope, id);
-    const headroom = props.headroom ?? DEFAULTS.headroom;
-    const labels = (name: string) => standardLabels({ name, instance: id, component: 'platform-base' });
-    for (const ns of props.namespaces) {
-      if (ns.podSecurity !== 'restricted' && !ns.reason) {
-        throw new Error(`namespace ${ns.name}: Pod Security level "${ns.podSecurity}" needs a reason; explain the exception or use restricted`);
-      }
-      new k8s.KubeNamespace(this, `namespace-${ns.name}`, {
-        metadata: {
-          name: ns.name,
-          labels: {
-            ...labels(ns.name),
-            'pod-security.kubernetes.io/enforce': ns.podSecurity,
-            'pod-security.kubernetes.io/enforce-version': `v${props.kubernetesVersion}`,
-            // Always audit and warn at restricted, so exceptions stay visible.
-            'pod-security.kubernetes.io/audit': 'restricted',
-            'pod-security.kubernetes.io/warn': 'restricted',
-            ...(ns.istioInjection ? { 'istio-injection': 'enabled' } : {}),
-          },
-          annotations: {
-            // Pruning a Namespace deletes everything in it: Argo CD never deletes these.
-            'argocd.argoproj.io/sync-options': 'Delete=false',
-            ...(ns.reason ? { 'platform.acme.io/pod-security-exception': ns.reason } : {}),
-          },
-        },
-      });
-      if (ns.defaultDeny) this.defaultDeny(ns.name, labels);
-      const totals = namespaceTotals(ns.workloads, props.maxNodes);
-      new k8s.KubeResourceQuota(this, `quota-${ns.name}`, {
-        metadata: { name: 'platform-quota', namespace: ns.name, labels: labels('platform-quota') },
-        spec: { hard: mapQuantities(quotaFor(totals, headroom)) },
-      });
-      const d = DEFAULTS.containerDefaults;
-      new k8s.KubeLimitRange(this, `limits-${ns.name}`, {
-        metadata: { name: 'container-defaults', namespace: ns.name, labels: labels('container-defaults') },
-        spec: {
-          limits: [
-            {
-              type: 'Container',
-              defaultRequest: mapQuantities({ cpu: d.request.cpu.toString(), memory: d.request.memory.toString() }),
-              default: mapQuantities({ cpu: d.limit.cpu.toString(), memory: d.limit.memory.toString() }),
-            },
-          ],
-        },
-      });
-    }
+    validateProps(props);
+    const labels = labelsFor(id);
     new k8s.KubePriorityClass(this, 'priority-platform-critical', {
       metadata: { name: PRIORITY.platformCritical, labels: labels(PRIORITY.platformCritical) },
       value: 1_000_000,
@@ -184,6 +205,54 @@ export class PlatformBaseChart extends PlatformChart {
       deletionPolicy: 'Delete',
     });
   }
+}
+
+/**
+ * Per namespace the other components use: the Namespace with its Pod Security and Istio injection
+ * labels, its LimitRange, and the default-deny policies where declared. Depends on which
+ * namespaces are used, never on what runs in them.
+ */
+export class PlatformNamespacesChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: PlatformBaseProps, used: NamespaceUsage) {
+    super(scope, id);
+    validateProps(props);
+    const labels = labelsFor(id);
+    for (const ns of managedNamespaces(props, used)) {
+      new k8s.KubeNamespace(this, `namespace-${ns.name}`, {
+        metadata: {
+          name: ns.name,
+          labels: {
+            ...labels(ns.name),
+            'pod-security.kubernetes.io/enforce': ns.podSecurity,
+            'pod-security.kubernetes.io/enforce-version': `v${props.kubernetesVersion}`,
+            // Always audit and warn at restricted, so exceptions stay visible.
+            'pod-security.kubernetes.io/audit': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            ...(ns.istioInjection ? { 'istio-injection': 'enabled' } : {}),
+          },
+          annotations: {
+            // Pruning a Namespace deletes everything in it: Argo CD never deletes these.
+            'argocd.argoproj.io/sync-options': 'Delete=false',
+            ...(ns.reason ? { 'platform.acme.io/pod-security-exception': ns.reason } : {}),
+          },
+        },
+      });
+      if (ns.defaultDeny) this.defaultDeny(ns.name, labels);
+      const d = DEFAULTS.containerDefaults;
+      new k8s.KubeLimitRange(this, `limits-${ns.name}`, {
+        metadata: { name: 'container-defaults', namespace: ns.name, labels: labels('container-defaults') },
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              defaultRequest: mapQuantities({ cpu: d.request.cpu.toString(), memory: d.request.memory.toString() }),
+              default: mapQuantities({ cpu: d.limit.cpu.toString(), memory: d.limit.memory.toString() }),
+            },
+          ],
+        },
+      });
+    }
+  }
 
   private defaultDeny(namespace: string, labels: (name: string) => Record<string, string>): void {
     new k8s.KubeNetworkPolicy(this, `netpol-${namespace}-default-deny`, {
@@ -209,22 +278,41 @@ export class PlatformBaseChart extends PlatformChart {
   }
 }
 
+/**
+ * The ResourceQuota of every namespace platform-base creates, sized from the workloads the other
+ * components' rendered objects run there.
+ */
+export class PlatformQuotasChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: PlatformBaseProps, facts: RenderedFacts) {
+    super(scope, id);
+    validateProps(props);
+    const labels = labelsFor(id);
+    const headroom = props.headroom ?? DEFAULTS.headroom;
+    const workloads = [...facts.workloads.values()].flat();
+    for (const ns of managedNamespaces(props, facts.namespaces)) {
+      const totals = namespaceTotals(workloads.filter((w) => w.namespace === ns.name), props.maxNodes);
+      new k8s.KubeResourceQuota(this, `quota-${ns.name}`, {
+        metadata: { name: 'platform-quota', namespace: ns.name, labels: labels('platform-quota') },
+        spec: { hard: mapQuantities(quotaFor(totals, headroom)) },
+      });
+    }
+  }
+}
+
 function mapQuantities(q: Record<string, string>): Record<string, k8s.Quantity> {
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
 }
 
 export function platformBaseComponent(namespace: string, props: PlatformBaseProps): Component {
+  validateProps(props);
   return {
-    id: 'platform-base',
+    id: ID,
     workflow: Workflow.Foundation,
     namespace,
     dependsOn: ['cilium'],
-    source: manifests((scope) => new PlatformBaseChart(scope, 'platform-base', props)),
-    workloads: [],
-    extraNamespaces: props.namespaces.map((n) => n.name),
-    clusterResources: [
-      CLUSTER_KINDS.namespace, CLUSTER_KINDS.priorityClass, CLUSTER_KINDS.storageClass,
-      'snapshot.storage.k8s.io/VolumeSnapshotClass',
-    ],
+    source: manifests((scope) => new PlatformBaseChart(scope, ID, props), {
+      namespaces: (scope, used) => new PlatformNamespacesChart(scope, ID, props, used),
+      workloads: (scope, facts) => new PlatformQuotasChart(scope, ID, props, facts),
+    }),
   };
 }

@@ -20,7 +20,7 @@ import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaRole, IrsaTarget, s3BucketPo
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { BARMAN_CLOUD_PLUGIN, Cluster, ClusterSpec, Database, ObjectStore, ScheduledBackup } from '../../imports/cnpg';
 import { PodMonitor } from '../../imports/monitoring';
 
@@ -199,17 +199,6 @@ export function postgresComponent(props: PostgresProps): Component {
   validate(props);
   const role = irsaRole(props.target, props.namespace, DEFAULTS.clusterName, s3BucketPolicy(props.bucket));
   const recoveryRole = irsaRole(props.target, props.namespace, DEFAULTS.recoveryClusterName, s3ReadPolicy(props.bucket));
-  const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;
-  const instances: Workload = {
-    kind: WorkloadKind.StatefulSet,
-    name: DEFAULTS.clusterName,
-    namespace: props.namespace,
-    replicas: props.instances,
-    containers: [
-      { name: 'postgres', resources: props.resources },
-      { name: 'plugin-barman-cloud', resources: sidecar },
-    ],
-  };
   const secrets: SecretRequirement[] = props.databases.map((db) => ({
     namespace: props.namespace,
     name: roleSecretName(db),
@@ -230,7 +219,6 @@ export function postgresComponent(props: PostgresProps): Component {
     // The operator serves the CRDs and the plugin archives the WAL from the first instance on.
     dependsOn: ['cloudnative-pg', 'barman-cloud'],
     source: manifests((scope) => new PostgresChart(scope, 'postgres', props, role)),
-    workloads: [instances],
     irsa: [role, recoveryRole],
     secrets,
     runbook: runbook(props, role, recoveryRole),
@@ -317,7 +305,7 @@ kubectl -n ${props.namespace} wait cluster.postgresql.cnpg.io/${DEFAULTS.recover
    then copy the database back into the live cluster:
 
 \`\`\`bash
-DB=<service>
+DB="\${DB:?export DB as the service whose database you restore}"
 PRIMARY=$(kubectl -n ${props.namespace} get cluster.postgresql.cnpg.io ${DEFAULTS.clusterName} -o jsonpath='{.status.currentPrimary}')
 kubectl -n ${props.namespace} exec ${DEFAULTS.recoveryClusterName}-1 -c postgres -- pg_dump -Fc -d "$DB" > "$DB.dump"
 kubectl -n ${props.namespace} exec -i "$PRIMARY" -c postgres -- pg_restore --clean --if-exists --no-owner --role="$DB" -d "$DB" < "$DB.dump"

@@ -5,7 +5,6 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { CLUSTER_KINDS } from '../../lib/cluster-scope';
 
 export interface PrometheusOperatorCrdsValues {
   readonly crds: { readonly annotations: Record<string, string> };
@@ -23,9 +22,5 @@ export function prometheusOperatorCrdsComponent(props: PrometheusOperatorCrdsPro
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.prometheusOperatorCrds, values),
-    workloads: [],
-    clusterResources: [CLUSTER_KINDS.crd],
-    // prometheuses is ~484 KB: over the 256 KiB client-side apply annotation limit.
-    serverSideApply: true,
   };
 }

@@ -4,10 +4,9 @@
  * Its CRDs (redisreplications ~266 KB) exceed the client-side apply limit: server-side apply.
  */
 import { CHARTS } from '../../config/versions';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 
 /** The `redis-operator` chart (0.26.1) keys we set. */
@@ -63,9 +62,5 @@ export function redisOperatorComponent(props: RedisOperatorProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.redisOperator, values),
-    workloads: [workload(WorkloadKind.Deployment, DEFAULTS.deployment, props.namespace, 1, resources, DEFAULTS.container)],
-    // Namespace-scoped RBAC; ClusterRole kinds stay whitelisted in case a chart version renders one for CRD reads.
-    clusterResources: [...OPERATOR_KINDS],
-    serverSideApply: true,
   };
 }

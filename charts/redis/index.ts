@@ -18,7 +18,7 @@ import { Component, manifests, RunbookSection, SecretRequirement, Workflow } fro
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources, Workload, WorkloadKind } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { PodMonitor } from '../../imports/monitoring';
 import {
@@ -183,32 +183,6 @@ export class RedisChart extends PlatformChart {
   }
 }
 
-export function redisWorkloads(props: RedisProps): Workload[] {
-  const replicas = props.replicas ?? DEFAULTS.replicas;
-  const n = DEFAULTS.names;
-  const data = (name: string, count: number): Workload => ({
-    kind: WorkloadKind.StatefulSet,
-    name,
-    namespace: props.namespace,
-    replicas: count,
-    containers: [
-      { name: 'redis', resources: props.resources },
-      { name: 'redis-exporter', resources: props.exporterResources ?? DEFAULTS.exporterResources },
-    ],
-  });
-  if (!props.highAvailability) return [data(n.standalone, 1)];
-  return [
-    data(n.replication, replicas),
-    {
-      kind: WorkloadKind.StatefulSet,
-      name: `${n.sentinel}-sentinel`,
-      namespace: props.namespace,
-      replicas,
-      containers: [{ name: 'sentinel', resources: props.sentinelResources ?? DEFAULTS.sentinelResources }],
-    },
-  ];
-}
-
 export function redisComponent(props: RedisProps): Component {
   const replicas = props.replicas ?? DEFAULTS.replicas;
   if (props.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
@@ -242,7 +216,6 @@ bao kv put -mount=secret ${DEFAULTS.openBaoPath} password="$(openssl rand -base6
     namespace: props.namespace,
     dependsOn: ['redis-operator'],
     source: manifests((scope) => new RedisChart(scope, 'redis', props)),
-    workloads: redisWorkloads(props),
     secrets,
     runbook,
   };

@@ -5,10 +5,9 @@
  * (the chart ranges over `watchNamespaces` plus the release namespace).
  */
 import { CHARTS } from '../../config/versions';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 /** The `strimzi-kafka-operator` chart (1.2.0) keys we set. */
 export interface StrimziValues {
@@ -54,7 +53,5 @@ export function strimziComponent(props: StrimziProps): Component {
     namespace: props.namespace,
     dependsOn: [],
     source: helm(CHARTS.strimzi, values),
-    workloads: [workload(WorkloadKind.Deployment, DEFAULTS.deployment, props.namespace, 1, resources, DEFAULTS.container)],
-    clusterResources: [...OPERATOR_KINDS],
   };
 }

@@ -18,8 +18,9 @@ import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { Resources, Workload, WorkloadKind, workload } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
+import { CONCURRENT_RUNS_ANNOTATION } from '../../lib/workloads';
 import { ServiceMonitor } from '../../imports/monitoring';
 import {
   EnvVar, Pipeline, PipelineTask, Step, StepSecurityContext, Task, TaskVolume, TektonConfig, TektonDeploymentOption,
@@ -66,7 +67,11 @@ export interface TektonConfigProps {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /** @default DEFAULTS.tolerations */
   readonly tolerations?: readonly TektonToleration[];
-  /** PipelineRuns the namespace quota leaves room for at once (more wait for the quota). @default DEFAULTS.concurrentRuns */
+  /**
+   * PipelineRuns the namespace quota leaves room for at once (more wait for the quota): the
+   * Pipeline's `CONCURRENT_RUNS_ANNOTATION`, which the workload derivation reads.
+   * @default DEFAULTS.concurrentRuns
+   */
   readonly concurrentRuns?: number;
   /** @default DEFAULTS.pipelinesResources */
   readonly pipelinesResources?: Partial<Record<PipelinesDeployment, Resources>>;
@@ -108,9 +113,6 @@ export const DEFAULTS = {
   keepRuns: 20,
   timeoutMinutes: 60,
 } as const;
-
-/** Resources Tekton's affinity assistant pod gets from the namespace LimitRange (it sets none). */
-const AFFINITY_ASSISTANT = Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '512Mi' });
 
 const TASK_WAVE = '1';
 
@@ -284,7 +286,9 @@ export class TektonConfigChart extends PlatformChart {
     this.imageTest(taskMetadata('image-test'), r);
     this.imageBuild(taskMetadata('image-build'), r);
     this.gitopsBump(taskMetadata('gitops-bump-image'), r);
-    this.pipeline(taskMetadata(DEFAULTS.pipeline), props.gitops);
+    // The capacity plan and the namespace quota count this many runs (lib/workloads.ts).
+    const pipeline = taskMetadata(DEFAULTS.pipeline);
+    this.pipeline({ ...pipeline, annotations: { ...pipeline.annotations, [CONCURRENT_RUNS_ANNOTATION]: String(r.concurrentRuns) } }, props.gitops);
   }
 
   private gitClone(metadata: object, r: Resolved): void {
@@ -600,48 +604,16 @@ export function ciSecrets(namespace: string): SecretRequirement[] {
   ];
 }
 
-/** The pod of each Task, as the quota must admit it (steps run as containers side by side). */
-export function ciTaskPods(namespace: string): Record<CiTask, Workload> {
-  const pod = (name: string, steps: [string, Resources][]): Workload => ({
-    kind: WorkloadKind.Job,
-    name,
-    namespace,
-    replicas: 1,
-    containers: steps.map(([n, res]) => ({ name: `step-${n}`, resources: res })),
-  });
-  const st = DEFAULTS.steps;
-  return {
-    clone: pod('ci-git-clone', [['clone', st.git]]),
-    test: pod('ci-image-test', [['test', st.kaniko]]),
-    build: pod('ci-image-build', [['build-and-push', st.kaniko], ['write-url', st.small]]),
-    bump: pod('ci-gitops-bump-image', [['clone', st.git], ['set-image', st.small], ['push', st.git], ['open-pull-request', st.small]]),
-  };
-}
-
 export function tektonConfigComponent(props: TektonConfigProps): Component {
-  const r = resolve(props);
+  // Validate early: the props are checked again when the chart is built.
+  resolve(props);
   const ns = props.targetNamespace;
-  const pods = ciTaskPods(ns);
-  // A run has one Task pod at a time; the quota admits `concurrentRuns` of the largest, each
-  // with its affinity-assistant pod. Further runs wait (Tekton retries pods the quota refuses).
-  const largest = CI_TASKS.map((t) => pods[t]).reduce((a, b) =>
-    b.containers.reduce((m, c) => m + c.resources.requests.cpu.millicores, 0) > a.containers.reduce((m, c) => m + c.resources.requests.cpu.millicores, 0) ? b : a,
-  );
-  const workloads: Workload[] = [
-    ...(Object.entries(PIPELINES_DEPLOYMENTS) as [PipelinesDeployment, (typeof PIPELINES_DEPLOYMENTS)[PipelinesDeployment]][]).map(([key, d]) =>
-      workload(WorkloadKind.Deployment, d.deployment, ns, 1, r.pipelines[key], d.container),
-    ),
-    { ...largest, name: 'ci-task-pod', replicas: r.concurrentRuns },
-    workload(WorkloadKind.Job, 'ci-affinity-assistant', ns, r.concurrentRuns, AFFINITY_ASSISTANT, 'affinity-assistant'),
-  ];
   return {
     id: ID,
     workflow: Workflow.GitOps,
     namespace: ns,
     dependsOn: ['tekton-operator'],
     source: manifests((scope) => new TektonConfigChart(scope, ID, props)),
-    workloads,
-    clusterResources: ['operator.tekton.dev/TektonConfig'],
     // Task and Pipeline are Tekton Pipelines CRDs, which exist only after the operator acted on
     // the TektonConfig in the same sync.
     syncOptions: ['SkipDryRunOnMissingResource=true'],

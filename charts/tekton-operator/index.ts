@@ -9,9 +9,8 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { OPERATOR_KINDS } from '../../lib/cluster-scope';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { K8sResources, Resources, Workload, WorkloadKind, workload } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 export interface TektonOperatorValues {
   readonly installCRDs: boolean;
@@ -78,19 +77,6 @@ export function tektonOperatorComponent(props: TektonOperatorProps): Component {
   const operator = props.operatorResources ?? DEFAULTS.operatorResources;
   const webhook = props.webhookResources ?? DEFAULTS.webhookResources;
   const ns = props.namespace;
-  const workloads: Workload[] = [
-    {
-      kind: WorkloadKind.Deployment,
-      name: DEFAULTS.release,
-      namespace: ns,
-      replicas: 1,
-      containers: [
-        { name: 'tekton-operator-lifecycle', resources: operator },
-        { name: 'tekton-operator-cluster-operations', resources: operator },
-      ],
-    },
-    workload(WorkloadKind.Deployment, `${DEFAULTS.release}-webhook`, ns, 1, webhook, 'tekton-operator-webhook'),
-  ];
   const values: TektonOperatorValues = {
     // The operator's webhook needs its CRDs at startup; the chart owns them (Argo CD keeps them
     // in sync). Uninstalling the chart deletes them and every Tekton object with them.
@@ -118,7 +104,5 @@ export function tektonOperatorComponent(props: TektonOperatorProps): Component {
     // Its ServiceMonitor needs the monitoring CRDs.
     dependsOn: ['prometheus-operator-crds'],
     source: helm(CHARTS.tektonOperator, values, DEFAULTS.release),
-    workloads,
-    clusterResources: [...OPERATOR_KINDS],
   };
 }

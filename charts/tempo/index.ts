@@ -13,7 +13,7 @@ import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { K8sResources, Resources, workload, WorkloadKind } from '../../lib/resources';
+import { K8sResources, Resources } from '../../lib/resources';
 
 export interface TempoValues {
   readonly replicas: number;
@@ -108,7 +108,6 @@ export function tempoComponent(props: TempoProps): Component {
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.tempo, values),
-    workloads: [workload(WorkloadKind.StatefulSet, 'tempo', ns, 1, resources, 'tempo')],
     irsa: [role],
     runbook: props.runbook ?? [],
   };

@@ -2,10 +2,20 @@ import * as yaml from 'js-yaml';
 import { ARGOCD_NAMESPACE, PROJECT_WAVE, RESOURCES_FINALIZER, WAVE_ANNOTATION } from '../../argocd/applications';
 import { APPLICATION_HEALTH_KEY } from '../../argocd/health';
 import { Component, READINESS_GATES, Workflow } from '../../lib/component';
-import { renderEnvironment } from '../../synth';
-import { ENVIRONMENTS, shippedEnvironment } from '../support';
+import { needsServerSideApply } from '../../argocd/applications';
+import { FileTree } from '../../lib/output';
+import { HydratedModel } from '../../synth';
+import { ENVIRONMENTS, hydratedEnvironment, renderedTree, shippedEnvironment } from '../support';
 
-const trees = new Map(ENVIRONMENTS.map((env) => [env, renderEnvironment(shippedEnvironment(env))]));
+jest.setTimeout(120_000);
+const trees = new Map<string, FileTree>();
+const hydrated = new Map<string, HydratedModel>();
+beforeAll(async () => {
+  for (const env of ENVIRONMENTS) {
+    trees.set(env, await renderedTree(env));
+    hydrated.set(env, await hydratedEnvironment(env));
+  }
+});
 const load = (env: string, file: string): any => {
   const text = trees.get(env as never)!.get(`${env}/${file}`);
   if (text === undefined) throw new Error(`no ${env}/${file}`);
@@ -14,7 +24,10 @@ const load = (env: string, file: string): any => {
 
 describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
   const model = shippedEnvironment(env);
-  const apps = model.components.map((c) => [c, load(env, `apps/application-${c.id}.yaml`)] as [Component, any]);
+  let apps: [Component, any][] = [];
+  beforeAll(() => {
+    apps = model.components.map((c) => [c, load(env, `apps/application-${c.id}.yaml`)] as [Component, any]);
+  });
 
   it('renders exactly one Application per component, named after it', () => {
     const files = [...trees.get(env)!.keys()].filter((f) => f.startsWith(`${env}/apps/application-`));
@@ -41,17 +54,17 @@ describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
     expect(cilium.spec.syncPolicy.retry).toEqual({ limit: 10, backoff: { duration: '30s', factor: 1, maxDuration: '30s' }, refresh: true });
   });
 
-  it('pins every Helm chart to an exact version with one helm source and valuesObject', () => {
-    for (const [c, app] of apps.filter(([c]) => c.source.type === 'helm')) {
-      expect(app.spec.source.targetRevision).toMatch(/^v?\d+\.\d+\.\d+$/);
-      expect(app.spec.source.chart).toBeTruthy();
-      expect(app.spec.source.helm.valuesObject).toEqual(JSON.parse(JSON.stringify((c.source as { values: object }).values)));
-      expect(app.spec.sources).toBeUndefined();
+  it('names what each Application was rendered from, Helm charts at an exact version', () => {
+    for (const [c, app] of apps) {
+      const source = app.metadata.annotations['platform.acme.io/source'];
+      if (c.source.type === 'helm') expect(source).toBe(`helm:${c.source.chart.chart}@${c.source.chart.version}`);
+      else expect(source).toMatch(/^(cdk8s|vendored:https:\/\/.+@[0-9a-f]{40})$/);
     }
   });
 
-  it('points every native component at its own manifests folder in the GitOps repository', () => {
-    for (const [c, app] of apps.filter(([c]) => c.source.type === 'manifests')) {
+  it('points every component, charts included, at its own rendered manifests folder in the GitOps repository', () => {
+    for (const [c, app] of apps) {
+      expect(app.spec.sources).toBeUndefined();
       expect(app.spec.source).toEqual({
         repoURL: model.config.gitops.repoURL,
         targetRevision: model.config.gitops.targetRevision,
@@ -61,9 +74,15 @@ describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
     }
   });
 
-  it('turns on server-side apply exactly where the chart CRDs exceed the annotation limit', () => {
-    for (const [c, app] of apps) expect(app.spec.syncPolicy.syncOptions.includes('ServerSideApply=true')).toBe(Boolean(c.serverSideApply));
+  it('turns on server-side apply exactly where a rendered object exceeds the 256 KiB annotation limit', () => {
+    const m = hydrated.get(env)!;
+    for (const [c, app] of apps) {
+      const big = (m.objects.get(c.id) ?? []).some((o) => Buffer.byteLength(JSON.stringify(o)) > 256 * 1024);
+      expect({ id: c.id, ssa: app.spec.syncPolicy.syncOptions.includes('ServerSideApply=true') }).toEqual({ id: c.id, ssa: big });
+    }
     expect(apps.find(([c]) => c.id === 'prometheus-operator-crds')![1].spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+    expect(needsServerSideApply([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'x'.repeat(300 * 1024) } }])).toBe(true);
+    expect(needsServerSideApply([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'x' } }])).toBe(false);
   });
 
   it('puts each Application in its workflow project, never default', () => {
@@ -76,21 +95,22 @@ describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
 
 describe('AppProjects', () => {
   const model = shippedEnvironment('prod');
-  const projects = [...new Set(model.components.map((c) => c.workflow))].map((wf) => load('prod', `apps/appproject-${wf}.yaml`));
+  const projects = () => [...new Set(model.components.map((c) => c.workflow))].map((wf) => load('prod', `apps/appproject-${wf}.yaml`));
 
   it('sync before any Application', () => {
     const firstApp = Math.min(...model.graph.waves.values());
-    for (const p of projects) expect(Number(p.metadata.annotations[WAVE_ANNOTATION])).toBe(PROJECT_WAVE);
+    for (const p of projects()) expect(Number(p.metadata.annotations[WAVE_ANNOTATION])).toBe(PROJECT_WAVE);
     expect(PROJECT_WAVE).toBeLessThan(firstApp);
   });
 
-  it('list only their components source repositories and destination namespaces', () => {
-    const foundation = load('prod', 'apps/appproject-foundation.yaml');
-    expect(foundation.spec.sourceRepos).toEqual(
-      expect.arrayContaining(['https://helm.cilium.io/', 'https://kubernetes.github.io/autoscaler', model.config.gitops.repoURL]),
-    );
-    expect(foundation.spec.sourceRepos).not.toContain('https://argoproj.github.io/argo-helm');
-    expect(foundation.spec.destinations.map((d: any) => d.namespace)).toContain('kube-system');
+  it('pull only from the GitOps repository, and list exactly the namespaces their objects use', () => {
+    const m = hydrated.get('prod')!;
+    for (const p of projects()) {
+      expect(p.spec.sourceRepos).toEqual([model.config.gitops.repoURL]);
+      const members = m.components.filter((c) => c.workflow === p.metadata.name);
+      const used = new Set(members.flatMap((c) => [c.namespace, ...(m.objects.get(c.id) ?? []).flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))]));
+      expect(p.spec.destinations.map((d: any) => d.namespace)).toEqual([...used].sort());
+    }
   });
 
   it('whitelist the cluster-scoped kinds their components create', () => {
@@ -125,25 +145,30 @@ describe('the bootstrap root app', () => {
   });
 
   it('installs Argo CD with the Application health check, so waves wait for health', () => {
-    const values = load('prod', 'bootstrap/argocd-values.yaml');
-    expect(values.configs.cm[APPLICATION_HEALTH_KEY]).toContain('obj.status.health.status');
+    const cm = load('prod', 'manifests/argocd/configmap-argocd-cm.yaml');
+    expect(cm.data[APPLICATION_HEALTH_KEY]).toContain('obj.status.health.status');
   });
 
-  it('installs each bootstrap release with exactly the values its Application adopts', () => {
+  it('applies each bootstrap component from the very manifests its Application adopts, with no helm', () => {
+    const readme = trees.get('prod')!.get('prod/bootstrap/README.md')!;
     for (const id of ['prometheus-operator-crds', 'cilium', 'argocd']) {
-      const app = load('prod', `apps/application-${id}.yaml`);
-      expect(load('prod', `bootstrap/${id}-values.yaml`)).toEqual(app.spec.source.helm.valuesObject);
+      expect(readme).toContain(`kubectl apply --server-side --field-manager=bootstrap -f dist/prod/manifests/${id}/`);
+      expect(load('prod', `apps/application-${id}.yaml`).spec.source.path).toBe(`dist/prod/manifests/${id}`);
     }
+    expect(readme).not.toMatch(/^helm /m);
+    expect([...trees.get('prod')!.keys()].filter((f) => f.startsWith('prod/bootstrap/') && f.endsWith('-values.yaml'))).toEqual([]);
   });
 
-  it('uses the built-in critical priority classes for the releases installed before platform-base', () => {
-    expect(load('prod', 'bootstrap/argocd-values.yaml').global.priorityClassName).toBe('system-cluster-critical');
-    expect(load('prod', 'bootstrap/cilium-values.yaml').enableCriticalPriorityClass).toBe(true);
+  it('uses the built-in critical priority classes for the components applied before platform-base', () => {
+    const server = load('prod', 'manifests/argocd/deployment-argocd-server.yaml');
+    expect(server.spec.template.spec.priorityClassName).toBe('system-cluster-critical');
+    const agent = load('prod', 'manifests/cilium/daemonset-cilium.yaml');
+    expect(agent.spec.template.spec.priorityClassName).toBe('system-node-critical');
   });
 
   it('writes the commands in order with the seed validation checks, and locks prod to a private endpoint', () => {
     const readme = trees.get('prod')!.get('prod/bootstrap/README.md')!;
-    const order = ['eksctl create cluster', 'helm upgrade --install prometheus-operator-crds', 'helm upgrade --install cilium', 'helm upgrade --install argocd', 'root-project.yaml', 'root-app.yaml', '--public-access=false'];
+    const order = ['eksctl create cluster', 'manifests/prometheus-operator-crds/', 'manifests/cilium/', 'manifests/argocd/', 'root-project.yaml', 'root-app.yaml', '--public-access=false'];
     const positions = order.map((s) => readme.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

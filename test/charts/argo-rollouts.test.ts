@@ -3,7 +3,8 @@ import { CHARTS } from '../../config/versions';
 import { Workflow } from '../../lib/component';
 import { Resources } from '../../lib/resources';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+import { componentWorkloads } from '../../lib/workloads';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 describe('argo-rollouts', () => {
   const prod = shippedEnvironment('prod');
@@ -24,14 +25,14 @@ describe('argo-rollouts', () => {
     expect(v.dashboard.enabled).toBe(false);
   });
 
-  it('runs two controllers behind a PDB in prod and one in dev, with requests and limits', () => {
+  it('runs two controllers behind a PDB in prod and one in dev, with requests and limits', async () => {
     const v = helmValues(prod, 'argo-rollouts');
     expect(v.controller.replicas).toBe(2);
     expect(v.controller.pdb).toEqual({ enabled: true, minAvailable: 1 });
     expect(v.controller.resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
     expect(v.controller.resources.limits.memory).toBeTruthy();
     expect(helmValues(shippedEnvironment('dev'), 'argo-rollouts').controller.replicas).toBe(1);
-    const w = component(prod, 'argo-rollouts').workloads[0];
+    const w = componentWorkloads(await hydratedEnvironment('prod'), 'argo-rollouts').find((x) => x.name === 'argo-rollouts')!;
     expect(w.replicas).toBe(2);
     expect(w.containers[0].resources.toK8s()).toEqual(v.controller.resources);
   });

@@ -1,9 +1,10 @@
 import { AcmeIssuer, certManagerConfigComponent, CertManagerConfigProps } from '../../charts/cert-manager-config';
+import { permissionsOf } from '../../argocd/applications';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { cloudflareTokenSecret } from '../../workflows/ingress';
 import { NS } from '../../workflows/namespaces';
-import { component, shippedEnvironment } from '../support';
+import { component, hydratedEnvironment, shippedEnvironment } from '../support';
 
 function objects(env: string): K8sObject[] {
   return synthObjects(component(shippedEnvironment(env), 'cert-manager-config').source as ManifestSource);
@@ -43,7 +44,7 @@ describe('cert-manager-config', () => {
     expect(find(objects('dev'), 'Certificate', 'wildcard').spec.dnsNames).toEqual(['*.dev.acme.example.com', 'dev.acme.example.com']);
   });
 
-  it('needs the Cloudflare token in its own namespace, created at bootstrap and later from OpenBao', () => {
+  it('needs the Cloudflare token in its own namespace, created at bootstrap and later from OpenBao', async () => {
     const c = component(shippedEnvironment('prod'), 'cert-manager-config');
     expect(c.namespace).toBe(NS.certManager);
     expect(c.secrets).toEqual([
@@ -54,8 +55,8 @@ describe('cert-manager-config', () => {
         bootstrap: { 'api-token': 'CLOUDFLARE_API_TOKEN' },
       }),
     ]);
-    expect(c.extraNamespaces).toEqual([NS.emissary]);
-    expect(c.clusterResources).toEqual(['cert-manager.io/ClusterIssuer']);
+    // Its AppProject needs its own namespace, the gateway's (the Certificate) and ClusterIssuers.
+    expect(permissionsOf([c], (await hydratedEnvironment('prod')).objects)).toEqual({ namespaces: [NS.certManager, NS.emissary], clusterResources: ['cert-manager.io/ClusterIssuer'] });
   });
 
   it('comes after cert-manager, whose CRDs and webhook it needs', () => {

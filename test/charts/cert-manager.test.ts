@@ -1,10 +1,12 @@
 import { certManagerComponent } from '../../charts/cert-manager';
+import { permissionsOf } from '../../argocd/applications';
 import { CHARTS } from '../../config/versions';
 import { HelmSource } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { WorkloadKind } from '../../lib/resources';
+import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 describe('cert-manager', () => {
   const prod = helmValues(shippedEnvironment('prod'), 'cert-manager');
@@ -45,9 +47,8 @@ describe('cert-manager', () => {
     expect(dev.webhook.podDisruptionBudget.enabled).toBe(false);
   });
 
-  it('declares its workloads with the very resources it passes to the chart', () => {
-    const c = component(shippedEnvironment('prod'), 'cert-manager');
-    const byName = new Map(c.workloads.map((w) => [w.name, w]));
+  it('runs its workloads with the very resources it passes to the chart', async () => {
+    const byName = new Map(componentWorkloads(await hydratedEnvironment('prod'), 'cert-manager').map((w) => [w.name, w]));
     expect(byName.get('cert-manager')!.containers[0].resources.toK8s()).toEqual(prod.resources);
     expect(byName.get('cert-manager-webhook')!.replicas).toBe(prod.webhook.replicaCount);
     expect(byName.get('cert-manager-webhook')!.containers[0].resources.toK8s()).toEqual(prod.webhook.resources);
@@ -60,11 +61,11 @@ describe('cert-manager', () => {
     expect(prod.global.leaderElection.namespace).toBe(NS.certManager);
   });
 
-  it("ignores the webhook CA bundle cainjector writes, and may create webhooks and CRDs", () => {
+  it("ignores the webhook CA bundle cainjector writes, and creates webhooks and CRDs", async () => {
     const c = component(shippedEnvironment('prod'), 'cert-manager');
     expect(c.ignoreDifferences?.map((d) => d.kind).sort()).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
     expect(c.ignoreDifferences?.[0].jqPathExpressions).toEqual(['.webhooks[]?.clientConfig.caBundle']);
-    expect(c.clusterResources).toEqual(
+    expect(permissionsOf([c], (await hydratedEnvironment('prod')).objects).clusterResources).toEqual(
       expect.arrayContaining(['apiextensions.k8s.io/CustomResourceDefinition', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration']),
     );
   });

@@ -2,8 +2,9 @@ import { emissaryIngressComponent, PORTS } from '../../charts/emissary-ingress';
 import { CHARTS } from '../../config/versions';
 import { HelmSource } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
+import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 describe('emissary-ingress', () => {
   const prodModel = shippedEnvironment('prod');
@@ -55,8 +56,8 @@ describe('emissary-ingress', () => {
     expect(prod.podAnnotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
   });
 
-  it('counts the sidecar with the pod, sized by the same numbers its annotations give Istio', () => {
-    const w = component(prodModel, 'emissary-ingress').workloads[0];
+  it('counts the sidecar with the pod, sized by the same numbers its annotations give Istio', async () => {
+    const [w] = componentWorkloads(await hydratedEnvironment('prod'), 'emissary-ingress');
     expect(w.replicas).toBe(prod.replicaCount);
     const [emissary, sidecar] = w.containers;
     expect(emissary.resources.toK8s()).toEqual(prod.resources);

@@ -3,8 +3,9 @@ import { CHARTS } from '../../config/versions';
 import { HelmSource } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { cloudflareTokenSecret } from '../../workflows/ingress';
+import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 describe('external-dns', () => {
   const prod = helmValues(shippedEnvironment('prod'), 'external-dns');
@@ -51,15 +52,15 @@ describe('external-dns', () => {
     expect(dev.extraArgs).not.toContain('--cloudflare-proxied');
   });
 
-  it("gives the seed's 25m/32Mi requests and 100m/128Mi limits in prod and less in dev, at platform-critical priority", () => {
+  it("gives the seed's 25m/32Mi requests and 100m/128Mi limits in prod and less in dev, at platform-critical priority", async () => {
     expect(prod.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
     expect(dev.resources.requests).toEqual({ cpu: '10m', memory: '24Mi' });
     expect(prod.priorityClassName).toBe(PRIORITY.platformCritical);
     expect(prod.serviceMonitor.enabled).toBe(true);
-    const c = component(shippedEnvironment('prod'), 'external-dns');
-    expect(c.workloads).toHaveLength(1);
-    expect(c.workloads[0].replicas).toBe(1);
-    expect(c.workloads[0].containers[0].resources.toK8s()).toEqual(prod.resources);
+    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'external-dns');
+    expect(workloads).toHaveLength(1);
+    expect(workloads[0].replicas).toBe(1);
+    expect(workloads[0].containers[0].resources.toK8s()).toEqual(prod.resources);
   });
 
   it('needs the Cloudflare token in its namespace, created at bootstrap', () => {

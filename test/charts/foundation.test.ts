@@ -1,12 +1,16 @@
 import * as yaml from 'js-yaml';
-import { ciliumComponent } from '../../charts/cilium';
 import { clusterAutoscalerComponent } from '../../charts/cluster-autoscaler';
-import { namespaceTotals, PlatformBaseChart, quotaFor } from '../../charts/platform-base';
-import { App } from 'cdk8s';
+import { namespaceTotals, PlatformBaseChart, platformBaseComponent, quotaFor } from '../../charts/platform-base';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { needsServerSideApply } from '../../argocd/applications';
 import { CHARTS } from '../../config/versions';
+import { Component, manifests, Workflow } from '../../lib/component';
+import { hydrate } from '../../lib/hydrate';
+import { K8sObject } from '../../lib/render';
 import { Resources, workload, WorkloadKind } from '../../lib/resources';
-import { renderEnvironment } from '../../synth';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { componentWorkloads } from '../../lib/workloads';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment, renderedTree } from '../support';
 
 describe('cilium', () => {
   const prod = helmValues(shippedEnvironment('prod'), 'cilium');
@@ -38,10 +42,10 @@ describe('cilium', () => {
     expect(helmValues(shippedEnvironment('dev'), 'cilium').operator.replicas).toBe(1);
   });
 
-  it('declares the agent as a DaemonSet with the resources it passes to the chart', () => {
-    const c = ciliumComponent({ namespace: 'kube-system', highAvailability: true });
-    const agent = c.workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!;
-    expect(agent.containers[0].resources.toK8s()).toEqual((c.source as any).values.resources);
+  it('runs the agent as a DaemonSet with the resources it passes to the chart', async () => {
+    const prod = await hydratedEnvironment('prod');
+    const agent = componentWorkloads(prod, 'cilium').find((w) => w.kind === WorkloadKind.DaemonSet && w.name === 'cilium')!;
+    expect(agent.containers.find((c) => c.name === 'cilium-agent')!.resources.toK8s()).toEqual(helmValues(prod, 'cilium').resources);
   });
 });
 
@@ -86,22 +90,30 @@ describe('cluster-autoscaler', () => {
 });
 
 describe('prometheus-operator-crds', () => {
-  it('is pinned and applied server-side (its CRDs exceed the client-side annotation limit)', () => {
+  it('is pinned and applied server-side (its CRDs exceed the client-side annotation limit)', async () => {
     const c = component(shippedEnvironment('prod'), 'prometheus-operator-crds');
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.prometheusOperatorCrds });
-    expect(c.serverSideApply).toBe(true);
+    expect(needsServerSideApply((await hydratedEnvironment('prod')).objects.get(c.id)!)).toBe(true);
   });
 });
 
 describe('platform-base', () => {
-  const tree = renderEnvironment(shippedEnvironment('prod'));
-  const files = [...tree.keys()].filter((f) => f.startsWith('prod/manifests/platform-base/'));
-  const objects = files.map((f) => yaml.load(tree.get(f)!) as any);
+  jest.setTimeout(120_000);
+  let objects: any[] = [];
+  beforeAll(async () => {
+    const tree = await renderedTree('prod');
+    const files = [...tree.keys()].filter((f) => f.startsWith('prod/manifests/platform-base/'));
+    objects = files.map((f) => yaml.load(tree.get(f)!) as any);
+  });
 
-  it('creates every managed namespace the components use, with Pod Security labels', () => {
+  it('creates every namespace the other components deploy to or render objects into, except those the cluster or a chart creates', async () => {
+    const prod = await hydratedEnvironment('prod');
     const namespaces = objects.filter((o) => o.kind === 'Namespace');
-    const used = new Set(shippedEnvironment('prod').components.flatMap((c) => [c.namespace, ...(c.extraNamespaces ?? [])]));
+    const others = prod.components.filter((c) => c.id !== 'platform-base');
+    const rendered = others.flatMap((c) => prod.objects.get(c.id)!);
+    const used = new Set([...others.map((c) => c.namespace), ...rendered.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []))]);
     used.delete('kube-system');
+    for (const o of rendered) if (o.kind === 'Namespace') used.delete(o.metadata.name);
     expect(namespaces.map((n) => n.metadata.name).sort()).toEqual([...used].sort());
     for (const n of namespaces) {
       expect(['restricted', 'baseline', 'privileged']).toContain(n.metadata.labels['pod-security.kubernetes.io/enforce']);
@@ -134,7 +146,7 @@ describe('platform-base', () => {
     expect(objects.filter((o) => o.kind === 'PriorityClass').map((p) => p.metadata.name).sort()).toEqual(['platform-critical', 'workload']);
   });
 
-  it('sizes a quota from declared workloads: replicas x requests, autoscaled at max, DaemonSets x max nodes, plus headroom', () => {
+  it('sizes a quota from workloads: replicas x requests, autoscaled at max, DaemonSets x max nodes, plus headroom', () => {
     const r = Resources.of({ cpu: '100m', memory: '128Mi' }, { cpu: '200m', memory: '256Mi' });
     const totals = namespaceTotals(
       [
@@ -154,9 +166,84 @@ describe('platform-base', () => {
 
   it('refuses a non-restricted namespace without a reason', () => {
     expect(() => new PlatformBaseChart(new App({ outdir: '/nonexistent' }), 'platform-base', {
-      namespaces: [{ name: 'x', podSecurity: 'privileged', workloads: [] }],
+      namespaces: [{ name: 'x', podSecurity: 'privileged' }],
       maxNodes: 3,
       kubernetesVersion: '1.35',
     })).toThrow('namespace x: Pod Security level "privileged" needs a reason');
+  });
+});
+
+describe('platform-base from the rendered objects (lib/hydrate.ts)', () => {
+  /** No Helm component here: a renderer that is never asked for anything. */
+  const renderer = { render: async () => [], crdApiVersions: async () => [] };
+  const base = platformBaseComponent('kube-system', {
+    namespaces: [
+      { name: 'team', podSecurity: 'restricted', istioInjection: true },
+      { name: 'spare', podSecurity: 'restricted' },
+    ],
+    maxNodes: 3,
+    kubernetesVersion: '1.35',
+  });
+  /** A component rendering exactly `objects`. */
+  function rendering(id: string, namespace: string, objects: readonly K8sObject[]): Component {
+    const build = (scope: Construct) => {
+      const chart = new Chart(scope, id, { disableResourceNameHashes: true });
+      objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o as any));
+      return chart;
+    };
+    return { id, workflow: Workflow.Apps, namespace, dependsOn: [], source: manifests(build) };
+  }
+  const k8s = (requests: [string, string], limits: [string, string]) => ({ requests: { cpu: requests[0], memory: requests[1] }, limits: { cpu: limits[0], memory: limits[1] } });
+  const web: K8sObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'team' },
+    spec: {
+      replicas: 2,
+      template: {
+        spec: {
+          containers: [
+            { name: 'web', image: 'example/web:1.0.0', resources: k8s(['100m', '128Mi'], ['200m', '256Mi']) },
+            // No resources: the namespace's LimitRange gives it 50m/64Mi, limits 500m/512Mi.
+            { name: 'helper', image: 'example/helper:1.0.0' },
+          ],
+        },
+      },
+    },
+  };
+  /** istiod's sidecar defaults, as its injector ConfigMap carries them. */
+  const injector: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'istio-sidecar-injector', namespace: 'kube-system' },
+    data: { values: JSON.stringify({ global: { proxy: { resources: k8s(['10m', '32Mi'], ['100m', '64Mi']) } } }) },
+  };
+  const run = (components: Component[]) => hydrate(components, { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent' });
+
+  it('creates the namespaces the others use and sizes their quotas from the pods they run there, sidecars and LimitRange defaults included', async () => {
+    const out = await run([base, rendering('web', 'team', [web]), rendering('mesh', 'kube-system', [injector])]);
+    const objects = out.get('platform-base')!;
+    expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['team']);
+    expect((objects.find((o) => o.kind === 'Namespace')!.metadata as any).labels['istio-injection']).toBe('enabled');
+    const quota = objects.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'team') as any;
+    // Per pod: web 100m/128Mi + helper 50m/64Mi (LimitRange) + istio-proxy 10m/32Mi = 160m/224Mi; two pods 320m/448Mi.
+    // Requests: 320m × 1.3 + 500m = 916m → 1; 448Mi × 1.3 + 512Mi = 1094.4Mi → 1152Mi. Pods: ⌈2 × 1.3⌉ + 10 = 13.
+    // Limits: (200m + 500m + 100m) × 2 × 1.3 + 500m = 2580m → 2600m; (256 + 512 + 64)Mi × 2 × 1.3 + 512Mi = 2675.2Mi → 2688Mi.
+    expect(quota.spec.hard).toEqual({ 'requests.cpu': '1', 'requests.memory': '1152Mi', pods: '13', 'limits.cpu': '2600m', 'limits.memory': '2688Mi' });
+    expect(objects.filter((o) => o.kind === 'PriorityClass')).toHaveLength(2);
+  });
+
+  it('leaves alone a namespace a component creates itself', async () => {
+    const own: K8sObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'spare' } };
+    const secret: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'spare' }, data: {} };
+    const out = await run([base, rendering('web', 'team', [web, own, secret])]);
+    expect(out.get('platform-base')!.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['team']);
+  });
+
+  it('fails naming the namespace and who uses it when a component renders into an undeclared namespace', async () => {
+    const stray: K8sObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'stray' }, data: {} };
+    await expect(run([base, rendering('web', 'team', [web, stray])])).rejects.toThrow(
+      'platform-base: namespace "stray" (used by web) has no declaration in namespaces; declare it with its Pod Security level',
+    );
   });
 });

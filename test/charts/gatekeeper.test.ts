@@ -2,15 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { AUDIT_SUFFIX, gatekeeperConstraintsComponent, GatekeeperConstraintsProps, Policy, SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION } from '../../charts/gatekeeper-constraints';
-import { gatekeeperTemplatesComponent, includeGlob, LibraryTemplate } from '../../charts/gatekeeper-templates';
+import { gatekeeperTemplatesComponent, LibraryTemplate, VENDOR_DIR } from '../../charts/gatekeeper-templates';
+import { readVendoredObjects } from '../../lib/hydrate';
 import { CHARTS, GIT_SOURCES } from '../../config/versions';
-import { GitSource, ManifestSource, Workflow } from '../../lib/component';
+import { ManifestSource, VendoredSource, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { syncOptionsFor } from '../../argocd/applications';
+import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
 import { auditOnlyNamespaces, INJECTED_IMAGES, SYSTEM_EXEMPTIONS } from '../../workflows/security';
-import { component, ENVIRONMENTS, helmValues, referenceDir, shippedConfig, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, referenceDir, ROOT, shippedConfig, shippedEnvironment } from '../support';
 
 const schemasDir = referenceDir('SCHEMAS_DIR') ?? path.resolve(__dirname, '../../../shared/schemas');
 
@@ -20,7 +22,7 @@ function objects(env: string): any[] {
 const constraints = (env: string): any[] => objects(env).filter((o: K8sObject) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1');
 
 describe('gatekeeper', () => {
-  it('runs the pinned chart in the security namespace with the platform priority, requests and limits', () => {
+  it('runs the pinned chart in the security namespace with the platform priority, requests and limits', async () => {
     const c = component(shippedEnvironment('prod'), 'gatekeeper');
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.gatekeeper });
     expect(CHARTS.gatekeeper.version).toBe('3.23.0');
@@ -31,7 +33,8 @@ describe('gatekeeper', () => {
       expect(part.resources.requests.memory).toBeTruthy();
       expect(part.resources.limits.cpu).toBeTruthy();
     }
-    expect(c.workloads.find((w) => w.name === 'gatekeeper-audit')!.containers[0].resources.toK8s()).toEqual(v.audit.resources);
+    const audit = componentWorkloads(await hydratedEnvironment('prod'), 'gatekeeper').find((w) => w.name === 'gatekeeper-audit')!;
+    expect(audit.containers[0].resources.toK8s()).toEqual(v.audit.resources);
   });
 
   it('replicates the webhook in prod and runs one in dev, without a PDB that would block drains', () => {
@@ -46,20 +49,21 @@ describe('gatekeeper', () => {
 
 describe('gatekeeper-templates', () => {
   const c = component(shippedEnvironment('prod'), 'gatekeeper-templates');
-  const source = c.source as GitSource;
+  const source = c.source as VendoredSource;
 
-  it('syncs the library repository at the pinned commit after Gatekeeper', () => {
-    expect(source).toMatchObject({ type: 'git', repoURL: GIT_SOURCES.gatekeeperLibrary.repoURL, revision: GIT_SOURCES.gatekeeperLibrary.revision, path: 'library', recurse: true });
-    expect(source.revision).toMatch(/^[0-9a-f]{40}$/);
+  it('applies the library templates vendored at the pinned commit, after Gatekeeper', () => {
+    expect(source).toMatchObject({ type: 'vendored', origin: { repoURL: GIT_SOURCES.gatekeeperLibrary.repoURL, revision: GIT_SOURCES.gatekeeperLibrary.revision } });
+    expect(source.origin.revision).toMatch(/^[0-9a-f]{40}$/);
+    expect(fs.readFileSync(path.join(ROOT, VENDOR_DIR, 'INDEX.md'), 'utf8')).toContain(GIT_SOURCES.gatekeeperLibrary.revision);
     expect(c.dependsOn).toContain('gatekeeper');
-    expect(c.clusterResources).toEqual(['templates.gatekeeper.sh/ConstraintTemplate']);
   });
 
-  it('selects exactly the templates of the constraints we render', () => {
+  it('selects exactly the templates of the constraints we render, each defining its constraint kind', () => {
     const kinds = [...new Set(constraints('prod').map((o) => o.kind))].sort();
-    expect(source.include).toBe(includeGlob(kinds.map((k) => LibraryTemplate.forKind(k))));
-    expect(source.include).toContain('general/containerresources/template.yaml');
-    expect(source.include).toContain('pod-security-policy/privileged-containers/template.yaml');
+    expect(source.files).toEqual(kinds.map((k) => `${VENDOR_DIR}/library/${LibraryTemplate.forKind(k).file}`).sort());
+    const templates = readVendoredObjects(ROOT, source.files);
+    expect(templates.map((t) => (t.spec as any).crd.spec.names.kind).sort()).toEqual(kinds);
+    expect(templates.every((t) => t.kind === 'ConstraintTemplate')).toBe(true);
   });
 
   it('has a constraint schema for every selected template, generated from the same library commit', () => {
@@ -93,9 +97,9 @@ describe('gatekeeper-constraints', () => {
 
   it('marks every constraint to skip the dry run until its CRD exists', () => {
     const c = component(shippedEnvironment('prod'), 'gatekeeper-constraints');
-    expect(syncOptionsFor(c)).toContain(SKIP_DRY_RUN);
+    expect(syncOptionsFor(c, constraints('prod'))).toContain(SKIP_DRY_RUN);
     for (const o of constraints('prod')) expect(o.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe(SKIP_DRY_RUN);
-    expect(c.clusterResources).toEqual(expect.arrayContaining(Policy.ALL.map((p) => `constraints.gatekeeper.sh/${p.kind}`)));
+    expect([...new Set(constraints('prod').map((o) => o.kind))]).toEqual(expect.arrayContaining(Policy.ALL.map((p) => p.kind)));
   });
 
   it.each([
@@ -119,12 +123,15 @@ describe('gatekeeper-constraints', () => {
     }
   });
 
-  it.each(ENVIRONMENTS)('%s: exempts exactly the platform namespaces plus the configured audit-only ones, in the Config too', (env) => {
-    const model = shippedEnvironment(env);
+  it.each(ENVIRONMENTS)('%s: exempts exactly the namespaces the platform components render into plus the configured audit-only ones, in the Config too', async (env) => {
+    const model = await hydratedEnvironment(env);
+    // What the rendered objects use, pods operators create included (the list itself is built from the destinations).
     const platform = new Set<string>([NS.kubeSystem]);
     for (const c of model.components) {
       if (c.workflow === Workflow.Apps || c.id === 'platform-base') continue;
-      for (const ns of [c.namespace, ...(c.extraNamespaces ?? []), ...c.workloads.map((w) => w.namespace)]) platform.add(ns);
+      const created = model.objects.get(c.id)!.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+      const used = [c.namespace, ...model.objects.get(c.id)!.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])), ...componentWorkloads(model, c.id).map((w) => w.namespace)];
+      for (const ns of used) if (!created.includes(ns)) platform.add(ns);
     }
     for (const c of model.components.filter((x) => x.workflow === Workflow.Apps)) platform.delete(c.namespace);
     const expected = [...new Set([...platform, ...shippedConfig().policy.auditOnlyNamespaces])].sort();

@@ -1,7 +1,9 @@
 import { istioBaseComponent } from '../../charts/istio-base';
 import { CHARTS } from '../../config/versions';
+import { permissionsOf } from '../../argocd/applications';
 import { CLUSTER_KINDS } from '../../lib/cluster-scope';
 import { Workflow } from '../../lib/component';
+import { component, hydratedEnvironment } from '../support';
 
 describe('istio-base', () => {
   const c = istioBaseComponent({ namespace: 'istio-system' });
@@ -18,9 +20,10 @@ describe('istio-base', () => {
     expect(values.base.validationFailurePolicy).toBe('Fail');
   });
 
-  it('leaves out the multicluster reader RBAC and whitelists the CRDs and the webhook it renders', () => {
+  it('leaves out the multicluster reader RBAC and renders the CRDs and the webhook', async () => {
     expect(values.global.enableReaderRBAC).toBe(false);
-    expect(c.clusterResources).toEqual(expect.arrayContaining([CLUSTER_KINDS.crd, CLUSTER_KINDS.validatingWebhook]));
+    const prod = await hydratedEnvironment('prod');
+    expect(permissionsOf([component(prod, 'istio-base')], prod.objects).clusterResources).toEqual(expect.arrayContaining([CLUSTER_KINDS.crd, CLUSTER_KINDS.validatingWebhook]));
     expect(c.ignoreDifferences?.[0]).toMatchObject({ kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] });
   });
 });

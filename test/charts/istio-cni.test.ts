@@ -1,6 +1,8 @@
 import { istioCniComponent } from '../../charts/istio-cni';
 import { CHARTS } from '../../config/versions';
 import { WorkloadKind } from '../../lib/resources';
+import { componentWorkloads } from '../../lib/workloads';
+import { helmValues, hydratedEnvironment } from '../support';
 
 describe('istio-cni', () => {
   const c = istioCniComponent({ namespace: 'istio-system', excludeNamespaces: ['kube-system', 'istio-system'] });
@@ -12,11 +14,12 @@ describe('istio-cni', () => {
     expect(v.excludeNamespaces).toEqual(['kube-system', 'istio-system']);
   });
 
-  it('runs after istio-base as a DaemonSet with the resources it passes to the chart', () => {
+  it('runs after istio-base as a DaemonSet with the resources it passes to the chart', async () => {
     expect(c.dependsOn).toEqual(['istio-base']);
-    const ds = c.workloads[0];
+    const prod = await hydratedEnvironment('prod');
+    const [ds] = componentWorkloads(prod, 'istio-cni');
     expect(ds.kind).toBe(WorkloadKind.DaemonSet);
-    expect(ds.containers[0].resources.toK8s()).toEqual(v.resources);
+    expect(ds.containers[0].resources.toK8s()).toEqual(helmValues(prod, 'istio-cni').resources);
   });
 
   it('rejects a CNI configuration that is not a plugin list', () => {

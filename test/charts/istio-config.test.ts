@@ -2,6 +2,8 @@ import { INJECTED_LABEL, istioConfigComponent, IstioConfigProps } from '../../ch
 import { IMAGES } from '../../config/versions';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
+import { WorkloadKind } from '../../lib/resources';
+import { workloadsFromObjects } from '../../lib/workloads';
 
 const props: IstioConfigProps = {
   meshNamespace: 'istio-system',
@@ -77,11 +79,11 @@ describe('istio-config', () => {
     expect(objs.some((o) => o.kind === 'ClusterRole')).toBe(false);
   });
 
-  it('waits for istiod and the CNI agent and declares the hook as a transient Job', () => {
+  it('waits for istiod and the CNI agent, and its only pod is the hook, a transient Job, with objects in the injected namespaces', () => {
     const c = istioConfigComponent(props);
     expect(c.dependsOn).toEqual(['istiod', 'istio-cni']);
-    expect(c.workloads[0].kind).toBe('Job');
-    expect(c.extraNamespaces).toEqual(['apps', 'emissary']);
+    expect(workloadsFromObjects(objs, { defaultNamespace: props.meshNamespace }).map((w) => [w.kind, w.namespace])).toEqual([[WorkloadKind.Job, 'istio-system']]);
+    expect([...new Set(objs.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])))].sort()).toEqual(['apps', 'emissary', 'istio-system']);
   });
 
   it('rejects a call to a service that does not exist, naming it', () => {

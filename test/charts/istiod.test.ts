@@ -2,6 +2,8 @@ import { istiodComponent } from '../../charts/istiod';
 import { CHARTS } from '../../config/versions';
 import { PRIORITY } from '../../lib/priority';
 import { Resources, WorkloadKind } from '../../lib/resources';
+import { componentWorkloads } from '../../lib/workloads';
+import { helmValues, hydratedEnvironment } from '../support';
 
 const base = {
   namespace: 'istio-system',
@@ -43,10 +45,11 @@ describe('istiod', () => {
     expect((istiodComponent({ ...base, accessLogs: false, highAvailability: false }).source as any).values.meshConfig.accessLogFile).toBe('');
   });
 
-  it('is sized far below the chart default of 500m/2Gi and declares the Deployment it passes to the chart', () => {
-    const w = prod.workloads[0];
+  it('is sized far below the chart default of 500m/2Gi and runs the Deployment with what it passes to the chart', async () => {
+    const shipped = await hydratedEnvironment('prod');
+    const [w] = componentWorkloads(shipped, 'istiod');
     expect(w).toMatchObject({ kind: WorkloadKind.Deployment, name: 'istiod', replicas: 2 });
-    expect(w.containers[0].resources.toK8s()).toEqual(v.resources);
+    expect(w.containers[0].resources.toK8s()).toEqual(helmValues(shipped, 'istiod').resources);
     expect(w.containers[0].resources.requests.cpu.millicores).toBeLessThan(500);
     expect(w.containers[0].resources.requests.memory.mebibytes).toBeLessThan(2048);
     expect(v.global.priorityClassName).toBe(PRIORITY.platformCritical);

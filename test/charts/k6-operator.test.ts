@@ -1,10 +1,12 @@
 import { DEFAULTS, k6OperatorComponent } from '../../charts/k6-operator';
 import { CHARTS } from '../../config/versions';
 import { Workflow } from '../../lib/component';
-import { renderEnvironment } from '../../synth';
+import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment, renderedTree } from '../support';
 import { find, unsyncedObjects } from '../apps/support';
+
+jest.setTimeout(120_000);
 
 describe('k6-operator', () => {
   const staging = shippedEnvironment('staging');
@@ -19,24 +21,25 @@ describe('k6-operator', () => {
     }
   });
 
-  it('leaves the namespace to platform-base, watches only it, and exposes metrics', () => {
+  it('leaves the namespace to platform-base, watches only it, and exposes metrics', async () => {
     const v = helmValues(staging, 'k6-operator');
     expect(v.namespace.create).toBe(false);
     expect(v.installCRDs).toBe(true);
     expect(v.manager.env).toEqual([{ name: 'WATCH_NAMESPACE', value: NS.loadTests }]);
     expect(v.manager.containerSecurityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
     expect(v.metrics.serviceMonitor.enabled).toBe(true);
-    expect(component(staging, 'k6-operator').workloads[0].containers[0].resources.toK8s()).toEqual(v.manager.resources);
+    const [manager] = componentWorkloads(await hydratedEnvironment('staging'), 'k6-operator');
+    expect(manager.containers.find((c) => c.name === 'manager')!.resources.toK8s()).toEqual(v.manager.resources);
   });
 
-  it('renders one TestRun per public service and its script under staging/loadtests, outside every synced path', () => {
-    const tree = renderEnvironment(staging);
+  it('renders one TestRun per public service and its script under staging/loadtests, outside every synced path', async () => {
+    const tree = await renderedTree('staging');
     const files = [...tree.keys()].filter((f) => f.startsWith('staging/loadtests/')).sort();
     expect(files).toEqual(['staging/loadtests/configmap-k6-http-load.yaml', 'staging/loadtests/testrun-load-gateway-api.yaml']);
-    expect([...tree.keys()].some((f) => f.includes('/manifests/') && /testrun/i.test(f))).toBe(false);
+    expect([...tree.keys()].some((f) => f.includes('/manifests/') && /\/testrun-/.test(f))).toBe(false);
     const apps = [...tree.entries()].filter(([f]) => f.startsWith('staging/apps/')).map(([, text]) => text).join('\n');
     expect(apps).not.toContain('loadtests');
-    expect([...renderEnvironment(shippedEnvironment('prod')).keys()].some((f) => f.includes('loadtests'))).toBe(false);
+    expect([...(await renderedTree('prod')).keys()].some((f) => f.includes('loadtests'))).toBe(false);
   });
 
   it('points each TestRun at the public URL with pinned images and restricted pods', () => {

@@ -2,8 +2,9 @@ import { kubePrometheusStackComponent } from '../../charts/kube-prometheus-stack
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../imports/monitoring';
 import { WorkloadKind } from '../../lib/resources';
+import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 const prod = shippedEnvironment('prod');
 const v = helmValues(prod, 'kube-prometheus-stack');
@@ -32,10 +33,11 @@ describe('kube-prometheus-stack', () => {
     expect(spec.remoteWrite[0].sendExemplars).toBe(true);
   });
 
-  it('requests 500m/2Gi with limits 2/4Gi for Prometheus in prod (seed), less in dev', () => {
+  it('requests 500m/2Gi with limits 2/4Gi for Prometheus in prod (seed), less in dev', async () => {
     expect(spec.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
     expect(helmValues(shippedEnvironment('dev'), 'kube-prometheus-stack').prometheus.prometheusSpec.resources.requests).toEqual({ cpu: '200m', memory: '1Gi' });
-    const prom = component(prod, 'kube-prometheus-stack').workloads.find((w) => w.name === 'prometheus-kube-prometheus-stack-prometheus')!;
+    // The Prometheus custom resource, as the operator runs it (lib/workloads.ts).
+    const prom = componentWorkloads(await hydratedEnvironment('prod'), 'kube-prometheus-stack').find((w) => w.name === 'prometheus-kube-prometheus-stack-prometheus')!;
     expect(prom.containers[0].resources.toK8s()).toEqual(spec.resources);
   });
 
@@ -51,17 +53,16 @@ describe('kube-prometheus-stack', () => {
     expect(v.kubeEtcd.enabled).toBe(false);
   });
 
-  it('runs node-exporter as a DaemonSet and Alertmanager twice in prod, once in dev', () => {
-    const c = component(prod, 'kube-prometheus-stack');
-    expect(c.workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!.name).toBe('kube-prometheus-stack-prometheus-node-exporter');
+  it('runs node-exporter as a DaemonSet and Alertmanager twice in prod, once in dev', async () => {
+    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'kube-prometheus-stack');
+    expect(workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!.name).toBe('kube-prometheus-stack-prometheus-node-exporter');
     expect(v.alertmanager.alertmanagerSpec.replicas).toBe(2);
     expect(helmValues(shippedEnvironment('dev'), 'kube-prometheus-stack').alertmanager.alertmanagerSpec.replicas).toBe(1);
     expect(v['prometheus-node-exporter'].resources.requests).toEqual({ cpu: '20m', memory: '32Mi' });
   });
 
-  it('applies server-side, ignores the certgen-patched caBundle and waits for Mimir', () => {
+  it('ignores the certgen-patched caBundle and waits for Mimir', () => {
     const c = component(prod, 'kube-prometheus-stack');
-    expect(c.serverSideApply).toBe(true);
     expect(c.ignoreDifferences!.every((d) => d.jqPathExpressions!.includes('.webhooks[]?.clientConfig.caBundle'))).toBe(true);
     expect(c.dependsOn).toContain('mimir');
   });

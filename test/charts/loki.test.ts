@@ -2,7 +2,8 @@ import { lokiComponent } from '../../charts/loki';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../imports/monitoring';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { componentWorkloads } from '../../lib/workloads';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 const prod = shippedEnvironment('prod');
 const v = helmValues(prod, 'loki');
@@ -31,10 +32,11 @@ describe('loki', () => {
     expect(runbook.body).toContain('"Expiration":{"Days":31}');
   });
 
-  it('requests 200m/512Mi with limits 1 CPU/2Gi in prod (seed), less in dev', () => {
+  it('requests 200m/512Mi with limits 1 CPU/2Gi in prod (seed), less in dev', async () => {
     expect(v.singleBinary.resources).toEqual({ requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } });
     expect(dev.singleBinary.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
-    expect(component(prod, 'loki').workloads[0].containers[0].resources.toK8s()).toEqual(v.singleBinary.resources);
+    const [loki] = componentWorkloads(await hydratedEnvironment('prod'), 'loki');
+    expect(loki.containers.find((c) => c.name === 'loki')!.resources.toK8s()).toEqual(v.singleBinary.resources);
   });
 
   it('turns off the memcached caches, the canary DaemonSet and the gateway, and caches results in-process', () => {

@@ -5,6 +5,7 @@ import { ManifestSource } from '../../lib/component';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources, WorkloadKind } from '../../lib/resources';
+import { workloadsFromObjects } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 
 const props: MimirProps = {
@@ -44,7 +45,6 @@ describe('mimir (monolithic, native)', () => {
     const c = mimirComponent(props);
     expect(c.source.type).toBe('manifests');
     expect(c.namespace).toBe('observability');
-    expect(c.clusterResources).toEqual([]);
     for (const o of ha) expect(o.metadata.namespace).toBe('observability');
   });
 
@@ -176,11 +176,13 @@ describe('mimir (monolithic, native)', () => {
     expect(pod.priorityClassName).toBe('platform-critical');
   });
 
-  it('sets requests and limits from one Resources, the same object the declared workload carries', () => {
+  it('sets requests and limits from one Resources, and runs nothing but the StatefulSet', () => {
     const resources = Resources.of({ cpu: '200m', memory: '768Mi' }, { cpu: '1', memory: '2Gi' });
-    const c = mimirComponent({ ...props, resources });
-    expect(statefulSet(synthObjects(c.source as ManifestSource)).spec.template.spec.containers[0].resources).toEqual(resources.toK8s());
-    expect(c.workloads).toEqual([{ kind: WorkloadKind.StatefulSet, name: 'mimir', namespace: 'observability', replicas: 3, containers: [{ name: 'mimir', resources }] }]);
+    const objects = synthObjects(mimirComponent({ ...props, resources }).source as ManifestSource);
+    expect(statefulSet(objects).spec.template.spec.containers[0].resources).toEqual(resources.toK8s());
+    expect(workloadsFromObjects(objects, { defaultNamespace: props.namespace })).toEqual([
+      { kind: WorkloadKind.StatefulSet, name: 'mimir', namespace: 'observability', replicas: 3, containers: [{ name: 'mimir', resources }] },
+    ]);
     expect(statefulSet(ha).spec.template.spec.containers[0].resources).toEqual(DEFAULTS.resources.toK8s());
   });
 

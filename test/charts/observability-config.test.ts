@@ -5,8 +5,7 @@ import { SEED_METRICS, SEED_TIMING, SeedTimingKey } from '../../charts/observabi
 import { Duration } from '../../imports/monitoring';
 import { ManifestSource } from '../../lib/component';
 import { synthObjects } from '../../lib/render';
-import { renderEnvironment } from '../../synth';
-import { component, shippedEnvironment } from '../support';
+import { component, shippedEnvironment, renderedTree } from '../support';
 import { App } from 'cdk8s';
 
 const prod = shippedEnvironment('prod');
@@ -33,6 +32,8 @@ const SEED_FOR: Readonly<Record<string, [SeedTimingKey, string]>> = {
   ServiceLatencyHigh: ['serviceDegradation', '0s'],
   ClusterUnderutilized: ['resourceInefficiency', '24h'],
 };
+
+jest.setTimeout(120_000);
 
 describe('observability-config', () => {
   it('is a native component in the observability namespace after Prometheus, Grafana and Mimir', () => {
@@ -71,8 +72,8 @@ describe('observability-config', () => {
     }
   });
 
-  it('renders the runbooks into the bootstrap README the runbook links point to', () => {
-    const tree = renderEnvironment(prod);
+  it('renders the runbooks into the bootstrap README the runbook links point to', async () => {
+    const tree = await renderedTree('prod');
     const readme = tree.get('prod/bootstrap/README.md')!;
     expect(readme).toContain('#### ArgoCDSyncFailed');
     expect(readme).toContain('#### CapacityForecastExceeded');

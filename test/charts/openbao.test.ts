@@ -7,9 +7,10 @@ import { CHARTS } from '../../config/versions';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { WorkloadKind } from '../../lib/resources';
+import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 const config = (env: string): string => helmValues(shippedEnvironment(env), 'openbao').server.ha.raft.config;
 
@@ -21,7 +22,7 @@ describe('openbao', () => {
     expect(CHARTS.openbao.version).toBe('0.29.2');
   });
 
-  it('runs three raft voters spread over zones and hosts in staging and prod, and one in dev', () => {
+  it('runs three raft voters spread over zones and hosts in staging and prod, and one in dev', async () => {
     for (const env of ['staging', 'prod']) {
       const v = helmValues(shippedEnvironment(env), 'openbao');
       expect(v.server.ha).toMatchObject({ enabled: true, replicas: 3, raft: { enabled: true, setNodeId: true }, disruptionBudget: { enabled: true } });
@@ -33,7 +34,7 @@ describe('openbao', () => {
     const dev = helmValues(shippedEnvironment('dev'), 'openbao');
     expect(dev.server.ha.replicas).toBe(1);
     expect(dev.server.ha.disruptionBudget.enabled).toBe(false);
-    const workload = component(shippedEnvironment('prod'), 'openbao').workloads[0];
+    const [workload] = componentWorkloads(await hydratedEnvironment('prod'), 'openbao');
     expect(workload).toMatchObject({ kind: WorkloadKind.StatefulSet, name: 'openbao', replicas: 3 });
   });
 
@@ -130,15 +131,15 @@ describe('openbao', () => {
     expect(config('prod')).toContain('prometheus_retention_time = "30s"');
   });
 
-  it('turns the injector and CSI provider off and runs restricted, with requests and limits', () => {
+  it('turns the injector and CSI provider off and runs restricted, with requests and limits', async () => {
     const v = helmValues(shippedEnvironment('prod'), 'openbao');
     expect(v.injector.enabled).toBe(false);
     expect(v.csi.enabled).toBe(false);
     expect(v.server.statefulSet.securityContext.container).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
     expect(v.server.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
     expect(v.server.priorityClassName).toBe(PRIORITY.platformCritical);
-    const c = component(shippedEnvironment('prod'), 'openbao');
-    expect(c.workloads[0].containers[0].resources.toK8s()).toEqual(v.server.resources);
+    const [server] = componentWorkloads(await hydratedEnvironment('prod'), 'openbao');
+    expect(server.containers.find((c) => c.name === 'openbao')!.resources.toK8s()).toEqual(v.server.resources);
   });
 
   it('is reachable at the address the platform uses for it', () => {

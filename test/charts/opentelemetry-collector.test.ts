@@ -2,18 +2,19 @@ import { EXPORTERS, openTelemetryCollectorComponent } from '../../charts/opentel
 import { CHARTS } from '../../config/versions';
 import { WorkloadKind } from '../../lib/resources';
 import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { componentWorkloads } from '../../lib/workloads';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 const prod = shippedEnvironment('prod');
 const v = helmValues(prod, 'opentelemetry-collector');
 
 describe('opentelemetry-collector', () => {
-  it('runs the k8s distribution as one DaemonSet (image and command are mandatory for the chart)', () => {
+  it('runs the k8s distribution as one DaemonSet (image and command are mandatory for the chart)', async () => {
     expect(component(prod, 'opentelemetry-collector').source).toMatchObject({ chart: CHARTS.opentelemetryCollector });
     expect(v.mode).toBe('daemonset');
     expect(v.image.repository).toBe('ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s');
     expect(v.command.name).toBe('otelcol-k8s');
-    const ds = component(prod, 'opentelemetry-collector').workloads;
+    const ds = componentWorkloads(await hydratedEnvironment('prod'), 'opentelemetry-collector');
     expect(ds.map((w) => [w.kind, w.name])).toEqual([[WorkloadKind.DaemonSet, 'opentelemetry-collector-agent']]);
   });
 

@@ -4,6 +4,7 @@ import { ManifestSource } from '../../lib/component';
 import { irsaRole, ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources, WorkloadKind } from '../../lib/resources';
+import { workloadsFromObjects } from '../../lib/workloads';
 
 const props: PostgresProps = {
   namespace: 'data',
@@ -61,10 +62,11 @@ describe('postgres', () => {
     expect(secrets.every((s) => s.bootstrap === undefined)).toBe(true);
   });
 
-  it('declares the instances with the plugin sidecar, a PodMonitor, and the runbook for bucket, passwords and PITR', () => {
+  it('runs the instances with the plugin sidecar, a PodMonitor, and the runbook for bucket, passwords and PITR', () => {
     const c = postgresComponent(props);
-    expect(c.workloads[0]).toMatchObject({ kind: WorkloadKind.StatefulSet, replicas: 3 });
-    expect(c.workloads[0].containers.map((x) => x.name)).toEqual(['postgres', 'plugin-barman-cloud']);
+    const [instances] = workloadsFromObjects(objs, { defaultNamespace: props.namespace });
+    expect(instances).toMatchObject({ kind: WorkloadKind.StatefulSet, replicas: 3 });
+    expect(instances.containers.map((x) => x.name)).toEqual(['postgres', 'plugin-barman-cloud']);
     expect(find(objs, 'PodMonitor', 'postgres').spec.selector.matchLabels['cnpg.io/cluster']).toBe('postgres');
     const titles = c.runbook!.map((r) => `${r.phase}: ${r.title}`);
     expect(titles).toEqual(expect.arrayContaining([expect.stringMatching(/^aws: S3 bucket/), expect.stringMatching(/^operations: .*point-in-time recovery/)]));

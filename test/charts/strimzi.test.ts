@@ -1,5 +1,7 @@
 import { strimziComponent } from '../../charts/strimzi';
 import { CHARTS } from '../../config/versions';
+import { componentWorkloads } from '../../lib/workloads';
+import { helmValues, hydratedEnvironment } from '../support';
 
 describe('strimzi', () => {
   const c = strimziComponent({ namespace: 'data' });
@@ -15,6 +17,11 @@ describe('strimzi', () => {
   it('renders restricted pod security for Kafka pods and the listener NetworkPolicies', () => {
     expect(v.extraEnvs).toContainEqual({ name: 'STRIMZI_POD_SECURITY_PROVIDER_CLASS', value: 'restricted' });
     expect(v.generateNetworkPolicy).toBe(true);
-    expect(c.workloads[0].containers[0].resources.toK8s()).toEqual(v.resources);
+  });
+
+  it('runs the operator with the resources it passes to the chart', async () => {
+    const prod = await hydratedEnvironment('prod');
+    const [operator] = componentWorkloads(prod, 'strimzi');
+    expect(operator.containers.map((x) => x.resources.toK8s())).toEqual([helmValues(prod, 'strimzi').resources]);
   });
 });

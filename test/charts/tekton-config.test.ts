@@ -3,6 +3,7 @@ import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { PRIORITY } from '../../lib/priority';
 import { WorkloadKind } from '../../lib/resources';
+import { CONCURRENT_RUNS_ANNOTATION, workloadsFromObjects } from '../../lib/workloads';
 import { loadSchemaSet } from '../../tools/validate-core';
 import { NS } from '../../workflows/namespaces';
 import { component, ENVIRONMENTS, referenceDir, shippedEnvironment } from '../support';
@@ -29,7 +30,8 @@ describe('tekton-config', () => {
     expect(tc.metadata.namespace).toBeUndefined();
     expect(tc.spec.targetNamespace).toBe(NS.tektonPipelines);
     expect(tc.spec.profile).toBe('lite');
-    expect(component(shippedEnvironment('prod'), 'tekton-config').clusterResources).toEqual(['operator.tekton.dev/TektonConfig']);
+    // Its only cluster-scoped object.
+    expect(prod.filter((o) => o.metadata.namespace === undefined).map((o) => o.kind)).toEqual(['TektonConfig']);
   });
 
   it('schedules the Tekton components at platform-critical priority, with an explicit node selector and tolerations', () => {
@@ -59,22 +61,27 @@ describe('tekton-config', () => {
     });
   });
 
-  it('sizes every Tekton Pipelines Deployment through the operator, with the resources the plan counts', () => {
-    const c = component(shippedEnvironment('prod'), 'tekton-config');
+  it('sizes every Tekton Pipelines Deployment through the operator, which the plan counts in tekton-pipelines', () => {
+    const workloads = workloadsFromObjects(prod, { defaultNamespace: NS.tektonPipelines });
     for (const d of Object.values(PIPELINES_DEPLOYMENTS)) {
       const option = tc.spec.pipeline.options.deployments[d.deployment].spec.template.spec.containers;
-      const declared = c.workloads.find((w) => w.name === d.deployment)!;
-      expect(declared).toMatchObject({ kind: WorkloadKind.Deployment, namespace: NS.tektonPipelines, replicas: 1 });
-      expect(option).toEqual([{ name: d.container, resources: declared.containers[0].resources.toK8s() }]);
+      const counted = workloads.find((w) => w.name === d.deployment)!;
+      expect(counted).toMatchObject({ kind: WorkloadKind.Deployment, namespace: NS.tektonPipelines, replicas: 1 });
+      expect(option).toEqual([{ name: d.container, resources: counted.containers[0].resources.toK8s() }]);
     }
   });
 
-  it('leaves quota room for concurrent runs: one in dev, two in staging and prod', () => {
-    const runs = (env: string) => component(shippedEnvironment(env), 'tekton-config').workloads.find((w) => w.name === 'ci-task-pod')!;
+  it('leaves quota room for concurrent runs, one in dev and two in staging and prod, named on the Pipeline', () => {
+    const runs = (env: string) => {
+      const objs = objects(env);
+      expect(find(objs, 'Pipeline', DEFAULTS.pipeline).metadata.annotations[CONCURRENT_RUNS_ANNOTATION]).toBeDefined();
+      return workloadsFromObjects(objs, { defaultNamespace: NS.tektonPipelines }).find((w) => w.name === `${DEFAULTS.pipeline}-task-pod`)!;
+    };
     expect(runs('dev').replicas).toBe(1);
     expect(runs('prod').replicas).toBe(2);
     expect(runs('prod').kind).toBe(WorkloadKind.Job);
-    expect(runs('prod').containers[0].resources.requests.memory.mebibytes).toBe(1024);
+    // The largest Task pod: kaniko's build-and-push step.
+    expect(runs('prod').containers[0].resources.requests.memory.mebibytes).toBe(DEFAULTS.steps.kaniko.requests.memory.mebibytes);
   });
 
   it('runs the CI Pipeline in order: clone, then test, then build, then bump', () => {

@@ -3,10 +3,12 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { DEFAULTS, kubernetesMinor, satisfiesMinimum, tektonOperatorComponent } from '../../charts/tekton-operator';
 import { CHARTS } from '../../config/versions';
+import { permissionsOf } from '../../argocd/applications';
 import { HelmSource } from '../../lib/component';
 import { WorkloadKind } from '../../lib/resources';
+import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, referenceDir, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, referenceDir, shippedEnvironment } from '../support';
 
 const chartValuesDir = referenceDir('CHART_VALUES_DIR');
 
@@ -23,10 +25,12 @@ describe('tekton-operator', () => {
     expect(v.operator.defaultTargetNamespace).toBe(NS.tektonPipelines);
   });
 
-  it('installs its CRDs and leaves the TektonConfig to tekton-config', () => {
+  it('installs its CRDs and leaves the TektonConfig to tekton-config', async () => {
     expect(v.installCRDs).toBe(true);
     expect(v.operator.autoInstallComponents).toBe(false);
-    expect(component(prod, 'tekton-operator').clusterResources).toContain('apiextensions.k8s.io/CustomResourceDefinition');
+    const objects = (await hydratedEnvironment('prod')).objects;
+    expect(permissionsOf([component(prod, 'tekton-operator')], objects).clusterResources).toContain('apiextensions.k8s.io/CustomResourceDefinition');
+    expect(objects.get('tekton-operator')!.some((o) => o.kind === 'TektonConfig')).toBe(false);
   });
 
   it('creates its ServiceMonitor, after the monitoring CRDs', () => {
@@ -34,14 +38,14 @@ describe('tekton-operator', () => {
     expect(prod.graph.waves.get('tekton-operator')!).toBeGreaterThan(prod.graph.waves.get('prometheus-operator-crds')!);
   });
 
-  it('sets requests and limits on both pods, declared with the same objects', () => {
-    const c = component(prod, 'tekton-operator');
-    const operator = c.workloads.find((w) => w.name === 'tekton-operator')!;
+  it('sets requests and limits on both pods, as its values give them', async () => {
+    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'tekton-operator');
+    const operator = workloads.find((w) => w.name === 'tekton-operator')!;
     expect(operator.kind).toBe(WorkloadKind.Deployment);
     // The chart gives `operator.resources` to both containers of the operator pod.
     expect(operator.containers.map((x) => x.resources.toK8s())).toEqual([v.operator.resources, v.operator.resources]);
     expect(v.operator.resources).toEqual({ requests: { cpu: '20m', memory: '48Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
-    expect(c.workloads.find((w) => w.name === 'tekton-operator-webhook')!.containers[0].resources.toK8s()).toEqual(v.webhook.resources);
+    expect(workloads.find((w) => w.name === 'tekton-operator-webhook')!.containers[0].resources.toK8s()).toEqual(v.webhook.resources);
   });
 
   it('runs restricted: non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp', () => {

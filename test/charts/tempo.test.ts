@@ -3,7 +3,8 @@ import { CHARTS } from '../../config/versions';
 import { Duration } from '../../imports/monitoring';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { componentWorkloads } from '../../lib/workloads';
+import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 const prod = shippedEnvironment('prod');
 const v = helmValues(prod, 'tempo');
@@ -36,11 +37,12 @@ describe('tempo', () => {
     expect(v.tempo.reportingEnabled).toBe(false);
   });
 
-  it('sizes prod above dev and declares the StatefulSet with the same resources', () => {
+  it('sizes prod above dev and runs the StatefulSet with the same resources', async () => {
     const dev = helmValues(shippedEnvironment('dev'), 'tempo');
     expect(v.tempo.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
     expect(dev.tempo.resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
-    expect(component(prod, 'tempo').workloads[0].containers[0].resources.toK8s()).toEqual(v.tempo.resources);
+    const [tempo] = componentWorkloads(await hydratedEnvironment('prod'), 'tempo');
+    expect(tempo.containers.find((c) => c.name === 'tempo')!.resources.toK8s()).toEqual(v.tempo.resources);
   });
 
   it('rejects a retention Tempo cannot express as a Go duration in hours, naming the value', () => {

@@ -1,7 +1,8 @@
 import { K8sObject } from '../../lib/render';
 import { Resources, Workload, WorkloadKind } from '../../lib/resources';
 import {
-  containerDefaults, deriveWorkloads, injectedNamespaces, istioProxyResources, WorkloadContext, workloadsFromObjects,
+  componentWorkloads, CONCURRENT_RUNS_ANNOTATION, containerDefaults, deriveWorkloads, environmentWorkloads, injectedNamespaces, istioProxyResources,
+  WorkloadContext, workloadsFromObjects,
 } from '../../lib/workloads';
 
 type Res = { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
@@ -279,6 +280,54 @@ describe('workloadsFromObjects: pods operators create from custom resources', ()
       { kind: WorkloadKind.Job, name: 'ci-affinity-assistant', namespace: 'team', replicas: 2, containers: [{ name: 'affinity-assistant', ...res('50m', '64Mi', '500m', '512Mi') }] },
       { kind: WorkloadKind.Job, name: 'ci-task-pod', namespace: 'team', replicas: 2, containers: [{ name: 'step-build', ...big }, { name: 'step-url', ...small }] },
     ]);
+  });
+
+  it('takes the concurrent runs of a Pipeline from its annotation, and reports one that is not a whole number', () => {
+    const task = obj('tekton.dev/v1', 'Task', 'build', { steps: [{ name: 'build', image: 'kaniko:1', computeResources: APP }] });
+    const pipeline = (runs: string) => obj('tekton.dev/v1', 'Pipeline', 'ci', { tasks: [{ name: 'build', taskRef: { name: 'build' } }] }, { annotations: { [CONCURRENT_RUNS_ANNOTATION]: runs } });
+    const runs = (value: string) => deriveWorkloads([task, pipeline(value)], { defaultNamespace: 'team', concurrentPipelineRuns: 2 });
+    expect(runs('3').workloads.map((w) => [w.name, w.replicas])).toEqual([['ci-task-pod', 3]]);
+    expect(runs('3').warnings).toEqual([]);
+    expect(runs('zero').workloads.map((w) => w.replicas)).toEqual([2]);
+    expect(runs('zero').warnings).toEqual([{ object: 'Pipeline team/ci', message: expect.stringContaining(`${CONCURRENT_RUNS_ANNOTATION} "zero", not a whole number of at least 1`) }]);
+  });
+});
+
+describe('environmentWorkloads: one component in the context of the whole environment', () => {
+  const ns = (name: string, labels: Record<string, string>): K8sObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  const limitRange = obj('v1', 'LimitRange', 'defaults', { limits: [{ type: 'Container', default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '50m', memory: '64Mi' } }] }, {}, 'mesh');
+  const injector: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'istio-sidecar-injector', namespace: 'istio-system' },
+    data: { values: JSON.stringify({ global: { proxy: { resources: PROXY_DEFAULT } } }) },
+  };
+  const objects = new Map<string, K8sObject[]>([
+    // The namespace, its label and its LimitRange come from one component, istiod's defaults from another.
+    ['base', [ns('mesh', { 'istio-injection': 'enabled' }), limitRange]],
+    ['istiod', [injector]],
+    ['web', [deployment('web', { template: podTemplate([app('web'), app('helper', null)]) }, {}, null)]],
+  ]);
+  const components = [{ id: 'base', namespace: 'kube-system' }, { id: 'istiod', namespace: 'istio-system' }, { id: 'web', namespace: 'mesh' }];
+
+  it('adds the sidecar and the LimitRange defaults that other components\' objects decide, in the destination namespace', () => {
+    expect(componentWorkloads({ components, objects }, 'web').map(plain)).toEqual([
+      {
+        kind: WorkloadKind.Deployment,
+        name: 'web',
+        namespace: 'mesh',
+        replicas: 1,
+        containers: [{ name: 'web', ...APP }, { name: 'helper', ...res('50m', '64Mi', '500m', '512Mi') }, { name: 'istio-proxy', ...PROXY_DEFAULT }],
+      },
+    ]);
+  });
+
+  it('derives every component it is given, keeps the warnings with their component, and names a component without objects', () => {
+    const derived = environmentWorkloads(components, objects);
+    expect([...derived.keys()]).toEqual(['base', 'istiod', 'web']);
+    expect(derived.get('base')!.workloads).toEqual([]);
+    expect(derived.get('web')!.warnings.map((w) => w.object)).toEqual(['Deployment mesh/web']);
+    expect(() => environmentWorkloads([{ id: 'ghost', namespace: 'x' }], objects)).toThrow('no rendered objects for component ghost');
   });
 });
 

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { ciliumComponent } from '../../charts/cilium';
 import { EnvironmentSettings } from '../../config/defaults';
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
@@ -11,26 +10,34 @@ import { buildGraph } from '../../lib/graph';
 import {
   CapacityError,
   capacityPlan,
+  capacityPlanOf,
   CapacityStatus,
   checkCapacity,
   kubeReservedCpu,
   kubeReservedMemory,
   nodeShape,
+  PlannedComponent,
   SEED_ALLOCATION,
   seedWarnings,
 } from '../../lib/plan';
-import { MAX_DRAWN_SERVICES, mermaidGraph, renderPlanMarkdown, transitiveReduction } from '../../lib/plan-report';
+import { MAX_DRAWN_SERVICES, mermaidGraph, renderPlanMarkdown, renderPlanText, transitiveReduction } from '../../lib/plan-report';
+import { K8sObject } from '../../lib/render';
 import { Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
 import { describeTarget, rolloutPlan } from '../../lib/rollout';
+import { componentWorkloads } from '../../lib/workloads';
 import { synth } from '../../main';
 import { renderEnvironment } from '../../synth';
-import { ENVIRONMENTS, helmValues, ROOT, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, helmValues, hydratedEnvironment, ROOT, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
 
 const MI = 1024 ** 2;
 const res = (cpu: string, memory: string, limCpu = cpu, limMemory = memory) => Resources.of({ cpu, memory }, { cpu: limCpu, memory: limMemory });
 
-function comp(id: string, wf: Workflow, workloads: Workload[], dependsOn: string[] = []): Component {
-  return { id, workflow: wf, namespace: 'test', dependsOn, source: helm(CHARTS.cilium, {}), workloads };
+function comp(id: string, wf: Workflow, dependsOn: string[] = []): Component {
+  return { id, workflow: wf, namespace: 'test', dependsOn, source: helm(CHARTS.cilium, {}) };
+}
+
+function planned(id: string, workflow: Workflow, workloads: Workload[]): PlannedComponent {
+  return { id, workflow, workloads };
 }
 
 /** An environment with one node group of each kind, sizes [min, max]. */
@@ -51,14 +58,14 @@ function envWith(system: [number, number], spot: [number, number], onDemand: [nu
  * Hand-computed: foundation 2 × 100m/128Mi (limits 200m/256Mi) plus a 50m/64Mi DaemonSet;
  * observability 3 × (250m/900Mi + 50m/64Mi) plus 1 (max 4) × 100m/100Mi and a Job.
  */
-function handComponents(): Component[] {
+function handComponents(): PlannedComponent[] {
   const autoscaled: Workload = { ...workload(WorkloadKind.Deployment, 'web', 'test', 1, res('100m', '100Mi')), maxReplicas: 4 };
   return [
-    comp('a', Workflow.Foundation, [
+    planned('a', Workflow.Foundation, [
       workload(WorkloadKind.Deployment, 'a', 'test', 2, res('100m', '128Mi', '200m', '256Mi')),
       workload(WorkloadKind.DaemonSet, 'agent', 'test', 1, res('50m', '64Mi', '100m', '128Mi')),
     ]),
-    comp('b', Workflow.Observability, [
+    planned('b', Workflow.Observability, [
       {
         kind: WorkloadKind.StatefulSet,
         name: 'b',
@@ -149,7 +156,7 @@ describe('capacity plan', () => {
   });
 
   it('does not fit when one pod is larger than any node, even with room in total', () => {
-    const big = comp('big', Workflow.Data, [workload(WorkloadKind.StatefulSet, 'db', 'test', 1, res('3', '1Gi'))]);
+    const big = planned('big', Workflow.Data, [workload(WorkloadKind.StatefulSet, 'db', 'test', 1, res('3', '1Gi'))]);
     const plan = capacityPlan(envWith([1, 5], [1, 5], [0, 1]), [...handComponents(), big]);
     expect(plan.atMaximum.fits).toBe(true);
     expect(plan.status).toBe(CapacityStatus.DoesNotFit);
@@ -157,36 +164,65 @@ describe('capacity plan', () => {
   });
 
   it('warns for a workflow over its seed allocation, with the excess', () => {
-    const apps = comp('svc', Workflow.Apps, [workload(WorkloadKind.Deployment, 'svc', 'apps', 20, res('300m', '256Mi'))]);
+    const apps = planned('svc', Workflow.Apps, [workload(WorkloadKind.Deployment, 'svc', 'apps', 20, res('300m', '256Mi'))]);
     const warnings = seedWarnings(capacityPlan(envWith([1, 5], [1, 5], [0, 1]), [apps]));
     expect(warnings).toEqual(['small: workflow apps requests 6.00 CPU / 5.00 Gi, over the seed\'s allocation of ~5.00 CPU / ~10.00 Gi (+1.00 CPU)']);
   });
 
-  it('changes when a chart is given other resources: values and plan come from the same object', () => {
-    const prod = shippedEnvironment('prod');
-    const small = res('100m', '256Mi', '1', '1Gi');
-    const large = res('300m', '512Mi', '1', '1Gi');
-    const withAgent = (r: Resources) => prod.components.map((c) => (c.id === 'cilium' ? ciliumComponent({ namespace: c.namespace, highAvailability: true, agentResources: r }) : c));
-    const a = withAgent(small);
-    const b = withAgent(large);
-    const values = (cs: Component[]) => (cs.find((c) => c.id === 'cilium')!.source as { values: { resources: unknown } }).values.resources;
-    expect(values(b)).toEqual(large.toK8s());
-    const perNode = (cs: Component[]) => capacityPlan(prod.env, cs).workflows.find((w) => w.workflow === Workflow.Foundation)!.perNode.requests;
-    expect(perNode(b).cpu.millicores - perNode(a).cpu.millicores).toBe(200);
-    expect(perNode(b).memory.bytes - perNode(a).memory.bytes).toBe(256 * MI);
+  it('counts what the rendered objects ask for: a DaemonSet asking 200m and 256Mi more adds that per node', () => {
+    const env = envWith([1, 2], [1, 2], [0, 1]);
+    const agent = (r: Resources): K8sObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'test' },
+      spec: { template: { spec: { containers: [{ name: 'agent', image: 'example/agent:1.0.0', resources: r.toK8s() }] } } },
+    });
+    const perNode = (r: Resources) =>
+      capacityPlanOf({ env, components: [comp('a', Workflow.Foundation)], objects: new Map([['a', [agent(r)]]]) }).workflows.find((w) => w.workflow === Workflow.Foundation)!
+        .perNode.requests;
+    const small = perNode(res('100m', '256Mi', '1', '1Gi'));
+    const large = perNode(res('300m', '512Mi', '1', '1Gi'));
+    expect(large.cpu.millicores - small.cpu.millicores).toBe(200);
+    expect(large.memory.bytes - small.memory.bytes).toBe(256 * MI);
   });
 
-  it('counts the shipped cilium agent from the very resources its Helm values carry', () => {
-    const prod = shippedEnvironment('prod');
-    const agent = prod.components.find((c) => c.id === 'cilium')!.workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!;
-    expect(helmValues(prod, 'cilium').resources).toEqual(agent.containers[0].resources.toK8s());
+  it('reports the containers it cannot count exactly, naming the component and the object', () => {
+    const env = envWith([1, 2], [1, 2], [0, 1]);
+    const bare: K8sObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'test' },
+      spec: { template: { spec: { containers: [{ name: 'web', image: 'example/web:1.0.0' }] } } },
+    };
+    const plan = capacityPlanOf({ env, components: [comp('a', Workflow.Apps)], objects: new Map([['a', [bare]]]) });
+    expect(plan.warnings).toEqual([{ component: 'a', object: 'Deployment test/web', message: expect.stringContaining('container "web" sets no requests or limits') }]);
+    expect(plan.replicated.requests.cpu.millicores).toBe(0);
   });
 
-  it.each(ENVIRONMENTS)('fits the shipped %s environment at its maximum size', (env) => {
-    const m = shippedEnvironment(env);
-    const plan = capacityPlan(m.env, m.components);
+  it('counts the shipped cilium agent from its rendered DaemonSet, which carries the resources of its Helm values', async () => {
+    const prod = await hydratedEnvironment('prod');
+    const agent = componentWorkloads(prod, 'cilium').find((w) => w.kind === WorkloadKind.DaemonSet && w.name === 'cilium')!;
+    expect(agent.containers.find((c) => c.name === 'cilium-agent')!.resources.toK8s()).toEqual(helmValues(prod, 'cilium').resources);
+    const foundation = capacityPlanOf(prod).workflows.find((w) => w.workflow === Workflow.Foundation)!;
+    expect(foundation.perNode.requests.cpu.millicores).toBeGreaterThanOrEqual(agent.containers.reduce((n, c) => n + c.resources.requests.cpu.millicores, 0));
+  });
+
+  it.each(ENVIRONMENTS)('fits the shipped %s environment at its maximum size', async (env) => {
+    const plan = capacityPlanOf(await hydratedEnvironment(env));
     expect(plan.shortfalls).toEqual([]);
     expect(plan.status).not.toBe(CapacityStatus.DoesNotFit);
+  });
+
+  it.each(ENVIRONMENTS)('%s: counts every Deployment, StatefulSet and DaemonSet of the rendered objects, in the workflow of its component', async (env) => {
+    const m = await hydratedEnvironment(env);
+    const plan = capacityPlanOf(m);
+    for (const c of m.components) {
+      const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'];
+      const objects = m.objects.get(c.id)!.filter((o) => o.apiVersion === 'apps/v1' && kinds.includes(o.kind));
+      const derived = componentWorkloads(m, c.id).map((w) => `${w.kind} ${w.namespace}/${w.name}`);
+      for (const o of objects) expect(derived).toContain(`${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+      if (objects.length > 0) expect(plan.workflows.find((w) => w.workflow === c.workflow)!.components).toContain(c.id);
+    }
   });
 });
 
@@ -194,12 +230,12 @@ describe('rollout plan', () => {
   /** f1 → f2 → {cert-manager, mimir} → grafana → g1 (workflow prerequisites add the rest). */
   function handGraph() {
     const cs = [
-      comp('f1', Workflow.Foundation, []),
-      comp('f2', Workflow.Foundation, [], ['f1']),
-      comp('cert-manager', Workflow.Ingress, []),
-      comp('mimir', Workflow.Observability, []),
-      comp('grafana', Workflow.Observability, [], ['mimir']),
-      comp('g1', Workflow.GitOps, []),
+      comp('f1', Workflow.Foundation),
+      comp('f2', Workflow.Foundation, ['f1']),
+      comp('cert-manager', Workflow.Ingress),
+      comp('mimir', Workflow.Observability),
+      comp('grafana', Workflow.Observability, ['mimir']),
+      comp('g1', Workflow.GitOps),
     ];
     return { cs, graph: buildGraph(cs) };
   }
@@ -232,7 +268,7 @@ describe('rollout plan', () => {
 
   it('gives parallel advanced workflows the guide\'s total_parallel_time of 20-25 minutes', () => {
     const { cs } = handGraph();
-    const more = [...cs, comp('s1', Workflow.Security, [])];
+    const more = [...cs, comp('s1', Workflow.Security)];
     const plan = rolloutPlan('test', more, buildGraph(more));
     expect(plan.waves[plan.waves.length - 1].time).toEqual({ min: 20, max: 25 });
   });
@@ -252,8 +288,8 @@ describe('PLAN.md', () => {
   });
 
   it('draws the graph colored by workflow and collapses many microservices into one node', () => {
-    const services = Array.from({ length: MAX_DRAWN_SERVICES + 1 }, (_, i) => comp(`svc-${i}`, Workflow.Apps, []));
-    const cs = [comp('f1', Workflow.Foundation, []), ...services];
+    const services = Array.from({ length: MAX_DRAWN_SERVICES + 1 }, (_, i) => comp(`svc-${i}`, Workflow.Apps));
+    const cs = [comp('f1', Workflow.Foundation), ...services];
     const text = mermaidGraph(cs, buildGraph(cs));
     expect(text).toContain(`n_microservices["${MAX_DRAWN_SERVICES + 1} microservices"]:::apps`);
     expect(text).toContain('n_f1 --> n_microservices');
@@ -261,8 +297,8 @@ describe('PLAN.md', () => {
     expect(text).not.toContain('svc-3');
   });
 
-  it.each(ENVIRONMENTS)('is rendered for %s with the capacity table, the waves and the graph, the same every time', (env) => {
-    const model = shippedEnvironment(env);
+  it.each(ENVIRONMENTS)('is rendered for %s with the capacity table, the waves and the graph, the same every time', async (env) => {
+    const model = await hydratedEnvironment(env);
     const tree = renderEnvironment(model);
     const md = tree.get(`${env}/PLAN.md`)!;
     expect(md).toContain(`# Plan: ${env}`);
@@ -271,6 +307,18 @@ describe('PLAN.md', () => {
     expect(md).toContain('```mermaid\ngraph TD');
     expect(md).toContain('Target `total_deployment_time < 60 minutes`');
     expect(renderPlanMarkdown(model)).toBe(md);
+  });
+
+  it.each(ENVIRONMENTS)('%s: lists every container the plan cannot count exactly, in PLAN.md and the text report', async (env) => {
+    const model = await hydratedEnvironment(env);
+    const warnings = capacityPlanOf(model).warnings;
+    const md = renderPlanMarkdown(model);
+    const text = renderPlanText(model);
+    for (const w of warnings) {
+      expect(md).toContain(`- ${w.component}: ${w.object}: ${w.message}`);
+      expect(text).toContain(`${w.component}: ${w.object}: ${w.message}`);
+    }
+    expect(md.includes('### Not counted exactly')).toBe(warnings.length > 0);
   });
 });
 
@@ -287,15 +335,15 @@ describe('the capacity check in npm run synth', () => {
   fs.writeFileSync(tooSmall, yaml.dump(cfg));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('fails naming the environment and the shortfall, and writes nothing', () => {
+  it('fails naming the environment and the shortfall, and writes nothing', async () => {
     const out = path.join(dir, 'out-fail');
-    expect(() => synth({ config: tooSmall, out })).toThrow(/environment prod does not fit at its maximum of \d+ nodes:[\s\S]*short by [\d.]+ CPU/);
+    await expect(synth({ config: tooSmall, out })).rejects.toThrow(/environment prod does not fit at its maximum of \d+ nodes:[\s\S]*short by [\d.]+ CPU/);
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('renders anyway with --skip-capacity-check, and PLAN.md says it does not fit', () => {
+  it('renders anyway with --skip-capacity-check, and PLAN.md says it does not fit', async () => {
     const out = path.join(dir, 'out-skip');
-    const { warnings } = synth({ config: tooSmall, out, env: 'prod', skipCapacityCheck: true });
+    const { warnings } = await synth({ config: tooSmall, out, env: 'prod', skipCapacityCheck: true });
     expect(fs.readFileSync(path.join(out, 'prod', 'PLAN.md'), 'utf8')).toContain('**Status: does not fit at maximum size**');
     // 5 services × 10 replicas × 1 CPU (plus their sidecars) against the seed's ~5 CPU for microservices.
     expect(warnings).toContainEqual(expect.stringMatching(/^prod: workflow apps requests 5\d\.\d\d CPU \/ 5\d\.\d\d Gi, over the seed's allocation of ~5\.00 CPU \/ ~10\.00 Gi \(\+/));

@@ -21,8 +21,9 @@ export const VALUES_FILE_CHARTS: Readonly<Record<string, ChartRef>> = {
   'argocd-values.yaml': { chart: 'argo-cd', version: '10.1.1' },
 };
 
-export function isValuesFile(fileName: string): boolean {
-  return /-values\.ya?ml$/.test(fileName);
+/** Helm values files sit in `bootstrap/` as `<id>-values.yaml`; a rendered ConfigMap named `values` is an object. */
+export function isValuesFile(relPath: string): boolean {
+  return /(^|\/)bootstrap\/[^/]+-values\.ya?ml$/.test(relPath);
 }
 
 export function readJson(file: string): JsonObject {
