@@ -112,10 +112,11 @@ export const DEFAULTS = {
     server: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
     // Reads the rendered manifests (no Helm in the cluster). `npm run bench` measures manifest
     // generation of the largest Application (prometheus-operator-crds, 4.3 MiB in 10 files) at
-    // +36 MiB over idle and the whole largest environment (17 MiB, 841 files) at +81 MiB: a
-    // 256Mi request holds one generation with Go's heap headroom; the limit holds every
-    // Application of the environment regenerating at once after a push.
-    repoServer: Resources.of({ cpu: '50m', memory: '256Mi' }, { cpu: '1', memory: '512Mi' }),
+    // +36 MiB over idle and the whole largest environment (17 MiB, 841 files) at +81 MiB. The
+    // request holds one generation of the largest Application twice over (Go's heap headroom)
+    // on top of ~120Mi idle; the limit holds every Application of the environment regenerating
+    // at once after a push (+81 MiB, doubled, on the idle process), with room to spare.
+    repoServer: Resources.of({ cpu: '50m', memory: '192Mi' }, { cpu: '1', memory: '512Mi' }),
     applicationSet: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
     notifications: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
     redis: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '256Mi' }),

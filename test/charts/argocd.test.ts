@@ -68,7 +68,9 @@ describe('argocd', () => {
     expect(w('argocd-redis-ha-haproxy').replicas).toBe(3);
   });
 
-  it('keeps prod requests within ~0.72 CPU / ~1.4 Gi, leaving Tekton its share of the GitOps budget', async () => {
+  // 1.4 Gi before the repository was hydrated; the repo-server's request rose by 64Mi per replica
+  // for reading the rendered manifests (charts/argocd, sized from npm run bench).
+  it('keeps prod requests within ~0.72 CPU / ~1.55 Gi, leaving Tekton its share of the GitOps budget', async () => {
     let cpu = 0;
     let mib = 0;
     for (const w of componentWorkloads(await hydratedEnvironment('prod'), 'argocd').filter((x) => x.kind !== WorkloadKind.Job)) {
@@ -77,7 +79,7 @@ describe('argocd', () => {
       mib += t.memory.mebibytes * w.replicas;
     }
     expect(cpu).toBeLessThanOrEqual(720);
-    expect(mib).toBeLessThanOrEqual(1.4 * 1024);
+    expect(mib).toBeLessThanOrEqual(1.55 * 1024);
   });
 
   it('uses system-cluster-critical: it installs before platform-base creates the platform classes', () => {

@@ -173,6 +173,8 @@ describe('npm run bench', () => {
     expect(warm.files).toBe(report.output.files);
     expect(report.repoServer.app.objects).toBeGreaterThan(0);
     expect(report.repoServer.env.bytes).toBeGreaterThan(report.repoServer.app.bytes);
-    expect(report.repoServer.app.rssDeltaBytes).toBeGreaterThan(0);
+    expect(report.repoServer.env.objects).toBeGreaterThan(report.repoServer.app.objects);
+    // The RSS delta of one parse can round to 0 on a machine whose baseline already holds it (seen in CI).
+    expect(Number.isFinite(report.repoServer.app.rssDeltaBytes) && report.repoServer.app.rssDeltaBytes >= 0).toBe(true);
   });
 });

@@ -486,6 +486,11 @@ managedNodeGroups:
 (haveChartValues ? describe : describe.skip)('Helm values files with --chart-values', () => {
   const withValues = new SchemaSet({ chartValuesDir: CHART_VALUES });
 
+  test('a rendered ConfigMap named values (istiod\'s) is an object, not a values file', () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: values, namespace: istio-system}\ndata: {a: b}\n';
+    expect(validateTreeWithStats(tree({ 'prod/manifests/istiod/configmap-values.yaml': cm }), withValues)).toMatchObject({ skippedValuesFiles: 0, files: 1, documents: 1, issues: [] });
+  });
+
   test('cilium values are validated against the chart schema', () => {
     const good = 'MTU: 9001\nkubeProxyReplacement: true\nk8sServicePort: 443\neni: {enabled: true}\n';
     expect(issuesFor({ 'bootstrap/cilium-values.yaml': good }, withValues)).toEqual([]);
@@ -497,7 +502,7 @@ managedNodeGroups:
   });
 
   test('values files without a chart schema are counted as skipped, never as issues', () => {
-    const files = { 'argocd-values.yaml': 'anything: [goes]\n', 'other-values.yaml': 'x: 1\n', 'cilium-values.yaml': 'MTU: jumbo\n' };
+    const files = { 'bootstrap/argocd-values.yaml': 'anything: [goes]\n', 'bootstrap/other-values.yaml': 'x: 1\n', 'bootstrap/cilium-values.yaml': 'MTU: jumbo\n' };
     expect(validateTreeWithStats(tree(files), withValues)).toMatchObject({ skippedValuesFiles: 2, files: 1, invalidDocuments: 1 });
     expect(validateTreeWithStats(tree(files), set)).toMatchObject({ skippedValuesFiles: 3, files: 0, issues: [] });
   });
