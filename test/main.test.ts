@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,9 +15,33 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
+/** `run` without waiting: for runs started at the same time. */
+function runAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [CLI, ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  return spawnSync('node', ['-e', '']).pid!;
+}
+
+const made: string[] = [];
+function tmp(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Every file below `dir` with its content. */
 function snapshot(dir: string): Record<string, string> {
@@ -39,6 +63,8 @@ describe('npm run synth', () => {
     expect(parseArgs(['--help'])).toBe('help');
     expect(() => parseArgs(['--nope'])).toThrow(UsageError);
     expect(() => parseArgs(['--out'])).toThrow('--out needs a value');
+    expect(parseArgs(['--lock-timeout', '30'])).toEqual({ config: 'platform.yaml', out: 'dist', lockTimeoutSeconds: 30 });
+    expect(() => parseArgs(['--lock-timeout', '1m'])).toThrow('--lock-timeout: expected a whole number of seconds, got "1m"');
   });
 
   it('prints usage with --help', () => {
@@ -97,11 +123,96 @@ describe('npm run synth', () => {
     expect(run(['--out', out]).status).toBe(0);
     const before = snapshot(out);
     // A synth killed between its two renames leaves <env>.old-<pid> and no <env>: the next run recovers it.
-    fs.renameSync(path.join(out, 'dev'), path.join(out, 'dev.old-12345'));
+    fs.renameSync(path.join(out, 'dev'), path.join(out, `dev.old-${deadPid()}`));
     fs.mkdirSync(path.join(path.dirname(out), `.${path.basename(out)}.tmp-stale`));
     const { recoverInterruptedWrite } = require('../lib/output');
     recoverInterruptedWrite(out);
     expect(snapshot(out)).toEqual(before);
     expect(fs.existsSync(path.join(path.dirname(out), `.${path.basename(out)}.tmp-stale`))).toBe(false);
+  });
+
+  it('refuses to replace a folder it did not make, naming it and the fix, with status 1 and nothing written', () => {
+    const out = tmp();
+    fs.mkdirSync(path.join(out, 'prod'));
+    fs.writeFileSync(path.join(out, 'prod', 'notes.txt'), 'my notes');
+    const parent = path.dirname(out);
+    const siblings = fs.readdirSync(parent).filter((e) => e.startsWith(`.${path.basename(out)}.`));
+    const r = run(['--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${path.join(out, 'prod')} was not written by synth (.synth.json beside it does not list it) and holds files synth does not write: prod/notes.txt`);
+    expect(r.stderr).toContain('out of the way');
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(snapshot(out)).toEqual({ 'prod/notes.txt': 'my notes' });
+    expect(fs.readdirSync(parent).filter((e) => e.startsWith(`.${path.basename(out)}.`))).toEqual(siblings);
+  });
+
+  it('removes the folder of an environment no longer in the config on a full synth, and only then', () => {
+    const out = tmp();
+    expect(run(['--out', out]).status).toBe(0);
+    // A folder synth wrote for an environment since removed from platform.yaml.
+    fs.cpSync(path.join(out, 'dev'), path.join(out, 'qa'), { recursive: true });
+    const manifest = path.join(out, '.synth.json');
+    expect(JSON.parse(fs.readFileSync(manifest, 'utf8')).owned).toEqual(['dev', 'prod', 'staging']);
+    fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('"prod"', '"prod",\n    "qa"'));
+    fs.mkdirSync(path.join(out, 'docs'));
+    expect(run(['--out', out, '--env', 'dev']).status).toBe(0);
+    expect(fs.existsSync(path.join(out, 'qa', 'PLAN.md'))).toBe(true);
+    const r = run(['--out', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`removed ${path.join(out, 'qa')}/: no such environment in platform.yaml any more`);
+    expect(fs.readdirSync(out).sort()).toEqual(['.synth.json', 'dev', 'docs', 'prod', 'staging']);
+    expect(JSON.parse(fs.readFileSync(manifest, 'utf8')).owned).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  it('serializes four runs started at once on one output: all succeed and the tree is byte-identical to a single run', async () => {
+    const single = tmp();
+    expect(run(['--out', single]).status).toBe(0);
+    const out = tmp();
+    expect(run(['--out', out]).status).toBe(0);
+    fs.writeFileSync(path.join(out, 'dev', 'PLAN.md'), 'stale'); // every run has something to replace
+    const started = Date.now();
+    const runs = await Promise.all([1, 2, 3, 4].map(() => runAsync(['--out', out])));
+    const ms = Date.now() - started;
+    for (const r of runs) {
+      expect(r.stderr).not.toMatch(/ENOENT|ENOTEMPTY|EEXIST|^error/m);
+      expect(r.status).toBe(0);
+    }
+    expect(snapshot(out)).toEqual(snapshot(single));
+    expect(fs.existsSync(path.join(path.dirname(out), `.${path.basename(out)}.lock`))).toBe(false);
+    console.log(`4 parallel synth runs on one output: ${ms} ms`);
+  });
+
+  it('takes over the lock of a synth that died, and waits for a live one up to --lock-timeout', () => {
+    const out = tmp();
+    const lock = path.join(path.dirname(out), `.${path.basename(out)}.lock`);
+    fs.writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: os.hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    expect(run(['--out', out, '--env', 'dev']).status).toBe(0);
+    expect(fs.existsSync(lock)).toBe(false);
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const r = run(['--out', out, '--env', 'dev', '--lock-timeout', '1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`waiting for ${lock}: another synth is writing`);
+    expect(r.stderr).toContain(`error: timed out after 1 s waiting for ${lock}, held by pid ${process.pid} on host ${os.hostname()}`);
+    fs.rmSync(lock);
+  });
+});
+
+describe('cdk8s synth', () => {
+  it('runs the same synth without deleting dist/ first, and with --no-check-upgrade (as cdk8s.yaml says) prints no stack trace or upgrade notice', () => {
+    // A project folder of its own: cdk8s.yaml's app runs in it and writes its dist/.
+    const project = tmp();
+    for (const f of ['cdk8s.yaml', 'platform.yaml', 'permissions.lock.json']) fs.copyFileSync(path.join(ROOT, f), path.join(project, f));
+    for (const d of ['scripts', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(project, d));
+    fs.mkdirSync(path.join(project, 'dist'));
+    fs.writeFileSync(path.join(project, 'dist', 'README.md'), 'mine');
+    const env = { ...process.env };
+    delete env.CDK8S_CHECK_UPGRADE;
+    const r = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--no-check-upgrade'], { cwd: project, encoding: 'utf8', env });
+    expect(r.stderr).not.toMatch(/\n\s+at .*:\d+/);
+    expect(r.stderr).not.toMatch(/new version|Error/);
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(project, 'dist', 'README.md'), 'utf8')).toBe('mine');
+    expect(fs.existsSync(path.join(project, 'dist', 'prod', 'eksctl', 'cluster.yaml'))).toBe(true);
+    expect(r.stdout).toContain('cdk.out/synth.yaml');
   });
 });
