@@ -10,6 +10,7 @@
  */
 import { AnalysisTemplateSpec, CanaryStrategy } from '../imports/argo-rollouts';
 import { Duration } from '../imports/monitoring';
+import { RECOVERY_TARGETS } from '../lib/rollout';
 
 export interface CanaryStepSettings {
   /** Percentage of the replicas running the new version during this step. */
@@ -30,8 +31,74 @@ export interface CanarySettings {
   readonly maxErrorRate: number;
   /** Highest tolerated p95 latency of the canary, in milliseconds. */
   readonly maxP95LatencyMs: number;
-  /** A canary that is not progressing (pods never ready: failing probes, crash loops) aborts after this. */
+  /**
+   * A canary that is not progressing (pods never ready: failing probes, crash loops) aborts after
+   * this. It must cover the slowest legitimate start of a canary pod (`podStartBound` with a node
+   * scale-up), or a release that only waits for a node aborts itself.
+   */
   readonly progressDeadline: Duration;
+}
+
+/** One term of a pod's start: how long, and where the number comes from. */
+export interface StartTerm {
+  readonly time: Duration;
+  readonly source: string;
+}
+
+/**
+ * The terms of a pod's start that are not our own settings, each with its source. The guide gives
+ * only the node scale-up; the others are stated assumptions, to revisit with measured numbers
+ * (Argo Rollouts' `rollout_info` and the pods' `kube_pod_*` timestamps in Prometheus give them).
+ */
+export const POD_START_FACTS = {
+  nodeScaleUp: { time: RECOVERY_TARGETS.nodeScaleUp, source: 'efficiency guide, resource_exhaustion: scaling_response: "< 3 minutes"' },
+  imagePull: {
+    time: Duration.seconds(30),
+    source: 'assumed (the guide gives no number): the service image and istio proxyv2, a few hundred MB, pulled from an in-region registry onto a fresh node',
+  },
+  sidecarStart: {
+    time: Duration.seconds(10),
+    source: "assumed: the istio-proxy's first configuration and workload certificate from istiod before the app container starts (holdApplicationUntilProxyStarts); `pilot-agent wait` gives up after 60 s, which is a failure, not a start",
+  },
+} as const satisfies Record<string, StartTerm>;
+
+/** The pod's own settings that bound its start (apps/microservice.ts). */
+export interface PodStartSettings {
+  /** Startup probe period × failure threshold: the longest the app may take to answer its health path. */
+  readonly startupProbe: Duration;
+  /** Readiness probe period: the pod turns Ready at the first readiness probe after startup passed. */
+  readonly readinessPeriod: Duration;
+  /** The Rollout's minReadySeconds: Ready this long before the pod counts as available. */
+  readonly minReady: Duration;
+}
+
+export interface PodStartBound {
+  readonly terms: Readonly<Record<string, StartTerm>>;
+  readonly total: Duration;
+}
+
+/**
+ * The slowest legitimate time from a pod's creation until it is available (`untilAvailable`) or
+ * Ready (serving): optionally a node scale-up, then the image pull, the sidecar, the startup probe,
+ * the first readiness probe and minReadySeconds.
+ */
+export function podStartBound(s: PodStartSettings, opts: { readonly nodeScaleUp: boolean; readonly untilAvailable: boolean }): PodStartBound {
+  const terms: Record<string, StartTerm> = {};
+  if (opts.nodeScaleUp) terms.nodeScaleUp = POD_START_FACTS.nodeScaleUp;
+  terms.imagePull = POD_START_FACTS.imagePull;
+  terms.sidecarStart = POD_START_FACTS.sidecarStart;
+  terms.startupProbe = { time: s.startupProbe, source: 'startup probe: period × failureThreshold' };
+  terms.readiness = { time: s.readinessPeriod, source: 'readiness probe period: the first Ready after the startup probe' };
+  if (opts.untilAvailable) terms.minReady = { time: s.minReady, source: 'Rollout minReadySeconds' };
+  return { terms, total: Object.values(terms).reduce((t, x) => t.plus(x.time), Duration.seconds(0)) };
+}
+
+const TERM_NAMES: Readonly<Record<string, string>> = { nodeScaleUp: 'node scale-up', minReady: 'minReadySeconds' };
+
+/** `node scale-up 180 s + image pull 30 s + …`, for error messages. */
+export function describeStart(b: PodStartBound): string {
+  const words = (k: string) => TERM_NAMES[k] ?? k.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+  return Object.entries(b.terms).map(([k, t]) => `${words(k)} ${t.time.totalSeconds} s`).join(' + ');
 }
 
 /** Name of the analysis argument carrying the canary's pod-template hash. */
@@ -61,16 +128,29 @@ export function validateCanary(service: string, s: CanarySettings): void {
 }
 
 /**
- * Upper bound, in seconds, from a bad release to the stable version serving every replica again:
- * - a canary that serves errors or is slow: one rate window until the errors show in the series,
- *   then at most `failureLimit + 1` measurements `interval` apart until the analysis fails;
- * - a canary that never becomes ready: `progressDeadline`;
- * then the abort scales the canary away and the stable ReplicaSet back up, which takes one pod
- * start (`podStart`, the startup probe's budget).
+ * Upper bounds from a bad release to the stable version serving every replica again. The abort
+ * scales the stable ReplicaSet back up first (maxUnavailable 0) and that pod needs no new node:
+ * it takes the room the stable pod it replaced left (the release never holds more than one extra
+ * pod, maxSurge 1), so it costs one pod start up to Ready, without a node scale-up (`stablePodStart`).
+ *
+ * - `failingCanary`: a canary that serves errors or is slow. Users get its answers until the
+ *   analysis fails: one rate window until the errors show in the series, then at most
+ *   `failureLimit + 1` measurements `interval` apart. The guide's rollback_time ("< 5 minutes")
+ *   is checked against this one.
+ * - `stuckCanary`: a canary that never becomes ready, aborted at `progressDeadline`. Users never
+ *   see it (an unready pod gets no traffic) and the stable version keeps its capacity until the
+ *   canary is available (maxUnavailable 0). The deadline must outlast a node scale-up, so this
+ *   bound is over the 5 minutes, and that is what gives: a release that cannot start is cleaned
+ *   up after the guide's rollback time, while nobody is served by it.
  */
-export function worstCaseRollbackSeconds(s: CanarySettings, podStartSeconds: number): number {
-  const analysis = s.window.totalSeconds + (s.failureLimit + 1) * s.interval.totalSeconds;
-  return Math.max(analysis, s.progressDeadline.totalSeconds) + podStartSeconds;
+export interface RollbackBounds {
+  readonly failingCanary: Duration;
+  readonly stuckCanary: Duration;
+}
+
+export function rollbackBounds(s: CanarySettings, stablePodStart: Duration): RollbackBounds {
+  const analysis = s.window.plus(s.interval.times(s.failureLimit + 1));
+  return { failingCanary: analysis.plus(stablePodStart), stuckCanary: s.progressDeadline.plus(stablePodStart) };
 }
 
 /** The canary strategy of a Rollout whose analysis template is named `template`. */

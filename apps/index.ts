@@ -7,12 +7,25 @@ import { Component, manifests, SecretRequirement, Workflow } from '../lib/compon
 import { PlatformChart } from '../lib/platform-chart';
 import { Resources } from '../lib/resources';
 import { Duration } from '../imports/monitoring';
-import { CanarySettings, worstCaseRollbackSeconds } from './canary';
-import { Microservice, MicroserviceProps, MicroserviceWiring, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
+import { RECOVERY_TARGETS } from '../lib/rollout';
+import { CanarySettings, describeStart, podStartBound, PodStartSettings, rollbackBounds, RollbackBounds } from './canary';
+import { Microservice, MicroserviceProps, MicroserviceWiring, MIN_READY_SECONDS, READINESS_PROBE, RegistryCredentials, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
 import { Peer } from './network';
 
-export { Duration, worstCaseRollbackSeconds, ZoneSpread };
-export type { CanarySettings, MicroserviceWiring, Peer, ServiceSpec, Sizing };
+export { Duration, podStartBound, rollbackBounds, ZoneSpread };
+export type { CanarySettings, MicroserviceWiring, Peer, RegistryCredentials, RollbackBounds, ServiceSpec, Sizing };
+
+/** The pod settings that bound a service pod's start, from its startup probe. */
+export function podStartSettings(startup: MicroserviceProps['startup']): PodStartSettings {
+  return {
+    startupProbe: Duration.seconds(startup.periodSeconds * startup.failureThreshold),
+    readinessPeriod: Duration.seconds(READINESS_PROBE.periodSeconds),
+    minReady: Duration.seconds(MIN_READY_SECONDS),
+  };
+}
+
+/** A pod may take 5 s × 12 = 60 s to start before liveness applies. */
+const STARTUP = { periodSeconds: 5, failureThreshold: 12 } as const;
 
 export const DEFAULTS = {
   /**
@@ -23,13 +36,20 @@ export const DEFAULTS = {
   sidecarResources: Resources.of({ cpu: '30m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
   /** The seed's pod auto-scaling trigger. */
   targetCpuUtilization: 70,
-  /** A pod may take 5 s × 12 = 60 s to start before liveness applies. */
-  startup: { periodSeconds: 5, failureThreshold: 12 },
+  startup: STARTUP,
   /**
    * 20% then 50% of the replicas on the new version, a minute each, with the analysis running
-   * throughout. Worst case to stable (worstCaseRollbackSeconds): max(60 s window + 3 × 30 s
-   * measurements, 150 s progress deadline) + 60 s pod start = 210 s, inside the guide's "rollback
-   * time < 5 minutes".
+   * throughout.
+   *
+   * The progress deadline is the slowest legitimate start of a canary pod (podStartBound): node
+   * scale-up 180 s (guide) + image pull 30 s + sidecar 10 s (assumed) + startup probe 60 s +
+   * readiness 10 s + minReadySeconds 10 s = 300 s. Rollback (rollbackBounds, the stable pod's start
+   * up to Ready without a node being 110 s):
+   * - a canary serving errors or slow: 60 s window + 3 × 30 s measurements + 110 s = 260 s, inside
+   *   the guide's "rollback_time < 5 minutes";
+   * - a canary that never becomes ready: 300 s deadline + 110 s = 410 s. This is the one that gives:
+   *   a shorter deadline would abort releases that only wait for a node, and meanwhile nobody is
+   *   served by the canary and the stable version keeps its capacity (maxUnavailable 0).
    */
   canary: {
     steps: [
@@ -41,11 +61,35 @@ export const DEFAULTS = {
     window: Duration.minutes(1),
     maxErrorRate: 0.05,
     maxP95LatencyMs: 500,
-    progressDeadline: Duration.seconds(150),
+    progressDeadline: podStartBound(podStartSettings(STARTUP), { nodeScaleUp: true, untilAvailable: true }).total,
   } satisfies CanarySettings,
-  /** The efficiency guide's recovery target: "rollback_time: < 5 minutes". */
-  rollbackBudgetSeconds: 300,
+  /** The efficiency guide's recovery target for a failing release: "rollback_time: < 5 minutes". */
+  rollbackBudget: RECOVERY_TARGETS.rollback,
 } as const;
+
+/**
+ * Checks a service's canary timing: the progress deadline covers the slowest legitimate canary
+ * start, and a canary users see failing is rolled back within the guide's five minutes. Returns
+ * the rollback bounds.
+ */
+export function checkCanaryTiming(service: string, canary: CanarySettings, startup: MicroserviceProps['startup']): RollbackBounds {
+  const pod = podStartSettings(startup);
+  const canaryStart = podStartBound(pod, { nodeScaleUp: true, untilAvailable: true });
+  if (canary.progressDeadline.totalSeconds < canaryStart.total.totalSeconds) {
+    throw new Error(
+      `service ${service}: canary.progressDeadline ${canary.progressDeadline.totalSeconds} s is shorter than the slowest legitimate canary pod start, ` +
+        `${canaryStart.total.totalSeconds} s (${describeStart(canaryStart)}); a release waiting for a node would abort itself. ` +
+        `Raise progressDeadline to at least ${canaryStart.total.totalSeconds}s or shorten the startup probe`,
+    );
+  }
+  const bounds = rollbackBounds(canary, podStartBound(pod, { nodeScaleUp: false, untilAvailable: false }).total);
+  if (bounds.failingCanary.totalSeconds > DEFAULTS.rollbackBudget.totalSeconds) {
+    throw new Error(
+      `service ${service}: a failing canary could take ${bounds.failingCanary.totalSeconds} s to roll back, over the ${DEFAULTS.rollbackBudget.totalSeconds} s budget; shorten canary.interval, failureLimit or window, or the startup probe`,
+    );
+  }
+  return bounds;
+}
 
 /** The defaulted settings of a service; everything else comes from the config. */
 type Defaulted = 'sidecarResources' | 'canary' | 'startup' | 'targetCpuUtilization';
@@ -62,6 +106,9 @@ export class MicroserviceChart extends PlatformChart {
     new Microservice(this, props.service.name, props);
   }
 }
+
+/** The Secret type and data key image pull credentials must have (the kubelet reads only these). */
+export const DOCKER_CONFIG_JSON = { type: 'kubernetes.io/dockerconfigjson', key: '.dockerconfigjson' } as const;
 
 /** The Secrets a service reads, each delivered by an ExternalSecret from OpenBao (never bootstrapped). */
 export function serviceSecrets(service: ServiceSpec, namespace: string): SecretRequirement[] {
@@ -86,6 +133,17 @@ export function serviceSecrets(service: ServiceSpec, namespace: string): SecretR
       purpose: `Redis password for the ${service.name} service`,
     });
   }
+  if (service.registryCredentials) {
+    // One per service, like the Redis password: the service's own component owns it.
+    const { openbaoPath: path, property } = service.registryCredentials;
+    out.push({
+      namespace,
+      name: names.registry,
+      type: DOCKER_CONFIG_JSON.type,
+      data: { [DOCKER_CONFIG_JSON.key]: { path, property } },
+      purpose: `pull credentials (Docker config JSON) for the ${service.name} image's private registry`,
+    });
+  }
   return out;
 }
 
@@ -97,12 +155,7 @@ export function microserviceComponent(input: MicroserviceComponentProps): Compon
     startup: input.startup ?? DEFAULTS.startup,
     targetCpuUtilization: input.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
   };
-  const rollback = worstCaseRollbackSeconds(props.canary, props.startup.periodSeconds * props.startup.failureThreshold);
-  if (rollback > DEFAULTS.rollbackBudgetSeconds) {
-    throw new Error(
-      `service ${props.service.name}: a failed canary could take ${rollback} s to roll back, over the ${DEFAULTS.rollbackBudgetSeconds} s budget; shorten canary.interval, failureLimit, window or progressDeadline`,
-    );
-  }
+  checkCanaryTiming(props.service.name, props.canary, props.startup);
   return {
     id: props.service.name,
     workflow: Workflow.Apps,

@@ -12,7 +12,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AnalysisTemplate, Rollout } from '../imports/argo-rollouts';
-import { Mapping } from '../imports/getambassador-mapping';
+import { Mapping, MappingSpec } from '../imports/getambassador-mapping';
 import { PodMonitor } from '../imports/monitoring';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { PRIORITY } from '../lib/priority';
@@ -34,6 +34,14 @@ export interface ServiceSpec {
   readonly kafka?: { readonly produces: readonly string[]; readonly consumes: readonly string[] };
   readonly calls: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** Pull credentials for a private registry: where the Docker config JSON lives in OpenBao. */
+  readonly registryCredentials?: RegistryCredentials;
+}
+
+/** `services[].registryCredentials`: a Docker config JSON at an OpenBao KV path and property. */
+export interface RegistryCredentials {
+  readonly openbaoPath: string;
+  readonly property: string;
 }
 
 /** How pods spread over availability zones. */
@@ -64,7 +72,7 @@ export interface MicroserviceWiring {
 }
 
 /** Secret names the service reads; the component declares them as SecretRequirements. */
-export const secretNames = (service: string) => ({ postgres: `${service}-postgres`, redis: `${service}-redis` });
+export const secretNames = (service: string) => ({ postgres: `${service}-postgres`, redis: `${service}-redis`, registry: `${service}-registry` });
 
 /** Istio sidecar facts the construct relies on. */
 export const ISTIO = {
@@ -102,12 +110,20 @@ export interface MicroserviceProps {
 
 const CONTAINER_PORT_NAME = 'http';
 
+/** The readiness probe of every service (the startup probe is a prop, liveness below). */
+export const READINESS_PROBE = { periodSeconds: 10, failureThreshold: 3 } as const;
+/** A new pod counts as available (for the canary's progress) after being Ready this long. */
+export const MIN_READY_SECONDS = 10;
+
 /** The image tag, when it is a valid label value (for `app.kubernetes.io/version`). */
 export function imageTag(image: string): string | undefined {
   const lastSegment = image.split('@')[0].split('/').pop() ?? '';
   const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
   return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
 }
+
+/** The in-mesh host of a Service: what the sidecars' outbound routes match on. */
+export const meshHost = (service: string, namespace: string) => `${service}.${namespace}.svc.cluster.local`;
 
 /** `orders-api` → `ORDERS_API_URL`. */
 export const peerUrlVariable = (peer: string) => `${peer.toUpperCase().replace(/-/g, '_')}_URL`;
@@ -132,7 +148,12 @@ export class Microservice extends Construct {
     this.labels = standardLabels({ name: s.name, instance: s.name, version: imageTag(s.image), component: 'microservice' });
     const metadata = { name: s.name, namespace: props.namespace, labels: this.labels };
 
-    new k8s.KubeServiceAccount(this, 'serviceaccount', { metadata, automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'serviceaccount', {
+      metadata,
+      automountServiceAccountToken: false,
+      // Every pod of the service runs as this account, so its pulls use the registry credentials.
+      ...(s.registryCredentials ? { imagePullSecrets: [{ name: secretNames(s.name).registry }] } : {}),
+    });
 
     new k8s.KubeService(this, 'service', {
       metadata,
@@ -155,7 +176,7 @@ export class Microservice extends Construct {
         selector: { matchLabels: this.selector },
         template: { metadata: { labels: this.labels, annotations: this.podAnnotations() }, spec: this.podSpec() },
         strategy: { canary: canaryStrategy(props.canary, s.name) },
-        minReadySeconds: 10,
+        minReadySeconds: MIN_READY_SECONDS,
         revisionHistoryLimit: 3,
         progressDeadlineSeconds: props.canary.progressDeadline.totalSeconds,
         progressDeadlineAbort: true,
@@ -232,10 +253,18 @@ export class Microservice extends Construct {
     });
 
     if (s.public) {
-      new Mapping(this, 'mapping', {
-        metadata,
-        spec: { hostname: props.hostname!, prefix: '/', service: `${s.name}.${props.namespace}:${s.port}` },
-      });
+      // Emissary runs with an Istio sidecar, which routes outbound HTTP by the Host header. The
+      // public host (`<svc>.<domain>`) matches no mesh service there, so the request would leave
+      // as plaintext passthrough (reset under STRICT mTLS, refused by the AuthorizationPolicy that
+      // expects Emissary's identity in PERMISSIVE). Rewriting Host to the Service's in-mesh name
+      // makes the sidecar route it to that service and originate mTLS as Emissary.
+      const spec: MappingSpec & { readonly host_rewrite: string } = {
+        hostname: props.hostname!,
+        prefix: '/',
+        service: `${s.name}.${props.namespace}:${s.port}`,
+        host_rewrite: meshHost(s.name, props.namespace),
+      };
+      new Mapping(this, 'mapping', { metadata, spec });
     }
   }
 
@@ -284,7 +313,7 @@ export class Microservice extends Construct {
           resources: quantity(p.sizing.resources),
           securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
           startupProbe: probe(p.startup.periodSeconds, p.startup.failureThreshold),
-          readinessProbe: probe(10, 3),
+          readinessProbe: probe(READINESS_PROBE.periodSeconds, READINESS_PROBE.failureThreshold),
           livenessProbe: probe(10, 6),
           volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
         },
@@ -349,7 +378,7 @@ export class Microservice extends Construct {
       }
     }
     for (const c of [...p.callees].sort((a, b) => a.name.localeCompare(b.name))) {
-      platform.push({ name: peerUrlVariable(c.name), value: `http://${c.name}.${p.namespace}.svc.cluster.local:${c.port}` });
+      platform.push({ name: peerUrlVariable(c.name), value: `http://${meshHost(c.name, p.namespace)}:${c.port}` });
     }
     const taken = new Set(platform.map((e) => e.name));
     const own = Object.keys(s.env).sort();

@@ -39,6 +39,20 @@ export function retryPolicy(workflow: Workflow): NonNullable<SyncPolicy['retry']
 }
 
 /**
+ * The retry policy of the root app-of-apps: it never gives up. Argo CD does not start another
+ * automated sync of a commit whose sync failed, so a root app whose retries ran out (a child
+ * Degraded for longer than the retries lasted) would leave every later wave unsynced until someone
+ * ran `argocd app sync root`. Unlimited retries (`limit: -1`), backing off exponentially from the
+ * first workflow's retry interval and never waiting longer than the shortest readiness gate, so a
+ * problem fixed by hand is picked up within one gate.
+ */
+export function rootRetryPolicy(): NonNullable<SyncPolicy['retry']> {
+  const first = READINESS_GATES[Workflow.Foundation].retryIntervalSeconds;
+  const cap = Math.min(...Object.values(READINESS_GATES).map((g) => g.timeoutSeconds));
+  return { limit: -1, backoff: { duration: `${first}s`, factor: 2, maxDuration: `${cap}s` }, refresh: true };
+}
+
+/**
  * Client-side apply keeps the whole object in the `last-applied-configuration` annotation, and
  * annotations are limited to 256 KiB in total: objects larger than that (big CRDs) need
  * server-side apply. Measured on the rendered objects, so a chart bump that grows a CRD past the

@@ -5,6 +5,7 @@
 import { Resources } from '../lib/resources';
 import { EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
 
+/** Sizes of one node group; where a role has one group per zone (eksctl/node-groups.ts), of each. */
 export interface NodeGroupSettings {
   readonly instanceTypes: readonly string[];
   readonly minSize: number;
@@ -26,9 +27,14 @@ export interface TierDefaults {
   readonly services: { readonly minReplicas: number; readonly maxReplicas: number; readonly resources: ResourcesConfig };
 }
 
-/** Instance types from the efficiency guide's node groups. */
+/**
+ * Instance types from the efficiency guide's node groups, all built on the AWS Nitro System so VPC
+ * CNI prefix delegation works. The guide's spot list is t3.large, t3a.large, t2.large; t2.large is
+ * not Nitro and is replaced by m5.large (same 2 vCPU / 8 GiB): the reasoning is with
+ * NON_NITRO_REPLACEMENTS in eksctl/node-groups.ts, which also rejects any non-Nitro type here.
+ */
 const SYSTEM_TYPES = ['t3.medium'];
-const SPOT_TYPES = ['t3.large', 't3a.large', 't2.large'];
+const SPOT_TYPES = ['t3.large', 't3a.large', 'm5.large'];
 const ON_DEMAND_TYPES = ['t3.large'];
 
 /** Production values, which staging mirrors ("Production-like: Mirror production configuration"). */
@@ -39,7 +45,8 @@ const PRODUCTION_LIKE: TierDefaults = {
   nodeGroups: {
     system: { instanceTypes: SYSTEM_TYPES, minSize: 2, maxSize: 3 },
     spot: { instanceTypes: SPOT_TYPES, minSize: 1, maxSize: 8 },
-    onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 3 },
+    // One on-demand group per zone (eksctl/node-groups.ts), 0-1 each: 0-3 over three zones.
+    onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 1 },
   },
   spotGroupPerZone: false,
   highAvailability: true,
@@ -58,7 +65,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     nodeGroups: {
       system: { instanceTypes: SYSTEM_TYPES, minSize: 1, maxSize: 2 },
       spot: { instanceTypes: SPOT_TYPES, minSize: 2, maxSize: 4 },
-      onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 2 },
+      // One on-demand group per zone, 0-1 each: 0-2 over two zones.
+      onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 1 },
     },
     spotGroupPerZone: false,
     highAvailability: false,

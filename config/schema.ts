@@ -56,6 +56,43 @@ export const pinnedImage = z
     }
   });
 
+/** A KMS key's own ARN, split into its parts. */
+export interface KmsKeyArn {
+  readonly region: string;
+  readonly accountId: string;
+  /** A key UUID, or `mrk-` and 32 hex digits for a multi-Region key. */
+  readonly keyId: string;
+}
+
+const KMS_KEY_ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):key\/(.*)$/;
+const KMS_KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const DESCRIBE_KEY = 'aws kms describe-key --key-id <key id or alias> --query KeyMetadata.Arn --output text';
+
+/**
+ * Parses a KMS key ARN (`arn:aws:kms:<region>:<account>:key/<key id>`), or says what is wrong with
+ * it and how to fix it. An alias ARN is refused: IAM grants a key by its own ARN, so an IRSA policy
+ * naming the alias would not let OpenBao use the key.
+ */
+export function parseKmsKeyArn(arn: string): { readonly ok: true; readonly value: KmsKeyArn } | { readonly ok: false; readonly problem: string } {
+  if (/^arn:aws:kms:[^:]*:[^:]*:alias\//.test(arn)) {
+    return { ok: false, problem: `"${arn}" is an alias ARN; an alias ARN cannot be granted in the IRSA policy, use the key's own ARN (${DESCRIBE_KEY})` };
+  }
+  const m = KMS_KEY_ARN.exec(arn);
+  if (!m) {
+    return { ok: false, problem: `"${arn}" is not a KMS key ARN; expected arn:aws:kms:<region>:<12-digit account>:key/<key id>, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab` };
+  }
+  const [, region, accountId, keyId] = m;
+  if (!KMS_KEY_ID.test(keyId)) {
+    return {
+      ok: false,
+      problem:
+        `key id "${keyId}" is neither a key UUID (e.g. 1234abcd-12ab-34cd-56ef-1234567890ab) nor a multi-Region key id (mrk- and 32 lowercase hex digits); ` +
+        `copy the key's ARN from ${DESCRIBE_KEY}`,
+    };
+  }
+  return { ok: true, value: { region, accountId, keyId } };
+}
+
 const resourcesSchema = z.strictObject({
   requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
   limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
@@ -93,10 +130,16 @@ const environmentSchema = z.strictObject({
   mtlsMode: z.enum(['STRICT', 'PERMISSIVE'], { error: 'expected STRICT or PERMISSIVE' }).optional(),
   /** Envoy access logs through the mesh. */
   accessLogs: z.boolean({ error: 'expected true or false' }).optional(),
-  /** ARN of the KMS key OpenBao auto-unseals with (required unless the tier uses the static seal). */
+  /**
+   * ARN of the KMS key OpenBao auto-unseals with (required unless the tier uses the static seal): the
+   * key's own ARN, in `aws.region` and `aws.accountId` (checked below).
+   */
   openbaoKmsKeyArn: z
-    .string()
-    .regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, { error: 'expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/…' })
+    .string({ error: 'expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' })
+    .superRefine((arn, ctx) => {
+      const parsed = parseKmsKeyArn(arn);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    })
     .optional(),
   /** Microservice sizing in this environment. */
   services: z
@@ -107,6 +150,10 @@ const environmentSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** A KV v2 path below the mount: lowercase segments joined by "/", no leading slash. */
+const OPENBAO_PATH = /^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\/[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/;
+const OPENBAO_PATH_HINT = 'expected an OpenBao KV path below the secret/ mount such as registry/ghcr: lowercase segments separated by "/", no leading slash, no mount name';
 
 const kafkaTopicName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
   error: 'expected a topic name of lowercase letters, digits, "." and "-"',
@@ -136,6 +183,22 @@ const serviceSchema = z.strictObject({
   calls: z.array(dnsLabel()).default([]),
   /** Plain, non-secret environment variables. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'expected an UPPER_SNAKE_CASE variable name' }), z.string()).default({}),
+  /**
+   * Pull credentials for an image in a private registry: a Docker config JSON kept in OpenBao,
+   * delivered as a `kubernetes.io/dockerconfigjson` Secret that the service's ServiceAccount lists
+   * in `imagePullSecrets`. Absent: the image is pulled anonymously (nothing is rendered).
+   */
+  registryCredentials: z
+    .strictObject({
+      /** KV path under the OpenBao `secret` mount, without the mount, e.g. `registry/ghcr`. */
+      openbaoPath: z.string({ error: OPENBAO_PATH_HINT }).regex(OPENBAO_PATH, { error: OPENBAO_PATH_HINT }),
+      /** Property at that path holding the whole Docker config JSON (`{"auths": {...}}`). */
+      property: z
+        .string()
+        .regex(/^[-._a-zA-Z0-9]+$/, { error: 'expected a property name of letters, digits, ".", "_" and "-"' })
+        .default('dockerconfigjson'),
+    })
+    .optional(),
 });
 
 export const platformSchema = z
@@ -205,6 +268,25 @@ export const platformSchema = z
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'tier'], message: `required because "${name}" is not one of ${TIERS.join(', ')}; set tier: dev, staging or prod` });
       } else if (tier !== 'dev' && !env.openbaoKmsKeyArn) {
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'openbaoKmsKeyArn'], message: `required for the ${tier} tier: OpenBao auto-unseals with AWS KMS there; create a symmetric KMS key and set its ARN` });
+      }
+      const kms = env.openbaoKmsKeyArn ? parseKmsKeyArn(env.openbaoKmsKeyArn) : undefined;
+      if (kms?.ok && kms.value.region !== cfg.aws.region) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'openbaoKmsKeyArn'],
+          message:
+            `the key is in ${kms.value.region} but the cluster runs in aws.region ${cfg.aws.region}; use a key in ${cfg.aws.region}` +
+            (kms.value.keyId.startsWith('mrk-')
+              ? ` (this multi-Region key's replica there: arn:aws:kms:${cfg.aws.region}:${kms.value.accountId}:key/${kms.value.keyId}, after aws kms replicate-key)`
+              : ''),
+        });
+      }
+      if (kms?.ok && kms.value.accountId !== cfg.aws.accountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'openbaoKmsKeyArn'],
+          message: `the key belongs to account ${kms.value.accountId} but aws.accountId is ${cfg.aws.accountId}; create the key in ${cfg.aws.accountId}, where eksctl creates OpenBao's IRSA role`,
+        });
       }
       for (const [groupName, group] of Object.entries(env.nodeGroups ?? {})) {
         if (group && group.minSize > group.maxSize) {

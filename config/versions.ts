@@ -55,6 +55,8 @@ export const GIT_SOURCES = {
 /** Images we run in objects we author (hooks, tasks). Exact tags, never `latest`. */
 export const IMAGES = {
   kubectl: 'registry.k8s.io/kubectl:v1.35.0',
+  /** Static busybox (musl build): the shell for scripts run beside the distroless kubectl image. */
+  busybox: 'docker.io/library/busybox:1.37.0-musl',
   clusterAutoscaler: 'registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0',
   /**
    * PostgreSQL for the CloudNativePG Cluster. Pinned: left to the operator's default, an operator

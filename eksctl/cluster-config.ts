@@ -24,6 +24,49 @@ export const KUBELET_NOTE = [
   'The static CPU manager policy would need a custom launch template; no platform pod needs whole CPUs.',
 ];
 
+/**
+ * Where an EKS add-on's pods run, which decides when the add-on can become ACTIVE on a new
+ * cluster: node groups join with Cilium's `node.cilium.io/agent-not-ready` taint, which only
+ * DaemonSets that tolerate every taint ignore.
+ */
+export enum AddonPlacement {
+  /** DaemonSets tolerating every taint: ACTIVE with no node at all, and running before Cilium. */
+  EveryNode = 'every-node',
+  /** Deployments: ACTIVE only once a node without the Cilium startup taint exists. */
+  SchedulableNode = 'schedulable-node',
+}
+
+/** One EKS managed add-on: its eksctl `addons` entry, and where its pods run. */
+export interface EksAddon {
+  readonly name: string;
+  readonly placement: AddonPlacement;
+  /** The rest of its eksctl `addons` entry. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The add-ons eksctl installs, and nothing else (`addonsConfig.disableDefaultAddons`): left to
+ * itself eksctl also installs its default add-ons, metrics-server among them (which would fight
+ * the `metrics-server` Application over the same objects), and `eksctl create cluster` then waits
+ * for add-ons whose pods cannot schedule before Cilium runs. The bootstrap README creates the
+ * control plane without node groups (eksctl waits for no add-on then, and the every-node ones
+ * are ACTIVE without nodes), applies Cilium, creates the node groups, and only then waits for the
+ * add-ons that need a schedulable node.
+ */
+export const EKS_ADDONS: readonly EksAddon[] = [
+  {
+    name: 'vpc-cni',
+    placement: AddonPlacement.EveryNode,
+    // Prefix delegation: each ENI slot carries a /28, so nodes are not capped at 17 (t3.medium) or 35 pods.
+    config: { configurationValues: JSON.stringify({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' } }), resolveConflicts: 'overwrite' },
+  },
+  { name: 'kube-proxy', placement: AddonPlacement.EveryNode, config: { resolveConflicts: 'overwrite' } },
+  { name: 'coredns', placement: AddonPlacement.SchedulableNode, config: { resolveConflicts: 'overwrite' } },
+  { name: 'aws-ebs-csi-driver', placement: AddonPlacement.SchedulableNode, config: { wellKnownPolicies: { ebsCSIController: true }, resolveConflicts: 'overwrite' } },
+  // VolumeSnapshot CRDs and controller, needed by platform-base's VolumeSnapshotClass.
+  { name: 'snapshot-controller', placement: AddonPlacement.SchedulableNode, config: { resolveConflicts: 'overwrite' } },
+];
+
 export interface ClusterConfigDocument {
   readonly apiVersion: 'eksctl.io/v1alpha5';
   readonly kind: 'ClusterConfig';
@@ -64,19 +107,8 @@ export function clusterConfig(env: EnvironmentSettings, roles: readonly IrsaRole
       withOIDC: true,
       serviceAccounts: [...roles].sort((a, b) => a.roleName.localeCompare(b.roleName)).map(serviceAccountEntry),
     },
-    addons: [
-      {
-        name: 'vpc-cni',
-        // Prefix delegation: each ENI slot carries a /28, so nodes are not capped at 17 (t3.medium) or 35 pods.
-        configurationValues: JSON.stringify({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' } }),
-        resolveConflicts: 'overwrite',
-      },
-      { name: 'kube-proxy', resolveConflicts: 'overwrite' },
-      { name: 'coredns', resolveConflicts: 'overwrite' },
-      { name: 'aws-ebs-csi-driver', wellKnownPolicies: { ebsCSIController: true }, resolveConflicts: 'overwrite' },
-      // VolumeSnapshot CRDs and controller, needed by platform-base's VolumeSnapshotClass.
-      { name: 'snapshot-controller', resolveConflicts: 'overwrite' },
-    ],
+    addonsConfig: { disableDefaultAddons: true },
+    addons: EKS_ADDONS.map((a) => ({ name: a.name, ...a.config })),
     cloudWatch: {
       clusterLogging: { enableTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], logRetentionInDays: LOG_RETENTION_DAYS },
     },

@@ -18,7 +18,7 @@ import {
 } from './plan';
 import { ResourceAmounts } from './resources';
 import { CLUSTER_CREATION, describeTarget, formatMinutes, Minutes, RolloutPlan, rolloutPlan } from './rollout';
-import { MAX_PODS_PER_NODE } from '../eksctl/node-groups';
+import { MAX_PODS_PER_NODE, SeedDeviation, seedDeviations } from '../eksctl/node-groups';
 import type { HydratedModel } from '../synth';
 
 /** A table both renderers share: Markdown for PLAN.md, aligned columns for the terminal. */
@@ -127,6 +127,19 @@ export function nodeGroupTable(plan: CapacityPlan): Table {
       both({ cpu: g.node.allocatable.cpu.times(g.group.maxSize), memory: g.node.allocatable.memory.times(g.group.maxSize) }),
     ]),
   };
+}
+
+/** Where the node groups deliberately differ from the seed, with why (eksctl/node-groups.ts `seedDeviations`). */
+export function deviationTable(deviations: readonly SeedDeviation[]): Table {
+  return {
+    headers: ['Topic', 'Seed', 'Rendered', 'Why'],
+    rows: deviations.map((d) => [d.topic, d.seed, d.rendered, d.reason]),
+  };
+}
+
+function deviationsSection(deviations: readonly SeedDeviation[]): string[] {
+  if (deviations.length === 0) return [];
+  return ['### Deviations from the seed', '', 'Deliberate, each for the reason given.', '', markdownTable(deviationTable(deviations)), ''];
 }
 
 export function sizeTable(plan: CapacityPlan): Table {
@@ -317,6 +330,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '',
     ALLOCATABLE_NOTE,
     '',
+    ...deviationsSection(seedDeviations(model.env)),
     '### Cluster size',
     '',
     markdownTable(sizeTable(capacity)),
@@ -369,6 +383,7 @@ function warningsSection(warnings: readonly PlanWarning[]): string[] {
 /** The text report of `npm run plan`. */
 export function renderPlanText(model: HydratedModel, plans: EnvironmentPlans = environmentPlans(model)): string {
   const { capacity, rollout } = plans;
+  const deviations = seedDeviations(model.env);
   const status =
     capacity.status === 'does not fit at maximum size'
       ? `does not fit at maximum size:\n${capacity.shortfalls.map((s) => `  ${s}`).join('\n')}`
@@ -383,6 +398,7 @@ export function renderPlanText(model: HydratedModel, plans: EnvironmentPlans = e
     '',
     textTable(nodeGroupTable(capacity)),
     '',
+    ...(deviations.length > 0 ? ['deviations from the seed:', textTable(deviationTable(deviations)), ''] : []),
     textTable(sizeTable(capacity)),
     '',
     textTable(distributionTable(capacity)),
@@ -440,6 +456,7 @@ export function planJson(model: HydratedModel, plans: EnvironmentPlans = environ
         allocatablePerNode: amountsJson(g.node.allocatable),
         reservedPerNode: amountsJson(g.node.reserved),
       })),
+      seedDeviations: seedDeviations(model.env),
       atMinimum: sizeJson(c.atMinimum),
       needed: c.needed ? sizeJson(c.needed) : null,
       atMaximum: sizeJson(c.atMaximum),

@@ -85,13 +85,14 @@ export type DistributionShare = keyof typeof SEED_DISTRIBUTION;
 /**
  * EC2 instance sizes (vCPUs, memory) from the AWS instance type specifications. The kubelet sees a
  * little less memory than this (the kernel keeps some before `MemTotal`), so allocatable memory
- * here is an upper bound by roughly 2-4% on these types.
+ * here is an upper bound by roughly 2-4% on these types. Nitro types only, like the node groups
+ * (eksctl/node-groups.ts NITRO_FAMILIES): the figures assume MAX_PODS_PER_NODE pods, which only
+ * prefix delegation on Nitro gives (the seed's t2.large is replaced by m5.large).
  */
 export const INSTANCE_TYPES: Readonly<Record<string, { readonly vcpus: number; readonly memory: Memory }>> = {
   't3.medium': { vcpus: 2, memory: Memory.gibibytes(4) },
   't3.large': { vcpus: 2, memory: Memory.gibibytes(8) },
   't3a.large': { vcpus: 2, memory: Memory.gibibytes(8) },
-  't2.large': { vcpus: 2, memory: Memory.gibibytes(8) },
   't3.xlarge': { vcpus: 4, memory: Memory.gibibytes(16) },
   'm5.large': { vcpus: 2, memory: Memory.gibibytes(8) },
   'm5.xlarge': { vcpus: 4, memory: Memory.gibibytes(16) },
@@ -331,8 +332,8 @@ function expanderRank(g: NodeGroupCapacity): number {
 
 /**
  * Adds one node at a time until the demand fits: to the most preferred group still below its
- * maximum, and among equally preferred groups (the per-zone spot groups) to the one with the
- * fewest nodes, as the autoscaler's balancing would.
+ * maximum, and among equally preferred groups (the per-zone spot or on-demand groups) to the one
+ * with the fewest nodes, as the autoscaler's balancing would.
  */
 function smallestFit(groups: readonly NodeGroupCapacity[], replicated: ResourceAmounts, perNode: ResourceAmounts): ClusterAtSize | undefined {
   const rank = new Map(groups.map((g) => [g.group.name, expanderRank(g)]));

@@ -9,6 +9,7 @@
  * rollout is the cluster's creation by eksctl (guide phases 1 and 2 of the Foundation) plus the
  * sum of the waves. The slowest component of each wave, in order, is the critical path.
  */
+import { Duration } from '../imports/monitoring';
 import { Component, Workflow } from './component';
 import { ComponentGraph } from './graph';
 
@@ -84,6 +85,22 @@ export const EFFICIENCY_GUIDE = {
 } as const satisfies Record<string, unknown>;
 
 const G = EFFICIENCY_GUIDE;
+
+/**
+ * The guide's "Fast Recovery Patterns" that bound one release of a service, quoted. The canary
+ * settings (apps/canary.ts) are derived from and checked against these.
+ */
+export const RECOVERY_TARGETS = {
+  /**
+   * resource_exhaustion: scaling_response: "< 3 minutes". The longest a pending pod waits for the
+   * autoscaler's new node (the same reading as the ClusterScaleUpTooSlow alert: unschedulable 3 min).
+   */
+  nodeScaleUp: Duration.minutes(3),
+  /** deployment_failure: detection_time: "< 2 minutes" */
+  deploymentFailureDetection: Duration.minutes(2),
+  /** deployment_failure: rollback_time: "< 5 minutes" */
+  rollback: Duration.minutes(5),
+} as const satisfies Record<string, Duration>;
 
 /**
  * Our components in the guide's named phases. Ingress and observability follow the guide's

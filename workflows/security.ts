@@ -10,7 +10,7 @@ import { gatekeeperConstraintsComponent, Policy, SystemExemption } from '../char
 import { gatekeeperTemplatesComponent, LibraryTemplate } from '../charts/gatekeeper-templates';
 import { falcoComponent } from '../charts/falco';
 import { DEFAULTS as OPENBAO_DEFAULTS, OPENBAO, openBaoComponent } from '../charts/openbao';
-import { Component, Workflow } from '../lib/component';
+import { Component, SecretRequirement, Workflow } from '../lib/component';
 import { Resources } from '../lib/resources';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
@@ -86,9 +86,19 @@ export function auditOnlyNamespaces(ctx: PlatformContext, components: readonly C
 }
 
 /**
+ * Whether External Secrets delivers a required Secret from OpenBao. A requirement naming no OpenBao
+ * value but a bootstrap variable is bootstrap-only: the Secret stays as the bootstrap step created
+ * it. OpenBao's dev unseal key is one (charts/openbao `unsealKeySecret`): read back from the OpenBao
+ * it unseals, it would be a cycle.
+ */
+export function deliveredFromOpenBao(r: SecretRequirement): boolean {
+  return Object.keys(r.data).length > 0 || r.bootstrap === undefined;
+}
+
+/**
  * Security components that need every other component first: external-secrets-config (one
- * ExternalSecret per declared secret requirement) and gatekeeper-constraints (after every other
- * platform component).
+ * ExternalSecret per declared secret requirement delivered from OpenBao) and gatekeeper-constraints
+ * (after every other platform component).
  */
 export function securityComponentsAfter(ctx: PlatformContext, others: readonly Component[]): Component[] {
   const { env } = ctx;
@@ -102,7 +112,7 @@ export function securityComponentsAfter(ctx: PlatformContext, others: readonly C
       audience: OPENBAO.audience,
       serviceAccount: { name: EXTERNAL_SECRETS.serviceAccount, namespace: NS.security },
     },
-    requirements: others.flatMap((c) => c.secrets ?? []),
+    requirements: others.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao),
     refreshInterval: env.secretRefreshInterval,
   });
   const before = [...others, secretsConfig];

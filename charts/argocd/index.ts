@@ -8,6 +8,7 @@
  * ServiceMonitor, and the notifications controller raises sync failures and degraded
  * Applications as alerts in Alertmanager.
  */
+import { argoCdCmEntries, BOOTSTRAP_HEALTH_CHECKS, HealthCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
 import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
@@ -90,6 +91,11 @@ export interface ArgoCdProps {
   readonly namespace: string;
   /** Lua health checks by `resource.customizations.health.<group>_<kind>` key. */
   readonly healthChecks: Readonly<Record<string, string>>;
+  /**
+   * Health checks with their argocd-cm switches (`useOpenLibs`), added to `healthChecks`.
+   * @default DEFAULTS.healthCustomizations
+   */
+  readonly healthCustomizations?: readonly HealthCheck[];
   /** Replicated controller, repo-server, server and Redis (redis-ha). */
   readonly highAvailability: boolean;
   /** Alertmanager base URL (`http://host:port`) the notifications controller posts alerts to. */
@@ -139,6 +145,12 @@ export const DEFAULTS = {
   },
   /** Alertmanager receives these as alerts named after the trigger. */
   alerts: { syncFailedSeverity: 'warning', degradedSeverity: 'critical' },
+  /**
+   * What a fresh install needs to converge with only the bootstrap README's human steps: the
+   * External Secrets objects wait (Progressing, naming the step) for OpenBao to be seeded instead
+   * of failing the wave's sync, up to their wave's readiness gate (argocd/health.ts).
+   */
+  healthCustomizations: BOOTSTRAP_HEALTH_CHECKS,
 } as const;
 
 export const APPLICATION_HEALTH_CM_KEY_PREFIX = 'resource.customizations.health.';
@@ -276,6 +288,7 @@ export function argoCdComponent(props: ArgoCdProps): Component {
       cm: {
         // Annotation tracking: Argo CD does not claim objects through the app.kubernetes.io/instance label.
         'application.resourceTrackingMethod': 'annotation',
+        ...argoCdCmEntries(props.healthCustomizations ?? DEFAULTS.healthCustomizations),
         ...props.healthChecks,
       },
       params: { 'server.insecure': false },

@@ -53,6 +53,10 @@ export const DEFAULTS = {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const DURATION = /^\d+(s|m|h)$/;
+/** Secret types whose data keys the API server fixes: the ExternalSecret must deliver exactly these. */
+const TYPED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
+};
 
 function validate(props: ExternalSecretsConfigProps): void {
   if (!DURATION.test(props.refreshInterval)) {
@@ -71,6 +75,10 @@ function validate(props: ExternalSecretsConfigProps): void {
     seen.set(id, r.purpose);
     const keys = Object.keys(r.data);
     if (keys.length === 0) throw new Error(`external-secrets-config: Secret ${id} has no data keys; map at least one key to an OpenBao path`);
+    const typed = r.type ? TYPED_KEYS[r.type] : undefined;
+    if (typed && [...keys].sort().join(',') !== [...typed].sort().join(',')) {
+      throw new Error(`external-secrets-config: Secret ${id} of type ${r.type} has data keys ${keys.join(', ')}; that type takes exactly ${typed.join(', ')}`);
+    }
     for (const [key, ref] of Object.entries(r.data)) {
       if (!SECRET_KEY.test(key)) throw new Error(`external-secrets-config: Secret ${id} data key "${key}" is not a valid Secret key (letters, digits, "-", "_", ".")`);
       if (!ref.path || ref.path.startsWith('/') || ref.path.startsWith(`${props.openbao.kvMount}/`)) {

@@ -9,9 +9,12 @@
  *   service naming exactly who may call it (the ingress for public services, the services whose
  *   `calls` list it), and a DestinationRule per service with connection pools and outlier
  *   detection (the guide's automatic circuit breaking).
- * - A PostSync Job that gives sidecars to pods that started before istiod existed (see
- *   `SidecarRestartJob`).
+ * - A PostSync Job that gives sidecars to pods that started before istiod existed, by a rolling
+ *   restart of their workloads (see `SidecarRestartJob` and sidecar-restart.sh).
  */
+import { IMAGES } from '../../config/versions';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -19,6 +22,7 @@ import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
+import { projectRoot } from '../../lib/project-root';
 import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { AuthorizationPolicy, AuthorizationRule, DestinationRule, DestinationRuleSpec, MtlsMode, PeerAuthentication, Telemetry } from '../../imports/istio';
@@ -47,10 +51,17 @@ export interface IstioConfigProps {
   /** Name of the tracing extension provider in istiod's mesh config. */
   readonly tracingProvider: string;
   readonly accessLogs: boolean;
-  /** Namespaces with sidecar injection whose un-injected pods the PostSync hook recreates. */
+  /** Namespaces with sidecar injection whose workloads with un-injected pods the PostSync hook restarts. */
   readonly injectedNamespaces: readonly string[];
-  /** Pinned kubectl image of the hook. */
+  /** Pinned kubectl image of the hook (the official one is distroless: kubectl and no shell). */
   readonly kubectlImage: string;
+  /**
+   * Image whose statically linked `/bin/busybox` the hook copies next to kubectl to run its script.
+   * @default DEFAULTS.shellImage
+   */
+  readonly shellImage?: string;
+  /** The hook's script. @default SIDECAR_RESTART_SCRIPT (the text of sidecar-restart.sh) */
+  readonly hookScript?: string;
   /** Percentage of requests traced. @default DEFAULTS.samplingPercentage */
   readonly samplingPercentage?: number;
   /** @default DEFAULTS.trustDomain */
@@ -79,12 +90,22 @@ export const DEFAULTS = {
   } satisfies CircuitBreaker,
   hookResources: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
   hookName: 'sidecar-restart',
+  /**
+   * A static busybox (the musl variant is statically linked): its `sh` runs the hook's script in
+   * the distroless kubectl image.
+   */
+  shellImage: IMAGES.busybox,
   /** The built-in Envoy file access-log provider that `meshConfig.accessLogFile` configures. */
   accessLogProvider: 'envoy',
 } as const;
 
 /** Label the injector adds to every pod that got a sidecar. */
 export const INJECTED_LABEL = 'security.istio.io/tlsMode';
+
+/** The hook's script, kept as a shell file (shellchecked by the tests), relative to the project root. */
+export const SIDECAR_RESTART_SCRIPT_FILE = 'charts/istio-config/sidecar-restart.sh';
+/** Its text, loaded once like a bundled asset: the same bytes from source (ts-jest) and from build/. */
+export const SIDECAR_RESTART_SCRIPT = fs.readFileSync(path.join(projectRoot(), SIDECAR_RESTART_SCRIPT_FILE), 'utf8');
 
 export class IstioConfigChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: IstioConfigProps) {
@@ -140,7 +161,9 @@ export class IstioConfigChart extends PlatformChart {
       namespace: props.meshNamespace,
       instance: id,
       targets: props.injectedNamespaces,
-      image: props.kubectlImage,
+      kubectlImage: props.kubectlImage,
+      shellImage: props.shellImage ?? DEFAULTS.shellImage,
+      script: props.hookScript ?? SIDECAR_RESTART_SCRIPT,
       resources: props.hookResources ?? DEFAULTS.hookResources,
     });
   }
@@ -150,25 +173,43 @@ interface SidecarRestartJobProps {
   readonly namespace: string;
   readonly instance: string;
   readonly targets: readonly string[];
-  readonly image: string;
+  readonly kubectlImage: string;
+  readonly shellImage: string;
+  readonly script: string;
   readonly resources: Resources;
 }
+
+/** Where the hook mounts its pieces. */
+const HOOK_PATHS = { tools: '/tools', scripts: '/scripts', tmp: '/tmp' } as const;
+
+/**
+ * What the hook may do in each injected namespace: find the un-injected pods, resolve their
+ * ReplicaSets to Deployments, and `kubectl rollout restart` (a get and a patch of the pod
+ * template) the workloads. Never delete a pod.
+ */
+export const SIDECAR_RESTART_RULES = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get'] },
+  { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'statefulsets'], verbs: ['get', 'patch'] },
+] as const satisfies readonly k8s.PolicyRule[];
 
 /**
  * Emissary (Ingress workflow) starts long before istiod exists, so its pods come up without a
  * sidecar and, under STRICT mTLS, could never reach a service. This Argo CD PostSync hook runs
  * once istio-config (and therefore istiod, the injector webhook and the CNI agent in earlier
- * waves) is in place and deletes the running pods of the injected namespaces that do not carry
- * the injector's `security.istio.io/tlsMode` label; their Deployments recreate them, now with an
- * `istio-proxy` container.
+ * waves) is in place and runs sidecar-restart.sh over the injected namespaces: for every running
+ * pod without the injector's `security.istio.io/tlsMode` label (and not opted out with the
+ * `sidecar.istio.io/inject=false` label) it resolves the owning Deployment, StatefulSet or
+ * DaemonSet and runs `kubectl rollout restart` on it once. A rolling restart replaces the pods
+ * within the workload's maxSurge/maxUnavailable, so a Deployment never loses all of its pods at
+ * once (deleting the pods, as this hook used to, took every replica away together). It is
+ * idempotent: on every later sync the selector matches nothing and nothing restarts.
  *
- * Why this shape: one `kubectl delete --selector` per namespace needs no shell (the pinned kubectl
- * image may have none) and no loop over Deployments; it is idempotent (on every later sync the
- * selector matches nothing, so nothing restarts); and its RBAC is a Role per injected namespace
- * allowing only list and delete on pods, not a ClusterRole that patches Deployments everywhere.
- * Pods that opt out with the `sidecar.istio.io/inject=false` label are left alone. The cost is
- * that the un-injected pods go at once rather than one by one, which only happens on the first
- * mesh install, while the platform is still being brought up.
+ * The script is a file (shellchecked), delivered in a ConfigMap synced before the hook runs. The
+ * pinned kubectl image is distroless, so an init container copies a static busybox next to it and
+ * the script runs under busybox's `sh` using only shell builtins and kubectl. RBAC is a Role per
+ * injected namespace (SIDECAR_RESTART_RULES): list pods, get ReplicaSets, get and patch the
+ * workloads; no delete, no ClusterRole.
  */
 export class SidecarRestartJob extends Construct {
   constructor(scope: Construct, id: string, props: SidecarRestartJobProps) {
@@ -182,7 +223,7 @@ export class SidecarRestartJob extends Construct {
     for (const ns of props.targets) {
       new k8s.KubeRole(this, `role-${ns}`, {
         metadata: { name, namespace: ns, labels },
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }],
+        rules: SIDECAR_RESTART_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
       });
       new k8s.KubeRoleBinding(this, `rolebinding-${ns}`, {
         metadata: { name, namespace: ns, labels },
@@ -190,25 +231,15 @@ export class SidecarRestartJob extends Construct {
         subjects: [{ kind: 'ServiceAccount', name, namespace: props.namespace }],
       });
     }
+    const scriptKey = path.basename(SIDECAR_RESTART_SCRIPT_FILE);
+    new k8s.KubeConfigMap(this, 'configmap', {
+      metadata: { name, namespace: props.namespace, labels },
+      data: { [scriptKey]: props.script },
+    });
     const resources = props.resources.toK8s();
     const quantities = (q: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(q.cpu), memory: k8s.Quantity.fromString(q.memory) });
-    const containers = props.targets.map((ns) => ({
-      name: `restart-${ns}`,
-      image: props.image,
-      args: [
-        'delete', 'pods',
-        `--namespace=${ns}`,
-        `--selector=${INJECTED_LABEL}!=istio,sidecar.istio.io/inject!=false`,
-        '--field-selector=status.phase=Running',
-        '--ignore-not-found',
-        '--wait=false',
-      ],
-      // kubectl keeps its discovery cache under $HOME; the root filesystem is read-only.
-      env: [{ name: 'HOME', value: '/tmp' }],
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-      resources: { requests: quantities(resources.requests), limits: quantities(resources.limits) },
-      securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-    }));
+    const containerResources = { requests: quantities(resources.requests), limits: quantities(resources.limits) };
+    const busybox = `${HOOK_PATHS.tools}/busybox`;
     new k8s.KubeJob(this, 'job', {
       metadata: {
         name,
@@ -229,8 +260,42 @@ export class SidecarRestartJob extends Construct {
             restartPolicy: 'Never',
             priorityClassName: PRIORITY.platformCritical,
             securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
-            containers,
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
+            initContainers: [
+              {
+                name: 'shell',
+                image: props.shellImage,
+                command: ['/bin/cp', '/bin/busybox', busybox],
+                volumeMounts: [{ name: 'tools', mountPath: HOOK_PATHS.tools }],
+                resources: containerResources,
+                securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+              },
+            ],
+            containers: [
+              {
+                name: 'restart',
+                image: props.kubectlImage,
+                command: [busybox, 'sh', `${HOOK_PATHS.scripts}/${scriptKey}`],
+                args: [...props.targets],
+                env: [
+                  // kubectl keeps its discovery cache under $HOME; the root filesystem is read-only.
+                  { name: 'HOME', value: HOOK_PATHS.tmp },
+                  // Where the kubectl image keeps its binary; the distroless image may set no PATH.
+                  { name: 'PATH', value: '/usr/local/bin:/usr/bin:/bin' },
+                ],
+                volumeMounts: [
+                  { name: 'tmp', mountPath: HOOK_PATHS.tmp },
+                  { name: 'tools', mountPath: HOOK_PATHS.tools, readOnly: true },
+                  { name: 'scripts', mountPath: HOOK_PATHS.scripts, readOnly: true },
+                ],
+                resources: containerResources,
+                securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+              },
+            ],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tools', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'scripts', configMap: { name, defaultMode: 0o444 } },
+            ],
           },
         },
       },

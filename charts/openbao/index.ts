@@ -17,7 +17,18 @@
  * Pods start one by one (OrderedReady) and openbao-0 only serves, and so only turns Ready, after
  * self-init finished; every other pod strips the `initialize` blocks from its copy of the
  * configuration before the server starts, so only openbao-0 can ever initialize.
+ *
+ * Readiness says what a pod is: Ready only when initialized and unsealed (active, or a standby that
+ * forwards to the active node). A sealed (503) or uninitialized (501) server is not Ready, so the
+ * client Services never send External Secrets to it, the PodDisruptionBudget counts it as down, a
+ * rolling update waits for each restarted pod to unseal, and Argo CD's StatefulSet health (ready
+ * replicas) keeps the `openbao` Application Progressing until every voter is unsealed. Only the
+ * liveness probe tolerates sealed and uninitialized (a pod waiting to join must not be restarted).
+ * A pod that is not Ready can still join: `retry_join` and the cluster address go through the
+ * chart's headless `openbao-internal` Service, which always publishes not-ready addresses, and with
+ * OrderedReady the next pod starts only once the previous one has joined and unsealed.
  */
+import { parseKmsKeyArn } from '../../config/schema';
 import { CHARTS } from '../../config/versions';
 import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
@@ -41,10 +52,15 @@ export const OPENBAO = {
   /** `aud` of the ServiceAccount tokens OpenBao's Kubernetes auth accepts. */
   audience: 'openbao',
   /**
-   * Ready when unsealed (active or standby), and also when still sealed or not yet initialized:
-   * a standby or a pod waiting to join must not hold the sync wave.
+   * Readiness: 200 when initialized and unsealed, active or standby (`standbyok`); sealed answers
+   * 503 and uninitialized 501, so neither is Ready.
    */
-  healthPath: '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204',
+  readinessPath: '/v1/sys/health?standbyok=true',
+  /**
+   * Liveness: the server answers, whatever its state. Sealed and uninitialized answer 204, so a
+   * pod still joining or waiting to be unsealed is not restarted.
+   */
+  livenessPath: '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204',
   /** The chart's server pod labels (its selector). */
   podSelector: { 'app.kubernetes.io/name': 'openbao', 'app.kubernetes.io/instance': 'openbao', component: 'server' },
   selfInitBegin: '# BEGIN self-init',
@@ -106,7 +122,6 @@ export const DEFAULTS = {
     secretName: 'openbao-unseal-key',
     key: 'key',
     envVar: 'OPENBAO_UNSEAL_KEY',
-    openBaoPath: 'platform/openbao/unseal-key',
     /** A new key needs a new id (and the old one as `previous_key`): the id names the key material. */
     keyId: 'bootstrap-1',
   },
@@ -122,10 +137,12 @@ function validate(props: OpenBaoProps): void {
   if (!Number.isInteger(n) || n < 1 || (n > 1 && (n < 3 || n % 2 === 0))) {
     throw new Error(`openbao: replicas ${n} is not a raft quorum size; use 1 (no HA) or an odd number >= 3 (3 survives one zone down)`);
   }
-  if (props.seal.kind === 'awskms' && !/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(props.seal.keyArn)) {
-    throw new Error(
-      `openbao: seal.keyArn "${props.seal.keyArn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); an alias ARN cannot be granted in the IRSA policy, use the key's own ARN`,
-    );
+  if (props.seal.kind === 'awskms') {
+    const parsed = parseKmsKeyArn(props.seal.keyArn);
+    if (!parsed.ok) throw new Error(`openbao: seal.keyArn: ${parsed.problem}`);
+    if (parsed.value.accountId !== props.target.accountId) {
+      throw new Error(`openbao: seal.keyArn "${props.seal.keyArn}" belongs to account ${parsed.value.accountId}, not the cluster's ${props.target.accountId}; use a key in ${props.target.accountId}`);
+    }
   }
 }
 
@@ -141,14 +158,20 @@ function kmsRole(props: OpenBaoProps): IrsaRole | undefined {
   });
 }
 
-/** The Secret holding the dev static seal key: created at bootstrap, later owned by its ExternalSecret. */
+/**
+ * The Secret holding the dev static seal key: created at bootstrap and only there. It names no
+ * OpenBao value (`data` is empty), so no ExternalSecret ever manages it (workflows/security.ts):
+ * delivering the key from the OpenBao it unseals would be a cycle, since a sealed OpenBao cannot
+ * serve its own key, and an ExternalSecret rewriting the Secret could replace the key with another
+ * value and leave the raft data unreadable. The operator keeps the only other copy (runbook).
+ */
 export function unsealKeySecret(namespace: string): SecretRequirement {
   const k = DEFAULTS.unsealKey;
   return {
     namespace,
     name: k.secretName,
-    data: { [k.key]: { path: k.openBaoPath, property: k.key } },
-    purpose: 'OpenBao static seal key (dev only): 32 random bytes as 64 hex characters',
+    data: {},
+    purpose: 'OpenBao static seal key (dev only): 32 random bytes as 64 hex characters; bootstrap only, never stored in or delivered from OpenBao, kept in the password manager',
     bootstrap: { [k.key]: k.envVar },
   };
 }
@@ -294,10 +317,10 @@ export function selfInitGate(): string {
   return `$([ "\${HOSTNAME##*-}" = "0" ] || sed -i '/^${b}$/,/^${e}$/d' ${OPENBAO.renderedConfig})`;
 }
 
-function probe(initialDelaySeconds: number): OpenBaoValues['server']['readinessProbe'] {
+function probe(path: string, initialDelaySeconds: number): OpenBaoValues['server']['readinessProbe'] {
   return {
     enabled: true,
-    path: OPENBAO.healthPath,
+    path,
     port: OPENBAO.apiPort,
     failureThreshold: 3,
     initialDelaySeconds,
@@ -330,14 +353,17 @@ aws kms describe-key --key-id ${props.seal.keyArn} --query KeyMetadata.KeyState 
       phase: 'aws',
       title: 'OpenBao static seal key (dev)',
       body: `Dev has no KMS key: OpenBao auto-unseals with a static key the Secret \`${ns}/${k.secretName}\` holds (bootstrap step 4).
-Generate it once and keep it in the password manager; losing it makes the raft data unreadable.
+Generate it once and keep it in the password manager (an entry named after the cluster and \`${k.secretName}\`): that entry
+and the Secret are its only copies, and losing both makes the raft data unreadable.
 
 \`\`\`bash
 ${k.envVar}="$(openssl rand -hex 32)"
 export ${k.envVar}
 \`\`\`
 
-Once OpenBao runs, also store it at \`${OPENBAO.kvMount}/${k.openBaoPath}\` (property \`${k.key}\`) so its ExternalSecret keeps the same value.`,
+The key is bootstrap-only: never store it in OpenBao, and no ExternalSecret manages the Secret (a sealed OpenBao cannot
+hand out the key that unseals it). Should the Secret be lost, export \`${k.envVar}\` from the password manager and rerun
+the step-4 command for \`${k.secretName}\` before OpenBao restarts.`,
     });
   }
   sections.push({
@@ -398,8 +424,11 @@ export function openBaoComponent(props: OpenBaoProps): Component {
       logFormat: 'json',
       resources: resources.toK8s(),
       priorityClassName: PRIORITY.platformCritical,
-      readinessProbe: probe(5),
-      livenessProbe: probe(60),
+      readinessProbe: probe(OPENBAO.readinessPath, 5),
+      livenessProbe: probe(OPENBAO.livenessPath, 60),
+      // The client Services (openbao, -active, -standby) list Ready, i.e. unsealed, pods only. Raft
+      // traffic uses the headless openbao-internal, which the chart always publishes unready.
+      service: { publishNotReadyAddresses: false },
       extraArgs: ha ? selfInitGate() : '',
       extraVolumes: staticSeal ? [{ type: 'secret', name: DEFAULTS.unsealKey.secretName }] : [],
       // The start script writes the rendered config to /tmp; the root filesystem stays read-only.

@@ -26,6 +26,8 @@ export interface OpenBaoValues {
     readonly priorityClassName: string;
     readonly readinessProbe: OpenBaoProbe;
     readonly livenessProbe: OpenBaoProbe;
+    /** The openbao, openbao-active and openbao-standby Services (not the headless openbao-internal). */
+    readonly service: { readonly publishNotReadyAddresses: boolean };
     /** Shell words appended to `bao server -config=...` inside the chart's `sh -ec` script. */
     readonly extraArgs: string;
     readonly extraVolumes: readonly { readonly type: 'secret' | 'configMap'; readonly name: string }[];

@@ -1,5 +1,8 @@
-import { microserviceComponent, DEFAULTS, worstCaseRollbackSeconds, ZoneSpread } from '../../apps';
+import { checkCanaryTiming, microserviceComponent, DEFAULTS, podStartBound, podStartSettings, ZoneSpread } from '../../apps';
+import { POD_START_FACTS } from '../../apps/canary';
+import { externalSecretsConfigComponent } from '../../charts/external-secrets-config';
 import { Duration } from '../../imports/monitoring';
+import { RECOVERY_TARGETS } from '../../lib/rollout';
 import { Workflow } from '../../lib/component';
 import { Cpu, Memory, podTotal, Resources } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
@@ -148,7 +151,13 @@ describe('public services', () => {
     const staging = shippedEnvironment('staging');
     const mapping = find(objects(staging, 'gateway-api'), 'Mapping', 'gateway-api');
     expect(mapping.apiVersion).toBe('getambassador.io/v3alpha1');
-    expect(mapping.spec).toEqual({ hostname: 'gateway-api.staging.acme.example.com', prefix: '/', service: 'gateway-api.apps:8080' });
+    expect(mapping.spec).toEqual({
+      hostname: 'gateway-api.staging.acme.example.com',
+      prefix: '/',
+      service: 'gateway-api.apps:8080',
+      // The Host Emissary's sidecar routes on: the in-mesh name, not the public one.
+      host_rewrite: 'gateway-api.apps.svc.cluster.local',
+    });
     for (const name of ['orders', 'payments', 'catalog', 'users']) {
       expect(objects(staging, name).some((o) => o.kind === 'Mapping')).toBe(false);
     }
@@ -306,6 +315,61 @@ describe('connection settings are Secret references, never credentials', () => {
   });
 });
 
+describe('images from a private registry', () => {
+  const CREDENTIALS = { openbaoPath: 'registry/ghcr' };
+  const model = withServices('prod', [], (s) => {
+    s.find((x) => x.name === 'gateway-api').registryCredentials = CREDENTIALS;
+  });
+  const pullSecretsOf = (m: typeof prod, name: string) => find(objects(m, name), 'ServiceAccount', name).imagePullSecrets;
+  const registryExternalSecrets = (m: typeof prod) =>
+    objects(m, 'external-secrets-config').filter((o) => o.kind === 'ExternalSecret' && o.spec.target.template.type === 'kubernetes.io/dockerconfigjson');
+
+  it('without registryCredentials, renders no pull secret and no imagePullSecrets', () => {
+    for (const name of SERVICES) {
+      expect(pullSecretsOf(prod, name)).toBeUndefined();
+      expect((component(prod, name).secrets ?? []).some((r) => r.type === 'kubernetes.io/dockerconfigjson')).toBe(false);
+    }
+    expect(registryExternalSecrets(prod)).toEqual([]);
+  });
+
+  it('delivers the Docker config JSON from OpenBao as a dockerconfigjson ExternalSecret in the services namespace', () => {
+    const [es] = registryExternalSecrets(model);
+    expect(es.metadata).toMatchObject({ name: 'gateway-api-registry', namespace: NS.apps });
+    expect(es.spec.target).toMatchObject({ name: 'gateway-api-registry', creationPolicy: 'Owner' });
+    expect(es.spec.data).toEqual([
+      { secretKey: '.dockerconfigjson', remoteRef: expect.objectContaining({ key: 'registry/ghcr', property: 'dockerconfigjson' }) },
+    ]);
+    expect(registryExternalSecrets(model)).toHaveLength(1);
+    // The service now waits for External Secrets, so its first pods find the Secret.
+    expect(component(model, 'gateway-api').dependsOn).toContain('external-secrets-config');
+    expect(model.graph.waves.get('gateway-api')!).toBeGreaterThan(model.graph.waves.get('external-secrets-config')!);
+  });
+
+  it("lists it in the service's ServiceAccount, which the pods run as, and only that service's", () => {
+    expect(pullSecretsOf(model, 'gateway-api')).toEqual([{ name: 'gateway-api-registry' }]);
+    expect(find(objects(model, 'gateway-api'), 'Rollout').spec.template.spec.serviceAccountName).toBe('gateway-api');
+    for (const name of SERVICES.filter((n) => n !== 'gateway-api')) expect(pullSecretsOf(model, name)).toBeUndefined();
+  });
+
+  it('tells the operator to seed the path in OpenBao', () => {
+    const runbook = component(model, 'external-secrets-config').runbook!.map((r) => r.body).join('\n');
+    expect(runbook).toMatch(/bao kv put -mount=secret registry\/ghcr dockerconfigjson="<dockerconfigjson>" +# apps\/gateway-api-registry/);
+  });
+
+  it('refuses a dockerconfigjson Secret whose data key is not .dockerconfigjson', () => {
+    const requirement = component(model, 'gateway-api').secrets!.find((r) => r.name === 'gateway-api-registry')!;
+    expect(requirement.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(() =>
+      externalSecretsConfigComponent({
+        namespace: 'external-secrets',
+        openbao: { server: 'http://openbao:8200', kvMount: 'secret', kubernetesAuthMount: 'kubernetes', role: 'eso', audience: 'openbao', serviceAccount: { name: 'eso', namespace: 'external-secrets' } },
+        requirements: [{ ...requirement, data: { config: requirement.data['.dockerconfigjson'] } }],
+        refreshInterval: '1h',
+      }),
+    ).toThrow('external-secrets-config: Secret apps/gateway-api-registry of type kubernetes.io/dockerconfigjson has data keys config; that type takes exactly .dockerconfigjson');
+  });
+});
+
 describe('canary releases with automatic rollback', () => {
   const objs = objects(prod, 'orders');
   const rollout = find(objs, 'Rollout', 'orders');
@@ -337,15 +401,42 @@ describe('canary releases with automatic rollback', () => {
     });
   });
 
-  it('bounds the rollback below the guide five minutes: window + (failureLimit + 1) × interval, or the progress deadline, plus one pod start', () => {
+  it("gives a canary pod the guide's node scale-up, the image pull, the sidecar, the startup probe and availability before the progress deadline aborts it", () => {
+    const pod = rollout.spec.template.spec;
+    const app = pod.containers[0];
+    // Every term read back from the rendered Rollout, except the two stated assumptions.
+    const startupProbe = app.startupProbe.periodSeconds * app.startupProbe.failureThreshold;
+    const needed =
+      RECOVERY_TARGETS.nodeScaleUp.totalSeconds +
+      POD_START_FACTS.imagePull.time.totalSeconds +
+      POD_START_FACTS.sidecarStart.time.totalSeconds +
+      startupProbe +
+      app.readinessProbe.periodSeconds +
+      rollout.spec.minReadySeconds;
+    expect(RECOVERY_TARGETS.nodeScaleUp.totalSeconds).toBe(180);
+    expect(needed).toBe(180 + 30 + 10 + 60 + 10 + 10);
+    expect(rollout.spec.progressDeadlineSeconds).toBeGreaterThanOrEqual(needed);
+    expect(rollout.spec.progressDeadlineAbort).toBe(true);
+    for (const t of Object.values(POD_START_FACTS)) expect(t.source).toMatch(/guide|assumed/);
+  });
+
+  it('rolls a failing canary back within the guide five minutes; a canary that never starts is aborted after them, unseen and without taking capacity', () => {
     const c = DEFAULTS.canary;
-    const podStart = DEFAULTS.startup.periodSeconds * DEFAULTS.startup.failureThreshold;
-    expect(worstCaseRollbackSeconds(c, podStart)).toBe(Math.max(60 + 3 * 30, 150) + 60);
-    expect(worstCaseRollbackSeconds(c, podStart)).toBeLessThan(300);
+    const bounds = checkCanaryTiming('orders', c, DEFAULTS.startup);
+    // The stable pod coming back: image pull + sidecar + startup probe + readiness, no node.
+    const stableStart = 30 + 10 + 60 + 10;
+    expect(bounds.failingCanary.totalSeconds).toBe(60 + 3 * 30 + stableStart);
+    expect(bounds.failingCanary.totalSeconds).toBeLessThan(RECOVERY_TARGETS.rollback.totalSeconds);
+    // What gives: the deadline must outlast a node scale-up, so this path exceeds five minutes.
+    expect(bounds.stuckCanary.totalSeconds).toBe(rollout.spec.progressDeadlineSeconds + stableStart);
+    expect(bounds.stuckCanary.totalSeconds).toBeGreaterThan(RECOVERY_TARGETS.rollback.totalSeconds);
+    // Unseen: an unready canary gets no traffic and the stable version keeps every replica until it is available.
+    expect(rollout.spec.strategy.canary.maxUnavailable).toBe(0);
     const metric = template.spec.metrics[0];
     expect(metric.interval).toBe(c.interval.toString());
     expect(metric.failureLimit).toBe(c.failureLimit);
     expect(rollout.spec.progressDeadlineSeconds).toBe(c.progressDeadline.totalSeconds);
+    expect(c.progressDeadline.totalSeconds).toBe(podStartBound(podStartSettings(DEFAULTS.startup), { nodeScaleUp: true, untilAvailable: true }).total.totalSeconds);
   });
 });
 
@@ -382,7 +473,15 @@ describe('bad input fails with a clear message', () => {
   });
 
   it('refuses canary settings whose rollback would exceed five minutes', () => {
-    expect(() => microserviceComponent({ ...base, canary: { ...DEFAULTS.canary, failureLimit: 10 } })).toThrow(/could take 450 s to roll back, over the 300 s budget/);
+    expect(() => microserviceComponent({ ...base, canary: { ...DEFAULTS.canary, failureLimit: 10 } })).toThrow(/failing canary could take 500 s to roll back, over the 300 s budget/);
     expect(() => render({ ...base, canary: { ...DEFAULTS.canary, interval: Duration.seconds(0) } })).toThrow('canary.interval is "0s"');
+  });
+
+  it('refuses a progress deadline shorter than a canary pod start with a node scale-up, naming the terms', () => {
+    expect(() => microserviceComponent({ ...base, canary: { ...DEFAULTS.canary, progressDeadline: Duration.seconds(150) } })).toThrow(
+      'service gateway-api: canary.progressDeadline 150 s is shorter than the slowest legitimate canary pod start, 300 s (node scale-up 180 s + image pull 30 s + sidecar start 10 s + startup probe 60 s + readiness 10 s + minReadySeconds 10 s)',
+    );
+    // A longer startup probe needs a longer deadline too.
+    expect(() => microserviceComponent({ ...base, startup: { periodSeconds: 5, failureThreshold: 24 } })).toThrow(/progressDeadline 300 s is shorter .* 360 s/);
   });
 });

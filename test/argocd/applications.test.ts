@@ -1,5 +1,5 @@
 import * as yaml from 'js-yaml';
-import { ARGOCD_NAMESPACE, PROJECT_WAVE, RESOURCES_FINALIZER, WAVE_ANNOTATION } from '../../argocd/applications';
+import { ARGOCD_NAMESPACE, PROJECT_WAVE, RESOURCES_FINALIZER, rootRetryPolicy, WAVE_ANNOTATION } from '../../argocd/applications';
 import { APPLICATION_HEALTH_KEY } from '../../argocd/health';
 import { Component, READINESS_GATES, Workflow } from '../../lib/component';
 import { needsServerSideApply } from '../../argocd/applications';
@@ -142,6 +142,19 @@ describe('the bootstrap root app', () => {
       { group: 'argoproj.io', kind: 'Application' },
       { group: 'argoproj.io', kind: 'AppProject' },
     ]);
+  });
+
+  it('never gives up: unlimited retries, backing off from the first gate interval to the shortest readiness gate', () => {
+    for (const env of ENVIRONMENTS) {
+      const root = load(env, 'bootstrap/root-app.yaml');
+      expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(root.spec.syncPolicy.retry).toEqual({
+        limit: -1,
+        backoff: { duration: `${READINESS_GATES[Workflow.Foundation].retryIntervalSeconds}s`, factor: 2, maxDuration: `${Math.min(...Object.values(READINESS_GATES).map((g) => g.timeoutSeconds))}s` },
+        refresh: true,
+      });
+    }
+    expect(rootRetryPolicy()).toEqual({ limit: -1, backoff: { duration: '30s', factor: 2, maxDuration: '300s' }, refresh: true });
   });
 
   it('installs Argo CD with the Application health check, so waves wait for health', () => {

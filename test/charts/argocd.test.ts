@@ -4,10 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { alertmanagerService, argoCdComponent, ArgoCdProps, DEFAULTS } from '../../charts/argocd';
 import { TEKTONCONFIG_HEALTH_KEY } from '../../charts/tekton-config/health';
-import { APPLICATION_HEALTH_KEY } from '../../argocd/health';
+import { APPLICATION_HEALTH_KEY, argoCdCmEntries, humanStepWaitCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
 import { needsServerSideApply } from '../../argocd/applications';
-import { HelmSource } from '../../lib/component';
+import { HelmSource, READINESS_GATES, Workflow } from '../../lib/component';
+import { stepNumber } from '../../argocd/steps';
 import { PRIORITY } from '../../lib/priority';
 import { podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
@@ -162,14 +163,43 @@ describe('argocd', () => {
 });
 
 // -------------------------------------------------------------------------------------------
-// The Lua health checks, run for real with Lua 5.1 (Argo CD runs them in gopher-lua, a Lua 5.1).
+// The Lua health checks, run for real with Lua 5.1 (Argo CD runs them in gopher-lua, a Lua 5.1), in
+// a sandbox like Argo CD's (util/lua/lua.go): the base, table and package libraries and a safe `os`
+// (`os.time()`, `os.date()`); the string and math libraries (and the string methods) only where
+// argocd-cm turns on `useOpenLibs` for the kind. `os.time()` returns the test's clock.
 
 const HARNESS = `
 local cjson = require("cjson")
 local script = assert(io.open(arg[1])):read("*a")
-obj = cjson.decode(io.read("*a"))
+local openLibs = arg[2] == "true"
+local now = tonumber(arg[3])
+local function denull(v)
+  if v == cjson.null then return nil end
+  if type(v) == "table" then for k, x in pairs(v) do v[k] = denull(x) end end
+  return v
+end
+local input = denull(cjson.decode(io.read("*a")))
+local safeOs = {
+  time = function(t) assert(t == nil, "only os.time() without arguments is deterministic here") return assert(now, "no clock given") end,
+  date = os.date,
+}
+local env = {
+  obj = input, ipairs = ipairs, pairs = pairs, next = next, type = type, tostring = tostring, tonumber = tonumber,
+  error = error, assert = assert, pcall = pcall, select = select, unpack = unpack, table = table,
+  require = function(name)
+    if name == "os" then return safeOs end
+    error("module " .. name .. " is not available in Argo CD's sandbox")
+  end,
+}
+if openLibs then env.string = string; env.math = math; env.os = safeOs end
+local stringMeta = getmetatable("")
+local stringIndex = stringMeta.__index
+if not openLibs then stringMeta.__index = nil end
 local check = assert(loadstring(script))
-local hs = check()
+setfenv(check, env)
+local ok, hs = pcall(check)
+stringMeta.__index = stringIndex
+if not ok then io.stderr:write(tostring(hs)) os.exit(1) end
 io.write(cjson.encode({ status = hs.status, message = hs.message }))
 `;
 
@@ -184,12 +214,20 @@ if (!lua) {
 }
 const luaIt = lua ? it : it.skip;
 
-function runHealth(script: string, obj: object): { status: string; message: string } {
+interface LuaOptions {
+  /** argocd-cm `useOpenLibs` for the kind. */
+  readonly openLibs?: boolean;
+  /** The controller's clock, Unix seconds. */
+  readonly now?: number;
+}
+
+function runHealth(script: string, obj: object, opts: LuaOptions = {}): { status: string; message?: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-health-'));
   try {
     fs.writeFileSync(path.join(dir, 'harness.lua'), HARNESS);
     fs.writeFileSync(path.join(dir, 'check.lua'), script);
-    const r = spawnSync('lua5.1', [path.join(dir, 'harness.lua'), path.join(dir, 'check.lua')], { input: JSON.stringify(obj), encoding: 'utf8' });
+    const args = [path.join(dir, 'harness.lua'), path.join(dir, 'check.lua'), String(opts.openLibs ?? false), ...(opts.now === undefined ? [] : [String(opts.now)])];
+    const r = spawnSync('lua5.1', args, { input: JSON.stringify(obj), encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`lua5.1 failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   } finally {
@@ -223,5 +261,111 @@ describe('the rendered health checks, run with lua5.1', () => {
     const installing = runHealth(check, tc([{ type: 'Ready', status: 'False', message: 'Components not in ready state: TektonPipeline' }]));
     expect(installing).toEqual({ status: 'Progressing', message: 'Components not in ready state: TektonPipeline' });
     expect(runHealth(check, tc([{ type: 'Ready', status: 'Unknown' }])).status).toBe('Progressing');
+  });
+});
+
+describe('the OpenBao seeding health checks in the rendered argocd-cm, run with lua5.1', () => {
+  const GATE = READINESS_GATES[Workflow.Security].timeoutSeconds;
+  const STEP = `bootstrap README step ${stepNumber('seedOpenBao')}`;
+  const CREATED = '2026-05-01T09:30:00Z';
+  const created = Date.parse(CREATED) / 1000;
+  let data: Record<string, string> = {};
+  beforeAll(async () => {
+    const cmObject = (await hydratedEnvironment('prod')).objects.get('argocd')!.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') as any;
+    data = cmObject.data;
+  });
+  const check = (kind: string) => data[`resource.customizations.health.external-secrets.io_${kind}`];
+  const openLibs = (kind: string) => data[`resource.customizations.useOpenLibs.external-secrets.io_${kind}`] === 'true';
+  const run = (kind: string, obj: object, now: number) => runHealth(check(kind), obj, { openLibs: openLibs(kind), now });
+  const externalSecret = (status?: object, creationTimestamp = CREATED) => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'grafana-admin', namespace: 'observability', creationTimestamp },
+    ...(status ? { status } : {}),
+  });
+  const notSeeded = { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider', lastTransitionTime: CREATED }], refreshTime: null };
+
+  it('are in argocd-cm for ExternalSecret and ClusterSecretStore, with the standard libraries they use turned on', () => {
+    for (const kind of ['ExternalSecret', 'ClusterSecretStore']) {
+      expect(check(kind)).toContain(STEP);
+      expect(check(kind)).toContain('string.match');
+      expect(openLibs(kind)).toBe(true);
+    }
+    // Every other check runs without them (the sandbox test above would fail otherwise).
+    for (const [key, lua] of Object.entries(data).filter(([k]) => k.startsWith('resource.customizations.health.'))) {
+      const kind = key.slice('resource.customizations.health.'.length);
+      if (/\bstring\.|:match\(|math\./.test(lua)) expect({ kind, openLibs: data[`resource.customizations.useOpenLibs.${kind}`] }).toEqual({ kind, openLibs: 'true' });
+    }
+  });
+
+  luaIt('waits for the seeding step: an ExternalSecret not yet seeded is Progressing, naming the README step', () => {
+    const hs = run('ExternalSecret', externalSecret(notSeeded), created + 60);
+    expect(hs.status).toBe('Progressing');
+    expect(hs.message).toBe(`waiting for OpenBao to be seeded: ${STEP} (could not get secret data from provider)`);
+  });
+
+  luaIt('keeps waiting while it is seeded and syncing: no status yet, or Ready Unknown', () => {
+    expect(run('ExternalSecret', externalSecret(), created + 5)).toEqual({ status: 'Progressing', message: `waiting for OpenBao to be seeded: ${STEP} (not reconciled yet)` });
+    expect(run('ExternalSecret', externalSecret({ conditions: [{ type: 'Ready', status: 'Unknown', message: 'refreshing' }] }), created + GATE).status).toBe('Progressing');
+  });
+
+  luaIt('is Healthy once the secret is synced', () => {
+    const synced = { conditions: [{ type: 'Ready', status: 'True', reason: 'SecretSynced', message: 'secret synced' }], refreshTime: '2026-05-01T09:41:00Z' };
+    expect(run('ExternalSecret', externalSecret(synced), created + 100_000)).toEqual({ status: 'Healthy', message: 'secret synced' });
+  });
+
+  luaIt('turns Degraded with the same message past the wave readiness gate, so a forgotten step or a real error does not hide', () => {
+    expect(run('ExternalSecret', externalSecret(notSeeded), created + GATE).status).toBe('Progressing');
+    const hs = run('ExternalSecret', externalSecret(notSeeded), created + GATE + 1);
+    expect(hs.status).toBe('Degraded');
+    expect(hs.message).toBe(`waiting for OpenBao to be seeded: ${STEP} (could not get secret data from provider); not Ready ${GATE + 1}s after creation, past the ${GATE}s readiness gate`);
+  });
+
+  luaIt('is Degraded at once when a secret that synced before fails: that is an error, not a step to wait for', () => {
+    const lost = { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'secret not found' }], refreshTime: '2026-05-01T09:41:00Z' };
+    expect(run('ExternalSecret', externalSecret(lost), created + 60)).toEqual({ status: 'Degraded', message: 'secret not found' });
+  });
+
+  luaIt('measures the gate in UTC from RFC 3339 timestamps, across month, leap-day and year boundaries', () => {
+    for (const ts of ['2026-05-01T09:30:00Z', '2028-02-29T23:59:59Z', '2026-12-31T23:55:00Z', '2027-03-01T00:00:00Z', '2030-01-01T00:00:00.123456Z']) {
+      const t = Math.floor(Date.parse(ts) / 1000);
+      expect([ts, run('ExternalSecret', externalSecret(notSeeded, ts), t + GATE).status]).toEqual([ts, 'Progressing']);
+      expect([ts, run('ExternalSecret', externalSecret(notSeeded, ts), t + GATE + 1).status]).toEqual([ts, 'Degraded']);
+    }
+  });
+
+  luaIt('reports a deleting ExternalSecret as Progressing', () => {
+    const deleting = { ...externalSecret(notSeeded), metadata: { name: 'x', creationTimestamp: CREATED, deletionTimestamp: CREATED } };
+    expect(run('ExternalSecret', deleting, created + 10 * GATE)).toEqual({ status: 'Progressing', message: 'Pending deletion' });
+  });
+
+  luaIt('waits the same way for the ClusterSecretStore while OpenBao finishes initialising, and is Healthy once it validates', () => {
+    const store = (conditions?: object[]) => ({ kind: 'ClusterSecretStore', metadata: { name: 'openbao', creationTimestamp: CREATED }, ...(conditions ? { status: { conditions } } : {}) });
+    const invalid = [{ type: 'Ready', status: 'False', reason: 'ValidationFailed', message: 'unable to validate store' }];
+    const waiting = run('ClusterSecretStore', store(invalid), created + 30);
+    expect(waiting.status).toBe('Progressing');
+    expect(waiting.message).toContain(STEP);
+    expect(run('ClusterSecretStore', store(invalid), created + GATE + 1).status).toBe('Degraded');
+    expect(run('ClusterSecretStore', store([{ type: 'Ready', status: 'True', reason: 'Valid', message: 'store validated' }]), created + 10 * GATE).status).toBe('Healthy');
+  });
+
+  it('refuses two checks for one kind, a gate that is not a positive number of seconds, and a message Lua cannot hold', () => {
+    const wait = { group: 'external-secrets.io', kind: 'ExternalSecret', waitingFor: 'OpenBao to be seeded', step: 'seedOpenBao' as const, gateSeconds: 600 };
+    const one = humanStepWaitCheck(wait);
+    expect(argoCdCmEntries([one])).toEqual({
+      'resource.customizations.health.external-secrets.io_ExternalSecret': one.lua,
+      'resource.customizations.useOpenLibs.external-secrets.io_ExternalSecret': 'true',
+    });
+    expect(() => argoCdCmEntries([one, one])).toThrow('argocd health: two checks for external-secrets.io_ExternalSecret; keep one per kind');
+    expect(() => humanStepWaitCheck({ ...wait, gateSeconds: 0 })).toThrow('argocd health: gateSeconds 0 must be a positive integer');
+    expect(() => humanStepWaitCheck({ ...wait, waitingFor: 'OpenBao “seeded”' })).toThrow(/must be printable ASCII to be a Lua string/);
+    // The chart takes other checks in their place.
+    const props: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, highAvailability: false, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git', healthCustomizations: [] };
+    const cm = ((argoCdComponent(props).source as HelmSource).values as any).configs.cm;
+    expect(Object.keys(cm).filter((k) => k.startsWith('resource.customizations.'))).toEqual([]);
+  });
+
+  luaIt('fails without the standard libraries, which is why argocd-cm turns them on for these kinds', () => {
+    expect(() => runHealth(check('ExternalSecret'), externalSecret(notSeeded), { openLibs: false, now: created })).toThrow(/lua5.1 failed/);
   });
 });

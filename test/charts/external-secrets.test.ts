@@ -7,6 +7,7 @@ import { permissionsOf, syncOptionsFor } from '../../argocd/applications';
 import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
+import { deliveredFromOpenBao } from '../../workflows/security';
 import { component, ENVIRONMENTS, helmValues, shippedEnvironment, hydratedEnvironment } from '../support';
 
 jest.setTimeout(120_000);
@@ -90,7 +91,7 @@ describe('external-secrets-config', () => {
 
   it.each(ENVIRONMENTS)('%s: every SecretRequirement in the platform has exactly one ExternalSecret, in its own namespace', async (env) => {
     const model = shippedEnvironment(env);
-    const required = model.components.flatMap((c) => c.secrets ?? []).map((s) => `${s.namespace}/${s.name}`).sort();
+    const required = model.components.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao).map((s) => `${s.namespace}/${s.name}`).sort();
     const rendered = objects(env)
       .filter((o) => o.kind === 'ExternalSecret')
       .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
@@ -132,8 +133,10 @@ describe('external-secrets-config', () => {
     for (const req of model.components.flatMap((x) => x.secrets ?? [])) {
       for (const ref of Object.values(req.data)) expect(seed).toContain(`bao kv put -mount=secret ${ref.path} `);
     }
-    // Values created at bootstrap are written from the same variable.
-    expect(seed).toContain('key="$OPENBAO_UNSEAL_KEY"');
+    // Values created at bootstrap are written from the same variable; the dev unseal key never goes
+    // into the OpenBao it unseals.
+    expect(seed).toContain('api-token="$CLOUDFLARE_API_TOKEN"');
+    expect(seed).not.toContain('OPENBAO_UNSEAL_KEY');
   });
 
   describe('rejects bad props with a clear message', () => {

@@ -1,9 +1,14 @@
-import { INJECTED_LABEL, istioConfigComponent, IstioConfigProps } from '../../charts/istio-config';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULTS, istioConfigComponent, IstioConfigProps, SIDECAR_RESTART_SCRIPT, SIDECAR_RESTART_SCRIPT_FILE } from '../../charts/istio-config';
 import { IMAGES } from '../../config/versions';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { WorkloadKind } from '../../lib/resources';
 import { workloadsFromObjects } from '../../lib/workloads';
+import { ROOT } from '../support';
 
 const props: IstioConfigProps = {
   meshNamespace: 'istio-system',
@@ -59,24 +64,97 @@ describe('istio-config', () => {
     }
   });
 
-  it('recreates un-injected pods with a PostSync hook: pinned kubectl, restricted, minimal RBAC per injected namespace', () => {
+  it('restarts the workloads of un-injected pods with a PostSync hook: pinned kubectl, restricted, the script from its file', () => {
     const job = find(objs, 'Job', 'sidecar-restart');
     expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PostSync');
     const pod = job.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers.map((c: any) => c.name)).toEqual(['restart-apps', 'restart-emissary']);
-    for (const c of pod.containers) {
-      expect(c.image).toBe(IMAGES.kubectl);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['restart']);
+    const [restart] = pod.containers;
+    expect(restart.image).toBe(IMAGES.kubectl);
+    // One run over every injected namespace, with the script the ConfigMap carries.
+    expect(restart.args).toEqual(['apps', 'emissary']);
+    const script = restart.command[restart.command.length - 1];
+    const mount = restart.volumeMounts.find((m: any) => script.startsWith(`${m.mountPath}/`));
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    const configMap = find(objs, 'ConfigMap', volume.configMap.name);
+    expect(configMap.metadata.namespace).toBe(job.metadata.namespace);
+    expect(configMap.data[path.basename(script)]).toBe(fs.readFileSync(path.join(ROOT, SIDECAR_RESTART_SCRIPT_FILE), 'utf8'));
+    // Its shell is the static busybox the init container copies beside the distroless kubectl.
+    expect(pod.initContainers.map((c: any) => c.image)).toEqual([DEFAULTS.shellImage]);
+    expect(restart.command.slice(0, 2)).toEqual([pod.initContainers[0].command[2], 'sh']);
+    for (const c of [...pod.initContainers, ...pod.containers]) {
       expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       expect(c.resources.requests.cpu).toBeDefined();
       expect(c.resources.limits.memory).toBeDefined();
-      expect(c.args).toContain(`--selector=${INJECTED_LABEL}!=istio,sidecar.istio.io/inject!=false`);
     }
+  });
+
+  it('may patch the workloads it restarts in each injected namespace, and never delete a pod', () => {
     for (const ns of ['apps', 'emissary']) {
       const role = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === ns) as any;
-      expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }]);
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'statefulsets'], verbs: ['get', 'patch'] },
+      ]);
+      expect(role.rules.flatMap((r: any) => r.verbs)).not.toContain('delete');
     }
     expect(objs.some((o) => o.kind === 'ClusterRole')).toBe(false);
+  });
+
+  describe('sidecar-restart.sh', () => {
+    const file = path.join(ROOT, SIDECAR_RESTART_SCRIPT_FILE);
+    const text = fs.readFileSync(file, 'utf8');
+
+    it('is the text the chart ships', () => {
+      expect(SIDECAR_RESTART_SCRIPT).toBe(text);
+    });
+
+    it('restarts workloads with a rolling restart and deletes no pod', () => {
+      const code = text.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+      expect(code).toMatch(/kubectl rollout restart "\$resource"/);
+      expect(code).not.toMatch(/\bdelete\b/);
+      expect(text).not.toMatch(/delete pods?\b/);
+    });
+
+    const shellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+    if (!shellcheck) console.warn('\n*** SKIPPED: shellcheck is not installed, so sidecar-restart.sh was not linted. CI installs it. ***\n');
+    (shellcheck ? it : it.skip)('passes shellcheck as a POSIX sh script', () => {
+      expect(() => execFileSync('shellcheck', ['--shell=sh', '--severity=style', file], { encoding: 'utf8' })).not.toThrow();
+    });
+
+    it('resolves un-injected pods to their workloads and restarts each once, leaving Rollouts and bare pods alone', () => {
+      // A stand-in kubectl answering the script's calls, recording them.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-restart-'));
+      const log = path.join(dir, 'calls');
+      fs.writeFileSync(
+        path.join(dir, 'kubectl'),
+        [
+          '#!/bin/sh',
+          `printf '%s\\n' "$*" >> '${log}'`,
+          'case "$*" in',
+          `  "get pods --namespace emissary "*) printf 'e-1 ReplicaSet/emissary-ingress-5d9\\ne-2 ReplicaSet/emissary-ingress-5d9\\nbare -\\nr-1 ReplicaSet/orders-7c4\\ns-0 StatefulSet/cache\\n' ;;`,
+          '  "get pods --namespace apps "*) ;;',
+          `  "get replicaset emissary-ingress-5d9 "*) printf 'Deployment/emissary-ingress' ;;`,
+          `  "get replicaset orders-7c4 "*) printf 'Rollout/orders' ;;`,
+          'esac',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const run = spawnSync('sh', [file, 'apps', 'emissary'], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+      expect(run.status).toBe(0);
+      const calls = fs.readFileSync(log, 'utf8').trim().split('\n');
+      expect(calls.filter((c) => c.startsWith('rollout restart'))).toEqual([
+        'rollout restart deployment/emissary-ingress --namespace emissary',
+        'rollout restart statefulset/cache --namespace emissary',
+      ]);
+      expect(calls.find((c) => c.startsWith('get pods --namespace apps'))).toContain(`--selector security.istio.io/tlsMode!=istio,sidecar.istio.io/inject!=false`);
+      expect(calls.some((c) => /\bdelete\b/.test(c))).toBe(false);
+      expect(run.stderr).toContain('Rollout/orders is not a Deployment, StatefulSet or DaemonSet');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
   });
 
   it('waits for istiod and the CNI agent, and its only pod is the hook, a transient Job, with objects in the injected namespaces', () => {

@@ -1,9 +1,9 @@
 import * as yaml from 'js-yaml';
 import { ObservabilityConfigChart, observabilityConfigComponent } from '../../charts/observability-config';
 import { promqlProblems } from '../../charts/observability-config/promql';
-import { SEED_METRICS, SEED_TIMING, SeedTimingKey } from '../../charts/observability-config/rules';
+import { applicationNotHealthyPastGate, SEED_METRICS, SEED_TIMING, SeedTimingKey } from '../../charts/observability-config/rules';
 import { Duration } from '../../imports/monitoring';
-import { ManifestSource } from '../../lib/component';
+import { ManifestSource, READINESS_GATES, Workflow, WORKFLOW_ORDER } from '../../lib/component';
 import { synthObjects } from '../../lib/render';
 import { component, shippedEnvironment, renderedTree } from '../support';
 import { App } from 'cdk8s';
@@ -107,6 +107,37 @@ describe('observability-config', () => {
     expect(expr('PersistentVolumeFillingUp')).toBe('kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes > 0.8');
     expect(expr('LokiIngestionFailing')).toContain('loki_request_duration_seconds_count');
     expect(expr('MimirIngestionFailing')).toContain('cortex_request_duration_seconds_count');
+  });
+
+  it('alerts when an Application stays out of Healthy longer than its workflow readiness gate', () => {
+    const rule = alerts.find((a) => a.alert === 'ArgoCDApplicationNotHealthy');
+    expect(rule).toBeDefined();
+    const shortest = Math.min(...Object.values(READINESS_GATES).map((g) => g.timeoutSeconds));
+    expect(Duration.parse(rule.for).totalSeconds).toBe(shortest);
+    expect(rule.labels.severity).toBe('warning');
+    // One branch per gate; each workflow's project in exactly one of them, checked back in steps of
+    // at most `for:` until its whole gate is covered. The root app (project root) is left out.
+    const branches: string[] = rule.expr.split(' or ');
+    expect(branches).toHaveLength(new Set(Object.values(READINESS_GATES).map((g) => g.timeoutSeconds)).size);
+    for (const wf of WORKFLOW_ORDER) {
+      const mine = branches.filter((b) => new RegExp(`project=~"[^"]*\\b${wf}\\b`).test(b));
+      expect({ wf, branches: mine.length }).toEqual({ wf, branches: 1 });
+      const offsets = [0, ...[...mine[0].matchAll(/offset (\d+[smh])/g)].map((m) => Duration.parse(m[1]).totalSeconds)].sort((a, b) => a - b);
+      for (let i = 1; i < offsets.length; i++) expect(offsets[i] - offsets[i - 1]).toBeLessThanOrEqual(shortest);
+      expect({ wf, covered: offsets[offsets.length - 1] + shortest }).toEqual({ wf, covered: READINESS_GATES[wf].timeoutSeconds });
+      expect(mine[0]).toContain('argocd_app_info{health_status!="Healthy"');
+      expect(mine[0]).toContain('max by (name, project)');
+    }
+    expect(rule.expr).not.toContain('root');
+    expect(rule.annotations.runbook_url).toMatch(/README\.md#argocdapplicationnothealthy$/);
+  });
+
+  it('covers a gate that is no multiple of the shortest without a gap', () => {
+    const gates = { ...READINESS_GATES, [Workflow.Ingress]: { timeoutSeconds: 700, retryIntervalSeconds: 60 } };
+    const a = applicationNotHealthyPastGate(gates);
+    expect(a.for.toString()).toBe('5m');
+    const ingress = a.expr.split(' or ').find((b) => b.includes('project=~"ingress"'))!;
+    expect([...ingress.matchAll(/offset (\d+[smh])/g)].map((m) => m[1])).toEqual(['5m', '400s']);
   });
 
   it('evaluates the 30-day capacity forecast in the Mimir ruler, where the history longer than 15 days is', () => {

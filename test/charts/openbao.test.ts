@@ -10,7 +10,7 @@ import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
 
 const config = (env: string): string => helmValues(shippedEnvironment(env), 'openbao').server.ha.raft.config;
 
@@ -59,11 +59,20 @@ describe('openbao', () => {
     expect(config('dev')).toContain('seal "static" {\n  current_key_id = "bootstrap-1"\n  current_key = "file:///openbao/userconfig/openbao-unseal-key/key"\n}');
     const c = component(model, 'openbao');
     expect(c.irsa).toEqual([]);
-    expect(c.secrets).toEqual([
-      expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' }, data: { key: { path: 'platform/openbao/unseal-key', property: 'key' } } }),
-    ]);
+    expect(c.secrets).toEqual([expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' } })]);
     expect(helmValues(model, 'openbao').server.extraVolumes).toEqual([{ type: 'secret', name: 'openbao-unseal-key' }]);
     expect(c.runbook!.map((r) => r.title)).toContain('OpenBao static seal key (dev)');
+  });
+
+  it('keeps the dev unseal key bootstrap-only: it names no OpenBao value, and the runbook says the operator keeps it in the password manager', () => {
+    const c = component(shippedEnvironment('dev'), 'openbao');
+    const [key] = c.secrets!;
+    // Read back from the OpenBao it unseals, the key would be a cycle: a sealed OpenBao cannot serve it.
+    expect(key.data).toEqual({});
+    const runbook = c.runbook!.find((r) => r.title === 'OpenBao static seal key (dev)')!;
+    expect(runbook.body).toContain('keep it in the password manager');
+    expect(runbook.body).toContain('never store it in OpenBao');
+    expect(runbook.body).not.toMatch(/bao kv put|secret\/platform\/openbao/);
   });
 
   it('self-initializes the Kubernetes auth method, the KV v2 mount and the External Secrets policy and role', () => {
@@ -88,10 +97,47 @@ describe('openbao', () => {
     expect(helmValues(shippedEnvironment('prod'), 'openbao').server.auditStorage.enabled).toBe(false);
   });
 
-  it('is ready when active, standby, sealed or uninitialized, so a joining pod never holds the wave', () => {
-    const v = helmValues(shippedEnvironment('prod'), 'openbao');
-    expect(v.server.readinessProbe).toMatchObject({ enabled: true, path: '/v1/sys/health?standbyok=true&sealedcode=204&uninitcode=204', port: 8200 });
-    expect(v.server.livenessProbe.path).toBe(OPENBAO.healthPath);
+  describe.each(ENVIRONMENTS)('%s: the rendered server reports what it is', (env) => {
+    const objects = async () => (await hydratedEnvironment(env)).objects.get('openbao')!;
+    const server = async () => {
+      const sts = (await objects()).find((o) => o.kind === 'StatefulSet' && o.metadata.name === OPENBAO.release) as any;
+      return { sts, container: sts.spec.template.spec.containers.find((c: any) => c.name === 'openbao') };
+    };
+    const query = (p: string) => {
+      const u = new URL(p, 'http://openbao');
+      return { path: u.pathname, params: Object.fromEntries(u.searchParams) };
+    };
+
+    it('is Ready only when initialized and unsealed (active or standby): sealed (503) and uninitialized (501) are not', async () => {
+      const { container } = await server();
+      expect(container.readinessProbe.httpGet).toMatchObject({ port: OPENBAO.apiPort, scheme: 'HTTP' });
+      // Only standbyok: the status codes for sealed and uninitialized stay the non-2xx defaults.
+      expect(query(container.readinessProbe.httpGet.path)).toEqual({ path: '/v1/sys/health', params: { standbyok: 'true' } });
+    });
+
+    it('stays live while sealed or uninitialized, so a pod waiting to join or unseal is not restarted', async () => {
+      const { container } = await server();
+      expect(query(container.livenessProbe.httpGet.path)).toEqual({ path: '/v1/sys/health', params: { standbyok: 'true', sealedcode: '204', uninitcode: '204' } });
+    });
+
+    it('lets a not-ready pod join: raft goes through the headless internal Service, which publishes not-ready addresses', async () => {
+      const services = (await objects()).filter((o) => o.kind === 'Service') as any[];
+      const internal = services.find((o) => o.metadata.name === OPENBAO.internalService);
+      expect(internal.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+      const { sts, container } = await server();
+      expect(sts.spec.serviceName).toBe(OPENBAO.internalService);
+      expect(container.env.find((e: any) => e.name === 'BAO_CLUSTER_ADDR').value).toBe(`https://$(HOSTNAME).${OPENBAO.internalService}:${OPENBAO.clusterPort}`);
+      for (const join of config(env).match(/leader_api_addr = "[^"]+"/g) ?? []) expect(join).toContain(`.${OPENBAO.internalService}:`);
+      // One pod at a time: the next starts once the previous has joined and unsealed.
+      expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
+    });
+
+    it('sends clients only to Ready pods: the client Services publish no not-ready addresses', async () => {
+      const services = (await objects()).filter((o) => o.kind === 'Service' && o.metadata.name !== OPENBAO.internalService) as any[];
+      expect(services.map((o) => o.metadata.name)).toContain(OPENBAO.release);
+      for (const svc of services) expect([svc.metadata.name, svc.spec.publishNotReadyAddresses]).toEqual([svc.metadata.name, false]);
+      expect(ENDPOINTS.openbao).toContain(`//${OPENBAO.release}.`);
+    });
   });
 
   it('lets only openbao-0 self-initialize in HA: the others strip the initialize blocks before starting', () => {
@@ -158,7 +204,7 @@ describe('openbao', () => {
     const base: OpenBaoProps = {
       namespace: 'security',
       target: { clusterName: 'acme-prod', accountId: '123456789012' },
-      seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc-123' },
+      seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
       replicas: 3,
       strictZoneSpread: true,
       secretReader: { serviceAccount: 'external-secrets', namespace: 'security' },
@@ -168,6 +214,16 @@ describe('openbao', () => {
     });
     it('a KMS alias instead of a key ARN', () => {
       expect(() => openBaoComponent({ ...base, seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/openbao' } })).toThrow(/alias ARN cannot be granted/);
+    });
+    it('a KMS key id that is neither a UUID nor a multi-Region id', () => {
+      expect(() => openBaoComponent({ ...base, seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/6f2d9a71-prod-openbao' } })).toThrow(
+        /openbao: seal\.keyArn: key id "6f2d9a71-prod-openbao" is neither a key UUID/,
+      );
+    });
+    it('a KMS key of another account than the cluster', () => {
+      expect(() => openBaoComponent({ ...base, seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab' } })).toThrow(
+        /belongs to account 210987654321, not the cluster's 123456789012/,
+      );
     });
     it('a configuration the chart start script would rewrite', () => {
       expect(() => serverConfig({ ...base, target: { ...base.target, clusterName: 'HOSTNAME' } })).toThrow(/contains "HOSTNAME"/);

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { ConfigError, loadConfigFile, parseConfig } from '../../config/load';
+import { parseKmsKeyArn } from '../../config/schema';
 import { SHIPPED_CONFIG_TEXT } from '../support';
 
 /** The shipped config with `mutate` applied to its parsed form. */
@@ -158,6 +159,75 @@ describe('platform.yaml validation', () => {
       delete c.environments.prod.openbaoKmsKeyArn;
     });
     expect(problems(text)[0]).toMatch(/^environments\.prod\.openbaoKmsKeyArn: required for the prod tier/);
+  });
+
+  describe('OpenBao KMS key ARNs', () => {
+    const withKey = (arn: string) =>
+      variant((c) => {
+        c.environments.prod.openbaoKmsKeyArn = arn;
+      });
+
+    it('accepts the shipped keys: a key UUID and a multi-Region (mrk-) key id, in aws.region and aws.accountId', () => {
+      const cfg = parseConfig(SHIPPED_CONFIG_TEXT);
+      for (const env of ['staging', 'prod']) {
+        const parsed = parseKmsKeyArn(cfg.environments[env].openbaoKmsKeyArn!);
+        expect(parsed).toMatchObject({ ok: true, value: { region: cfg.aws.region, accountId: cfg.aws.accountId } });
+      }
+      expect(parseKmsKeyArn(cfg.environments.staging.openbaoKmsKeyArn!)).toMatchObject({ value: { keyId: expect.stringMatching(/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/) } });
+      expect(parseKmsKeyArn(cfg.environments.prod.openbaoKmsKeyArn!)).toMatchObject({ value: { keyId: expect.stringMatching(/^mrk-[0-9a-f]{32}$/) } });
+    });
+
+    it('rejects a malformed key id, naming the key path and where to copy the ARN from', () => {
+      expect(problems(withKey('arn:aws:kms:eu-west-1:123456789012:key/6f2d9a71-prod-openbao'))).toEqual([
+        'environments.prod.openbaoKmsKeyArn: key id "6f2d9a71-prod-openbao" is neither a key UUID (e.g. 1234abcd-12ab-34cd-56ef-1234567890ab) nor a multi-Region key id (mrk- and 32 lowercase hex digits); ' +
+          'copy the key\'s ARN from aws kms describe-key --key-id <key id or alias> --query KeyMetadata.Arn --output text',
+      ]);
+      expect(problems(withKey('arn:aws:kms:eu-west-1:123456789012:key/mrk-1234'))[0]).toMatch(/^environments\.prod\.openbaoKmsKeyArn: key id "mrk-1234" is neither/);
+    });
+
+    it('rejects a key in another region than aws.region, with the fix', () => {
+      expect(problems(withKey('arn:aws:kms:us-east-1:123456789012:key/mrk-6f2d9a71c4e84b0f9a3d5e7c1b2f8a64'))).toEqual([
+        'environments.prod.openbaoKmsKeyArn: the key is in us-east-1 but the cluster runs in aws.region eu-west-1; use a key in eu-west-1 ' +
+          "(this multi-Region key's replica there: arn:aws:kms:eu-west-1:123456789012:key/mrk-6f2d9a71c4e84b0f9a3d5e7c1b2f8a64, after aws kms replicate-key)",
+      ]);
+    });
+
+    it('rejects a key of another account than aws.accountId, with the fix', () => {
+      expect(problems(withKey('arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab'))).toEqual([
+        "environments.prod.openbaoKmsKeyArn: the key belongs to account 210987654321 but aws.accountId is 123456789012; create the key in 123456789012, where eksctl creates OpenBao's IRSA role",
+      ]);
+    });
+
+    it('rejects an alias ARN and anything that is not a KMS key ARN', () => {
+      expect(problems(withKey('arn:aws:kms:eu-west-1:123456789012:alias/openbao'))[0]).toMatch(
+        /^environments\.prod\.openbaoKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias\/openbao" is an alias ARN; an alias ARN cannot be granted in the IRSA policy, use the key's own ARN/,
+      );
+      expect(problems(withKey('arn:aws:s3:::bucket'))[0]).toMatch(/^environments\.prod\.openbaoKmsKeyArn: "arn:aws:s3:::bucket" is not a KMS key ARN; expected arn:aws:kms:<region>:<12-digit account>:key\/<key id>/);
+    });
+  });
+
+  describe('services[].registryCredentials', () => {
+    it('is optional, and takes an OpenBao path with the property defaulting to dockerconfigjson', () => {
+      expect(parseConfig(SHIPPED_CONFIG_TEXT).services.every((s) => s.registryCredentials === undefined)).toBe(true);
+      const cfg = parseConfig(
+        variant((c) => {
+          c.services[0].registryCredentials = { openbaoPath: 'registry/ghcr' };
+        }),
+      );
+      expect(cfg.services[0].registryCredentials).toEqual({ openbaoPath: 'registry/ghcr', property: 'dockerconfigjson' });
+    });
+
+    it('rejects a path with a leading slash or upper case, and unknown keys, naming the key path', () => {
+      const withCredentials = (credentials: object) =>
+        variant((c) => {
+          c.services[0].registryCredentials = credentials;
+        });
+      expect(problems(withCredentials({ openbaoPath: '/secret/registry' }))).toEqual([
+        'services[0].registryCredentials.openbaoPath: expected an OpenBao KV path below the secret/ mount such as registry/ghcr: lowercase segments separated by "/", no leading slash, no mount name, got "/secret/registry"',
+      ]);
+      expect(problems(withCredentials({ openbaoPath: 'Registry/GHCR' }))[0]).toMatch(/^services\[0\]\.registryCredentials\.openbaoPath: expected an OpenBao KV path/);
+      expect(problems(withCredentials({ openbaoPath: 'registry/ghcr', username: 'x' })).join('\n')).toMatch(/services\[0\]\.registryCredentials.*username/);
+    });
   });
 
   it('rejects calls to unknown services', () => {

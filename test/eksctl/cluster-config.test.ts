@@ -1,7 +1,8 @@
-import { clusterConfig, LOG_RETENTION_DAYS } from '../../eksctl/cluster-config';
-import { maxNodeCount, MAX_PODS_PER_NODE, nodeGroups, STARTUP_TAINTS } from '../../eksctl/node-groups';
+import * as yaml from 'js-yaml';
+import { AddonPlacement, clusterConfig, EKS_ADDONS, LOG_RETENTION_DAYS } from '../../eksctl/cluster-config';
+import { maxNodeCount, MAX_PODS_PER_NODE, NITRO_FAMILIES, NODE_GROUP_PATTERNS, nodeGroups, STARTUP_TAINTS } from '../../eksctl/node-groups';
 import { ROLE_ARN_ANNOTATION, irsaRoleName } from '../../lib/irsa';
-import { helmValues, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, helmValues, renderedTree, shippedEnvironment } from '../support';
 
 const config = (env: string): any => {
   const m = shippedEnvironment(env);
@@ -33,13 +34,79 @@ describe('the eksctl ClusterConfig', () => {
     expect(LOG_RETENTION_DAYS).toBe(7);
   });
 
-  it('has the guide node groups: system t3.medium on-demand 2-3 and diversified spot 1-8 in staging', () => {
+  it("installs exactly the add-ons it lists: eksctl's default add-ons are off, so no EKS metrics-server fights the metrics-server Application", () => {
+    const m = shippedEnvironment('prod');
+    const c = config('prod');
+    expect(c.addonsConfig).toEqual({ disableDefaultAddons: true });
+    const names = c.addons.map((a: any) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['vpc-cni', 'kube-proxy', 'coredns']));
+    expect(names).not.toContain('metrics-server');
+    // No add-on manages what an Application manages.
+    for (const comp of m.components) expect(names).not.toContain(comp.id);
+    expect(m.components.some((comp) => comp.id === 'metrics-server')).toBe(true);
+  });
+
+  it('has the guide node groups in staging: system t3.medium on-demand 2-3, diversified spot 1-8, and an on-demand fallback per zone', () => {
     const groups = config('staging').managedNodeGroups;
-    expect(groups.map((g: any) => [g.name, g.instanceTypes, g.spot, g.minSize, g.maxSize])).toEqual([
-      ['system', ['t3.medium'], false, 2, 3],
-      ['workload-spot', ['t3.large', 't3a.large', 't2.large'], true, 1, 8],
-      ['workload-on-demand', ['t3.large'], false, 0, 3],
+    expect(groups.map((g: any) => [g.name, g.instanceTypes, g.spot, g.minSize, g.maxSize, g.availabilityZones])).toEqual([
+      ['system', ['t3.medium'], false, 2, 3, undefined],
+      // The guide's t3.large, t3a.large, t2.large with t2.large (not Nitro) replaced by m5.large of the same size.
+      ['workload-spot', ['t3.large', 't3a.large', 'm5.large'], true, 1, 8, undefined],
+      ['workload-on-demand-a', ['t3.large'], false, 0, 1, ['eu-west-1a']],
+      ['workload-on-demand-b', ['t3.large'], false, 0, 1, ['eu-west-1b']],
+      ['workload-on-demand-c', ['t3.large'], false, 0, 1, ['eu-west-1c']],
     ]);
+  });
+
+  /**
+   * Prefix delegation (the vpc-cni add-on above) hands out /28 prefixes only on Nitro instances; the
+   * kubelet admits MAX_PODS_PER_NODE regardless, so a Xen node (t2.large: 35 IPs) leaves pods without
+   * an address. Nitro families, from AWS EC2 "Instances built on the AWS Nitro System"
+   * (https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html), general purpose
+   * and burstable x86 families only; the EKS user guide "Assign more IP addresses to Amazon EKS nodes
+   * with prefixes" requires Nitro for prefixes. Kept here apart from the code's list on purpose.
+   */
+  const NITRO = ['t3', 't3a', 'm5', 'm5a', 'm5n', 'm5zn', 'm6i', 'm6a', 'm7i', 'm7i-flex', 'm7a'];
+
+  it.each(ENVIRONMENTS)('%s: runs only Nitro instance types, the only ones prefix delegation gives 110 pod IPs', (env) => {
+    const c = config(env);
+    expect(JSON.parse(c.addons.find((a: any) => a.name === 'vpc-cni').configurationValues).env.ENABLE_PREFIX_DELEGATION).toBe('true');
+    const types = c.managedNodeGroups.flatMap((g: any) => g.instanceTypes.map((t: string) => ({ group: g.name, type: t, maxPods: g.maxPodsPerNode })));
+    expect(types.length).toBeGreaterThan(0);
+    expect(types.filter((t: any) => !NITRO.includes(t.type.split('.')[0])).map((t: any) => `${t.group}: ${t.type}`)).toEqual([]);
+    for (const t of types) expect(t.maxPods).toBe(MAX_PODS_PER_NODE);
+  });
+
+  it('knows the Xen families are not Nitro and refuses a node group with one, naming the group, the type and the fix', () => {
+    for (const xen of ['t2', 'm4', 'c4', 'r4']) expect(NITRO_FAMILIES).not.toContain(xen);
+    const env = shippedEnvironment('dev').env;
+    const withT2 = { ...env, nodeGroups: { ...env.nodeGroups, spot: { ...env.nodeGroups.spot, instanceTypes: ['t3.large', 't2.large'] } } };
+    expect(() => nodeGroups(withT2)).toThrow(
+      'node group workload-spot: instance type "t2.large" is not built on the AWS Nitro System, so VPC CNI prefix delegation cannot give it the 110 pod IPs its kubelet admits; use a Nitro type of the same size (m5.large)',
+    );
+  });
+
+  it.each(ENVIRONMENTS)('%s: has one on-demand fallback group per zone, so the autoscaler can add a node in the zone of a volume when spot is gone', (env) => {
+    const c = config(env);
+    const onDemand = c.managedNodeGroups.filter((g: any) => g.labels['platform.acme.io/node-role'] === 'workload-on-demand');
+    expect(onDemand.map((g: any) => g.availabilityZones)).toEqual(c.availabilityZones.map((z: string) => [z]));
+    for (const g of onDemand) expect(g.spot).toBe(false);
+  });
+
+  it.each(ENVIRONMENTS)('%s: ranks every spot group above every on-demand group and those above the system group in the autoscaler\'s priority expander', (env) => {
+    const priorities: Record<string, string[]> = helmValues(shippedEnvironment(env), 'cluster-autoscaler').expanderPriorities;
+    // The ASG of a managed node group is eks-<node group>-<uuid>; the expander takes the highest priority whose pattern matches.
+    const rank = (group: string) =>
+      Math.max(...Object.entries(priorities).filter(([, ps]) => ps.some((p) => new RegExp(`^${p}$`).test(`eks-${group}-0ac9b7e2-1f4d-8a3c-5e6f-7b8c9d0e1f2a`))).map(([n]) => Number(n)));
+    const groups = config(env).managedNodeGroups;
+    const ranks = (role: string) => groups.filter((g: any) => g.labels['platform.acme.io/node-role'] === role).map((g: any) => rank(g.name));
+    const spot = ranks('workload-spot');
+    const onDemand = ranks('workload-on-demand');
+    expect(new Set(spot).size).toBe(1);
+    expect(new Set(onDemand).size).toBe(1);
+    expect(Math.min(...spot)).toBeGreaterThan(Math.max(...onDemand));
+    expect(Math.min(...onDemand)).toBeGreaterThan(rank('system'));
+    expect(NODE_GROUP_PATTERNS).toHaveLength(2);
   });
 
   it('splits the prod spot group per zone so the autoscaler can grow the zone of an EBS volume', () => {
@@ -59,7 +126,8 @@ describe('the eksctl ClusterConfig', () => {
   it('counts nodes at maximum size for DaemonSet sizing', () => {
     const m = shippedEnvironment('prod');
     expect(maxNodeCount(m.env)).toBe(nodeGroups(m.env).reduce((n, g) => n + g.maxSize, 0));
-    expect(maxNodeCount(m.env)).toBe(3 + 3 * 3 + 3);
+    // system 3, spot 3 per zone, on-demand 1 per zone: three zones.
+    expect(maxNodeCount(m.env)).toBe(3 + 3 * 3 + 3 * 1);
   });
 });
 
@@ -88,5 +156,51 @@ describe('IRSA pairing', () => {
   it('declares the Cilium startup taint to the autoscaler', () => {
     const v = helmValues(shippedEnvironment('prod'), 'cluster-autoscaler');
     expect(v.extraArgs['startup-taint']).toBe(STARTUP_TAINTS[0].key);
+  });
+});
+
+/** Position of the first line of `text` matching `pattern`, or -1. */
+function lineAt(text: string, pattern: RegExp): number {
+  return text.split('\n').findIndex((l) => pattern.test(l));
+}
+
+describe.each(ENVIRONMENTS)('cluster.yaml and the bootstrap README in %s', (env) => {
+  let cluster: any;
+  let readme = '';
+  beforeAll(async () => {
+    const tree = await renderedTree(env);
+    cluster = yaml.load(tree.get(`${env}/eksctl/cluster.yaml`)!);
+    readme = tree.get(`${env}/bootstrap/README.md`)!;
+  }, 120_000);
+
+  it('create the control plane without node groups, apply Cilium, add the node groups, then wait for the add-ons that need a node', () => {
+    const file = `dist/${env}/eksctl/cluster.yaml`;
+    const createCluster = lineAt(readme, new RegExp(`^eksctl create cluster -f ${file} --without-nodegroup$`));
+    const cilium = lineAt(readme, new RegExp(`^kubectl apply .* -f dist/${env}/manifests/cilium/$`));
+    const nodegroup = lineAt(readme, new RegExp(`^eksctl create nodegroup -f ${file}$`));
+    const addons = lineAt(readme, new RegExp(`^eksctl create addon -f ${file}$`));
+    expect([createCluster, cilium, nodegroup, addons].every((n) => n >= 0)).toBe(true);
+    expect(createCluster).toBeLessThan(cilium);
+    expect(cilium).toBeLessThan(nodegroup);
+    expect(nodegroup).toBeLessThan(addons);
+    // Every add-on of cluster.yaml is waited for, and one that needs a schedulable node only after the nodes joined.
+    const byName = new Map(EKS_ADDONS.map((a) => [a.name, a]));
+    expect(cluster.addons.map((a: any) => a.name).sort()).toEqual([...byName.keys()].sort());
+    for (const a of cluster.addons) {
+      const wait = lineAt(readme, new RegExp(`^wait_for .* "add-on ${a.name} ACTIVE" '.*aws eks describe-addon --cluster-name ${cluster.metadata.name} --addon-name ${a.name} `));
+      expect({ addon: a.name, waited: wait >= 0 }).toEqual({ addon: a.name, waited: true });
+      expect(wait).toBeGreaterThan(createCluster);
+      if (byName.get(a.name)!.placement === AddonPlacement.SchedulableNode) expect({ addon: a.name, afterNodes: wait > addons }).toEqual({ addon: a.name, afterNodes: true });
+    }
+    // The node groups the README creates are the ones cluster.yaml declares, tainted until Cilium runs.
+    expect(cluster.managedNodeGroups.length).toBeGreaterThan(0);
+    for (const g of cluster.managedNodeGroups) expect(g.taints.map((t: any) => t.key)).toContain(STARTUP_TAINTS[0].key);
+  });
+});
+
+describe('the EKS add-ons', () => {
+  it('count only the DaemonSets that tolerate the Cilium taint as needing no node', () => {
+    expect(EKS_ADDONS.filter((a) => a.placement === AddonPlacement.EveryNode).map((a) => a.name)).toEqual(['vpc-cni', 'kube-proxy']);
+    expect(EKS_ADDONS.filter((a) => a.placement === AddonPlacement.SchedulableNode).map((a) => a.name)).toEqual(['coredns', 'aws-ebs-csi-driver', 'snapshot-controller']);
   });
 });

@@ -13,6 +13,7 @@ import {
   capacityPlanOf,
   CapacityStatus,
   checkCapacity,
+  INSTANCE_TYPES,
   kubeReservedCpu,
   kubeReservedMemory,
   nodeShape,
@@ -25,6 +26,7 @@ import { K8sObject } from '../../lib/render';
 import { Resources, Workload, workload, WorkloadKind } from '../../lib/resources';
 import { describeTarget, rolloutPlan } from '../../lib/rollout';
 import { componentWorkloads } from '../../lib/workloads';
+import { isNitro, maxNodeCount, NON_NITRO_REPLACEMENTS, SEED_WORKLOAD_INSTANCE_TYPES } from '../../eksctl/node-groups';
 import { synth } from '../../main';
 import { renderEnvironment } from '../../synth';
 import { ENVIRONMENTS, helmValues, hydratedEnvironment, ROOT, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
@@ -40,15 +42,16 @@ function planned(id: string, workflow: Workflow, workloads: Workload[]): Planned
   return { id, workflow, workloads };
 }
 
-/** An environment with one node group of each kind, sizes [min, max]. */
-function envWith(system: [number, number], spot: [number, number], onDemand: [number, number]): EnvironmentSettings {
+/** An environment with one node group of each kind (one zone), sizes [min, max]. */
+function envWith(system: [number, number], spot: [number, number], onDemand: [number, number], zones: readonly string[] = ['eu-west-1a']): EnvironmentSettings {
   return {
     ...shippedEnvironment('dev').env,
     name: 'small',
+    availabilityZones: zones,
     spotGroupPerZone: false,
     nodeGroups: {
       system: { instanceTypes: ['t3.medium'], minSize: system[0], maxSize: system[1] },
-      spot: { instanceTypes: ['t3.large', 't3a.large', 't2.large'], minSize: spot[0], maxSize: spot[1] },
+      spot: { instanceTypes: ['t3.large', 't3a.large', 'm5.large'], minSize: spot[0], maxSize: spot[1] },
       onDemand: { instanceTypes: ['t3.large'], minSize: onDemand[0], maxSize: onDemand[1] },
     },
   };
@@ -97,6 +100,15 @@ describe('EKS allocatable figures', () => {
     expect(nodeShape('t3.large').allocatable.memory.mebibytes).toBe(8192 - 1465 - 100);
   });
 
+  it('sizes only Nitro types, and the replacement of the seed\'s t2.large has its 2 vCPU / 8 GiB', () => {
+    expect(Object.keys(INSTANCE_TYPES).filter((t) => !isNitro(t))).toEqual([]);
+    expect(SEED_WORKLOAD_INSTANCE_TYPES).toContain('t2.large');
+    const replacement = NON_NITRO_REPLACEMENTS['t2.large'].replacement;
+    expect(INSTANCE_TYPES[replacement]).toEqual({ vcpus: 2, memory: expect.anything() });
+    expect(INSTANCE_TYPES[replacement].memory.mebibytes).toBe(8192);
+    expect(nodeShape(replacement).allocatable).toEqual(nodeShape('t3.large').allocatable);
+  });
+
   it('names the unknown instance type and where to add it', () => {
     expect(() => nodeShape('x9.huge')).toThrow('no size known for instance type "x9.huge"; add its vCPUs and memory to INSTANCE_TYPES in lib/plan.ts');
   });
@@ -140,6 +152,30 @@ describe('capacity plan', () => {
     expect(platform.cpu).toBeCloseTo(0.3, 5);
     const system = plan.distribution.find((d) => d.share === 'systemOverhead')!;
     expect(system.cpu).toBeCloseTo((2 * 70 + 2 * 50) / 4000, 5);
+  });
+
+  it('grows the per-zone on-demand fallback one zone at a time once spot is at its maximum', () => {
+    // Three zones: spot 0-1 (one group), on-demand 0-1 in each zone. Foundation 200m/256Mi, observability 1000m/2992Mi.
+    const env = envWith([1, 1], [0, 1], [0, 1], ['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    const heavy = planned('heavy', Workflow.Data, [workload(WorkloadKind.StatefulSet, 'db', 'test', 3, res('1', '4Gi'))]);
+    const plan = capacityPlan(env, [...handComponents(), heavy]);
+    expect(plan.groups.map((g) => g.group.name)).toEqual(['system', 'workload-spot', 'workload-on-demand-a', 'workload-on-demand-b', 'workload-on-demand-c']);
+    expect(plan.atMaximum.nodeCount).toBe(1 + 1 + 3);
+    expect(plan.atMaximum.nodeCount).toBe(maxNodeCount(env));
+    // 4.2 CPU / 15.2 Gi: the system node and spot first, then on-demand zone by zone.
+    expect(plan.needed?.nodes.get('workload-spot')).toBe(1);
+    const onDemand = ['a', 'b', 'c'].map((z) => plan.needed?.nodes.get(`workload-on-demand-${z}`) ?? 0);
+    expect(Math.max(...onDemand) - Math.min(...onDemand)).toBeLessThanOrEqual(1);
+    expect(onDemand.reduce((a, b) => a + b, 0)).toBe(plan.needed!.nodeCount - 2);
+    expect(onDemand.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it.each(ENVIRONMENTS)('%s: counts one on-demand group per zone, its maximum the sum of every group\'s', async (env) => {
+    const model = await hydratedEnvironment(env);
+    const plan = capacityPlanOf(model);
+    const onDemand = plan.groups.filter((g) => g.group.role === 'workload-on-demand');
+    expect(onDemand.map((g) => g.group.availabilityZones)).toEqual(model.env.availabilityZones.map((z) => [z]));
+    expect(plan.atMaximum.nodeCount).toBe(maxNodeCount(model.env));
   });
 
   it('fits at minimum size when the minimum already holds everything', () => {
@@ -307,6 +343,15 @@ describe('PLAN.md', () => {
     expect(md).toContain('```mermaid\ngraph TD');
     expect(md).toContain('Target `total_deployment_time < 60 minutes`');
     expect(renderPlanMarkdown(model)).toBe(md);
+  });
+
+  it.each(ENVIRONMENTS)('%s: names the replacement of the seed\'s t2.large and why in "Deviations from the seed", in PLAN.md and the text report', async (env) => {
+    const model = await hydratedEnvironment(env);
+    const md = renderPlanMarkdown(model);
+    expect(md).toContain('### Deviations from the seed');
+    expect(md).toMatch(/\| spot instance types \| t3\.large, t3a\.large, t2\.large \| t3\.large, t3a\.large, m5\.large \| t2\.large → m5\.large: t2 is not built on the AWS Nitro System/);
+    expect(md).toMatch(/\| on-demand fallback \| .* \| \d groups, one per zone/);
+    expect(renderPlanText(model)).toContain('t2.large → m5.large');
   });
 
   it.each(ENVIRONMENTS)('%s: lists every container the plan cannot count exactly, in PLAN.md and the text report', async (env) => {

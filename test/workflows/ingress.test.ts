@@ -61,6 +61,31 @@ describe('the ingress workflow', () => {
     expect(sidecarCpu.millicores).toBeGreaterThan(0);
   });
 
+  it.each(ENVIRONMENTS)("%s: routes every public service to the in-mesh host and port of a rendered Service, so Emissary's sidecar originates mTLS", async (env) => {
+    const m = await hydratedEnvironment(env);
+    const all = [...m.objects.values()].flat() as any[];
+    const mappings = all.filter((o) => o.kind === 'Mapping');
+    const publicServices = m.config.services.filter((s) => s.public);
+    expect(publicServices.length).toBeGreaterThan(0);
+    expect(mappings.map((o) => o.spec.hostname).sort()).toEqual(publicServices.map((s) => `${s.name}.${m.env.domain}`).sort());
+    for (const mapping of mappings) {
+      const upstream = /^([a-z0-9-]+)\.([a-z0-9-]+):(\d+)$/.exec(mapping.spec.service);
+      expect(upstream).not.toBeNull();
+      const [, name, namespace, port] = upstream!;
+      const service = all.find((o) => o.kind === 'Service' && o.metadata.name === name && o.metadata.namespace === namespace);
+      expect(service).toBeDefined();
+      expect(service.spec.ports.map((p: any) => p.port)).toContain(Number(port));
+      // The sidecar's outbound routes are keyed by the mesh host: the public Host header matches none.
+      expect(mapping.spec.host_rewrite).toBe(`${name}.${namespace}.svc.cluster.local`);
+      const rule = all.find((o) => o.kind === 'DestinationRule' && o.spec.host === mapping.spec.host_rewrite);
+      expect(rule).toBeDefined();
+      // Over mTLS the service sees Emissary's identity: the one its AuthorizationPolicy allows.
+      const allow = all.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === namespace && o.spec.selector?.matchLabels?.['app.kubernetes.io/name'] === name);
+      const emissarySa = (m.objects.get('emissary-ingress') as any[]).find((o) => o.kind === 'Deployment').spec.template.spec.serviceAccountName;
+      expect(allow.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals))).toContain(`cluster.local/ns/${NS.emissary}/sa/${emissarySa}`);
+    }
+  });
+
   it('puts Emissary into the mesh: its namespace is labelled for sidecar injection', () => {
     expect(NAMESPACES[NS.emissary].istioInjection).toBe(true);
   });

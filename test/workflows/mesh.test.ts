@@ -105,12 +105,33 @@ describe('the service mesh workflow', () => {
     }
   });
 
-  it('restarts un-injected pods of every injected namespace, emissary\'s included, after the mesh is in place', () => {
+  it('restarts the workloads of un-injected pods in every injected namespace, emissary\'s included, after the mesh is in place', () => {
     expect(injectedNamespaces()).toEqual(expect.arrayContaining([NS.apps, NS.emissary]));
-    const job = find(rendered(shippedEnvironment('prod'), 'istio-config'), 'Job', 'sidecar-restart');
-    expect(job.spec.template.spec.containers.map((c: any) => c.args.find((a: string) => a.startsWith('--namespace=')))).toEqual(
-      injectedNamespaces().map((n) => `--namespace=${n}`),
-    );
+    const objs = rendered(shippedEnvironment('prod'), 'istio-config');
+    const job = find(objs, 'Job', 'sidecar-restart');
+    expect(job.spec.template.spec.containers.map((c: any) => c.args)).toEqual([injectedNamespaces()]);
+    for (const ns of injectedNamespaces()) {
+      const role = objs.find((o) => o.kind === 'Role' && o.metadata.namespace === ns) as any;
+      expect(role.rules.flatMap((r: any) => r.verbs)).not.toContain('delete');
+    }
+  });
+
+  it('can roll every workload rendered in an injected namespace; the services\' Rollouts start after the mesh, already injected', async () => {
+    const m = await hydratedEnvironment('prod');
+    const injected = new Set(injectedNamespaces());
+    const role = find(rendered(shippedEnvironment('prod'), 'istio-config'), 'Role', 'sidecar-restart');
+    const patchable = new Set(role.rules.filter((r: any) => r.verbs.includes('patch')).flatMap((r: any) => r.resources));
+    const plural: Record<string, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
+    const kinds = new Set<string>();
+    for (const c of m.components) {
+      for (const o of m.objects.get(c.id) ?? []) {
+        if (!injected.has(o.metadata?.namespace ?? c.namespace)) continue;
+        if (['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout'].includes(o.kind)) kinds.add(o.kind);
+        if (o.kind === 'Rollout') expect(m.graph.waves.get(c.id)!).toBeGreaterThan(m.graph.waves.get('istio-config')!);
+      }
+    }
+    expect(kinds.has('Deployment')).toBe(true);
+    for (const kind of [...kinds].filter((k) => k !== 'Rollout')) expect(patchable.has(plural[kind])).toBe(true);
   });
 
   it('keeps Cilium\'s socket load-balancing in the host namespace, as Istio requires', () => {

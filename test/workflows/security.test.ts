@@ -2,7 +2,7 @@ import { Workflow } from '../../lib/component';
 import { Cpu, Memory, podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, renderedTree, shippedEnvironment } from '../support';
 
 const SECURITY_IDS = ['openbao', 'external-secrets', 'external-secrets-config', 'gatekeeper', 'gatekeeper-templates', 'gatekeeper-constraints', 'falco'];
 
@@ -80,5 +80,42 @@ describe('security workflow', () => {
     expect(shippedEnvironment('dev').env.openbaoSeal.kind).toBe('static');
     expect(shippedEnvironment('staging').env.openbaoSeal.kind).toBe('awskms');
     expect(shippedEnvironment('prod').env.openbaoSeal.kind).toBe('awskms');
+  });
+
+  describe('the dev static unseal key', () => {
+    const KEY_SECRET = `${NS.security}/openbao-unseal-key`;
+
+    it('is never delivered from the OpenBao it unseals: no ExternalSecret targets it and the seeding runbook never writes it', async () => {
+      const m = await hydratedEnvironment('dev');
+      const targets = m.objects
+        .get('external-secrets-config')!
+        .filter((o) => o.kind === 'ExternalSecret')
+        .map((o) => `${o.metadata.namespace}/${(o.spec as any).target?.name ?? o.metadata.name}`);
+      expect(targets.length).toBeGreaterThan(0);
+      expect(targets).not.toContain(KEY_SECRET);
+      const seeding = component(m, 'external-secrets-config').runbook!.map((r) => r.body).join('\n');
+      expect(seeding).toContain('bao kv put');
+      expect(seeding).not.toContain('unseal');
+    });
+
+    it('is a Secret the bootstrap step creates, with the README saying the operator keeps it in the password manager and never in OpenBao', async () => {
+      const readme = (await renderedTree('dev')).get('dev/bootstrap/README.md')!;
+      expect(readme).toContain('kubectl -n security create secret generic openbao-unseal-key \\\n  --from-literal=key="$OPENBAO_UNSEAL_KEY"');
+      expect(readme).toContain('keep it in the password manager');
+      expect(readme).toContain('never store it in OpenBao');
+      expect(readme).not.toMatch(/bao kv put\S* \S*unseal/);
+    });
+
+    it('still reaches every other Secret a component declares through an ExternalSecret', async () => {
+      const m = await hydratedEnvironment('dev');
+      const declared = m.components.flatMap((c) => c.secrets ?? []).map((r) => `${r.namespace}/${r.name}`);
+      const targets = new Set(
+        m.objects
+          .get('external-secrets-config')!
+          .filter((o) => o.kind === 'ExternalSecret')
+          .map((o) => `${o.metadata.namespace}/${(o.spec as any).target?.name ?? o.metadata.name}`),
+      );
+      expect(declared.filter((d) => !targets.has(d))).toEqual([KEY_SECRET]);
+    });
   });
 });
