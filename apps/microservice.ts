@@ -128,13 +128,6 @@ export const meshHost = (service: string, namespace: string) => `${service}.${na
 /** `orders-api` → `ORDERS_API_URL`. */
 export const peerUrlVariable = (peer: string) => `${peer.toUpperCase().replace(/-/g, '_')}_URL`;
 
-function quantity(r: Resources): k8s.ResourceRequirements {
-  const o = r.toK8s();
-  return {
-    requests: { cpu: k8s.Quantity.fromString(o.requests.cpu), memory: k8s.Quantity.fromString(o.requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(o.limits.cpu), memory: k8s.Quantity.fromString(o.limits.memory) },
-  };
-}
 
 export class Microservice extends Construct {
   readonly labels: Record<string, string>;
@@ -310,7 +303,7 @@ export class Microservice extends Construct {
           imagePullPolicy: 'IfNotPresent',
           ports: [{ name: CONTAINER_PORT_NAME, containerPort: s.port, protocol: 'TCP' }],
           env: this.env(),
-          resources: quantity(p.sizing.resources),
+          resources: p.sizing.resources.toRequirements(),
           securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
           startupProbe: probe(p.startup.periodSeconds, p.startup.failureThreshold),
           readinessProbe: probe(READINESS_PROBE.periodSeconds, READINESS_PROBE.failureThreshold),

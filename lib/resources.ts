@@ -7,6 +7,8 @@
  */
 
 /** A CPU quantity, held in millicores. */
+import { k8s } from 'cdk8s-plus-28';
+
 export class Cpu {
   static millis(m: number): Cpu {
     if (!Number.isInteger(m) || m < 0) throw new Error(`CPU must be a non-negative whole number of millicores, got ${m}`);
@@ -99,6 +101,14 @@ export class Resources {
     return {
       limits: { cpu: this.limits.cpu.toString(), memory: this.limits.memory.toString() },
       requests: { cpu: this.requests.cpu.toString(), memory: this.requests.memory.toString() },
+    };
+  }
+  /** The typed form cdk8s's Kubernetes constructs take under `resources`. */
+  toRequirements(): k8s.ResourceRequirements {
+    const q = (v: { toString(): string }) => k8s.Quantity.fromString(v.toString());
+    return {
+      requests: { cpu: q(this.requests.cpu), memory: q(this.requests.memory) },
+      limits: { cpu: q(this.limits.cpu), memory: q(this.limits.memory) },
     };
   }
 }

@@ -193,13 +193,6 @@ function resolve(props: MimirProps): Resolved {
   };
 }
 
-function quantities(r: Resources): k8s.ResourceRequirements {
-  const o = r.toK8s();
-  return {
-    requests: { cpu: k8s.Quantity.fromString(o.requests.cpu), memory: k8s.Quantity.fromString(o.requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(o.limits.cpu), memory: k8s.Quantity.fromString(o.limits.memory) },
-  };
-}
 
 export class MimirChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: MimirProps) {
@@ -357,7 +350,7 @@ export class MimirChart extends PlatformChart {
             timeoutSeconds: 2,
             failureThreshold: 3,
           },
-          resources: quantities(r.resources),
+          resources: r.resources.toRequirements(),
           securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
           volumeMounts: [
             { name: 'config', mountPath: p.config, readOnly: true },
