@@ -54,7 +54,7 @@ export function defaultHydrateOptions(): HydrateOptions {
 }
 
 export async function hydrateModel(model: EnvironmentModel, opts: HydrateOptions): Promise<HydratedModel> {
-  const objects = await hydrate(model.components, { renderer: opts.renderer, kubernetesVersion: model.env.kubernetesVersion, vendorRoot: opts.root });
+  const objects = await hydrate(model.components, { renderer: opts.renderer, kubernetesVersion: model.env.kubernetesVersion, vendorRoot: opts.root, labelDomain: model.env.labelDomain });
   return { ...model, objects };
 }
 
@@ -71,7 +71,7 @@ export function renderEnvironment(model: HydratedModel, tree: FileTree = new Map
 
   const app = new App({ outdir: '/nonexistent' });
   const chart = new Chart(app, 'apps', { disableResourceNameHashes: true });
-  addAppOfApps(chart, model.components, model.graph, target, model.objects);
+  addAppOfApps(chart, model.components, model.graph, target, model.objects, model.env.labelDomain);
   for (const o of chart.toJson() as K8sObject[]) addFile(tree, `${env}/apps/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`, toYaml(o));
 
   for (const c of model.components) {

@@ -9,14 +9,13 @@ import { ComponentGraph, FIRST_WAVE } from '../lib/graph';
 import { groupOf } from '../lib/cluster-scope';
 import { ComponentObjects } from '../lib/hydrate';
 import { K8sObject } from '../lib/render';
-import { PART_OF } from '../lib/labels';
+import { LabelDomain, PART_OF } from '../lib/labels';
 import { Application, ApplicationSource, ApplicationSpec, AppProject, AppProjectSpec, GroupKind, SyncPolicy } from '../imports/argoproj';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
 export const WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-export const WORKFLOW_LABEL = 'platform.acme.io/workflow';
 /** AppProjects sync before every Application. */
 export const PROJECT_WAVE = FIRST_WAVE - 1;
 
@@ -79,9 +78,10 @@ export function sourceFor(c: Component, target: GitOpsTarget): ApplicationSource
   return { repoURL: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/manifests/${c.id}`, directory: { recurse: false } };
 }
 
-/** What a component's objects were rendered from, for reviewers and `npm run diff`. */
-export const SOURCE_ANNOTATION = 'platform.acme.io/source';
-
+/**
+ * What a component's objects were rendered from, for reviewers and `npm run diff`: the value of
+ * the Application's `labelDomain.source` annotation.
+ */
 export function sourceDescription(c: Component): string {
   const s = c.source;
   switch (s.type) {
@@ -109,19 +109,20 @@ export function applicationSpec(c: Component, target: GitOpsTarget, objects: rea
   };
 }
 
-function metadata(name: string, wave: number, workflow: string, finalizer: boolean, annotations: Record<string, string> = {}): ApiObjectMetadata {
+/** Applications and AppProjects carry their workflow as the `labelDomain.workflow` label. */
+function metadata(name: string, wave: number, workflow: string, labelDomain: LabelDomain, finalizer: boolean, annotations: Record<string, string> = {}): ApiObjectMetadata {
   return {
     name,
     namespace: ARGOCD_NAMESPACE,
     annotations: { [WAVE_ANNOTATION]: String(wave), ...annotations },
-    labels: { 'app.kubernetes.io/part-of': PART_OF, [WORKFLOW_LABEL]: workflow },
+    labels: { 'app.kubernetes.io/part-of': PART_OF, [labelDomain.workflow]: workflow },
     ...(finalizer ? { finalizers: [RESOURCES_FINALIZER] } : {}),
   };
 }
 
-export function addApplication(scope: Construct, c: Component, wave: number, target: GitOpsTarget, objects: readonly K8sObject[]): Application {
+export function addApplication(scope: Construct, c: Component, wave: number, target: GitOpsTarget, objects: readonly K8sObject[], labelDomain: LabelDomain): Application {
   return new Application(scope, `application-${c.id}`, {
-    metadata: metadata(c.id, wave, c.workflow, true, { [SOURCE_ANNOTATION]: sourceDescription(c) }),
+    metadata: metadata(c.id, wave, c.workflow, labelDomain, true, { [labelDomain.source]: sourceDescription(c) }),
     spec: applicationSpec(c, target, objects),
   });
 }
@@ -162,9 +163,9 @@ export function projectSpec(workflow: Workflow, permissions: ProjectPermissions,
   };
 }
 
-export function addProject(scope: Construct, workflow: Workflow, permissions: ProjectPermissions, target: GitOpsTarget): AppProject {
+export function addProject(scope: Construct, workflow: Workflow, permissions: ProjectPermissions, target: GitOpsTarget, labelDomain: LabelDomain): AppProject {
   return new AppProject(scope, `appproject-${workflow}`, {
-    metadata: metadata(workflow, PROJECT_WAVE, workflow, false),
+    metadata: metadata(workflow, PROJECT_WAVE, workflow, labelDomain, false),
     spec: projectSpec(workflow, permissions, target),
   });
 }
@@ -176,12 +177,12 @@ export function byWorkflow(components: readonly Component[]): Map<Workflow, Comp
   return out;
 }
 
-/** Adds every AppProject and Application of one environment to `scope`. */
-export function addAppOfApps(scope: Construct, components: readonly Component[], graph: ComponentGraph, target: GitOpsTarget, objects: ComponentObjects): void {
-  for (const [wf, members] of byWorkflow(components)) addProject(scope, wf, permissionsOf(members, objects), target);
+/** Adds every AppProject and Application of one environment to `scope`, labeled under the environment's label domain. */
+export function addAppOfApps(scope: Construct, components: readonly Component[], graph: ComponentGraph, target: GitOpsTarget, objects: ComponentObjects, labelDomain: LabelDomain): void {
+  for (const [wf, members] of byWorkflow(components)) addProject(scope, wf, permissionsOf(members, objects), target, labelDomain);
   for (const c of components) {
     const wave = graph.waves.get(c.id);
     if (wave === undefined) throw new Error(`no wave computed for ${c.id}`);
-    addApplication(scope, c, wave, target, objects.get(c.id) ?? []);
+    addApplication(scope, c, wave, target, objects.get(c.id) ?? [], labelDomain);
   }
 }

@@ -2,8 +2,10 @@
  * Per-tier defaults (the seed's "Environment-Specific Considerations") and their resolution with
  * an environment's overrides into one `EnvironmentSettings`, the only shape components see.
  */
+import { LabelDomain } from '../lib/labels';
 import { Resources } from '../lib/resources';
-import { EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
+// Types only: schema.ts imports this module's values, so a value import back would be a cycle.
+import type { EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
 
 /** Sizes of one node group; where a role has one group per zone (eksctl/node-groups.ts), of each. */
 export interface NodeGroupSettings {
@@ -37,6 +39,14 @@ const SYSTEM_TYPES = ['t3.medium'];
 const SPOT_TYPES = ['t3.large', 't3a.large', 'm5.large'];
 const ON_DEMAND_TYPES = ['t3.large'];
 
+// Minimum sizes: every tier starts with the nodes its requests need at rest (the capacity plan's
+// "needed" size, lib/plan.ts; test/tools/plan.test.ts fails when a shipped environment's minimum
+// does not hold them), so no pod waits for a scale-out after install or after a scale-down. The
+// extra nodes are spot: the seed's system group stays at its 2-3, the on-demand fallback at 0,
+// and spot is the cheapest capacity to hold the rest. The seed's workload group starts at 1, which
+// would leave pods Pending until the autoscaler adds the difference. Dev needs its 3 (1 system,
+// 2 spot) as they were. After changing replicas or requests, `npm run plan` shows "needed".
+
 /** Production values, which staging mirrors ("Production-like: Mirror production configuration"). */
 const PRODUCTION_LIKE: TierDefaults = {
   availabilityZones: ['a', 'b', 'c'],
@@ -44,7 +54,8 @@ const PRODUCTION_LIKE: TierDefaults = {
   privateEndpointOnly: false,
   nodeGroups: {
     system: { instanceTypes: SYSTEM_TYPES, minSize: 2, maxSize: 3 },
-    spot: { instanceTypes: SPOT_TYPES, minSize: 1, maxSize: 8 },
+    // Staging needs 7 nodes at rest: the 2 system nodes and 5 spot (the seed's group is 1-8).
+    spot: { instanceTypes: SPOT_TYPES, minSize: 5, maxSize: 8 },
     // One on-demand group per zone (eksctl/node-groups.ts), 0-1 each: 0-3 over three zones.
     onDemand: { instanceTypes: ON_DEMAND_TYPES, minSize: 0, maxSize: 1 },
   },
@@ -79,10 +90,12 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
   prod: {
     ...PRODUCTION_LIKE,
     privateEndpointOnly: true,
-    // One spot group per zone (each 1-3, 3-9 in total against the guide's single 1-8 group): prod's
+    // One spot group per zone (each 2-3, 6-9 in total against the guide's single 1-8 group): prod's
     // zone-spread StatefulSets (OpenBao, Postgres, Kafka) need a node in every zone, and EBS volumes
-    // pin pods to their zone, so the autoscaler must be able to grow a specific zone.
-    nodeGroups: { ...PRODUCTION_LIKE.nodeGroups, spot: { instanceTypes: SPOT_TYPES, minSize: 1, maxSize: 3 } },
+    // pin pods to their zone, so the autoscaler must be able to grow a specific zone. Prod needs 7
+    // nodes at rest; one minSize applies to each of the three zones, so the minimum moves in steps
+    // of three spot nodes: 2 per zone (8 with the 2 system nodes) is the smallest that holds them.
+    nodeGroups: { ...PRODUCTION_LIKE.nodeGroups, spot: { instanceTypes: SPOT_TYPES, minSize: 2, maxSize: 3 } },
     spotGroupPerZone: true,
   },
 };
@@ -102,6 +115,10 @@ export interface EnvironmentSettings {
   readonly domain: string;
   readonly apexDomain: string;
   readonly acmeEmail: string;
+  /** Prefix of the platform's own label, annotation and tag keys (`labelDomainOf`). */
+  readonly labelDomain: LabelDomain;
+  /** Tags on every AWS resource eksctl creates for the environment (`awsTagsOf`), sorted by key. */
+  readonly awsTags: Readonly<Record<string, string>>;
   /** Full availability zone names, e.g. eu-west-1a. */
   readonly availabilityZones: readonly string[];
   readonly nat: 'Single' | 'HighlyAvailable';
@@ -118,6 +135,35 @@ export interface EnvironmentSettings {
   readonly gitops: PlatformConfig['gitops'];
   readonly secretRefreshInterval: string;
   readonly policy: PlatformConfig['policy'];
+}
+
+/** The subdomain of `dns.domain` the platform's keys live under when platform.yaml sets no `labelDomain`. */
+export const DEFAULT_LABEL_SUBDOMAIN = 'platform';
+
+/** The configured label domain, without validating it: `labelDomain`, else `platform.<dns.domain>`. */
+export function labelDomainName(cfg: Pick<PlatformConfig, 'labelDomain' | 'dns'>): string {
+  return cfg.labelDomain ?? `${DEFAULT_LABEL_SUBDOMAIN}.${cfg.dns.domain}`;
+}
+
+/** The prefix of the platform's label, annotation and tag keys: `labelDomain`, default `platform.<dns.domain>`. */
+export function labelDomainOf(cfg: Pick<PlatformConfig, 'labelDomain' | 'dns'>): LabelDomain {
+  return LabelDomain.of(labelDomainName(cfg));
+}
+
+/** The tags the platform sets itself: the platform's name and the environment's, under the label domain. */
+export function platformTags(domain: LabelDomain, platformName: string, envName: string): Record<string, string> {
+  return { [domain.environment]: envName, [domain.platform]: platformName };
+}
+
+/** Tags on the environment's AWS resources: the platform's own (`platformTags`) and `aws.tags`, sorted by key. */
+export function awsTagsOf(cfg: PlatformConfig, envName: string): Record<string, string> {
+  const all = { ...cfg.aws.tags, ...platformTags(labelDomainOf(cfg), cfg.name, envName) };
+  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Gatekeeper's action on application namespaces: the environment's override, else its tier's default. */
+export function policyEnforcementOf(tier: Tier, env: Pick<EnvironmentConfig, 'policyEnforcement'>): 'warn' | 'deny' {
+  return env.policyEnforcement ?? TIER_DEFAULTS[tier].policyEnforcement;
 }
 
 export function resolveEnvironment(cfg: PlatformConfig, name: string): EnvironmentSettings {
@@ -139,6 +185,8 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
     domain: env.domain ?? (tier === 'prod' ? cfg.dns.domain : `${name}.${cfg.dns.domain}`),
     apexDomain: cfg.dns.domain,
     acmeEmail: cfg.dns.acmeEmail,
+    labelDomain: labelDomainOf(cfg),
+    awsTags: awsTagsOf(cfg, name),
     availabilityZones: (env.availabilityZones ?? d.availabilityZones).map((z) => `${cfg.aws.region}${z}`),
     nat: d.nat,
     publicAccessCidrs: env.publicAccessCidrs ?? cfg.operatorCidrs,
@@ -150,7 +198,7 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
     },
     spotGroupPerZone: d.spotGroupPerZone,
     highAvailability: env.highAvailability ?? d.highAvailability,
-    policyEnforcement: env.policyEnforcement ?? d.policyEnforcement,
+    policyEnforcement: policyEnforcementOf(tier, env),
     mtlsMode: env.mtlsMode ?? d.mtlsMode,
     accessLogs: env.accessLogs ?? d.accessLogs,
     openbaoSeal: env.openbaoKmsKeyArn ? { kind: 'awskms', keyArn: env.openbaoKmsKeyArn } : { kind: 'static' },

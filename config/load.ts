@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
-import { PlatformConfig, platformSchema } from './schema';
+import { closest } from './did-you-mean';
+import { enforcementByEnvironment, fromAllowedRegistry, PlatformConfig, platformSchema, registryPrefixOf } from './schema';
 
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: readonly string[]) {
@@ -43,6 +44,39 @@ export function parseConfig(text: string, file = 'platform.yaml'): PlatformConfi
   return result.data;
 }
 
+/**
+ * What a valid config most likely gets wrong but still renders: one line per finding, naming the
+ * key path and the fix, like the errors. Synth prints them once (`warning: <file>: ...`) and goes on.
+ * - a Kafka topic consumed but produced by no service (its consumers wait for messages that never come);
+ * - a service image outside `policy.allowedRegistries` where Gatekeeper only warns (where it denies,
+ *   that is an error: the schema refuses it).
+ */
+export function configWarnings(cfg: PlatformConfig): string[] {
+  const warnings: string[] = [];
+  const produced = new Set(cfg.services.flatMap((s) => s.kafka?.produces ?? []));
+  cfg.services.forEach((s, i) =>
+    (s.kafka?.consumes ?? []).forEach((topic, j) => {
+      if (produced.has(topic)) return;
+      const near = closest(topic, [...produced]);
+      warnings.push(
+        `${formatPath(['services', i, 'kafka', 'consumes', j])}: ${s.name} consumes topic "${topic}", which no service produces` +
+          `${near ? ` (did you mean "${near}"?)` : ''}; add it to the producing service's kafka.produces, or remove it`,
+      );
+    }),
+  );
+  const { deny, warn } = enforcementByEnvironment(cfg);
+  if (deny.length === 0 && warn.length > 0) {
+    cfg.services.forEach((s, i) => {
+      if (fromAllowedRegistry(s.image, cfg.policy.allowedRegistries)) return;
+      warnings.push(
+        `${formatPath(['services', i, 'image'])}: image "${s.image}" is not from policy.allowedRegistries (${cfg.policy.allowedRegistries.join(', ')}); ` +
+          `Gatekeeper warns about its pods in ${warn.join(', ')} and would deny them where policyEnforcement is deny; add "${registryPrefixOf(s.image)}" to policy.allowedRegistries`,
+      );
+    });
+  }
+  return warnings;
+}
+
 /** Renders a path the way users write it: `services[0].port`, `environments.dev.tier`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '') || '(top level)';
@@ -57,6 +91,10 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         const hint = near ? ` (did you mean "${near}"?)` : known.length ? ` (allowed: ${known.join(', ')})` : '';
         return `${formatPath([...issue.path, key])}: unknown key "${key}"${hint}; remove it or fix the spelling`;
       });
+    }
+    if (issue.code === 'invalid_key') {
+      // A map key that fails its own schema: say why, at the key's path.
+      return issue.issues.map((inner) => `${formatPath(issue.path)}: key "${String(issue.path[issue.path.length - 1])}": ${inner.message}`);
     }
     const got = 'input' in issue && issue.code !== 'custom' ? `, got ${describe(issue.input)}` : '';
     const message = issue.code === 'invalid_type' && issue.input === undefined ? `${issue.message}; this key is required` : `${issue.message}${got}`;
@@ -98,28 +136,4 @@ function unwrap(node: z.core.$ZodType | undefined): z.core.$ZodType | undefined 
     else if (def && def.type === 'pipe') n = def.in;
     else return n;
   }
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }

@@ -3,6 +3,9 @@
  * TypeScript types (`PlatformConfig`) both come from it. Unknown keys are errors everywhere.
  */
 import { z } from 'zod';
+import { labelDomainProblem } from '../lib/labels';
+import { labelDomainName, labelDomainOf, platformTags, policyEnforcementOf } from './defaults';
+import { closest } from './did-you-mean';
 import { PLATFORM_COMPONENT_IDS, RESERVED_NAMES } from './ids';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -36,14 +39,65 @@ const memoryQuantity = z.string({ error: 'expected a memory quantity such as "51
 const duration = z.string({ error: 'expected a duration such as "1h" or "30s"' }).regex(/^\d+(s|m|h)$/, {
   error: 'expected a duration such as "1h", "15m" or "30s"',
 });
-const cidr = z.string({ error: 'expected an IPv4 CIDR such as 203.0.113.0/24' }).regex(
-  /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
-  { error: 'expected an IPv4 CIDR such as 203.0.113.0/24' },
-);
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+/** An IPv4 CIDR as its address (a 32-bit number) and prefix length. */
+function parseCidr(cidr: string): { readonly address: number; readonly prefix: number } {
+  const [ip, prefix] = cidr.split('/');
+  return { address: ip.split('.').reduce((a, octet) => a * 256 + Number(octet), 0), prefix: Number(prefix) };
+}
+
+/** The network address of an IPv4 CIDR, its host bits cleared: `203.0.113.0/24` for `203.0.113.5/24`. */
+export function networkOf(cidr: string): string {
+  const { address, prefix } = parseCidr(cidr);
+  const size = 2 ** (32 - prefix);
+  const network = Math.floor(address / size) * size;
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.')}/${prefix}`;
+}
+
+/** An IPv4 CIDR without host bits: AWS and Kubernetes take only the network address. */
+const cidr = z
+  .string({ error: 'expected an IPv4 CIDR such as 203.0.113.0/24' })
+  .regex(IPV4_CIDR, { error: 'expected an IPv4 CIDR such as 203.0.113.0/24' })
+  .superRefine((value, ctx) => {
+    if (!IPV4_CIDR.test(value)) return;
+    const { address, prefix } = parseCidr(value);
+    if (address % 2 ** (32 - prefix) !== 0) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" has host bits set; write the network address, ${networkOf(value)}` });
+    }
+  });
+
+/** AWS tag keys and values: letters, digits, spaces and `_ . : / = + - @`; keys 1-128, values up to 256 characters. */
+const AWS_TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const AWS_TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+/** Tags AWS (CloudFormation, which eksctl creates everything with) allows on one resource. */
+export const MAX_AWS_TAGS = 50;
+const awsTagKey = z
+  .string()
+  .regex(AWS_TAG_KEY, { error: 'expected an AWS tag key: 1-128 letters, digits, spaces and _ . : / = + - @' })
+  .refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'the aws: prefix is reserved for AWS; choose another key' });
+const awsTagValue = z
+  .string({ error: 'expected a string (quote numbers and booleans)' })
+  .regex(AWS_TAG_VALUE, { error: 'expected an AWS tag value: up to 256 letters, digits, spaces and _ . : / = + - @' });
+
+/**
+ * Whether Gatekeeper's allowed-registries rule admits `image`: it must begin with one of the
+ * prefixes, exactly as the library's K8sAllowedRepos template compares them.
+ */
+export function fromAllowedRegistry(image: string, allowedRegistries: readonly string[]): boolean {
+  return allowedRegistries.some((prefix) => image.startsWith(prefix));
+}
+
+/** The registry and path of an image, up to its last "/" (`docker.io/library/` for `docker.io/library/nginx:1.27`). */
+export function registryPrefixOf(image: string): string {
+  const repository = image.split('@')[0];
+  const slash = repository.lastIndexOf('/');
+  return slash >= 0 ? repository.slice(0, slash + 1) : repository.replace(/:[^:]*$/, '');
+}
 
 /** A container image with an explicit, pinned tag (or digest); never `:latest`. */
 export const pinnedImage = z
-  .string({ error: 'expected an image reference such as ghcr.io/acme/orders:1.4.2' })
+  .string({ error: 'expected an image reference such as ghcr.io/example/orders:1.4.2' })
   .superRefine((image, ctx) => {
     const withoutDigest = image.split('@')[0];
     const lastSegment = withoutDigest.split('/').pop() ?? '';
@@ -99,6 +153,11 @@ const resourcesSchema = z.strictObject({
 });
 
 export const TIERS = ['dev', 'staging', 'prod'] as const;
+
+/** An environment's tier: its `tier`, else its name when that is a tier; undefined when neither. */
+export function tierOf(name: string, env: Pick<EnvironmentConfig, 'tier'>): Tier | undefined {
+  return env.tier ?? TIERS.find((t) => t === name);
+}
 
 const nodeGroupSize = z.strictObject({
   minSize: intIn(0, 100),
@@ -205,11 +264,27 @@ export const platformSchema = z
   .strictObject({
     /** Short platform name; clusters are `<name>-<env>`. */
     name: dnsLabel(20),
+    /**
+     * Prefix of the platform's own label, annotation and AWS tag keys (`<labelDomain>/workflow`,
+     * `<labelDomain>/source`, ...). Default: `platform.<dns.domain>` (config/defaults.ts `labelDomainOf`).
+     */
+    labelDomain: z
+      .string({ error: 'expected a DNS subdomain such as platform.example.com' })
+      .superRefine((domain, ctx) => {
+        const problem = labelDomainProblem(domain);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     aws: z.strictObject({
       accountId: z.string({ error: 'expected a 12-digit AWS account id in quotes, e.g. "123456789012"' }).regex(/^\d{12}$/, {
         error: 'expected a 12-digit AWS account id in quotes, e.g. "123456789012"',
       }),
       region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: 'expected an AWS region such as eu-west-1' }),
+      /**
+       * Extra tags on every AWS resource eksctl creates, besides the two the platform sets itself:
+       * `<labelDomain>/platform` (name) and `<labelDomain>/environment` (the environment's name).
+       */
+      tags: z.record(awsTagKey, awsTagValue, { error: (issue) => (issue.code === 'invalid_type' ? 'expected a map of tag key to value' : undefined) }).default({}),
     }),
     /** Exact EKS Kubernetes version, one minor behind the newest (the guide's n-1 strategy). */
     kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: 'expected a Kubernetes minor version such as "1.35"' }).default('1.35'),
@@ -256,14 +331,18 @@ export const platformSchema = z
     cfg.services.forEach((s, i) =>
       s.calls.forEach((callee, j) => {
         if (!seen.has(callee)) {
-          ctx.addIssue({ code: 'custom', path: ['services', i, 'calls', j], message: `unknown service "${callee}"; calls must name services defined in services[]` });
+          const near = closest(callee, [...seen.keys()].filter((n) => n !== s.name));
+          const hint = near ? ` (did you mean "${near}"?)` : '';
+          ctx.addIssue({ code: 'custom', path: ['services', i, 'calls', j], message: `unknown service "${callee}"${hint}; calls must name services defined in services[]` });
         } else if (callee === s.name) {
           ctx.addIssue({ code: 'custom', path: ['services', i, 'calls', j], message: `a service cannot call itself; remove "${callee}"` });
         }
       }),
     );
+    checkImageRegistries(cfg, ctx);
+    checkLabelDomainAndTags(cfg, ctx);
     for (const [name, env] of Object.entries(cfg.environments)) {
-      const tier = env.tier ?? (TIERS as readonly string[]).find((t) => t === name);
+      const tier = tierOf(name, env);
       if (!tier) {
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'tier'], message: `required because "${name}" is not one of ${TIERS.join(', ')}; set tier: dev, staging or prod` });
       } else if (tier !== 'dev' && !env.openbaoKmsKeyArn) {
@@ -295,6 +374,57 @@ export const platformSchema = z
       }
     }
   });
+
+/** The environments where Gatekeeper denies what breaks a policy in application namespaces (`deny`), and where it only warns. */
+export function enforcementByEnvironment(cfg: Pick<PlatformConfig, 'environments'>): { readonly deny: readonly string[]; readonly warn: readonly string[] } {
+  const deny: string[] = [];
+  const warn: string[] = [];
+  for (const [name, env] of Object.entries(cfg.environments).sort(([a], [b]) => a.localeCompare(b))) {
+    const tier = tierOf(name, env);
+    if (tier) (policyEnforcementOf(tier, env) === 'deny' ? deny : warn).push(name);
+  }
+  return { deny, warn };
+}
+
+/**
+ * A service image outside `policy.allowedRegistries` renders fine, but where Gatekeeper denies
+ * (staging and prod by default) the cluster rejects its pods: refused here, naming the image and the fix.
+ */
+function checkImageRegistries(cfg: Pick<PlatformConfig, 'services' | 'policy' | 'environments'>, ctx: z.RefinementCtx): void {
+  const { deny } = enforcementByEnvironment(cfg);
+  // An empty list is reported by its own schema; every image would be "outside" it.
+  if (deny.length === 0 || cfg.policy.allowedRegistries.length === 0) return;
+  cfg.services.forEach((s, i) => {
+    if (fromAllowedRegistry(s.image, cfg.policy.allowedRegistries)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['services', i, 'image'],
+      message:
+        `image "${s.image}" is not from policy.allowedRegistries (${cfg.policy.allowedRegistries.join(', ')}), so Gatekeeper denies its pods in ${deny.join(', ')} ` +
+        `(policyEnforcement: deny); push the image to an allowed registry, or add "${registryPrefixOf(s.image)}" to policy.allowedRegistries`,
+    });
+  });
+}
+
+/** The label domain (set or default) must prefix a label key; `aws.tags` must leave room for, and not redefine, the platform's own tags. */
+function checkLabelDomainAndTags(cfg: Pick<PlatformConfig, 'labelDomain' | 'dns' | 'aws'>, ctx: z.RefinementCtx): void {
+  const domain = labelDomainName(cfg);
+  if (cfg.labelDomain === undefined) {
+    const problem = labelDomainProblem(domain);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['labelDomain'], message: `the default, platform.<dns.domain>, cannot prefix a label key: ${problem}; set labelDomain` });
+  }
+  if (labelDomainProblem(domain)) return;
+  // The platform's own tags, each with what it is set to, in words.
+  const own = platformTags(labelDomainOf(cfg), 'name', "the environment's name");
+  const tags = Object.keys(cfg.aws.tags);
+  for (const key of tags) {
+    if (key in own) ctx.addIssue({ code: 'custom', path: ['aws', 'tags', key], message: `the platform sets this tag itself (to ${own[key]}); remove it` });
+  }
+  const room = MAX_AWS_TAGS - Object.keys(own).length;
+  if (tags.length > room) {
+    ctx.addIssue({ code: 'custom', path: ['aws', 'tags'], message: `${tags.length} tags, but AWS allows ${MAX_AWS_TAGS} on a resource and the platform sets ${Object.keys(own).length}; keep at most ${room}` });
+  }
+}
 
 export type PlatformConfig = z.infer<typeof platformSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

@@ -94,7 +94,8 @@ export function clusterConfig(env: EnvironmentSettings, roles: readonly IrsaRole
       name: env.clusterName,
       region: env.region,
       version: env.kubernetesVersion,
-      tags: { 'platform.acme.io/environment': env.name, 'platform.acme.io/platform': env.platformName },
+      // On the CloudFormation stacks, so on everything eksctl creates (node group ASGs propagate them).
+      tags: { ...env.awsTags },
     },
     availabilityZones: env.availabilityZones,
     vpc: {
@@ -125,7 +126,7 @@ export function clusterConfig(env: EnvironmentSettings, roles: readonly IrsaRole
       volumeSize: 50,
       volumeType: 'gp3',
       volumeEncrypted: true,
-      labels: { 'platform.acme.io/node-role': g.role },
+      labels: { [env.labelDomain.nodeRole]: g.role },
       taints: STARTUP_TAINTS,
       // Rolling replacement one node at a time: zero-downtime patching.
       updateConfig: { maxUnavailable: 1 },

@@ -73,6 +73,9 @@ export function isNitro(instanceType: string): boolean {
  */
 export const SEED_WORKLOAD_INSTANCE_TYPES: readonly string[] = ['t3.large', 't3a.large', 't2.large'];
 
+/** The efficiency guide's `workload_nodegroup.min_size`, quoted: `1`. */
+export const SEED_WORKLOAD_MIN_SIZE = 1;
+
 /**
  * Seed instance types that cannot run with prefix delegation, the Nitro type used in their place
  * and why (config/defaults.ts SPOT_TYPES lists the result). A deliberate deviation from the seed,
@@ -134,6 +137,17 @@ export function seedDeviations(env: EnvironmentSettings): SeedDeviation[] {
       seed: 'one workload_nodegroup, 1-8 nodes',
       rendered: `${spot.length} groups, one per zone, ${spot[0].minSize}-${spot[0].maxSize} each (${range(spot)} in total)`,
       reason: 'zone-spread StatefulSets on zonal EBS volumes need the autoscaler to grow the zone a pod is pinned to; a group spanning zones cannot choose its zone',
+    });
+  }
+  const spotMin = spot.reduce((n, g) => n + g.minSize, 0);
+  if (spotMin !== SEED_WORKLOAD_MIN_SIZE) {
+    out.push({
+      topic: 'spot nodes at minimum',
+      seed: `workload_nodegroup min_size: ${SEED_WORKLOAD_MIN_SIZE}`,
+      rendered: `${spotMin} in total`,
+      reason:
+        'the minimum is meant to hold the requests at rest (Cluster size: "minimum" against "needed"), so no pod waits for a scale-out ' +
+        'after install or a scale-down; spot is the cheapest capacity to hold them (config/defaults.ts)',
     });
   }
   const onDemand = groups.filter((g) => g.role === 'workload-on-demand');

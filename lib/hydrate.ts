@@ -12,6 +12,7 @@ import * as yaml from 'js-yaml';
 import { Component, ManifestSource, manifests, NamespaceUsage, RenderedFacts } from './component';
 import { isBuiltinClusterScoped } from './cluster-scope';
 import { ChartRenderer, crdApiVersionsOf, RenderRequest } from './helm/render';
+import { LabelDomain } from './labels';
 import { K8sObject, synthObjects } from './render';
 import { environmentWorkloads } from './workloads';
 
@@ -134,6 +135,8 @@ export interface HydrateContext {
   readonly kubernetesVersion: string;
   /** Root the `vendored` sources' paths are relative to. */
   readonly vendorRoot: string;
+  /** The environment's label domain: the workload derivation reads the platform's annotations under it. */
+  readonly labelDomain: LabelDomain;
 }
 
 /** Every component's objects, by component id, namespaces written out. */
@@ -178,7 +181,7 @@ export async function hydrate(components: readonly Component[], ctx: HydrateCont
     if (!objects) continue;
     out.set(c.id, placeObjects(objects, c.namespace, scopes, c.id));
   }
-  return addFromRendered(components, out, scopes);
+  return addFromRendered(components, out, scopes, ctx.labelDomain);
 }
 
 /**
@@ -187,7 +190,7 @@ export async function hydrate(components: readonly Component[], ctx: HydrateCont
  * the namespaces the other components use, then from their workloads, which are derived with the
  * first step's objects in view (Istio injection labels, LimitRange defaults).
  */
-function addFromRendered(components: readonly Component[], placed: Map<string, K8sObject[]>, scopes: ScopeTable): Map<string, K8sObject[]> {
+function addFromRendered(components: readonly Component[], placed: Map<string, K8sObject[]>, scopes: ScopeTable, labelDomain: LabelDomain): Map<string, K8sObject[]> {
   const builders = components.flatMap((c) => (c.source.type === 'manifests' && c.source.fromRendered ? [{ c, from: c.source.fromRendered }] : []));
   if (builders.length === 0) return placed;
   const others = components.filter((c) => !builders.some((b) => b.c === c));
@@ -196,7 +199,7 @@ function addFromRendered(components: readonly Component[], placed: Map<string, K
   };
   const namespaces = namespaceUsage(others, placed);
   for (const { c, from } of builders) add(c, (scope) => from.namespaces(scope, namespaces));
-  const derived = environmentWorkloads(others, placed);
+  const derived = environmentWorkloads(others, placed, labelDomain);
   const facts: RenderedFacts = { namespaces, workloads: new Map([...derived].map(([id, d]) => [id, d.workloads])) };
   for (const { c, from } of builders) add(c, (scope) => from.workloads(scope, facts));
   return placed;

@@ -7,17 +7,22 @@ import { ComponentGraph } from './graph';
 import {
   CapacityPlan,
   capacityPlanOf,
+  CapacityStatus,
   ClusterAtSize,
+  describeRaises,
+  EVICTION_HARD_MEMORY,
   formatCores,
   formatGi,
   kubeReservedCpu,
   kubeReservedMemory,
+  minimumRaises,
   PlanWarning,
+  SEED_ALLOCATION,
   SEED_DISTRIBUTION,
   Usage,
 } from './plan';
 import { ResourceAmounts } from './resources';
-import { CLUSTER_CREATION, describeTarget, formatMinutes, Minutes, RolloutPlan, rolloutPlan } from './rollout';
+import { CLUSTER_CREATION, describeTarget, EFFICIENCY_GUIDE, formatMinutes, GuidePhase, Minutes, RolloutPlan, rolloutPlan } from './rollout';
 import { MAX_PODS_PER_NODE, SeedDeviation, seedDeviations } from '../eksctl/node-groups';
 import type { HydratedModel } from '../synth';
 
@@ -185,7 +190,7 @@ export function waveTable(plan: RolloutPlan): Table {
     const phases = [...new Set(w.components.map((c) => c.phase))].sort();
     rows.push([String(w.wave), nameList(w.components.map((c) => c.id), 15, w.critical), phases.join(', '), formatMinutes(w.time)]);
   }
-  return { headers: ['Wave', 'Components (critical in bold)', 'Guide phase', 'Predicted min'], rows, right: [0, 3] };
+  return { headers: ['Wave', 'Components (critical in bold)', 'Seed phase', 'Predicted min'], rows, right: [0, 3] };
 }
 
 export function totalsTable(plan: RolloutPlan): Table {
@@ -193,8 +198,8 @@ export function totalsTable(plan: RolloutPlan): Table {
   return {
     headers: ['Plan', 'Minutes'],
     rows: [
-      r('sequential: every guide phase one after another', plan.sequential),
-      r("the guide's optimized plan: 1, then 2 ∥ 3, then 4-7 in parallel, then the services", plan.guideParallel),
+      r('sequential: every seed phase one after another', plan.sequential),
+      r("the seed's optimized plan: 1, then 2 ∥ 3, then 4-7 in parallel, then the services", plan.guideParallel),
       r('computed from the sync waves: platform (workflows 1-7)', plan.computedPlatform),
       r('computed from the sync waves: platform and microservices', plan.computed),
     ],
@@ -278,23 +283,118 @@ export function environmentPlans(model: HydratedModel): EnvironmentPlans {
   };
 }
 
+/** The status line of PLAN.md; a minimum below the need says so, with the platform.yaml keys that fix it. */
 function capacitySummary(plan: CapacityPlan): string {
   const range = `${plan.atMinimum.nodeCount}-${plan.atMaximum.nodeCount} nodes`;
   switch (plan.status) {
-    case 'fits at minimum size':
-      return `**Status: fits at minimum size** (${plan.atMinimum.nodeCount} of ${range}).`;
-    case 'needs scale-out':
-      return `**Status: needs scale-out** to ${plan.needed?.nodeCount} nodes (${range}).`;
-    default:
+    case CapacityStatus.FitsAtMinimum:
+      return `**Status: fits at minimum size** (${plan.atMinimum.nodeCount} of ${range}): the cluster starts with enough nodes for its requests at rest.`;
+    case CapacityStatus.NeedsScaleOut: {
+      const needed = plan.needed?.nodeCount ?? 0;
+      return (
+        `**Status: needs scale-out** to ${needed} nodes (${range}): the node groups start at ${plan.atMinimum.nodeCount} nodes, ` +
+        `below the ${needed} the requests need at rest, so pods stay Pending until the autoscaler adds ${needed - plan.atMinimum.nodeCount}. ` +
+        `To start at the needed size, set ${describeRaises(plan.env, minimumRaises(plan))} in platform.yaml.`
+      );
+    }
+    case CapacityStatus.DoesNotFit:
       return `**Status: does not fit at maximum size** (${range}):\n\n${plan.shortfalls.map((s) => `- ${s}`).join('\n')}`;
   }
 }
 
 const ALLOCATABLE_NOTE =
-  `Allocatable per node = EC2 capacity − kube-reserved − the 100Mi hard eviction threshold, as the EKS AMIs configure the kubelet ` +
-  `(awslabs/amazon-eks-ami: AL2 bootstrap.sh, AL2023 nodeadm): CPU 6% of the first core, 1% of the second, 0.5% of cores 3-4, ` +
-  `0.25% above (${kubeReservedCpu(2)} on 2 vCPUs); memory 255Mi + 11Mi × ${MAX_PODS_PER_NODE} pods (prefix delegation) = ` +
-  `${kubeReservedMemory(MAX_PODS_PER_NODE)}. Mixed spot groups count their smallest type.`;
+  `Allocatable per node = EC2 capacity − kube-reserved − the ${EVICTION_HARD_MEMORY} hard eviction threshold (see "Terms"). ` +
+  'Mixed spot groups count their smallest type.';
+
+/** `~1.5 CPU / ~3 GiB`, `~0.5 CPU / ~768 MiB`: a seed allocation about as the seed writes it (its GB read as GiB). */
+function seedAmount(a: ResourceAmounts): string {
+  const trim = (x: number) => String(Math.round(x * 100) / 100);
+  const mi = a.memory.bytes / 1024 ** 2;
+  return `~${trim(a.cpu.millicores / 1000)} CPU / ~${mi < 1024 ? `${trim(mi)} MiB` : `${trim(mi / 1024)} GiB`}`;
+}
+
+/** `systemOverhead` → `system_overhead`, the seed's own key. */
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+const isPhase = (x: unknown): x is GuidePhase => typeof x === 'object' && x !== null && 'key' in x && 'time' in x;
+
+/** Every phase the rollout model knows, in the seed's order (EFFICIENCY_GUIDE in lib/rollout.ts). */
+export function seedPhases(): GuidePhase[] {
+  return Object.values(EFFICIENCY_GUIDE).flatMap((v) => (isPhase(v) ? [v] : typeof v === 'object' ? Object.values(v).filter(isPhase) : []));
+}
+
+export function seedPhaseTable(): Table {
+  return {
+    headers: ['Seed phase', 'Deploys', 'Minutes'],
+    rows: seedPhases().map((p) => [p.key, p.guideComponents.join(', '), formatMinutes(p.time)]),
+    right: [2],
+  };
+}
+
+/**
+ * PLAN.md's own glossary: where each target comes from (the seed's figures quoted, so the reader
+ * needs no document outside the repository) and what the sizes, statuses and rollout terms mean.
+ */
+function termsSection(): string[] {
+  const allocation = (Object.keys(SEED_ALLOCATION) as (keyof typeof SEED_ALLOCATION)[])
+    .map((wf) => `${WORKFLOW_TITLES[wf]} ${seedAmount(SEED_ALLOCATION[wf])}`)
+    .join(', ');
+  const distribution = (Object.keys(SEED_DISTRIBUTION) as (keyof typeof SEED_DISTRIBUTION)[])
+    .map((k) => `${snake(k)} ${pct(SEED_DISTRIBUTION[k])}`)
+    .join(', ');
+  const pods = MAX_PODS_PER_NODE;
+  return [
+    '## Terms',
+    '',
+    'Figures called "seed" come from the platform\'s seed requirements, the planning documents the platform was specified from. ' +
+      'They are not part of this repository: every figure this plan takes from them is quoted here.',
+    '',
+    `- **Seed allocation**: the requests the seed requirements allot each workflow: ${allocation}. ` +
+      'The seed writes GB, read here as GiB. **over** marks a workflow whose requests at rest exceed it in CPU or memory: ' +
+      '`npm run synth` reports it in one note line, and `--strict` makes it an error.',
+    '- **Requests at rest**: replicas × pod requests (every container, injected sidecars included) of the Deployments and StatefulSets, ' +
+      'autoscaled ones at their minimum replicas, plus one pod of each DaemonSet per node. Hook Jobs run briefly and are not counted. ' +
+      'Limits are summed the same way.',
+    `- **Allocatable per node**: EC2 capacity − kube-reserved − the ${EVICTION_HARD_MEMORY} hard eviction threshold. kube-reserved is what ` +
+      'the EKS-optimized AMIs configure the kubelet to keep for itself and the container runtime: CPU 6% of the first core, 1% of the second, ' +
+      `0.5% of cores 3-4, 0.25% of every core above (${kubeReservedCpu(2)} on 2 vCPUs); memory 255Mi + 11Mi × the pods a node admits ` +
+      `(${pods} with VPC CNI prefix delegation: ${kubeReservedMemory(pods)}).`,
+    '- **minimum**: every node group at its minSize: the nodes the cluster starts with and never scales below. ' +
+      'The tier defaults (config/defaults.ts) set it to hold the requests at rest.',
+    '- **needed**: the smallest size that holds the requests at rest. From the minimum, one node at a time is added where the cluster ' +
+      'autoscaler would add it: spot first, then the on-demand fallback, among per-zone groups the zone with the fewest nodes. ' +
+      'Shown only when larger than the minimum. It compares sums, not a packing of pods onto nodes; the largest pod is checked against one node on its own.',
+    '- **maximum**: every node group at its maxSize. `npm run synth` fails when the requests at rest do not fit there.',
+    '- **Free**, **Fits**: allocatable minus the requests (DaemonSets × nodes included) at that size; it fits when both CPU and memory are 0 or more.',
+    '- **Status**: *fits at minimum size*: the cluster starts big enough. *needs scale-out*: it starts smaller than needed, so pods stay ' +
+      'Pending until the autoscaler adds nodes (`npm run synth` notes it, `--strict` fails). *does not fit at maximum size*: synth fails.',
+    `- **Distribution targets**: the seed requirements' cluster resource distribution, as shares of raw node capacity: ${distribution}. ` +
+      'Measured here: system overhead = kube-reserved, eviction threshold and DaemonSets; platform services = requests of workflows 1-7; ' +
+      'application workloads = requests of the microservices; scaling buffer = what is left unrequested.',
+    '- **Seed phase**: a deployment phase of the seed requirements with its execution time (table below); each component takes the time ' +
+      'of its phase. The seed\'s component names are kept (ambassador is emissary-ingress here). ' +
+      '"microservices (assumed)" is not in the seed requirements: it is this plan\'s assumption.',
+    '- **Parallel**: at the same time. A seed phase named parallel (phase_3_parallel, total_parallel) takes its time once for all its ' +
+      'components together. Argo CD syncs every component of a wave in parallel and the next wave after it, so a wave lasts as long as its ' +
+      'slowest component; a seed phase spread over k waves gives each 1/k of its time. "2 ∥ 3" means workflows 2 and 3 at the same time.',
+    '- **sequential**, **the seed\'s optimized plan**, **computed from the sync waves**: every seed phase one after another; the seed ' +
+      'requirements\' own order (1, then 2 ∥ 3, then 4-7 together, then the services); cluster creation plus this environment\'s waves.',
+    `- **Target**: \`total_deployment_time < ${EFFICIENCY_GUIDE.targetMinutes} minutes\`, the seed requirements' deployment-efficiency goal, ` +
+      'for the platform (workflows 1-7, cluster creation included). *met*: even the slow end of the prediction is under; ' +
+      '*met only at the optimistic end*: the fast end is under, the slow end over; *not met*: both are over.',
+    `- **eksctl create cluster**: the seed's foundation phases 1 and 2 (vpc and iam, then eks): ${formatMinutes(CLUSTER_CREATION)} minutes before the first wave.`,
+    '- **Critical path**: the slowest component of each wave, in order; the rollout gets shorter only when one of these does.',
+    '',
+    markdownTable(seedPhaseTable()),
+    '',
+  ];
+}
+
+/** The size the distribution is measured at (CapacityPlan.distribution): the minimum when it fits, else needed, else the maximum. */
+function distributionSize(plan: CapacityPlan): string {
+  if (plan.status === CapacityStatus.FitsAtMinimum) return `the minimum size (${plan.atMinimum.nodeCount} nodes)`;
+  return plan.needed ? `the needed size (${plan.needed.nodeCount} nodes)` : `the maximum size (${plan.atMaximum.nodeCount} nodes)`;
+}
 
 /** `dist/<env>/PLAN.md`. */
 export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans = environmentPlans(model)): string {
@@ -307,7 +407,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '',
     'Rendered by `npm run synth` from platform.yaml: edit that, not this file. The workloads are those the rendered objects run ' +
       '(their pods, the pods operators create from their custom resources, the Istio sidecars injected into them). ' +
-      '`npm run plan -- --env ' + env + '` prints the same tables; the README explains how to read them.',
+      '`npm run plan -- --env ' + env + '` prints the same tables. "Terms" at the end explains the targets and the words used here.',
     '',
     '## Capacity',
     '',
@@ -316,7 +416,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '### Requests per workflow',
     '',
     'Deployments and StatefulSets count replicas × pod requests (autoscaled ones at their minimum); DaemonSets are per node ' +
-      'and not in the workflow columns; Jobs are transient and not counted. "Seed" is the seed\'s Platform Resource Allocation (GB read as GiB).',
+      'and not in the workflow columns; Jobs are transient and not counted. "Seed" is the seed allocation (see "Terms"); "over" marks requests above it.',
     '',
     markdownTable(workflowTable(capacity)),
     '',
@@ -335,16 +435,16 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '',
     markdownTable(sizeTable(capacity)),
     '',
-    `### Distribution at ${capacity.needed ? `the needed size (${capacity.needed.nodeCount} nodes)` : `the maximum size (${capacity.atMaximum.nodeCount} nodes)`}`,
+    `### Distribution at ${distributionSize(capacity)}`,
     '',
-    "Shares of raw node capacity against the efficiency guide's Cluster Resource Distribution.",
+    "Shares of raw node capacity against the seed's distribution targets (see \"Terms\").",
     '',
     markdownTable(distributionTable(capacity)),
     '',
     '## Rollout',
     '',
-    "Argo CD syncs one wave after another. Each component takes its guide phase's execution time, spread over the waves the phase spans; " +
-      "a wave lasts as long as its slowest component.",
+    "Argo CD syncs one wave after another, the components of a wave in parallel. Each component takes its seed phase's execution time, " +
+      'spread over the waves the phase spans; a wave lasts as long as its slowest component (see "Terms").',
     '',
     markdownTable(waveTable(rollout)),
     '',
@@ -362,6 +462,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     mermaidGraph(model.components, model.graph),
     '```',
     '',
+    ...termsSection(),
   ];
   return out.join('\n');
 }
@@ -388,7 +489,8 @@ export function renderPlanText(model: HydratedModel, plans: EnvironmentPlans = e
     capacity.status === 'does not fit at maximum size'
       ? `does not fit at maximum size:\n${capacity.shortfalls.map((s) => `  ${s}`).join('\n')}`
       : capacity.status === 'needs scale-out'
-        ? `needs scale-out to ${capacity.needed?.nodeCount} nodes (${capacity.atMinimum.nodeCount}-${capacity.atMaximum.nodeCount})`
+        ? `needs scale-out to ${capacity.needed?.nodeCount} nodes (${capacity.atMinimum.nodeCount}-${capacity.atMaximum.nodeCount}); ` +
+          `to start at the needed size, set ${describeRaises(capacity.env, minimumRaises(capacity))}`
         : `fits at minimum size (${capacity.atMinimum.nodeCount} nodes)`;
   return [
     `== ${model.env.name} ==`,

@@ -7,7 +7,7 @@
  * and the node groups eksctl renders.
  */
 import { EnvironmentSettings } from '../config/defaults';
-import { MAX_PODS_PER_NODE, NodeGroup, nodeGroups, NODE_GROUP_PATTERNS } from '../eksctl/node-groups';
+import { MAX_PODS_PER_NODE, NodeGroup, nodeGroups, NODE_GROUP_PATTERNS, NodeRole } from '../eksctl/node-groups';
 import { Component, Workflow, WORKFLOW_ORDER } from './component';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from './resources';
 import { environmentWorkloads, ObjectsByComponent, WorkloadWarning } from './workloads';
@@ -29,8 +29,8 @@ export interface RenderedEnvironment {
 }
 
 /** The components of a rendered environment with the workloads derived from their objects. */
-export function plannedComponents(model: Pick<RenderedEnvironment, 'components' | 'objects'>): PlannedComponent[] {
-  const derived = environmentWorkloads(model.components, model.objects);
+export function plannedComponents(model: Pick<RenderedEnvironment, 'env' | 'components' | 'objects'>): PlannedComponent[] {
+  const derived = environmentWorkloads(model.components, model.objects, model.env.labelDomain);
   return model.components.map((c) => ({ id: c.id, workflow: c.workflow, ...derived.get(c.id)! }));
 }
 
@@ -457,6 +457,52 @@ export function capacityPlan(env: EnvironmentSettings, components: readonly Plan
   };
 }
 
+/** The `environments.<env>.nodeGroups` setting each role's groups take their sizes from (eksctl/node-groups.ts). */
+const NODE_GROUP_SETTING: Readonly<Record<NodeRole, keyof EnvironmentSettings['nodeGroups']>> = {
+  system: 'system',
+  'workload-spot': 'spot',
+  'workload-on-demand': 'onDemand',
+};
+
+/** A node-group minSize that, raised to `to`, starts the cluster at the needed size. */
+export interface MinimumRaise {
+  readonly setting: keyof EnvironmentSettings['nodeGroups'];
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The minSize per node-group setting that makes the minimum the needed size: for each setting, the
+ * most nodes the needed size has in any one of its groups (per-zone groups share one setting).
+ * Empty when the minimum already fits, or when nothing fits.
+ */
+export function minimumRaises(plan: CapacityPlan): MinimumRaise[] {
+  if (plan.status !== CapacityStatus.NeedsScaleOut || !plan.needed) return [];
+  const raises = new Map<keyof EnvironmentSettings['nodeGroups'], MinimumRaise>();
+  for (const g of plan.groups) {
+    const setting = NODE_GROUP_SETTING[g.group.role];
+    const to = plan.needed.nodes.get(g.group.name) ?? 0;
+    const prev = raises.get(setting);
+    if (to > g.group.minSize && (!prev || to > prev.to)) raises.set(setting, { setting, from: g.group.minSize, to });
+  }
+  return (Object.values(NODE_GROUP_SETTING) as (keyof EnvironmentSettings['nodeGroups'])[]).flatMap((k) => {
+    const r = raises.get(k);
+    return r ? [r] : [];
+  });
+}
+
+/**
+ * What a plan reports beyond the synth's capacity check: `npm run synth` prints them as one note
+ * line, and `--strict` refuses to write while there is any. Each message names the environment.
+ */
+export type PlanFinding =
+  /** A workflow's requests at rest exceed the seed allocation in CPU or memory. */
+  | { readonly kind: 'over-seed'; readonly env: string; readonly workflow: Workflow; readonly message: string }
+  /** The node groups start smaller than the requests at rest need (status "needs scale-out"). */
+  | { readonly kind: 'minimum-below-need'; readonly env: string; readonly minimum: number; readonly needed: number; readonly raises: readonly MinimumRaise[]; readonly message: string }
+  /** Not even the maximum holds the requests (rendered only with --skip-capacity-check). */
+  | { readonly kind: 'does-not-fit'; readonly env: string; readonly maximum: number; readonly message: string };
+
 /** One line per workflow whose replicated requests exceed the seed's allocation. */
 export function seedWarnings(plan: CapacityPlan): string[] {
   return plan.workflows
@@ -471,6 +517,84 @@ export function seedWarnings(plan: CapacityPlan): string[] {
         `over the seed's allocation of ~${formatCores(w.seed.cpu.millicores)} / ~${formatGi(w.seed.memory.bytes)} (${over.join(', ')})`
       );
     });
+}
+
+/** How to start an environment at its needed size: the platform.yaml keys to set. */
+export function describeRaises(env: string, raises: readonly MinimumRaise[]): string {
+  return raises.map((r) => `environments.${env}.nodeGroups.${r.setting}.minSize: ${r.to} (now ${r.from})`).join(' and ');
+}
+
+/** The plan's findings: seed overruns per workflow, then a minimum below the need (or no fit at all). */
+export function planFindings(plan: CapacityPlan): PlanFinding[] {
+  const over = plan.workflows.filter((w) => w.overSeed.cpu || w.overSeed.memory);
+  const messages = seedWarnings(plan);
+  const out: PlanFinding[] = over.map((w, i) => ({ kind: 'over-seed', env: plan.env, workflow: w.workflow, message: messages[i] }));
+  if (plan.status === CapacityStatus.NeedsScaleOut && plan.needed) {
+    const raises = minimumRaises(plan);
+    out.push({
+      kind: 'minimum-below-need',
+      env: plan.env,
+      minimum: plan.atMinimum.nodeCount,
+      needed: plan.needed.nodeCount,
+      raises,
+      message:
+        `${plan.env}: the node groups start at ${nodes(plan.atMinimum.nodeCount)}, below the ${plan.needed.nodeCount} the requests need at rest, ` +
+        `so pods stay Pending until the autoscaler adds ${plan.needed.nodeCount - plan.atMinimum.nodeCount}; set ${describeRaises(plan.env, raises)} in platform.yaml`,
+    });
+  }
+  if (plan.status === CapacityStatus.DoesNotFit) {
+    out.push({
+      kind: 'does-not-fit',
+      env: plan.env,
+      maximum: plan.atMaximum.nodeCount,
+      message: `${plan.env}: does not fit at its maximum of ${nodes(plan.atMaximum.nodeCount)}: ${plan.shortfalls.join('; ')}`,
+    });
+  }
+  return out;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * The findings of several plans in one sentence (the synth's one note line), e.g. "4 workflows
+ * (ingress, observability, gitops, data) request more than the seed allocates, in prod and
+ * staging; prod starts at 5 nodes but needs 7 at rest". Undefined when there is none.
+ */
+export function summarizeFindings(findings: readonly PlanFinding[]): string | undefined {
+  const parts: string[] = [];
+  const over = findings.filter((f) => f.kind === 'over-seed');
+  if (over.length > 0) {
+    const workflows = WORKFLOW_ORDER.filter((wf) => over.some((f) => f.workflow === wf));
+    const envs = [...new Set(over.map((f) => f.env))];
+    const n = workflows.length;
+    parts.push(`${n} workflow${n === 1 ? '' : 's'} (${workflows.join(', ')}) request${n === 1 ? 's' : ''} more than the seed allocates, in ${listOf(envs)}`);
+  }
+  for (const f of findings) {
+    if (f.kind === 'minimum-below-need') parts.push(`${f.env} starts at ${nodes(f.minimum)} but needs ${f.needed} at rest`);
+    if (f.kind === 'does-not-fit') parts.push(`${f.env} does not fit even at its maximum of ${nodes(f.maximum)}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** Thrown by `npm run synth -- --strict` when a plan has findings; the message lists every one. */
+export class StrictPlanError extends Error {
+  constructor(readonly findings: readonly PlanFinding[]) {
+    super(
+      `--strict: ${findings.length} finding${findings.length === 1 ? '' : 's'} in the capacity plan, nothing written:\n` +
+        findings.map((f) => `  ${f.message}`).join('\n') +
+        '\nLower a workflow\'s requests to its seed allocation, set the minSize a line names (PLAN.md "Capacity" has the figures), ' +
+        'or run without --strict: synth then writes and reports these as one note.',
+    );
+    this.name = 'StrictPlanError';
+  }
+}
+
+/** `--strict`: throws a StrictPlanError listing every finding of every plan. */
+export function checkStrict(findings: readonly PlanFinding[]): void {
+  if (findings.length > 0) throw new StrictPlanError(findings);
 }
 
 /** Thrown by the synth's capacity check; the message names the environment and the shortfall. */

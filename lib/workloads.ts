@@ -8,7 +8,8 @@
  * one component's objects alone do not say (the Application's destination namespace, which
  * namespaces Istio injects, the LimitRange defaults) comes in `WorkloadContext`, computed from the
  * whole environment's objects (`environmentContext`, `environmentWorkloads`). How many runs of a
- * Tekton Pipeline may run at once is the Pipeline's `CONCURRENT_RUNS_ANNOTATION`.
+ * Tekton Pipeline may run at once is the Pipeline's `<labelDomain>/concurrent-runs` annotation
+ * (lib/labels.ts `LabelDomain.concurrentRuns`).
  *
  * Counting rules, kept consistent with lib/resources `podTotal` (the sum of a pod's containers):
  * - Deployment, StatefulSet, argoproj.io Rollout, ReplicaSet: `spec.replicas`, 1 when absent; an
@@ -45,14 +46,9 @@
  * (e.g. the Tekton operator's proxy webhook and pruner CronJob), CloudNativePG's initdb/join Jobs,
  * and the operators' own transient pods. Any other object that carries a pod template is reported.
  */
+import type { LabelDomain } from './labels';
 import type { K8sObject } from './render';
 import { ContainerDeclaration, Cpu, Memory, Resources, Workload, WorkloadKind } from './resources';
-
-/**
- * On a Tekton Pipeline: how many of its PipelineRuns may run at once (a whole number ≥ 1), which
- * no Tekton field says. Its Task pods and affinity assistants are counted that many times.
- */
-export const CONCURRENT_RUNS_ANNOTATION = 'platform.acme.io/concurrent-runs';
 
 /** Istio sidecar injection in the environment. */
 export interface SidecarInjection {
@@ -79,7 +75,14 @@ export interface WorkloadContext {
    */
   readonly containerDefaults?: ReadonlyMap<string, ContainerDefaults>;
   /**
-   * PipelineRuns of a Tekton Pipeline without `CONCURRENT_RUNS_ANNOTATION` that may run at once.
+   * The platform's label domain. On a Tekton Pipeline, its `concurrentRuns` annotation says how many
+   * of the Pipeline's PipelineRuns may run at once (a whole number ≥ 1, which no Tekton field says);
+   * the Task pods and affinity assistants are counted that many times. Without it no Pipeline
+   * annotation is read: every Pipeline counts `concurrentPipelineRuns`.
+   */
+  readonly labelDomain?: LabelDomain;
+  /**
+   * PipelineRuns of a Tekton Pipeline without the concurrent-runs annotation that may run at once.
    * @default DEFAULTS.concurrentPipelineRuns
    */
   readonly concurrentPipelineRuns?: number;
@@ -148,14 +151,16 @@ export function environmentContext(objects: readonly K8sObject[]): Omit<Workload
 
 /**
  * The workloads of each of `components`, from its rendered objects, in the context of every
- * object in `objects` (`environmentContext`). What the capacity plan and platform-base's
+ * object in `objects` (`environmentContext`) and of the environment's label domain (the
+ * annotations the platform's own objects carry). What the capacity plan and platform-base's
  * ResourceQuotas count.
  */
 export function environmentWorkloads(
   components: readonly { readonly id: string; readonly namespace: string }[],
   objects: ObjectsByComponent,
+  labelDomain: LabelDomain,
 ): Map<string, DerivedWorkloads> {
-  const context = environmentContext([...objects.values()].flat());
+  const context = { ...environmentContext([...objects.values()].flat()), labelDomain };
   const out = new Map<string, DerivedWorkloads>();
   for (const c of components) {
     const own = objects.get(c.id);
@@ -167,12 +172,16 @@ export function environmentWorkloads(
 
 /** The workloads of one component of a rendered environment, in the context of all its objects. */
 export function componentWorkloads(
-  model: { readonly components: readonly { readonly id: string; readonly namespace: string }[]; readonly objects: ObjectsByComponent },
+  model: {
+    readonly env: { readonly labelDomain: LabelDomain };
+    readonly components: readonly { readonly id: string; readonly namespace: string }[];
+    readonly objects: ObjectsByComponent;
+  },
   id: string,
 ): readonly Workload[] {
   const c = model.components.find((x) => x.id === id);
   if (!c) throw new Error(`workloads: no component ${id}`);
-  return environmentWorkloads([c], model.objects).get(id)!.workloads;
+  return environmentWorkloads([c], model.objects, model.env.labelDomain).get(id)!.workloads;
 }
 
 /** Namespaces labeled `istio-injection: enabled` among an environment's objects (its Namespace objects). */
@@ -590,14 +599,15 @@ class Derivation {
     }
   }
 
-  /** `CONCURRENT_RUNS_ANNOTATION` of a Pipeline, else the context's number, else the default. */
+  /** The concurrent-runs annotation of a Pipeline (`WorkloadContext.labelDomain`), else the context's number, else the default. */
   private concurrentRuns(o: K8sObject): number {
     const fallback = this.ctx.concurrentPipelineRuns ?? DEFAULTS.concurrentPipelineRuns;
-    const value = annotationsOf(o.metadata)[CONCURRENT_RUNS_ANNOTATION];
+    const annotation = this.ctx.labelDomain?.concurrentRuns;
+    const value = annotation === undefined ? undefined : annotationsOf(o.metadata)[annotation];
     if (value === undefined) return fallback;
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || n < 1) {
-      this.warn(o, `has ${CONCURRENT_RUNS_ANNOTATION} "${value}", not a whole number of at least 1; counted ${fallback} run(s)`);
+      this.warn(o, `has ${annotation} "${value}", not a whole number of at least 1; counted ${fallback} run(s)`);
       return fallback;
     }
     return n;

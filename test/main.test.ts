@@ -2,23 +2,32 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as yaml from 'js-yaml';
 import { parseArgs, UsageError } from '../main';
-import { ROOT, SHIPPED_CONFIG_TEXT } from './support';
+import { FIXTURE_CONFIG_TEXT, FIXTURES, ROOT } from './support';
 
 const CLI = path.join(ROOT, 'build', 'main.js');
 
+/**
+ * Where the CLI runs: a folder with the fixture config and its permissions lock, so its default
+ * platform.yaml is the fixture and what synth writes beside the config (renovate.json) lands there.
+ */
+let project = '';
+
 beforeAll(() => {
   execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT });
+  project = tmp();
+  for (const f of ['platform.yaml', 'permissions.lock.json']) fs.copyFileSync(path.join(FIXTURES, f), path.join(project, f));
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  return spawnSync('node', [CLI, ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
 /** `run` without waiting: for runs started at the same time. */
 function runAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [CLI, ...args], { cwd: ROOT });
+    const child = spawn('node', [CLI, ...args], { cwd: project });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -65,6 +74,7 @@ describe('npm run synth', () => {
     expect(() => parseArgs(['--out'])).toThrow('--out needs a value');
     expect(parseArgs(['--lock-timeout', '30'])).toEqual({ config: 'platform.yaml', out: 'dist', lockTimeoutSeconds: 30 });
     expect(() => parseArgs(['--lock-timeout', '1m'])).toThrow('--lock-timeout: expected a whole number of seconds, got "1m"');
+    expect(parseArgs(['--strict', '--env', 'prod'])).toEqual({ config: 'platform.yaml', out: 'dist', env: 'prod', strict: true });
   });
 
   it('prints usage with --help', () => {
@@ -97,7 +107,7 @@ describe('npm run synth', () => {
     expect(run(['--out', out]).status).toBe(0);
     const before = snapshot(out);
     const bad = path.join(tmp(), 'platform.yaml');
-    fs.writeFileSync(bad, SHIPPED_CONFIG_TEXT.replace('port: 8080', 'port: http'));
+    fs.writeFileSync(bad, FIXTURE_CONFIG_TEXT.replace('port: 8080', 'port: http'));
     const r = run(['--config', bad, '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('services[0].port: expected an integer 1-65535, got "http"');
@@ -197,11 +207,66 @@ describe('npm run synth', () => {
   });
 });
 
+describe('what the plans report beyond the capacity check', () => {
+  /**
+   * The fixture config with a prod that fits at its maximum but reports both findings: services at
+   * 6 replicas (the microservices over the seed's allocation) and spot starting at 1 node per zone
+   * (below what the requests need at rest).
+   */
+  function overConfig(): string {
+    const dir = tmp();
+    const cfg = yaml.load(FIXTURE_CONFIG_TEXT) as { environments: Record<string, Record<string, unknown>> };
+    cfg.environments.prod = { ...cfg.environments.prod, nodeGroups: { spot: { minSize: 1, maxSize: 3 } }, services: { minReplicas: 6, maxReplicas: 6 } };
+    const file = path.join(dir, 'platform.yaml');
+    fs.writeFileSync(file, yaml.dump(cfg));
+    return file;
+  }
+
+  /** The lines of the plans' findings on stderr (config warnings, printed apart, are another matter). */
+  const planLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('note:') || /workflow \S+ requests|over the seed/.test(l));
+
+  it('prints at most one note line on stderr for the fixture config, never a warning per workflow', () => {
+    const r = run(['--out', tmp()]);
+    expect(r.status).toBe(0);
+    const lines = planLines(r.stderr);
+    expect(lines.length).toBeLessThanOrEqual(1);
+    for (const l of lines) expect(l).toMatch(/^note: .*; see "Capacity" in .*PLAN\.md \(--strict makes this an error\)$/);
+  });
+
+  it('sums seed overruns and a minimum below the need in one note naming the PLAN.md, which says the same', () => {
+    const out = tmp();
+    const r = run(['--config', overConfig(), '--env', 'prod', '--out', out]);
+    expect(r.status).toBe(0);
+    const lines = planLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^note: \d+ workflows? \([a-z, ]*apps\) requests? more than the seed allocates, in prod; prod starts at \d+ nodes but needs \d+ at rest; /);
+    expect(lines[0]).toContain(`see "Capacity" in ${path.join(out, 'prod', 'PLAN.md')}`);
+    const plan = fs.readFileSync(path.join(out, 'prod', 'PLAN.md'), 'utf8');
+    expect(plan).toContain('**Status: needs scale-out**');
+    expect(plan).toContain('set environments.prod.nodeGroups.spot.minSize: ');
+    expect(plan).toMatch(/\| Microservices \|.*\*\*\d+% \/ \d+% over\*\*/);
+  });
+
+  it('fails with --strict, writing nothing, listing every finding', () => {
+    const config = overConfig();
+    const out = tmp();
+    const r = run(['--config', config, '--env', 'prod', '--out', out, '--strict']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: --strict: \d+ findings in the capacity plan, nothing written:\n/);
+    expect(r.stderr).toMatch(/\n {2}prod: workflow apps requests [\d.]+ CPU \/ [\d.]+ Gi, over the seed's allocation of ~5\.00 CPU \/ ~10\.00 Gi/);
+    expect(r.stderr).toMatch(/\n {2}prod: the node groups start at \d+ nodes, below the \d+ the requests need at rest, .*set environments\.prod\.nodeGroups\.spot\.minSize: \d+ \(now 1\) in platform\.yaml/);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    expect(snapshot(out)).toEqual({});
+    expect(fs.readdirSync(path.dirname(config))).toEqual(['platform.yaml']);
+  });
+});
+
 describe('cdk8s synth', () => {
   it('runs the same synth without deleting dist/ first, and with --no-check-upgrade (as cdk8s.yaml says) prints no stack trace or upgrade notice', () => {
     // A project folder of its own: cdk8s.yaml's app runs in it and writes its dist/.
     const project = tmp();
-    for (const f of ['cdk8s.yaml', 'platform.yaml', 'permissions.lock.json']) fs.copyFileSync(path.join(ROOT, f), path.join(project, f));
+    for (const f of ['platform.yaml', 'permissions.lock.json']) fs.copyFileSync(path.join(FIXTURES, f), path.join(project, f));
+    fs.copyFileSync(path.join(ROOT, 'cdk8s.yaml'), path.join(project, 'cdk8s.yaml'));
     for (const d of ['scripts', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(project, d));
     fs.mkdirSync(path.join(project, 'dist'));
     fs.writeFileSync(path.join(project, 'dist', 'README.md'), 'mine');

@@ -1,4 +1,9 @@
-/** Shared test helpers: the shipped config, built environments, rendered trees. */
+/**
+ * Shared test helpers. Tests of the generator build from the fixture config under test/fixtures/
+ * (platform.yaml, a copy of the example the repository started with, and its permissions.lock.json),
+ * never from the repository's own platform.yaml: that one is the user's to edit, and
+ * test/workflows/invariants.test.ts checks it with invariants that hold for any config.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../config/load';
@@ -7,21 +12,27 @@ import { Component } from '../lib/component';
 import { buildEnvironment, EnvironmentModel } from '../platform';
 import { FileTree } from '../lib/output';
 import { defaultHydrateOptions, HydratedModel, hydrateModel, renderEnvironment } from '../synth';
+import { recordSkip, ReferenceVariable } from './skips';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const SHIPPED_CONFIG_TEXT = fs.readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8');
 
-export function shippedConfig(): PlatformConfig {
-  return parseConfig(SHIPPED_CONFIG_TEXT);
+/** The fixture config the generator's tests build from, with its permissions lock beside it. */
+export const FIXTURES = path.join(__dirname, 'fixtures');
+export const FIXTURE_CONFIG_FILE = path.join(FIXTURES, 'platform.yaml');
+export const FIXTURE_CONFIG_TEXT = fs.readFileSync(FIXTURE_CONFIG_FILE, 'utf8');
+
+export function fixtureConfig(): PlatformConfig {
+  return parseConfig(FIXTURE_CONFIG_TEXT);
 }
 
 const cache = new Map<string, EnvironmentModel>();
-/** The shipped config built for one environment (memoized: models are immutable). */
-export function shippedEnvironment(env: string): EnvironmentModel {
-  if (!cache.has(env)) cache.set(env, buildEnvironment(shippedConfig(), env));
+/** The fixture config built for one environment (memoized: models are immutable). */
+export function fixtureEnvironment(env: string): EnvironmentModel {
+  if (!cache.has(env)) cache.set(env, buildEnvironment(fixtureConfig(), env));
   return cache.get(env)!;
 }
 
+/** The fixture's environments, one of each tier. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 
 export function component(model: EnvironmentModel, id: string): Component {
@@ -37,11 +48,15 @@ export function helmValues(model: EnvironmentModel, id: string): any {
   return c.source.values;
 }
 
-/** A directory of reference data named by an environment variable, or undefined (test skips loudly). */
-export function referenceDir(variable: 'CHART_VALUES_DIR' | 'SCHEMAS_DIR'): string | undefined {
+/**
+ * A directory of upstream reference data named by an environment variable, or undefined: the
+ * caller skips its checks, and the run ends with one line naming the variables to set (test/skips.ts).
+ */
+export function referenceDir(variable: ReferenceVariable): string | undefined {
   const dir = process.env[variable];
   if (!dir) {
-    console.warn(`\n*** SKIPPED: ${variable} is not set, so checks against upstream reference data did not run. CI sets ${variable}=../shared/${variable === 'SCHEMAS_DIR' ? 'schemas' : 'chart-values'}. ***\n`);
+    const testPath = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath;
+    recordSkip(variable, testPath ? path.relative(ROOT, testPath) : 'a test file');
     return undefined;
   }
   if (!fs.existsSync(dir)) throw new Error(`${variable}=${dir} does not exist`);
@@ -50,15 +65,15 @@ export function referenceDir(variable: 'CHART_VALUES_DIR' | 'SCHEMAS_DIR'): stri
 
 const hydrated = new Map<string, Promise<HydratedModel>>();
 /**
- * The shipped config built for one environment and rendered with the pinned helm from the vendored
+ * The fixture config built for one environment and rendered with the pinned helm from the vendored
  * charts (cached on disk like synth's renderings): for workflow tests of what dist contains.
  */
-export function hydratedEnvironment(env: string): Promise<HydratedModel> {
-  if (!hydrated.has(env)) hydrated.set(env, hydrateModel(shippedEnvironment(env), defaultHydrateOptions()));
+export function hydratedFixture(env: string): Promise<HydratedModel> {
+  if (!hydrated.has(env)) hydrated.set(env, hydrateModel(fixtureEnvironment(env), defaultHydrateOptions()));
   return hydrated.get(env)!;
 }
 
-/** The rendered file tree of one hydrated environment of the shipped config. */
-export async function renderedTree(env: string): Promise<FileTree> {
-  return renderEnvironment(await hydratedEnvironment(env));
+/** The rendered file tree of one hydrated environment of the fixture config. */
+export async function renderedFixture(env: string): Promise<FileTree> {
+  return renderEnvironment(await hydratedFixture(env));
 }

@@ -84,12 +84,17 @@ export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
 
 const pad = (i: number, n: number) => String(i).padStart(String(n).length, '0');
 
-/** The shipped config (as parsed YAML) with `n` generated services and node groups of up to 100 nodes. */
+/**
+ * The shipped config (as parsed YAML) with `n` generated services and node groups of up to 100
+ * nodes. The services' images are in the config's first allowed registry, so every environment admits them.
+ */
 export function generatedConfig(shipped: Record<string, unknown>, n: number): Record<string, unknown> {
   const name = (i: number) => `svc-${pad(i, n)}`;
+  const allowed = (shipped.policy as { allowedRegistries?: string[] } | undefined)?.allowedRegistries?.[0] ?? 'registry.example.com/';
+  const registry = allowed.endsWith('/') ? allowed : `${allowed}/`;
   const services = Array.from({ length: n }, (_, k) => {
     const i = k + 1;
-    const service: Record<string, unknown> = { name: name(i), image: `ghcr.io/acme/${name(i)}:1.0.${i}`, port: 8080 };
+    const service: Record<string, unknown> = { name: name(i), image: `${registry}${name(i)}:1.0.${i}`, port: 8080 };
     if (i % 10 === 1) service.public = true;
     if (i % 3 === 0) service.database = true;
     if (i % 4 === 0) service.redis = true;

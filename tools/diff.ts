@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SOURCE_ANNOTATION } from '../argocd/applications';
+import { labelDomainOf } from '../config/defaults';
 import { loadConfigFile } from '../config/load';
 import { DEFAULT_MARKDOWN_CAP, diffTrees, isEmpty, renderMarkdown, renderText } from '../lib/diff';
 import { parseFlags, runCliAsync, UsageError } from '../lib/cli';
@@ -17,8 +17,9 @@ export const USAGE = `Usage: npm run diff -- [--base REF] [--format text|markdow
 
 Renders the working tree (the current code and platform.yaml) and compares it with the output at
 the base ref. Per environment: first one line per chart (or vendored source) whose version changed,
-read from the Applications' ${SOURCE_ANNOTATION} annotation, with how many files under
-manifests/<id>/ changed, were added and removed, e.g.
+read from the Applications' <labelDomain>/source annotation (labelDomain as the config sets it,
+default platform.<dns.domain>), with how many files under manifests/<id>/ changed, were added and
+removed, e.g.
   cert-manager v1.21.1 → v1.22.0: 4 objects changed, 1 added, 0 removed
 then per Application the objects added and removed (kind and name) and each changed object field
 by field (JSON paths, old → new). A changed list shows the elements added and removed (the whole
@@ -198,11 +199,13 @@ export async function diff(opts: DiffOptions, cwd = process.cwd()): Promise<{ ou
   const prefix = git(['rev-parse', '--show-prefix'], cwd).trim().replace(/\/$/, '');
   const distDir = prefix ? `${prefix}/${DIST_PATH}` : DIST_PATH;
   const base = resolveBase(cwd, opts.base);
-  const after = await renderAll(loadConfigFile(path.resolve(cwd, opts.config)));
+  const config = loadConfigFile(path.resolve(cwd, opts.config));
+  const after = await renderAll(config);
   const committed = opts.renderBase ? undefined : committedTree(cwd, base.sha, distDir, after);
   const before = committed ?? renderedTree(cwd, base.sha, prefix);
   const label = `${base.label} @ ${base.sha.slice(0, 12)}${committed ? ` (committed ${DIST_PATH}/)` : ' (rendered)'}`;
-  const d = diffTrees(before, after, { sourceAnnotation: SOURCE_ANNOTATION });
+  // The base is read with the working tree's key: a changed labelDomain shows as the annotation renamed.
+  const d = diffTrees(before, after, { sourceAnnotation: labelDomainOf(config).source });
   return { output: opts.format === 'markdown' ? renderMarkdown(d, label, opts.maxChars) : renderText(d, label), changed: !isEmpty(d) };
 }
 

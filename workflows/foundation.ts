@@ -45,5 +45,6 @@ export function platformBase(ctx: PlatformContext): Component {
     existingNamespaces: [...new Set([...PLATFORM_BASE.existingNamespaces, ...entries.filter(([, spec]) => !spec.managed).map(([name]) => name)])].sort(),
     maxNodes: maxNodeCount(ctx.env),
     kubernetesVersion: ctx.env.kubernetesVersion,
+    labelDomain: ctx.env.labelDomain,
   });
 }

@@ -45,6 +45,7 @@ export function tekton(ctx: PlatformContext): Component[] {
       targetNamespace: NS.tektonPipelines,
       priorityClassName: PRIORITY.platformCritical,
       gitops: { repoURL: env.gitops.repoURL, targetRevision: env.gitops.targetRevision, file: PLATFORM_FILE },
+      labelDomain: env.labelDomain,
       concurrentRuns: byTier(env, { dev: 1, staging: 2, prod: 2 }),
     }),
   ];

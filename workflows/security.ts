@@ -119,6 +119,7 @@ export function securityComponentsAfter(ctx: PlatformContext, others: readonly C
   const constraints = gatekeeperConstraintsComponent({
     namespace: NS.security,
     enforcement: env.policyEnforcement,
+    labelDomain: env.labelDomain,
     auditOnlyNamespaces: auditOnlyNamespaces(ctx, before),
     allowedRegistries: env.policy.allowedRegistries,
     injectedImages: INJECTED_IMAGES,

@@ -22,7 +22,7 @@
  */
 import { Construct } from 'constructs';
 import { Component, manifests, Workflow } from '../../lib/component';
-import { standardLabels } from '../../lib/labels';
+import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { Constraint, ConstraintKinds, EnforcementAction, GatekeeperConfig } from '../../imports/gatekeeper';
 import { PodMonitor } from '../../imports/monitoring';
@@ -109,6 +109,8 @@ export interface GatekeeperConstraintsProps {
   readonly namespace: string;
   /** The environment's action outside the audit-only namespaces. */
   readonly enforcement: 'warn' | 'deny';
+  /** The platform's label domain: each constraint says its rule in words in the `policy` annotation. */
+  readonly labelDomain: LabelDomain;
   /** The one exemption list: platform namespaces plus the configured audit-only ones. */
   readonly auditOnlyNamespaces: readonly string[];
   /** Image prefixes workloads may pull from (platform.yaml `policy.allowedRegistries`). */
@@ -137,7 +139,7 @@ function validate(props: GatekeeperConstraintsProps): void {
   for (const ns of props.auditOnlyNamespaces) {
     if (!NAMESPACE_PATTERN.test(ns)) throw new Error(`gatekeeper-constraints: audit-only namespace "${ns}" is not a namespace name or glob such as kube-*`);
   }
-  if (props.allowedRegistries.length === 0) throw new Error('gatekeeper-constraints: allowedRegistries is empty; list at least one registry prefix, e.g. ghcr.io/acme/');
+  if (props.allowedRegistries.length === 0) throw new Error('gatekeeper-constraints: allowedRegistries is empty; list at least one registry prefix, e.g. ghcr.io/example/');
   for (const e of props.systemExemptions) {
     if (!props.auditOnlyNamespaces.includes(e.namespace)) {
       throw new Error(`gatekeeper-constraints: system exemption ${e.name} is in namespace "${e.namespace}", which is enforced; exempt components must run in an audit-only namespace`);
@@ -168,7 +170,7 @@ export class GatekeeperConstraintsChart extends PlatformChart {
         const parameters = p.parameters(v.inputs);
         new Constraint(this, `constraint-${v.name}`, {
           kind: p.kind,
-          metadata: { name: v.name, labels: labels(v.name, 'constraint'), annotations: { ...annotations, 'platform.acme.io/policy': p.description } },
+          metadata: { name: v.name, labels: labels(v.name, 'constraint'), annotations: { ...annotations, [props.labelDomain.policy]: p.description } },
           spec: {
             enforcementAction: v.action,
             match: { kinds: p.kinds, scope: 'Namespaced', ...v.match },

@@ -35,7 +35,7 @@ export interface K6OperatorValues {
 /** A public service to load-test through its public URL. */
 export interface LoadTestTarget {
   readonly name: string;
-  /** e.g. `https://gateway-api.staging.acme.example.com/healthz` */
+  /** e.g. `https://gateway-api.staging.example.com/healthz` */
   readonly url: string;
 }
 

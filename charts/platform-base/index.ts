@@ -21,7 +21,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Component, manifests, NamespaceUsage, RenderedFacts, Workflow } from '../../lib/component';
-import { standardLabels } from '../../lib/labels';
+import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '../../lib/resources';
@@ -54,6 +54,8 @@ export interface PlatformBaseProps {
   readonly maxNodes: number;
   /** Kubernetes minor version for the Pod Security Standard version labels. */
   readonly kubernetesVersion: string;
+  /** The platform's label domain: a namespace's `reason` goes into its `podSecurityException` annotation. */
+  readonly labelDomain: LabelDomain;
   /** @default DEFAULTS.headroom */
   readonly headroom?: number;
 }
@@ -233,7 +235,7 @@ export class PlatformNamespacesChart extends PlatformChart {
           annotations: {
             // Pruning a Namespace deletes everything in it: Argo CD never deletes these.
             'argocd.argoproj.io/sync-options': 'Delete=false',
-            ...(ns.reason ? { 'platform.acme.io/pod-security-exception': ns.reason } : {}),
+            ...(ns.reason ? { [props.labelDomain.podSecurityException]: ns.reason } : {}),
           },
         },
       });

@@ -16,11 +16,10 @@ import { IMAGES } from '../../config/versions';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
-import { standardLabels } from '../../lib/labels';
+import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
-import { CONCURRENT_RUNS_ANNOTATION } from '../../lib/workloads';
 import { ServiceMonitor } from '../../imports/monitoring';
 import {
   EnvVar, Pipeline, PipelineTask, Step, StepSecurityContext, Task, TaskVolume, TektonConfig, TektonDeploymentOption,
@@ -63,13 +62,15 @@ export interface TektonConfigProps {
   readonly targetNamespace: string;
   readonly priorityClassName: string;
   readonly gitops: GitOpsRepository;
+  /** The platform's label domain: the Pipeline carries its `concurrentRuns` annotation. */
+  readonly labelDomain: LabelDomain;
   /** @default DEFAULTS.nodeSelector */
   readonly nodeSelector?: Readonly<Record<string, string>>;
   /** @default DEFAULTS.tolerations */
   readonly tolerations?: readonly TektonToleration[];
   /**
    * PipelineRuns the namespace quota leaves room for at once (more wait for the quota): the
-   * Pipeline's `CONCURRENT_RUNS_ANNOTATION`, which the workload derivation reads.
+   * Pipeline's `labelDomain.concurrentRuns` annotation, which the workload derivation reads.
    * @default DEFAULTS.concurrentRuns
    */
   readonly concurrentRuns?: number;
@@ -288,7 +289,7 @@ export class TektonConfigChart extends PlatformChart {
     this.gitopsBump(taskMetadata('gitops-bump-image'), r);
     // The capacity plan and the namespace quota count this many runs (lib/workloads.ts).
     const pipeline = taskMetadata(DEFAULTS.pipeline);
-    this.pipeline({ ...pipeline, annotations: { ...pipeline.annotations, [CONCURRENT_RUNS_ANNOTATION]: String(r.concurrentRuns) } }, props.gitops);
+    this.pipeline({ ...pipeline, annotations: { ...pipeline.annotations, [props.labelDomain.concurrentRuns]: String(r.concurrentRuns) } }, props.gitops);
   }
 
   private gitClone(metadata: object, r: Resolved): void {
@@ -366,7 +367,7 @@ printf '%s' "$(git rev-parse HEAD)" > "$(results.commit.path)"
         description: 'Builds the service image and pushes it with its version tag.',
         params: [
           ...this.kanikoParams(),
-          param('image', 'Image repository, without a tag (e.g. ghcr.io/acme/orders).'),
+          param('image', 'Image repository, without a tag (e.g. ghcr.io/example/orders).'),
           param('tag', 'Exact version tag to push (never latest).'),
         ],
         workspaces: [{ name: 'source', description: 'The checked-out service.', readOnly: true }],
@@ -567,7 +568,7 @@ esac
           param('service', 'Service name, as in services[].name of the platform config.'),
           param('git-url', "The service's repository (https)."),
           param('git-revision', 'Branch, tag or commit to build.', 'main'),
-          param('image', 'Image repository, without a tag (e.g. ghcr.io/acme/orders).'),
+          param('image', 'Image repository, without a tag (e.g. ghcr.io/example/orders).'),
           param('tag', 'Exact version tag to build and deploy (never latest).'),
           param('context', 'Build context in the repository.', '.'),
           param('dockerfile', 'Dockerfile, relative to the context.', 'Dockerfile'),

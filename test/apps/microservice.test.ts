@@ -9,15 +9,15 @@ import { componentWorkloads } from '../../lib/workloads';
 import { WIRING } from '../../workflows/apps';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedEnvironment, shippedConfig, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, hydratedFixture, fixtureConfig, fixtureEnvironment } from '../support';
 import { find, objects, unsyncedObjects, withServices } from './support';
 
 const SERVICES = ['gateway-api', 'orders', 'payments', 'catalog', 'users'];
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 
 describe('one Application per service, after the whole platform', () => {
   it.each(ENVIRONMENTS)('%s: every configured service is a component of the apps workflow in the services namespace', (env) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     for (const name of SERVICES) {
       const c = component(model, name);
       expect(c.workflow).toBe(Workflow.Apps);
@@ -38,7 +38,7 @@ describe('sizing per environment (seed: prod 3 replicas × 300m/512Mi, staging t
     ['staging', 3, '300m', '512Mi'],
     ['dev', 1, '100m', '128Mi'],
   ] as const)('%s: HPA minimum %i, requests %s/%s, and no replica count in git', (env, min, cpu, memory) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     const objs = objects(model, 'orders');
     const hpa = find(objs, 'HorizontalPodAutoscaler', 'orders');
     expect(hpa.spec.minReplicas).toBe(min);
@@ -62,7 +62,7 @@ describe('sizing per environment (seed: prod 3 replicas × 300m/512Mi, staging t
   });
 
   it('is counted with the sidecar istiod injects, sized by its annotations, at the HPA minimum and maximum', async () => {
-    const [w] = componentWorkloads(await hydratedEnvironment('prod'), 'orders');
+    const [w] = componentWorkloads(await hydratedFixture('prod'), 'orders');
     expect(w.replicas).toBe(3);
     expect(w.maxReplicas).toBe(prod.env.services.maxReplicas);
     expect(w.containers.map((c) => c.name)).toEqual(['orders', 'istio-proxy']);
@@ -72,7 +72,7 @@ describe('sizing per environment (seed: prod 3 replicas × 300m/512Mi, staging t
   });
 
   it('keeps the prod services, sidecars included, within the seed ~5 CPU / ~10 GB', async () => {
-    const hydrated = await hydratedEnvironment('prod');
+    const hydrated = await hydratedFixture('prod');
     let cpu = Cpu.millis(0);
     let memory = Memory.mebibytes(0);
     for (const c of prod.components.filter((x) => x.workflow === Workflow.Apps)) {
@@ -134,9 +134,9 @@ describe('pod hardening', () => {
     ['prod', 'DoNotSchedule'],
     ['staging', 'ScheduleAnyway'],
   ] as const)('%s spreads pods across zones (%s); dev does not', (env, when) => {
-    const spread = find(objects(shippedEnvironment(env), 'payments'), 'Rollout').spec.template.spec.topologySpreadConstraints;
+    const spread = find(objects(fixtureEnvironment(env), 'payments'), 'Rollout').spec.template.spec.topologySpreadConstraints;
     expect(spread.find((c: any) => c.topologyKey === 'topology.kubernetes.io/zone').whenUnsatisfiable).toBe(when);
-    expect(find(objects(shippedEnvironment('dev'), 'payments'), 'Rollout').spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(find(objects(fixtureEnvironment('dev'), 'payments'), 'Rollout').spec.template.spec.topologySpreadConstraints).toBeUndefined();
   });
 
   it('keeps one pod of each version available through voluntary disruptions', () => {
@@ -148,7 +148,7 @@ describe('pod hardening', () => {
 
 describe('public services', () => {
   it('get an emissary Mapping at <service>.<environment domain>; internal services get none', () => {
-    const staging = shippedEnvironment('staging');
+    const staging = fixtureEnvironment('staging');
     const mapping = find(objects(staging, 'gateway-api'), 'Mapping', 'gateway-api');
     expect(mapping.apiVersion).toBe('getambassador.io/v3alpha1');
     expect(mapping.spec).toEqual({
@@ -441,7 +441,7 @@ describe('canary releases with automatic rollback', () => {
 });
 
 describe('bad input fails with a clear message', () => {
-  const service = shippedConfig().services.find((s) => s.name === 'gateway-api')!;
+  const service = fixtureConfig().services.find((s) => s.name === 'gateway-api')!;
   const base = {
     service,
     namespace: NS.apps,

@@ -4,7 +4,7 @@ import { parseConfig } from '../../config/load';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { buildEnvironment, EnvironmentModel } from '../../platform';
-import { component, SHIPPED_CONFIG_TEXT } from '../support';
+import { component, FIXTURE_CONFIG_TEXT } from '../support';
 
 export function objects(model: EnvironmentModel, id: string): any[] {
   const c = component(model, id);
@@ -24,9 +24,9 @@ export function find(objs: readonly any[], kind: string, name?: string): any {
   return o;
 }
 
-/** The shipped platform.yaml plus `extra` services, parsed exactly as the CLI does. */
+/** The fixture platform.yaml plus `extra` services, parsed exactly as the CLI does. */
 export function withServices(env: string, extra: readonly object[], mutate?: (services: any[]) => void): EnvironmentModel {
-  const data = yaml.load(SHIPPED_CONFIG_TEXT) as { services: any[] };
+  const data = yaml.load(FIXTURE_CONFIG_TEXT) as { services: any[] };
   data.services = [...data.services, ...extra];
   mutate?.(data.services);
   return buildEnvironment(parseConfig(yaml.dump(data)), env);

@@ -5,15 +5,15 @@ import { Component, READINESS_GATES, Workflow } from '../../lib/component';
 import { needsServerSideApply } from '../../argocd/applications';
 import { FileTree } from '../../lib/output';
 import { HydratedModel } from '../../synth';
-import { ENVIRONMENTS, hydratedEnvironment, renderedTree, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, hydratedFixture, renderedFixture, fixtureEnvironment } from '../support';
 
 jest.setTimeout(120_000);
 const trees = new Map<string, FileTree>();
 const hydrated = new Map<string, HydratedModel>();
 beforeAll(async () => {
   for (const env of ENVIRONMENTS) {
-    trees.set(env, await renderedTree(env));
-    hydrated.set(env, await hydratedEnvironment(env));
+    trees.set(env, await renderedFixture(env));
+    hydrated.set(env, await hydratedFixture(env));
   }
 });
 const load = (env: string, file: string): any => {
@@ -23,7 +23,7 @@ const load = (env: string, file: string): any => {
 };
 
 describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
-  const model = shippedEnvironment(env);
+  const model = fixtureEnvironment(env);
   let apps: [Component, any][] = [];
   beforeAll(() => {
     apps = model.components.map((c) => [c, load(env, `apps/application-${c.id}.yaml`)] as [Component, any]);
@@ -56,7 +56,7 @@ describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
 
   it('names what each Application was rendered from, Helm charts at an exact version', () => {
     for (const [c, app] of apps) {
-      const source = app.metadata.annotations['platform.acme.io/source'];
+      const source = app.metadata.annotations[model.env.labelDomain.source];
       if (c.source.type === 'helm') expect(source).toBe(`helm:${c.source.chart.chart}@${c.source.chart.version}`);
       else expect(source).toMatch(/^(cdk8s|vendored:https:\/\/.+@[0-9a-f]{40})$/);
     }
@@ -85,16 +85,17 @@ describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
     expect(needsServerSideApply([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'x' } }])).toBe(false);
   });
 
-  it('puts each Application in its workflow project, never default', () => {
+  it('puts each Application in its workflow project, never default, labeled with the workflow under the configured label domain', () => {
     for (const [c, app] of apps) {
       expect(app.spec.project).toBe(c.workflow);
       expect(app.spec.project).not.toBe('default');
+      expect(app.metadata.labels[model.env.labelDomain.workflow]).toBe(c.workflow);
     }
   });
 });
 
 describe('AppProjects', () => {
-  const model = shippedEnvironment('prod');
+  const model = fixtureEnvironment('prod');
   const projects = () => [...new Set(model.components.map((c) => c.workflow))].map((wf) => load('prod', `apps/appproject-${wf}.yaml`));
 
   it('sync before any Application', () => {

@@ -8,13 +8,13 @@ import { OPENBAO_SEEDING_GATE_SECONDS } from '../../argocd/health';
 import { stepNumber } from '../../argocd/steps';
 import { Workflow } from '../../lib/component';
 import { FileTree } from '../../lib/output';
-import { ENVIRONMENTS, hydratedEnvironment, renderedTree, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, hydratedFixture, renderedFixture, fixtureEnvironment } from '../support';
 
 jest.setTimeout(120_000);
 
 const trees = new Map<string, FileTree>();
 beforeAll(async () => {
-  for (const env of ENVIRONMENTS) trees.set(env, await renderedTree(env));
+  for (const env of ENVIRONMENTS) trees.set(env, await renderedFixture(env));
 });
 const readmeOf = (env: string) => trees.get(env)!.get(`${env}/bootstrap/README.md`)!;
 
@@ -118,7 +118,7 @@ function prerequisiteVariables(section: Section): string[] {
 describe.each(ENVIRONMENTS)('the bootstrap README in %s', (env) => {
   it('lists the tools with versions that match the pinned platform', async () => {
     const readme = readmeOf(env);
-    const m = await hydratedEnvironment(env);
+    const m = await hydratedFixture(env);
     const image = (kind: string, name: string) => {
       const o = m.objects.get(kind === 'StatefulSet' ? 'openbao' : 'argocd')!.find((x) => x.kind === kind && x.metadata.name === name) as any;
       return String(o.spec.template.spec.containers[0].image).split(':').pop();
@@ -165,7 +165,7 @@ describe.each(ENVIRONMENTS)('the bootstrap README in %s', (env) => {
     expect(titles).toContain(`${stepNumber('bootstrapSecrets')}. Secrets Argo CD cannot deliver yet`);
     const numbered = titles.filter((t) => /^\d+\. /.test(t)).map((t) => Number(t.split('.')[0]));
     expect(numbered).toEqual([...numbered].sort((a, b) => a - b));
-    const privateOnly = shippedEnvironment(env).env.privateEndpointOnly;
+    const privateOnly = fixtureEnvironment(env).env.privateEndpointOnly;
     if (privateOnly) {
       expect(titles).toContain(`${stepNumber('privateEndpoint')}. Lock the API endpoint to private-only`);
       expect(readme.indexOf('--public-access=false')).toBeGreaterThan(readme.indexOf('bao kv put'));
@@ -202,7 +202,7 @@ describe.each(ENVIRONMENTS)('the bootstrap README in %s', (env) => {
   });
 
   it('tears down in reverse: root auto-sync off, the Applications last wave first, the volumes, then the cluster', () => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     const sections = sectionsOf(readmeOf(env));
     const titles = sections.map((s) => s.title);
     expect(titles.indexOf('Teardown')).toBeGreaterThan(titles.indexOf('Rollback'));
@@ -239,7 +239,7 @@ describe('the README helpers', () => {
   });
 
   it('computes the same waves as the environment graph', () => {
-    const model = shippedEnvironment('prod');
+    const model = fixtureEnvironment('prod');
     const plan = wavePlan(model.components);
     for (const c of model.components) expect({ id: c.id, wave: plan.waves.get(c.id) }).toEqual({ id: c.id, wave: model.graph.waves.get(c.id) });
   });
@@ -252,6 +252,6 @@ describe('the README helpers', () => {
     ]);
     expect(() => renderedImageTag(tree, 'prod', 'argocd')).toThrow('bootstrap: the rendered workloads run argocd at v3.4.4 and v3.4.5; one version is expected');
     expect(renderedImageTag(new Map([['prod/manifests/argocd/deployment-a.yaml', deployment('v3.4.4')]]), 'prod', 'argocd')).toBe('v3.4.4');
-    expect(() => bootstrapTools(shippedEnvironment('prod').env, new Map(), 'prod')).toThrow(/no rendered workload runs the argocd image under prod\/manifests\/; render the manifests before the bootstrap README/);
+    expect(() => bootstrapTools(fixtureEnvironment('prod').env, new Map(), 'prod')).toThrow(/no rendered workload runs the argocd image under prod\/manifests\/; render the manifests before the bootstrap README/);
   });
 });

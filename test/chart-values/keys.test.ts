@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVIRONMENTS, referenceDir, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, referenceDir, fixtureEnvironment } from '../support';
 import { loadAllowlists } from './allowlist';
 import { ChartReference, loadReference, unknownKeys } from './keys';
 
@@ -20,7 +20,7 @@ describe('every Helm value key we set exists in the pinned chart', () => {
     return refs.get(k)!;
   };
   for (const env of ENVIRONMENTS) {
-    for (const c of shippedEnvironment(env).components) {
+    for (const c of fixtureEnvironment(env).components) {
       if (c.source.type !== 'helm') continue;
       const { chart, version } = c.source.chart;
       const values = c.source.values;

@@ -4,13 +4,13 @@ import { Workflow } from '../../lib/component';
 import { Resources } from '../../lib/resources';
 import { NS } from '../../workflows/namespaces';
 import { componentWorkloads } from '../../lib/workloads';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
 describe('argo-rollouts', () => {
-  const prod = shippedEnvironment('prod');
+  const prod = fixtureEnvironment('prod');
 
   it.each(ENVIRONMENTS)('%s: runs in the GitOps workflow, in Argo CD namespace, from the pinned chart', (env) => {
-    const c = component(shippedEnvironment(env), 'argo-rollouts');
+    const c = component(fixtureEnvironment(env), 'argo-rollouts');
     expect(c.workflow).toBe(Workflow.GitOps);
     expect(c.namespace).toBe(NS.argocd);
     expect(c.source.type === 'helm' && c.source.chart).toEqual(CHARTS.argoRollouts);
@@ -31,8 +31,8 @@ describe('argo-rollouts', () => {
     expect(v.controller.pdb).toEqual({ enabled: true, minAvailable: 1 });
     expect(v.controller.resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
     expect(v.controller.resources.limits.memory).toBeTruthy();
-    expect(helmValues(shippedEnvironment('dev'), 'argo-rollouts').controller.replicas).toBe(1);
-    const w = componentWorkloads(await hydratedEnvironment('prod'), 'argo-rollouts').find((x) => x.name === 'argo-rollouts')!;
+    expect(helmValues(fixtureEnvironment('dev'), 'argo-rollouts').controller.replicas).toBe(1);
+    const w = componentWorkloads(await hydratedFixture('prod'), 'argo-rollouts').find((x) => x.name === 'argo-rollouts')!;
     expect(w.replicas).toBe(2);
     expect(w.containers[0].resources.toK8s()).toEqual(v.controller.resources);
   });

@@ -14,19 +14,19 @@ import { podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
-const values = (env: string) => helmValues(shippedEnvironment(env), 'argocd');
+const values = (env: string) => helmValues(fixtureEnvironment(env), 'argocd');
 
 describe('argocd', () => {
   it('is the pinned argo-cd chart, released as "argocd" into the argocd namespace, applied server-side (its CRDs are large)', async () => {
-    const c = component(shippedEnvironment('prod'), 'argocd');
+    const c = component(fixtureEnvironment('prod'), 'argocd');
     const source = c.source as HelmSource;
     expect(c.namespace).toBe(NS.argocd);
     expect(source.chart).toEqual(CHARTS.argocd);
     expect(source.chart.version).toBe('10.1.1');
     expect(source.releaseName).toBe('argocd');
-    expect(needsServerSideApply((await hydratedEnvironment('prod')).objects.get('argocd')!)).toBe(true);
+    expect(needsServerSideApply((await hydratedFixture('prod')).objects.get('argocd')!)).toBe(true);
   });
 
   it('is highly available in staging and prod: 2 controller shards, 2 servers, 2 repo-servers, redis-ha', () => {
@@ -49,13 +49,13 @@ describe('argocd', () => {
     expect(v['redis-ha'].enabled).toBe(false);
     expect(v.controller.pdb.enabled).toBe(false);
     expect(v.global.topologySpreadConstraints).toEqual([]);
-    const workloads = componentWorkloads(await hydratedEnvironment('dev'), 'argocd').map((w) => w.name);
+    const workloads = componentWorkloads(await hydratedFixture('dev'), 'argocd').map((w) => w.name);
     expect(workloads).toContain('argocd-redis');
     expect(workloads).not.toContain('argocd-redis-ha-server');
   });
 
   it('runs its workloads with the replicas and resources of its values', async () => {
-    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'argocd');
+    const workloads = componentWorkloads(await hydratedFixture('prod'), 'argocd');
     const v = values('prod');
     const w = (name: string) => workloads.find((x) => x.name === name)!;
     expect(w('argocd-application-controller')).toMatchObject({ kind: WorkloadKind.StatefulSet, replicas: 2 });
@@ -74,7 +74,7 @@ describe('argocd', () => {
   it('keeps prod requests within ~0.72 CPU / ~1.55 Gi, leaving Tekton its share of the GitOps budget', async () => {
     let cpu = 0;
     let mib = 0;
-    for (const w of componentWorkloads(await hydratedEnvironment('prod'), 'argocd').filter((x) => x.kind !== WorkloadKind.Job)) {
+    for (const w of componentWorkloads(await hydratedFixture('prod'), 'argocd').filter((x) => x.kind !== WorkloadKind.Job)) {
       const t = podTotal(w, 'requests');
       cpu += t.cpu.millicores * w.replicas;
       mib += t.memory.mebibytes * w.replicas;
@@ -116,7 +116,7 @@ describe('argocd', () => {
   });
 
   it('reads the GitOps repository with the gitops-repo Secret, created at bootstrap and adopted from OpenBao', () => {
-    const c = component(shippedEnvironment('prod'), 'argocd');
+    const c = component(fixtureEnvironment('prod'), 'argocd');
     expect(c.secrets).toEqual([
       {
         namespace: NS.argocd,
@@ -271,7 +271,7 @@ describe('the OpenBao seeding health checks in the rendered argocd-cm, run with 
   const created = Date.parse(CREATED) / 1000;
   let data: Record<string, string> = {};
   beforeAll(async () => {
-    const cmObject = (await hydratedEnvironment('prod')).objects.get('argocd')!.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') as any;
+    const cmObject = (await hydratedFixture('prod')).objects.get('argocd')!.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') as any;
     data = cmObject.data;
   });
   const check = (kind: string) => data[`resource.customizations.health.external-secrets.io_${kind}`];

@@ -1,7 +1,7 @@
 import { barmanCloudComponent } from '../../charts/barman-cloud';
 import { CHARTS } from '../../config/versions';
 import { componentWorkloads } from '../../lib/workloads';
-import { helmValues, hydratedEnvironment } from '../support';
+import { helmValues, hydratedFixture } from '../support';
 
 describe('barman-cloud', () => {
   it('installs plugin-barman-cloud 0.7.0 next to the operator, after it and cert-manager', () => {
@@ -12,7 +12,7 @@ describe('barman-cloud', () => {
   });
 
   it('runs the plugin with the resources it passes to the chart', async () => {
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const [plugin] = componentWorkloads(prod, 'barman-cloud');
     expect(plugin.containers.map((c) => c.resources.toK8s())).toEqual([helmValues(prod, 'barman-cloud').resources]);
   });

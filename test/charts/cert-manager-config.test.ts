@@ -4,10 +4,10 @@ import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { cloudflareTokenSecret } from '../../workflows/ingress';
 import { NS } from '../../workflows/namespaces';
-import { component, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, hydratedFixture, fixtureEnvironment } from '../support';
 
 function objects(env: string): K8sObject[] {
-  return synthObjects(component(shippedEnvironment(env), 'cert-manager-config').source as ManifestSource);
+  return synthObjects(component(fixtureEnvironment(env), 'cert-manager-config').source as ManifestSource);
 }
 const find = (objs: K8sObject[], kind: string, name: string): any => objs.find((o) => o.kind === kind && o.metadata.name === name);
 
@@ -15,7 +15,7 @@ describe('cert-manager-config', () => {
   const prod = objects('prod');
 
   it("declares Let's Encrypt staging and production ClusterIssuers solving DNS01 with the Cloudflare token", () => {
-    const env = shippedEnvironment('prod').env;
+    const env = fixtureEnvironment('prod').env;
     for (const [name, server] of [
       ['letsencrypt-staging', 'https://acme-staging-v02.api.letsencrypt.org/directory'],
       ['letsencrypt-production', 'https://acme-v02.api.letsencrypt.org/directory'],
@@ -29,7 +29,7 @@ describe('cert-manager-config', () => {
   });
 
   it('issues one wildcard certificate for the domain into the emissary namespace', () => {
-    const env = shippedEnvironment('prod').env;
+    const env = fixtureEnvironment('prod').env;
     const cert = find(prod, 'Certificate', 'wildcard');
     expect(cert.metadata.namespace).toBe(NS.emissary);
     expect(cert.spec.dnsNames).toEqual([`*.${env.domain}`, env.domain]);
@@ -45,7 +45,7 @@ describe('cert-manager-config', () => {
   });
 
   it('needs the Cloudflare token in its own namespace, created at bootstrap and later from OpenBao', async () => {
-    const c = component(shippedEnvironment('prod'), 'cert-manager-config');
+    const c = component(fixtureEnvironment('prod'), 'cert-manager-config');
     expect(c.namespace).toBe(NS.certManager);
     expect(c.secrets).toEqual([
       expect.objectContaining({
@@ -56,11 +56,11 @@ describe('cert-manager-config', () => {
       }),
     ]);
     // Its AppProject needs its own namespace, the gateway's (the Certificate) and ClusterIssuers.
-    expect(permissionsOf([c], (await hydratedEnvironment('prod')).objects)).toEqual({ namespaces: [NS.certManager, NS.emissary], clusterResources: ['cert-manager.io/ClusterIssuer'] });
+    expect(permissionsOf([c], (await hydratedFixture('prod')).objects)).toEqual({ namespaces: [NS.certManager, NS.emissary], clusterResources: ['cert-manager.io/ClusterIssuer'] });
   });
 
   it('comes after cert-manager, whose CRDs and webhook it needs', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     expect(m.graph.waves.get('cert-manager-config')!).toBeGreaterThan(m.graph.waves.get('cert-manager')!);
   });
 

@@ -6,15 +6,15 @@ import { PRIORITY } from '../../lib/priority';
 import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
 describe('cert-manager', () => {
-  const prod = helmValues(shippedEnvironment('prod'), 'cert-manager');
-  const dev = helmValues(shippedEnvironment('dev'), 'cert-manager');
+  const prod = helmValues(fixtureEnvironment('prod'), 'cert-manager');
+  const dev = helmValues(fixtureEnvironment('dev'), 'cert-manager');
 
   it('installs the pinned chart into the cert-manager namespace in every environment', () => {
     for (const env of ENVIRONMENTS) {
-      const c = component(shippedEnvironment(env), 'cert-manager');
+      const c = component(fixtureEnvironment(env), 'cert-manager');
       expect(c.namespace).toBe(NS.certManager);
       expect((c.source as HelmSource).chart).toEqual(CHARTS.certManager);
     }
@@ -37,7 +37,7 @@ describe('cert-manager', () => {
   it("gives the controller the seed's 50m/64Mi requests and 200m/256Mi limits in prod, and less in dev", () => {
     expect(prod.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } });
     expect(dev.resources.requests).toEqual({ cpu: '25m', memory: '48Mi' });
-    expect(helmValues(shippedEnvironment('staging'), 'cert-manager').resources).toEqual(prod.resources);
+    expect(helmValues(fixtureEnvironment('staging'), 'cert-manager').resources).toEqual(prod.resources);
   });
 
   it('runs two webhook replicas behind a PodDisruptionBudget in prod and one without in dev', () => {
@@ -48,7 +48,7 @@ describe('cert-manager', () => {
   });
 
   it('runs its workloads with the very resources it passes to the chart', async () => {
-    const byName = new Map(componentWorkloads(await hydratedEnvironment('prod'), 'cert-manager').map((w) => [w.name, w]));
+    const byName = new Map(componentWorkloads(await hydratedFixture('prod'), 'cert-manager').map((w) => [w.name, w]));
     expect(byName.get('cert-manager')!.containers[0].resources.toK8s()).toEqual(prod.resources);
     expect(byName.get('cert-manager-webhook')!.replicas).toBe(prod.webhook.replicaCount);
     expect(byName.get('cert-manager-webhook')!.containers[0].resources.toK8s()).toEqual(prod.webhook.resources);
@@ -62,10 +62,10 @@ describe('cert-manager', () => {
   });
 
   it("ignores the webhook CA bundle cainjector writes, and creates webhooks and CRDs", async () => {
-    const c = component(shippedEnvironment('prod'), 'cert-manager');
+    const c = component(fixtureEnvironment('prod'), 'cert-manager');
     expect(c.ignoreDifferences?.map((d) => d.kind).sort()).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
     expect(c.ignoreDifferences?.[0].jqPathExpressions).toEqual(['.webhooks[]?.clientConfig.caBundle']);
-    expect(permissionsOf([c], (await hydratedEnvironment('prod')).objects).clusterResources).toEqual(
+    expect(permissionsOf([c], (await hydratedFixture('prod')).objects).clusterResources).toEqual(
       expect.arrayContaining(['apiextensions.k8s.io/CustomResourceDefinition', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration']),
     );
   });

@@ -3,7 +3,7 @@ import { CHARTS } from '../../config/versions';
 import { needsServerSideApply } from '../../argocd/applications';
 import { Workflow } from '../../lib/component';
 import { componentWorkloads } from '../../lib/workloads';
-import { helmValues, hydratedEnvironment } from '../support';
+import { helmValues, hydratedFixture } from '../support';
 
 describe('cloudnative-pg', () => {
   const c = cloudnativePgComponent({ namespace: 'data' });
@@ -13,12 +13,12 @@ describe('cloudnative-pg', () => {
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.cloudnativePg });
     expect(CHARTS.cloudnativePg.version).toBe('0.29.0');
     expect(c).toMatchObject({ namespace: 'data', workflow: Workflow.Data });
-    expect(needsServerSideApply((await hydratedEnvironment('prod')).objects.get('cloudnative-pg')!)).toBe(true);
+    expect(needsServerSideApply((await hydratedFixture('prod')).objects.get('cloudnative-pg')!)).toBe(true);
     expect(v.crds.create).toBe(true);
   });
 
   it('runs the operator with the resources it passes to the chart and turns its PodMonitor on', async () => {
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const [operator] = componentWorkloads(prod, 'cloudnative-pg');
     expect(operator.containers.map((x) => x.resources.toK8s())).toEqual([helmValues(prod, 'cloudnative-pg').resources]);
     expect(v.monitoring.podMonitorEnabled).toBe(true);

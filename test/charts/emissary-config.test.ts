@@ -3,10 +3,10 @@ import { PORTS } from '../../charts/emissary-ingress';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { NS } from '../../workflows/namespaces';
-import { component, shippedEnvironment } from '../support';
+import { component, fixtureEnvironment } from '../support';
 
 function objects(env: string, id = 'emissary-config'): K8sObject[] {
-  return synthObjects(component(shippedEnvironment(env), id).source as ManifestSource);
+  return synthObjects(component(fixtureEnvironment(env), id).source as ManifestSource);
 }
 const find = (objs: K8sObject[], kind: string, name: string): any => objs.find((o) => o.kind === kind && o.metadata.name === name);
 
@@ -22,7 +22,7 @@ describe('emissary-config', () => {
   });
 
   it("serves the wildcard domain with the wildcard Certificate's Secret and redirects plain HTTP", () => {
-    const { domain } = shippedEnvironment('prod').env;
+    const { domain } = fixtureEnvironment('prod').env;
     const host = find(prod, 'Host', 'wildcard');
     const cert = find(objects('prod', 'cert-manager-config'), 'Certificate', 'wildcard');
     expect(host.spec.hostname).toBe(`*.${domain}`);

@@ -4,12 +4,12 @@ import { HelmSource } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
 describe('emissary-ingress', () => {
-  const prodModel = shippedEnvironment('prod');
+  const prodModel = fixtureEnvironment('prod');
   const prod = helmValues(prodModel, 'emissary-ingress');
-  const dev = helmValues(shippedEnvironment('dev'), 'emissary-ingress');
+  const dev = helmValues(fixtureEnvironment('dev'), 'emissary-ingress');
 
   it('installs the pinned OCI chart into the emissary namespace', () => {
     const c = component(prodModel, 'emissary-ingress');
@@ -22,7 +22,7 @@ describe('emissary-ingress', () => {
     expect(prod.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
     expect(prod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
     expect(prod.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
-    expect(helmValues(shippedEnvironment('staging'), 'emissary-ingress').replicaCount).toBe(2);
+    expect(helmValues(fixtureEnvironment('staging'), 'emissary-ingress').replicaCount).toBe(2);
   });
 
   it('runs one smaller replica without a PodDisruptionBudget in dev', () => {
@@ -57,7 +57,7 @@ describe('emissary-ingress', () => {
   });
 
   it('counts the sidecar with the pod, sized by the same numbers its annotations give Istio', async () => {
-    const [w] = componentWorkloads(await hydratedEnvironment('prod'), 'emissary-ingress');
+    const [w] = componentWorkloads(await hydratedFixture('prod'), 'emissary-ingress');
     expect(w.replicas).toBe(prod.replicaCount);
     const [emissary, sidecar] = w.containers;
     expect(emissary.resources.toK8s()).toEqual(prod.resources);

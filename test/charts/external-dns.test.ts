@@ -5,14 +5,14 @@ import { PRIORITY } from '../../lib/priority';
 import { cloudflareTokenSecret } from '../../workflows/ingress';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
 describe('external-dns', () => {
-  const prod = helmValues(shippedEnvironment('prod'), 'external-dns');
-  const dev = helmValues(shippedEnvironment('dev'), 'external-dns');
+  const prod = helmValues(fixtureEnvironment('prod'), 'external-dns');
+  const dev = helmValues(fixtureEnvironment('dev'), 'external-dns');
 
   it('installs the pinned chart into the external-dns namespace', () => {
-    const c = component(shippedEnvironment('prod'), 'external-dns');
+    const c = component(fixtureEnvironment('prod'), 'external-dns');
     expect(c.namespace).toBe(NS.externalDns);
     expect((c.source as HelmSource).chart).toEqual(CHARTS.externalDns);
   });
@@ -24,7 +24,7 @@ describe('external-dns', () => {
 
   it('owns its records under the cluster name and syncs every 60 seconds', () => {
     for (const env of ENVIRONMENTS) {
-      const m = shippedEnvironment(env);
+      const m = fixtureEnvironment(env);
       const v = helmValues(m, 'external-dns');
       expect(v.txtOwnerId).toBe(m.env.clusterName);
       expect(v.interval).toBe('60s');
@@ -34,14 +34,14 @@ describe('external-dns', () => {
 
   it('only upserts in prod and staging, and syncs (deletes too) in dev', () => {
     expect(prod.policy).toBe('upsert-only');
-    expect(helmValues(shippedEnvironment('staging'), 'external-dns').policy).toBe('upsert-only');
+    expect(helmValues(fixtureEnvironment('staging'), 'external-dns').policy).toBe('upsert-only');
     expect(dev.policy).toBe('sync');
   });
 
   it("filters on the environment's Cloudflare zone and reads only LoadBalancer Services", () => {
-    expect(prod.domainFilters).toEqual([shippedEnvironment('prod').env.domain]);
+    expect(prod.domainFilters).toEqual([fixtureEnvironment('prod').env.domain]);
     // dev.<zone> is not a Cloudflare zone: the filter is the zone that holds it.
-    expect(dev.domainFilters).toEqual([shippedEnvironment('dev').env.apexDomain]);
+    expect(dev.domainFilters).toEqual([fixtureEnvironment('dev').env.apexDomain]);
     expect(prod.sources).toEqual(['service']);
     expect(prod.extraArgs).toContain('--service-type-filter=LoadBalancer');
     expect(prod.extraArgs).toContain('--txt-wildcard-replacement=wildcard');
@@ -57,14 +57,14 @@ describe('external-dns', () => {
     expect(dev.resources.requests).toEqual({ cpu: '10m', memory: '24Mi' });
     expect(prod.priorityClassName).toBe(PRIORITY.platformCritical);
     expect(prod.serviceMonitor.enabled).toBe(true);
-    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'external-dns');
+    const workloads = componentWorkloads(await hydratedFixture('prod'), 'external-dns');
     expect(workloads).toHaveLength(1);
     expect(workloads[0].replicas).toBe(1);
     expect(workloads[0].containers[0].resources.toK8s()).toEqual(prod.resources);
   });
 
   it('needs the Cloudflare token in its namespace, created at bootstrap', () => {
-    const c = component(shippedEnvironment('prod'), 'external-dns');
+    const c = component(fixtureEnvironment('prod'), 'external-dns');
     expect(c.secrets).toEqual([expect.objectContaining({ namespace: NS.externalDns, name: 'cloudflare-api-token', bootstrap: { 'api-token': 'CLOUDFLARE_API_TOKEN' } })]);
     expect(c.dependsOn).not.toContain('external-secrets-config');
   });

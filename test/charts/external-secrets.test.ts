@@ -8,30 +8,30 @@ import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
 import { deliveredFromOpenBao } from '../../workflows/security';
-import { component, ENVIRONMENTS, helmValues, shippedEnvironment, hydratedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, fixtureEnvironment, hydratedFixture } from '../support';
 
 jest.setTimeout(120_000);
 
 describe('external-secrets', () => {
   it('installs its CRDs from the pinned chart with server-side apply', async () => {
-    const c = component(shippedEnvironment('prod'), 'external-secrets');
+    const c = component(fixtureEnvironment('prod'), 'external-secrets');
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.externalSecrets });
-    expect(helmValues(shippedEnvironment('prod'), 'external-secrets').installCRDs).toBe(true);
-    const objects = (await hydratedEnvironment('prod')).objects.get('external-secrets')!;
+    expect(helmValues(fixtureEnvironment('prod'), 'external-secrets').installCRDs).toBe(true);
+    const objects = (await hydratedFixture('prod')).objects.get('external-secrets')!;
     expect(objects.filter((o) => o.kind === 'CustomResourceDefinition').length).toBeGreaterThan(20);
     expect(syncOptionsFor(c, objects)).toContain('ServerSideApply=true');
     expect(c.namespace).toBe(NS.security);
   });
 
   it('runs two leader-elected controllers and two webhooks behind PDBs in prod, one of each in dev', () => {
-    const prod = helmValues(shippedEnvironment('prod'), 'external-secrets');
+    const prod = helmValues(fixtureEnvironment('prod'), 'external-secrets');
     expect(prod).toMatchObject({ replicaCount: 2, leaderElect: true, podDisruptionBudget: { enabled: true }, webhook: { replicaCount: 2 } });
-    const dev = helmValues(shippedEnvironment('dev'), 'external-secrets');
+    const dev = helmValues(fixtureEnvironment('dev'), 'external-secrets');
     expect(dev).toMatchObject({ replicaCount: 1, leaderElect: false, podDisruptionBudget: { enabled: false }, webhook: { replicaCount: 1 } });
   });
 
   it('sets requests, limits and the platform priority on every Deployment and scrapes them all', async () => {
-    const v = helmValues(shippedEnvironment('prod'), 'external-secrets');
+    const v = helmValues(fixtureEnvironment('prod'), 'external-secrets');
     for (const part of [v, v.webhook, v.certController]) {
       expect(part.resources.requests.cpu).toBeTruthy();
       expect(part.resources.limits.memory).toBeTruthy();
@@ -39,18 +39,18 @@ describe('external-secrets', () => {
       expect(part.metrics.service.enabled).toBe(true);
     }
     expect(v.serviceMonitor.enabled).toBe(true);
-    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'external-secrets');
+    const workloads = componentWorkloads(await hydratedFixture('prod'), 'external-secrets');
     expect(workloads.find((w) => w.name === 'external-secrets')!.containers[0].resources.toK8s()).toEqual(v.resources);
   });
 
   it('ignores the CA bundle the cert-controller injects', () => {
-    const c = component(shippedEnvironment('prod'), 'external-secrets');
+    const c = component(fixtureEnvironment('prod'), 'external-secrets');
     expect(c.ignoreDifferences).toContainEqual(expect.objectContaining({ kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] }));
   });
 });
 
 function objects(env: string): K8sObject[] {
-  return synthObjects(component(shippedEnvironment(env), 'external-secrets-config').source as ManifestSource);
+  return synthObjects(component(fixtureEnvironment(env), 'external-secrets-config').source as ManifestSource);
 }
 
 describe('external-secrets-config', () => {
@@ -69,16 +69,16 @@ describe('external-secrets-config', () => {
   });
 
   it('binds the store to the role and ServiceAccount OpenBao self-initializes', () => {
-    const hcl: string = helmValues(shippedEnvironment('prod'), 'openbao').server.ha.raft.config;
+    const hcl: string = helmValues(fixtureEnvironment('prod'), 'openbao').server.ha.raft.config;
     expect(hcl).toContain('path = "auth/kubernetes/role/external-secrets"');
     expect(hcl).toContain('bound_service_account_names = ["external-secrets"]');
-    expect(helmValues(shippedEnvironment('prod'), 'external-secrets').serviceAccount.name).toBe('external-secrets');
+    expect(helmValues(fixtureEnvironment('prod'), 'external-secrets').serviceAccount.name).toBe('external-secrets');
   });
 
   it.each(ENVIRONMENTS)('%s: every ExternalSecret reads from the openbao ClusterSecretStore and renders every defaulted field', (env) => {
     const secrets: any[] = objects(env).filter((o) => o.kind === 'ExternalSecret');
     expect(secrets.length).toBeGreaterThan(0);
-    const refresh = shippedEnvironment(env).env.secretRefreshInterval;
+    const refresh = fixtureEnvironment(env).env.secretRefreshInterval;
     for (const es of secrets) {
       expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'openbao' });
       expect(es.spec.refreshInterval).toBe(refresh);
@@ -90,7 +90,7 @@ describe('external-secrets-config', () => {
   });
 
   it.each(ENVIRONMENTS)('%s: every SecretRequirement in the platform has exactly one ExternalSecret, in its own namespace', async (env) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     const required = model.components.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao).map((s) => `${s.namespace}/${s.name}`).sort();
     const rendered = objects(env)
       .filter((o) => o.kind === 'ExternalSecret')
@@ -98,13 +98,13 @@ describe('external-secrets-config', () => {
       .sort();
     expect(rendered).toEqual(required);
     // Its AppProject allows each of those namespaces.
-    const allowed = permissionsOf([component(model, 'external-secrets-config')], (await hydratedEnvironment(env)).objects).namespaces;
+    const allowed = permissionsOf([component(model, 'external-secrets-config')], (await hydratedFixture(env)).objects).namespaces;
     for (const ns of new Set(required.map((r) => r.split('/')[0]))) expect(allowed).toContain(ns);
   });
 
   it('carries each requirement\'s labels onto its Secret through the template (e.g. Argo CD\'s repository type)', () => {
     const es = objects('prod').filter((o) => o.kind === 'ExternalSecret') as any[];
-    const labelled = shippedEnvironment('prod').components.flatMap((c) => c.secrets ?? []).filter((s) => s.labels && Object.keys(s.labels).length);
+    const labelled = fixtureEnvironment('prod').components.flatMap((c) => c.secrets ?? []).filter((s) => s.labels && Object.keys(s.labels).length);
     for (const req of labelled) {
       const rendered = es.find((o) => o.metadata.namespace === req.namespace && o.metadata.name === req.name);
       expect(rendered.spec.target.template.metadata.labels).toEqual(req.labels);
@@ -115,7 +115,7 @@ describe('external-secrets-config', () => {
 
   it('maps each data key to its OpenBao path and property', () => {
     const es = objects('prod').filter((o) => o.kind === 'ExternalSecret') as any[];
-    for (const req of shippedEnvironment('prod').components.flatMap((c) => c.secrets ?? [])) {
+    for (const req of fixtureEnvironment('prod').components.flatMap((c) => c.secrets ?? [])) {
       const rendered = es.find((o) => o.metadata.namespace === req.namespace && o.metadata.name === req.name);
       expect(rendered.spec.data.map((d: any) => d.secretKey).sort()).toEqual(Object.keys(req.data).sort());
       for (const [key, ref] of Object.entries(req.data)) {
@@ -125,7 +125,7 @@ describe('external-secrets-config', () => {
   });
 
   it('runs after OpenBao and the operator, and tells the operator how to seed every path', () => {
-    const model = shippedEnvironment('dev');
+    const model = fixtureEnvironment('dev');
     const c = component(model, 'external-secrets-config');
     expect(c.dependsOn).toEqual(expect.arrayContaining(['openbao', 'external-secrets']));
     expect(model.graph.waves.get('external-secrets-config')!).toBeGreaterThan(model.graph.waves.get('openbao')!);

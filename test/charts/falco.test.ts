@@ -6,20 +6,20 @@ import { podTotal, WorkloadKind } from '../../lib/resources';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
 describe('falco', () => {
-  const v = helmValues(shippedEnvironment('prod'), 'falco');
+  const v = helmValues(fixtureEnvironment('prod'), 'falco');
   const rules = yaml.load(v.customRules[FALCO.rulesFileName]) as any[];
   const rule = (name: string) => rules.find((r) => r.rule === name);
 
   it('runs the pinned chart as a DaemonSet in the security namespace with the modern eBPF driver, least-privileged', async () => {
-    const c = component(shippedEnvironment('prod'), 'falco');
+    const c = component(fixtureEnvironment('prod'), 'falco');
     expect(c.namespace).toBe(NS.security);
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.falco });
     expect(CHARTS.falco.version).toBe('9.1.0');
     expect(v.driver).toEqual({ kind: 'modern_ebpf', modernEbpf: { leastPrivileged: true } });
-    expect(componentWorkloads(await hydratedEnvironment('prod'), 'falco').find((w) => w.kind === WorkloadKind.DaemonSet)!.name).toBe('falco');
+    expect(componentWorkloads(await hydratedFixture('prod'), 'falco').find((w) => w.kind === WorkloadKind.DaemonSet)!.name).toBe('falco');
   });
 
   it('forwards events through Falcosidekick to Loki and Alertmanager (v2 API)', () => {
@@ -54,7 +54,7 @@ describe('falco', () => {
   });
 
   it('stays inside the Security budget per node: at most 110m / 288Mi requests for Falco and its rules follower', async () => {
-    const ds = componentWorkloads(await hydratedEnvironment('prod'), 'falco').find((w) => w.kind === WorkloadKind.DaemonSet)!;
+    const ds = componentWorkloads(await hydratedFixture('prod'), 'falco').find((w) => w.kind === WorkloadKind.DaemonSet)!;
     const total = podTotal(ds, 'requests');
     expect(total.cpu.millicores).toBeLessThanOrEqual(110);
     expect(total.memory.mebibytes).toBeLessThanOrEqual(288);
@@ -62,7 +62,7 @@ describe('falco', () => {
   });
 
   it('runs one Falcosidekick in dev and two elsewhere', () => {
-    expect(helmValues(shippedEnvironment('dev'), 'falco').falcosidekick.replicaCount).toBe(1);
+    expect(helmValues(fixtureEnvironment('dev'), 'falco').falcosidekick.replicaCount).toBe(1);
     expect(v.falcosidekick.replicaCount).toBe(2);
   });
 

@@ -7,13 +7,14 @@ import { needsServerSideApply } from '../../argocd/applications';
 import { CHARTS } from '../../config/versions';
 import { Component, manifests, Workflow } from '../../lib/component';
 import { hydrate } from '../../lib/hydrate';
+import { LabelDomain } from '../../lib/labels';
 import { K8sObject } from '../../lib/render';
 import { Resources, workload, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment, renderedTree } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment, renderedFixture } from '../support';
 
 describe('cilium', () => {
-  const prod = helmValues(shippedEnvironment('prod'), 'cilium');
+  const prod = helmValues(fixtureEnvironment('prod'), 'cilium');
 
   it('chains onto aws-vpc-cni with native routing and leaves IPAM to it', () => {
     expect(prod).toMatchObject({
@@ -39,11 +40,11 @@ describe('cilium', () => {
       expect(r.limits.memory).toBeTruthy();
     }
     expect(prod.operator.replicas).toBe(2);
-    expect(helmValues(shippedEnvironment('dev'), 'cilium').operator.replicas).toBe(1);
+    expect(helmValues(fixtureEnvironment('dev'), 'cilium').operator.replicas).toBe(1);
   });
 
   it('runs the agent as a DaemonSet with the resources it passes to the chart', async () => {
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const agent = componentWorkloads(prod, 'cilium').find((w) => w.kind === WorkloadKind.DaemonSet && w.name === 'cilium')!;
     expect(agent.containers.find((c) => c.name === 'cilium-agent')!.resources.toK8s()).toEqual(helmValues(prod, 'cilium').resources);
   });
@@ -51,16 +52,16 @@ describe('cilium', () => {
 
 describe('metrics-server', () => {
   it('runs two replicas behind a PDB in prod and one in dev, with ServiceMonitor on', () => {
-    const prod = helmValues(shippedEnvironment('prod'), 'metrics-server');
+    const prod = helmValues(fixtureEnvironment('prod'), 'metrics-server');
     expect(prod.replicas).toBe(2);
     expect(prod.podDisruptionBudget.enabled).toBe(true);
     expect(prod.serviceMonitor.enabled).toBe(true);
-    expect(helmValues(shippedEnvironment('dev'), 'metrics-server').replicas).toBe(1);
+    expect(helmValues(fixtureEnvironment('dev'), 'metrics-server').replicas).toBe(1);
   });
 });
 
 describe('cluster-autoscaler', () => {
-  const v = helmValues(shippedEnvironment('prod'), 'cluster-autoscaler');
+  const v = helmValues(fixtureEnvironment('prod'), 'cluster-autoscaler');
 
   it('discovers the node groups of its own cluster and matches the cluster minor version', () => {
     expect(v.autoDiscovery.clusterName).toBe('acme-prod');
@@ -91,9 +92,9 @@ describe('cluster-autoscaler', () => {
 
 describe('prometheus-operator-crds', () => {
   it('is pinned and applied server-side (its CRDs exceed the client-side annotation limit)', async () => {
-    const c = component(shippedEnvironment('prod'), 'prometheus-operator-crds');
+    const c = component(fixtureEnvironment('prod'), 'prometheus-operator-crds');
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.prometheusOperatorCrds });
-    expect(needsServerSideApply((await hydratedEnvironment('prod')).objects.get(c.id)!)).toBe(true);
+    expect(needsServerSideApply((await hydratedFixture('prod')).objects.get(c.id)!)).toBe(true);
   });
 });
 
@@ -101,13 +102,13 @@ describe('platform-base', () => {
   jest.setTimeout(120_000);
   let objects: any[] = [];
   beforeAll(async () => {
-    const tree = await renderedTree('prod');
+    const tree = await renderedFixture('prod');
     const files = [...tree.keys()].filter((f) => f.startsWith('prod/manifests/platform-base/'));
     objects = files.map((f) => yaml.load(tree.get(f)!) as any);
   });
 
   it('creates every namespace the other components deploy to or render objects into, except those the cluster or a chart creates', async () => {
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const namespaces = objects.filter((o) => o.kind === 'Namespace');
     const others = prod.components.filter((c) => c.id !== 'platform-base');
     const rendered = others.flatMap((c) => prod.objects.get(c.id)!);
@@ -119,7 +120,7 @@ describe('platform-base', () => {
       expect(['restricted', 'baseline', 'privileged']).toContain(n.metadata.labels['pod-security.kubernetes.io/enforce']);
       expect(n.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
       if (n.metadata.labels['pod-security.kubernetes.io/enforce'] !== 'restricted') {
-        expect(n.metadata.annotations['platform.acme.io/pod-security-exception']).toBeTruthy();
+        expect(n.metadata.annotations[prod.env.labelDomain.podSecurityException]).toBeTruthy();
       }
     }
   });
@@ -169,6 +170,7 @@ describe('platform-base', () => {
       namespaces: [{ name: 'x', podSecurity: 'privileged' }],
       maxNodes: 3,
       kubernetesVersion: '1.35',
+      labelDomain: LabelDomain.of('platform.example.com'),
     })).toThrow('namespace x: Pod Security level "privileged" needs a reason');
   });
 });
@@ -183,6 +185,7 @@ describe('platform-base from the rendered objects (lib/hydrate.ts)', () => {
     ],
     maxNodes: 3,
     kubernetesVersion: '1.35',
+    labelDomain: LabelDomain.of('platform.example.com'),
   });
   /** A component rendering exactly `objects`. */
   function rendering(id: string, namespace: string, objects: readonly K8sObject[]): Component {
@@ -218,7 +221,7 @@ describe('platform-base from the rendered objects (lib/hydrate.ts)', () => {
     metadata: { name: 'istio-sidecar-injector', namespace: 'kube-system' },
     data: { values: JSON.stringify({ global: { proxy: { resources: k8s(['10m', '32Mi'], ['100m', '64Mi']) } } }) },
   };
-  const run = (components: Component[]) => hydrate(components, { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent' });
+  const run = (components: Component[]) => hydrate(components, { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent', labelDomain: LabelDomain.of('platform.example.com') });
 
   it('creates the namespaces the others use and sizes their quotas from the pods they run there, sidecars and LimitRange defaults included', async () => {
     const out = await run([base, rendering('web', 'team', [web]), rendering('mesh', 'kube-system', [injector])]);

@@ -6,49 +6,51 @@ import { gatekeeperTemplatesComponent, LibraryTemplate, VENDOR_DIR } from '../..
 import { readVendoredObjects } from '../../lib/hydrate';
 import { CHARTS, GIT_SOURCES } from '../../config/versions';
 import { ManifestSource, VendoredSource, Workflow } from '../../lib/component';
+import { LabelDomain } from '../../lib/labels';
 import { PRIORITY } from '../../lib/priority';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { syncOptionsFor } from '../../argocd/applications';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
 import { auditOnlyNamespaces, INJECTED_IMAGES, SYSTEM_EXEMPTIONS } from '../../workflows/security';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, referenceDir, ROOT, shippedConfig, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, ROOT, fixtureConfig, fixtureEnvironment } from '../support';
 
-const schemasDir = referenceDir('SCHEMAS_DIR') ?? path.resolve(__dirname, '../../../shared/schemas');
+// The constraint schemas are in the repository (schemas/README.md), generated from the vendored library's commit.
+const schemasDir = path.join(ROOT, 'schemas');
 
 function objects(env: string): any[] {
-  return synthObjects(component(shippedEnvironment(env), 'gatekeeper-constraints').source as ManifestSource);
+  return synthObjects(component(fixtureEnvironment(env), 'gatekeeper-constraints').source as ManifestSource);
 }
 const constraints = (env: string): any[] => objects(env).filter((o: K8sObject) => o.apiVersion === 'constraints.gatekeeper.sh/v1beta1');
 
 describe('gatekeeper', () => {
   it('runs the pinned chart in the security namespace with the platform priority, requests and limits', async () => {
-    const c = component(shippedEnvironment('prod'), 'gatekeeper');
+    const c = component(fixtureEnvironment('prod'), 'gatekeeper');
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.gatekeeper });
     expect(CHARTS.gatekeeper.version).toBe('3.23.0');
     expect(c.namespace).toBe(NS.security);
-    const v = helmValues(shippedEnvironment('prod'), 'gatekeeper');
+    const v = helmValues(fixtureEnvironment('prod'), 'gatekeeper');
     for (const part of [v.controllerManager, v.audit]) {
       expect(part.priorityClassName).toBe(PRIORITY.platformCritical);
       expect(part.resources.requests.memory).toBeTruthy();
       expect(part.resources.limits.cpu).toBeTruthy();
     }
-    const audit = componentWorkloads(await hydratedEnvironment('prod'), 'gatekeeper').find((w) => w.name === 'gatekeeper-audit')!;
+    const audit = componentWorkloads(await hydratedFixture('prod'), 'gatekeeper').find((w) => w.name === 'gatekeeper-audit')!;
     expect(audit.containers[0].resources.toK8s()).toEqual(v.audit.resources);
   });
 
   it('replicates the webhook in prod and runs one in dev, without a PDB that would block drains', () => {
-    expect(helmValues(shippedEnvironment('prod'), 'gatekeeper')).toMatchObject({ replicas: 2, pdb: { controllerManager: { minAvailable: 1 } } });
-    expect(helmValues(shippedEnvironment('dev'), 'gatekeeper')).toMatchObject({ replicas: 1, pdb: { controllerManager: { minAvailable: 0 } } });
+    expect(helmValues(fixtureEnvironment('prod'), 'gatekeeper')).toMatchObject({ replicas: 2, pdb: { controllerManager: { minAvailable: 1 } } });
+    expect(helmValues(fixtureEnvironment('dev'), 'gatekeeper')).toMatchObject({ replicas: 1, pdb: { controllerManager: { minAvailable: 0 } } });
   });
 
   it('never relabels the shared namespace restricted (Falco needs privileged there)', () => {
-    expect(helmValues(shippedEnvironment('prod'), 'gatekeeper').postInstall.labelNamespace.podSecurity).toEqual([]);
+    expect(helmValues(fixtureEnvironment('prod'), 'gatekeeper').postInstall.labelNamespace.podSecurity).toEqual([]);
   });
 });
 
 describe('gatekeeper-templates', () => {
-  const c = component(shippedEnvironment('prod'), 'gatekeeper-templates');
+  const c = component(fixtureEnvironment('prod'), 'gatekeeper-templates');
   const source = c.source as VendoredSource;
 
   it('applies the library templates vendored at the pinned commit, after Gatekeeper', () => {
@@ -79,7 +81,7 @@ describe('gatekeeper-templates', () => {
 
 describe('gatekeeper-constraints', () => {
   it('comes after the templates and every other platform component, never after a microservice', () => {
-    const model = shippedEnvironment('prod');
+    const model = fixtureEnvironment('prod');
     const c = component(model, 'gatekeeper-constraints');
     const wave = model.graph.waves.get('gatekeeper-constraints')!;
     expect(c.dependsOn).toContain('gatekeeper-templates');
@@ -96,7 +98,7 @@ describe('gatekeeper-constraints', () => {
   });
 
   it('marks every constraint to skip the dry run until its CRD exists', () => {
-    const c = component(shippedEnvironment('prod'), 'gatekeeper-constraints');
+    const c = component(fixtureEnvironment('prod'), 'gatekeeper-constraints');
     expect(syncOptionsFor(c, constraints('prod'))).toContain(SKIP_DRY_RUN);
     for (const o of constraints('prod')) expect(o.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe(SKIP_DRY_RUN);
     expect([...new Set(constraints('prod').map((o) => o.kind))]).toEqual(expect.arrayContaining(Policy.ALL.map((p) => p.kind)));
@@ -109,7 +111,7 @@ describe('gatekeeper-constraints', () => {
   ])('%s: enforces every rule with %s outside the audit-only namespaces and audits them with dryrun', (env, action) => {
     const all = constraints(env);
     expect(all).toHaveLength(Policy.ALL.length * 2);
-    const exempt = auditOnlyNamespaces({ env: shippedEnvironment(env).env, services: [] }, shippedEnvironment(env).components);
+    const exempt = auditOnlyNamespaces({ env: fixtureEnvironment(env).env, services: [] }, fixtureEnvironment(env).components);
     for (const p of Policy.ALL) {
       const enforced = all.find((o) => o.metadata.name === p.name);
       const audit = all.find((o) => o.metadata.name === `${p.name}${AUDIT_SUFFIX}`);
@@ -124,7 +126,7 @@ describe('gatekeeper-constraints', () => {
   });
 
   it.each(ENVIRONMENTS)('%s: exempts exactly the namespaces the platform components render into plus the configured audit-only ones, in the Config too', async (env) => {
-    const model = await hydratedEnvironment(env);
+    const model = await hydratedFixture(env);
     // What the rendered objects use, pods operators create included (the list itself is built from the destinations).
     const platform = new Set<string>([NS.kubeSystem]);
     for (const c of model.components) {
@@ -134,7 +136,7 @@ describe('gatekeeper-constraints', () => {
       for (const ns of used) if (!created.includes(ns)) platform.add(ns);
     }
     for (const c of model.components.filter((x) => x.workflow === Workflow.Apps)) platform.delete(c.namespace);
-    const expected = [...new Set([...platform, ...shippedConfig().policy.auditOnlyNamespaces])].sort();
+    const expected = [...new Set([...platform, ...fixtureConfig().policy.auditOnlyNamespaces])].sort();
     const config = objects(env).find((o) => o.kind === 'Config');
     expect(config.metadata).toMatchObject({ name: 'config', namespace: NS.security });
     expect(config.spec.match).toEqual([{ excludedNamespaces: expected, processes: ['webhook'] }]);
@@ -143,7 +145,7 @@ describe('gatekeeper-constraints', () => {
   });
 
   it('adds the configured audit-only namespaces to the one list', () => {
-    const model = shippedEnvironment('prod');
+    const model = fixtureEnvironment('prod');
     const env = { ...model.env, policy: { ...model.env.policy, auditOnlyNamespaces: ['legacy-batch'] } };
     expect(auditOnlyNamespaces({ env, services: [] }, model.components)).toContain('legacy-batch');
   });
@@ -159,13 +161,13 @@ describe('gatekeeper-constraints', () => {
       expect(enforced.spec.parameters?.exemptImages).toBeUndefined();
       if (p === Policy.PRIVILEGED) expect(auditExempt).toEqual(expect.arrayContaining(['quay.io/cilium/*', 'docker.io/falcosecurity/*']));
     }
-    for (const e of SYSTEM_EXEMPTIONS) expect(auditOnlyNamespaces({ env: shippedEnvironment('prod').env, services: [] }, shippedEnvironment('prod').components)).toContain(e.namespace);
+    for (const e of SYSTEM_EXEMPTIONS) expect(auditOnlyNamespaces({ env: fixtureEnvironment('prod').env, services: [] }, fixtureEnvironment('prod').components)).toContain(e.namespace);
   });
 
   it('allows only the configured registries plus the injected mesh sidecar, requires the name label and limits', () => {
     const all = constraints('prod');
     const repos = all.find((o) => o.metadata.name === Policy.ALLOWED_REPOS.name);
-    expect(repos.spec.parameters.repos).toEqual([...shippedConfig().policy.allowedRegistries, ...INJECTED_IMAGES]);
+    expect(repos.spec.parameters.repos).toEqual([...fixtureConfig().policy.allowedRegistries, ...INJECTED_IMAGES]);
     expect(all.find((o) => o.metadata.name === Policy.REQUIRED_LABELS.name).spec.parameters.labels).toEqual([{ key: 'app.kubernetes.io/name' }]);
     expect(all.find((o) => o.metadata.name === Policy.REQUIRED_RESOURCES.name).spec.parameters).toEqual({ limits: ['cpu', 'memory'], requests: ['cpu', 'memory'] });
     expect(all.find((o) => o.metadata.name === Policy.DISALLOWED_TAGS.name).spec.parameters).toEqual({ tags: ['latest'] });
@@ -194,6 +196,7 @@ describe('gatekeeper-constraints', () => {
     const base: GatekeeperConstraintsProps = {
       namespace: 'security',
       enforcement: 'deny',
+      labelDomain: LabelDomain.of('platform.example.com'),
       auditOnlyNamespaces: ['kube-system', 'security'],
       allowedRegistries: ['ghcr.io/acme/'],
       injectedImages: [],

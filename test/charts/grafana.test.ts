@@ -1,9 +1,9 @@
 import { grafanaComponent } from '../../charts/grafana';
 import { CHARTS } from '../../config/versions';
 import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, shippedEnvironment } from '../support';
+import { component, helmValues, fixtureEnvironment } from '../support';
 
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'grafana');
 const ds = (uid: string) => v.datasources['datasources.yaml'].datasources.find((d: any) => d.uid === uid);
 
@@ -41,7 +41,7 @@ describe('grafana', () => {
 
   it('requests 100m/256Mi with limits 500m/1Gi in prod (seed)', () => {
     expect(v.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
-    expect(helmValues(shippedEnvironment('dev'), 'grafana').resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
+    expect(helmValues(fixtureEnvironment('dev'), 'grafana').resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
   });
 
   it('takes the admin login from an existing Secret created at bootstrap and later owned by OpenBao', () => {

@@ -3,7 +3,7 @@ import { CHARTS } from '../../config/versions';
 import { permissionsOf } from '../../argocd/applications';
 import { CLUSTER_KINDS } from '../../lib/cluster-scope';
 import { Workflow } from '../../lib/component';
-import { component, hydratedEnvironment } from '../support';
+import { component, hydratedFixture } from '../support';
 
 describe('istio-base', () => {
   const c = istioBaseComponent({ namespace: 'istio-system' });
@@ -22,7 +22,7 @@ describe('istio-base', () => {
 
   it('leaves out the multicluster reader RBAC and renders the CRDs and the webhook', async () => {
     expect(values.global.enableReaderRBAC).toBe(false);
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     expect(permissionsOf([component(prod, 'istio-base')], prod.objects).clusterResources).toEqual(expect.arrayContaining([CLUSTER_KINDS.crd, CLUSTER_KINDS.validatingWebhook]));
     expect(c.ignoreDifferences?.[0]).toMatchObject({ kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] });
   });

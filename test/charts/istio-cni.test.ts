@@ -2,7 +2,7 @@ import { istioCniComponent } from '../../charts/istio-cni';
 import { CHARTS } from '../../config/versions';
 import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
-import { helmValues, hydratedEnvironment } from '../support';
+import { helmValues, hydratedFixture } from '../support';
 
 describe('istio-cni', () => {
   const c = istioCniComponent({ namespace: 'istio-system', excludeNamespaces: ['kube-system', 'istio-system'] });
@@ -16,7 +16,7 @@ describe('istio-cni', () => {
 
   it('runs after istio-base as a DaemonSet with the resources it passes to the chart', async () => {
     expect(c.dependsOn).toEqual(['istio-base']);
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const [ds] = componentWorkloads(prod, 'istio-cni');
     expect(ds.kind).toBe(WorkloadKind.DaemonSet);
     expect(ds.containers[0].resources.toK8s()).toEqual(helmValues(prod, 'istio-cni').resources);

@@ -3,7 +3,7 @@ import { CHARTS } from '../../config/versions';
 import { PRIORITY } from '../../lib/priority';
 import { Resources, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
-import { helmValues, hydratedEnvironment } from '../support';
+import { helmValues, hydratedFixture } from '../support';
 
 const base = {
   namespace: 'istio-system',
@@ -46,7 +46,7 @@ describe('istiod', () => {
   });
 
   it('is sized far below the chart default of 500m/2Gi and runs the Deployment with what it passes to the chart', async () => {
-    const shipped = await hydratedEnvironment('prod');
+    const shipped = await hydratedFixture('prod');
     const [w] = componentWorkloads(shipped, 'istiod');
     expect(w).toMatchObject({ kind: WorkloadKind.Deployment, name: 'istiod', replicas: 2 });
     expect(w.containers[0].resources.toK8s()).toEqual(helmValues(shipped, 'istiod').resources);

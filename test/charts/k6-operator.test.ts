@@ -3,13 +3,13 @@ import { CHARTS } from '../../config/versions';
 import { Workflow } from '../../lib/component';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment, renderedTree } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment, renderedFixture } from '../support';
 import { find, unsyncedObjects } from '../apps/support';
 
 jest.setTimeout(120_000);
 
 describe('k6-operator', () => {
-  const staging = shippedEnvironment('staging');
+  const staging = fixtureEnvironment('staging');
 
   it('exists in staging only', () => {
     const c = component(staging, 'k6-operator');
@@ -17,7 +17,7 @@ describe('k6-operator', () => {
     expect(c.namespace).toBe(NS.loadTests);
     expect(c.source.type === 'helm' && c.source.chart).toEqual(CHARTS.k6Operator);
     for (const env of ['dev', 'prod']) {
-      expect(shippedEnvironment(env).components.some((x) => x.id === 'k6-operator')).toBe(false);
+      expect(fixtureEnvironment(env).components.some((x) => x.id === 'k6-operator')).toBe(false);
     }
   });
 
@@ -28,18 +28,18 @@ describe('k6-operator', () => {
     expect(v.manager.env).toEqual([{ name: 'WATCH_NAMESPACE', value: NS.loadTests }]);
     expect(v.manager.containerSecurityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
     expect(v.metrics.serviceMonitor.enabled).toBe(true);
-    const [manager] = componentWorkloads(await hydratedEnvironment('staging'), 'k6-operator');
+    const [manager] = componentWorkloads(await hydratedFixture('staging'), 'k6-operator');
     expect(manager.containers.find((c) => c.name === 'manager')!.resources.toK8s()).toEqual(v.manager.resources);
   });
 
   it('renders one TestRun per public service and its script under staging/loadtests, outside every synced path', async () => {
-    const tree = await renderedTree('staging');
+    const tree = await renderedFixture('staging');
     const files = [...tree.keys()].filter((f) => f.startsWith('staging/loadtests/')).sort();
     expect(files).toEqual(['staging/loadtests/configmap-k6-http-load.yaml', 'staging/loadtests/testrun-load-gateway-api.yaml']);
     expect([...tree.keys()].some((f) => f.includes('/manifests/') && /\/testrun-/.test(f))).toBe(false);
     const apps = [...tree.entries()].filter(([f]) => f.startsWith('staging/apps/')).map(([, text]) => text).join('\n');
     expect(apps).not.toContain('loadtests');
-    expect([...(await renderedTree('prod')).keys()].some((f) => f.includes('loadtests'))).toBe(false);
+    expect([...(await renderedFixture('prod')).keys()].some((f) => f.includes('loadtests'))).toBe(false);
   });
 
   it('points each TestRun at the public URL with pinned images and restricted pods', () => {

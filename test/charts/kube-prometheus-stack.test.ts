@@ -4,9 +4,9 @@ import { Duration } from '../../imports/monitoring';
 import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'kube-prometheus-stack');
 const spec = v.prometheus.prometheusSpec;
 
@@ -35,9 +35,9 @@ describe('kube-prometheus-stack', () => {
 
   it('requests 500m/2Gi with limits 2/4Gi for Prometheus in prod (seed), less in dev', async () => {
     expect(spec.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
-    expect(helmValues(shippedEnvironment('dev'), 'kube-prometheus-stack').prometheus.prometheusSpec.resources.requests).toEqual({ cpu: '200m', memory: '1Gi' });
+    expect(helmValues(fixtureEnvironment('dev'), 'kube-prometheus-stack').prometheus.prometheusSpec.resources.requests).toEqual({ cpu: '200m', memory: '1Gi' });
     // The Prometheus custom resource, as the operator runs it (lib/workloads.ts).
-    const prom = componentWorkloads(await hydratedEnvironment('prod'), 'kube-prometheus-stack').find((w) => w.name === 'prometheus-kube-prometheus-stack-prometheus')!;
+    const prom = componentWorkloads(await hydratedFixture('prod'), 'kube-prometheus-stack').find((w) => w.name === 'prometheus-kube-prometheus-stack-prometheus')!;
     expect(prom.containers[0].resources.toK8s()).toEqual(spec.resources);
   });
 
@@ -54,10 +54,10 @@ describe('kube-prometheus-stack', () => {
   });
 
   it('runs node-exporter as a DaemonSet and Alertmanager twice in prod, once in dev', async () => {
-    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'kube-prometheus-stack');
+    const workloads = componentWorkloads(await hydratedFixture('prod'), 'kube-prometheus-stack');
     expect(workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!.name).toBe('kube-prometheus-stack-prometheus-node-exporter');
     expect(v.alertmanager.alertmanagerSpec.replicas).toBe(2);
-    expect(helmValues(shippedEnvironment('dev'), 'kube-prometheus-stack').alertmanager.alertmanagerSpec.replicas).toBe(1);
+    expect(helmValues(fixtureEnvironment('dev'), 'kube-prometheus-stack').alertmanager.alertmanagerSpec.replicas).toBe(1);
     expect(v['prometheus-node-exporter'].resources.requests).toEqual({ cpu: '20m', memory: '32Mi' });
   });
 

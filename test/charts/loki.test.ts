@@ -3,11 +3,11 @@ import { CHARTS } from '../../config/versions';
 import { Duration } from '../../imports/monitoring';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { componentWorkloads } from '../../lib/workloads';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'loki');
-const dev = helmValues(shippedEnvironment('dev'), 'loki');
+const dev = helmValues(fixtureEnvironment('dev'), 'loki');
 
 describe('loki', () => {
   it('installs the pinned grafana-community chart, monolithic, into the observability namespace', () => {
@@ -35,7 +35,7 @@ describe('loki', () => {
   it('requests 200m/512Mi with limits 1 CPU/2Gi in prod (seed), less in dev', async () => {
     expect(v.singleBinary.resources).toEqual({ requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } });
     expect(dev.singleBinary.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
-    const [loki] = componentWorkloads(await hydratedEnvironment('prod'), 'loki');
+    const [loki] = componentWorkloads(await hydratedFixture('prod'), 'loki');
     expect(loki.containers.find((c) => c.name === 'loki')!.resources.toK8s()).toEqual(v.singleBinary.resources);
   });
 

@@ -5,10 +5,10 @@ import { applicationNotHealthyPastGate, SEED_METRICS, SEED_TIMING, SeedTimingKey
 import { Duration } from '../../imports/monitoring';
 import { ManifestSource, READINESS_GATES, Workflow, WORKFLOW_ORDER } from '../../lib/component';
 import { synthObjects } from '../../lib/render';
-import { component, shippedEnvironment, renderedTree } from '../support';
+import { component, fixtureEnvironment, renderedFixture } from '../support';
 import { App } from 'cdk8s';
 
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 const c = component(prod, 'observability-config');
 const objects = synthObjects(c.source as ManifestSource);
 const byName = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as any;
@@ -73,7 +73,7 @@ describe('observability-config', () => {
   });
 
   it('renders the runbooks into the bootstrap README the runbook links point to', async () => {
-    const tree = await renderedTree('prod');
+    const tree = await renderedFixture('prod');
     const readme = tree.get('prod/bootstrap/README.md')!;
     expect(readme).toContain('#### ArgoCDSyncFailed');
     expect(readme).toContain('#### CapacityForecastExceeded');

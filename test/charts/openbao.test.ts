@@ -10,13 +10,13 @@ import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
-const config = (env: string): string => helmValues(shippedEnvironment(env), 'openbao').server.ha.raft.config;
+const config = (env: string): string => helmValues(fixtureEnvironment(env), 'openbao').server.ha.raft.config;
 
 describe('openbao', () => {
   it('runs the pinned chart in the security namespace', () => {
-    const c = component(shippedEnvironment('prod'), 'openbao');
+    const c = component(fixtureEnvironment('prod'), 'openbao');
     expect(c.namespace).toBe(NS.security);
     expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.openbao });
     expect(CHARTS.openbao.version).toBe('0.29.2');
@@ -24,23 +24,23 @@ describe('openbao', () => {
 
   it('runs three raft voters spread over zones and hosts in staging and prod, and one in dev', async () => {
     for (const env of ['staging', 'prod']) {
-      const v = helmValues(shippedEnvironment(env), 'openbao');
+      const v = helmValues(fixtureEnvironment(env), 'openbao');
       expect(v.server.ha).toMatchObject({ enabled: true, replicas: 3, raft: { enabled: true, setNodeId: true }, disruptionBudget: { enabled: true } });
       expect(v.server.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1 });
       expect(v.server.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
     }
     // Prod has a node group per zone, so the spread is a hard rule there.
-    expect(helmValues(shippedEnvironment('prod'), 'openbao').server.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
-    const dev = helmValues(shippedEnvironment('dev'), 'openbao');
+    expect(helmValues(fixtureEnvironment('prod'), 'openbao').server.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
+    const dev = helmValues(fixtureEnvironment('dev'), 'openbao');
     expect(dev.server.ha.replicas).toBe(1);
     expect(dev.server.ha.disruptionBudget.enabled).toBe(false);
-    const [workload] = componentWorkloads(await hydratedEnvironment('prod'), 'openbao');
+    const [workload] = componentWorkloads(await hydratedFixture('prod'), 'openbao');
     expect(workload).toMatchObject({ kind: WorkloadKind.StatefulSet, name: 'openbao', replicas: 3 });
   });
 
   it('auto-unseals with the configured KMS key through IRSA in staging and prod', () => {
     for (const env of ['staging', 'prod']) {
-      const model = shippedEnvironment(env);
+      const model = fixtureEnvironment(env);
       const seal = model.env.openbaoSeal;
       if (seal.kind !== 'awskms') throw new Error(`${env} should use KMS`);
       expect(config(env)).toContain(`seal "awskms" {\n  region = "eu-west-1"\n  kms_key_id = "${seal.keyArn}"\n}`);
@@ -54,7 +54,7 @@ describe('openbao', () => {
   });
 
   it('uses the static seal in dev with a key created at bootstrap and mounted from its Secret', () => {
-    const model = shippedEnvironment('dev');
+    const model = fixtureEnvironment('dev');
     expect(model.env.openbaoSeal.kind).toBe('static');
     expect(config('dev')).toContain('seal "static" {\n  current_key_id = "bootstrap-1"\n  current_key = "file:///openbao/userconfig/openbao-unseal-key/key"\n}');
     const c = component(model, 'openbao');
@@ -65,7 +65,7 @@ describe('openbao', () => {
   });
 
   it('keeps the dev unseal key bootstrap-only: it names no OpenBao value, and the runbook says the operator keeps it in the password manager', () => {
-    const c = component(shippedEnvironment('dev'), 'openbao');
+    const c = component(fixtureEnvironment('dev'), 'openbao');
     const [key] = c.secrets!;
     // Read back from the OpenBao it unseals, the key would be a cycle: a sealed OpenBao cannot serve it.
     expect(key.data).toEqual({});
@@ -94,11 +94,11 @@ describe('openbao', () => {
   it('declares the audit device in the server configuration, to stdout', () => {
     expect(config('prod')).toContain('audit "file" "stdout" {');
     expect(config('prod')).toMatch(/options \{\n\s+file_path = "stdout"/);
-    expect(helmValues(shippedEnvironment('prod'), 'openbao').server.auditStorage.enabled).toBe(false);
+    expect(helmValues(fixtureEnvironment('prod'), 'openbao').server.auditStorage.enabled).toBe(false);
   });
 
   describe.each(ENVIRONMENTS)('%s: the rendered server reports what it is', (env) => {
-    const objects = async () => (await hydratedEnvironment(env)).objects.get('openbao')!;
+    const objects = async () => (await hydratedFixture(env)).objects.get('openbao')!;
     const server = async () => {
       const sts = (await objects()).find((o) => o.kind === 'StatefulSet' && o.metadata.name === OPENBAO.release) as any;
       return { sts, container: sts.spec.template.spec.containers.find((c: any) => c.name === 'openbao') };
@@ -141,10 +141,10 @@ describe('openbao', () => {
   });
 
   it('lets only openbao-0 self-initialize in HA: the others strip the initialize blocks before starting', () => {
-    const prod = helmValues(shippedEnvironment('prod'), 'openbao');
+    const prod = helmValues(fixtureEnvironment('prod'), 'openbao');
     expect(prod.server.podManagementPolicy).toBe('OrderedReady');
     expect(prod.server.extraArgs).toBe(selfInitGate());
-    expect(helmValues(shippedEnvironment('dev'), 'openbao').server.extraArgs).toBe('');
+    expect(helmValues(fixtureEnvironment('dev'), 'openbao').server.extraArgs).toBe('');
     expect(config('prod')).toContain('retry_join {\n    leader_api_addr = "http://openbao-0.openbao-internal:8200"\n  }');
     expect(config('dev')).not.toContain('retry_join');
   });
@@ -171,20 +171,20 @@ describe('openbao', () => {
   });
 
   it('exports metrics through a ServiceMonitor and unauthenticated telemetry', () => {
-    const v = helmValues(shippedEnvironment('prod'), 'openbao');
+    const v = helmValues(fixtureEnvironment('prod'), 'openbao');
     expect(v.serverTelemetry.serviceMonitor.enabled).toBe(true);
     expect(config('prod')).toContain('unauthenticated_metrics_access = true');
     expect(config('prod')).toContain('prometheus_retention_time = "30s"');
   });
 
   it('turns the injector and CSI provider off and runs restricted, with requests and limits', async () => {
-    const v = helmValues(shippedEnvironment('prod'), 'openbao');
+    const v = helmValues(fixtureEnvironment('prod'), 'openbao');
     expect(v.injector.enabled).toBe(false);
     expect(v.csi.enabled).toBe(false);
     expect(v.server.statefulSet.securityContext.container).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
     expect(v.server.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
     expect(v.server.priorityClassName).toBe(PRIORITY.platformCritical);
-    const [server] = componentWorkloads(await hydratedEnvironment('prod'), 'openbao');
+    const [server] = componentWorkloads(await hydratedFixture('prod'), 'openbao');
     expect(server.containers.find((c) => c.name === 'openbao')!.resources.toK8s()).toEqual(v.server.resources);
   });
 
@@ -193,7 +193,7 @@ describe('openbao', () => {
   });
 
   it('documents break-glass administration, since self-init keeps no root token', () => {
-    const runbook = component(shippedEnvironment('prod'), 'openbao').runbook!;
+    const runbook = component(fixtureEnvironment('prod'), 'openbao').runbook!;
     const admin = runbook.find((r) => r.title.includes('break-glass'))!;
     expect(admin.phase).toBe('operations');
     expect(admin.body).toContain('kubectl -n security create token openbao-admin --audience openbao');

@@ -3,9 +3,9 @@ import { CHARTS } from '../../config/versions';
 import { WorkloadKind } from '../../lib/resources';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { componentWorkloads } from '../../lib/workloads';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'opentelemetry-collector');
 
 describe('opentelemetry-collector', () => {
@@ -14,7 +14,7 @@ describe('opentelemetry-collector', () => {
     expect(v.mode).toBe('daemonset');
     expect(v.image.repository).toBe('ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s');
     expect(v.command.name).toBe('otelcol-k8s');
-    const ds = componentWorkloads(await hydratedEnvironment('prod'), 'opentelemetry-collector');
+    const ds = componentWorkloads(await hydratedFixture('prod'), 'opentelemetry-collector');
     expect(ds.map((w) => [w.kind, w.name])).toEqual([[WorkloadKind.DaemonSet, 'opentelemetry-collector-agent']]);
   });
 

@@ -1,7 +1,7 @@
 import { strimziComponent } from '../../charts/strimzi';
 import { CHARTS } from '../../config/versions';
 import { componentWorkloads } from '../../lib/workloads';
-import { helmValues, hydratedEnvironment } from '../support';
+import { helmValues, hydratedFixture } from '../support';
 
 describe('strimzi', () => {
   const c = strimziComponent({ namespace: 'data' });
@@ -20,7 +20,7 @@ describe('strimzi', () => {
   });
 
   it('runs the operator with the resources it passes to the chart', async () => {
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const [operator] = componentWorkloads(prod, 'strimzi');
     expect(operator.containers.map((x) => x.resources.toK8s())).toEqual([helmValues(prod, 'strimzi').resources]);
   });

@@ -1,17 +1,18 @@
 import { CI_TASKS, DEFAULTS, PIPELINES_DEPLOYMENTS, tektonConfigComponent, TektonConfigProps } from '../../charts/tekton-config';
 import { ManifestSource } from '../../lib/component';
+import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { PRIORITY } from '../../lib/priority';
 import { WorkloadKind } from '../../lib/resources';
-import { CONCURRENT_RUNS_ANNOTATION, workloadsFromObjects } from '../../lib/workloads';
+import { workloadsFromObjects } from '../../lib/workloads';
 import { loadSchemaSet } from '../../tools/validate-core';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, referenceDir, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, referenceDir, fixtureEnvironment } from '../support';
 
 const schemasDir = referenceDir('SCHEMAS_DIR');
 
 function objects(env: string): K8sObject[] {
-  return synthObjects(component(shippedEnvironment(env), 'tekton-config').source as ManifestSource);
+  return synthObjects(component(fixtureEnvironment(env), 'tekton-config').source as ManifestSource);
 }
 const find = (objs: K8sObject[], kind: string, name: string): any => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -74,8 +75,9 @@ describe('tekton-config', () => {
   it('leaves quota room for concurrent runs, one in dev and two in staging and prod, named on the Pipeline', () => {
     const runs = (env: string) => {
       const objs = objects(env);
-      expect(find(objs, 'Pipeline', DEFAULTS.pipeline).metadata.annotations[CONCURRENT_RUNS_ANNOTATION]).toBeDefined();
-      return workloadsFromObjects(objs, { defaultNamespace: NS.tektonPipelines }).find((w) => w.name === `${DEFAULTS.pipeline}-task-pod`)!;
+      const { labelDomain } = fixtureEnvironment(env).env;
+      expect(find(objs, 'Pipeline', DEFAULTS.pipeline).metadata.annotations[labelDomain.concurrentRuns]).toBeDefined();
+      return workloadsFromObjects(objs, { defaultNamespace: NS.tektonPipelines, labelDomain }).find((w) => w.name === `${DEFAULTS.pipeline}-task-pod`)!;
     };
     expect(runs('dev').replicas).toBe(1);
     expect(runs('prod').replicas).toBe(2);
@@ -93,7 +95,7 @@ describe('tekton-config', () => {
   });
 
   it('bumps the image of the built service in the GitOps repository of the config', () => {
-    const env = shippedEnvironment('prod').env;
+    const env = fixtureEnvironment('prod').env;
     const p = find(prod, 'Pipeline', DEFAULTS.pipeline);
     const defaults = Object.fromEntries(p.spec.params.filter((x: any) => 'default' in x).map((x: any) => [x.name, x.default]));
     expect(defaults).toMatchObject({ 'gitops-url': env.gitops.repoURL, 'gitops-revision': env.gitops.targetRevision, 'platform-file': 'platform.yaml' });
@@ -133,7 +135,7 @@ describe('tekton-config', () => {
   });
 
   it('references its Secrets by name only, each delivered by an ExternalSecret after external-secrets-config', () => {
-    const c = component(shippedEnvironment('prod'), 'tekton-config');
+    const c = component(fixtureEnvironment('prod'), 'tekton-config');
     expect(prod.filter((o) => o.kind === 'Secret')).toEqual([]);
     const names = c.secrets!.map((s) => s.name).sort();
     expect(names).toEqual(['ci-git-credentials', 'ci-gitops-credentials', 'ci-registry-credentials']);
@@ -150,11 +152,11 @@ describe('tekton-config', () => {
   });
 
   it('applies the Tasks and the Pipeline after the TektonConfig is healthy, skipping dry-run for CRDs not yet installed', () => {
-    const c = component(shippedEnvironment('prod'), 'tekton-config');
+    const c = component(fixtureEnvironment('prod'), 'tekton-config');
     for (const o of prod.filter((x) => x.apiVersion === 'tekton.dev/v1')) expect((o.metadata as any).annotations['argocd.argoproj.io/sync-wave']).toBe('1');
     expect((tc.metadata as any).annotations).toBeUndefined();
     expect(c.syncOptions).toContain('SkipDryRunOnMissingResource=true');
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     expect(m.graph.waves.get('tekton-config')!).toBeGreaterThan(m.graph.waves.get('tekton-operator')!);
   });
 
@@ -186,6 +188,7 @@ describe('tekton-config', () => {
       targetNamespace: NS.tektonPipelines,
       priorityClassName: PRIORITY.platformCritical,
       gitops: { repoURL: 'https://github.com/acme/gitops.git', targetRevision: 'main', file: 'platform.yaml' },
+      labelDomain: LabelDomain.of('platform.example.com'),
     };
     expect(() => tektonConfigComponent(props)).not.toThrow();
     expect(() => tektonConfigComponent({ ...props, images: { yq: 'docker.io/mikefarah/yq:latest' } })).toThrow(

@@ -8,12 +8,12 @@ import { HelmSource } from '../../lib/component';
 import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, referenceDir, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, referenceDir, fixtureEnvironment } from '../support';
 
 const chartValuesDir = referenceDir('CHART_VALUES_DIR');
 
 describe('tekton-operator', () => {
-  const prod = shippedEnvironment('prod');
+  const prod = fixtureEnvironment('prod');
   const v = helmValues(prod, 'tekton-operator');
 
   it('is the pinned OCI chart, running beside Argo CD and installing Tekton into tekton-pipelines', () => {
@@ -28,7 +28,7 @@ describe('tekton-operator', () => {
   it('installs its CRDs and leaves the TektonConfig to tekton-config', async () => {
     expect(v.installCRDs).toBe(true);
     expect(v.operator.autoInstallComponents).toBe(false);
-    const objects = (await hydratedEnvironment('prod')).objects;
+    const objects = (await hydratedFixture('prod')).objects;
     expect(permissionsOf([component(prod, 'tekton-operator')], objects).clusterResources).toContain('apiextensions.k8s.io/CustomResourceDefinition');
     expect(objects.get('tekton-operator')!.some((o) => o.kind === 'TektonConfig')).toBe(false);
   });
@@ -39,7 +39,7 @@ describe('tekton-operator', () => {
   });
 
   it('sets requests and limits on both pods, as its values give them', async () => {
-    const workloads = componentWorkloads(await hydratedEnvironment('prod'), 'tekton-operator');
+    const workloads = componentWorkloads(await hydratedFixture('prod'), 'tekton-operator');
     const operator = workloads.find((w) => w.name === 'tekton-operator')!;
     expect(operator.kind).toBe(WorkloadKind.Deployment);
     // The chart gives `operator.resources` to both containers of the operator pod.
@@ -55,10 +55,10 @@ describe('tekton-operator', () => {
 
   it("runs on the pinned cluster: every environment's Kubernetes version meets the operator's minimum", () => {
     for (const env of ENVIRONMENTS) {
-      const k = shippedEnvironment(env).env.kubernetesVersion;
+      const k = fixtureEnvironment(env).env.kubernetesVersion;
       expect(k).toBe('1.35');
       expect(satisfiesMinimum(k, DEFAULTS.kubernetesMinVersion)).toBe(true);
-      expect(helmValues(shippedEnvironment(env), 'tekton-operator').kubernetesMinVersion).toBe('v1.34.0');
+      expect(helmValues(fixtureEnvironment(env), 'tekton-operator').kubernetesMinVersion).toBe('v1.34.0');
     }
   });
 

@@ -4,9 +4,9 @@ import { Duration } from '../../imports/monitoring';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { componentWorkloads } from '../../lib/workloads';
-import { component, helmValues, hydratedEnvironment, shippedEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
-const prod = shippedEnvironment('prod');
+const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'tempo');
 
 describe('tempo', () => {
@@ -38,10 +38,10 @@ describe('tempo', () => {
   });
 
   it('sizes prod above dev and runs the StatefulSet with the same resources', async () => {
-    const dev = helmValues(shippedEnvironment('dev'), 'tempo');
+    const dev = helmValues(fixtureEnvironment('dev'), 'tempo');
     expect(v.tempo.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
     expect(dev.tempo.resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
-    const [tempo] = componentWorkloads(await hydratedEnvironment('prod'), 'tempo');
+    const [tempo] = componentWorkloads(await hydratedFixture('prod'), 'tempo');
     expect(tempo.containers.find((c) => c.name === 'tempo')!.resources.toK8s()).toEqual(v.tempo.resources);
   });
 

@@ -2,13 +2,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { ConfigError, loadConfigFile, parseConfig } from '../../config/load';
+import { resolveEnvironment } from '../../config/defaults';
+import { ConfigError, configWarnings, loadConfigFile, parseConfig } from '../../config/load';
 import { parseKmsKeyArn } from '../../config/schema';
-import { SHIPPED_CONFIG_TEXT } from '../support';
+import { main } from '../../main';
+import { FIXTURE_CONFIG_TEXT } from '../support';
 
 /** The shipped config with `mutate` applied to its parsed form. */
 function variant(mutate: (c: any) => void): string {
-  const c = yaml.load(SHIPPED_CONFIG_TEXT) as any;
+  const c = yaml.load(FIXTURE_CONFIG_TEXT) as any;
   mutate(c);
   return yaml.dump(c);
 }
@@ -25,7 +27,7 @@ function problems(text: string): string[] {
 
 describe('platform.yaml validation', () => {
   it('accepts the shipped example with five services and three environments', () => {
-    const cfg = parseConfig(SHIPPED_CONFIG_TEXT);
+    const cfg = parseConfig(FIXTURE_CONFIG_TEXT);
     expect(cfg.name).toBe('acme');
     expect(cfg.services).toHaveLength(5);
     expect(Object.keys(cfg.environments).sort()).toEqual(['dev', 'prod', 'staging']);
@@ -42,7 +44,7 @@ describe('platform.yaml validation', () => {
   it('rejects an unreadable file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
     const file = path.join(dir, 'platform.yaml');
-    fs.writeFileSync(file, SHIPPED_CONFIG_TEXT);
+    fs.writeFileSync(file, FIXTURE_CONFIG_TEXT);
     fs.chmodSync(file, 0o000);
     const readable = (() => {
       try {
@@ -121,7 +123,8 @@ describe('platform.yaml validation', () => {
 
   it('accepts a registry with a port and a digest-pinned image', () => {
     const text = variant((c) => {
-      c.services[0].image = 'registry.acme.io:5000/team/api@sha256:' + 'a'.repeat(64);
+      c.services[0].image = 'registry.example.com:5000/team/api@sha256:' + 'a'.repeat(64);
+      c.policy.allowedRegistries.push('registry.example.com:5000/');
     });
     expect(() => parseConfig(text)).not.toThrow();
   });
@@ -168,7 +171,7 @@ describe('platform.yaml validation', () => {
       });
 
     it('accepts the shipped keys: a key UUID and a multi-Region (mrk-) key id, in aws.region and aws.accountId', () => {
-      const cfg = parseConfig(SHIPPED_CONFIG_TEXT);
+      const cfg = parseConfig(FIXTURE_CONFIG_TEXT);
       for (const env of ['staging', 'prod']) {
         const parsed = parseKmsKeyArn(cfg.environments[env].openbaoKmsKeyArn!);
         expect(parsed).toMatchObject({ ok: true, value: { region: cfg.aws.region, accountId: cfg.aws.accountId } });
@@ -208,7 +211,7 @@ describe('platform.yaml validation', () => {
 
   describe('services[].registryCredentials', () => {
     it('is optional, and takes an OpenBao path with the property defaulting to dockerconfigjson', () => {
-      expect(parseConfig(SHIPPED_CONFIG_TEXT).services.every((s) => s.registryCredentials === undefined)).toBe(true);
+      expect(parseConfig(FIXTURE_CONFIG_TEXT).services.every((s) => s.registryCredentials === undefined)).toBe(true);
       const cfg = parseConfig(
         variant((c) => {
           c.services[0].registryCredentials = { openbaoPath: 'registry/ghcr' };
@@ -250,5 +253,148 @@ describe('platform.yaml validation', () => {
       c.dns.domain = 'Not A Domain';
     });
     expect(problems(text).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('the platform identity: labelDomain and aws.tags', () => {
+  it('defaults the label domain to platform.<dns.domain> and takes the configured one', () => {
+    const cfg = parseConfig(FIXTURE_CONFIG_TEXT);
+    expect(resolveEnvironment(cfg, 'prod').labelDomain.workflow).toBe(`platform.${cfg.dns.domain}/workflow`);
+    const own = parseConfig(
+      variant((c) => {
+        c.labelDomain = 'k8s.corp.example.org';
+      }),
+    );
+    expect(resolveEnvironment(own, 'prod').labelDomain.source).toBe('k8s.corp.example.org/source');
+  });
+
+  it('rejects a label domain that cannot prefix a label key, or that Kubernetes reserves', () => {
+    const withDomain = (domain: string) =>
+      variant((c) => {
+        c.labelDomain = domain;
+      });
+    expect(problems(withDomain('Platform_Team'))).toEqual([
+      'labelDomain: "Platform_Team" is not a DNS subdomain; label and annotation keys take a prefix of lowercase letters, digits, "-" and ".", at most 253 characters, e.g. platform.example.com',
+    ]);
+    expect(problems(withDomain('platform.kubernetes.io'))).toEqual([
+      'labelDomain: "platform.kubernetes.io" is under kubernetes.io, which Kubernetes reserves for its own components; use a domain you own, e.g. platform.example.com',
+    ]);
+  });
+
+  it('tags AWS resources with the platform and the environment under the label domain, plus aws.tags', () => {
+    const cfg = parseConfig(
+      variant((c) => {
+        c.aws.tags = { 'cost-center': '4711' };
+      }),
+    );
+    const domain = `platform.${cfg.dns.domain}`;
+    expect(resolveEnvironment(cfg, 'staging').awsTags).toEqual({ 'cost-center': '4711', [`${domain}/environment`]: 'staging', [`${domain}/platform`]: cfg.name });
+  });
+
+  it('rejects a tag the platform sets itself, a reserved or malformed key, an unquoted number and too many tags', () => {
+    const domain = `platform.${parseConfig(FIXTURE_CONFIG_TEXT).dns.domain}`;
+    const withTags = (tags: object) =>
+      variant((c) => {
+        c.aws.tags = tags;
+      });
+    expect(problems(withTags({ [`${domain}/environment`]: 'x' }))).toEqual([
+      `aws.tags.${domain}/environment: the platform sets this tag itself (to the environment's name); remove it`,
+    ]);
+    expect(problems(withTags({ 'aws:owner': 'x' }))).toEqual(['aws.tags.aws:owner: key "aws:owner": the aws: prefix is reserved for AWS; choose another key']);
+    expect(problems(withTags({ 'owner#1': 'x' }))[0]).toMatch(/^aws\.tags\.owner#1: key "owner#1": expected an AWS tag key/);
+    expect(problems(withTags({ 'cost-center': 4711 }))).toEqual(['aws.tags.cost-center: expected a string (quote numbers and booleans), got number 4711']);
+    expect(problems(withTags(Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`tag-${i}`, 'x']))))).toEqual([
+      'aws.tags: 49 tags, but AWS allows 50 on a resource and the platform sets 2; keep at most 48',
+    ]);
+  });
+});
+
+describe('mistakes caught at config time', () => {
+  const shipped = parseConfig(FIXTURE_CONFIG_TEXT);
+  const allowed = shipped.policy.allowedRegistries.join(', ');
+
+  it('refuses a service image outside policy.allowedRegistries where Gatekeeper denies, naming the environments and the fix', () => {
+    const text = variant((c) => {
+      c.services[1].image = 'docker.io/library/nginx:1.27.0';
+    });
+    expect(problems(text)).toEqual([
+      `services[1].image: image "docker.io/library/nginx:1.27.0" is not from policy.allowedRegistries (${allowed}), so Gatekeeper denies its pods in prod, staging ` +
+        '(policyEnforcement: deny); push the image to an allowed registry, or add "docker.io/library/" to policy.allowedRegistries',
+    ]);
+  });
+
+  it('decides where Gatekeeper denies from each environment\'s policyEnforcement, its tier\'s default otherwise', () => {
+    const onlyDev = (policyEnforcement?: 'warn' | 'deny') =>
+      variant((c) => {
+        c.environments = { dev: policyEnforcement ? { policyEnforcement } : {} };
+        c.services[1].image = 'docker.io/library/nginx:1.27.0';
+      });
+    expect(problems(onlyDev('deny'))[0]).toMatch(/^services\[1\]\.image: .* Gatekeeper denies its pods in dev \(policyEnforcement: deny\)/);
+    // Dev warns by default: the config is valid, and the image is a warning.
+    const cfg = parseConfig(onlyDev());
+    expect(configWarnings(cfg)).toEqual([
+      `services[1].image: image "docker.io/library/nginx:1.27.0" is not from policy.allowedRegistries (${allowed}); ` +
+        'Gatekeeper warns about its pods in dev and would deny them where policyEnforcement is deny; add "docker.io/library/" to policy.allowedRegistries',
+    ]);
+    const prodWarnsOnly = variant((c) => {
+      c.environments.prod.policyEnforcement = 'warn';
+      c.environments.staging.policyEnforcement = 'warn';
+      c.services[1].image = 'docker.io/library/nginx:1.27.0';
+    });
+    expect(() => parseConfig(prodWarnsOnly)).not.toThrow();
+  });
+
+  it('refuses a CIDR with host bits set, naming the network address', () => {
+    const text = variant((c) => {
+      c.operatorCidrs = ['203.0.113.5/24', '198.51.100.7/32', '0.0.0.0/0'];
+      c.environments.prod.publicAccessCidrs = ['10.20.30.40/16'];
+    });
+    expect(problems(text)).toEqual([
+      'operatorCidrs[0]: "203.0.113.5/24" has host bits set; write the network address, 203.0.113.0/24',
+      'environments.prod.publicAccessCidrs[0]: "10.20.30.40/16" has host bits set; write the network address, 10.20.0.0/16',
+    ]);
+  });
+
+  it('suggests the service a misspelt calls entry meant', () => {
+    const text = variant((c) => {
+      c.services[0].calls = ['ordrs'];
+    });
+    expect(problems(text)).toEqual(['services[0].calls[0]: unknown service "ordrs" (did you mean "orders"?); calls must name services defined in services[]']);
+  });
+
+  it('warns, and does not fail, when a Kafka topic is consumed but produced by no service', () => {
+    const i = shipped.services.findIndex((s) => (s.kafka?.consumes.length ?? 0) > 0);
+    const cfg = parseConfig(
+      variant((c) => {
+        c.services[i].kafka.consumes = ['inventory.reserved'];
+      }),
+    );
+    expect(configWarnings(cfg)).toEqual([
+      `services[${i}].kafka.consumes[0]: ${shipped.services[i].name} consumes topic "inventory.reserved", which no service produces; add it to the producing service's kafka.produces, or remove it`,
+    ]);
+  });
+
+  it('has nothing to warn about in the shipped config', () => {
+    expect(configWarnings(shipped)).toEqual([]);
+  });
+
+  it('makes synth exit 1 and write nothing when the config is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'platform.yaml');
+    fs.writeFileSync(
+      file,
+      variant((c) => {
+        c.operatorCidrs = ['203.0.113.5/24'];
+      }),
+    );
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
+    try {
+      expect(await main(['--config', file, '--out', path.join(dir, 'dist')])).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors.join('\n')).toContain('operatorCidrs[0]: "203.0.113.5/24" has host bits set; write the network address, 203.0.113.0/24');
+    expect(fs.readdirSync(dir)).toEqual(['platform.yaml']);
   });
 });

@@ -1,11 +1,12 @@
 import * as yaml from 'js-yaml';
+import { resolveEnvironment } from '../../config/defaults';
 import { AddonPlacement, clusterConfig, EKS_ADDONS, LOG_RETENTION_DAYS } from '../../eksctl/cluster-config';
 import { maxNodeCount, MAX_PODS_PER_NODE, NITRO_FAMILIES, NODE_GROUP_PATTERNS, nodeGroups, STARTUP_TAINTS } from '../../eksctl/node-groups';
 import { ROLE_ARN_ANNOTATION, irsaRoleName } from '../../lib/irsa';
-import { ENVIRONMENTS, helmValues, renderedTree, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, helmValues, renderedFixture, fixtureConfig, fixtureEnvironment } from '../support';
 
 const config = (env: string): any => {
-  const m = shippedEnvironment(env);
+  const m = fixtureEnvironment(env);
   return clusterConfig(m.env, m.components.flatMap((c) => c.irsa ?? []));
 };
 
@@ -14,6 +15,16 @@ describe('the eksctl ClusterConfig', () => {
     const c = config('prod');
     expect(c.apiVersion).toBe('eksctl.io/v1alpha5');
     expect(c.metadata).toMatchObject({ name: 'acme-prod', region: 'eu-west-1', version: '1.35' });
+  });
+
+  it('tags the stacks with the platform and the environment under the label domain, plus aws.tags, and labels nodes under the same domain', () => {
+    const shipped = fixtureConfig();
+    const cfg = { ...shipped, labelDomain: 'infra.example.org', aws: { ...shipped.aws, tags: { 'cost-center': '4711', team: 'platform' } } };
+    const c: any = clusterConfig(resolveEnvironment(cfg, 'staging'), []);
+    expect(c.metadata.tags).toEqual({ 'cost-center': '4711', 'infra.example.org/environment': 'staging', 'infra.example.org/platform': shipped.name, team: 'platform' });
+    for (const g of c.managedNodeGroups) expect(Object.keys(g.labels)).toEqual(['infra.example.org/node-role']);
+    // Without labelDomain: platform.<dns.domain>.
+    expect(Object.keys(config('staging').metadata.tags).sort()).toEqual([`platform.${shipped.dns.domain}/environment`, `platform.${shipped.dns.domain}/platform`]);
   });
 
   it('spans three zones with highly available NAT and a private endpoint in prod, one NAT in dev', () => {
@@ -35,7 +46,7 @@ describe('the eksctl ClusterConfig', () => {
   });
 
   it("installs exactly the add-ons it lists: eksctl's default add-ons are off, so no EKS metrics-server fights the metrics-server Application", () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const c = config('prod');
     expect(c.addonsConfig).toEqual({ disableDefaultAddons: true });
     const names = c.addons.map((a: any) => a.name);
@@ -46,12 +57,12 @@ describe('the eksctl ClusterConfig', () => {
     expect(m.components.some((comp) => comp.id === 'metrics-server')).toBe(true);
   });
 
-  it('has the guide node groups in staging: system t3.medium on-demand 2-3, diversified spot 1-8, and an on-demand fallback per zone', () => {
+  it('has the guide node groups in staging: system t3.medium on-demand 2-3, diversified spot up to 8 starting at the 5 staging needs at rest, and an on-demand fallback per zone', () => {
     const groups = config('staging').managedNodeGroups;
     expect(groups.map((g: any) => [g.name, g.instanceTypes, g.spot, g.minSize, g.maxSize, g.availabilityZones])).toEqual([
       ['system', ['t3.medium'], false, 2, 3, undefined],
       // The guide's t3.large, t3a.large, t2.large with t2.large (not Nitro) replaced by m5.large of the same size.
-      ['workload-spot', ['t3.large', 't3a.large', 'm5.large'], true, 1, 8, undefined],
+      ['workload-spot', ['t3.large', 't3a.large', 'm5.large'], true, 5, 8, undefined],
       ['workload-on-demand-a', ['t3.large'], false, 0, 1, ['eu-west-1a']],
       ['workload-on-demand-b', ['t3.large'], false, 0, 1, ['eu-west-1b']],
       ['workload-on-demand-c', ['t3.large'], false, 0, 1, ['eu-west-1c']],
@@ -79,7 +90,7 @@ describe('the eksctl ClusterConfig', () => {
 
   it('knows the Xen families are not Nitro and refuses a node group with one, naming the group, the type and the fix', () => {
     for (const xen of ['t2', 'm4', 'c4', 'r4']) expect(NITRO_FAMILIES).not.toContain(xen);
-    const env = shippedEnvironment('dev').env;
+    const env = fixtureEnvironment('dev').env;
     const withT2 = { ...env, nodeGroups: { ...env.nodeGroups, spot: { ...env.nodeGroups.spot, instanceTypes: ['t3.large', 't2.large'] } } };
     expect(() => nodeGroups(withT2)).toThrow(
       'node group workload-spot: instance type "t2.large" is not built on the AWS Nitro System, so VPC CNI prefix delegation cannot give it the 110 pod IPs its kubelet admits; use a Nitro type of the same size (m5.large)',
@@ -88,18 +99,18 @@ describe('the eksctl ClusterConfig', () => {
 
   it.each(ENVIRONMENTS)('%s: has one on-demand fallback group per zone, so the autoscaler can add a node in the zone of a volume when spot is gone', (env) => {
     const c = config(env);
-    const onDemand = c.managedNodeGroups.filter((g: any) => g.labels['platform.acme.io/node-role'] === 'workload-on-demand');
+    const onDemand = c.managedNodeGroups.filter((g: any) => g.labels[fixtureEnvironment(env).env.labelDomain.nodeRole] === 'workload-on-demand');
     expect(onDemand.map((g: any) => g.availabilityZones)).toEqual(c.availabilityZones.map((z: string) => [z]));
     for (const g of onDemand) expect(g.spot).toBe(false);
   });
 
   it.each(ENVIRONMENTS)('%s: ranks every spot group above every on-demand group and those above the system group in the autoscaler\'s priority expander', (env) => {
-    const priorities: Record<string, string[]> = helmValues(shippedEnvironment(env), 'cluster-autoscaler').expanderPriorities;
+    const priorities: Record<string, string[]> = helmValues(fixtureEnvironment(env), 'cluster-autoscaler').expanderPriorities;
     // The ASG of a managed node group is eks-<node group>-<uuid>; the expander takes the highest priority whose pattern matches.
     const rank = (group: string) =>
       Math.max(...Object.entries(priorities).filter(([, ps]) => ps.some((p) => new RegExp(`^${p}$`).test(`eks-${group}-0ac9b7e2-1f4d-8a3c-5e6f-7b8c9d0e1f2a`))).map(([n]) => Number(n)));
     const groups = config(env).managedNodeGroups;
-    const ranks = (role: string) => groups.filter((g: any) => g.labels['platform.acme.io/node-role'] === role).map((g: any) => rank(g.name));
+    const ranks = (role: string) => groups.filter((g: any) => g.labels[fixtureEnvironment(env).env.labelDomain.nodeRole] === role).map((g: any) => rank(g.name));
     const spot = ranks('workload-spot');
     const onDemand = ranks('workload-on-demand');
     expect(new Set(spot).size).toBe(1);
@@ -124,7 +135,7 @@ describe('the eksctl ClusterConfig', () => {
   });
 
   it('counts nodes at maximum size for DaemonSet sizing', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     expect(maxNodeCount(m.env)).toBe(nodeGroups(m.env).reduce((n, g) => n + g.maxSize, 0));
     // system 3, spot 3 per zone, on-demand 1 per zone: three zones.
     expect(maxNodeCount(m.env)).toBe(3 + 3 * 3 + 3 * 1);
@@ -133,7 +144,7 @@ describe('the eksctl ClusterConfig', () => {
 
 describe('IRSA pairing', () => {
   it('creates every role with roleOnly and a fixed name, and the chart annotates its ServiceAccount with the same ARN', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const c = config('prod');
     const entry = c.iam.serviceAccounts.find((s: any) => s.metadata.name === 'cluster-autoscaler');
     expect(entry).toMatchObject({ roleOnly: true, roleName: 'acme-prod-kube-system-cluster-autoscaler', wellKnownPolicies: { autoScaler: true } });
@@ -142,7 +153,7 @@ describe('IRSA pairing', () => {
   });
 
   it('has one eksctl entry for every role a component declares', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const roles = m.components.flatMap((comp) => comp.irsa ?? []);
     expect(config('prod').iam.serviceAccounts.map((s: any) => s.roleName).sort()).toEqual(roles.map((r) => r.roleName).sort());
   });
@@ -154,7 +165,7 @@ describe('IRSA pairing', () => {
   });
 
   it('declares the Cilium startup taint to the autoscaler', () => {
-    const v = helmValues(shippedEnvironment('prod'), 'cluster-autoscaler');
+    const v = helmValues(fixtureEnvironment('prod'), 'cluster-autoscaler');
     expect(v.extraArgs['startup-taint']).toBe(STARTUP_TAINTS[0].key);
   });
 });
@@ -168,7 +179,7 @@ describe.each(ENVIRONMENTS)('cluster.yaml and the bootstrap README in %s', (env)
   let cluster: any;
   let readme = '';
   beforeAll(async () => {
-    const tree = await renderedTree(env);
+    const tree = await renderedFixture(env);
     cluster = yaml.load(tree.get(`${env}/eksctl/cluster.yaml`)!);
     readme = tree.get(`${env}/bootstrap/README.md`)!;
   }, 120_000);

@@ -1,6 +1,6 @@
 import { Workflow } from '../../lib/component';
 import { buildGraph, FIRST_WAVE, GraphError } from '../../lib/graph';
-import { shippedEnvironment } from '../support';
+import { fixtureEnvironment } from '../support';
 
 const node = (id: string, workflow: Workflow, dependsOn: string[] = []) => ({ id, workflow, dependsOn });
 
@@ -51,7 +51,7 @@ describe('sync waves from the dependency graph', () => {
 });
 
 describe('the documented order falls out of the shipped graph', () => {
-  const model = shippedEnvironment('prod');
+  const model = fixtureEnvironment('prod');
   const wave = (id: string) => {
     const w = model.graph.waves.get(id);
     if (w === undefined) throw new Error(`no component ${id}`);

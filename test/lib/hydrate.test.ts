@@ -1,9 +1,12 @@
 import { Component, helm, manifests, Workflow } from '../../lib/component';
 import { ChartRenderer, crdApiVersionsOf, helmTemplateArgs, parseManifests, RenderRequest, stableJson } from '../../lib/helm/render';
 import { EKS_API_VERSIONS, hydrate, placeObjects, ScopeTable } from '../../lib/hydrate';
+import { LabelDomain } from '../../lib/labels';
 import { K8sObject } from '../../lib/render';
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+
+const LABEL_DOMAIN = LabelDomain.of('platform.example.com');
 
 const crd = (group: string, kind: string, scope: 'Namespaced' | 'Cluster', versions = ['v1']): K8sObject => ({
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -38,7 +41,7 @@ describe('hydrate', () => {
 
   it('renders charts a second time with the API versions the first pass found, as the live cluster would serve them', async () => {
     const renderer = new StubRenderer({ operator, consumer });
-    const objects = await hydrate([component('operator', helm(pin('operator'), {})), component('consumer', helm(pin('consumer'), {}), 'apps')], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent' });
+    const objects = await hydrate([component('operator', helm(pin('operator'), {})), component('consumer', helm(pin('consumer'), {}), 'apps')], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent', labelDomain: LABEL_DOMAIN });
     expect(objects.get('consumer')).toEqual([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'apps' } }]);
     const last = renderer.requests[renderer.requests.length - 1];
     expect(last.kubeVersion).toBe('1.35.0');
@@ -47,14 +50,14 @@ describe('hydrate', () => {
 
   it('writes out the destination namespace of namespaced objects and drops it from cluster-scoped ones', async () => {
     const renderer = new StubRenderer({ operator });
-    const objects = await hydrate([component('operator', helm(pin('operator'), {}), 'ops')], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent' });
+    const objects = await hydrate([component('operator', helm(pin('operator'), {}), 'ops')], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent', labelDomain: LABEL_DOMAIN });
     expect(objects.get('operator')!.map((o) => [o.kind, o.metadata.namespace])).toEqual([['CustomResourceDefinition', undefined], ['ServiceAccount', 'ops']]);
   });
 
   it('applies a Helm component\'s post-render step to its objects', async () => {
     const renderer = new StubRenderer({ operator });
     const source = helm(pin('operator'), {}, undefined, (objs) => objs.filter((o) => o.kind !== 'ServiceAccount'));
-    const objects = await hydrate([component('operator', source)], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent' });
+    const objects = await hydrate([component('operator', source)], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent', labelDomain: LABEL_DOMAIN });
     expect(objects.get('operator')!.map((o) => o.kind)).toEqual(['CustomResourceDefinition']);
   });
 
@@ -65,7 +68,7 @@ describe('hydrate', () => {
       new k8s.KubeConfigMap(chart, 'cm', { metadata: { name: 'settings' }, data: { a: 'b' } });
       return chart;
     });
-    const objects = await hydrate([component('native', source, 'apps')], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent' });
+    const objects = await hydrate([component('native', source, 'apps')], { renderer, kubernetesVersion: '1.35', vendorRoot: '/nonexistent', labelDomain: LABEL_DOMAIN });
     expect(objects.get('native')).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'apps' }, data: { a: 'b' } }]);
     expect(renderer.requests).toEqual([]);
   });

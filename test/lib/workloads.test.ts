@@ -1,7 +1,8 @@
+import { LabelDomain } from '../../lib/labels';
 import { K8sObject } from '../../lib/render';
 import { Resources, Workload, WorkloadKind } from '../../lib/resources';
 import {
-  componentWorkloads, CONCURRENT_RUNS_ANNOTATION, containerDefaults, deriveWorkloads, environmentWorkloads, injectedNamespaces, istioProxyResources,
+  componentWorkloads, containerDefaults, deriveWorkloads, environmentWorkloads, injectedNamespaces, istioProxyResources,
   WorkloadContext, workloadsFromObjects,
 } from '../../lib/workloads';
 
@@ -10,6 +11,7 @@ const res = (rc: string, rm: string, lc: string, lm: string): Res => ({ requests
 const APP = res('100m', '128Mi', '200m', '256Mi');
 const PROXY_DEFAULT = res('100m', '128Mi', '2', '1Gi');
 const CTX: WorkloadContext = { defaultNamespace: 'team' };
+const LABEL_DOMAIN = LabelDomain.of('platform.example.com');
 
 /** A workload as plain data: resources in Kubernetes form. */
 function plain(w: Workload) {
@@ -282,14 +284,16 @@ describe('workloadsFromObjects: pods operators create from custom resources', ()
     ]);
   });
 
-  it('takes the concurrent runs of a Pipeline from its annotation, and reports one that is not a whole number', () => {
+  it('takes the concurrent runs of a Pipeline from its annotation under the label domain, and reports one that is not a whole number', () => {
     const task = obj('tekton.dev/v1', 'Task', 'build', { steps: [{ name: 'build', image: 'kaniko:1', computeResources: APP }] });
-    const pipeline = (runs: string) => obj('tekton.dev/v1', 'Pipeline', 'ci', { tasks: [{ name: 'build', taskRef: { name: 'build' } }] }, { annotations: { [CONCURRENT_RUNS_ANNOTATION]: runs } });
-    const runs = (value: string) => deriveWorkloads([task, pipeline(value)], { defaultNamespace: 'team', concurrentPipelineRuns: 2 });
-    expect(runs('3').workloads.map((w) => [w.name, w.replicas])).toEqual([['ci-task-pod', 3]]);
-    expect(runs('3').warnings).toEqual([]);
-    expect(runs('zero').workloads.map((w) => w.replicas)).toEqual([2]);
-    expect(runs('zero').warnings).toEqual([{ object: 'Pipeline team/ci', message: expect.stringContaining(`${CONCURRENT_RUNS_ANNOTATION} "zero", not a whole number of at least 1`) }]);
+    const pipeline = (runs: string, key = LABEL_DOMAIN.concurrentRuns) => obj('tekton.dev/v1', 'Pipeline', 'ci', { tasks: [{ name: 'build', taskRef: { name: 'build' } }] }, { annotations: { [key]: runs } });
+    const derive = (p: K8sObject) => deriveWorkloads([task, p], { defaultNamespace: 'team', concurrentPipelineRuns: 2, labelDomain: LABEL_DOMAIN });
+    expect(derive(pipeline('3')).workloads.map((w) => [w.name, w.replicas])).toEqual([['ci-task-pod', 3]]);
+    expect(derive(pipeline('3')).warnings).toEqual([]);
+    // Another domain's annotation is not ours.
+    expect(derive(pipeline('3', LabelDomain.of('other.example.org').concurrentRuns)).workloads.map((w) => w.replicas)).toEqual([2]);
+    expect(derive(pipeline('zero')).workloads.map((w) => w.replicas)).toEqual([2]);
+    expect(derive(pipeline('zero')).warnings).toEqual([{ object: 'Pipeline team/ci', message: expect.stringContaining(`${LABEL_DOMAIN.concurrentRuns} "zero", not a whole number of at least 1`) }]);
   });
 });
 
@@ -311,7 +315,7 @@ describe('environmentWorkloads: one component in the context of the whole enviro
   const components = [{ id: 'base', namespace: 'kube-system' }, { id: 'istiod', namespace: 'istio-system' }, { id: 'web', namespace: 'mesh' }];
 
   it('adds the sidecar and the LimitRange defaults that other components\' objects decide, in the destination namespace', () => {
-    expect(componentWorkloads({ components, objects }, 'web').map(plain)).toEqual([
+    expect(componentWorkloads({ env: { labelDomain: LABEL_DOMAIN }, components, objects }, 'web').map(plain)).toEqual([
       {
         kind: WorkloadKind.Deployment,
         name: 'web',
@@ -323,11 +327,11 @@ describe('environmentWorkloads: one component in the context of the whole enviro
   });
 
   it('derives every component it is given, keeps the warnings with their component, and names a component without objects', () => {
-    const derived = environmentWorkloads(components, objects);
+    const derived = environmentWorkloads(components, objects, LABEL_DOMAIN);
     expect([...derived.keys()]).toEqual(['base', 'istiod', 'web']);
     expect(derived.get('base')!.workloads).toEqual([]);
     expect(derived.get('web')!.warnings.map((w) => w.object)).toEqual(['Deployment mesh/web']);
-    expect(() => environmentWorkloads([{ id: 'ghost', namespace: 'x' }], objects)).toThrow('no rendered objects for component ghost');
+    expect(() => environmentWorkloads([{ id: 'ghost', namespace: 'x' }], objects, LABEL_DOMAIN)).toThrow('no rendered objects for component ghost');
   });
 });
 

@@ -6,9 +6,9 @@ import * as yaml from 'js-yaml';
 import { parseConfig } from '../../config/load';
 import { toYaml } from '../../lib/output';
 import { bench, generatedConfig, growth, Measurement, measureManifests, parseArgs, repoServerSizing, SynthRun, targetChecks, treeSize, UsageError } from '../../tools/bench';
-import { ROOT, SHIPPED_CONFIG_TEXT } from '../support';
+import { FIXTURE_CONFIG_TEXT, FIXTURES, ROOT } from '../support';
 
-const shipped = yaml.load(SHIPPED_CONFIG_TEXT) as Record<string, unknown>;
+const shipped = yaml.load(FIXTURE_CONFIG_TEXT) as Record<string, unknown>;
 const MiB = 1024 ** 2;
 const m = (label: string, services: number, seconds: number, rssMiB = 200): Measurement => ({
   label,
@@ -127,7 +127,7 @@ describe('npm run bench', () => {
   it('runs the cold synth with an empty render cache over a copy of dist/, then the warm ones, and puts the cache back', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-root-'));
     try {
-      fs.writeFileSync(path.join(root, 'platform.yaml'), SHIPPED_CONFIG_TEXT);
+      fs.writeFileSync(path.join(root, 'platform.yaml'), FIXTURE_CONFIG_TEXT);
       writeTree(path.join(root, 'dist'), { 'prod/PLAN.md': 'committed\n' });
       const cacheDir = path.join(root, 'cache');
       writeTree(cacheDir, { 'kept.json': '[]' });
@@ -166,15 +166,23 @@ describe('npm run bench', () => {
 
   it('measures a real warm synth in a child process and the repo-server parse in another', () => {
     execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT });
-    const report = bench({ sizes: [], runs: 1, cold: false, check: false, markdown: false }, ROOT);
-    const [warm] = report.synth;
-    expect(warm.seconds).toBeGreaterThan(0);
-    expect(warm.rssBytes).toBeGreaterThan(10 * MiB);
-    expect(warm.files).toBe(report.output.files);
-    expect(report.repoServer.app.objects).toBeGreaterThan(0);
-    expect(report.repoServer.env.bytes).toBeGreaterThan(report.repoServer.app.bytes);
-    expect(report.repoServer.env.objects).toBeGreaterThan(report.repoServer.app.objects);
-    // The RSS delta of one parse can round to 0 on a machine whose baseline already holds it (seen in CI).
-    expect(Number.isFinite(report.repoServer.app.rssDeltaBytes) && report.repoServer.app.rssDeltaBytes >= 0).toBe(true);
+    // A project of the fixture config (and its lock) with this repository's build and node_modules (render cache).
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-fixture-'));
+    for (const f of ['platform.yaml', 'permissions.lock.json']) fs.copyFileSync(path.join(FIXTURES, f), path.join(root, f));
+    for (const d of ['build', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(root, d));
+    try {
+      const report = bench({ sizes: [], runs: 1, cold: false, check: false, markdown: false }, root);
+      const [warm] = report.synth;
+      expect(warm.seconds).toBeGreaterThan(0);
+      expect(warm.rssBytes).toBeGreaterThan(10 * MiB);
+      expect(warm.files).toBe(report.output.files);
+      expect(report.repoServer.app.objects).toBeGreaterThan(0);
+      expect(report.repoServer.env.bytes).toBeGreaterThan(report.repoServer.app.bytes);
+      expect(report.repoServer.env.objects).toBeGreaterThan(report.repoServer.app.objects);
+      // The RSS delta of one parse can round to 0 on a machine whose baseline already holds it (seen in CI).
+      expect(Number.isFinite(report.repoServer.app.rssDeltaBytes) && report.repoServer.app.rssDeltaBytes >= 0).toBe(true);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

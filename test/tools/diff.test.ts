@@ -3,13 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { SOURCE_ANNOTATION } from '../../argocd/applications';
+import { labelDomainOf } from '../../config/defaults';
 import { diffFields, diffTrees, groupOf, groupLines, Json, parseSource, renderMarkdown, renderText, SHARED_MIN_OBJECTS, versionLine } from '../../lib/diff';
 import { FileTree, toYaml } from '../../lib/output';
 import { renderAll } from '../../synth';
 import { committedTree, diff, parseArgs, resolveBase, UsageError } from '../../tools/diff';
-import { ROOT, SHIPPED_CONFIG_TEXT, shippedConfig } from '../support';
+import { ROOT, FIXTURE_CONFIG_TEXT, fixtureConfig } from '../support';
 
+/** The Applications' source annotation under the config's label domain, which `npm run diff` reads. */
+const SOURCE_ANNOTATION = labelDomainOf(fixtureConfig()).source;
 const OPTS = { sourceAnnotation: SOURCE_ANNOTATION };
 
 /** An Application as synth renders it: a directory source, what it was rendered from in an annotation. */
@@ -289,12 +291,12 @@ describe('npm run diff against a git repository', () => {
 
   beforeAll(async () => {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-test-'));
-    rendered = await renderAll(shippedConfig());
+    rendered = await renderAll(fixtureConfig());
     git('init', '--quiet', '--initial-branch=main');
     git('config', 'user.email', 'test@example.com');
     git('config', 'user.name', 'test');
     git('config', 'commit.gpgsign', 'false');
-    fs.writeFileSync(path.join(repo, 'platform.yaml'), SHIPPED_CONFIG_TEXT);
+    fs.writeFileSync(path.join(repo, 'platform.yaml'), FIXTURE_CONFIG_TEXT);
     writeTree(BEFORE);
     first = commit('first');
     git('checkout', '--quiet', '-b', 'feature');

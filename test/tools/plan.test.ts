@@ -16,10 +16,16 @@ import {
   INSTANCE_TYPES,
   kubeReservedCpu,
   kubeReservedMemory,
+  minimumRaises,
   nodeShape,
+  planFindings,
   PlannedComponent,
   SEED_ALLOCATION,
+  SEED_DISTRIBUTION,
   seedWarnings,
+  StrictPlanError,
+  checkStrict,
+  summarizeFindings,
 } from '../../lib/plan';
 import { MAX_DRAWN_SERVICES, mermaidGraph, renderPlanMarkdown, renderPlanText, transitiveReduction } from '../../lib/plan-report';
 import { K8sObject } from '../../lib/render';
@@ -29,7 +35,7 @@ import { componentWorkloads } from '../../lib/workloads';
 import { isNitro, maxNodeCount, NON_NITRO_REPLACEMENTS, SEED_WORKLOAD_INSTANCE_TYPES } from '../../eksctl/node-groups';
 import { synth } from '../../main';
 import { renderEnvironment } from '../../synth';
-import { ENVIRONMENTS, helmValues, hydratedEnvironment, ROOT, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, helmValues, hydratedFixture, ROOT, FIXTURE_CONFIG_TEXT, fixtureEnvironment } from '../support';
 
 const MI = 1024 ** 2;
 const res = (cpu: string, memory: string, limCpu = cpu, limMemory = memory) => Resources.of({ cpu, memory }, { cpu: limCpu, memory: limMemory });
@@ -45,7 +51,7 @@ function planned(id: string, workflow: Workflow, workloads: Workload[]): Planned
 /** An environment with one node group of each kind (one zone), sizes [min, max]. */
 function envWith(system: [number, number], spot: [number, number], onDemand: [number, number], zones: readonly string[] = ['eu-west-1a']): EnvironmentSettings {
   return {
-    ...shippedEnvironment('dev').env,
+    ...fixtureEnvironment('dev').env,
     name: 'small',
     availabilityZones: zones,
     spotGroupPerZone: false,
@@ -171,7 +177,7 @@ describe('capacity plan', () => {
   });
 
   it.each(ENVIRONMENTS)('%s: counts one on-demand group per zone, its maximum the sum of every group\'s', async (env) => {
-    const model = await hydratedEnvironment(env);
+    const model = await hydratedFixture(env);
     const plan = capacityPlanOf(model);
     const onDemand = plan.groups.filter((g) => g.group.role === 'workload-on-demand');
     expect(onDemand.map((g) => g.group.availabilityZones)).toEqual(model.env.availabilityZones.map((z) => [z]));
@@ -205,6 +211,68 @@ describe('capacity plan', () => {
     expect(warnings).toEqual(['small: workflow apps requests 6.00 CPU / 5.00 Gi, over the seed\'s allocation of ~5.00 CPU / ~10.00 Gi (+1.00 CPU)']);
   });
 
+  it('names the minSize that starts a cluster below its need at the needed size, and reports it as a finding', () => {
+    const plan = capacityPlan(envWith([1, 2], [0, 2], [0, 1]), handComponents());
+    expect(plan.status).toBe(CapacityStatus.NeedsScaleOut);
+    expect(minimumRaises(plan)).toEqual([{ setting: 'spot', from: 0, to: 1 }]);
+    const findings = planFindings(plan);
+    expect(findings).toEqual([expect.objectContaining({ kind: 'minimum-below-need', env: 'small', minimum: 1, needed: 2 })]);
+    expect(findings[0].message).toBe(
+      'small: the node groups start at 1 node, below the 2 the requests need at rest, so pods stay Pending until the autoscaler adds 1; ' +
+        'set environments.small.nodeGroups.spot.minSize: 1 (now 0) in platform.yaml',
+    );
+    // Applying the raise makes the minimum fit.
+    const raised = envWith([1, 2], [1, 2], [0, 1]);
+    expect(capacityPlan(raised, handComponents()).atMinimum.fits).toBe(true);
+    expect(planFindings(capacityPlan(raised, handComponents()))).toEqual([]);
+  });
+
+  it('raises per-zone groups to the largest zone\'s count, since one minSize applies to every zone', async () => {
+    const prod = (await hydratedFixture('prod')).env;
+    const env: EnvironmentSettings = { ...prod, nodeGroups: { ...prod.nodeGroups, spot: { ...prod.nodeGroups.spot, minSize: 0 } } };
+    const heavy = planned('heavy', Workflow.Data, [workload(WorkloadKind.StatefulSet, 'db', 'test', 4, res('1', '4Gi'))]);
+    const plan = capacityPlan(env, [heavy]);
+    expect(plan.status).toBe(CapacityStatus.NeedsScaleOut);
+    const perZone = ['a', 'b', 'c'].map((z) => plan.needed!.nodes.get(`workload-spot-${z}`) ?? 0);
+    expect(minimumRaises(plan)).toEqual([{ setting: 'spot', from: 0, to: Math.max(...perZone) }]);
+    const raised: EnvironmentSettings = { ...env, nodeGroups: { ...env.nodeGroups, spot: { ...env.nodeGroups.spot, minSize: Math.max(...perZone) } } };
+    expect(capacityPlan(raised, [heavy]).atMinimum.fits).toBe(true);
+  });
+
+  it('sums the findings of several environments in one line, and --strict throws listing each', () => {
+    const apps = planned('svc', Workflow.Apps, [workload(WorkloadKind.Deployment, 'svc', 'apps', 20, res('300m', '256Mi'))]);
+    const data = planned('db', Workflow.Data, [workload(WorkloadKind.StatefulSet, 'db', 'data', 1, res('1800m', '1Gi'))]);
+    const a = capacityPlan({ ...envWith([1, 5], [5, 5], [0, 1]), name: 'a' }, [apps, data]);
+    const b = capacityPlan({ ...envWith([1, 5], [0, 5], [0, 1]), name: 'b' }, [apps]);
+    const findings = [a, b].flatMap(planFindings);
+    expect(findings.map((f) => [f.env, f.kind])).toEqual([
+      ['a', 'over-seed'],
+      ['a', 'over-seed'],
+      ['b', 'over-seed'],
+      ['b', 'minimum-below-need'],
+    ]);
+    const summary = summarizeFindings(findings)!;
+    expect(summary).not.toContain('\n');
+    expect(summary).toMatch(/^2 workflows \(data, apps\) request more than the seed allocates, in a and b; b starts at 1 node but needs \d+ at rest$/);
+    expect(summarizeFindings([])).toBeUndefined();
+    expect(() => checkStrict([])).not.toThrow();
+    expect(() => checkStrict(findings)).toThrow(StrictPlanError);
+    try {
+      checkStrict(findings);
+    } catch (e) {
+      const lines = (e as Error).message.split('\n');
+      expect(lines[0]).toBe('--strict: 4 findings in the capacity plan, nothing written:');
+      for (const f of findings) expect(lines).toContain(`  ${f.message}`);
+    }
+  });
+
+  it.each(ENVIRONMENTS)('%s: starts at a size that holds its requests at rest (the minimum fits, no scale-out needed)', async (env) => {
+    const plan = capacityPlanOf(await hydratedFixture(env));
+    expect(plan.atMinimum.fits).toBe(true);
+    expect(plan.status).toBe(CapacityStatus.FitsAtMinimum);
+    expect(planFindings(plan).filter((f) => f.kind !== 'over-seed')).toEqual([]);
+  });
+
   it('counts what the rendered objects ask for: a DaemonSet asking 200m and 256Mi more adds that per node', () => {
     const env = envWith([1, 2], [1, 2], [0, 1]);
     const agent = (r: Resources): K8sObject => ({
@@ -236,7 +304,7 @@ describe('capacity plan', () => {
   });
 
   it('counts the shipped cilium agent from its rendered DaemonSet, which carries the resources of its Helm values', async () => {
-    const prod = await hydratedEnvironment('prod');
+    const prod = await hydratedFixture('prod');
     const agent = componentWorkloads(prod, 'cilium').find((w) => w.kind === WorkloadKind.DaemonSet && w.name === 'cilium')!;
     expect(agent.containers.find((c) => c.name === 'cilium-agent')!.resources.toK8s()).toEqual(helmValues(prod, 'cilium').resources);
     const foundation = capacityPlanOf(prod).workflows.find((w) => w.workflow === Workflow.Foundation)!;
@@ -244,13 +312,13 @@ describe('capacity plan', () => {
   });
 
   it.each(ENVIRONMENTS)('fits the shipped %s environment at its maximum size', async (env) => {
-    const plan = capacityPlanOf(await hydratedEnvironment(env));
+    const plan = capacityPlanOf(await hydratedFixture(env));
     expect(plan.shortfalls).toEqual([]);
     expect(plan.status).not.toBe(CapacityStatus.DoesNotFit);
   });
 
   it.each(ENVIRONMENTS)('%s: counts every Deployment, StatefulSet and DaemonSet of the rendered objects, in the workflow of its component', async (env) => {
-    const m = await hydratedEnvironment(env);
+    const m = await hydratedFixture(env);
     const plan = capacityPlanOf(m);
     for (const c of m.components) {
       const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'];
@@ -334,7 +402,7 @@ describe('PLAN.md', () => {
   });
 
   it.each(ENVIRONMENTS)('is rendered for %s with the capacity table, the waves and the graph, the same every time', async (env) => {
-    const model = await hydratedEnvironment(env);
+    const model = await hydratedFixture(env);
     const tree = renderEnvironment(model);
     const md = tree.get(`${env}/PLAN.md`)!;
     expect(md).toContain(`# Plan: ${env}`);
@@ -346,7 +414,7 @@ describe('PLAN.md', () => {
   });
 
   it.each(ENVIRONMENTS)('%s: names the replacement of the seed\'s t2.large and why in "Deviations from the seed", in PLAN.md and the text report', async (env) => {
-    const model = await hydratedEnvironment(env);
+    const model = await hydratedFixture(env);
     const md = renderPlanMarkdown(model);
     expect(md).toContain('### Deviations from the seed');
     expect(md).toMatch(/\| spot instance types \| t3\.large, t3a\.large, t2\.large \| t3\.large, t3a\.large, m5\.large \| t2\.large → m5\.large: t2 is not built on the AWS Nitro System/);
@@ -354,8 +422,46 @@ describe('PLAN.md', () => {
     expect(renderPlanText(model)).toContain('t2.large → m5.large');
   });
 
+  it.each(ENVIRONMENTS)('%s: explains its terms, quoting the seed\'s figures, and sends the reader to no document outside the repository', async (env) => {
+    const md = renderPlanMarkdown(await hydratedFixture(env));
+    const terms = md.slice(md.indexOf('\n## Terms\n'));
+    expect(terms.length).toBeGreaterThan(100);
+    for (const term of ['Seed allocation', 'minimum', 'needed', 'maximum', 'Parallel', 'Target', 'Distribution targets', 'Allocatable per node']) {
+      expect(terms).toContain(`**${term}**`);
+    }
+    expect(terms).toContain("from the platform's seed requirements");
+    // The seed's figures, quoted from the constants the plan computes with.
+    expect(terms).toContain('1 Foundation ~1.5 CPU / ~3 GiB');
+    expect(terms).toContain('2 Ingress ~0.5 CPU / ~768 MiB');
+    expect(terms).toContain('Microservices ~5 CPU / ~10 GiB');
+    for (const [k, v] of Object.entries(SEED_DISTRIBUTION)) expect(terms).toContain(`${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} ${Math.round(v * 100)}%`);
+    expect(terms).toContain('`total_deployment_time < 60 minutes`');
+    expect(terms).toContain(`0.25% of every core above (${kubeReservedCpu(2)} on 2 vCPUs)`);
+    expect(terms).toContain('| foundation.phase_1_parallel | vpc, iam | 8-10 |');
+    // Every phase the wave table names is in the phase table.
+    for (const phase of md.match(/\b(foundation|ingress|observability|advanced)\.[a-z_0-9]+/g) ?? []) expect(terms).toContain(`| ${phase} |`);
+    // No pointer to the seed documents or other files outside the repository.
+    expect(md).not.toMatch(/efficiency guide|guide's|Guide phase|Platform Resource Allocation|Cluster Resource Distribution|awslabs|bootstrap\.sh|nodeadm/);
+    for (const file of md.match(/\b[\w.-]+\/[\w./-]+\.(?:ts|yaml|md|json|sh|txt)\b/g) ?? []) expect([file, fs.existsSync(path.join(ROOT, file))]).toEqual([file, true]);
+  });
+
+  it('says when the node groups start below the need, naming the platform.yaml key that fixes it', async () => {
+    const model = await hydratedFixture('prod');
+    const spot = { ...model.env.nodeGroups.spot, minSize: 1 };
+    const short = { ...model, env: { ...model.env, nodeGroups: { ...model.env.nodeGroups, spot } } };
+    const plan = capacityPlanOf(short);
+    expect(plan.status).toBe(CapacityStatus.NeedsScaleOut);
+    const md = renderPlanMarkdown(short);
+    expect(md).toContain(
+      `**Status: needs scale-out** to ${plan.needed!.nodeCount} nodes (${plan.atMinimum.nodeCount}-${plan.atMaximum.nodeCount} nodes): ` +
+        `the node groups start at ${plan.atMinimum.nodeCount} nodes, below the ${plan.needed!.nodeCount} the requests need at rest`,
+    );
+    expect(md).toContain(`set environments.prod.nodeGroups.spot.minSize: ${minimumRaises(plan)[0].to} (now 1) in platform.yaml`);
+    expect(renderPlanText(short)).toContain('environments.prod.nodeGroups.spot.minSize');
+  });
+
   it.each(ENVIRONMENTS)('%s: lists every container the plan cannot count exactly, in PLAN.md and the text report', async (env) => {
-    const model = await hydratedEnvironment(env);
+    const model = await hydratedFixture(env);
     const warnings = capacityPlanOf(model).warnings;
     const md = renderPlanMarkdown(model);
     const text = renderPlanText(model);
@@ -371,7 +477,7 @@ describe('the capacity check in npm run synth', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-test-'));
   /** The shipped config with a prod that cannot fit: tiny node groups, services asking 1 CPU × 10 replicas. */
   const tooSmall = path.join(dir, 'platform.yaml');
-  const cfg = yaml.load(SHIPPED_CONFIG_TEXT) as { environments: Record<string, Record<string, unknown>> };
+  const cfg = yaml.load(FIXTURE_CONFIG_TEXT) as { environments: Record<string, Record<string, unknown>> };
   cfg.environments.prod = {
     ...cfg.environments.prod,
     nodeGroups: { system: { minSize: 1, maxSize: 1 }, spot: { minSize: 1, maxSize: 1 }, onDemand: { minSize: 0, maxSize: 1 } },

@@ -13,15 +13,13 @@ import {
   ValidationIssue,
 } from '../../tools/validate-core';
 import { parseArgs, run } from '../../tools/validate';
+import { referenceDir } from '../support';
 
-// Upstream reference data, only for what still needs a schema from outside the tree.
-const SHARED = path.resolve(__dirname, '../../../shared');
-const SCHEMAS = path.join(SHARED, 'schemas');
-const CHART_VALUES = path.join(SHARED, 'chart-values');
-const haveEksctlSchema = fs.existsSync(path.join(SCHEMAS, 'eksctl', 'schema.json'));
-const haveChartValues = fs.existsSync(path.join(CHART_VALUES, 'cilium'));
-if (!haveEksctlSchema) console.warn(`SKIPPING eksctl schema tests: ${SCHEMAS}/eksctl/schema.json not found`);
-if (!haveChartValues) console.warn(`SKIPPING chart values tests: ${CHART_VALUES} not found`);
+// Upstream reference data, only for what still needs a schema from outside the tree (skipped without it).
+const SCHEMAS = referenceDir('SCHEMAS_DIR') ?? '';
+const CHART_VALUES = referenceDir('CHART_VALUES_DIR') ?? '';
+const haveEksctlSchema = SCHEMAS !== '';
+const haveChartValues = CHART_VALUES !== '';
 
 const tempDirs: string[] = [];
 

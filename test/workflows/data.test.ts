@@ -8,13 +8,13 @@ import { buildEnvironment, EnvironmentModel } from '../../platform';
 import { kafkaTopics } from '../../workflows/data';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedEnvironment, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, hydratedFixture, FIXTURE_CONFIG_TEXT, fixtureEnvironment } from '../support';
 
 const DATA_IDS = ['cloudnative-pg', 'barman-cloud', 'postgres', 'redis-operator', 'redis', 'strimzi', 'kafka'];
 const rendered = (m: EnvironmentModel, id: string): K8sObject[] => synthObjects(component(m, id).source as ManifestSource);
 const ofKind = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind) as any[];
 
-const SIXTH = SHIPPED_CONFIG_TEXT + [
+const SIXTH = FIXTURE_CONFIG_TEXT + [
   '  - name: reviews',
   '    image: ghcr.io/acme/reviews:1.0.0',
   '    port: 8080',
@@ -28,14 +28,14 @@ const SIXTH = SHIPPED_CONFIG_TEXT + [
 describe('the data workflow', () => {
   it('has its seven components in the data namespace in every environment', () => {
     for (const env of ENVIRONMENTS) {
-      const m = shippedEnvironment(env);
+      const m = fixtureEnvironment(env);
       expect(m.components.filter((c) => c.workflow === Workflow.Data).map((c) => c.id).sort()).toEqual([...DATA_IDS].sort());
       for (const id of DATA_IDS) expect(component(m, id).namespace).toBe(NS.data);
     }
   });
 
   it('syncs each operator before its instances, the plugin after cert-manager, and postgres after its secrets exist', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const wave = (id: string) => m.graph.waves.get(id)!;
     expect(wave('cloudnative-pg')).toBeLessThan(wave('barman-cloud'));
     expect(wave('cert-manager')).toBeLessThan(wave('barman-cloud'));
@@ -49,7 +49,7 @@ describe('the data workflow', () => {
 
   it('runs one Postgres instance in dev and three across zones in staging and prod', () => {
     for (const [env, n] of [['dev', 1], ['staging', 3], ['prod', 3]] as const) {
-      const cluster = ofKind(rendered(shippedEnvironment(env), 'postgres'), 'Cluster')[0];
+      const cluster = ofKind(rendered(fixtureEnvironment(env), 'postgres'), 'Cluster')[0];
       expect(cluster.metadata.name).toBe('postgres');
       expect(cluster.spec.instances).toBe(n);
       expect(Boolean(cluster.spec.topologySpreadConstraints)).toBe(n > 1);
@@ -57,18 +57,18 @@ describe('the data workflow', () => {
   });
 
   it('backs up daily to the environment bucket through the plugin with the IRSA role eksctl creates', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const objs = rendered(m, 'postgres');
     expect(ofKind(objs, 'ObjectStore')[0].spec.configuration.destinationPath).toBe('s3://acme-prod-postgres-backups/');
     expect(ofKind(objs, 'ScheduledBackup')[0].spec).toMatchObject({ schedule: '0 0 3 * * *', method: 'plugin' });
     const role = component(m, 'postgres').irsa!.find((r) => r.serviceAccount === 'postgres')!;
     expect(role.namespace).toBe(NS.data);
     expect(ofKind(objs, 'Cluster')[0].spec.serviceAccountTemplate.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(role.roleArn);
-    expect(ofKind(rendered(shippedEnvironment('dev'), 'postgres'), 'ObjectStore')[0].spec.configuration.destinationPath).toBe('s3://acme-dev-postgres-backups/');
+    expect(ofKind(rendered(fixtureEnvironment('dev'), 'postgres'), 'ObjectStore')[0].spec.configuration.destinationPath).toBe('s3://acme-dev-postgres-backups/');
   });
 
   it('gives exactly the services with database: true a database, a role and a password Secret', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const dbs = m.config.services.filter((s) => s.database).map((s) => s.name);
     expect(ofKind(rendered(m, 'postgres'), 'Database').map((d) => d.spec.name).sort()).toEqual([...dbs].sort());
     expect(component(m, 'postgres').secrets!.map((s) => s.name).sort()).toEqual(dbs.map(roleSecretName).sort());
@@ -76,21 +76,21 @@ describe('the data workflow', () => {
   });
 
   it('runs Redis replication with Sentinel in staging and prod and a standalone Redis in dev', () => {
-    const kinds = (env: string) => rendered(shippedEnvironment(env), 'redis').map((o) => o.kind).filter((k) => k.startsWith('Redis')).sort();
+    const kinds = (env: string) => rendered(fixtureEnvironment(env), 'redis').map((o) => o.kind).filter((k) => k.startsWith('Redis')).sort();
     expect(kinds('prod')).toEqual(['RedisReplication', 'RedisSentinel']);
     expect(kinds('staging')).toEqual(['RedisReplication', 'RedisSentinel']);
     expect(kinds('dev')).toEqual(['Redis']);
   });
 
   it('creates a KafkaTopic for every topic the services declare, once, and one dual node in dev vs 3+3 in prod', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const topics = ofKind(rendered(m, 'kafka'), 'KafkaTopic');
     expect(topics.map((t) => t.metadata.name)).toEqual(['orders.cancelled', 'orders.created', 'payments.settled']);
     expect(topics.every((t) => t.spec.replicas === 3 && t.spec.config['min.insync.replicas'] === 2)).toBe(true);
-    const devTopics = ofKind(rendered(shippedEnvironment('dev'), 'kafka'), 'KafkaTopic');
+    const devTopics = ofKind(rendered(fixtureEnvironment('dev'), 'kafka'), 'KafkaTopic');
     expect(devTopics.every((t) => t.spec.replicas === 1 && t.spec.partitions === 1)).toBe(true);
     expect(ofKind(rendered(m, 'kafka'), 'KafkaNodePool').map((p) => p.spec.replicas)).toEqual([3, 3]);
-    expect(ofKind(rendered(shippedEnvironment('dev'), 'kafka'), 'KafkaNodePool').map((p) => p.spec.roles)).toEqual([['controller', 'broker']]);
+    expect(ofKind(rendered(fixtureEnvironment('dev'), 'kafka'), 'KafkaNodePool').map((p) => p.spec.roles)).toEqual([['controller', 'broker']]);
   });
 
   it('gives a sixth service its database, role, secret, topics and Kafka access without code changes', () => {
@@ -106,7 +106,7 @@ describe('the data workflow', () => {
   });
 
   it('publishes the addresses the services use, matching what it renders', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     expect(ENDPOINTS.postgresRw).toBe(`${ofKind(rendered(m, 'postgres'), 'Cluster')[0].metadata.name}-rw.${NS.data}.svc.cluster.local`);
     const svc = ofKind(rendered(m, 'redis'), 'Service')[0];
     expect(ENDPOINTS.redis).toBe(`${svc.metadata.name}.${NS.data}.svc.cluster.local`);
@@ -116,7 +116,7 @@ describe('the data workflow', () => {
   });
 
   it('stays within ~1.5 CPU in prod; memory is over the ~3Gi target by the HA Kafka and Postgres JVM/buffer floor', async () => {
-    const m = await hydratedEnvironment('prod');
+    const m = await hydratedFixture('prod');
     let cpu = 0;
     let mem = 0;
     for (const c of m.components.filter((x) => x.workflow === Workflow.Data)) {

@@ -6,16 +6,16 @@ import { componentWorkloads } from '../../lib/workloads';
 import { FileTree } from '../../lib/output';
 import { argoCd, tekton } from '../../workflows/gitops';
 import { NAMESPACES, NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedEnvironment, renderedTree, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, hydratedFixture, renderedFixture, fixtureEnvironment } from '../support';
 
 jest.setTimeout(120_000);
 
 describe('GitOps workflow', () => {
   describe.each(ENVIRONMENTS)('%s', (env) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     let tree: FileTree = new Map();
     beforeAll(async () => {
-      tree = await renderedTree(env);
+      tree = await renderedFixture(env);
     });
     const file = (p: string): any => {
       const text = tree.get(`${env}/${p}`);
@@ -26,7 +26,7 @@ describe('GitOps workflow', () => {
     it('self-manages Argo CD from exactly the manifests the bootstrap applies, so adoption is diff-free', () => {
       const app = file('apps/application-argocd.yaml');
       expect(app.spec.source.path).toBe(`dist/${env}/manifests/argocd`);
-      expect(app.metadata.annotations['platform.acme.io/source']).toBe(`helm:${CHARTS.argocd.chart}@${CHARTS.argocd.version}`);
+      expect(app.metadata.annotations[fixtureEnvironment(env).env.labelDomain.source]).toBe(`helm:${CHARTS.argocd.chart}@${CHARTS.argocd.version}`);
       expect(tree.get(`${env}/bootstrap/README.md`)).toContain(`kubectl apply --server-side --field-manager=bootstrap -f dist/${env}/manifests/argocd/`);
       expect(file('manifests/argocd/deployment-argocd-server.yaml').metadata.namespace).toBe(NS.argocd);
     });
@@ -48,7 +48,7 @@ describe('GitOps workflow', () => {
   });
 
   it('puts the Tekton operator beside Argo CD and the Pipelines components and CI in tekton-pipelines', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     expect(component(m, 'argocd').namespace).toBe(NS.argocd);
     expect(component(m, 'tekton-operator').namespace).toBe(NS.argocd);
     expect(component(m, 'tekton-config').namespace).toBe(NS.tektonPipelines);
@@ -58,7 +58,7 @@ describe('GitOps workflow', () => {
   });
 
   it('keeps Argo CD plus Tekton within the seed GitOps budget in prod (~1 CPU / ~2 Gi)', async () => {
-    const m = await hydratedEnvironment('prod');
+    const m = await hydratedFixture('prod');
     const ctx = { env: m.env, services: m.config.services };
     let cpu = 0;
     let mib = 0;
@@ -74,7 +74,7 @@ describe('GitOps workflow', () => {
   });
 
   it('builds the bootstrap values from the same component the argocd Application uses', () => {
-    const m = shippedEnvironment('staging');
+    const m = fixtureEnvironment('staging');
     const fromWorkflow = argoCd({ env: m.env, services: m.config.services }).source as HelmSource;
     expect((component(m, 'argocd').source as HelmSource).values).toEqual(fromWorkflow.values);
   });

@@ -3,7 +3,7 @@ import { Cpu, Memory, podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { cloudflareProxied, cloudflareZone } from '../../workflows/ingress';
 import { NAMESPACES, NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedEnvironment, shippedEnvironment, renderedTree } from '../support';
+import { component, ENVIRONMENTS, hydratedFixture, fixtureEnvironment, renderedFixture } from '../support';
 
 const INGRESS_IDS = ['cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config'];
 
@@ -12,17 +12,17 @@ jest.setTimeout(120_000);
 describe('the ingress workflow', () => {
   it('has its six components in every environment, in their namespaces', () => {
     for (const env of ENVIRONMENTS) {
-      const m = shippedEnvironment(env);
+      const m = fixtureEnvironment(env);
       expect(m.components.filter((c) => c.workflow === Workflow.Ingress).map((c) => c.id).sort()).toEqual([...INGRESS_IDS].sort());
     }
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     expect(component(m, 'cert-manager').namespace).toBe(NS.certManager);
     expect(component(m, 'external-dns').namespace).toBe(NS.externalDns);
     expect(component(m, 'emissary-ingress').namespace).toBe(NS.emissary);
   });
 
   it("syncs in the guide's phases: cert-manager, external-dns, emissary-ingress, then its configuration", () => {
-    const w = shippedEnvironment('prod').graph.waves;
+    const w = fixtureEnvironment('prod').graph.waves;
     const wave = (id: string) => w.get(id)!;
     expect(wave('cert-manager')).toBeLessThan(wave('external-dns'));
     expect(wave('external-dns')).toBeLessThan(wave('emissary-ingress'));
@@ -33,13 +33,13 @@ describe('the ingress workflow', () => {
   });
 
   it('starts in the wave right after Foundation', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const waves = (wf: Workflow) => m.components.filter((c) => c.workflow === wf).map((c) => m.graph.waves.get(c.id)!);
     expect(Math.min(...waves(Workflow.Ingress))).toBe(Math.max(...waves(Workflow.Foundation)) + 1);
   });
 
   it('requests at most the seed\'s ~0.5 CPU / ~768Mi in prod, plus the mesh sidecars', async () => {
-    const m = await hydratedEnvironment('prod');
+    const m = await hydratedFixture('prod');
     let cpu = Cpu.millis(0);
     let memory = Memory.mebibytes(0);
     let sidecarCpu = Cpu.millis(0);
@@ -62,7 +62,7 @@ describe('the ingress workflow', () => {
   });
 
   it.each(ENVIRONMENTS)("%s: routes every public service to the in-mesh host and port of a rendered Service, so Emissary's sidecar originates mTLS", async (env) => {
-    const m = await hydratedEnvironment(env);
+    const m = await hydratedFixture(env);
     const all = [...m.objects.values()].flat() as any[];
     const mappings = all.filter((o) => o.kind === 'Mapping');
     const publicServices = m.config.services.filter((s) => s.public);
@@ -91,7 +91,7 @@ describe('the ingress workflow', () => {
   });
 
   it('writes the Cloudflare token commands and the OpenBao handover into the bootstrap README', async () => {
-    const readme = (await renderedTree('prod')).get('prod/bootstrap/README.md')!;
+    const readme = (await renderedFixture('prod')).get('prod/bootstrap/README.md')!;
     for (const ns of [NS.certManager, NS.externalDns]) {
       expect(readme).toContain(`kubectl -n ${ns} create secret generic cloudflare-api-token \\\n  --from-literal=api-token="$CLOUDFLARE_API_TOKEN"`);
     }

@@ -7,7 +7,7 @@ import { buildEnvironment, EnvironmentModel } from '../../platform';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { EMISSARY_SERVICE_ACCOUNT, injectedNamespaces } from '../../workflows/mesh';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, SHIPPED_CONFIG_TEXT, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, FIXTURE_CONFIG_TEXT, fixtureEnvironment } from '../support';
 
 const MESH_IDS = ['istio-base', 'istiod', 'istio-cni', 'istio-config'];
 const INGRESS = `cluster.local/ns/${NS.emissary}/sa/${EMISSARY_SERVICE_ACCOUNT}`;
@@ -27,7 +27,7 @@ function allowed(objs: K8sObject[]): Record<string, string[]> {
 describe('the service mesh workflow', () => {
   it('has its four components in istio-system in every environment, in the order base, istiod and cni, config', () => {
     for (const env of ENVIRONMENTS) {
-      const m = shippedEnvironment(env);
+      const m = fixtureEnvironment(env);
       expect(m.components.filter((c) => c.workflow === Workflow.Mesh).map((c) => c.id).sort()).toEqual([...MESH_IDS].sort());
       for (const id of MESH_IDS) expect(component(m, id).namespace).toBe(NS.istioSystem);
       const wave = (id: string) => m.graph.waves.get(id)!;
@@ -41,7 +41,7 @@ describe('the service mesh workflow', () => {
   });
 
   it('runs mTLS STRICT in staging and prod (full zero-trust) and PERMISSIVE in dev', () => {
-    const mode = (env: string) => find(rendered(shippedEnvironment(env), 'istio-config'), 'PeerAuthentication', 'default');
+    const mode = (env: string) => find(rendered(fixtureEnvironment(env), 'istio-config'), 'PeerAuthentication', 'default');
     expect(mode('prod').spec.mtls.mode).toBe('STRICT');
     expect(mode('staging').spec.mtls.mode).toBe('STRICT');
     expect(mode('dev').spec.mtls.mode).toBe('PERMISSIVE');
@@ -51,14 +51,14 @@ describe('the service mesh workflow', () => {
   it('scrapes through the merged metrics port 15020, so no authorization policy opens an app port to monitoring', () => {
     // The choice: Prometheus (outside the mesh) scrapes the agent's 15020 (/stats/prometheus), which
     // Istio serves outside the mTLS listener, instead of PERMISSIVE port-level mTLS on the app port.
-    expect(helmValues(shippedEnvironment('prod'), 'istiod').meshConfig.enablePrometheusMerge).toBe(true);
-    const policies = rendered(shippedEnvironment('prod'), 'istio-config').filter((o) => o.kind === 'AuthorizationPolicy') as any[];
+    expect(helmValues(fixtureEnvironment('prod'), 'istiod').meshConfig.enablePrometheusMerge).toBe(true);
+    const policies = rendered(fixtureEnvironment('prod'), 'istio-config').filter((o) => o.kind === 'AuthorizationPolicy') as any[];
     expect(JSON.stringify(policies)).not.toContain(NS.observability);
-    expect(rendered(shippedEnvironment('prod'), 'istio-config').some((o) => o.kind === 'PeerAuthentication' && (o as any).spec.portLevelMtls)).toBe(false);
+    expect(rendered(fixtureEnvironment('prod'), 'istio-config').some((o) => o.kind === 'PeerAuthentication' && (o as any).spec.portLevelMtls)).toBe(false);
   });
 
   it('derives every allow from the config: the ingress to public services, callers only where calls declares them', () => {
-    const objs = rendered(shippedEnvironment('prod'), 'istio-config');
+    const objs = rendered(fixtureEnvironment('prod'), 'istio-config');
     expect(find(objs, 'AuthorizationPolicy', 'default-deny').spec).toEqual({});
     expect(allowed(objs)).toEqual({
       'gateway-api': [INGRESS],
@@ -70,7 +70,7 @@ describe('the service mesh workflow', () => {
   });
 
   it('gives a sixth service its allows, its callers\' allows and a DestinationRule without code changes', () => {
-    const text = SHIPPED_CONFIG_TEXT.replace('calls: [orders, catalog, users]', 'calls: [orders, catalog, users, reviews]') +
+    const text = FIXTURE_CONFIG_TEXT.replace('calls: [orders, catalog, users]', 'calls: [orders, catalog, users, reviews]') +
       ['  - name: reviews', '    image: ghcr.io/acme/reviews:1.0.0', '    port: 9090', '    public: true', '    calls: [catalog]', ''].join('\n');
     const m = buildEnvironment(parseConfig(text), 'prod');
     const objs = rendered(m, 'istio-config');
@@ -82,7 +82,7 @@ describe('the service mesh workflow', () => {
   });
 
   it('puts a DestinationRule with connection pool and outlier detection (circuit breaking) on every service', () => {
-    const m = shippedEnvironment('prod');
+    const m = fixtureEnvironment('prod');
     const objs = rendered(m, 'istio-config');
     for (const s of m.config.services) {
       const dr = find(objs, 'DestinationRule', s.name);
@@ -95,7 +95,7 @@ describe('the service mesh workflow', () => {
   it('traces to the collector endpoint through the Telemetry API and logs access in staging and prod only', () => {
     const [host, port] = ENDPOINTS.otlpGrpc.split(':');
     for (const env of ENVIRONMENTS) {
-      const m = shippedEnvironment(env);
+      const m = fixtureEnvironment(env);
       const v = helmValues(m, 'istiod');
       expect(v.meshConfig.extensionProviders[0].opentelemetry).toEqual({ service: host, port: Number(port) });
       const tel = find(rendered(m, 'istio-config'), 'Telemetry', 'mesh-default');
@@ -107,7 +107,7 @@ describe('the service mesh workflow', () => {
 
   it('restarts the workloads of un-injected pods in every injected namespace, emissary\'s included, after the mesh is in place', () => {
     expect(injectedNamespaces()).toEqual(expect.arrayContaining([NS.apps, NS.emissary]));
-    const objs = rendered(shippedEnvironment('prod'), 'istio-config');
+    const objs = rendered(fixtureEnvironment('prod'), 'istio-config');
     const job = find(objs, 'Job', 'sidecar-restart');
     expect(job.spec.template.spec.containers.map((c: any) => c.args)).toEqual([injectedNamespaces()]);
     for (const ns of injectedNamespaces()) {
@@ -117,9 +117,9 @@ describe('the service mesh workflow', () => {
   });
 
   it('can roll every workload rendered in an injected namespace; the services\' Rollouts start after the mesh, already injected', async () => {
-    const m = await hydratedEnvironment('prod');
+    const m = await hydratedFixture('prod');
     const injected = new Set(injectedNamespaces());
-    const role = find(rendered(shippedEnvironment('prod'), 'istio-config'), 'Role', 'sidecar-restart');
+    const role = find(rendered(fixtureEnvironment('prod'), 'istio-config'), 'Role', 'sidecar-restart');
     const patchable = new Set(role.rules.filter((r: any) => r.verbs.includes('patch')).flatMap((r: any) => r.resources));
     const plural: Record<string, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
     const kinds = new Set<string>();
@@ -135,11 +135,11 @@ describe('the service mesh workflow', () => {
   });
 
   it('keeps Cilium\'s socket load-balancing in the host namespace, as Istio requires', () => {
-    for (const env of ENVIRONMENTS) expect(helmValues(shippedEnvironment(env), 'cilium').socketLB.hostNamespaceOnly).toBe(true);
+    for (const env of ENVIRONMENTS) expect(helmValues(fixtureEnvironment(env), 'cilium').socketLB.hostNamespaceOnly).toBe(true);
   });
 
   it('requests at most ~1 CPU / ~2Gi in prod for the control plane, with the CNI agent reported per node', async () => {
-    const m = await hydratedEnvironment('prod');
+    const m = await hydratedFixture('prod');
     let cpu = 0;
     let mem = 0;
     let perNode = { cpu: 0, mem: 0 };

@@ -7,7 +7,7 @@ import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
 import { bucketName, runbookUrl } from '../../workflows/observability';
-import { component, ENVIRONMENTS, hydratedEnvironment, referenceDir, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, hydratedFixture, referenceDir, fixtureEnvironment } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -15,14 +15,14 @@ const IDS = ['mimir', 'loki', 'tempo', 'kube-prometheus-stack', 'opentelemetry-c
 
 describe('the observability workflow', () => {
   it.each(ENVIRONMENTS)('%s: has every component, all in the observability namespace', (env) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     const ours = model.components.filter((c) => c.workflow === Workflow.Observability).map((c) => c.id).sort();
     expect(ours).toEqual([...IDS].sort());
     for (const id of IDS) expect(component(model, id).namespace).toBe(NS.observability);
   });
 
   it.each(ENVIRONMENTS)('%s: orders the waves stores → Prometheus → collector and Grafana → rules and dashboards', (env) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     const wave = (id: string) => model.graph.waves.get(id)!;
     const foundation = model.components.filter((c) => c.workflow === Workflow.Foundation).map((c) => wave(c.id));
     // The stores start in the wave right after Foundation, like the Ingress workflow.
@@ -36,7 +36,7 @@ describe('the observability workflow', () => {
 
   it('names a bucket per store and environment, each with its IRSA role and its AWS runbook', () => {
     for (const env of ENVIRONMENTS) {
-      const model = shippedEnvironment(env);
+      const model = fixtureEnvironment(env);
       for (const store of ['mimir', 'loki', 'tempo'] as const) {
         const bucket = bucketName(model.env, store);
         expect(bucket).toBe(`acme-${env}-${store}`);
@@ -49,12 +49,12 @@ describe('the observability workflow', () => {
   });
 
   it('links runbooks to the README in the GitOps repository, also from an ssh repository URL', () => {
-    expect(runbookUrl(shippedEnvironment('prod').env)).toBe('https://github.com/acme/platform-gitops/blob/main/dist/prod/bootstrap/README.md');
+    expect(runbookUrl(fixtureEnvironment('prod').env)).toBe('https://github.com/acme/platform-gitops/blob/main/dist/prod/bootstrap/README.md');
     expect(runbookUrl({ name: 'dev', gitops: { repoURL: 'git@github.com:acme/gitops.git', targetRevision: 'v1' } })).toBe('https://github.com/acme/gitops/blob/v1/dist/dev/bootstrap/README.md');
   });
 
   it('gives every workload requests no larger than its limits, on the platform-critical priority class', async () => {
-    const hydrated = await hydratedEnvironment('prod');
+    const hydrated = await hydratedFixture('prod');
     for (const id of IDS) {
       for (const w of componentWorkloads(hydrated, id)) {
         for (const ctr of w.containers) {
@@ -75,7 +75,7 @@ describe('the observability workflow', () => {
   });
 
   it('requests at most ~2 CPU in prod, memory over the seed\'s ~4Gi by Mimir\'s replicated ingesters, plus the node agents per node', async () => {
-    const planned = plannedComponents(await hydratedEnvironment('prod'));
+    const planned = plannedComponents(await hydratedFixture('prod'));
     const usage = workflowUsage(Workflow.Observability, planned);
     expect(usage.replicated.requests.cpu.millicores).toBeLessThanOrEqual(2000);
     // node-exporter and the OpenTelemetry log collector, counted once per node.
@@ -84,7 +84,7 @@ describe('the observability workflow', () => {
     const mimir = workflowUsage(Workflow.Observability, planned.filter((c) => c.id === 'mimir'));
     expect(usage.replicated.requests.memory.bytes).toBeGreaterThan(4 * 1024 ** 3);
     expect(usage.replicated.requests.memory.bytes - mimir.replicated.requests.memory.bytes).toBeLessThanOrEqual(4 * 1024 ** 3);
-    const dev = workflowUsage(Workflow.Observability, plannedComponents(await hydratedEnvironment('dev')));
+    const dev = workflowUsage(Workflow.Observability, plannedComponents(await hydratedFixture('dev')));
     expect(dev.replicated.requests.memory.bytes).toBeLessThan(usage.replicated.requests.memory.bytes / 2);
   });
 });

@@ -3,7 +3,7 @@
  * are. CI installs shellcheck; without it the check says that it skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { ENVIRONMENTS, renderedTree } from '../support';
+import { ENVIRONMENTS, renderedFixture } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -41,7 +41,7 @@ describe('bash blocks of the bootstrap README', () => {
   }
 
   it.each(ENVIRONMENTS)('pass shellcheck in %s, read as one script in order', async (env) => {
-    const readme = (await renderedTree(env)).get(`${env}/bootstrap/README.md`)!;
+    const readme = (await renderedFixture(env)).get(`${env}/bootstrap/README.md`)!;
     const blocks = bashBlocks(readme);
     expect(blocks.length).toBeGreaterThan(5);
     // One script, so variables and functions defined in an earlier block count as defined.

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { derivePermissions, PERMISSIONS_LOCK, permissionsBeyondLock, readPermissionsLock } from '../../lib/checks';
 import { HelmRenderer } from '../../lib/helm/render';
 import { gitOpsTarget, HydratedModel, hydrateModel, renderEnvironment } from '../../synth';
-import { ENVIRONMENTS, hydratedEnvironment, ROOT, shippedEnvironment } from '../support';
+import { ENVIRONMENTS, FIXTURES, hydratedFixture, ROOT, fixtureEnvironment } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -36,7 +36,7 @@ function crdOwners(m: HydratedModel): Map<string, string> {
 describe.each(ENVIRONMENTS)('the hydrated %s environment', (env) => {
   let m: HydratedModel;
   beforeAll(async () => {
-    m = await hydratedEnvironment(env);
+    m = await hydratedFixture(env);
   });
 
   it('has objects for every component, and no Application renders a chart in the cluster', () => {
@@ -137,7 +137,7 @@ function operatorServices(objects: readonly K8sObject[]): K8sObject[] {
 
 describe.each(ENVIRONMENTS)('in-cluster addresses in %s', (env) => {
   it('resolve to a rendered Service (or one an operator creates from a rendered resource) and one of its ports', async () => {
-    const m = await hydratedEnvironment(env);
+    const m = await hydratedFixture(env);
     const all = m.components.flatMap((c) => objectsOf(m, c));
     const services = new Map([...all, ...operatorServices(all)].filter((o) => o.kind === 'Service').map((o) => [`${o.metadata.name}.${o.metadata.namespace}`, o]));
     const unresolved = new Set<string>();
@@ -206,7 +206,7 @@ const RUNTIME_SECRETS: readonly { readonly pattern: RegExp; readonly createdBy: 
 
 describe.each(ENVIRONMENTS)('Secrets the pods of %s mount', (env) => {
   it('exist by the pod\'s wave: rendered, delivered by an ExternalSecret or Certificate, created at bootstrap, or made at run time by a named controller', async () => {
-    const m = await hydratedEnvironment(env);
+    const m = await hydratedFixture(env);
     const source = new Map<string, { wave: number; what: string }>();
     const offer = (key: string, wave: number, what: string) => {
       const known = source.get(key);
@@ -241,8 +241,8 @@ describe.each(ENVIRONMENTS)('Secrets the pods of %s mount', (env) => {
 
 describe('rendering', () => {
   it('is byte-identical between a fresh helm rendering (no cache) and the cached one synth uses', async () => {
-    const cached = await hydratedEnvironment('prod');
-    const fresh = await hydrateModel(shippedEnvironment('prod'), { renderer: new HelmRenderer(), root: ROOT });
+    const cached = await hydratedFixture('prod');
+    const fresh = await hydrateModel(fixtureEnvironment('prod'), { renderer: new HelmRenderer(), root: ROOT });
     const tree = (m: HydratedModel) => renderEnvironment(m);
     const a = tree(cached);
     const b = tree(fresh);
@@ -252,10 +252,11 @@ describe('rendering', () => {
   });
 });
 
-describe('the committed permissions lock', () => {
+// The repository's own lock is checked against its own platform.yaml in invariants.test.ts.
+describe("the fixture's permissions lock", () => {
   it('grants every AppProject what the rendered objects of every environment need', async () => {
-    const models = await Promise.all(ENVIRONMENTS.map((env) => hydratedEnvironment(env)));
-    const lock = readPermissionsLock(path.join(ROOT, PERMISSIONS_LOCK));
+    const models = await Promise.all(ENVIRONMENTS.map((env) => hydratedFixture(env)));
+    const lock = readPermissionsLock(path.join(FIXTURES, PERMISSIONS_LOCK));
     expect(permissionsBeyondLock(derivePermissions(models), lock)).toEqual([]);
   });
 });

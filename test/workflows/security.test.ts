@@ -2,13 +2,13 @@ import { Workflow } from '../../lib/component';
 import { Cpu, Memory, podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedEnvironment, renderedTree, shippedEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, renderedFixture, fixtureEnvironment } from '../support';
 
 const SECURITY_IDS = ['openbao', 'external-secrets', 'external-secrets-config', 'gatekeeper', 'gatekeeper-templates', 'gatekeeper-constraints', 'falco'];
 
 /** Steady-state requests of the workflow's Deployments and StatefulSets, and one node's worth of DaemonSets. */
 async function requests(env: string) {
-  const m = await hydratedEnvironment(env);
+  const m = await hydratedFixture(env);
   const ws = m.components.filter((c) => c.workflow === Workflow.Security).flatMap((c) => componentWorkloads(m, c.id));
   let cpu = Cpu.millis(0);
   let memory = Memory.mebibytes(0);
@@ -31,7 +31,7 @@ async function requests(env: string) {
 
 describe('security workflow', () => {
   it.each(ENVIRONMENTS)('%s: has every security component, all in the security namespace', (env) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     const ids = model.components.filter((c) => c.workflow === Workflow.Security).map((c) => c.id).sort();
     expect(ids).toEqual([...SECURITY_IDS].sort());
     for (const id of SECURITY_IDS) expect(component(model, id).namespace).toBe(NS.security);
@@ -57,7 +57,7 @@ describe('security workflow', () => {
     ['staging', 3, 2],
     ['prod', 3, 2],
   ])('%s: %i OpenBao voter(s) and %i replica(s) of each stateless controller', (env, voters, replicas) => {
-    const model = shippedEnvironment(env);
+    const model = fixtureEnvironment(env);
     expect(helmValues(model, 'openbao').server.ha.replicas).toBe(voters);
     expect(helmValues(model, 'external-secrets').replicaCount).toBe(replicas);
     expect(helmValues(model, 'gatekeeper').replicas).toBe(replicas);
@@ -65,28 +65,28 @@ describe('security workflow', () => {
   });
 
   it('orders the waves: OpenBao and the operator, then the store; Gatekeeper, then templates, then constraints', () => {
-    const { graph } = shippedEnvironment('prod');
+    const { graph } = fixtureEnvironment('prod');
     const wave = (id: string) => graph.waves.get(id)!;
     expect(wave('external-secrets-config')).toBeGreaterThan(Math.max(wave('openbao'), wave('external-secrets')));
     expect(wave('gatekeeper-templates')).toBeGreaterThan(wave('gatekeeper'));
     expect(wave('gatekeeper-constraints')).toBeGreaterThan(wave('gatekeeper-templates'));
     // Workflow 5 follows workflows 1-3.
-    for (const c of shippedEnvironment('prod').components.filter((x) => [Workflow.Foundation, Workflow.Ingress, Workflow.Observability].includes(x.workflow))) {
+    for (const c of fixtureEnvironment('prod').components.filter((x) => [Workflow.Foundation, Workflow.Ingress, Workflow.Observability].includes(x.workflow))) {
       expect(wave('openbao')).toBeGreaterThan(wave(c.id));
     }
   });
 
   it('seals with KMS wherever a key is configured and statically only in dev', () => {
-    expect(shippedEnvironment('dev').env.openbaoSeal.kind).toBe('static');
-    expect(shippedEnvironment('staging').env.openbaoSeal.kind).toBe('awskms');
-    expect(shippedEnvironment('prod').env.openbaoSeal.kind).toBe('awskms');
+    expect(fixtureEnvironment('dev').env.openbaoSeal.kind).toBe('static');
+    expect(fixtureEnvironment('staging').env.openbaoSeal.kind).toBe('awskms');
+    expect(fixtureEnvironment('prod').env.openbaoSeal.kind).toBe('awskms');
   });
 
   describe('the dev static unseal key', () => {
     const KEY_SECRET = `${NS.security}/openbao-unseal-key`;
 
     it('is never delivered from the OpenBao it unseals: no ExternalSecret targets it and the seeding runbook never writes it', async () => {
-      const m = await hydratedEnvironment('dev');
+      const m = await hydratedFixture('dev');
       const targets = m.objects
         .get('external-secrets-config')!
         .filter((o) => o.kind === 'ExternalSecret')
@@ -99,7 +99,7 @@ describe('security workflow', () => {
     });
 
     it('is a Secret the bootstrap step creates, with the README saying the operator keeps it in the password manager and never in OpenBao', async () => {
-      const readme = (await renderedTree('dev')).get('dev/bootstrap/README.md')!;
+      const readme = (await renderedFixture('dev')).get('dev/bootstrap/README.md')!;
       expect(readme).toContain('kubectl -n security create secret generic openbao-unseal-key \\\n  --from-literal=key="$OPENBAO_UNSEAL_KEY"');
       expect(readme).toContain('keep it in the password manager');
       expect(readme).toContain('never store it in OpenBao');
@@ -107,7 +107,7 @@ describe('security workflow', () => {
     });
 
     it('still reaches every other Secret a component declares through an ExternalSecret', async () => {
-      const m = await hydratedEnvironment('dev');
+      const m = await hydratedFixture('dev');
       const declared = m.components.flatMap((c) => c.secrets ?? []).map((r) => `${r.namespace}/${r.name}`);
       const targets = new Set(
         m.objects
