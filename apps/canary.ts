@@ -8,8 +8,17 @@
  * merged metrics, port 15020), and the Rollout passes the canary's hash (`podTemplateHashValue:
  * Latest`) into the template. `reporter="destination"` series are the requests each pod received.
  */
-import { AnalysisTemplateSpec, CanaryStrategy } from '../imports/argo-rollouts';
-import { Duration } from '../imports/monitoring';
+import {
+  AnalysisTemplateSpec,
+  AnalysisTemplateSpecMetrics,
+  AnalysisTemplateSpecMetricsConsecutiveErrorLimit,
+  AnalysisTemplateSpecMetricsFailureLimit,
+  RolloutSpecStrategyCanary,
+  RolloutSpecStrategyCanaryMaxSurge,
+  RolloutSpecStrategyCanaryMaxUnavailable,
+  RolloutSpecStrategyCanaryStepsPauseDuration,
+} from '../imports/argoproj.io';
+import { Duration } from '../lib/duration';
 import { RECOVERY_TARGETS } from '../lib/rollout';
 
 export interface CanaryStepSettings {
@@ -154,19 +163,19 @@ export function rollbackBounds(s: CanarySettings, stablePodStart: Duration): Rol
 }
 
 /** The canary strategy of a Rollout whose analysis template is named `template`. */
-export function canaryStrategy(s: CanarySettings, template: string): CanaryStrategy {
+export function canaryStrategy(s: CanarySettings, template: string): RolloutSpecStrategyCanary {
   return {
     // One extra pod at a time and none taken away before its replacement is ready: the stable
     // version keeps full capacity until each canary pod is Ready.
-    maxSurge: 1,
-    maxUnavailable: 0,
+    maxSurge: RolloutSpecStrategyCanaryMaxSurge.fromNumber(1),
+    maxUnavailable: RolloutSpecStrategyCanaryMaxUnavailable.fromNumber(0),
     analysis: {
       templates: [{ templateName: template }],
       args: [{ name: CANARY_HASH_ARG, valueFrom: { podTemplateHashValue: 'Latest' } }],
       // From the first pause on, i.e. as soon as canary pods serve traffic.
       startingStep: 1,
     },
-    steps: s.steps.flatMap((step) => [{ setWeight: step.weight }, { pause: { duration: step.pause.toString() } }]),
+    steps: s.steps.flatMap((step) => [{ setWeight: step.weight }, { pause: { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(step.pause.toString()) } }]),
   };
 }
 
@@ -193,12 +202,12 @@ export function analysisTemplateSpec(s: CanarySettings, t: AnalysisTarget): Anal
   const p95 =
     `(histogram_quantile(0.95, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${selector()}}[${w}]))) >= 0)` +
     ` or on() vector(0)`;
-  const metric = (name: string, query: string, condition: string) => ({
+  const metric = (name: string, query: string, condition: string): AnalysisTemplateSpecMetrics => ({
     name,
     interval: s.interval.toString(),
-    failureLimit: s.failureLimit,
+    failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(s.failureLimit),
     // Prometheus unreachable this many times in a row errors the run, which aborts the rollout too.
-    consecutiveErrorLimit: 4,
+    consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(4),
     successCondition: condition,
     provider: { prometheus: { address: t.prometheusUrl, query, timeout: 10 } },
   });

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../lib/component';
 import { PlatformChart } from '../lib/platform-chart';
 import { Resources } from '../lib/resources';
-import { Duration } from '../imports/monitoring';
+import { Duration } from '../lib/duration';
 import { RECOVERY_TARGETS } from '../lib/rollout';
 import { CanarySettings, describeStart, podStartBound, PodStartSettings, rollbackBounds, RollbackBounds } from './canary';
 import { Microservice, MicroserviceProps, MicroserviceWiring, MIN_READY_SECONDS, READINESS_PROBE, RegistryCredentials, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';

@@ -11,15 +11,16 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AnalysisTemplate, Rollout } from '../imports/argo-rollouts';
-import { Mapping, MappingSpec } from '../imports/getambassador-mapping';
-import { PodMonitor } from '../imports/monitoring';
+import { AnalysisTemplate, Rollout } from '../imports/argoproj.io';
+import { Mapping, MappingSpec } from '../imports/getambassador.io';
+import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction } from '../imports/monitoring.coreos.com';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { PRIORITY } from '../lib/priority';
 import { Resources } from '../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../lib/security';
 import { analysisTemplateSpec, canaryStrategy, CanarySettings, POD_TEMPLATE_HASH_LABEL, POD_TEMPLATE_HASH_SERIES_LABEL, validateCanary } from './canary';
 import { NamespacePorts, networkPolicySpec, Peer } from './network';
+import { PodTemplateRollout } from './pod-template-rollout';
 
 /** What platform.yaml says about one service (structurally the config's ServiceConfig). */
 export interface ServiceSpec {
@@ -162,7 +163,7 @@ export class Microservice extends Construct {
       spec: analysisTemplateSpec(props.canary, { service: s.name, namespace: props.namespace, prometheusUrl: props.wiring.prometheusUrl }),
     });
 
-    new Rollout(this, 'rollout', {
+    new PodTemplateRollout(this, 'rollout', {
       metadata,
       spec: {
         // No `replicas`: the HPA sets it, and a count in git would be reset by self-heal on every scale.
@@ -236,9 +237,9 @@ export class Microservice extends Construct {
             interval: '30s',
             // The sidecar does not declare 15020: keep the one target per pod and point it there.
             relabelings: [
-              { sourceLabels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', replacement: `$1:${ISTIO.mergedMetricsPort}`, targetLabel: '__address__', action: 'replace' },
+              { sourceLabels: ['__meta_kubernetes_pod_ip'], regex: '(.+)', replacement: `$1:${ISTIO.mergedMetricsPort}`, targetLabel: '__address__', action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE },
               // The canary analysis tells the new version's series from the stable one's by this label.
-              { sourceLabels: [`__meta_kubernetes_pod_label_${POD_TEMPLATE_HASH_SERIES_LABEL}`], targetLabel: POD_TEMPLATE_HASH_SERIES_LABEL, action: 'replace' },
+              { sourceLabels: [`__meta_kubernetes_pod_label_${POD_TEMPLATE_HASH_SERIES_LABEL}`], targetLabel: POD_TEMPLATE_HASH_SERIES_LABEL, action: PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE },
             ],
           },
         ],
@@ -251,11 +252,11 @@ export class Microservice extends Construct {
       // as plaintext passthrough (reset under STRICT mTLS, refused by the AuthorizationPolicy that
       // expects Emissary's identity in PERMISSIVE). Rewriting Host to the Service's in-mesh name
       // makes the sidecar route it to that service and originate mTLS as Emissary.
-      const spec: MappingSpec & { readonly host_rewrite: string } = {
+      const spec: MappingSpec = {
         hostname: props.hostname!,
         prefix: '/',
         service: `${s.name}.${props.namespace}:${s.port}`,
-        host_rewrite: meshHost(s.name, props.namespace),
+        hostRewrite: meshHost(s.name, props.namespace),
       };
       new Mapping(this, 'mapping', { metadata, spec });
     }

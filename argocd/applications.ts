@@ -10,7 +10,15 @@ import { groupOf } from '../lib/cluster-scope';
 import { ComponentObjects } from '../lib/hydrate';
 import { K8sObject } from '../lib/render';
 import { LabelDomain, PART_OF } from '../lib/labels';
-import { Application, ApplicationSource, ApplicationSpec, AppProject, AppProjectSpec, GroupKind, SyncPolicy } from '../imports/argoproj';
+import {
+  Application,
+  ApplicationSpec,
+  ApplicationSpecSource,
+  ApplicationSpecSyncPolicyRetry,
+  AppProject,
+  AppProjectSpec,
+  AppProjectSpecClusterResourceWhitelist,
+} from '../imports/argoproj.io';
 
 export const ARGOCD_NAMESPACE = 'argocd';
 export const IN_CLUSTER = 'https://kubernetes.default.svc';
@@ -27,7 +35,7 @@ export interface GitOpsTarget {
 }
 
 /** The retry policy of a workflow: the guide's readiness gate as a constant-interval backoff. */
-export function retryPolicy(workflow: Workflow): NonNullable<SyncPolicy['retry']> {
+export function retryPolicy(workflow: Workflow): ApplicationSpecSyncPolicyRetry {
   const gate = READINESS_GATES[workflow];
   const interval = `${gate.retryIntervalSeconds}s`;
   return {
@@ -45,7 +53,7 @@ export function retryPolicy(workflow: Workflow): NonNullable<SyncPolicy['retry']
  * first workflow's retry interval and never waiting longer than the shortest readiness gate, so a
  * problem fixed by hand is picked up within one gate.
  */
-export function rootRetryPolicy(): NonNullable<SyncPolicy['retry']> {
+export function rootRetryPolicy(): ApplicationSpecSyncPolicyRetry {
   const first = READINESS_GATES[Workflow.Foundation].retryIntervalSeconds;
   const cap = Math.min(...Object.values(READINESS_GATES).map((g) => g.timeoutSeconds));
   return { limit: -1, backoff: { duration: `${first}s`, factor: 2, maxDuration: `${cap}s` }, refresh: true };
@@ -74,8 +82,8 @@ export function syncOptionsFor(c: Component, objects: readonly K8sObject[]): str
  * Every Application syncs its rendered objects from the GitOps repository: Helm charts are rendered
  * at synth (the cluster never renders or pulls a chart), native and vendored objects likewise.
  */
-export function sourceFor(c: Component, target: GitOpsTarget): ApplicationSource {
-  return { repoURL: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/manifests/${c.id}`, directory: { recurse: false } };
+export function sourceFor(c: Component, target: GitOpsTarget): ApplicationSpecSource {
+  return { repoUrl: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/manifests/${c.id}`, directory: { recurse: false } };
 }
 
 /**
@@ -104,7 +112,9 @@ export function applicationSpec(c: Component, target: GitOpsTarget, objects: rea
       syncOptions: syncOptionsFor(c, objects),
       retry: retryPolicy(c.workflow),
     },
-    ...(c.ignoreDifferences?.length ? { ignoreDifferences: c.ignoreDifferences } : {}),
+    ...(c.ignoreDifferences?.length
+      ? { ignoreDifferences: c.ignoreDifferences.map((d) => ({ ...d, jsonPointers: d.jsonPointers && [...d.jsonPointers], jqPathExpressions: d.jqPathExpressions && [...d.jqPathExpressions] })) }
+      : {}),
     revisionHistoryLimit: 10,
   };
 }
@@ -148,7 +158,7 @@ export function permissionsOf(components: readonly Component[], objects: Compone
   return { namespaces: [...namespaces].sort(), clusterResources: [...kinds].sort() };
 }
 
-function parseGroupKind(key: string): GroupKind {
+function parseGroupKind(key: string): AppProjectSpecClusterResourceWhitelist {
   const i = key.lastIndexOf('/');
   return { group: key.slice(0, i), kind: key.slice(i + 1) };
 }

@@ -16,7 +16,7 @@ import { AddonPlacement, EKS_ADDONS } from '../eksctl/cluster-config';
 import { Component, SecretRequirement, READINESS_GATES, Workflow } from '../lib/component';
 import { buildGraph } from '../lib/graph';
 import { FileTree, addFile, toYaml } from '../lib/output';
-import { Application, AppProject } from '../imports/argoproj';
+import { Application, AppProject } from '../imports/argoproj.io';
 import { ARGOCD_NAMESPACE, GitOpsTarget, IN_CLUSTER, rootRetryPolicy } from './applications';
 import { OPENBAO_SEEDING_GATE_SECONDS } from './health';
 import { BootstrapStep, stepNumber, stepReference } from './steps';
@@ -57,7 +57,7 @@ export function rootObjects(target: GitOpsTarget): { project: object; app: objec
     spec: {
       project: ROOT_PROJECT,
       destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
-      source: { repoURL: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/apps`, directory: { recurse: false } },
+      source: { repoUrl: target.repoURL, targetRevision: target.targetRevision, path: `${target.envPath}/apps`, directory: { recurse: false } },
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['PruneLast=true'], retry: rootRetryPolicy() },
       revisionHistoryLimit: 10,
     },

@@ -113,6 +113,16 @@ export class Resources {
   }
 }
 
+/**
+ * Requests and limits as the classes a generated custom-resource import wants: each CRD's
+ * quantity fields get their own class (`<Kind>Spec…ResourcesRequests.fromString`), so the caller
+ * passes the two factories.
+ */
+export function crdQuantities<Req, Lim>(r: K8sResources, request: (v: string) => Req, limit: (v: string) => Lim): { requests: Record<string, Req>; limits: Record<string, Lim> } {
+  const map = <Q>(m: Readonly<Record<string, string>>, to: (v: string) => Q) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, to(v)]));
+  return { requests: map(r.requests, request), limits: map(r.limits, limit) };
+}
+
 export enum WorkloadKind {
   Deployment = 'Deployment',
   StatefulSet = 'StatefulSet',

@@ -9,7 +9,7 @@
  * rollout is the cluster's creation by eksctl (guide phases 1 and 2 of the Foundation) plus the
  * sum of the waves. The slowest component of each wave, in order, is the critical path.
  */
-import { Duration } from '../imports/monitoring';
+import { Duration } from '../lib/duration';
 import { Component, Workflow } from './component';
 import { ComponentGraph } from './graph';
 

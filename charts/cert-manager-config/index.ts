@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { Certificate, ClusterIssuer } from '../../imports/cert-manager';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, ClusterIssuer } from '../../imports/cert-manager.io';
 
 /** A Let's Encrypt ACME endpoint, as a ClusterIssuer of the same name. */
 export class AcmeIssuer {
@@ -102,7 +102,7 @@ export class CertManagerConfigChart extends PlatformChart {
         issuerRef: { name: props.issuer.name, kind: 'ClusterIssuer', group: 'cert-manager.io' },
         duration: DEFAULTS.duration,
         renewBefore: DEFAULTS.renewBefore,
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
         secretTemplate: { labels: labels(this.secretName, 'certificate') },
       },
     });

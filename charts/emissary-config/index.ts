@@ -8,7 +8,18 @@ import { Construct } from 'constructs';
 import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { AmbassadorModuleConfig, Host, Listener, Module } from '../../imports/getambassador';
+import {
+  Host,
+  HostSpecRequestPolicyInsecureAction,
+  Listener,
+  ListenerSpecHostBindingNamespaceFrom,
+  ListenerSpecProtocol,
+  ListenerSpecSecurityModel,
+  Module,
+} from '../../imports/getambassador.io';
+import { AmbassadorModuleConfig } from './module-config';
+
+export type { AmbassadorModuleConfig, CircuitBreaker, GzipConfig, KeepaliveConfig } from './module-config';
 
 export interface EmissaryConfigProps {
   /** Emissary's namespace: the Listeners, Hosts, Module and the certificate's Secret live here. */
@@ -66,8 +77,8 @@ export class EmissaryConfigChart extends PlatformChart {
     const labels = (name: string, component: string) => standardLabels({ name, instance: id, component });
 
     for (const [name, port, protocol] of [
-      ['http', props.ports.http, 'HTTP'],
-      ['https', props.ports.https, 'HTTPS'],
+      ['http', props.ports.http, ListenerSpecProtocol.HTTP],
+      ['https', props.ports.https, ListenerSpecProtocol.HTTPS],
     ] as const) {
       new Listener(this, `listener-${name}`, {
         metadata: { name, namespace: ns, labels: labels(name, 'listener') },
@@ -76,10 +87,10 @@ export class EmissaryConfigChart extends PlatformChart {
           protocol,
           // Secure or not by X-Forwarded-Proto: plain HTTP becomes a redirect (the Hosts' insecure
           // action), HTTPS is routed.
-          securityModel: 'XFP',
+          securityModel: ListenerSpecSecurityModel.XFP,
           l7Depth: props.trustedProxyHops,
           // Only the Hosts below: a team cannot bind a Host of its own to the shared listeners.
-          hostBinding: { namespace: { from: 'SELF' } },
+          hostBinding: { namespace: { from: ListenerSpecHostBindingNamespaceFrom.SELF } },
         },
       });
     }
@@ -95,8 +106,8 @@ export class EmissaryConfigChart extends PlatformChart {
           // cert-manager issues the certificate; Emissary must not try ACME itself.
           acmeProvider: { authority: 'none' },
           tlsSecret: { name: props.tlsSecretName },
-          tls: { min_tls_version: 'v1.2', alpn_protocols: 'h2,http/1.1' },
-          requestPolicy: { insecure: { action: 'Redirect' } },
+          tls: { minTlsVersion: 'v1.2', alpnProtocols: 'h2,http/1.1' },
+          requestPolicy: { insecure: { action: HostSpecRequestPolicyInsecureAction.REDIRECT } },
         },
       });
     }

@@ -19,7 +19,31 @@ import { Construct } from 'constructs';
 import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { ClusterSecretStore, ExternalSecret, ExternalSecretData } from '../../imports/external-secrets';
+import {
+  ClusterSecretStore,
+  ClusterSecretStoreSpecProviderVaultVersion,
+  ExternalSecret,
+  ExternalSecretSpecData,
+  ExternalSecretSpecDataRemoteRef,
+  ExternalSecretSpecDataRemoteRefConversionStrategy,
+  ExternalSecretSpecDataRemoteRefDecodingStrategy,
+  ExternalSecretSpecDataRemoteRefMetadataPolicy,
+  ExternalSecretSpecDataRemoteRefNullBytePolicy,
+  ExternalSecretSpecRefreshPolicy,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecretSpecTargetTemplateMergePolicy,
+} from '../../imports/external-secrets.io';
+
+/**
+ * A remote reference with every field the API server would default written out, so Argo CD sees no
+ * drift after apply. The generated type (imports/external-secrets.io.ts) makes them optional, as
+ * the CRD does; this keeps them required here.
+ */
+type RemoteRef = ExternalSecretSpecDataRemoteRef &
+  Required<Pick<ExternalSecretSpecDataRemoteRef, 'conversionStrategy' | 'decodingStrategy' | 'metadataPolicy' | 'nullBytePolicy'>>;
 
 export interface OpenBaoConnection {
   /** OpenBao API URL. */
@@ -108,7 +132,7 @@ export class ExternalSecretsConfigChart extends PlatformChart {
           vault: {
             server: o.server,
             path: o.kvMount,
-            version: 'v2',
+            version: ClusterSecretStoreSpecProviderVaultVersion.V2,
             auth: {
               kubernetes: {
                 mountPath: o.kubernetesAuthMount,
@@ -122,33 +146,33 @@ export class ExternalSecretsConfigChart extends PlatformChart {
     });
 
     for (const r of sortedRequirements(props.requirements)) {
-      const data: ExternalSecretData[] = Object.entries(r.data)
+      const data: ExternalSecretSpecData[] = Object.entries(r.data)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([secretKey, ref]) => ({
-          secretKey,
-          remoteRef: {
+        .map(([secretKey, ref]) => {
+          const remoteRef: RemoteRef = {
             key: ref.path,
             property: ref.property,
-            conversionStrategy: 'Default',
-            decodingStrategy: 'None',
-            metadataPolicy: 'None',
-            nullBytePolicy: 'Ignore',
-          },
-        }));
+            conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
+            decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
+            metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
+            nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
+          };
+          return { secretKey, remoteRef };
+        });
       new ExternalSecret(this, `externalsecret-${r.namespace}-${r.name}`, {
         metadata: { name: r.name, namespace: r.namespace, labels: labels(r.name, 'external-secret') },
         spec: {
           refreshInterval: props.refreshInterval,
-          refreshPolicy: 'Periodic',
-          secretStoreRef: { kind: 'ClusterSecretStore', name: this.storeName },
+          refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
+          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: this.storeName },
           target: {
             name: r.name,
-            creationPolicy: 'Owner',
-            deletionPolicy: 'Retain',
+            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
             // No template data: the Secret's data is the fetched keys; the template only adds type and labels.
             template: {
-              engineVersion: 'v2',
-              mergePolicy: 'Replace',
+              engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+              mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
               ...(r.type ? { type: r.type } : {}),
               ...(r.labels && Object.keys(r.labels).length ? { metadata: { labels: { ...r.labels } } } : {}),
             },

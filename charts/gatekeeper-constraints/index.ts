@@ -24,14 +24,54 @@ import { Construct } from 'constructs';
 import { Component, manifests, Workflow } from '../../lib/component';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { Constraint, ConstraintKinds, EnforcementAction, GatekeeperConfig } from '../../imports/gatekeeper';
-import { PodMonitor } from '../../imports/monitoring';
+import { ApiObjectMetadata } from 'cdk8s';
+import { Config } from '../../imports/config.gatekeeper.sh';
+import {
+  K8sAllowedRepos,
+  K8sDisallowedTags,
+  K8sPspHostFilesystem,
+  K8sPspHostNamespace,
+  K8sPspHostNetworkingPorts,
+  K8sPspPrivilegedContainer,
+  K8sRequiredLabels,
+  K8sRequiredResources,
+  K8SRequiredResourcesSpecParametersLimits as Limits,
+  K8SRequiredResourcesSpecParametersRequests as Requests,
+} from '../../imports/constraints.gatekeeper.sh';
+import { PodMonitor } from '../../imports/monitoring.coreos.com';
 
 export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 export const AUDIT_SUFFIX = '-audit';
 /** The label every workload must carry. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
+
+/**
+ * `deny` rejects at admission; `warn` admits with a warning; `dryrun` only records the violation
+ * in the constraint's audit status. Audit reports violations for all three.
+ */
+export type EnforcementAction = 'deny' | 'warn' | 'dryrun';
+
+export interface ConstraintKinds {
+  readonly apiGroups: readonly string[];
+  readonly kinds: readonly string[];
+}
+
+/**
+ * What every constraint shares: the generated kinds (imports/constraints.gatekeeper.sh.ts, one
+ * class per ConstraintTemplate) differ only in their parameters, so this is typed once here and
+ * each Policy adds its kind's parameters.
+ */
+interface ConstraintBase {
+  readonly enforcementAction: EnforcementAction;
+  readonly match: { kinds: { apiGroups: string[]; kinds: string[] }[]; scope: 'Namespaced'; namespaces?: string[]; excludedNamespaces?: string[] };
+}
+
+/** Creates one constraint of the policy's kind. */
+type EmitConstraint = (scope: Construct, id: string, metadata: ApiObjectMetadata, base: ConstraintBase, inputs: PolicyInputs) => void;
+
+/** Gatekeeper reads exactly one Config, named `config`, in its own namespace. */
+export const GATEKEEPER_CONFIG_NAME = 'config';
 
 const PODS: readonly ConstraintKinds[] = [{ apiGroups: [''], kinds: ['Pod'] }];
 const WORKLOADS: readonly ConstraintKinds[] = [
@@ -62,26 +102,34 @@ export interface PolicyInputs {
 
 /** One rule: a library constraint kind, what it matches, and its parameters. */
 export class Policy {
-  static readonly REQUIRED_RESOURCES = new Policy('require-requests-limits', 'K8sRequiredResources', PODS, 'every container sets CPU and memory requests and limits', () => ({
-    limits: ['cpu', 'memory'],
-    requests: ['cpu', 'memory'],
-  }));
+  static readonly REQUIRED_RESOURCES = new Policy('require-requests-limits', K8sRequiredResources.GVK.kind, PODS, 'every container sets CPU and memory requests and limits', (scope, id, metadata, base) => {
+    new K8sRequiredResources(scope, id, { metadata, spec: { ...base, parameters: { limits: [Limits.CPU, Limits.MEMORY], requests: [Requests.CPU, Requests.MEMORY] } } });
+  });
   /** Also flags images without a tag (the template's second rule), so `:latest` and untagged are both covered. */
-  static readonly DISALLOWED_TAGS = new Policy('disallow-latest-tag', 'K8sDisallowedTags', PODS, 'no image at `:latest` or without a tag', () => ({ tags: ['latest'] }));
-  static readonly ALLOWED_REPOS = new Policy('allowed-registries', 'K8sAllowedRepos', PODS, 'images come from the allowed registries only', (i) => ({ repos: [...i.allowedRegistries] }));
-  static readonly REQUIRED_LABELS = new Policy('require-name-label', 'K8sRequiredLabels', WORKLOADS, `workloads carry ${NAME_LABEL}`, () => ({
-    labels: [{ key: NAME_LABEL }],
-    message: `workloads must carry the ${NAME_LABEL} label`,
-  }));
-  static readonly PRIVILEGED = new Policy('no-privileged-containers', 'K8sPSPPrivilegedContainer', PODS, 'no privileged containers', (i) =>
-    i.exemptImages.length ? { exemptImages: [...i.exemptImages] } : {},
-  );
+  static readonly DISALLOWED_TAGS = new Policy('disallow-latest-tag', K8sDisallowedTags.GVK.kind, PODS, 'no image at `:latest` or without a tag', (scope, id, metadata, base) => {
+    new K8sDisallowedTags(scope, id, { metadata, spec: { ...base, parameters: { tags: ['latest'] } } });
+  });
+  static readonly ALLOWED_REPOS = new Policy('allowed-registries', K8sAllowedRepos.GVK.kind, PODS, 'images come from the allowed registries only', (scope, id, metadata, base, i) => {
+    new K8sAllowedRepos(scope, id, { metadata, spec: { ...base, parameters: { repos: [...i.allowedRegistries] } } });
+  });
+  static readonly REQUIRED_LABELS = new Policy('require-name-label', K8sRequiredLabels.GVK.kind, WORKLOADS, `workloads carry ${NAME_LABEL}`, (scope, id, metadata, base) => {
+    new K8sRequiredLabels(scope, id, { metadata, spec: { ...base, parameters: { labels: [{ key: NAME_LABEL }], message: `workloads must carry the ${NAME_LABEL} label` } } });
+  });
+  static readonly PRIVILEGED = new Policy('no-privileged-containers', K8sPspPrivilegedContainer.GVK.kind, PODS, 'no privileged containers', (scope, id, metadata, base, i) => {
+    new K8sPspPrivilegedContainer(scope, id, { metadata, spec: { ...base, parameters: i.exemptImages.length ? { exemptImages: [...i.exemptImages] } : {} } });
+  });
   /** hostPID and hostIPC; the template has no parameters. */
-  static readonly HOST_NAMESPACES = new Policy('no-host-namespaces', 'K8sPSPHostNamespace', PODS, 'no host PID or IPC namespace', () => undefined);
+  static readonly HOST_NAMESPACES = new Policy('no-host-namespaces', K8sPspHostNamespace.GVK.kind, PODS, 'no host PID or IPC namespace', (scope, id, metadata, base) => {
+    new K8sPspHostNamespace(scope, id, { metadata, spec: base });
+  });
   /** hostNetwork, and no host port (min 0 / max 0: any host port is out of range). */
-  static readonly HOST_NETWORK = new Policy('no-host-network', 'K8sPSPHostNetworkingPorts', PODS, 'no host network and no host ports', () => ({ hostNetwork: false, min: 0, max: 0 }));
+  static readonly HOST_NETWORK = new Policy('no-host-network', K8sPspHostNetworkingPorts.GVK.kind, PODS, 'no host network and no host ports', (scope, id, metadata, base) => {
+    new K8sPspHostNetworkingPorts(scope, id, { metadata, spec: { ...base, parameters: { hostNetwork: false, min: 0, max: 0 } } });
+  });
   /** An empty allow-list blocks every hostPath. */
-  static readonly HOST_PATH = new Policy('no-host-path', 'K8sPSPHostFilesystem', PODS, 'no hostPath volumes', () => ({ allowedHostPaths: [] }));
+  static readonly HOST_PATH = new Policy('no-host-path', K8sPspHostFilesystem.GVK.kind, PODS, 'no hostPath volumes', (scope, id, metadata, base) => {
+    new K8sPspHostFilesystem(scope, id, { metadata, spec: { ...base, parameters: { allowedHostPaths: [] } } });
+  });
 
   static readonly ALL: readonly Policy[] = [
     Policy.REQUIRED_RESOURCES,
@@ -100,7 +148,8 @@ export class Policy {
     readonly kind: string,
     readonly kinds: readonly ConstraintKinds[],
     readonly description: string,
-    readonly parameters: (inputs: PolicyInputs) => object | undefined,
+    /** Creates the constraint of this kind, with its parameters computed from the inputs. */
+    readonly emit: EmitConstraint,
   ) {}
 }
 
@@ -167,21 +216,14 @@ export class GatekeeperConstraintsChart extends PlatformChart {
         { name: `${p.name}${AUDIT_SUFFIX}`, action: 'dryrun', match: { namespaces: auditOnly }, inputs: { allowedRegistries: allowed, exemptImages } },
       ];
       for (const v of variants) {
-        const parameters = p.parameters(v.inputs);
-        new Constraint(this, `constraint-${v.name}`, {
-          kind: p.kind,
-          metadata: { name: v.name, labels: labels(v.name, 'constraint'), annotations: { ...annotations, [props.labelDomain.policy]: p.description } },
-          spec: {
-            enforcementAction: v.action,
-            match: { kinds: p.kinds, scope: 'Namespaced', ...v.match },
-            ...(parameters ? { parameters } : {}),
-          },
-        });
+        const metadata = { name: v.name, labels: labels(v.name, 'constraint'), annotations: { ...annotations, [props.labelDomain.policy]: p.description } };
+        const kinds = p.kinds.map((k) => ({ apiGroups: [...k.apiGroups], kinds: [...k.kinds] }));
+        p.emit(this, `constraint-${v.name}`, metadata, { enforcementAction: v.action, match: { kinds, scope: 'Namespaced', ...v.match } }, v.inputs);
       }
     }
 
-    new GatekeeperConfig(this, 'config', {
-      metadata: { namespace: props.namespace, labels: labels(GatekeeperConfig.NAME, 'config') },
+    new Config(this, 'config', {
+      metadata: { name: GATEKEEPER_CONFIG_NAME, namespace: props.namespace, labels: labels(GATEKEEPER_CONFIG_NAME, 'config') },
       spec: { match: [{ excludedNamespaces: auditOnly, processes: ['webhook'] }] },
     });
 

@@ -25,7 +25,9 @@ import { PRIORITY } from '../../lib/priority';
 import { projectRoot } from '../../lib/project-root';
 import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { AuthorizationPolicy, AuthorizationRule, DestinationRule, DestinationRuleSpec, MtlsMode, PeerAuthentication, Telemetry } from '../../imports/istio';
+import { DestinationRule, DestinationRuleSpecTrafficPolicy } from '../../imports/networking.istio.io';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../../imports/security.istio.io';
+import { Telemetry } from '../../imports/telemetry.istio.io';
 
 /** What the mesh needs to know about one service. */
 export interface MeshService {
@@ -37,7 +39,11 @@ export interface MeshService {
   readonly calls: readonly string[];
 }
 
-export type CircuitBreaker = DestinationRuleSpec['trafficPolicy'];
+/** The mesh-wide mTLS mode, by name (as platform.yaml spells it). */
+export type MtlsMode = keyof typeof PeerAuthenticationSpecMtlsMode;
+
+/** Connection pools and outlier detection of every service's DestinationRule. */
+export type CircuitBreaker = Pick<DestinationRuleSpecTrafficPolicy, 'connectionPool' | 'outlierDetection'>;
 
 export interface IstioConfigProps {
   /** The mesh root namespace (istio-system): mesh-wide policies and the hook live here. */
@@ -86,7 +92,7 @@ export const DEFAULTS = {
       tcp: { maxConnections: 100, connectTimeout: '5s' },
       http: { http1MaxPendingRequests: 100, http2MaxRequests: 1000, maxRequestsPerConnection: 0, maxRetries: 3, idleTimeout: '60s' },
     },
-    outlierDetection: { consecutive5xxErrors: 5, consecutiveGatewayErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+    outlierDetection: { consecutive5XxErrors: 5, consecutiveGatewayErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
   } satisfies CircuitBreaker,
   hookResources: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
   hookName: 'sidecar-restart',
@@ -120,7 +126,7 @@ export class IstioConfigChart extends PlatformChart {
 
     new PeerAuthentication(this, 'peerauthentication-default', {
       metadata: meta('default', props.meshNamespace, 'mtls'),
-      spec: { mtls: { mode: props.mtlsMode } },
+      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[props.mtlsMode] } },
     });
 
     new Telemetry(this, 'telemetry-mesh-default', {
@@ -140,7 +146,7 @@ export class IstioConfigChart extends PlatformChart {
     const callersOf = (name: string) => props.services.filter((s) => s.calls.includes(name)).map((s) => s.name).sort();
     for (const svc of [...props.services].sort((a, b) => a.name.localeCompare(b.name))) {
       const to = [{ operation: { ports: [String(svc.port)] } }];
-      const rules: AuthorizationRule[] = [];
+      const rules: AuthorizationPolicySpecRules[] = [];
       if (svc.public) rules.push({ from: [{ source: { principals: [props.ingressPrincipal] } }], to });
       const callers = callersOf(svc.name);
       // Each service runs as the ServiceAccount named after it (the microservices' contract).
@@ -148,7 +154,7 @@ export class IstioConfigChart extends PlatformChart {
       if (rules.length > 0) {
         new AuthorizationPolicy(this, `authorizationpolicy-allow-${svc.name}`, {
           metadata: meta(`allow-${svc.name}`, props.appsNamespace, 'authorization'),
-          spec: { selector: { matchLabels: { 'app.kubernetes.io/name': svc.name } }, action: 'ALLOW', rules },
+          spec: { selector: { matchLabels: { 'app.kubernetes.io/name': svc.name } }, action: AuthorizationPolicySpecAction.ALLOW, rules },
         });
       }
       new DestinationRule(this, `destinationrule-${svc.name}`, {

@@ -13,9 +13,19 @@ import { CHARTS, IMAGES } from '../../config/versions';
 import { Component, helm, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { K8sResources, Resources } from '../../lib/resources';
+import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { TestRun, TestRunPod } from '../../imports/k6';
+import {
+  TestRun,
+  TestRunSpecCleanup,
+  TestRunSpecInitializerResourcesLimits,
+  TestRunSpecInitializerResourcesRequests,
+  TestRunSpecRunner,
+  TestRunSpecRunnerResourcesLimits,
+  TestRunSpecRunnerResourcesRequests,
+  TestRunSpecStarterResourcesLimits,
+  TestRunSpecStarterResourcesRequests,
+} from '../../imports/k6.io';
 
 export interface K6OperatorValues {
   readonly installCRDs: boolean;
@@ -101,13 +111,20 @@ export default function () {
 }
 `;
 
-function testPodSecurity(): Pick<TestRunPod, 'securityContext' | 'containerSecurityContext' | 'automountServiceAccountToken'> {
+function testPodSecurity(): Pick<TestRunSpecRunner, 'securityContext' | 'containerSecurityContext' | 'automountServiceAccountToken'> {
   return {
     securityContext: RESTRICTED_POD_SECURITY_CONTEXT,
     containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
     automountServiceAccountToken: 'false',
   };
 }
+
+/**
+ * Requests and limits in the generated TestRun types. imports/k6.io.ts gives each pod role
+ * (initializer, starter, runner) and each of requests/limits its own quantity class (an IntOrString
+ * with a private constructor, so they are not interchangeable): this builds them from one
+ * K8sResources with the role's factories.
+ */
 
 /** The objects a person applies: the script ConfigMap and one TestRun per public service. */
 export class LoadTestsChart extends PlatformChart {
@@ -131,13 +148,22 @@ export class LoadTestsChart extends PlatformChart {
           parallelism: 1,
           script: { configMap: { name: DEFAULTS.scriptConfigMap, file: DEFAULTS.scriptFile } },
           arguments: `--tag testid=${name}`,
-          cleanup: 'post',
-          initializer: { image: DEFAULTS.images.runner, resources: helper, ...testPodSecurity(), ...tmp },
-          starter: { image: DEFAULTS.images.starter, resources: helper, ...testPodSecurity() },
+          cleanup: TestRunSpecCleanup.POST,
+          initializer: {
+            image: DEFAULTS.images.runner,
+            resources: crdQuantities(helper, TestRunSpecInitializerResourcesRequests.fromString, TestRunSpecInitializerResourcesLimits.fromString),
+            ...testPodSecurity(),
+            ...tmp,
+          },
+          starter: {
+            image: DEFAULTS.images.starter,
+            resources: crdQuantities(helper, TestRunSpecStarterResourcesRequests.fromString, TestRunSpecStarterResourcesLimits.fromString),
+            ...testPodSecurity(),
+          },
           runner: {
             image: DEFAULTS.images.runner,
             metadata: { labels: labels(name) },
-            resources: runner,
+            resources: crdQuantities(runner, TestRunSpecRunnerResourcesRequests.fromString, TestRunSpecRunnerResourcesLimits.fromString),
             env: [
               { name: 'TARGET_URL', value: t.url },
               { name: 'VUS', value: String(profile.virtualUsers) },

@@ -20,9 +20,45 @@ import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources } from '../../lib/resources';
-import { PodMonitor } from '../../imports/monitoring';
-import { Kafka, KafkaNodePool, KafkaTopic, NetworkPolicyPeer, PodTemplate, STRIMZI_CLUSTER_LABEL } from '../../imports/strimzi';
+import { crdQuantities, Resources } from '../../lib/resources';
+import { PodMonitor } from '../../imports/monitoring.coreos.com';
+import {
+  Kafka,
+  KafkaNodePool,
+  KafkaNodePoolSpecJvmOptions,
+  KafkaNodePoolSpecResourcesLimits,
+  KafkaNodePoolSpecResourcesRequests,
+  KafkaNodePoolSpecRoles,
+  KafkaNodePoolSpecStorageType,
+  KafkaNodePoolSpecStorageVolumesKraftMetadata,
+  KafkaNodePoolSpecStorageVolumesType,
+  KafkaNodePoolSpecTemplatePod,
+  KafkaSpecEntityOperatorTopicOperatorResourcesLimits,
+  KafkaSpecEntityOperatorTopicOperatorResourcesRequests,
+  KafkaSpecKafkaListenersNetworkPolicyPeers,
+  KafkaSpecKafkaListenersType,
+  KafkaSpecKafkaMetricsConfigType,
+  KafkaTopic,
+} from '../../imports/kafka.strimzi.io';
+
+/** The label binding node pools and topics to their Kafka cluster. */
+export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';
+
+/** Who may connect to the listener; Strimzi renders the listener's NetworkPolicy from it (empty = everyone). */
+export type NetworkPolicyPeer = KafkaSpecKafkaListenersNetworkPolicyPeers;
+
+/**
+ * Broker and topic configuration (server.properties and topic-level keys). The CRD leaves `config`
+ * free-form (`x-kubernetes-preserve-unknown-fields`), so the generated type is `any`; this keeps
+ * ours typed.
+ */
+type KafkaConfig = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * Requests and limits in the generated types: imports/kafka.strimzi.io.ts wraps each quantity in a
+ * class per field (an IntOrString, unwrapped by the construct's toJson); this builds them from one
+ * K8sResources with that field's factories.
+ */
 
 /** One node pool's sizing. */
 export interface NodePoolSize {
@@ -77,14 +113,14 @@ export function replication(brokers: number): { factor: number; minInsync: numbe
 }
 
 /** Half the memory request as heap (Xms = Xmx), the rest for page cache and off-heap buffers. */
-function heap(r: Resources): { '-Xms': string; '-Xmx': string } {
+function heap(r: Resources): KafkaNodePoolSpecJvmOptions {
   const mb = `${Math.floor(r.requests.memory.mebibytes / 2)}m`;
-  return { '-Xms': mb, '-Xmx': mb };
+  return { xms: mb, xmx: mb };
 }
 
 interface PoolPlan {
   readonly name: string;
-  readonly roles: readonly ('controller' | 'broker')[];
+  readonly roles: readonly KafkaNodePoolSpecRoles[];
   readonly replicas: number;
   readonly size: NodePoolSize;
 }
@@ -93,10 +129,10 @@ function pools(props: KafkaProps): PoolPlan[] {
   const replicas = props.replicas ?? DEFAULTS.replicas;
   return props.highAvailability
     ? [
-        { name: 'controller', roles: ['controller'], replicas, size: props.controllers },
-        { name: 'broker', roles: ['broker'], replicas, size: props.brokers },
+        { name: 'controller', roles: [KafkaNodePoolSpecRoles.CONTROLLER], replicas, size: props.controllers },
+        { name: 'broker', roles: [KafkaNodePoolSpecRoles.BROKER], replicas, size: props.brokers },
       ]
-    : [{ name: 'dual', roles: ['controller', 'broker'], replicas: 1, size: props.dual }];
+    : [{ name: 'dual', roles: [KafkaNodePoolSpecRoles.CONTROLLER, KafkaNodePoolSpecRoles.BROKER], replicas: 1, size: props.dual }];
 }
 
 export class KafkaChart extends PlatformChart {
@@ -109,9 +145,9 @@ export class KafkaChart extends PlatformChart {
       labels: { ...standardLabels({ name: n, instance: id, component }), ...extra },
     });
     const plan = pools(props);
-    const brokers = plan.filter((p) => p.roles.includes('broker')).reduce((n, p) => n + p.replicas, 0);
+    const brokers = plan.filter((p) => p.roles.includes(KafkaNodePoolSpecRoles.BROKER)).reduce((n, p) => n + p.replicas, 0);
     const { factor, minInsync } = replication(brokers);
-    const zoneSpread = (pool: string): PodTemplate['topologySpreadConstraints'] =>
+    const zoneSpread = (pool: string): KafkaNodePoolSpecTemplatePod['topologySpreadConstraints'] =>
       props.highAvailability
         ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { [STRIMZI_CLUSTER_LABEL]: name, 'strimzi.io/pool-name': pool } } }]
         : undefined;
@@ -122,7 +158,7 @@ export class KafkaChart extends PlatformChart {
       metadata: meta(name, 'kafka'),
       spec: {
         kafka: {
-          listeners: [{ name: DEFAULTS.listener.name, port: DEFAULTS.listener.port, type: 'internal', tls: false, networkPolicyPeers: peers }],
+          listeners: [{ name: DEFAULTS.listener.name, port: DEFAULTS.listener.port, type: KafkaSpecKafkaListenersType.INTERNAL, tls: false, networkPolicyPeers: [...peers] }],
           config: {
             'auto.create.topics.enable': false,
             'default.replication.factor': factor,
@@ -130,13 +166,19 @@ export class KafkaChart extends PlatformChart {
             'offsets.topic.replication.factor': factor,
             'transaction.state.log.replication.factor': factor,
             'transaction.state.log.min.isr': minInsync,
-          },
+          } satisfies KafkaConfig,
           // Replicas of a partition land in different zones.
           ...(props.highAvailability ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
-          metricsConfig: { type: 'strimziMetricsReporter', values: { allowList: DEFAULTS.metricsAllowList } },
+          metricsConfig: { type: KafkaSpecKafkaMetricsConfigType.STRIMZI_METRICS_REPORTER, values: { allowList: [...DEFAULTS.metricsAllowList] } },
         },
         entityOperator: {
-          topicOperator: { resources: (props.topicOperatorResources ?? DEFAULTS.topicOperatorResources).toK8s() },
+          topicOperator: {
+            resources: crdQuantities(
+              (props.topicOperatorResources ?? DEFAULTS.topicOperatorResources).toK8s(),
+              KafkaSpecEntityOperatorTopicOperatorResourcesRequests.fromString,
+              KafkaSpecEntityOperatorTopicOperatorResourcesLimits.fromString,
+            ),
+          },
           template: { pod: { priorityClassName: PRIORITY.platformCritical } },
         },
       },
@@ -147,14 +189,21 @@ export class KafkaChart extends PlatformChart {
         metadata: meta(pool.name, 'kafka', { [STRIMZI_CLUSTER_LABEL]: name }),
         spec: {
           replicas: pool.replicas,
-          roles: pool.roles,
+          roles: [...pool.roles],
           storage: {
-            type: 'jbod',
+            type: KafkaNodePoolSpecStorageType.JBOD,
             volumes: [
-              { id: 0, type: 'persistent-claim', size: pool.size.storage, class: props.storageClass ?? DEFAULTS.storageClass, deleteClaim: false, kraftMetadata: 'shared' },
+              {
+                id: 0,
+                type: KafkaNodePoolSpecStorageVolumesType.PERSISTENT_HYPHEN_CLAIM,
+                size: pool.size.storage,
+                class: props.storageClass ?? DEFAULTS.storageClass,
+                deleteClaim: false,
+                kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED,
+              },
             ],
           },
-          resources: pool.size.resources.toK8s(),
+          resources: crdQuantities(pool.size.resources.toK8s(), KafkaNodePoolSpecResourcesRequests.fromString, KafkaNodePoolSpecResourcesLimits.fromString),
           jvmOptions: heap(pool.size.resources),
           template: { pod: { priorityClassName: PRIORITY.platformCritical, ...(zoneSpread(pool.name) ? { topologySpreadConstraints: zoneSpread(pool.name) } : {}) } },
         },
@@ -167,7 +216,7 @@ export class KafkaChart extends PlatformChart {
         spec: {
           partitions: props.partitions,
           replicas: factor,
-          config: { 'min.insync.replicas': minInsync, 'retention.ms': props.retentionMs ?? DEFAULTS.retentionMs },
+          config: { 'min.insync.replicas': minInsync, 'retention.ms': props.retentionMs ?? DEFAULTS.retentionMs } satisfies KafkaConfig,
         },
       });
     }

@@ -18,7 +18,7 @@
  *   caBundle, which Argo CD ignores as drift.
  */
 import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';

@@ -17,7 +17,7 @@
  *   lifecycle rule (runbook) is only a backstop one day later.
  */
 import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';

@@ -17,7 +17,7 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
-import { PrometheusRule, PrometheusRuleGroup, PrometheusRuleSpecRule } from '../../imports/monitoring';
+import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { Component, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -45,6 +45,44 @@ export const DEFAULTS = {
 
 const ID = 'observability-config';
 
+/**
+ * One rule in Prometheus' rule-file format, which the Mimir ruler ConfigMap takes as it is. The
+ * PrometheusRule construct takes the same rules through `toCrdGroups`: its generated type
+ * (imports/monitoring.coreos.com.ts) wraps `expr` in an IntOrString class and names
+ * `keep_firing_for` `keepFiringFor`, which only the construct's toJson turns back.
+ */
+interface RuleFileRule {
+  readonly record?: string;
+  readonly alert?: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly keep_firing_for?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+interface RuleFileGroup {
+  readonly name: string;
+  readonly interval?: string;
+  readonly rules: readonly RuleFileRule[];
+}
+
+function toCrdGroups(gs: readonly RuleFileGroup[]): PrometheusRuleSpecGroups[] {
+  return gs.map((g) => ({
+    name: g.name,
+    interval: g.interval,
+    rules: g.rules.map((r) => ({
+      record: r.record,
+      alert: r.alert,
+      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+      for: r.for,
+      keepFiringFor: r.keep_firing_for,
+      labels: r.labels,
+      annotations: r.annotations,
+    })),
+  }));
+}
+
 /** The annotation stating an alert's real detection bound against its seed target. */
 export function detectionBoundText(a: AlertSpec, timing: RuleTiming): string | undefined {
   if (!a.seed || SEED_TIMING[a.seed].kind !== 'detection') return undefined;
@@ -68,7 +106,7 @@ function checkSeedTiming(a: AlertSpec, timing: RuleTiming): void {
   }
 }
 
-function alertRule(a: AlertSpec, props: ObservabilityConfigProps): PrometheusRuleSpecRule {
+function alertRule(a: AlertSpec, props: ObservabilityConfigProps): RuleFileRule {
   checkSeedTiming(a, props.timing);
   const bound = detectionBoundText(a, props.timing);
   return {
@@ -86,11 +124,11 @@ function alertRule(a: AlertSpec, props: ObservabilityConfigProps): PrometheusRul
   };
 }
 
-function recordingRule(r: RecordingSpec): PrometheusRuleSpecRule {
+function recordingRule(r: RecordingSpec): RuleFileRule {
   return { record: r.record, expr: checkPromql(r.record, r.expr), ...(r.labels ? { labels: r.labels } : {}) };
 }
 
-function groups<T>(gs: readonly Group<T>[], render: (rule: T) => PrometheusRuleSpecRule): PrometheusRuleGroup[] {
+function groups<T>(gs: readonly Group<T>[], render: (rule: T) => RuleFileRule): RuleFileGroup[] {
   return gs.map((g) => ({ name: g.name, ...(g.interval ? { interval: g.interval.toString() } : {}), rules: g.rules.map(render) }));
 }
 
@@ -106,11 +144,11 @@ export class ObservabilityConfigChart extends PlatformChart {
     });
     new PrometheusRule(this, 'platform-kpis', {
       metadata: meta('platform-kpis', 'rules'),
-      spec: { groups: groups(recordingGroups(), recordingRule) },
+      spec: { groups: toCrdGroups(groups(recordingGroups(), recordingRule)) },
     });
     new PrometheusRule(this, 'platform-alerts', {
       metadata: meta('platform-alerts', 'rules'),
-      spec: { groups: groups(alertGroups(), (a) => alertRule(a, props)) },
+      spec: { groups: toCrdGroups(groups(alertGroups(), (a) => alertRule(a, props))) },
     });
     new k8s.KubeConfigMap(this, 'mimir-rules', {
       metadata: meta(props.mimirRulesConfigMap, 'rules'),

@@ -7,7 +7,7 @@
  * (certmanager_*), Istio (istio_*), Loki (loki_*), Mimir (cortex_*), Prometheus (prometheus_*)
  * and the OpenTelemetry collector (otelcol_*).
  */
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { READINESS_GATES, Workflow, WORKFLOW_ORDER } from '../../lib/component';
 
 export type Severity = 'critical' | 'warning' | 'info';

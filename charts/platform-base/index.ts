@@ -25,7 +25,7 @@ import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '../../lib/resources';
-import { VolumeSnapshotClass } from '../../imports/snapshot';
+import { VolumeSnapshotClass, VolumeSnapshotClassDeletionPolicy } from '../../imports/snapshot.storage.k8s.io';
 
 export const ID = 'platform-base';
 
@@ -204,7 +204,7 @@ export class PlatformBaseChart extends PlatformChart {
         annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' },
       },
       driver: 'ebs.csi.aws.com',
-      deletionPolicy: 'Delete',
+      deletionPolicy: VolumeSnapshotClassDeletionPolicy.DELETE,
     });
   }
 }

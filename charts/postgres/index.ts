@@ -20,9 +20,32 @@ import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaRole, IrsaTarget, s3BucketPo
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources } from '../../lib/resources';
-import { BARMAN_CLOUD_PLUGIN, Cluster, ClusterSpec, Database, ObjectStore, ScheduledBackup } from '../../imports/cnpg';
-import { PodMonitor } from '../../imports/monitoring';
+import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
+import {
+  ObjectStore,
+  ObjectStoreSpecConfigurationDataCompression,
+  ObjectStoreSpecConfigurationDataEncryption,
+  ObjectStoreSpecConfigurationWalCompression,
+  ObjectStoreSpecConfigurationWalEncryption,
+  ObjectStoreSpecInstanceSidecarConfigurationResourcesLimits,
+  ObjectStoreSpecInstanceSidecarConfigurationResourcesRequests,
+} from '../../imports/barmancloud.cnpg.io';
+import {
+  Cluster,
+  ClusterSpec,
+  ClusterSpecManagedRolesEnsure,
+  ClusterSpecPrimaryUpdateStrategy,
+  ClusterSpecResourcesLimits,
+  ClusterSpecResourcesRequests,
+  Database,
+  DatabaseSpecDatabaseReclaimPolicy,
+  DatabaseSpecEnsure,
+  ScheduledBackup,
+  ScheduledBackupSpecBackupOwnerReference,
+  ScheduledBackupSpecMethod,
+  ScheduledBackupSpecTarget,
+} from '../../imports/postgresql.cnpg.io';
+import { PodMonitor } from '../../imports/monitoring.coreos.com';
 
 export interface PostgresProps {
   readonly namespace: string;
@@ -64,6 +87,22 @@ export const DEFAULTS = {
 } as const;
 
 /** The Secret holding a service's role credentials, in the Cluster's namespace. */
+/** The plugin name the Barman Cloud plugin registers with the operator. */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+
+/**
+ * Requests and limits in the generated types: imports/*.cnpg.io.ts wrap each quantity in a class
+ * of its own per field (an IntOrString with a private constructor), which only the construct's
+ * toJson unwraps; this builds them from one K8sResources with that field's factories.
+ */
+
+/**
+ * The recovery Cluster as the runbook prints it: plain YAML (js-yaml), not through the construct's
+ * toJson, so resources stay plain quantity strings and only fields whose TypeScript and JSON names
+ * agree may be used (the generated names differ for a few, e.g. `isWalArchiver` for `isWALArchiver`).
+ */
+type PrintedClusterSpec = Omit<ClusterSpec, 'resources'> & { readonly resources: K8sResources };
+
 export function roleSecretName(service: string): string {
   return `postgres-role-${service}`;
 }
@@ -85,12 +124,18 @@ export class PostgresChart extends PlatformChart {
       spec: {
         configuration: {
           destinationPath: `s3://${props.bucket}/`,
-          s3Credentials: { inheritFromIAMRole: true },
-          wal: { compression: 'gzip', encryption: 'AES256', maxParallel: 2 },
-          data: { compression: 'gzip', encryption: 'AES256', jobs: 2 },
+          s3Credentials: { inheritFromIamRole: true },
+          wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP, encryption: ObjectStoreSpecConfigurationWalEncryption.AES256, maxParallel: 2 },
+          data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP, encryption: ObjectStoreSpecConfigurationDataEncryption.AES256, jobs: 2 },
         },
         retentionPolicy: props.retentionPolicy,
-        instanceSidecarConfiguration: { resources: (props.sidecarResources ?? DEFAULTS.sidecarResources).toK8s() },
+        instanceSidecarConfiguration: {
+          resources: crdQuantities(
+            (props.sidecarResources ?? DEFAULTS.sidecarResources).toK8s(),
+            ObjectStoreSpecInstanceSidecarConfigurationResourcesRequests.fromString,
+            ObjectStoreSpecInstanceSidecarConfigurationResourcesLimits.fromString,
+          ),
+        },
       },
     });
 
@@ -99,19 +144,19 @@ export class PostgresChart extends PlatformChart {
       spec: {
         cluster: { name },
         schedule: props.schedule ?? DEFAULTS.schedule,
-        method: 'plugin',
+        method: ScheduledBackupSpecMethod.PLUGIN,
         pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
-        backupOwnerReference: 'self',
+        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
         // A base backup right after the first sync: recovery is possible from day one.
         immediate: true,
-        target: 'prefer-standby',
+        target: ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
       },
     });
 
     for (const db of props.databases) {
       new Database(this, `database-${db}`, {
         metadata: meta(db, 'database'),
-        spec: { cluster: { name }, name: db, owner: db, ensure: 'present', databaseReclaimPolicy: 'retain' },
+        spec: { cluster: { name }, name: db, owner: db, ensure: DatabaseSpecEnsure.PRESENT, databaseReclaimPolicy: DatabaseSpecDatabaseReclaimPolicy.RETAIN },
       });
     }
 
@@ -131,9 +176,9 @@ function clusterSpec(props: PostgresProps, role: IrsaRole): ClusterSpec {
     instances: props.instances,
     imageName: props.image,
     enableSuperuserAccess: false,
-    primaryUpdateStrategy: 'unsupervised',
+    primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
     storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize, resizeInUseVolumes: true },
-    resources: props.resources.toK8s(),
+    resources: crdQuantities(props.resources.toK8s(), ClusterSpecResourcesRequests.fromString, ClusterSpecResourcesLimits.fromString),
     priorityClassName: PRIORITY.platformCritical,
     affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: 'preferred' },
     ...(props.spreadAcrossZones
@@ -146,12 +191,12 @@ function clusterSpec(props: PostgresProps, role: IrsaRole): ClusterSpec {
       : {}),
     // A quarter of the memory request for shared buffers, the usual starting point.
     postgresql: { parameters: { shared_buffers: `${Math.floor(memory / 4)}MB` } },
-    plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: DEFAULTS.objectStore } }],
+    plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: DEFAULTS.objectStore } }],
     serviceAccountTemplate: { metadata: { annotations: irsaAnnotations(role) } },
     managed: {
       roles: props.databases.map((db) => ({
         name: db,
-        ensure: 'present' as const,
+        ensure: ClusterSpecManagedRolesEnsure.PRESENT,
         login: true,
         inherit: true,
         passwordSecret: { name: roleSecretName(db) },
@@ -229,7 +274,7 @@ function runbook(props: PostgresProps, role: IrsaRole, recoveryRole: IrsaRole): 
   const b = props.bucket;
   const location = props.region === 'us-east-1' ? '' : ` --create-bucket-configuration LocationConstraint=${props.region}`;
   const services = props.databases.length > 0 ? props.databases.join(' ') : '<service>';
-  const recovery: { apiVersion: string; kind: string; metadata: object; spec: ClusterSpec } = {
+  const recovery: { apiVersion: string; kind: string; metadata: object; spec: PrintedClusterSpec } = {
     apiVersion: Cluster.GVK.apiVersion,
     kind: Cluster.GVK.kind,
     metadata: { name: DEFAULTS.recoveryClusterName, namespace: props.namespace },

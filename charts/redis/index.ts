@@ -18,12 +18,36 @@ import { Component, manifests, RunbookSection, SecretRequirement, Workflow } fro
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { Resources } from '../../lib/resources';
+import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
-import { PodMonitor } from '../../imports/monitoring';
+import { PodMonitor } from '../../imports/monitoring.coreos.com';
 import {
-  ContainerSecurityContext, PodSecurityContext, Redis, RedisCommonSpec, RedisExporter, RedisReplication, RedisSentinel, Storage,
-} from '../../imports/redis';
+  Redis,
+  RedisReplication,
+  RedisReplicationSpec,
+  RedisSentinel,
+  RedisSpec,
+  RedisSpecKubernetesConfigResourcesLimits,
+  RedisSpecKubernetesConfigResourcesRequests,
+  RedisSpecPodSecurityContext,
+  RedisSpecSecurityContext,
+  RedisSpecStorageVolumeClaimTemplateSpecResourcesRequests,
+} from '../../imports/redis.redis.opstreelabs.in';
+
+/**
+ * Requests and limits in the generated types, which wrap each quantity in a class (an IntOrString,
+ * unwrapped by the construct's toJson). The classes of the three kinds have the same shape, so one
+ * Redis* value serves Redis, RedisReplication and RedisSentinel alike.
+ */
+const quantities = (r: K8sResources) => crdQuantities(r, RedisSpecKubernetesConfigResourcesRequests.fromString, RedisSpecKubernetesConfigResourcesLimits.fromString);
+
+/**
+ * The server fields Redis and RedisReplication share. Their generated types differ only by name
+ * except for enums (nominal in TypeScript) in fields we leave unset, so the shared value is typed
+ * as both kinds' fields at once.
+ */
+type CommonKey = 'kubernetesConfig' | 'podSecurityContext' | 'securityContext' | 'priorityClassName' | 'redisExporter';
+type RedisCommonSpec = Pick<RedisSpec, CommonKey> & Pick<RedisReplicationSpec, CommonKey>;
 
 export interface RedisImages {
   readonly redis: string;
@@ -66,7 +90,7 @@ export const DEFAULTS = {
 } as const;
 
 /** The opstree images run as uid/gid 1000 (the redis user they create). */
-const POD_SECURITY: PodSecurityContext = {
+const POD_SECURITY: RedisSpecPodSecurityContext = {
   runAsNonRoot: true,
   runAsUser: 1000,
   runAsGroup: 1000,
@@ -74,13 +98,13 @@ const POD_SECURITY: PodSecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-const EXPORTER_SECURITY: ContainerSecurityContext = { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT };
+const EXPORTER_SECURITY: RedisSpecSecurityContext = { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT };
 
 /**
  * Exception to the read-only root filesystem: the opstree redis and sentinel entrypoints render
  * their configuration into /etc/redis at start. Everything else of the restricted profile holds.
  */
-const SERVER_SECURITY: ContainerSecurityContext = { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, readOnlyRootFilesystem: false };
+const SERVER_SECURITY: RedisSpecSecurityContext = { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, readOnlyRootFilesystem: false };
 
 export class RedisChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: RedisProps) {
@@ -91,18 +115,18 @@ export class RedisChart extends PlatformChart {
       namespace: props.namespace,
       labels: standardLabels({ name, instance: id, component }),
     });
-    const exporter: RedisExporter = {
+    const exporter: RedisCommonSpec['redisExporter'] = {
       enabled: true,
       image: props.images.exporter,
       imagePullPolicy: 'IfNotPresent',
-      resources: (props.exporterResources ?? DEFAULTS.exporterResources).toK8s(),
+      resources: quantities((props.exporterResources ?? DEFAULTS.exporterResources).toK8s()),
       securityContext: EXPORTER_SECURITY,
     };
     const server: RedisCommonSpec = {
       kubernetesConfig: {
         image: props.images.redis,
         imagePullPolicy: 'IfNotPresent',
-        resources: props.resources.toK8s(),
+        resources: quantities(props.resources.toK8s()),
         redisSecret: DEFAULTS.passwordSecret,
       },
       podSecurityContext: POD_SECURITY,
@@ -110,12 +134,12 @@ export class RedisChart extends PlatformChart {
       priorityClassName: PRIORITY.platformCritical,
       redisExporter: exporter,
     };
-    const storage: Storage = {
+    const storage: RedisSpec['storage'] = {
       volumeClaimTemplate: {
         spec: {
           storageClassName: props.storageClass ?? DEFAULTS.storageClass,
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: props.storageSize } },
+          resources: { requests: { storage: RedisSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(props.storageSize) } },
         },
       },
     };
@@ -138,7 +162,7 @@ export class RedisChart extends PlatformChart {
           kubernetesConfig: {
             image: props.images.sentinel,
             imagePullPolicy: 'IfNotPresent',
-            resources: (props.sentinelResources ?? DEFAULTS.sentinelResources).toK8s(),
+            resources: quantities((props.sentinelResources ?? DEFAULTS.sentinelResources).toK8s()),
           },
           podSecurityContext: POD_SECURITY,
           securityContext: SERVER_SECURITY,

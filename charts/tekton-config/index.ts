@@ -18,13 +18,56 @@ import { Construct } from 'constructs';
 import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { Resources } from '../../lib/resources';
+import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
-import { ServiceMonitor } from '../../imports/monitoring';
+import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
+import { TektonConfig, TektonConfigSpecConfigTolerations } from '../../imports/operator.tekton.dev';
 import {
-  EnvVar, Pipeline, PipelineTask, Step, StepSecurityContext, Task, TaskVolume, TektonConfig, TektonDeploymentOption,
-  TektonToleration,
-} from '../../imports/tekton';
+  Pipeline,
+  PipelineSpecTasks,
+  Task,
+  TaskSpecSteps,
+  TaskSpecStepsComputeResourcesLimits,
+  TaskSpecStepsComputeResourcesRequests,
+  TaskSpecStepsEnv,
+  TaskSpecStepsSecurityContext,
+} from '../../imports/tekton.dev';
+
+/** A toleration the operator puts on every Deployment it creates (`spec.config.tolerations`). */
+export type TektonToleration = TektonConfigSpecConfigTolerations;
+type EnvVar = TaskSpecStepsEnv;
+type StepSecurityContext = TaskSpecStepsSecurityContext;
+
+/**
+ * The operator's `options` override of one Deployment it creates (only what we set). The CRD
+ * leaves `options.deployments` free-form (`x-kubernetes-preserve-unknown-fields`), so the generated
+ * type is `any`; this keeps ours typed.
+ */
+interface TektonDeploymentOption {
+  readonly spec: {
+    readonly template: {
+      readonly spec: { readonly containers: readonly { readonly name: string; readonly resources: K8sResources }[] };
+    };
+  };
+}
+
+/**
+ * A Task volume (only the sources we use). The CRD leaves `spec.volumes` free-form
+ * (`x-kubernetes-preserve-unknown-fields`), so the generated type is `any`; this keeps ours typed.
+ */
+interface TaskVolume {
+  readonly name: string;
+  readonly emptyDir?: { readonly sizeLimit?: string };
+  readonly secret?: { readonly secretName: string; readonly optional?: boolean; readonly items?: readonly { readonly key: string; readonly path: string }[] };
+}
+
+/**
+ * Step requests and limits in the generated types, which wrap each quantity in a class (an
+ * IntOrString, unwrapped by the construct's toJson).
+ */
+function computeResources(r: K8sResources): TaskSpecSteps['computeResources'] {
+  return crdQuantities(r, TaskSpecStepsComputeResourcesRequests.fromString, TaskSpecStepsComputeResourcesLimits.fromString);
+}
 
 export const ID = 'tekton-config';
 
@@ -188,9 +231,9 @@ if [ -n "\${GIT_USERNAME:-}" ]; then
   git config --global credential.helper '!f() { echo "username=\${GIT_USERNAME}"; echo "password=\${GIT_PASSWORD}"; }; f'
 fi`;
 
-function step(s: Omit<Step, 'computeResources' | 'securityContext'> & { resources: Resources; securityContext?: StepSecurityContext }): Step {
+function step(s: Omit<TaskSpecSteps, 'computeResources' | 'securityContext'> & { image: string; resources: Resources; securityContext?: StepSecurityContext }): TaskSpecSteps {
   const { resources, securityContext, ...rest } = s;
-  return { ...rest, computeResources: resources.toK8s(), securityContext: securityContext ?? NON_ROOT };
+  return { ...rest, computeResources: computeResources(resources.toK8s()), securityContext: securityContext ?? NON_ROOT };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,45 +266,45 @@ export class TektonConfigChart extends PlatformChart {
         profile: DEFAULTS.profile,
         config: {
           nodeSelector: props.nodeSelector ?? DEFAULTS.nodeSelector,
-          tolerations: props.tolerations ?? DEFAULTS.tolerations,
+          tolerations: [...(props.tolerations ?? DEFAULTS.tolerations)],
           priorityClassName: props.priorityClassName,
         },
         pipeline: {
-          'enable-api-fields': 'stable',
+          enableApiFields: 'stable',
           // Tasks of one run share a ReadWriteOnce volume: keep them on one node.
           coschedule: 'workspaces',
           // Restricted-compliant security contexts on the containers Tekton injects.
-          'set-security-context': true,
+          setSecurityContext: true,
           // Credentials are step env from Secret references, not ServiceAccount-annotated Secrets.
-          'disable-creds-init': true,
-          'keep-pod-on-cancel': false,
-          'await-sidecar-readiness': true,
+          disableCredsInit: true,
+          keepPodOnCancel: false,
+          awaitSidecarReadiness: true,
           // No mesh sidecars in the CI namespace.
-          'running-in-environment-with-injected-sidecars': false,
+          runningInEnvironmentWithInjectedSidecars: false,
           // Every Task is in this namespace; nothing resolves from outside the cluster.
-          'enable-bundles-resolver': false,
-          'enable-cluster-resolver': true,
-          'enable-git-resolver': false,
-          'enable-hub-resolver': false,
-          'enable-step-actions': true,
-          'default-service-account': DEFAULTS.serviceAccount,
-          'default-timeout-minutes': DEFAULTS.timeoutMinutes,
+          enableBundlesResolver: false,
+          enableClusterResolver: true,
+          enableGitResolver: false,
+          enableHubResolver: false,
+          enableStepActions: true,
+          defaultServiceAccount: DEFAULTS.serviceAccount,
+          defaultTimeoutMinutes: DEFAULTS.timeoutMinutes,
           // The run's volume must be writable by the non-root steps.
-          'default-pod-template': `securityContext:\n  fsGroup: ${NON_ROOT_UID}\n`,
-          'metrics.pipelinerun.level': 'pipeline',
-          'metrics.taskrun.level': 'task',
-          'metrics.pipelinerun.duration-type': 'histogram',
-          'metrics.taskrun.duration-type': 'histogram',
+          defaultPodTemplate: `securityContext:\n  fsGroup: ${NON_ROOT_UID}\n`,
+          metricsPipelinerunLevel: 'pipeline',
+          metricsTaskrunLevel: 'task',
+          metricsPipelinerunDurationType: 'histogram',
+          metricsTaskrunDurationType: 'histogram',
           // One controller with leader election; CI is not on the serving path.
-          performance: { 'disable-ha': false, replicas: 1, buckets: 1 },
+          performance: { disableHa: false, replicas: 1, buckets: 1 },
           options: { disabled: false, deployments },
         },
-        pruner: { disabled: false, schedule: '0 * * * *', resources: ['pipelinerun'], keep: DEFAULTS.keepRuns, 'prune-per-resource': true },
+        pruner: { disabled: false, schedule: '0 * * * *', resources: ['pipelinerun'], keep: DEFAULTS.keepRuns, prunePerResource: true },
         // Only one pruner may run: the job-based one above.
-        tektonpruner: { disabled: true, 'global-config': {} },
+        tektonpruner: { disabled: true, globalConfig: {} },
         trigger: { disabled: true },
         chain: { disabled: true },
-        result: { disabled: true, is_external_db: false },
+        result: { disabled: true, isExternalDb: false },
         dashboard: { readonly: true },
       },
     });
@@ -518,7 +561,7 @@ esac
   private pipeline(metadata: object, gitops: GitOpsRepository): void {
     const ws = [{ name: 'source', workspace: 'source' }];
     const p = (name: string, value: string) => ({ name, value });
-    const tasks: Record<CiTask, PipelineTask> = {
+    const tasks: Record<CiTask, PipelineSpecTasks> = {
       clone: {
         name: 'clone',
         taskRef: { name: 'git-clone', kind: 'Task' },

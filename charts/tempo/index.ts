@@ -8,7 +8,7 @@
  * graphs, span metrics) is off to stay within the workflow's budget.
  */
 import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';

@@ -1,7 +1,7 @@
 import { checkCanaryTiming, microserviceComponent, DEFAULTS, podStartBound, podStartSettings, ZoneSpread } from '../../apps';
 import { POD_START_FACTS } from '../../apps/canary';
 import { externalSecretsConfigComponent } from '../../charts/external-secrets-config';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { RECOVERY_TARGETS } from '../../lib/rollout';
 import { Workflow } from '../../lib/component';
 import { Cpu, Memory, podTotal, Resources } from '../../lib/resources';

@@ -1,6 +1,6 @@
 import { kubePrometheusStackComponent } from '../../charts/kube-prometheus-stack';
 import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { ENDPOINTS } from '../../workflows/endpoints';

@@ -1,6 +1,6 @@
 import { lokiComponent } from '../../charts/loki';
 import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { componentWorkloads } from '../../lib/workloads';
 import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';

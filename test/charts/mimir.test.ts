@@ -1,6 +1,6 @@
 import * as yaml from 'js-yaml';
 import { DEFAULTS, mimirComponent, MimirProps } from '../../charts/mimir';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { ManifestSource } from '../../lib/component';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { K8sObject, synthObjects } from '../../lib/render';

@@ -2,7 +2,7 @@ import * as yaml from 'js-yaml';
 import { ObservabilityConfigChart, observabilityConfigComponent } from '../../charts/observability-config';
 import { promqlProblems } from '../../charts/observability-config/promql';
 import { applicationNotHealthyPastGate, SEED_METRICS, SEED_TIMING, SeedTimingKey } from '../../charts/observability-config/rules';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { ManifestSource, READINESS_GATES, Workflow, WORKFLOW_ORDER } from '../../lib/component';
 import { synthObjects } from '../../lib/render';
 import { component, fixtureEnvironment, renderedFixture } from '../support';

@@ -1,6 +1,6 @@
 import { tempoComponent } from '../../charts/tempo';
 import { CHARTS } from '../../config/versions';
-import { Duration } from '../../imports/monitoring';
+import { Duration } from '../../lib/duration';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { componentWorkloads } from '../../lib/workloads';
