@@ -205,7 +205,7 @@ export function alertGroups(): Group<AlertSpec>[] {
             'The cluster-autoscaler adds nodes for pending pods, not at a utilization level: the 70% trigger acts through the HPAs (which add pods) and the autoscaler then adds nodes for them.',
             '1. `kubectl top pods -A --sort-by=cpu | head` on the node: is one workload hot, or is the node simply full?',
             '2. A hot workload without an HPA: add one or raise its requests so the scheduler spreads it.',
-            '3. A full node: check the `Pods unschedulable` alert and the autoscaler log (`kubectl -n kube-system logs deploy/cluster-autoscaler`).',
+            '3. A full node: check the `Pods unschedulable` alert and the autoscaler log (`kubectl -n kube-system logs deploy/cluster-autoscaler-aws-cluster-autoscaler`).',
           ].join('\n'),
         },
         {
@@ -346,7 +346,7 @@ export function alertGroups(): Group<AlertSpec>[] {
           summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} unschedulable for 3 minutes',
           description: 'No capacity was added for {{ $labels.namespace }}/{{ $labels.pod }} within the seed\'s 3-minute scaling response.',
           runbook: [
-            '1. `kubectl -n kube-system logs deploy/cluster-autoscaler | grep -i scale-up`: every group at its maximum, or spot capacity gone?',
+            '1. `kubectl -n kube-system logs deploy/cluster-autoscaler-aws-cluster-autoscaler | grep -i scale-up`: every group at its maximum, or spot capacity gone?',
             '2. Spot exhausted: the on-demand fallback group should take over; check its maximum size.',
             '3. At the maximum: raise the node group maximum in platform.yaml and re-run eksctl.',
           ].join('\n'),
