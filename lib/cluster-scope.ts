@@ -1,26 +1,4 @@
 /**
- * Kinds that are cluster-scoped. Used to strip a chart's default namespace from such objects and
- * to derive the `clusterResourceWhitelist` of an AppProject from what a component renders.
- */
-const CLUSTER_SCOPED = new Set<string>([
-  '/Namespace', '/PersistentVolume', '/Node',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'apiregistration.k8s.io/APIService',
-  'scheduling.k8s.io/PriorityClass',
-  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/VolumeAttachment',
-  'snapshot.storage.k8s.io/VolumeSnapshotClass',
-  'networking.k8s.io/IngressClass',
-  'cert-manager.io/ClusterIssuer',
-  'external-secrets.io/ClusterSecretStore', 'external-secrets.io/ClusterExternalSecret',
-  'templates.gatekeeper.sh/ConstraintTemplate',
-  'cilium.io/CiliumClusterwideNetworkPolicy',
-  'operator.tekton.dev/TektonConfig',
-]);
-
-/**
  * Cluster-scoped kinds of the built-in Kubernetes API (1.35). Custom kinds take their scope from
  * their CRD (lib/hydrate.ts ScopeTable); `undefined` for a group that is not built in.
  */
@@ -60,11 +38,6 @@ export function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
-export function isClusterScoped(apiVersion: string, kind: string): boolean {
-  const group = groupOf(apiVersion);
-  // Every Gatekeeper constraint kind is cluster-scoped.
-  return group === 'constraints.gatekeeper.sh' || CLUSTER_SCOPED.has(`${group}/${kind}`);
-}
 
 /** `group/Kind` keys (core group as `/Kind`) for the cluster-scoped kinds of the Kubernetes API we use. */
 export const CLUSTER_KINDS = {
@@ -83,7 +56,4 @@ export const CLUSTER_KINDS = {
   validatingAdmissionPolicyBinding: 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
 } as const;
 
-/** What nearly every operator chart creates: RBAC and its CRDs. */
-export const RBAC_KINDS = [CLUSTER_KINDS.clusterRole, CLUSTER_KINDS.clusterRoleBinding] as const;
-export const OPERATOR_KINDS = [...RBAC_KINDS, CLUSTER_KINDS.crd] as const;
 export const WEBHOOK_KINDS = [CLUSTER_KINDS.validatingWebhook, CLUSTER_KINDS.mutatingWebhook] as const;

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { Component, ManifestSource, manifests, NamespaceUsage, RenderedFacts } from './component';
-import { isBuiltinClusterScoped } from './cluster-scope';
+import { groupOf, isBuiltinClusterScoped } from './cluster-scope';
 import { ChartRenderer, crdApiVersionsOf, RenderRequest } from './helm/render';
 import { LabelDomain } from './labels';
 import { K8sObject, synthObjects } from './render';
@@ -96,9 +96,6 @@ export class ScopeTable {
   }
 }
 
-export function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-}
 
 /**
  * Writes out the namespace of namespaced objects that a chart leaves to the destination (as Argo

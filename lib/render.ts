@@ -3,7 +3,6 @@
  */
 import { App, Chart } from 'cdk8s';
 import { ManifestSource } from './component';
-import { isClusterScoped } from './cluster-scope';
 
 export interface K8sObject {
   readonly apiVersion: string;
@@ -16,13 +15,9 @@ export function synthObjects(source: ManifestSource): K8sObject[] {
   const app = new App({ outdir: '/nonexistent' });
   source.build(app);
   const charts = app.node.children.filter((c): c is Chart => Chart.isChart(c));
-  return charts.flatMap((chart) => chart.toJson() as K8sObject[]).map(stripClusterNamespace);
-}
-
-function stripClusterNamespace(o: K8sObject): K8sObject {
-  if (!o.metadata.namespace || !isClusterScoped(o.apiVersion, o.kind)) return o;
-  const { namespace: _dropped, ...metadata } = o.metadata;
-  return { ...o, metadata: metadata as K8sObject['metadata'] };
+  // Namespaces are placed by hydration (lib/hydrate.ts placeObjects), which knows every kind's
+  // scope from the CRDs the environment renders.
+  return charts.flatMap((chart) => chart.toJson() as K8sObject[]);
 }
 
 /**

@@ -7,7 +7,9 @@ import { WorkloadKind } from '../../lib/resources';
 import { workloadsFromObjects } from '../../lib/workloads';
 import { loadSchemaSet } from '../../tools/validate-core';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, referenceDir, fixtureEnvironment } from '../support';
+import { component, ENVIRONMENTS, fixtureEnvironment, hydratedFixture, referenceDir } from '../support';
+
+jest.setTimeout(120_000);
 
 const schemasDir = referenceDir('SCHEMAS_DIR');
 
@@ -26,13 +28,14 @@ describe('tekton-config', () => {
   const prod = objects('prod');
   const tc = find(prod, 'TektonConfig', 'config');
 
-  it('declares the one TektonConfig the operator reconciles: `config`, cluster-scoped, Pipelines into tekton-pipelines', () => {
+  it('declares the one TektonConfig the operator reconciles: `config`, cluster-scoped, Pipelines into tekton-pipelines', async () => {
     expect(tc.apiVersion).toBe('operator.tekton.dev/v1alpha1');
-    expect(tc.metadata.namespace).toBeUndefined();
     expect(tc.spec.targetNamespace).toBe(NS.tektonPipelines);
     expect(tc.spec.profile).toBe('lite');
-    // Its only cluster-scoped object.
-    expect(prod.filter((o) => o.metadata.namespace === undefined).map((o) => o.kind)).toEqual(['TektonConfig']);
+    // Hydration places namespaces by each kind's CRD scope: the TektonConfig is its only cluster-scoped object.
+    const placed = [...(await hydratedFixture('prod')).objects.get('tekton-config')!];
+    expect(find(placed, 'TektonConfig', 'config').metadata.namespace).toBeUndefined();
+    expect(placed.filter((o) => o.metadata.namespace === undefined).map((o) => o.kind)).toEqual(['TektonConfig']);
   });
 
   it('schedules the Tekton components at platform-critical priority, with an explicit node selector and tolerations', () => {

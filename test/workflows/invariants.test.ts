@@ -12,7 +12,7 @@ import { WAVE_ANNOTATION } from '../../argocd/applications';
 import { loadConfigFile } from '../../config/load';
 import { Workflow } from '../../lib/component';
 import { derivePermissions, PERMISSIONS_LOCK, permissionsBeyondLock, readPermissionsLock } from '../../lib/checks';
-import { groupOf } from '../../lib/hydrate';
+import { groupOf } from '../../lib/cluster-scope';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { FileTree } from '../../lib/output';
 import { capacityPlanOf, checkCapacity } from '../../lib/plan';

@@ -4,7 +4,8 @@
  */
 import { permissionsOf, projectSpec, sourceFor, syncOptionsFor } from '../../argocd/applications';
 import { Component } from '../../lib/component';
-import { EXTERNAL_CRDS, groupOf } from '../../lib/hydrate';
+import { EXTERNAL_CRDS } from '../../lib/hydrate';
+import { groupOf } from '../../lib/cluster-scope';
 import { isBuiltinClusterScoped } from '../../lib/cluster-scope';
 import { K8sObject } from '../../lib/render';
 import * as path from 'node:path';
