@@ -1,8 +1,10 @@
 // Bundles the CLI entry points (and their dependencies) with esbuild: synth runs precompiled
 // JavaScript, never a type-checker (type-checking is `npm test`'s job). One bundled file loads
 // ~150 ms faster than resolving node_modules at run time. When no input changed since the last
-// build (inputs recorded from esbuild's metafile) the build is skipped.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// build (inputs recorded from esbuild's metafile) the build is skipped. Every file is written beside
+// its target and renamed into place, so runs that build at the same time never read a half-written
+// bundle.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -38,10 +40,18 @@ export async function ensureBuilt() {
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',
+    write: false,
   });
-  mkdirSync(resolve(root, 'build'), { recursive: true });
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const partial = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(partial, file.contents);
+    renameSync(partial, file.path);
+  }
   const inputs = Object.keys(result.metafile.inputs).concat(['scripts/build.mjs', 'package.json', 'package-lock.json']);
-  writeFileSync(record, JSON.stringify({ entries, inputs, builtAt }));
+  const partial = `${record}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify({ entries, inputs, builtAt }));
+  renameSync(partial, record);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await ensureBuilt();
