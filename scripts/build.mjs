@@ -41,6 +41,8 @@ export async function ensureBuilt() {
     metafile: true,
     logLevel: 'warning',
     write: false,
+    // Shell run by Tasks, hooks and CronJobs lives in .sh files imported as text (lib/shell-text.d.ts).
+    loader: { '.sh': 'text' },
   });
   for (const file of result.outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });
