@@ -13,6 +13,9 @@ import { CHARTS } from '../../config/versions';
 import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
+import { argoCdNotifications, NotificationEntries } from './notifications';
+
+export { alertmanagerService, argoCdNotifications } from './notifications';
 
 /** Prometheus metrics with a ServiceMonitor, the shape every Argo CD component takes. */
 export interface MetricsValues {
@@ -70,17 +73,8 @@ export interface ArgoCdValues {
   /** The Job that generates the Redis password in-cluster (never rendered into git). */
   readonly redisSecretInit: { readonly resources: K8sResources };
   readonly dex: { readonly enabled: boolean };
-  readonly notifications: {
-    readonly resources: K8sResources;
-    readonly metrics: MetricsValues;
-    /** argocd-notifications-cm `service.*` entries (YAML text). */
-    readonly notifiers: Record<string, string>;
-    /** `template.*` entries (YAML text). */
-    readonly templates: Record<string, string>;
-    /** `trigger.*` entries (YAML text). */
-    readonly triggers: Record<string, string>;
-    readonly subscriptions: readonly { readonly recipients: readonly string[]; readonly triggers: readonly string[] }[];
-  };
+  /** argocd-notifications-cm: Alertmanager as the one notifier (./notifications.ts). */
+  readonly notifications: { readonly resources: K8sResources; readonly metrics: MetricsValues } & NotificationEntries;
 }
 
 export type ArgoCdWorkload =
@@ -157,77 +151,6 @@ export const APPLICATION_HEALTH_CM_KEY_PREFIX = 'resource.customizations.health.
 
 /** The ServiceMonitor-enabled metrics block. */
 const METRICS: MetricsValues = { enabled: true, serviceMonitor: { enabled: true } };
-
-/** `service.alertmanager` of argocd-notifications-cm for one Alertmanager base URL. */
-export function alertmanagerService(alertmanagerUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(alertmanagerUrl);
-  } catch {
-    throw new Error(`argocd: alertmanagerUrl "${alertmanagerUrl}" is not a URL; expected e.g. http://alertmanager.monitoring.svc:9093`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`argocd: alertmanagerUrl "${alertmanagerUrl}" must be http:// or https://`);
-  }
-  if (!url.port) throw new Error(`argocd: alertmanagerUrl "${alertmanagerUrl}" needs an explicit port (Alertmanager listens on 9093)`);
-  return [`targets:`, `  - ${url.hostname}:${url.port}`, `scheme: ${url.protocol.slice(0, -1)}`, `apiPath: /api/v2/alerts`, ''].join('\n');
-}
-
-/** One Alertmanager notification template (labels route it; annotations describe it). */
-function alertTemplate(alertname: string, severity: string, clusterName: string, summary: string, description: string): string {
-  return [
-    'alertmanager:',
-    '  labels:',
-    `    alertname: ${alertname}`,
-    `    severity: ${severity}`,
-    `    cluster: ${clusterName}`,
-    '    application: "{{.app.metadata.name}}"',
-    '    project: "{{.app.spec.project}}"',
-    '  annotations:',
-    `    summary: "${summary}"`,
-    `    description: "${description}"`,
-    '',
-  ].join('\n');
-}
-
-export function argoCdNotifications(alertmanagerUrl: string, clusterName: string): Omit<ArgoCdValues['notifications'], 'resources' | 'metrics'> {
-  return {
-    notifiers: { 'service.alertmanager': alertmanagerService(alertmanagerUrl) },
-    templates: {
-      'template.app-sync-failed': alertTemplate(
-        'ArgoCdApplicationSyncFailed',
-        DEFAULTS.alerts.syncFailedSeverity,
-        clusterName,
-        'Argo CD application {{.app.metadata.name}} failed to sync',
-        '{{.app.status.operationState.message}}',
-      ),
-      'template.app-health-degraded': alertTemplate(
-        'ArgoCdApplicationDegraded',
-        DEFAULTS.alerts.degradedSeverity,
-        clusterName,
-        'Argo CD application {{.app.metadata.name}} is degraded',
-        '{{.app.status.health.message}}',
-      ),
-    },
-    triggers: {
-      'trigger.on-sync-failed': [
-        '- description: Application syncing has failed',
-        '  send: [app-sync-failed]',
-        "  when: app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
-        '  oncePer: app.status.operationState?.syncResult?.revision',
-        '',
-      ].join('\n'),
-      'trigger.on-health-degraded': [
-        '- description: Application has degraded',
-        '  send: [app-health-degraded]',
-        "  when: app.status.health.status == 'Degraded'",
-        '',
-      ].join('\n'),
-    },
-    // Every Application, without per-Application annotations.
-    subscriptions: [{ recipients: ['alertmanager'], triggers: ['on-sync-failed', 'on-health-degraded'] }],
-  };
-}
 
 /** The repository credential Argo CD reads (label `argocd.argoproj.io/secret-type: repository`). */
 export function repositorySecret(namespace: string): SecretRequirement {
@@ -324,7 +247,7 @@ export function argoCdComponent(props: ArgoCdProps): Component {
     notifications: {
       resources: r.notifications.toK8s(),
       metrics: METRICS,
-      ...argoCdNotifications(props.alertmanagerUrl, props.clusterName),
+      ...argoCdNotifications(props.alertmanagerUrl, props.clusterName, DEFAULTS.alerts),
     },
   };
   return {

@@ -13,7 +13,6 @@
  *   restart of their workloads (see `SidecarRestartJob` and sidecar-restart.sh).
  */
 import { IMAGES } from '../../config/versions';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
@@ -22,12 +21,12 @@ import { Component, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
-import { projectRoot } from '../../lib/project-root';
 import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { DestinationRule, DestinationRuleSpecTrafficPolicy } from '../../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../../imports/security.istio.io';
 import { Telemetry } from '../../imports/telemetry.istio.io';
+import sidecarRestartScript from './sidecar-restart.sh';
 
 /** What the mesh needs to know about one service. */
 export interface MeshService {
@@ -108,10 +107,10 @@ export const DEFAULTS = {
 /** Label the injector adds to every pod that got a sidecar. */
 export const INJECTED_LABEL = 'security.istio.io/tlsMode';
 
-/** The hook's script, kept as a shell file (shellchecked by the tests), relative to the project root. */
+/** The hook's script, kept as a shell file (shellchecked in CI), relative to the project root. */
 export const SIDECAR_RESTART_SCRIPT_FILE = 'charts/istio-config/sidecar-restart.sh';
-/** Its text, loaded once like a bundled asset: the same bytes from source (ts-jest) and from build/. */
-export const SIDECAR_RESTART_SCRIPT = fs.readFileSync(path.join(projectRoot(), SIDECAR_RESTART_SCRIPT_FILE), 'utf8');
+/** Its text, imported as text (lib/shell-text.d.ts): the chart reads no file at synth. */
+export const SIDECAR_RESTART_SCRIPT: string = sidecarRestartScript;
 
 export class IstioConfigChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: IstioConfigProps) {

@@ -32,6 +32,17 @@ import {
   TaskSpecStepsEnv,
   TaskSpecStepsSecurityContext,
 } from '../../imports/tekton.dev';
+// Each step's script is a file, ./scripts/<task>/<step>.sh, shipped as its exact text (lib/shell-text.d.ts)
+// and shellchecked in CI. Values reach a script as env from Task params (`fromParam`), never
+// spliced into its text; Tekton substitutes only `$(results.<name>.path)` in it. The three git
+// steps open with the same identity and credential setup (test/charts/tekton-config.test.ts
+// holds them equal).
+import gitCloneScript from './scripts/git-clone/clone.sh';
+import writeUrlScript from './scripts/image-build/write-url.sh';
+import bumpCloneScript from './scripts/gitops-bump-image/clone.sh';
+import setImageScript from './scripts/gitops-bump-image/set-image.sh';
+import pushScript from './scripts/gitops-bump-image/push.sh';
+import openPullRequestScript from './scripts/gitops-bump-image/open-pull-request.sh';
 
 /** A toleration the operator puts on every Deployment it creates (`spec.config.tolerations`). */
 export type TektonToleration = TektonConfigSpecConfigTolerations;
@@ -207,6 +218,8 @@ const KANIKO: StepSecurityContext = {
 const HOME = '/home/ci';
 const HOME_VOLUME: TaskVolume = { name: 'home', emptyDir: { sizeLimit: '64Mi' } };
 const HOME_MOUNT = { name: 'home', mountPath: HOME };
+/** Where the bump Task checks out the GitOps repository: scripts/gitops-bump-image/clone.sh clones into it. */
+export const GITOPS_CHECKOUT = '/work/gitops';
 
 function param(name: string, description: string, def?: string) {
   return { name, type: 'string' as const, description, ...(def !== undefined ? { default: def } : {}) };
@@ -222,14 +235,6 @@ function credentials(secret: string, optional: boolean): EnvVar[] {
     { name: 'GIT_PASSWORD', valueFrom: { secretKeyRef: { name: secret, key: 'password', optional } } },
   ];
 }
-
-/** Git setup shared by the git steps: identity, the workspace as a safe directory, credentials from env. */
-const GIT_SETUP = `git config --global user.name "Platform CI"
-git config --global user.email "ci@platform.invalid"
-git config --global --add safe.directory '*'
-if [ -n "\${GIT_USERNAME:-}" ]; then
-  git config --global credential.helper '!f() { echo "username=\${GIT_USERNAME}"; echo "password=\${GIT_PASSWORD}"; }; f'
-fi`;
 
 function step(s: Omit<TaskSpecSteps, 'computeResources' | 'securityContext'> & { image: string; resources: Resources; securityContext?: StepSecurityContext }): TaskSpecSteps {
   const { resources, securityContext, ...rest } = s;
@@ -353,16 +358,7 @@ export class TektonConfigChart extends PlatformChart {
             env: [{ name: 'HOME', value: HOME }, fromParam('URL', 'url'), fromParam('REVISION', 'revision'), ...credentials(s.name, true)],
             volumeMounts: [HOME_MOUNT],
             workingDir: '$(workspaces.output.path)',
-            script: `#!/bin/sh
-set -eu
-${GIT_SETUP}
-find . -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-git init --quiet .
-git remote add origin "$URL"
-git fetch --quiet --depth 1 origin "$REVISION"
-git checkout --quiet FETCH_HEAD
-printf '%s' "$(git rev-parse HEAD)" > "$(results.commit.path)"
-`,
+            script: gitCloneScript,
           }),
         ],
       },
@@ -441,10 +437,7 @@ printf '%s' "$(git rev-parse HEAD)" > "$(results.commit.path)"
             image: r.images.git,
             resources: DEFAULTS.steps.small,
             env: [fromParam('IMAGE', 'image'), fromParam('TAG', 'tag')],
-            script: `#!/bin/sh
-set -eu
-printf '%s:%s' "$IMAGE" "$TAG" > "$(results.IMAGE_URL.path)"
-`,
+            script: writeUrlScript,
           }),
         ],
       },
@@ -453,7 +446,6 @@ printf '%s:%s' "$IMAGE" "$TAG" > "$(results.IMAGE_URL.path)"
 
   private gitopsBump(metadata: object, r: Resolved): void {
     const s = DEFAULTS.secrets.gitopsGit;
-    const work = '/work/gitops';
     const env = (...extra: EnvVar[]): EnvVar[] => [{ name: 'HOME', value: HOME }, ...extra];
     new Task(this, 'task-gitops-bump-image', {
       metadata,
@@ -479,18 +471,7 @@ printf '%s:%s' "$IMAGE" "$TAG" > "$(results.IMAGE_URL.path)"
             resources: DEFAULTS.steps.git,
             env: env(fromParam('URL', 'gitops-url'), fromParam('BASE', 'gitops-revision'), fromParam('SERVICE', 'service'), fromParam('TAG', 'tag'), ...credentials(s.name, false)),
             volumeMounts: [HOME_MOUNT, { name: 'work', mountPath: '/work' }],
-            script: `#!/bin/sh
-set -eu
-case "$TAG" in
-  ""|latest) echo "refusing to deploy tag '$TAG': push an exact version" >&2; exit 1 ;;
-esac
-${GIT_SETUP}
-git clone --quiet --depth 1 --branch "$BASE" "$URL" ${work}
-cd ${work}
-branch="ci/$SERVICE-$TAG"
-git checkout --quiet -b "$branch"
-printf '%s' "$branch" > "$(results.branch.path)"
-`,
+            script: bumpCloneScript,
           }),
           step({
             name: 'set-image',
@@ -498,14 +479,8 @@ printf '%s' "$branch" > "$(results.branch.path)"
             resources: DEFAULTS.steps.small,
             env: env(fromParam('FILE', 'file'), fromParam('SERVICE', 'service'), fromParam('IMAGE', 'image'), fromParam('TAG', 'tag')),
             volumeMounts: [HOME_MOUNT, { name: 'work', mountPath: '/work' }],
-            workingDir: work,
-            script: `#!/bin/sh
-set -eu
-export IMAGE_REF="$IMAGE:$TAG"
-yq -e '.services[] | select(.name == strenv(SERVICE))' "$FILE" > /dev/null \\
-  || { echo "service '$SERVICE' is not in $FILE" >&2; exit 1; }
-yq -i '(.services[] | select(.name == strenv(SERVICE)) | .image) = strenv(IMAGE_REF)' "$FILE"
-`,
+            workingDir: GITOPS_CHECKOUT,
+            script: setImageScript,
           }),
           step({
             name: 'push',
@@ -513,44 +488,15 @@ yq -i '(.services[] | select(.name == strenv(SERVICE)) | .image) = strenv(IMAGE_
             resources: DEFAULTS.steps.git,
             env: env(fromParam('FILE', 'file'), fromParam('SERVICE', 'service'), fromParam('IMAGE', 'image'), fromParam('TAG', 'tag'), fromParam('DIGEST', 'digest'), fromParam('COMMIT', 'source-commit'), ...credentials(s.name, false)),
             volumeMounts: [HOME_MOUNT, { name: 'work', mountPath: '/work' }],
-            workingDir: work,
-            script: `#!/bin/sh
-set -eu
-${GIT_SETUP}
-if git diff --quiet -- "$FILE"; then
-  echo "$SERVICE already runs $IMAGE:$TAG; nothing to propose"
-  exit 0
-fi
-git add "$FILE"
-git commit --quiet -m "deploy($SERVICE): $IMAGE:$TAG" -m "digest: $DIGEST" -m "source commit: $COMMIT"
-# The branch is CI's own: a retried run replaces what an earlier attempt pushed.
-git push --quiet --force origin "$(cat "$(results.branch.path)")"
-touch "$HOME/pushed"
-`,
+            workingDir: GITOPS_CHECKOUT,
+            script: pushScript,
           }),
           step({
             name: 'open-pull-request',
             image: r.images.curl,
             resources: DEFAULTS.steps.small,
             env: env(fromParam('URL', 'gitops-url'), fromParam('BASE', 'gitops-revision'), fromParam('SERVICE', 'service'), fromParam('TAG', 'tag'), ...credentials(s.name, false)),
-            script: `#!/bin/sh
-set -eu
-branch="$(cat "$(results.branch.path)")"
-[ -f "$HOME/pushed" ] || { echo "no change pushed; no pull request"; exit 0; }
-case "$URL" in
-  https://github.com/*) repo="\${URL#https://github.com/}"; repo="\${repo%.git}" ;;
-  *) echo "branch $branch pushed; open the pull request in your git host"; exit 0 ;;
-esac
-status=$(curl -sS -o "$HOME/response" -w '%{http_code}' -X POST \\
-  -H "Authorization: Bearer $GIT_PASSWORD" -H "Accept: application/vnd.github+json" \\
-  "https://api.github.com/repos/$repo/pulls" \\
-  -d "{\\"title\\":\\"deploy($SERVICE): $TAG\\",\\"head\\":\\"$branch\\",\\"base\\":\\"$BASE\\"}") || true
-case "$status" in
-  201) echo "pull request opened for $branch" ;;
-  422) echo "a pull request for $branch exists already" ;;
-  *) echo "GitHub answered $status" >&2; cat "$HOME/response" >&2 || true; exit 1 ;;
-esac
-`,
+            script: openPullRequestScript,
             volumeMounts: [HOME_MOUNT],
           }),
         ],

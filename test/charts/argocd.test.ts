@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { alertmanagerService, argoCdComponent, ArgoCdProps, DEFAULTS } from '../../charts/argocd';
+import * as yaml from 'js-yaml';
+import { alertmanagerService, argoCdComponent, argoCdNotifications, ArgoCdProps, DEFAULTS } from '../../charts/argocd';
 import { TEKTONCONFIG_HEALTH_KEY } from '../../charts/tekton-config/health';
 import { APPLICATION_HEALTH_KEY, argoCdCmEntries, humanStepWaitCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
@@ -113,6 +114,31 @@ describe('argocd', () => {
     expect(template).toContain('alertname: ArgoCdApplicationDegraded');
     expect(template).toContain('cluster: acme-prod');
     expect(Object.keys(v.notifications.templates).sort()).toEqual(['template.app-health-degraded', 'template.app-sync-failed']);
+  });
+
+  it('writes each notifications entry from typed objects: it parses back to them, Go templates double-quoted, any cluster name a string', () => {
+    const n = argoCdNotifications('https://alertmanager.example:9443', '1234', DEFAULTS.alerts);
+    expect(yaml.load(n.notifiers['service.alertmanager'])).toEqual({ targets: ['alertmanager.example:9443'], scheme: 'https', apiPath: '/api/v2/alerts' });
+    const template = n.templates['template.app-sync-failed'];
+    expect(yaml.load(template)).toEqual({
+      alertmanager: {
+        labels: { alertname: 'ArgoCdApplicationSyncFailed', severity: DEFAULTS.alerts.syncFailedSeverity, cluster: '1234', application: '{{.app.metadata.name}}', project: '{{.app.spec.project}}' },
+        annotations: { summary: 'Argo CD application {{.app.metadata.name}} failed to sync', description: '{{.app.status.operationState.message}}' },
+      },
+    });
+    // A numeric name stays a string label; every Go template is double-quoted, keys in Argo CD's order.
+    expect(template).toContain('    cluster: "1234"\n');
+    expect(template).toContain('    summary: "Argo CD application {{.app.metadata.name}} failed to sync"\n');
+    expect(template.split('\n').map((l) => l.trim().split(':')[0])).toEqual(['alertmanager', 'labels', 'alertname', 'severity', 'cluster', 'application', 'project', 'annotations', 'summary', 'description', '']);
+    expect(yaml.load(n.triggers['trigger.on-sync-failed'])).toEqual([
+      {
+        description: 'Application syncing has failed',
+        send: ['app-sync-failed'],
+        when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+        oncePer: 'app.status.operationState?.syncResult?.revision',
+      },
+    ]);
+    expect(n.triggers['trigger.on-health-degraded']).toContain('\n  send: [app-health-degraded]\n');
   });
 
   it('reads the GitOps repository with the gitops-repo Secret, created at bootstrap and adopted from OpenBao', () => {

@@ -1,4 +1,8 @@
-import { CI_TASKS, DEFAULTS, PIPELINES_DEPLOYMENTS, tektonConfigComponent, TektonConfigProps } from '../../charts/tekton-config';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CI_TASKS, DEFAULTS, GITOPS_CHECKOUT, PIPELINES_DEPLOYMENTS, tektonConfigComponent, TektonConfigProps } from '../../charts/tekton-config';
 import { ManifestSource } from '../../lib/component';
 import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
@@ -7,7 +11,7 @@ import { WorkloadKind } from '../../lib/resources';
 import { workloadsFromObjects } from '../../lib/workloads';
 import { loadSchemaSet } from '../../tools/validate-core';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, fixtureEnvironment, hydratedFixture, referenceDir } from '../support';
+import { component, ENVIRONMENTS, fixtureEnvironment, hydratedFixture, referenceDir, ROOT } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -200,5 +204,110 @@ describe('tekton-config', () => {
     expect(() => tektonConfigComponent({ ...props, images: { git: 'alpine/git' } })).toThrow(/images\.git "alpine\/git" must be pinned/);
     expect(() => tektonConfigComponent({ ...props, concurrentRuns: 0 })).toThrow(/concurrentRuns must be a whole number of at least 1, got 0/);
     expect(() => tektonConfigComponent({ ...props, gitops: { ...props.gitops, file: 'platform.json' } })).toThrow(/gitops\.file "platform\.json"/);
+  });
+});
+
+describe('tekton-config step scripts', () => {
+  // Built from minimal props: the scripts do not depend on the platform config.
+  const props: TektonConfigProps = {
+    targetNamespace: 'ci',
+    priorityClassName: 'platform-critical',
+    gitops: { repoURL: 'https://github.com/acme/gitops.git', targetRevision: 'main', file: 'platform.yaml' },
+    labelDomain: LabelDomain.of('platform.example.com'),
+  };
+  const prod = synthObjects(tektonConfigComponent(props).source as ManifestSource);
+  const scripted = steps(prod).filter((s) => s.script !== undefined);
+  const SCRIPTS = path.join(ROOT, 'charts/tekton-config/scripts');
+  const file = (task: string, step: string) => path.join(SCRIPTS, task, `${step}.sh`);
+  /** Tekton substitutes `$(results.<name>.path)` in a script; a test run points it at a file. */
+  const RESULT_PATH = /\$\(results\.([\w-]+)\.path\)/g;
+
+  it('runs each step script as the exact text of scripts/<task>/<step>.sh, and every script file runs in a step', () => {
+    expect(scripted.length).toBeGreaterThan(0);
+    for (const s of scripted) expect({ step: `${s.task}/${s.name}`, script: s.script }).toEqual({ step: `${s.task}/${s.name}`, script: fs.readFileSync(file(s.task, s.name), 'utf8') });
+    const files = fs.readdirSync(SCRIPTS, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.sh')).sort();
+    expect(files).toEqual(scripted.map((s) => path.join(s.task, `${s.name}.sh`)).sort());
+  });
+
+  it('opens every git step with the same identity and credential setup', () => {
+    const setup = (script: string) => {
+      const lines = script.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('git config --global user.name'));
+      const to = lines.findIndex((l, i) => i > from && l === 'fi');
+      return from < 0 || to < 0 ? undefined : lines.slice(from, to + 1).join('\n');
+    };
+    const gitSteps = scripted.filter((s) => /\bgit (clone|fetch|push)\b/.test(s.script));
+    expect(gitSteps.map((s) => `${s.task}/${s.name}`)).toEqual(['git-clone/clone', 'gitops-bump-image/clone', 'gitops-bump-image/push']);
+    const blocks = new Set(gitSteps.map((s) => setup(s.script)));
+    expect(blocks.size).toBe(1);
+    const [block] = blocks;
+    expect(block).toContain("git config --global --add safe.directory '*'");
+    // The helper reads the credentials from env when git asks: they never enter the script's text.
+    expect(block).toContain('echo "password=${GIT_PASSWORD}"');
+  });
+
+  it('hands scripts values only as env: every variable a script reads is set by its step or by the script', () => {
+    for (const s of scripted) {
+      const text: string = s.script;
+      const env = new Set<string>((s.env ?? []).map((e: any) => e.name));
+      const assigned = new Set([...text.matchAll(/\b([A-Za-z_]\w*)=/g)].map((m) => m[1]));
+      const read = new Set([...text.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1]));
+      const unset = [...read].filter((v) => !env.has(v) && !assigned.has(v));
+      expect({ step: `${s.task}/${s.name}`, unset }).toEqual({ step: `${s.task}/${s.name}`, unset: [] });
+      // Tekton substitutes nothing in the text but the paths of the Task's own results.
+      expect(text).not.toContain('$(params.');
+      const task = find(prod, 'Task', s.task);
+      for (const [, result] of text.matchAll(RESULT_PATH)) expect(task.spec.results.map((r: any) => r.name)).toContain(result);
+    }
+  });
+
+  it('clones the GitOps repository into the folder the later bump steps work in', () => {
+    const bump = find(prod, 'Task', 'gitops-bump-image').spec.steps;
+    const clone = bump.find((s: any) => s.name === 'clone').script;
+    expect(clone).toContain(`"$URL" ${GITOPS_CHECKOUT}\n`);
+    expect(clone).toContain(`cd ${GITOPS_CHECKOUT}\n`);
+    for (const s of bump.filter((x: any) => x.name === 'set-image' || x.name === 'push')) expect({ step: s.name, workingDir: s.workingDir }).toEqual({ step: s.name, workingDir: GITOPS_CHECKOUT });
+    const mount = bump[0].volumeMounts.find((m: any) => GITOPS_CHECKOUT.startsWith(`${m.mountPath}/`));
+    expect(mount.name).toBe('work');
+  });
+
+  describe('open-pull-request', () => {
+    /** Runs the step's script as Tekton would (results substituted) with a stand-in curl answering `status`. */
+    function run(url: string, status: string, pushed = true) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'open-pull-request-'));
+      fs.mkdirSync(path.join(dir, 'bin'));
+      fs.writeFileSync(path.join(dir, 'branch'), 'ci/orders-1.2.3');
+      if (pushed) fs.writeFileSync(path.join(dir, 'pushed'), '');
+      fs.writeFileSync(path.join(dir, 'bin', 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${dir}/curl-args'\nprintf '{}' > "$HOME/response"\nprintf '${status}'\n`, { mode: 0o755 });
+      const script = fs.readFileSync(file('gitops-bump-image', 'open-pull-request'), 'utf8').replace(RESULT_PATH, (_m, r) => path.join(dir, r));
+      const r = spawnSync('sh', ['-c', script], {
+        encoding: 'utf8',
+        env: { PATH: `${dir}/bin:${process.env.PATH}`, HOME: dir, URL: url, BASE: 'main', SERVICE: 'orders', TAG: '1.2.3', GIT_USERNAME: 'ci', GIT_PASSWORD: 'token' },
+      });
+      const argsFile = path.join(dir, 'curl-args');
+      const args = fs.existsSync(argsFile) ? fs.readFileSync(argsFile, 'utf8').split('\n') : undefined;
+      fs.rmSync(dir, { recursive: true, force: true });
+      return { status: r.status, out: r.stdout + r.stderr, args };
+    }
+
+    it('opens a GitHub pull request for the pushed branch against the base branch', () => {
+      const r = run('https://github.com/acme/platform-gitops.git', '201');
+      expect(r.status).toBe(0);
+      expect(r.out).toContain('pull request opened for ci/orders-1.2.3');
+      expect(r.args).toContain('https://api.github.com/repos/acme/platform-gitops/pulls');
+      expect(r.args).toContain('Authorization: Bearer token');
+      const body = JSON.parse(r.args![r.args!.indexOf('-d') + 1]);
+      expect(body).toEqual({ title: 'deploy(orders): 1.2.3', head: 'ci/orders-1.2.3', base: 'main' });
+    });
+
+    it('accepts a pull request that exists already, and fails on any other answer from GitHub', () => {
+      expect(run('https://github.com/acme/platform-gitops', '422')).toMatchObject({ status: 0, out: expect.stringContaining('exists already') });
+      expect(run('https://github.com/acme/platform-gitops', '401')).toMatchObject({ status: 1, out: expect.stringContaining('GitHub answered 401') });
+    });
+
+    it('calls no API on other git hosts, or when nothing was pushed', () => {
+      expect(run('https://gitlab.example.com/acme/gitops.git', '201')).toEqual({ status: 0, out: expect.stringContaining('open the pull request in your git host'), args: undefined });
+      expect(run('https://github.com/acme/platform-gitops', '201', false)).toEqual({ status: 0, out: expect.stringContaining('no change pushed'), args: undefined });
+    });
   });
 });
