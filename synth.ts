@@ -20,8 +20,9 @@ import { buildEnvironment, EnvironmentModel } from './platform';
 /** Where dist/ sits inside the users' GitOps repository; Argo CD paths are relative to its root. */
 export const DIST_PATH = 'dist';
 
+/** The repository and the environment's own git ref (`environments.<env>.targetRevision`, else `gitops.targetRevision`). */
 export function gitOpsTarget(model: EnvironmentModel): GitOpsTarget {
-  return { repoURL: model.config.gitops.repoURL, targetRevision: model.config.gitops.targetRevision, envPath: `${DIST_PATH}/${model.env.name}` };
+  return { repoURL: model.config.gitops.repoURL, targetRevision: model.env.argocd.targetRevision, envPath: `${DIST_PATH}/${model.env.name}` };
 }
 
 /** An environment with every component rendered to the objects Argo CD applies. */

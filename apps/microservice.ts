@@ -1,8 +1,10 @@
 /**
  * One microservice: a Rollout (the HPA owns its replica count), Service, ServiceAccount,
- * autoscaling/v2 HPA, PodDisruptionBudget, NetworkPolicy, PodMonitor, the canary AnalysisTemplate
- * and, for public services, the emissary Mapping. Every service of platform.yaml is this same
- * construct with different data.
+ * autoscaling/v2 HPA, PodDisruptionBudget, NetworkPolicy, PodMonitor and the canary
+ * AnalysisTemplate. Every service of platform.yaml is this same construct with different data.
+ * A public service's route (its emissary Mapping) is not here: the ingress workflow generates it
+ * in Emissary's namespace from the same config (workflows/apps.ts `publicRoutes`), so the service's
+ * namespace needs no Mapping and its AppProject allows none.
  *
  * Rollout with its own pod template rather than `workloadRef` to a Deployment: a referenced
  * Deployment only serves as a template and must sit at zero replicas (`scaleDown` by the
@@ -12,7 +14,28 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AnalysisTemplate, Rollout } from '../imports/argoproj.io';
-import { Mapping, MappingSpec } from '../imports/getambassador.io';
+import {
+  ExternalSecret,
+  ExternalSecretSpecData,
+  ExternalSecretSpecDataFrom,
+  ExternalSecretSpecDataFromExtract,
+  ExternalSecretSpecDataFromExtractConversionStrategy,
+  ExternalSecretSpecDataFromExtractDecodingStrategy,
+  ExternalSecretSpecDataFromExtractMetadataPolicy,
+  ExternalSecretSpecDataFromExtractNullBytePolicy,
+  ExternalSecretSpecDataRemoteRefConversionStrategy,
+  ExternalSecretSpecDataRemoteRefDecodingStrategy,
+  ExternalSecretSpecDataRemoteRefMetadataPolicy,
+  ExternalSecretSpecDataRemoteRefNullBytePolicy,
+  ExternalSecretSpecRefreshPolicy,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecretSpecTargetTemplateMergePolicy,
+  SecretStore,
+  SecretStoreSpecProviderKubernetesServerCaProviderType,
+} from '../imports/external-secrets.io';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction } from '../imports/monitoring.coreos.com';
 import { selectorLabels, standardLabels } from '../lib/labels';
 import { PRIORITY } from '../lib/priority';
@@ -68,12 +91,66 @@ export interface MicroserviceWiring {
   readonly otlp: { readonly endpoint: string; readonly ports: readonly number[] };
   readonly prometheusUrl: string;
   readonly postgres: { readonly host: string; readonly port: number };
-  readonly redis: { readonly host: string; readonly port: number };
-  readonly kafka: { readonly bootstrap: string; readonly port: number };
+  /** Redis serves TLS only; the CA certificate is `caKey` of the Secret `caSecret` in the data namespace. */
+  readonly redis: { readonly host: string; readonly port: number; readonly caSecret: string; readonly caKey: string };
+  /**
+   * Kafka's TLS listener with SCRAM: the user's password is `passwordKey` of `userSecret(service)` and
+   * the cluster CA certificate `caKey` of `caSecret`, both in the data namespace.
+   */
+  readonly kafka: {
+    readonly bootstrap: string;
+    readonly port: number;
+    readonly securityProtocol: string;
+    readonly saslMechanism: string;
+    readonly userSecret: (service: string) => string;
+    readonly passwordKey: string;
+    readonly caSecret: string;
+    readonly caKey: string;
+  };
 }
 
 /** Secret names the service reads; the component declares them as SecretRequirements. */
-export const secretNames = (service: string) => ({ postgres: `${service}-postgres`, redis: `${service}-redis`, registry: `${service}-registry` });
+export const secretNames = (service: string) => ({
+  postgres: `${service}-postgres`,
+  redis: `${service}-redis`,
+  registry: `${service}-registry`,
+  /** Kafka password (`password`) and cluster CA bundle (`ca.crt`), copied from the data namespace. */
+  kafka: `${service}-kafka`,
+  /** The Redis CA certificate (`ca.crt`), copied from the data namespace. */
+  redisCa: `${service}-redis-ca`,
+});
+
+/**
+ * The credential route from the data namespace (README, "Kafka and Redis access"): the service's
+ * own SecretStore reads the data namespace through the Kubernetes API as the ServiceAccount
+ * `reader`, which the data components grant `get` on exactly the Secrets this service may copy.
+ */
+export const dataCredentials = (service: string) => ({ reader: `${service}-data-reader`, store: `${service}-data` });
+
+/** Where the CA certificates are mounted in the app container. */
+export const CA_MOUNTS = { kafka: '/etc/platform/kafka', redis: '/etc/platform/redis' } as const;
+
+/** How often the copies from the data namespace are refreshed: a renewed CA or a recreated user arrives within this. */
+export const DATA_CREDENTIALS_REFRESH = '10m';
+
+/** Every field the API server would default on a remote reference, written out so Argo CD sees no drift. */
+const remoteRef = (key: string, property?: string) => ({
+  key,
+  ...(property ? { property } : {}),
+  conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
+  decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
+  metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
+  nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
+});
+
+/** The same for `dataFrom.extract` (its own generated enums): every key of one Secret. */
+const extractRef = (key: string): ExternalSecretSpecDataFromExtract => ({
+  key,
+  conversionStrategy: ExternalSecretSpecDataFromExtractConversionStrategy.DEFAULT,
+  decodingStrategy: ExternalSecretSpecDataFromExtractDecodingStrategy.NONE,
+  metadataPolicy: ExternalSecretSpecDataFromExtractMetadataPolicy.NONE,
+  nullBytePolicy: ExternalSecretSpecDataFromExtractNullBytePolicy.IGNORE,
+});
 
 /** Istio sidecar facts the construct relies on. */
 export const ISTIO = {
@@ -99,8 +176,6 @@ export interface MicroserviceProps {
   readonly callers: readonly string[];
   /** The services this one calls, with their ports. */
   readonly callees: readonly Peer[];
-  /** `<service>.<environment domain>`: required for public services, ignored otherwise. */
-  readonly hostname?: string;
   readonly wiring: MicroserviceWiring;
   readonly canary: CanarySettings;
   /** Startup probe: period × failures is the time a pod may take to start. */
@@ -246,19 +321,72 @@ export class Microservice extends Construct {
       },
     });
 
-    if (s.public) {
-      // Emissary runs with an Istio sidecar, which routes outbound HTTP by the Host header. The
-      // public host (`<svc>.<domain>`) matches no mesh service there, so the request would leave
-      // as plaintext passthrough (reset under STRICT mTLS, refused by the AuthorizationPolicy that
-      // expects Emissary's identity in PERMISSIVE). Rewriting Host to the Service's in-mesh name
-      // makes the sidecar route it to that service and originate mTLS as Emissary.
-      const spec: MappingSpec = {
-        hostname: props.hostname!,
-        prefix: '/',
-        service: `${s.name}.${props.namespace}:${s.port}`,
-        hostRewrite: meshHost(s.name, props.namespace),
-      };
-      new Mapping(this, 'mapping', { metadata, spec });
+    this.dataCredentialRoute();
+  }
+
+  /**
+   * The Kafka password and CA bundle and the Redis CA certificate, copied from the data namespace by
+   * the service's own SecretStore (Kubernetes provider) as its reader ServiceAccount. The data
+   * components grant that account `get` on exactly these Secrets; nothing is in git.
+   */
+  private dataCredentialRoute(): void {
+    const p = this.props;
+    const s = p.service;
+    const w = p.wiring;
+    if (!usesKafka(s) && !s.redis) return;
+    const route = dataCredentials(s.name);
+    const secrets = secretNames(s.name);
+    const meta = (name: string) => ({ name, namespace: p.namespace, labels: { ...this.labels, 'app.kubernetes.io/component': 'data-credentials' } });
+    new k8s.KubeServiceAccount(this, 'serviceaccount-data-reader', { metadata: meta(route.reader), automountServiceAccountToken: false });
+    new SecretStore(this, 'secretstore-data', {
+      metadata: meta(route.store),
+      spec: {
+        provider: {
+          kubernetes: {
+            remoteNamespace: w.namespaces.data,
+            // The in-cluster API server, verified with the cluster's root CA that every namespace has.
+            server: { caProvider: { type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP, name: 'kube-root-ca.crt', key: 'ca.crt' } },
+            auth: { serviceAccount: { name: route.reader } },
+          },
+        },
+      },
+    });
+    const copy = (id: string, name: string, spec: { data?: ExternalSecretSpecData[]; dataFrom?: ExternalSecretSpecDataFrom[]; template?: Record<string, string> }) =>
+      new ExternalSecret(this, id, {
+        metadata: meta(name),
+        spec: {
+          refreshInterval: DATA_CREDENTIALS_REFRESH,
+          refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
+          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: route.store },
+          target: {
+            name,
+            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+            // A credential that disappears upstream (a cluster being rebuilt) stays until its replacement arrives.
+            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+            template: {
+              engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+              mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
+              ...(spec.template ? { data: spec.template } : {}),
+            },
+          },
+          ...(spec.data ? { data: spec.data } : {}),
+          ...(spec.dataFrom ? { dataFrom: spec.dataFrom } : {}),
+        },
+      });
+    if (usesKafka(s)) {
+      copy('externalsecret-kafka', secrets.kafka, {
+        data: [{ secretKey: 'password', remoteRef: remoteRef(w.kafka.userSecret(s.name), w.kafka.passwordKey) }],
+        // Every CA certificate Strimzi keeps (`ca.crt`, and the previous one as `ca-<date>.crt` while a
+        // renewed CA rolls out), so the client trusts the brokers before and after the roll.
+        dataFrom: [{ extract: extractRef(w.kafka.caSecret) }],
+        template: {
+          password: '{{ .password }}',
+          [w.kafka.caKey]: '{{ range $key, $value := . }}{{ if and (hasPrefix "ca" $key) (hasSuffix ".crt" $key) }}{{ $value }}{{ end }}{{ end }}',
+        },
+      });
+    }
+    if (s.redis) {
+      copy('externalsecret-redis-ca', secrets.redisCa, { data: [{ secretKey: 'ca.crt', remoteRef: remoteRef(w.redis.caSecret, w.redis.caKey) }] });
     }
   }
 
@@ -289,6 +417,12 @@ export class Microservice extends Construct {
       failureThreshold,
       timeoutSeconds: 2,
     });
+    // The CA certificates as files: mounted Secrets follow a renewal, environment variables would not.
+    const names = secretNames(s.name);
+    const caVolumes = [
+      ...(usesKafka(s) ? [{ name: 'kafka-ca', secret: names.kafka, mountPath: CA_MOUNTS.kafka }] : []),
+      ...(s.redis ? [{ name: 'redis-ca', secret: names.redisCa, mountPath: CA_MOUNTS.redis }] : []),
+    ];
     return {
       serviceAccountName: s.name,
       automountServiceAccountToken: false,
@@ -309,11 +443,14 @@ export class Microservice extends Construct {
           startupProbe: probe(p.startup.periodSeconds, p.startup.failureThreshold),
           readinessProbe: probe(READINESS_PROBE.periodSeconds, READINESS_PROBE.failureThreshold),
           livenessProbe: probe(10, 6),
-          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...caVolumes.map((v) => ({ name: v.name, mountPath: v.mountPath, readOnly: true }))],
         },
       ],
       // The root filesystem is read-only; /tmp is the one writable path.
-      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } }],
+      volumes: [
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+        ...caVolumes.map((v) => ({ name: v.name, secret: { secretName: v.secret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } })),
+      ],
     };
   }
 
@@ -362,10 +499,22 @@ export class Microservice extends Construct {
         { name: 'REDIS_HOST', value: w.redis.host },
         { name: 'REDIS_PORT', value: String(w.redis.port) },
         fromSecret('REDIS_PASSWORD', secrets.redis, 'password'),
+        // TLS only; the server's certificate is issued by the CA in this file.
+        { name: 'REDIS_TLS', value: 'true' },
+        { name: 'REDIS_TLS_CA_FILE', value: `${CA_MOUNTS.redis}/ca.crt` },
       );
     }
     if (usesKafka(s)) {
-      platform.push({ name: 'KAFKA_BOOTSTRAP_SERVERS', value: w.kafka.bootstrap });
+      platform.push(
+        { name: 'KAFKA_BOOTSTRAP_SERVERS', value: w.kafka.bootstrap },
+        { name: 'KAFKA_SECURITY_PROTOCOL', value: w.kafka.securityProtocol },
+        { name: 'KAFKA_SASL_MECHANISM', value: w.kafka.saslMechanism },
+        // The KafkaUser is named after the service.
+        { name: 'KAFKA_SASL_USERNAME', value: s.name },
+        fromSecret('KAFKA_SASL_PASSWORD', secrets.kafka, 'password'),
+        // PEM bundle: librdkafka's ssl.ca.location; Java's ssl.truststore.location with ssl.truststore.type=PEM.
+        { name: 'KAFKA_SSL_CA_LOCATION', value: `${CA_MOUNTS.kafka}/ca.crt` },
+      );
       if (s.kafka!.produces.length > 0) platform.push({ name: 'KAFKA_PRODUCES', value: s.kafka!.produces.join(',') });
       if (s.kafka!.consumes.length > 0) {
         platform.push({ name: 'KAFKA_CONSUMES', value: s.kafka!.consumes.join(',') }, { name: 'KAFKA_CONSUMER_GROUP', value: s.name });
@@ -397,7 +546,6 @@ function validate(p: MicroserviceProps): void {
   if (maxReplicas < minReplicas) {
     throw new Error(`service ${s.name}: maxReplicas ${maxReplicas} is below minReplicas ${minReplicas}; raise environments.<env>.services.maxReplicas`);
   }
-  if (s.public && !p.hostname) throw new Error(`service ${s.name} is public but has no hostname; pass hostname: <service>.<environment domain>`);
   if (!(p.targetCpuUtilization > 0 && p.targetCpuUtilization <= 100)) {
     throw new Error(`service ${s.name}: targetCpuUtilization is ${p.targetCpuUtilization}; use a percentage between 1 and 100`);
   }

@@ -143,19 +143,28 @@ export interface ProjectPermissions {
   readonly namespaces: readonly string[];
   /** Cluster-scoped kinds, `group/Kind` (core group as `/Kind`). */
   readonly clusterResources: readonly string[];
+  /**
+   * Namespaced kinds, `group/Kind`: the project's `namespaceResourceWhitelist`, so an Application
+   * cannot sync a kind its component does not render (a tenant's Mapping, say). Not recorded in
+   * the permissions lock (absent there): the lock guards namespaces and cluster-scoped kinds.
+   */
+  readonly namespaceResources?: readonly string[];
 }
 
 export function permissionsOf(components: readonly Component[], objects: ComponentObjects): ProjectPermissions {
   const namespaces = new Set<string>();
   const kinds = new Set<string>();
+  const namespacedKinds = new Set<string>();
   for (const c of components) {
     namespaces.add(c.namespace);
     for (const o of objects.get(c.id) ?? []) {
-      if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
-      else kinds.add(`${groupOf(o.apiVersion)}/${o.kind}`);
+      if (o.metadata.namespace) {
+        namespaces.add(o.metadata.namespace);
+        namespacedKinds.add(`${groupOf(o.apiVersion)}/${o.kind}`);
+      } else kinds.add(`${groupOf(o.apiVersion)}/${o.kind}`);
     }
   }
-  return { namespaces: [...namespaces].sort(), clusterResources: [...kinds].sort() };
+  return { namespaces: [...namespaces].sort(), clusterResources: [...kinds].sort(), namespaceResources: [...namespacedKinds].sort() };
 }
 
 function parseGroupKind(key: string): AppProjectSpecClusterResourceWhitelist {
@@ -163,13 +172,27 @@ function parseGroupKind(key: string): AppProjectSpecClusterResourceWhitelist {
   return { group: key.slice(0, i), kind: key.slice(i + 1) };
 }
 
-/** The AppProject of one workflow: the GitOps repository, and exactly the namespaces and cluster kinds its objects use. */
+/**
+ * Kinds only the root project (argocd/bootstrap.ts) may sync: a workflow project allowed them could
+ * create an Application in a project of its choosing, or widen a project, and so escape its own.
+ */
+export const ROOT_ONLY_KINDS: readonly string[] = ['argoproj.io/AppProject', 'argoproj.io/Application', 'argoproj.io/ApplicationSet'];
+
+/** The AppProject of one workflow: the GitOps repository, and exactly the namespaces, cluster kinds and namespaced kinds its objects use. */
 export function projectSpec(workflow: Workflow, permissions: ProjectPermissions, target: GitOpsTarget): AppProjectSpec {
+  const rootOnly = [...permissions.clusterResources, ...(permissions.namespaceResources ?? [])].filter((k) => ROOT_ONLY_KINDS.includes(k));
+  if (rootOnly.length) {
+    throw new Error(`AppProject ${workflow}: its components render ${rootOnly.join(', ')}; only the root project creates Applications and AppProjects (the app-of-apps in argocd/applications.ts), so no component may render them`);
+  }
+  if (!permissions.namespaceResources && permissions.namespaces.includes(ARGOCD_NAMESPACE)) {
+    throw new Error(`AppProject ${workflow}: no namespaceResources for a project whose destinations include ${ARGOCD_NAMESPACE}; without a namespaceResourceWhitelist it could sync Applications there (derive them with permissionsOf)`);
+  }
   return {
     description: `The ${workflow} workflow of the platform`,
     sourceRepos: [target.repoURL],
     destinations: permissions.namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
     clusterResourceWhitelist: permissions.clusterResources.map(parseGroupKind),
+    ...(permissions.namespaceResources ? { namespaceResourceWhitelist: permissions.namespaceResources.map(parseGroupKind) } : {}),
   };
 }
 

@@ -13,6 +13,8 @@ import * as yaml from 'js-yaml';
 import { App, Chart } from 'cdk8s';
 import { EnvironmentSettings } from '../config/defaults';
 import { AddonPlacement, EKS_ADDONS } from '../eksctl/cluster-config';
+import { upgradeRunbook } from '../eksctl/upgrade-runbook';
+import { detectionRunbook } from '../eksctl/detection-runbook';
 import { Component, SecretRequirement, READINESS_GATES, Workflow } from '../lib/component';
 import { buildGraph } from '../lib/graph';
 import { FileTree, addFile, toYaml } from '../lib/output';
@@ -254,7 +256,9 @@ function readme(env: EnvironmentSettings, components: readonly Component[], rele
   out.push(`# Bootstrap: ${cluster}
 
 Everything Argo CD cannot do for itself, in order. Run every block from the root of the GitOps repository,
-in one shell, with AWS credentials for account ${env.accountId}. No helm: every chart is already rendered under
+in one shell, with AWS credentials for account ${env.accountId} from one of the cluster's admin roles
+(${env.clusterAccess.admins.map((a) => `\`${a}\``).join(', ')}): the cluster's API admits only its access entries, and whoever
+runs eksctl gets no admin access of its own (\`bootstrapClusterCreatorAdminPermissions: false\`). No helm: every chart is already rendered under
 \`${p}/manifests/\`. Each step ends with the efficiency guide's validation check, retried at the guide's interval
 until its timeout. Steps 0 to ${stepNumber('seedOpenBao')} reach the cluster over its public API endpoint, open only to ${env.publicAccessCidrs.map((c) => `\`${c}\``).join(', ')}${
     env.privateEndpointOnly ? `; step ${stepNumber('privateEndpoint')} then makes it private` : ''
@@ -369,23 +373,11 @@ ${heading('argocd', 'Argo CD')}
 \`\`\`bash
 ${applyRendered(argocd, p)}
 ${waitFor(Workflow.GitOps, 'Argo CD server ready', 'kubectl -n argocd rollout status deploy/argocd-server --timeout=10s')}
-# The CLI reaches the API server through a kubectl port-forward (its certificate is self-signed: --insecure).
-export ARGOCD_OPTS="--port-forward --port-forward-namespace argocd --insecure"
-argocd login --username admin --password "$(argocd admin initial-password -n argocd | head -n 1)"
-\`\`\`
-
-The UI: forward a local port in a second terminal, open <https://localhost:8080> (the browser warns about the
-self-signed certificate), and log in as \`admin\` with the password \`argocd admin initial-password -n argocd\`
-prints (the Secret \`argocd/argocd-initial-admin-secret\`):
-
-\`\`\`bash
-kubectl -n argocd port-forward svc/argocd-server 8080:443
-\`\`\`
-
-Once the platform runs, set a password of your own with \`argocd account update-password\` and delete
-\`argocd-initial-admin-secret\` (\`kubectl -n argocd delete secret argocd-initial-admin-secret\`).
-
+${argoCdLogin(env)}
 ${heading('appOfApps', 'The app-of-apps')}
+
+Argo CD reads \`${p}\` at \`${target.targetRevision}\` of the GitOps repository (platform.yaml's
+${target.targetRevision === env.gitops.targetRevision ? '`gitops.targetRevision`' : `\`environments.${env.name}.targetRevision\``}): that ref must exist and hold this rendering first.
 
 \`\`\`bash
 kubectl apply -f ${p}/bootstrap/root-project.yaml
@@ -426,7 +418,7 @@ ExternalSecrets of \`external-secrets-config\` report Progressing, "waiting for 
 ${stepReference('seedOpenBao')}", and the waves after it wait; the Secrets created in step ${stepNumber('bootstrapSecrets')}
 stay in place meanwhile, so nothing that already runs loses its credentials. Past their wave's readiness gate
 (${OPENBAO_SEEDING_GATE_SECONDS}s after they were created) they turn Degraded with the same message and the
-\`ArgoCDApplicationNotHealthy\` alert fires; the waves still resume on their own once the values are written.
+\`ArgoCDApplicationPastReadinessGate\` alert fires; the waves still resume on their own once the values are written.
 
 ${openbaoWait}Open an administrative session first: "OpenBao administrative access (break-glass)" under Operations exports
 \`BAO_ADDR\` and \`BAO_TOKEN\` for the \`bao\` commands below.
@@ -465,10 +457,63 @@ ${waitFor(Workflow.Foundation, 'API reachable over the private endpoint', 'kubec
 
   out.push(rollback(p));
   out.push(teardown(env, plan, p, clusterYaml));
+  out.push(upgradeRunbook({ env, clusterYaml, waitFoundation: (d, c) => waitFor(Workflow.Foundation, d, c), waitApplications: (d, c) => waitFor(Workflow.GitOps, d, c) }));
+  out.push(detectionRunbook(env, stepNumber('controlPlane')));
 
   const ops = sections('operations');
   if (ops.length) out.push(`## Operations\n\n${ops.join('\n')}`);
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/**
+ * Logging in to Argo CD: through the identity provider where the environment has single sign-on
+ * (the local admin account is disabled there), else as the local admin.
+ */
+function argoCdLogin(env: EnvironmentSettings): string {
+  const sso = env.argocd.sso;
+  const forward = `# The CLI reaches the API server through a kubectl port-forward (its certificate is self-signed: --insecure).
+export ARGOCD_OPTS="--port-forward --port-forward-namespace argocd --insecure"`;
+  const portForward = `\`\`\`bash
+kubectl -n argocd port-forward svc/argocd-server 8080:443
+\`\`\``;
+  if (!sso) {
+    return `${forward}
+argocd login --username admin --password "$(argocd admin initial-password -n argocd | head -n 1)"
+\`\`\`
+
+The UI: forward a local port in a second terminal, open <https://localhost:8080> (the browser warns about the
+self-signed certificate), and log in as \`admin\` with the password \`argocd admin initial-password -n argocd\`
+prints (the Secret \`argocd/argocd-initial-admin-secret\`):
+
+${portForward}
+
+Once the platform runs, set a password of your own with \`argocd account update-password\` and delete
+\`argocd-initial-admin-secret\` (\`kubectl -n argocd delete secret argocd-initial-admin-secret\`). Deleting it does not
+disable the admin account (its password hash lives in \`argocd-secret\`): only \`argocd.sso\` in platform.yaml does.
+`;
+  }
+  const admins = sso.rbac.admin.map((g) => `\`${g}\``).join(', ');
+  return `${forward}
+# Opens the identity provider's login page in a browser; it redirects back to http://localhost:8085/auth/callback.
+argocd login --sso
+argocd account get-user-info
+\`\`\`
+
+Single sign-on through \`${sso.issuer}\`: log in as a member of ${admins} (\`role:admin\`); \`get-user-info\` lists
+the groups Argo CD received. The local \`admin\` account is disabled (\`admin.enabled: "false"\` in \`argocd-cm\`), so
+\`argocd admin initial-password\` opens nothing; delete the Secret anyway, so no password lies around
+(\`kubectl -n argocd delete secret argocd-initial-admin-secret --ignore-not-found\`). ${
+    sso.url === 'https://localhost:8080'
+      ? `The UI: forward a local port in a second
+terminal, open <${sso.url}> (the browser warns about the self-signed certificate) and choose "Log in via ${sso.name}":
+
+${portForward}`
+      : `The UI: open <${sso.url}> and choose "Log in via ${sso.name}".`
+  }
+
+If the identity provider is down, Argo CD keeps syncing from git and \`kubectl\` still reaches everything:
+\`kubectl -n argocd get applications\` shows the waves, and a revert in git (Rollback below) needs no Argo CD login.
+`;
 }
 
 function rollback(p: string): string {

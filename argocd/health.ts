@@ -51,7 +51,13 @@ export function argoCdCmEntries(checks: readonly HealthCheck[]): Record<string, 
 /**
  * Since Argo CD 1.8 an Application's own health is not assessed, so the root app-of-apps would
  * not wait for a child Application to be healthy before syncing the next wave, and the waves
- * would order nothing. This check reports a child Application's health as its status says.
+ * would order nothing. This check reports a child Application's health as its status says, with
+ * its sync operation taken into account: Argo CD leaves hooks out of an Application's health, so
+ * a child whose PostSync readiness gate Job (charts/readiness-gates) still runs, or failed, has
+ * `status.health` Healthy. A Healthy child whose sync is still running (retries included) is
+ * Progressing here, and one whose last sync Failed or Errored (retries used up) is Degraded with
+ * the sync's message, so the waves after a gate wait until it passes. A new commit or
+ * `argocd app sync <name>` starts a new sync, and the verdict follows it.
  */
 export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
 
@@ -63,6 +69,20 @@ if obj.status ~= nil then
     hs.status = obj.status.health.status
     if obj.status.health.message ~= nil then
       hs.message = obj.status.health.message
+    end
+  end
+  local op = obj.status.operationState
+  if hs.status == "Healthy" and op ~= nil then
+    local detail = ""
+    if op.message ~= nil then
+      detail = ": " .. op.message
+    end
+    if op.phase == "Running" or op.phase == "Terminating" then
+      hs.status = "Progressing"
+      hs.message = "sync " .. op.phase .. detail
+    elseif op.phase == "Failed" or op.phase == "Error" then
+      hs.status = "Degraded"
+      hs.message = "last sync " .. op.phase .. detail
     end
   end
 end
@@ -192,10 +212,11 @@ export function humanStepWaitCheck(w: HumanStepWait): HealthCheck {
  * The External Secrets objects of `external-secrets-config` (workflow 5, Security), which cannot
  * be Ready on a fresh install until the operator seeds OpenBao (README step "Seed OpenBao"):
  * without these, an ExternalSecret is Degraded from its first reconcile (Argo CD's built-in
- * check), the wave's sync fails, and the root app-of-apps' sync with it. The ClusterSecretStore
- * waits for OpenBao to finish its self-initialisation and accept External Secrets' login (the
- * `openbao` Application is Healthy before that: its pods are ready while still sealed), which the
- * same step checks.
+ * check), the wave's sync fails, and the root app-of-apps' sync with it. Each namespace's
+ * SecretStore waits for OpenBao to accept its login: OpenBao must have finished its
+ * self-initialisation (the `openbao` Application is Healthy before that: its pods are ready while
+ * still sealed) and the operator must have run the reconcile step that creates the namespace's
+ * `eso-<namespace>` role (self-initialisation creates none), both part of the same step.
  */
 export const OPENBAO_SEEDING_GATE_SECONDS = READINESS_GATES[Workflow.Security].timeoutSeconds;
 
@@ -210,8 +231,8 @@ export const BOOTSTRAP_HEALTH_CHECKS: readonly HealthCheck[] = [
   }),
   humanStepWaitCheck({
     group: 'external-secrets.io',
-    kind: 'ClusterSecretStore',
-    waitingFor: 'OpenBao to initialise and accept the External Secrets login',
+    kind: 'SecretStore',
+    waitingFor: 'OpenBao to initialise and the reconcile step to create the eso-<namespace> role',
     step: 'seedOpenBao',
     gateSeconds: OPENBAO_SEEDING_GATE_SECONDS,
   }),

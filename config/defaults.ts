@@ -4,8 +4,9 @@
  */
 import { LabelDomain } from '../lib/labels';
 import { Resources } from '../lib/resources';
+import { KUBERNETES_VERSION } from './versions';
 // Types only: schema.ts imports this module's values, so a value import back would be a cycle.
-import type { EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
+import type { AlertReceiverConfig, AlertRouting, ArgoCdSsoConfig, EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
 
 /** Sizes of one node group; where a role has one group per zone (eksctl/node-groups.ts), of each. */
 export interface NodeGroupSettings {
@@ -47,11 +48,15 @@ const ON_DEMAND_TYPES = ['t3.large'];
 // would leave pods Pending until the autoscaler adds the difference. Dev needs its 3 (1 system,
 // 2 spot) as they were. After changing replicas or requests, `npm run plan` shows "needed".
 
-/** Production values, which staging mirrors ("Production-like: Mirror production configuration"). */
+/**
+ * Production values, which staging mirrors ("Production-like: Mirror production configuration"),
+ * the API endpoint locked to private-only after bootstrap included: the guide's `endpoint_access:
+ * "private"`, so staging rehearses the same operator access (a host inside the VPC) as prod.
+ */
 const PRODUCTION_LIKE: TierDefaults = {
   availabilityZones: ['a', 'b', 'c'],
   nat: 'HighlyAvailable',
-  privateEndpointOnly: false,
+  privateEndpointOnly: true,
   nodeGroups: {
     system: { instanceTypes: SYSTEM_TYPES, minSize: 2, maxSize: 3 },
     // Staging needs 7 nodes at rest: the 2 system nodes and 5 spot (the seed's group is 1-8).
@@ -89,7 +94,6 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
   staging: PRODUCTION_LIKE,
   prod: {
     ...PRODUCTION_LIKE,
-    privateEndpointOnly: true,
     // One spot group per zone (each 2-3, 6-9 in total against the guide's single 1-8 group): prod's
     // zone-spread StatefulSets (OpenBao, Postgres, Kafka) need a node in every zone, and EBS volumes
     // pin pods to their zone, so the autoscaler must be able to grow a specific zone. Prod needs 7
@@ -99,6 +103,32 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     spotGroupPerZone: true,
   },
 };
+
+/**
+ * An environment's alerting: its routing (`environments.<env>.alerting`, else the platform's
+ * `alerting`) and the receivers that routing names, nothing else.
+ */
+export interface AlertingSettings extends AlertRouting {
+  readonly receivers: Readonly<Record<string, AlertReceiverConfig>>;
+}
+
+/** The capacity type each node group role runs as (eksctl/node-groups.ts: only the spot group is spot). */
+export const NODE_GROUP_CAPACITY: Readonly<Record<keyof TierDefaults['nodeGroups'], 'ON_DEMAND' | 'SPOT'>> = {
+  system: 'ON_DEMAND',
+  spot: 'SPOT',
+  onDemand: 'ON_DEMAND',
+};
+
+/** An environment's node group settings: its tier's, with the sizes it overrides. */
+export function nodeGroupSettingsOf(tier: Tier, env: Pick<EnvironmentConfig, 'nodeGroups'>): TierDefaults['nodeGroups'] {
+  const d = TIER_DEFAULTS[tier].nodeGroups;
+  const groups = env.nodeGroups ?? {};
+  return {
+    system: { ...d.system, ...groups.system },
+    spot: { ...d.spot, ...groups.spot },
+    onDemand: { ...d.onDemand, ...groups.onDemand },
+  };
+}
 
 export type OpenBaoSeal = { readonly kind: 'awskms'; readonly keyArn: string } | { readonly kind: 'static' };
 
@@ -113,7 +143,16 @@ export interface EnvironmentSettings {
   readonly kubernetesVersion: string;
   /** The environment's DNS zone; the wildcard certificate covers `*.<domain>`. */
   readonly domain: string;
+  /** The Cloudflare zone holding `domain`: `environments.<env>.dns.zone`, else `dns.domain`. */
   readonly apexDomain: string;
+  /** Cloudflare's IPv4 ranges (`dns.cloudflareIpRanges`): the load balancer's only sources where records are proxied. */
+  readonly cloudflareIpRanges: readonly string[];
+  /** IAM roles with EKS access entries: `environments.<env>.clusterAccess`, else `clusterAccess`. */
+  readonly clusterAccess: { readonly admins: readonly string[]; readonly readOnly: readonly string[] };
+  /** The customer-managed KMS key EKS envelope-encrypts Secrets with; absent: EKS's default encryption only. */
+  readonly secretsKmsKeyArn?: string;
+  /** Days the exported Kubernetes audit log is kept (`auditLogs.exportRetentionDays`). */
+  readonly auditLogExportRetentionDays: number;
   readonly acmeEmail: string;
   /** Prefix of the platform's own label, annotation and tag keys (`labelDomainOf`). */
   readonly labelDomain: LabelDomain;
@@ -135,6 +174,15 @@ export interface EnvironmentSettings {
   readonly gitops: PlatformConfig['gitops'];
   readonly secretRefreshInterval: string;
   readonly policy: PlatformConfig['policy'];
+  /** Hourly EC2 prices per instance type (`pricing`): the cost KPIs' only source of cost. */
+  readonly pricing: PlatformConfig['pricing'];
+  readonly alerting: AlertingSettings;
+  /**
+   * This environment's Argo CD: the git ref every Application and the root app sync from
+   * (`environments.<env>.targetRevision`, else `gitops.targetRevision`), and its single sign-on
+   * (`environments.<env>.argocd.sso`, else `argocd.sso`; absent: the local admin account only).
+   */
+  readonly argocd: { readonly targetRevision: string; readonly sso?: ArgoCdSsoConfig };
 }
 
 /** The subdomain of `dns.domain` the platform's keys live under when platform.yaml sets no `labelDomain`. */
@@ -171,19 +219,23 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
   if (!env) throw new Error(`unknown environment "${name}"; defined: ${Object.keys(cfg.environments).join(', ')}`);
   const tier = (env.tier ?? name) as Tier;
   const d = TIER_DEFAULTS[tier];
-  const groups = env.nodeGroups ?? {};
   const svc = { ...d.services, ...env.services };
   const resources = svc.resources ?? d.services.resources;
+  const zone = env.dns?.zone ?? cfg.dns.domain;
   return {
     name,
     tier,
     platformName: cfg.name,
     clusterName: `${cfg.name}-${name}`,
-    accountId: cfg.aws.accountId,
+    accountId: env.aws?.accountId ?? cfg.aws.accountId,
     region: cfg.aws.region,
-    kubernetesVersion: cfg.kubernetesVersion,
-    domain: env.domain ?? (tier === 'prod' ? cfg.dns.domain : `${name}.${cfg.dns.domain}`),
-    apexDomain: cfg.dns.domain,
+    kubernetesVersion: cfg.kubernetesVersion ?? KUBERNETES_VERSION,
+    domain: env.domain ?? (tier === 'prod' ? zone : `${name}.${zone}`),
+    apexDomain: zone,
+    cloudflareIpRanges: cfg.dns.cloudflareIpRanges,
+    clusterAccess: env.clusterAccess ?? cfg.clusterAccess,
+    ...(env.secretsKmsKeyArn ? { secretsKmsKeyArn: env.secretsKmsKeyArn } : {}),
+    auditLogExportRetentionDays: cfg.auditLogs.exportRetentionDays,
     acmeEmail: cfg.dns.acmeEmail,
     labelDomain: labelDomainOf(cfg),
     awsTags: awsTagsOf(cfg, name),
@@ -191,11 +243,7 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
     nat: d.nat,
     publicAccessCidrs: env.publicAccessCidrs ?? cfg.operatorCidrs,
     privateEndpointOnly: d.privateEndpointOnly,
-    nodeGroups: {
-      system: { ...d.nodeGroups.system, ...groups.system },
-      spot: { ...d.nodeGroups.spot, ...groups.spot },
-      onDemand: { ...d.nodeGroups.onDemand, ...groups.onDemand },
-    },
+    nodeGroups: nodeGroupSettingsOf(tier, env),
     spotGroupPerZone: d.spotGroupPerZone,
     highAvailability: env.highAvailability ?? d.highAvailability,
     policyEnforcement: policyEnforcementOf(tier, env),
@@ -210,7 +258,21 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
     gitops: cfg.gitops,
     secretRefreshInterval: cfg.secrets.refreshInterval,
     policy: cfg.policy,
+    pricing: cfg.pricing,
+    alerting: alertingOf(cfg, env),
+    argocd: {
+      targetRevision: env.targetRevision ?? cfg.gitops.targetRevision,
+      ...((env.argocd?.sso ?? cfg.argocd.sso) ? { sso: env.argocd?.sso ?? cfg.argocd.sso } : {}),
+    },
   };
+}
+
+/** The routing an environment uses and the receivers it names (sorted by name). */
+export function alertingOf(cfg: Pick<PlatformConfig, 'alerting'>, env: Pick<EnvironmentConfig, 'alerting'>): AlertingSettings {
+  const routing = env.alerting ?? cfg.alerting;
+  const used = new Set([...Object.values(routing.routes).flat(), ...(routing.heartbeat ? [routing.heartbeat] : [])]);
+  const receivers = Object.fromEntries(Object.entries(cfg.alerting.receivers).filter(([name]) => used.has(name)).sort(([a], [b]) => a.localeCompare(b)));
+  return { routes: routing.routes, ...(routing.heartbeat ? { heartbeat: routing.heartbeat } : {}), receivers };
 }
 
 /** Picks the value for the environment's tier. */

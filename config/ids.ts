@@ -5,12 +5,14 @@
 export const PLATFORM_COMPONENT_IDS = [
   // Foundation
   'cilium', 'metrics-server', 'cluster-autoscaler', 'prometheus-operator-crds', 'platform-base',
+  // The guide's readiness gate of each of workflows 1-3, after every other component of it.
+  'foundation-readiness',
   // Ingress
-  'cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config',
+  'cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config', 'ingress-readiness',
   // Observability
   'mimir', 'loki', 'tempo', 'kube-prometheus-stack', 'opentelemetry-collector', 'grafana',
   // Our PrometheusRules and Grafana dashboards (native), after the stores and Grafana.
-  'observability-config',
+  'observability-config', 'observability-readiness',
   // GitOps
   'argocd', 'argo-rollouts', 'tekton-operator', 'tekton-config',
   // Security

@@ -43,6 +43,40 @@ export const CHARTS = {
   k6Operator: { repoURL: 'https://grafana.github.io/helm-charts', chart: 'k6-operator', version: '4.6.0' },
 } as const satisfies Record<string, ChartPin>;
 
+/**
+ * Amazon EKS's Kubernetes versions, as endoflife.date lists them (product `amazon-eks`): `newest`
+ * is the newest minor EKS offers. Renovate bumps it (renovate.json, endoflife-date datasource),
+ * and the clusters follow the efficiency guide's `version_strategy: "n-1"` ("stay one version
+ * behind for stability"): KUBERNETES_VERSION below, which every environment renders unless
+ * platform.yaml holds it back with `kubernetesVersion`.
+ */
+export const EKS_VERSIONS = { product: 'amazon-eks', newest: '1.36' } as const;
+
+/** The minor before `version` (`1.36` → `1.35`). */
+export function previousMinor(version: string): string {
+  const m = /^(\d+)\.(\d+)$/.exec(version);
+  if (!m || Number(m[2]) === 0) throw new Error(`config/versions.ts: "${version}" is not a Kubernetes minor version such as "1.36"`);
+  return `${m[1]}.${Number(m[2]) - 1}`;
+}
+
+/** The Kubernetes minor the clusters run: one behind the newest EKS offers (n-1). */
+export const KUBERNETES_VERSION = previousMinor(EKS_VERSIONS.newest);
+
+/**
+ * The EKS-optimized Amazon Linux 2023 AMI release every managed node group runs (eksctl
+ * `releaseVersion`), per Kubernetes minor: `<kubelet version>-<build date>`. The clusters'
+ * minor must be here (synth fails without it, naming the command below); the Renovate PR that moves
+ * the clusters a minor needs the new minor's release added (the refresh prints both).
+ * No Renovate datasource returns these: `aws-machine-image` returns AMI IDs (and needs AWS
+ * credentials), and the amazon-eks-ami release tags carry the build date but not the kubelet
+ * patch the release version includes. Refresh them with the command of the bootstrap README's
+ * "Refresh the node AMIs" (`aws ssm get-parameter` on the public parameter
+ * /aws/service/eks/optimized-ami/<minor>/amazon-linux-2023/x86_64/standard/recommended/release_version).
+ */
+export const NODE_AMI_RELEASES: Readonly<Record<string, string>> = {
+  '1.35': '1.35.0-20260129',
+};
+
 /** Upstream git sources (pinned to a tag or commit). */
 export const GIT_SOURCES = {
   /** open-policy-agent/gatekeeper-library has no tags; pinned to the commit the constraint schemas come from. */
@@ -63,9 +97,14 @@ export const IMAGES = {
    * upgrade that changes the default major version would start a major upgrade of the database.
    */
   postgres: 'ghcr.io/cloudnative-pg/postgresql:18.2-standard-trixie',
-  /** The OT redis-operator images, as its companion charts (redis-replication 0.17.0, redis-sentinel 0.16.13) pin them. */
-  redis: 'quay.io/opstree/redis:v7.0.15',
-  redisSentinel: 'quay.io/opstree/redis-sentinel:v7.0.15',
+  /**
+   * The OT redis-operator's Redis and Sentinel images. Redis 7.0 is out of support; 8.2.2 is the
+   * release the pinned operator (v0.26) is tested with (its Sentinel tests run redis-sentinel:v8.2.2),
+   * and 7.4 or later is the supported floor. The operator's TLS (tls-port, tls-replication) and
+   * ACL file are version-independent.
+   */
+  redis: 'quay.io/opstree/redis:v8.2.2',
+  redisSentinel: 'quay.io/opstree/redis-sentinel:v8.2.2',
   redisExporter: 'quay.io/opstree/redis-exporter:v1.44.0',
   /** Tekton CI steps. Kaniko builds without a daemon and without `privileged` (Buildah would need it). */
   ciGit: 'docker.io/alpine/git:v2.49.1',
@@ -80,4 +119,9 @@ export const IMAGES = {
    * mimir-distributed 6.0.4 ships (its appVersion and image.tag), the chart it replaces.
    */
   mimir: 'grafana/mimir:3.0.1',
+  /**
+   * AWS CLI v2, AWS's own image from its public registry: the upload step of the backup CronJobs
+   * (lib/backup.ts). Platform namespaces are audit-only for the registry rule, like the other images here.
+   */
+  awsCli: 'public.ecr.aws/aws-cli/aws-cli:2.36.15',
 } as const;

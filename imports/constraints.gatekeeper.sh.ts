@@ -554,6 +554,1590 @@ export function toJson_K8SAllowedReposSpecMatchNamespaceSelectorMatchExpressions
 /**
  *
  *
+ * @schema K8sBlockedKinds
+ */
+export class K8sBlockedKinds extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sBlockedKinds"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sBlockedKinds',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sBlockedKinds".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sBlockedKindsProps = {}): any {
+    return {
+      ...K8sBlockedKinds.GVK,
+      ...toJson_K8sBlockedKindsProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sBlockedKinds" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sBlockedKindsProps = {}) {
+    super(scope, id, {
+      ...K8sBlockedKinds.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sBlockedKinds.GVK,
+      ...toJson_K8sBlockedKindsProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sBlockedKinds
+ */
+export interface K8sBlockedKindsProps {
+  /**
+   * @schema K8sBlockedKinds#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sBlockedKinds#spec
+   */
+  readonly spec?: K8SBlockedKindsSpec;
+}
+
+/**
+ * Converts an object of type 'K8sBlockedKindsProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sBlockedKindsProps(obj: K8sBlockedKindsProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SBlockedKindsSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SBlockedKindsSpec
+ */
+export interface K8SBlockedKindsSpec {
+  /**
+   * @schema K8SBlockedKindsSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SBlockedKindsSpec#match
+   */
+  readonly match?: K8SBlockedKindsSpecMatch;
+
+  /**
+   * Denies every object the constraint matches.
+   *
+   * @schema K8SBlockedKindsSpec#parameters
+   */
+  readonly parameters?: K8SBlockedKindsSpecParameters;
+
+  /**
+   * @schema K8SBlockedKindsSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SBlockedKindsSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpec(obj: K8SBlockedKindsSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SBlockedKindsSpecMatch(obj.match),
+    'parameters': toJson_K8SBlockedKindsSpecParameters(obj.parameters),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SBlockedKindsSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SBlockedKindsSpecMatch
+ */
+export interface K8SBlockedKindsSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SBlockedKindsSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SBlockedKindsSpecMatch#kinds
+   */
+  readonly kinds?: K8SBlockedKindsSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SBlockedKindsSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SBlockedKindsSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SBlockedKindsSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SBlockedKindsSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SBlockedKindsSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SBlockedKindsSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SBlockedKindsSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SBlockedKindsSpecMatch#source
+   */
+  readonly source?: K8SBlockedKindsSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecMatch(obj: K8SBlockedKindsSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SBlockedKindsSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SBlockedKindsSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SBlockedKindsSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Denies every object the constraint matches.
+ *
+ * @schema K8SBlockedKindsSpecParameters
+ */
+export interface K8SBlockedKindsSpecParameters {
+  /**
+   * Why the matched kinds are not allowed where the constraint applies, and what to do instead; part of the denial message.
+   *
+   * @schema K8SBlockedKindsSpecParameters#reason
+   */
+  readonly reason?: string;
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecParameters' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecParameters(obj: K8SBlockedKindsSpecParameters | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'reason': obj.reason,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SBlockedKindsSpecScopedEnforcementActions
+ */
+export interface K8SBlockedKindsSpecScopedEnforcementActions {
+  /**
+   * @schema K8SBlockedKindsSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SBlockedKindsSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecScopedEnforcementActions(obj: K8SBlockedKindsSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SBlockedKindsSpecMatchKinds
+ */
+export interface K8SBlockedKindsSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SBlockedKindsSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SBlockedKindsSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecMatchKinds(obj: K8SBlockedKindsSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SBlockedKindsSpecMatchLabelSelector
+ */
+export interface K8SBlockedKindsSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SBlockedKindsSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SBlockedKindsSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecMatchLabelSelector(obj: K8SBlockedKindsSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SBlockedKindsSpecMatchNamespaceSelector
+ */
+export interface K8SBlockedKindsSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SBlockedKindsSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SBlockedKindsSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecMatchNamespaceSelector(obj: K8SBlockedKindsSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SBlockedKindsSpecMatchSource
+ */
+export enum K8SBlockedKindsSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints(obj: K8SBlockedKindsSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions(obj: K8SBlockedKindsSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions(obj: K8SBlockedKindsSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sBlockLoadBalancer
+ */
+export class K8sBlockLoadBalancer extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sBlockLoadBalancer"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sBlockLoadBalancer',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sBlockLoadBalancer".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sBlockLoadBalancerProps = {}): any {
+    return {
+      ...K8sBlockLoadBalancer.GVK,
+      ...toJson_K8sBlockLoadBalancerProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sBlockLoadBalancer" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sBlockLoadBalancerProps = {}) {
+    super(scope, id, {
+      ...K8sBlockLoadBalancer.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sBlockLoadBalancer.GVK,
+      ...toJson_K8sBlockLoadBalancerProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sBlockLoadBalancer
+ */
+export interface K8sBlockLoadBalancerProps {
+  /**
+   * @schema K8sBlockLoadBalancer#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sBlockLoadBalancer#spec
+   */
+  readonly spec?: K8SBlockLoadBalancerSpec;
+}
+
+/**
+ * Converts an object of type 'K8sBlockLoadBalancerProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sBlockLoadBalancerProps(obj: K8sBlockLoadBalancerProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SBlockLoadBalancerSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SBlockLoadBalancerSpec
+ */
+export interface K8SBlockLoadBalancerSpec {
+  /**
+   * @schema K8SBlockLoadBalancerSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SBlockLoadBalancerSpec#match
+   */
+  readonly match?: K8SBlockLoadBalancerSpecMatch;
+
+  /**
+   * @schema K8SBlockLoadBalancerSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SBlockLoadBalancerSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpec(obj: K8SBlockLoadBalancerSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SBlockLoadBalancerSpecMatch(obj.match),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SBlockLoadBalancerSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatch
+ */
+export interface K8SBlockLoadBalancerSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SBlockLoadBalancerSpecMatch#kinds
+   */
+  readonly kinds?: K8SBlockLoadBalancerSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SBlockLoadBalancerSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SBlockLoadBalancerSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatch#source
+   */
+  readonly source?: K8SBlockLoadBalancerSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecMatch(obj: K8SBlockLoadBalancerSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SBlockLoadBalancerSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SBlockLoadBalancerSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SBlockLoadBalancerSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SBlockLoadBalancerSpecScopedEnforcementActions
+ */
+export interface K8SBlockLoadBalancerSpecScopedEnforcementActions {
+  /**
+   * @schema K8SBlockLoadBalancerSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SBlockLoadBalancerSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecScopedEnforcementActions(obj: K8SBlockLoadBalancerSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatchKinds
+ */
+export interface K8SBlockLoadBalancerSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SBlockLoadBalancerSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecMatchKinds(obj: K8SBlockLoadBalancerSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatchLabelSelector
+ */
+export interface K8SBlockLoadBalancerSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecMatchLabelSelector(obj: K8SBlockLoadBalancerSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelector
+ */
+export interface K8SBlockLoadBalancerSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecMatchNamespaceSelector(obj: K8SBlockLoadBalancerSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatchSource
+ */
+export enum K8SBlockLoadBalancerSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints(obj: K8SBlockLoadBalancerSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions(obj: K8SBlockLoadBalancerSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions(obj: K8SBlockLoadBalancerSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sBlockNodePort
+ */
+export class K8sBlockNodePort extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sBlockNodePort"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sBlockNodePort',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sBlockNodePort".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sBlockNodePortProps = {}): any {
+    return {
+      ...K8sBlockNodePort.GVK,
+      ...toJson_K8sBlockNodePortProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sBlockNodePort" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sBlockNodePortProps = {}) {
+    super(scope, id, {
+      ...K8sBlockNodePort.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sBlockNodePort.GVK,
+      ...toJson_K8sBlockNodePortProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sBlockNodePort
+ */
+export interface K8sBlockNodePortProps {
+  /**
+   * @schema K8sBlockNodePort#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sBlockNodePort#spec
+   */
+  readonly spec?: K8SBlockNodePortSpec;
+}
+
+/**
+ * Converts an object of type 'K8sBlockNodePortProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sBlockNodePortProps(obj: K8sBlockNodePortProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SBlockNodePortSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SBlockNodePortSpec
+ */
+export interface K8SBlockNodePortSpec {
+  /**
+   * @schema K8SBlockNodePortSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SBlockNodePortSpec#match
+   */
+  readonly match?: K8SBlockNodePortSpecMatch;
+
+  /**
+   * @schema K8SBlockNodePortSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SBlockNodePortSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpec(obj: K8SBlockNodePortSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SBlockNodePortSpecMatch(obj.match),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SBlockNodePortSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SBlockNodePortSpecMatch
+ */
+export interface K8SBlockNodePortSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SBlockNodePortSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SBlockNodePortSpecMatch#kinds
+   */
+  readonly kinds?: K8SBlockNodePortSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SBlockNodePortSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SBlockNodePortSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SBlockNodePortSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SBlockNodePortSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SBlockNodePortSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SBlockNodePortSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SBlockNodePortSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SBlockNodePortSpecMatch#source
+   */
+  readonly source?: K8SBlockNodePortSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecMatch(obj: K8SBlockNodePortSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SBlockNodePortSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SBlockNodePortSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SBlockNodePortSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SBlockNodePortSpecScopedEnforcementActions
+ */
+export interface K8SBlockNodePortSpecScopedEnforcementActions {
+  /**
+   * @schema K8SBlockNodePortSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SBlockNodePortSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecScopedEnforcementActions(obj: K8SBlockNodePortSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SBlockNodePortSpecMatchKinds
+ */
+export interface K8SBlockNodePortSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SBlockNodePortSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SBlockNodePortSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecMatchKinds(obj: K8SBlockNodePortSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SBlockNodePortSpecMatchLabelSelector
+ */
+export interface K8SBlockNodePortSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SBlockNodePortSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SBlockNodePortSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecMatchLabelSelector(obj: K8SBlockNodePortSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SBlockNodePortSpecMatchNamespaceSelector
+ */
+export interface K8SBlockNodePortSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SBlockNodePortSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SBlockNodePortSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecMatchNamespaceSelector(obj: K8SBlockNodePortSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SBlockNodePortSpecMatchSource
+ */
+export enum K8SBlockNodePortSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints(obj: K8SBlockNodePortSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions(obj: K8SBlockNodePortSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions(obj: K8SBlockNodePortSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
  * @schema K8sDisallowedTags
  */
 export class K8sDisallowedTags extends ApiObject {
@@ -1095,6 +2679,1633 @@ export interface K8SDisallowedTagsSpecMatchNamespaceSelectorMatchExpressions {
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_K8SDisallowedTagsSpecMatchNamespaceSelectorMatchExpressions(obj: K8SDisallowedTagsSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sExternalIPs
+ */
+export class K8sExternalIPs extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sExternalIPs"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sExternalIPs',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sExternalIPs".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sExternalIPsProps = {}): any {
+    return {
+      ...K8sExternalIPs.GVK,
+      ...toJson_K8sExternalIPsProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sExternalIPs" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sExternalIPsProps = {}) {
+    super(scope, id, {
+      ...K8sExternalIPs.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sExternalIPs.GVK,
+      ...toJson_K8sExternalIPsProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sExternalIPs
+ */
+export interface K8sExternalIPsProps {
+  /**
+   * @schema K8sExternalIPs#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sExternalIPs#spec
+   */
+  readonly spec?: K8SExternalIPsSpec;
+}
+
+/**
+ * Converts an object of type 'K8sExternalIPsProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sExternalIPsProps(obj: K8sExternalIPsProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SExternalIPsSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SExternalIPsSpec
+ */
+export interface K8SExternalIPsSpec {
+  /**
+   * @schema K8SExternalIPsSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SExternalIPsSpec#match
+   */
+  readonly match?: K8SExternalIPsSpecMatch;
+
+  /**
+   * @schema K8SExternalIPsSpec#parameters
+   */
+  readonly parameters?: K8SExternalIPsSpecParameters;
+
+  /**
+   * @schema K8SExternalIPsSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SExternalIPsSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpec(obj: K8SExternalIPsSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SExternalIPsSpecMatch(obj.match),
+    'parameters': toJson_K8SExternalIPsSpecParameters(obj.parameters),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SExternalIPsSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SExternalIPsSpecMatch
+ */
+export interface K8SExternalIPsSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SExternalIPsSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SExternalIPsSpecMatch#kinds
+   */
+  readonly kinds?: K8SExternalIPsSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SExternalIPsSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SExternalIPsSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SExternalIPsSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SExternalIPsSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SExternalIPsSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SExternalIPsSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SExternalIPsSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SExternalIPsSpecMatch#source
+   */
+  readonly source?: K8SExternalIPsSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecMatch(obj: K8SExternalIPsSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SExternalIPsSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SExternalIPsSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SExternalIPsSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SExternalIPsSpecParameters
+ */
+export interface K8SExternalIPsSpecParameters {
+  /**
+   * An allow-list of external IP addresses.
+   *
+   * @schema K8SExternalIPsSpecParameters#allowedIPs
+   */
+  readonly allowedIPs?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecParameters' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecParameters(obj: K8SExternalIPsSpecParameters | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allowedIPs': obj.allowedIPs?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SExternalIPsSpecScopedEnforcementActions
+ */
+export interface K8SExternalIPsSpecScopedEnforcementActions {
+  /**
+   * @schema K8SExternalIPsSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SExternalIPsSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecScopedEnforcementActions(obj: K8SExternalIPsSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SExternalIPsSpecMatchKinds
+ */
+export interface K8SExternalIPsSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SExternalIPsSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SExternalIPsSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecMatchKinds(obj: K8SExternalIPsSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SExternalIPsSpecMatchLabelSelector
+ */
+export interface K8SExternalIPsSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SExternalIPsSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SExternalIPsSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SExternalIPsSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecMatchLabelSelector(obj: K8SExternalIPsSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SExternalIPsSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SExternalIPsSpecMatchNamespaceSelector
+ */
+export interface K8SExternalIPsSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SExternalIPsSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SExternalIPsSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecMatchNamespaceSelector(obj: K8SExternalIPsSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SExternalIPsSpecMatchSource
+ */
+export enum K8SExternalIPsSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints(obj: K8SExternalIPsSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SExternalIPsSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SExternalIPsSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SExternalIPsSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SExternalIPsSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SExternalIPsSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecMatchLabelSelectorMatchExpressions(obj: K8SExternalIPsSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions(obj: K8SExternalIPsSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sImageDigests
+ */
+export class K8sImageDigests extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sImageDigests"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sImageDigests',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sImageDigests".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sImageDigestsProps = {}): any {
+    return {
+      ...K8sImageDigests.GVK,
+      ...toJson_K8sImageDigestsProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sImageDigests" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sImageDigestsProps = {}) {
+    super(scope, id, {
+      ...K8sImageDigests.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sImageDigests.GVK,
+      ...toJson_K8sImageDigestsProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sImageDigests
+ */
+export interface K8sImageDigestsProps {
+  /**
+   * @schema K8sImageDigests#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sImageDigests#spec
+   */
+  readonly spec?: K8SImageDigestsSpec;
+}
+
+/**
+ * Converts an object of type 'K8sImageDigestsProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sImageDigestsProps(obj: K8sImageDigestsProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SImageDigestsSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SImageDigestsSpec
+ */
+export interface K8SImageDigestsSpec {
+  /**
+   * @schema K8SImageDigestsSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SImageDigestsSpec#match
+   */
+  readonly match?: K8SImageDigestsSpecMatch;
+
+  /**
+   * Requires container images to contain a digest.
+   * https://kubernetes.io/docs/concepts/containers/images/
+   *
+   * @schema K8SImageDigestsSpec#parameters
+   */
+  readonly parameters?: K8SImageDigestsSpecParameters;
+
+  /**
+   * @schema K8SImageDigestsSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SImageDigestsSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpec(obj: K8SImageDigestsSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SImageDigestsSpecMatch(obj.match),
+    'parameters': toJson_K8SImageDigestsSpecParameters(obj.parameters),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SImageDigestsSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SImageDigestsSpecMatch
+ */
+export interface K8SImageDigestsSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SImageDigestsSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SImageDigestsSpecMatch#kinds
+   */
+  readonly kinds?: K8SImageDigestsSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SImageDigestsSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SImageDigestsSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SImageDigestsSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SImageDigestsSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SImageDigestsSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SImageDigestsSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SImageDigestsSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SImageDigestsSpecMatch#source
+   */
+  readonly source?: K8SImageDigestsSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecMatch(obj: K8SImageDigestsSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SImageDigestsSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SImageDigestsSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SImageDigestsSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Requires container images to contain a digest.
+ * https://kubernetes.io/docs/concepts/containers/images/
+ *
+ * @schema K8SImageDigestsSpecParameters
+ */
+export interface K8SImageDigestsSpecParameters {
+  /**
+   * Any container that uses an image that matches an entry in this list will be excluded from enforcement. Prefix-matching can be signified with `*`. For example: `my-image-*`.
+   * It is recommended that users use the fully-qualified Docker image name (e.g. start with a domain name) in order to avoid unexpectedly exempting images from an untrusted repository.
+   *
+   * @schema K8SImageDigestsSpecParameters#exemptImages
+   */
+  readonly exemptImages?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecParameters' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecParameters(obj: K8SImageDigestsSpecParameters | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'exemptImages': obj.exemptImages?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SImageDigestsSpecScopedEnforcementActions
+ */
+export interface K8SImageDigestsSpecScopedEnforcementActions {
+  /**
+   * @schema K8SImageDigestsSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SImageDigestsSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecScopedEnforcementActions(obj: K8SImageDigestsSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SImageDigestsSpecMatchKinds
+ */
+export interface K8SImageDigestsSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SImageDigestsSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SImageDigestsSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecMatchKinds(obj: K8SImageDigestsSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SImageDigestsSpecMatchLabelSelector
+ */
+export interface K8SImageDigestsSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SImageDigestsSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SImageDigestsSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SImageDigestsSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecMatchLabelSelector(obj: K8SImageDigestsSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SImageDigestsSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SImageDigestsSpecMatchNamespaceSelector
+ */
+export interface K8SImageDigestsSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SImageDigestsSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SImageDigestsSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecMatchNamespaceSelector(obj: K8SImageDigestsSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SImageDigestsSpecMatchSource
+ */
+export enum K8SImageDigestsSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints(obj: K8SImageDigestsSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SImageDigestsSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SImageDigestsSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SImageDigestsSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SImageDigestsSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SImageDigestsSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecMatchLabelSelectorMatchExpressions(obj: K8SImageDigestsSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions(obj: K8SImageDigestsSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sPSPAutomountServiceAccountTokenPod
+ */
+export class K8sPspAutomountServiceAccountTokenPod extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sPSPAutomountServiceAccountTokenPod"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sPSPAutomountServiceAccountTokenPod',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sPSPAutomountServiceAccountTokenPod".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sPspAutomountServiceAccountTokenPodProps = {}): any {
+    return {
+      ...K8sPspAutomountServiceAccountTokenPod.GVK,
+      ...toJson_K8sPspAutomountServiceAccountTokenPodProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sPSPAutomountServiceAccountTokenPod" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sPspAutomountServiceAccountTokenPodProps = {}) {
+    super(scope, id, {
+      ...K8sPspAutomountServiceAccountTokenPod.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sPspAutomountServiceAccountTokenPod.GVK,
+      ...toJson_K8sPspAutomountServiceAccountTokenPodProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sPSPAutomountServiceAccountTokenPod
+ */
+export interface K8sPspAutomountServiceAccountTokenPodProps {
+  /**
+   * @schema K8sPSPAutomountServiceAccountTokenPod#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sPSPAutomountServiceAccountTokenPod#spec
+   */
+  readonly spec?: K8SPspAutomountServiceAccountTokenPodSpec;
+}
+
+/**
+ * Converts an object of type 'K8sPspAutomountServiceAccountTokenPodProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sPspAutomountServiceAccountTokenPodProps(obj: K8sPspAutomountServiceAccountTokenPodProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SPspAutomountServiceAccountTokenPodSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SPspAutomountServiceAccountTokenPodSpec
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpec {
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpec#match
+   */
+  readonly match?: K8SPspAutomountServiceAccountTokenPodSpecMatch;
+
+  /**
+   * Controls the ability of any Pod to enable automountServiceAccountToken.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpec#parameters
+   */
+  readonly parameters?: any;
+
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpec(obj: K8SPspAutomountServiceAccountTokenPodSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SPspAutomountServiceAccountTokenPodSpecMatch(obj.match),
+    'parameters': obj.parameters,
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#kinds
+   */
+  readonly kinds?: K8SPspAutomountServiceAccountTokenPodSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatch#source
+   */
+  readonly source?: K8SPspAutomountServiceAccountTokenPodSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecMatch(obj: K8SPspAutomountServiceAccountTokenPodSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions {
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions(obj: K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchKinds
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchKinds(obj: K8SPspAutomountServiceAccountTokenPodSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector(obj: K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector(obj: K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchSource
+ */
+export enum K8SPspAutomountServiceAccountTokenPodSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints(obj: K8SPspAutomountServiceAccountTokenPodSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions(obj: K8SPspAutomountServiceAccountTokenPodSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions(obj: K8SPspAutomountServiceAccountTokenPodSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'key': obj.key,
@@ -4508,6 +7719,1126 @@ export interface K8SRequiredResourcesSpecMatchNamespaceSelectorMatchExpressions 
  */
 /* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 export function toJson_K8SRequiredResourcesSpecMatchNamespaceSelectorMatchExpressions(obj: K8SRequiredResourcesSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sRestrictedRbac
+ */
+export class K8sRestrictedRbac extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sRestrictedRbac"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sRestrictedRbac',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sRestrictedRbac".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sRestrictedRbacProps = {}): any {
+    return {
+      ...K8sRestrictedRbac.GVK,
+      ...toJson_K8sRestrictedRbacProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sRestrictedRbac" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sRestrictedRbacProps = {}) {
+    super(scope, id, {
+      ...K8sRestrictedRbac.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sRestrictedRbac.GVK,
+      ...toJson_K8sRestrictedRbacProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sRestrictedRbac
+ */
+export interface K8sRestrictedRbacProps {
+  /**
+   * @schema K8sRestrictedRbac#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sRestrictedRbac#spec
+   */
+  readonly spec?: K8SRestrictedRbacSpec;
+}
+
+/**
+ * Converts an object of type 'K8sRestrictedRbacProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sRestrictedRbacProps(obj: K8sRestrictedRbacProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SRestrictedRbacSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SRestrictedRbacSpec
+ */
+export interface K8SRestrictedRbacSpec {
+  /**
+   * @schema K8SRestrictedRbacSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SRestrictedRbacSpec#match
+   */
+  readonly match?: K8SRestrictedRbacSpecMatch;
+
+  /**
+   * Denies bindings to cluster-admin and wildcard RBAC rules outside the allow-lists.
+   *
+   * @schema K8SRestrictedRbacSpec#parameters
+   */
+  readonly parameters?: K8SRestrictedRbacSpecParameters;
+
+  /**
+   * @schema K8SRestrictedRbacSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SRestrictedRbacSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpec(obj: K8SRestrictedRbacSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SRestrictedRbacSpecMatch(obj.match),
+    'parameters': toJson_K8SRestrictedRbacSpecParameters(obj.parameters),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SRestrictedRbacSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SRestrictedRbacSpecMatch
+ */
+export interface K8SRestrictedRbacSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SRestrictedRbacSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SRestrictedRbacSpecMatch#kinds
+   */
+  readonly kinds?: K8SRestrictedRbacSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SRestrictedRbacSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SRestrictedRbacSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SRestrictedRbacSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SRestrictedRbacSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SRestrictedRbacSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SRestrictedRbacSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SRestrictedRbacSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SRestrictedRbacSpecMatch#source
+   */
+  readonly source?: K8SRestrictedRbacSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecMatch(obj: K8SRestrictedRbacSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SRestrictedRbacSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SRestrictedRbacSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SRestrictedRbacSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Denies bindings to cluster-admin and wildcard RBAC rules outside the allow-lists.
+ *
+ * @schema K8SRestrictedRbacSpecParameters
+ */
+export interface K8SRestrictedRbacSpecParameters {
+  /**
+   * Bindings that may grant cluster-admin, as `ClusterRoleBinding/<name>` or `RoleBinding/<namespace>/<name>`. A trailing `*` matches a prefix.
+   *
+   * @schema K8SRestrictedRbacSpecParameters#allowedClusterAdminBindings
+   */
+  readonly allowedClusterAdminBindings?: string[];
+
+  /**
+   * Roles and ClusterRoles that may have wildcard rules, as `ClusterRole/<name>` or `Role/<namespace>/<name>`. A trailing `*` matches a prefix (`ClusterRole/system:*`).
+   *
+   * @schema K8SRestrictedRbacSpecParameters#allowedWildcardRoles
+   */
+  readonly allowedWildcardRoles?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecParameters' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecParameters(obj: K8SRestrictedRbacSpecParameters | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'allowedClusterAdminBindings': obj.allowedClusterAdminBindings?.map(y => y),
+    'allowedWildcardRoles': obj.allowedWildcardRoles?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SRestrictedRbacSpecScopedEnforcementActions
+ */
+export interface K8SRestrictedRbacSpecScopedEnforcementActions {
+  /**
+   * @schema K8SRestrictedRbacSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SRestrictedRbacSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecScopedEnforcementActions(obj: K8SRestrictedRbacSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SRestrictedRbacSpecMatchKinds
+ */
+export interface K8SRestrictedRbacSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SRestrictedRbacSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SRestrictedRbacSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecMatchKinds(obj: K8SRestrictedRbacSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SRestrictedRbacSpecMatchLabelSelector
+ */
+export interface K8SRestrictedRbacSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SRestrictedRbacSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SRestrictedRbacSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecMatchLabelSelector(obj: K8SRestrictedRbacSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SRestrictedRbacSpecMatchNamespaceSelector
+ */
+export interface K8SRestrictedRbacSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SRestrictedRbacSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SRestrictedRbacSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecMatchNamespaceSelector(obj: K8SRestrictedRbacSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SRestrictedRbacSpecMatchSource
+ */
+export enum K8SRestrictedRbacSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints(obj: K8SRestrictedRbacSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions(obj: K8SRestrictedRbacSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions(obj: K8SRestrictedRbacSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
+ * @schema K8sStrictMeshTls
+ */
+export class K8sStrictMeshTls extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "K8sStrictMeshTls"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+    kind: 'K8sStrictMeshTls',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "K8sStrictMeshTls".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: K8sStrictMeshTlsProps = {}): any {
+    return {
+      ...K8sStrictMeshTls.GVK,
+      ...toJson_K8sStrictMeshTlsProps(props),
+    };
+  }
+
+  /**
+   * Defines a "K8sStrictMeshTls" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: K8sStrictMeshTlsProps = {}) {
+    super(scope, id, {
+      ...K8sStrictMeshTls.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...K8sStrictMeshTls.GVK,
+      ...toJson_K8sStrictMeshTlsProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema K8sStrictMeshTls
+ */
+export interface K8sStrictMeshTlsProps {
+  /**
+   * @schema K8sStrictMeshTls#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema K8sStrictMeshTls#spec
+   */
+  readonly spec?: K8SStrictMeshTlsSpec;
+}
+
+/**
+ * Converts an object of type 'K8sStrictMeshTlsProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8sStrictMeshTlsProps(obj: K8sStrictMeshTlsProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_K8SStrictMeshTlsSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SStrictMeshTlsSpec
+ */
+export interface K8SStrictMeshTlsSpec {
+  /**
+   * @schema K8SStrictMeshTlsSpec#enforcementAction
+   */
+  readonly enforcementAction?: string;
+
+  /**
+   * Match selects which objects are in scope.
+   *
+   * @schema K8SStrictMeshTlsSpec#match
+   */
+  readonly match?: K8SStrictMeshTlsSpecMatch;
+
+  /**
+   * Denies PeerAuthentications, DestinationRules and AuthorizationPolicies that weaken mTLS.
+   *
+   * @schema K8SStrictMeshTlsSpec#parameters
+   */
+  readonly parameters?: K8SStrictMeshTlsSpecParameters;
+
+  /**
+   * @schema K8SStrictMeshTlsSpec#scopedEnforcementActions
+   */
+  readonly scopedEnforcementActions?: K8SStrictMeshTlsSpecScopedEnforcementActions[];
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpec(obj: K8SStrictMeshTlsSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'enforcementAction': obj.enforcementAction,
+    'match': toJson_K8SStrictMeshTlsSpecMatch(obj.match),
+    'parameters': toJson_K8SStrictMeshTlsSpecParameters(obj.parameters),
+    'scopedEnforcementActions': obj.scopedEnforcementActions?.map(y => toJson_K8SStrictMeshTlsSpecScopedEnforcementActions(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Match selects which objects are in scope.
+ *
+ * @schema K8SStrictMeshTlsSpecMatch
+ */
+export interface K8SStrictMeshTlsSpecMatch {
+  /**
+   * ExcludedNamespaces is a list of namespace names. If defined, a
+   * constraint only applies to resources not in a listed namespace.
+   * ExcludedNamespaces also supports a prefix or suffix based glob.  For example,
+   * `excludedNamespaces: [kube-*]` matches both `kube-system` and
+   * `kube-public`, and `excludedNamespaces: [*-system]` matches both `kube-system` and
+   * `gatekeeper-system`.
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#excludedNamespaces
+   */
+  readonly excludedNamespaces?: string[];
+
+  /**
+   * @schema K8SStrictMeshTlsSpecMatch#kinds
+   */
+  readonly kinds?: K8SStrictMeshTlsSpecMatchKinds[];
+
+  /**
+   * LabelSelector is the combination of two optional fields: `matchLabels`
+   * and `matchExpressions`.  These two fields provide different methods of
+   * selecting or excluding k8s objects based on the label keys and values
+   * included in object metadata.  All selection expressions from both
+   * sections are ANDed to determine if an object meets the cumulative
+   * requirements of the selector.
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#labelSelector
+   */
+  readonly labelSelector?: K8SStrictMeshTlsSpecMatchLabelSelector;
+
+  /**
+   * Name is the name of an object.  If defined, it will match against objects with the specified
+   * name.  Name also supports a prefix or suffix glob.  For example, `name: pod-*` would match
+   * both `pod-a` and `pod-b`, and `name: *-pod` would match both `a-pod` and `b-pod`.
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#name
+   */
+  readonly name?: string;
+
+  /**
+   * NamespaceSelector is a label selector against an object's containing
+   * namespace or the object itself, if the object is a namespace.
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#namespaceSelector
+   */
+  readonly namespaceSelector?: K8SStrictMeshTlsSpecMatchNamespaceSelector;
+
+  /**
+   * Namespaces is a list of namespace names. If defined, a constraint only
+   * applies to resources in a listed namespace.  Namespaces also supports a
+   * prefix or suffix based glob.  For example, `namespaces: [kube-*]` matches both
+   * `kube-system` and `kube-public`, and `namespaces: [*-system]` matches both
+   * `kube-system` and `gatekeeper-system`.
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#namespaces
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Scope determines if cluster-scoped and/or namespaced-scoped resources
+   * are matched.  Accepts `*`, `Cluster`, or `Namespaced`. (defaults to `*`)
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#scope
+   */
+  readonly scope?: string;
+
+  /**
+   * Source determines whether generated or original resources are matched.
+   * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+   * `Generated` will only match generated resources, while `Original` will only
+   * match regular resources.
+   *
+   * @schema K8SStrictMeshTlsSpecMatch#source
+   */
+  readonly source?: K8SStrictMeshTlsSpecMatchSource;
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecMatch' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecMatch(obj: K8SStrictMeshTlsSpecMatch | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'excludedNamespaces': obj.excludedNamespaces?.map(y => y),
+    'kinds': obj.kinds?.map(y => toJson_K8SStrictMeshTlsSpecMatchKinds(y)),
+    'labelSelector': toJson_K8SStrictMeshTlsSpecMatchLabelSelector(obj.labelSelector),
+    'name': obj.name,
+    'namespaceSelector': toJson_K8SStrictMeshTlsSpecMatchNamespaceSelector(obj.namespaceSelector),
+    'namespaces': obj.namespaces?.map(y => y),
+    'scope': obj.scope,
+    'source': obj.source,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Denies PeerAuthentications, DestinationRules and AuthorizationPolicies that weaken mTLS.
+ *
+ * @schema K8SStrictMeshTlsSpecParameters
+ */
+export interface K8SStrictMeshTlsSpecParameters {
+  /**
+   * DestinationRule TLS modes denied in every traffic policy of the rule (`DISABLE` sends plain text to the host).
+   *
+   * @schema K8SStrictMeshTlsSpecParameters#disallowedDestinationRuleTlsModes
+   */
+  readonly disallowedDestinationRuleTlsModes?: string[];
+
+  /**
+   * PeerAuthentication modes denied in `spec.mtls.mode` and `spec.portLevelMtls.*.mode` (PERMISSIVE accepts plain text; DISABLE turns mTLS off).
+   *
+   * @schema K8SStrictMeshTlsSpecParameters#disallowedPeerAuthenticationModes
+   */
+  readonly disallowedPeerAuthenticationModes?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecParameters' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecParameters(obj: K8SStrictMeshTlsSpecParameters | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'disallowedDestinationRuleTlsModes': obj.disallowedDestinationRuleTlsModes?.map(y => y),
+    'disallowedPeerAuthenticationModes': obj.disallowedPeerAuthenticationModes?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema K8SStrictMeshTlsSpecScopedEnforcementActions
+ */
+export interface K8SStrictMeshTlsSpecScopedEnforcementActions {
+  /**
+   * @schema K8SStrictMeshTlsSpecScopedEnforcementActions#action
+   */
+  readonly action?: string;
+
+  /**
+   * @schema K8SStrictMeshTlsSpecScopedEnforcementActions#enforcementPoints
+   */
+  readonly enforcementPoints?: K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints[];
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecScopedEnforcementActions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecScopedEnforcementActions(obj: K8SStrictMeshTlsSpecScopedEnforcementActions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'action': obj.action,
+    'enforcementPoints': obj.enforcementPoints?.map(y => toJson_K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kinds accepts a list of objects with apiGroups and kinds fields
+ * that list the groups/kinds of objects to which the mutation will apply.
+ * If multiple groups/kinds objects are specified,
+ * only one match is needed for the resource to be in scope.
+ *
+ * @schema K8SStrictMeshTlsSpecMatchKinds
+ */
+export interface K8SStrictMeshTlsSpecMatchKinds {
+  /**
+   * APIGroups is the API groups the resources belong to. '*' is all groups.
+   * If '*' is present, the length of the slice must be one.
+   * Required.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchKinds#apiGroups
+   */
+  readonly apiGroups?: string[];
+
+  /**
+   * @schema K8SStrictMeshTlsSpecMatchKinds#kinds
+   */
+  readonly kinds?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecMatchKinds' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecMatchKinds(obj: K8SStrictMeshTlsSpecMatchKinds | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiGroups': obj.apiGroups?.map(y => y),
+    'kinds': obj.kinds?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * LabelSelector is the combination of two optional fields: `matchLabels`
+ * and `matchExpressions`.  These two fields provide different methods of
+ * selecting or excluding k8s objects based on the label keys and values
+ * included in object metadata.  All selection expressions from both
+ * sections are ANDed to determine if an object meets the cumulative
+ * requirements of the selector.
+ *
+ * @schema K8SStrictMeshTlsSpecMatchLabelSelector
+ */
+export interface K8SStrictMeshTlsSpecMatchLabelSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchLabelSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchLabelSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecMatchLabelSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecMatchLabelSelector(obj: K8SStrictMeshTlsSpecMatchLabelSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NamespaceSelector is a label selector against an object's containing
+ * namespace or the object itself, if the object is a namespace.
+ *
+ * @schema K8SStrictMeshTlsSpecMatchNamespaceSelector
+ */
+export interface K8SStrictMeshTlsSpecMatchNamespaceSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchNamespaceSelector#matchExpressions
+   */
+  readonly matchExpressions?: K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchNamespaceSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecMatchNamespaceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecMatchNamespaceSelector(obj: K8SStrictMeshTlsSpecMatchNamespaceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Source determines whether generated or original resources are matched.
+ * Accepts `Generated`|`Original`|`All` (defaults to `All`). A value of
+ * `Generated` will only match generated resources, while `Original` will only
+ * match regular resources.
+ *
+ * @schema K8SStrictMeshTlsSpecMatchSource
+ */
+export enum K8SStrictMeshTlsSpecMatchSource {
+  /** All */
+  ALL = "All",
+  /** Generated */
+  GENERATED = "Generated",
+  /** Original */
+  ORIGINAL = "Original",
+}
+
+/**
+ * @schema K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints
+ */
+export interface K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints {
+  /**
+   * @schema K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints#name
+   */
+  readonly name?: string;
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints(obj: K8SStrictMeshTlsSpecScopedEnforcementActionsEnforcementPoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions
+ */
+export interface K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions(obj: K8SStrictMeshTlsSpecMatchLabelSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions
+ */
+export interface K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions#operator
+   */
+  readonly operator: string;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions(obj: K8SStrictMeshTlsSpecMatchNamespaceSelectorMatchExpressions | undefined): Record<string, any> | undefined {
   if (obj === undefined) { return undefined; }
   const result = {
     'key': obj.key,

@@ -24947,3 +24947,668 @@ export function toJson_KafkaTopicSpec(obj: KafkaTopicSpec | undefined): Record<s
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/**
+ *
+ *
+ * @schema KafkaUser
+ */
+export class KafkaUser extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "KafkaUser"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'kafka.strimzi.io/v1',
+    kind: 'KafkaUser',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "KafkaUser".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: KafkaUserProps): any {
+    return {
+      ...KafkaUser.GVK,
+      ...toJson_KafkaUserProps(props),
+    };
+  }
+
+  /**
+   * Defines a "KafkaUser" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: KafkaUserProps) {
+    super(scope, id, {
+      ...KafkaUser.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...KafkaUser.GVK,
+      ...toJson_KafkaUserProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema KafkaUser
+ */
+export interface KafkaUserProps {
+  /**
+   * @schema KafkaUser#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * The specification of the user.
+   *
+   * @schema KafkaUser#spec
+   */
+  readonly spec: KafkaUserSpec;
+}
+
+/**
+ * Converts an object of type 'KafkaUserProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserProps(obj: KafkaUserProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_KafkaUserSpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The specification of the user.
+ *
+ * @schema KafkaUserSpec
+ */
+export interface KafkaUserSpec {
+  /**
+   * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+   *
+   * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+   * * `tls` generates a secret with user certificate for mutual TLS authentication.
+   * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+   * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+   *
+   * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+   *
+   * @schema KafkaUserSpec#authentication
+   */
+  readonly authentication?: KafkaUserSpecAuthentication;
+
+  /**
+   * Authorization rules for this Kafka user.
+   *
+   * @schema KafkaUserSpec#authorization
+   */
+  readonly authorization?: KafkaUserSpecAuthorization;
+
+  /**
+   * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced. For more information, see the Apache Kafka design documentation about quotas.
+   *
+   * @schema KafkaUserSpec#quotas
+   */
+  readonly quotas?: KafkaUserSpecQuotas;
+
+  /**
+   * Template to specify how Kafka User `Secrets` are generated.
+   *
+   * @schema KafkaUserSpec#template
+   */
+  readonly template?: KafkaUserSpecTemplate;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpec(obj: KafkaUserSpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_KafkaUserSpecAuthentication(obj.authentication),
+    'authorization': toJson_KafkaUserSpecAuthorization(obj.authorization),
+    'quotas': toJson_KafkaUserSpecQuotas(obj.quotas),
+    'template': toJson_KafkaUserSpecTemplate(obj.template),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication mechanism enabled for this Kafka user. The supported authentication mechanisms are `scram-sha-512`, `tls`, and `tls-external`.
+ *
+ * * `scram-sha-512` generates a secret with SASL SCRAM-SHA-512 credentials.
+ * * `tls` generates a secret with user certificate for mutual TLS authentication.
+ * * `tls-external` does not generate a user certificate.   But prepares the user for using mutual TLS authentication using a user certificate generated outside the User Operator.
+ * ACLs and quotas set for this user are configured in the `CN=<username>` format.
+ *
+ * Authentication is optional. If authentication is not configured, no credentials are generated. ACLs and quotas set for the user are configured in the `<username>` format suitable for SASL authentication.
+ *
+ * @schema KafkaUserSpecAuthentication
+ */
+export interface KafkaUserSpecAuthentication {
+  /**
+   * Specify the password for the user. If not set, a new password is generated by the User Operator.
+   *
+   * @schema KafkaUserSpecAuthentication#password
+   */
+  readonly password?: KafkaUserSpecAuthenticationPassword;
+
+  /**
+   * Number of days before certificate expiration when the user certificate is renewed. Both this property and `validityDays` must be configured together.The value must be greater than 0 and less than `validityDays`.If not configured, the Clients CA configuration is used.
+   *
+   * @schema KafkaUserSpecAuthentication#renewalDays
+   */
+  readonly renewalDays?: number;
+
+  /**
+   * Authentication type.
+   *
+   * @schema KafkaUserSpecAuthentication#type
+   */
+  readonly type: KafkaUserSpecAuthenticationType;
+
+  /**
+   * Number of days for which the user certificate is valid. Both this property and `renewalDays` must be configured together.The value must be greater than 0 and greater than `renewalDays`.If not configured, the Clients CA configuration is used.
+   *
+   * @schema KafkaUserSpecAuthentication#validityDays
+   */
+  readonly validityDays?: number;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthentication(obj: KafkaUserSpecAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'password': toJson_KafkaUserSpecAuthenticationPassword(obj.password),
+    'renewalDays': obj.renewalDays,
+    'type': obj.type,
+    'validityDays': obj.validityDays,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization rules for this Kafka user.
+ *
+ * @schema KafkaUserSpecAuthorization
+ */
+export interface KafkaUserSpecAuthorization {
+  /**
+   * List of ACL rules which should be applied to this user.
+   *
+   * @schema KafkaUserSpecAuthorization#acls
+   */
+  readonly acls: KafkaUserSpecAuthorizationAcls[];
+
+  /**
+   * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+   *
+   * @schema KafkaUserSpecAuthorization#type
+   */
+  readonly type: KafkaUserSpecAuthorizationType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthorization' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthorization(obj: KafkaUserSpecAuthorization | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'acls': obj.acls?.map(y => toJson_KafkaUserSpecAuthorizationAcls(y)),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Quotas on requests to control the broker resources used by clients. Network bandwidth and request rate quotas can be enforced. For more information, see the Apache Kafka design documentation about quotas.
+ *
+ * @schema KafkaUserSpecQuotas
+ */
+export interface KafkaUserSpecQuotas {
+  /**
+   * A quota on the maximum bytes per-second that each client group can fetch from a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserSpecQuotas#consumerByteRate
+   */
+  readonly consumerByteRate?: number;
+
+  /**
+   * A quota on the rate at which mutations are accepted for the create topics request, the create partitions request and the delete topics request. The rate is accumulated by the number of partitions created or deleted.
+   *
+   * @schema KafkaUserSpecQuotas#controllerMutationRate
+   */
+  readonly controllerMutationRate?: number;
+
+  /**
+   * A quota on the maximum bytes per-second that each client group can publish to a broker before the clients in the group are throttled. Defined on a per-broker basis.
+   *
+   * @schema KafkaUserSpecQuotas#producerByteRate
+   */
+  readonly producerByteRate?: number;
+
+  /**
+   * A quota on the maximum CPU utilization of each client group as a percentage of network and I/O threads.
+   *
+   * @schema KafkaUserSpecQuotas#requestPercentage
+   */
+  readonly requestPercentage?: number;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecQuotas' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecQuotas(obj: KafkaUserSpecQuotas | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'consumerByteRate': obj.consumerByteRate,
+    'controllerMutationRate': obj.controllerMutationRate,
+    'producerByteRate': obj.producerByteRate,
+    'requestPercentage': obj.requestPercentage,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Template to specify how Kafka User `Secrets` are generated.
+ *
+ * @schema KafkaUserSpecTemplate
+ */
+export interface KafkaUserSpecTemplate {
+  /**
+   * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+   *
+   * @schema KafkaUserSpecTemplate#secret
+   */
+  readonly secret?: KafkaUserSpecTemplateSecret;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecTemplate' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecTemplate(obj: KafkaUserSpecTemplate | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secret': toJson_KafkaUserSpecTemplateSecret(obj.secret),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Specify the password for the user. If not set, a new password is generated by the User Operator.
+ *
+ * @schema KafkaUserSpecAuthenticationPassword
+ */
+export interface KafkaUserSpecAuthenticationPassword {
+  /**
+   * Secret from which the password should be read.
+   *
+   * @schema KafkaUserSpecAuthenticationPassword#valueFrom
+   */
+  readonly valueFrom: KafkaUserSpecAuthenticationPasswordValueFrom;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthenticationPassword' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthenticationPassword(obj: KafkaUserSpecAuthenticationPassword | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'valueFrom': toJson_KafkaUserSpecAuthenticationPasswordValueFrom(obj.valueFrom),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication type.
+ *
+ * @schema KafkaUserSpecAuthenticationType
+ */
+export enum KafkaUserSpecAuthenticationType {
+  /** tls */
+  TLS = "tls",
+  /** tls-external */
+  TLS_HYPHEN_EXTERNAL = "tls-external",
+  /** scram-sha-512 */
+  SCRAM_HYPHEN_SHA_HYPHEN_512 = "scram-sha-512",
+}
+
+/**
+ * @schema KafkaUserSpecAuthorizationAcls
+ */
+export interface KafkaUserSpecAuthorizationAcls {
+  /**
+   * The host from which the action described in the ACL rule is allowed or denied. If not set, it defaults to `*`, allowing or denying the action from any host.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#host
+   */
+  readonly host?: string;
+
+  /**
+   * List of operations to allow or deny. Supported operations are: Read, Write, Create, Delete, Alter, Describe, ClusterAction, AlterConfigs, DescribeConfigs, IdempotentWrite and All. Only certain operations work with the specified resource.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#operations
+   */
+  readonly operations: KafkaUserSpecAuthorizationAclsOperations[];
+
+  /**
+   * Indicates the resource for which given ACL rule applies.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#resource
+   */
+  readonly resource: KafkaUserSpecAuthorizationAclsResource;
+
+  /**
+   * The type of the rule. ACL rules with type `allow` are used to allow user to execute the specified operations. ACL rules with type `deny` are used to deny user to execute the specified operations. Default value is `allow`.
+   *
+   * @schema KafkaUserSpecAuthorizationAcls#type
+   */
+  readonly type?: KafkaUserSpecAuthorizationAclsType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthorizationAcls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthorizationAcls(obj: KafkaUserSpecAuthorizationAcls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'host': obj.host,
+    'operations': obj.operations?.map(y => y),
+    'resource': toJson_KafkaUserSpecAuthorizationAclsResource(obj.resource),
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authorization type. Currently the only supported type is `simple`. `simple` authorization type uses the Kafka Admin API for managing the ACL rules.
+ *
+ * @schema KafkaUserSpecAuthorizationType
+ */
+export enum KafkaUserSpecAuthorizationType {
+  /** simple */
+  SIMPLE = "simple",
+}
+
+/**
+ * Template for KafkaUser resources. The template allows users to specify how the `Secret` with password or TLS certificates is generated.
+ *
+ * @schema KafkaUserSpecTemplateSecret
+ */
+export interface KafkaUserSpecTemplateSecret {
+  /**
+   * Metadata applied to the resource.
+   *
+   * @schema KafkaUserSpecTemplateSecret#metadata
+   */
+  readonly metadata?: KafkaUserSpecTemplateSecretMetadata;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecTemplateSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecTemplateSecret(obj: KafkaUserSpecTemplateSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': toJson_KafkaUserSpecTemplateSecretMetadata(obj.metadata),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret from which the password should be read.
+ *
+ * @schema KafkaUserSpecAuthenticationPasswordValueFrom
+ */
+export interface KafkaUserSpecAuthenticationPasswordValueFrom {
+  /**
+   * Selects a key of a Secret in the resource's namespace.
+   *
+   * @schema KafkaUserSpecAuthenticationPasswordValueFrom#secretKeyRef
+   */
+  readonly secretKeyRef?: KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthenticationPasswordValueFrom' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthenticationPasswordValueFrom(obj: KafkaUserSpecAuthenticationPasswordValueFrom | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'secretKeyRef': toJson_KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef(obj.secretKeyRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema KafkaUserSpecAuthorizationAclsOperations
+ */
+export enum KafkaUserSpecAuthorizationAclsOperations {
+  /** Read */
+  READ = "Read",
+  /** Write */
+  WRITE = "Write",
+  /** Create */
+  CREATE = "Create",
+  /** Delete */
+  DELETE = "Delete",
+  /** Alter */
+  ALTER = "Alter",
+  /** Describe */
+  DESCRIBE = "Describe",
+  /** ClusterAction */
+  CLUSTER_ACTION = "ClusterAction",
+  /** AlterConfigs */
+  ALTER_CONFIGS = "AlterConfigs",
+  /** DescribeConfigs */
+  DESCRIBE_CONFIGS = "DescribeConfigs",
+  /** IdempotentWrite */
+  IDEMPOTENT_WRITE = "IdempotentWrite",
+  /** All */
+  ALL = "All",
+}
+
+/**
+ * Indicates the resource for which given ACL rule applies.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsResource
+ */
+export interface KafkaUserSpecAuthorizationAclsResource {
+  /**
+   * Name of resource for which given ACL rule applies. Can be combined with `patternType` field to use prefix pattern.
+   *
+   * @schema KafkaUserSpecAuthorizationAclsResource#name
+   */
+  readonly name?: string;
+
+  /**
+   * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+   *
+   * @schema KafkaUserSpecAuthorizationAclsResource#patternType
+   */
+  readonly patternType?: KafkaUserSpecAuthorizationAclsResourcePatternType;
+
+  /**
+   * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+   *
+   * @schema KafkaUserSpecAuthorizationAclsResource#type
+   */
+  readonly type: KafkaUserSpecAuthorizationAclsResourceType;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthorizationAclsResource' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthorizationAclsResource(obj: KafkaUserSpecAuthorizationAclsResource | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'patternType': obj.patternType,
+    'type': obj.type,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * The type of the rule. ACL rules with type `allow` are used to allow user to execute the specified operations. ACL rules with type `deny` are used to deny user to execute the specified operations. Default value is `allow`.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsType
+ */
+export enum KafkaUserSpecAuthorizationAclsType {
+  /** allow */
+  ALLOW = "allow",
+  /** deny */
+  DENY = "deny",
+}
+
+/**
+ * Metadata applied to the resource.
+ *
+ * @schema KafkaUserSpecTemplateSecretMetadata
+ */
+export interface KafkaUserSpecTemplateSecretMetadata {
+  /**
+   * Annotations added to the Kubernetes resource.
+   *
+   * @schema KafkaUserSpecTemplateSecretMetadata#annotations
+   */
+  readonly annotations?: { [key: string]: string };
+
+  /**
+   * Labels added to the Kubernetes resource.
+   *
+   * @schema KafkaUserSpecTemplateSecretMetadata#labels
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecTemplateSecretMetadata' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecTemplateSecretMetadata(obj: KafkaUserSpecTemplateSecretMetadata | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'annotations': ((obj.annotations) === undefined) ? undefined : (Object.entries(obj.annotations).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Selects a key of a Secret in the resource's namespace.
+ *
+ * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef
+ */
+export interface KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef {
+  /**
+   * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef#key
+   */
+  readonly key?: string;
+
+  /**
+   * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef#optional
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * Converts an object of type 'KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef(obj: KafkaUserSpecAuthenticationPasswordValueFromSecretKeyRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'name': obj.name,
+    'optional': obj.optional,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Describes the pattern used in the resource field. The supported types are `literal` and `prefix`. With `literal` pattern type, the resource field will be used as a definition of a full name. With `prefix` pattern type, the resource name will be used only as a prefix. Default value is `literal`.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsResourcePatternType
+ */
+export enum KafkaUserSpecAuthorizationAclsResourcePatternType {
+  /** literal */
+  LITERAL = "literal",
+  /** prefix */
+  PREFIX = "prefix",
+}
+
+/**
+ * Resource type. The available resource types are `topic`, `group`, `cluster`, and `transactionalId`.
+ *
+ * @schema KafkaUserSpecAuthorizationAclsResourceType
+ */
+export enum KafkaUserSpecAuthorizationAclsResourceType {
+  /** topic */
+  TOPIC = "topic",
+  /** group */
+  GROUP = "group",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** transactionalId */
+  TRANSACTIONAL_ID = "transactionalId",
+}
+

@@ -4,15 +4,27 @@
  */
 import * as fs from 'node:fs';
 import { byWorkflow, permissionsOf, ProjectPermissions } from '../argocd/applications';
+import type { Component } from './component';
+import type { K8sObject } from './render';
 import type { HydratedModel } from '../synth';
 
 /** A rendered object breaks a rule synth enforces; nothing is written. */
 export class RenderCheckError extends Error {}
 
 /**
+ * A Secret the component commits on purpose (`Component.committedSecrets`): undefined for any other
+ * Secret, else the problems its verifier finds (empty: accepted).
+ */
+export function committedSecretProblems(c: Pick<Component, 'namespace' | 'committedSecrets'>, o: K8sObject): { what: string; problems: string[] } | undefined {
+  const declared = c.committedSecrets?.find((s) => s.name === o.metadata.name && o.metadata.namespace === c.namespace);
+  return declared ? { what: declared.what, problems: declared.problems(o) } : undefined;
+}
+
+/**
  * Secrets live in OpenBao and reach the cluster through External Secrets (or a bootstrap step the
  * operator runs): a Secret with data in dist would be a credential in git, or a chart's generated
- * value that changes on every render.
+ * value that changes on every render. A component may commit a Secret whose content it verifies to
+ * hold no credential (`Component.committedSecrets`: Alertmanager's configuration).
  */
 export function secretsWithData(models: readonly HydratedModel[]): string[] {
   const found: string[] = [];
@@ -22,6 +34,12 @@ export function secretsWithData(models: readonly HydratedModel[]): string[] {
         if (o.kind !== 'Secret' || o.apiVersion !== 'v1') continue;
         const keys = [...Object.keys((o.data as object | undefined) ?? {}), ...Object.keys((o.stringData as object | undefined) ?? {})];
         if (keys.length === 0) continue;
+        const committed = committedSecretProblems(c, o);
+        if (committed?.problems.length === 0) continue;
+        if (committed) {
+          found.push(`${m.env.name}/${c.id}: Secret ${o.metadata.namespace}/${o.metadata.name} (${committed.what}) holds a credential: ${committed.problems.join('; ')}; reference credentials through files mounted from a Secret delivered by External Secrets`);
+          continue;
+        }
         const origin = c.source.type === 'helm' ? `chart ${c.source.chart.chart} ${c.source.chart.version}` : c.source.type;
         found.push(`${m.env.name}/${c.id} (${origin}): Secret ${o.metadata.namespace}/${o.metadata.name} has data (${keys.length} keys: ${keys.sort().slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''}); give the chart an existing Secret delivered by External Secrets or created at bootstrap`);
       }

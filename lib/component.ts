@@ -45,10 +45,13 @@ export const WORKFLOW_PREREQUISITES: Readonly<Record<Workflow, readonly Workflow
 };
 
 /**
- * How long Argo CD keeps retrying a workflow's sync, from the efficiency guide's readiness gates
- * ("Optimized Dependency Chain"): foundation and observability 300 s with 30 s between tries,
- * ingress 600 s / 60 s. The guide names no gate for workflows 4-7 and the services; they take the
- * longest gate (600 s / 60 s) because they start operators and stateful sets.
+ * The efficiency guide's readiness gates ("Optimized Dependency Chain"): foundation and
+ * observability 300 s with 30 s between tries, ingress 600 s / 60 s. The guide names no gate for
+ * workflows 4-7 and the services; they take the longest gate (600 s / 60 s) because they start
+ * operators and stateful sets. They set how long Argo CD keeps retrying a workflow's sync
+ * (argocd/applications.ts), the timeout and interval of the gate Jobs closing workflows 1-3
+ * (charts/readiness-gates), the `for:` of the alert on Applications past their gate, and the
+ * bootstrap README's waits.
  */
 export const READINESS_GATES: Readonly<Record<Workflow, { readonly timeoutSeconds: number; readonly retryIntervalSeconds: number }>> = {
   [Workflow.Foundation]: { timeoutSeconds: 300, retryIntervalSeconds: 30 },
@@ -182,6 +185,19 @@ export interface RunbookSection {
   readonly body: string;
 }
 
+/**
+ * A Secret with data that a component commits on purpose, because its consumer reads nothing but a
+ * Secret and its content holds no credential (Alertmanager's configuration is the one case).
+ */
+export interface CommittedSecret {
+  /** The Secret's name, in the component's namespace. */
+  readonly name: string;
+  /** What it is, for messages. */
+  readonly what: string;
+  /** Why its content is no credential, and what a problem found would mean. Empty: accepted. */
+  readonly problems: (secret: { readonly [key: string]: unknown }) => string[];
+}
+
 export interface Component {
   /** Fixed id: the Argo CD Application name. */
   readonly id: string;
@@ -202,6 +218,11 @@ export interface Component {
   readonly ignoreDifferences?: readonly IgnoredDifference[];
   /** Secrets it consumes: delivered by External Secrets from OpenBao, some created at bootstrap first. */
   readonly secrets?: readonly SecretRequirement[];
+  /**
+   * Secrets of the rendering that may carry data in dist because they hold no credential, each
+   * verified on every synth (lib/checks.ts): the only way a Secret with data passes the check.
+   */
+  readonly committedSecrets?: readonly CommittedSecret[];
   /** What the operator does outside Argo CD for this component (bootstrap README). */
   readonly runbook?: readonly RunbookSection[];
   /**

@@ -44,6 +44,8 @@ export const EKS_API_VERSIONS: readonly string[] = [
 export const EXTERNAL_CRDS: readonly { readonly apiVersion: string; readonly kinds: readonly string[]; readonly installedBy: string; readonly scope: 'Namespaced' | 'Cluster' }[] = [
   { apiVersion: 'snapshot.storage.k8s.io/v1', kinds: ['VolumeSnapshotClass'], installedBy: 'eks', scope: 'Cluster' },
   { apiVersion: 'snapshot.storage.k8s.io/v1', kinds: ['VolumeSnapshot', 'VolumeSnapshotContent'], installedBy: 'eks', scope: 'Namespaced' },
+  // The Cilium agent registers its CRDs at start (Cilium is installed at bootstrap).
+  { apiVersion: 'cilium.io/v2', kinds: ['CiliumClusterwideNetworkPolicy'], installedBy: 'cilium', scope: 'Cluster' },
   // TektonConfig (tekton-config) makes the Tekton operator install Tekton Pipelines and its CRDs.
   { apiVersion: 'tekton.dev/v1', kinds: ['Pipeline', 'Task', 'PipelineRun', 'TaskRun'], installedBy: 'tekton-config', scope: 'Namespaced' },
   { apiVersion: 'triggers.tekton.dev/v1beta1', kinds: ['EventListener', 'TriggerBinding', 'TriggerTemplate', 'Trigger'], installedBy: 'tekton-config', scope: 'Namespaced' },

@@ -13,10 +13,15 @@ export interface WellKnownPolicies {
   readonly ebsCSIController?: boolean;
 }
 
+/** An IAM condition block: operator (`StringEquals`, ...) → condition key → value(s). */
+export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
 export interface PolicyStatement {
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: readonly string[];
   readonly Resource: readonly string[];
+  /** Limits the statement, e.g. to resources carrying a tag (`aws:ResourceTag/<key>`). */
+  readonly Condition?: PolicyCondition;
 }
 
 export interface IrsaPolicy {

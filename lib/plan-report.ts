@@ -16,6 +16,8 @@ import {
   kubeReservedCpu,
   kubeReservedMemory,
   minimumRaises,
+  nodeReservedCpu,
+  SEED_NODE_CPU_RESERVATION,
   PlanWarning,
   SEED_ALLOCATION,
   SEED_DISTRIBUTION,
@@ -23,8 +25,11 @@ import {
 } from './plan';
 import { ResourceAmounts } from './resources';
 import { CLUSTER_CREATION, describeTarget, EFFICIENCY_GUIDE, formatMinutes, GuidePhase, Minutes, RolloutPlan, rolloutPlan } from './rollout';
-import { MAX_PODS_PER_NODE, SeedDeviation, seedDeviations } from '../eksctl/node-groups';
+import { MAX_PODS_PER_NODE } from '../eksctl/node-groups';
+import { DocumentDeviation, documentDeviations } from '../eksctl/deviations';
 import type { HydratedModel } from '../synth';
+import { declaredRecoveries } from './backup';
+import type { AlertingSettings } from '../config/defaults';
 
 /** A table both renderers share: Markdown for PLAN.md, aligned columns for the terminal. */
 export interface Table {
@@ -134,17 +139,25 @@ export function nodeGroupTable(plan: CapacityPlan): Table {
   };
 }
 
-/** Where the node groups deliberately differ from the seed, with why (eksctl/node-groups.ts `seedDeviations`). */
-export function deviationTable(deviations: readonly SeedDeviation[]): Table {
+/** Where the rendered environment differs from the seed documents, with why (eksctl/deviations.ts `documentDeviations`). */
+export function deviationTable(deviations: readonly DocumentDeviation[]): Table {
   return {
-    headers: ['Topic', 'Seed', 'Rendered', 'Why'],
-    rows: deviations.map((d) => [d.topic, d.seed, d.rendered, d.reason]),
+    headers: ['Topic', 'Document', 'Document says', 'Rendered', 'Why'],
+    rows: deviations.map((d) => [d.topic, d.document, d.seed, d.rendered, d.reason]),
   };
 }
 
-function deviationsSection(deviations: readonly SeedDeviation[]): string[] {
+function deviationsSection(deviations: readonly DocumentDeviation[]): string[] {
   if (deviations.length === 0) return [];
-  return ['### Deviations from the seed', '', 'Deliberate, each for the reason given.', '', markdownTable(deviationTable(deviations)), ''];
+  return [
+    '### Deviations from the documents',
+    '',
+    'Every figure of the two seed documents (Workflow Management; the Workflow Efficiency Guide) this environment renders differently, ' +
+      'both values, and why. Figures not listed are rendered as the documents give them.',
+    '',
+    markdownTable(deviationTable(deviations)),
+    '',
+  ];
 }
 
 export function sizeTable(plan: CapacityPlan): Table {
@@ -357,7 +370,8 @@ function termsSection(): string[] {
       'Limits are summed the same way.',
     `- **Allocatable per node**: EC2 capacity − kube-reserved − the ${EVICTION_HARD_MEMORY} hard eviction threshold. kube-reserved is what ` +
       'the EKS-optimized AMIs configure the kubelet to keep for itself and the container runtime: CPU 6% of the first core, 1% of the second, ' +
-      `0.5% of cores 3-4, 0.25% of every core above (${kubeReservedCpu(2)} on 2 vCPUs); memory 255Mi + 11Mi × the pods a node admits ` +
+      `0.5% of cores 3-4, 0.25% of every core above (${kubeReservedCpu(2)} on 2 vCPUs), raised to the seed's node_cpu_reservation of ` +
+      `${SEED_NODE_CPU_RESERVATION} where that is more (each node group's NodeConfig sets it: ${nodeReservedCpu(2)} on 2 vCPUs); memory 255Mi + 11Mi × the pods a node admits ` +
       `(${pods} with VPC CNI prefix delegation: ${kubeReservedMemory(pods)}).`,
     '- **minimum**: every node group at its minSize: the nodes the cluster starts with and never scales below. ' +
       'The tier defaults (config/defaults.ts) set it to hold the requests at rest.',
@@ -430,7 +444,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '',
     ALLOCATABLE_NOTE,
     '',
-    ...deviationsSection(seedDeviations(model.env)),
+    ...deviationsSection(documentDeviations(model.env, capacity)),
     '### Cluster size',
     '',
     markdownTable(sizeTable(capacity)),
@@ -441,6 +455,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '',
     markdownTable(distributionTable(capacity)),
     '',
+    ...alertingSection(model.env.alerting),
     '## Rollout',
     '',
     "Argo CD syncs one wave after another, the components of a wave in parallel. Each component takes its seed phase's execution time, " +
@@ -454,6 +469,7 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     '',
     `Target \`total_deployment_time < 60 minutes\` (platform): **${describeTarget(rollout.target)}**.`,
     '',
+    ...recoverySection(model),
     '## Dependency graph',
     '',
     'Arrows point from a prerequisite to what waits for it (edges implied by longer paths omitted); colors are workflows.',
@@ -465,6 +481,40 @@ export function renderPlanMarkdown(model: HydratedModel, plans: EnvironmentPlans
     ...termsSection(),
   ];
   return out.join('\n');
+}
+
+/** PLAN.md's line on where alerts go (platform.yaml `alerting`); says so plainly when they reach no one. */
+export function alertingSection(alerting: Pick<AlertingSettings, 'routes' | 'heartbeat'>): string[] {
+  const { critical, warning, info } = alerting.routes;
+  const watchdog = alerting.heartbeat ? `Watchdog → ${alerting.heartbeat} (the heartbeat receiver)` : 'Watchdog → dropped (no heartbeat)';
+  const line =
+    critical.length + warning.length + info.length === 0
+      ? "No receivers: every alert ends in Alertmanager's null receiver. Dev may run so; a prod-tier environment may not."
+      : `${Object.entries({ critical, warning, info })
+          .map(([s, r]) => `${s} → ${r.length ? r.join(', ') : warning.length ? `${warning.join(', ')} (the warning receivers)` : 'dropped'}`)
+          .join('; ')}; any other severity → ${warning.length ? 'the warning receivers' : 'dropped'}; ${watchdog}.`;
+  return ['## Alerting', '', `${line} From platform.yaml \`alerting\` (README, "Alerting").`, ''];
+}
+
+/**
+ * PLAN.md's "Recovery": the recovery point objective of every data store, as its rendered object
+ * declares it (lib/backup.ts), and whether a backup stands behind it or the loss is accepted.
+ */
+function recoverySection(model: HydratedModel): string[] {
+  const declared = declaredRecoveries(model.components, model.objects, model.env.labelDomain);
+  if (declared.length === 0) return [];
+  return [
+    '## Recovery',
+    '',
+    'Per data store: the most recent data a restore can lose (RPO) and how the data comes back, or, where nothing backs a store up, ' +
+      'the loss that is accepted instead. Each restore runbook is in the bootstrap README under "Operations".',
+    '',
+    markdownTable({
+      headers: ['component', 'object', 'RPO', 'backup', 'how', 'restore runbook'],
+      rows: declared.map((r) => [r.component, r.object, r.rpo.toString(), r.backedUp ? 'yes' : '**no: accepted loss**', r.mechanism, r.runbook]),
+    }),
+    '',
+  ];
 }
 
 /** PLAN.md's list of what the figures may not reflect, empty when everything is counted exactly. */
@@ -484,7 +534,7 @@ function warningsSection(warnings: readonly PlanWarning[]): string[] {
 /** The text report of `npm run plan`. */
 export function renderPlanText(model: HydratedModel, plans: EnvironmentPlans = environmentPlans(model)): string {
   const { capacity, rollout } = plans;
-  const deviations = seedDeviations(model.env);
+  const deviations = documentDeviations(model.env, capacity);
   const status =
     capacity.status === 'does not fit at maximum size'
       ? `does not fit at maximum size:\n${capacity.shortfalls.map((s) => `  ${s}`).join('\n')}`
@@ -500,7 +550,7 @@ export function renderPlanText(model: HydratedModel, plans: EnvironmentPlans = e
     '',
     textTable(nodeGroupTable(capacity)),
     '',
-    ...(deviations.length > 0 ? ['deviations from the seed:', textTable(deviationTable(deviations)), ''] : []),
+    ...(deviations.length > 0 ? ['deviations from the documents:', textTable(deviationTable(deviations)), ''] : []),
     textTable(sizeTable(capacity)),
     '',
     textTable(distributionTable(capacity)),
@@ -558,7 +608,7 @@ export function planJson(model: HydratedModel, plans: EnvironmentPlans = environ
         allocatablePerNode: amountsJson(g.node.allocatable),
         reservedPerNode: amountsJson(g.node.reserved),
       })),
-      seedDeviations: seedDeviations(model.env),
+      deviations: documentDeviations(model.env, c),
       atMinimum: sizeJson(c.atMinimum),
       needed: c.needed ? sizeJson(c.needed) : null,
       atMaximum: sizeJson(c.atMaximum),

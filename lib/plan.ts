@@ -120,6 +120,18 @@ export function kubeReservedCpu(vcpus: number): Cpu {
   return Cpu.millis(Math.round(millis));
 }
 
+/** The efficiency guide's `node_cpu_reservation: "100m"  # For system processes`, quoted. */
+export const SEED_NODE_CPU_RESERVATION = Cpu.millis(100);
+
+/**
+ * kube-reserved CPU the node groups set (eksctl/cluster-config.ts writes it into each group's
+ * NodeConfig): the AMI's own figure, raised to the guide's node_cpu_reservation where that is more
+ * (every 2-vCPU node: 70m → 100m).
+ */
+export function nodeReservedCpu(vcpus: number): Cpu {
+  return Cpu.millis(Math.max(kubeReservedCpu(vcpus).millicores, SEED_NODE_CPU_RESERVATION.millicores));
+}
+
 /**
  * kube-reserved memory of the EKS AMIs: `11 * maxPods + 255` MiB (same sources as the CPU formula,
  * `getMemoryMebibytesToReserve`). With prefix delegation and 110 pods per node
@@ -144,7 +156,7 @@ export function nodeShape(instanceType: string, maxPods = MAX_PODS_PER_NODE): No
     throw new Error(`capacity plan: no size known for instance type "${instanceType}"; add its vCPUs and memory to INSTANCE_TYPES in lib/plan.ts`);
   }
   const capacity = { cpu: Cpu.cores(spec.vcpus), memory: spec.memory };
-  const reserved = { cpu: kubeReservedCpu(spec.vcpus), memory: kubeReservedMemory(maxPods).plus(EVICTION_HARD_MEMORY) };
+  const reserved = { cpu: nodeReservedCpu(spec.vcpus), memory: kubeReservedMemory(maxPods).plus(EVICTION_HARD_MEMORY) };
   const allocatable = {
     cpu: Cpu.millis(Math.max(0, capacity.cpu.millicores - reserved.cpu.millicores)),
     memory: Memory.parse(String(Math.max(0, capacity.memory.bytes - reserved.memory.bytes))),

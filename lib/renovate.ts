@@ -4,11 +4,12 @@
 //
 // Renovate finds the pins with regex custom managers: the CHARTS table in config/versions.ts (helm
 // datasource; docker datasource for OCI charts), the IMAGES table there and the services' `image:`
-// lines in platform.yaml (docker datasource), the commit-pinned GIT_SOURCES (git-refs). One
+// lines in platform.yaml (docker datasource), the commit-pinned GIT_SOURCES (git-refs), the newest
+// EKS minor of EKS_VERSIONS (endoflife-date datasource, product amazon-eks; the clusters follow n-1). One
 // packageRule per workflow groups the charts and images its components use into one PR.
 import * as fs from 'node:fs';
 import { PlatformConfig } from '../config/schema';
-import { GIT_SOURCES, IMAGES } from '../config/versions';
+import { EKS_VERSIONS, GIT_SOURCES, IMAGES } from '../config/versions';
 import { Workflow, WORKFLOW_ORDER } from './component';
 import { WORKFLOW_TITLES } from './plan-report';
 import { writeFileAtomically } from './output';
@@ -29,11 +30,23 @@ export const MATCH = {
   /** The IMAGES block, then each `name: 'registry/repo:tag'` entry in it. */
   imagesBlock: 'export const IMAGES = \\{[^}]*\\}',
   imageEntry: "\\w+: '(?<depName>[a-z0-9.-]+(?:/[a-z0-9._-]+)+):(?<currentValue>[A-Za-z0-9._-]+)'",
-  /** `image: ghcr.io/example/orders:1.8.0` in platform.yaml. */
-  serviceImage: 'image: ["\']?(?<depName>[a-z0-9.-]+(?:/[a-z0-9._-]+)+):(?<currentValue>[A-Za-z0-9._-]+)["\']?',
+  /**
+   * `image: ghcr.io/example/orders:1.8.0@sha256:<64 hex>` in platform.yaml (services are pinned by
+   * digest; a tag is optional beside it): Renovate moves tag and digest together.
+   */
+  serviceImage: 'image: ["\']?(?<depName>[a-z0-9.-]+(?:/[a-z0-9._-]+)+)(?::(?<currentValue>[A-Za-z0-9._-]+))?@(?<currentDigest>sha256:[0-9a-f]{64})["\']?',
+  /** `export const EKS_VERSIONS = { product: 'amazon-eks', newest: '1.36' } as const;` */
+  eksVersion: "EKS_VERSIONS = \\{ product: '(?<depName>[a-z0-9-]+)', newest: '(?<currentValue>[0-9]+\\.[0-9]+)' \\}",
   /** `repoURL: 'https://github.com/…/x.git', revision: '<40 hex>'` in GIT_SOURCES. */
   gitSource: "repoURL: '(?<depName>https://[^']+)',\\s*revision: '(?<currentDigest>[0-9a-f]{40})'",
 } as const;
+
+/** The repository of an image reference: without its digest, and without its tag if it has one. */
+export function imageRepository(image: string): string {
+  const name = image.split('@')[0];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}
 
 const exact = (file: string) => `/^${file.replace(/[.]/g, '\\.')}$/`;
 
@@ -56,7 +69,7 @@ export function pinsByWorkflow(config: PlatformConfig, models: readonly Environm
       for (const image of Object.values(IMAGES)) if (text.includes(image)) pins.images.add(image.slice(0, image.lastIndexOf(':')));
     }
   }
-  for (const s of config.services) out.get(Workflow.Apps)!.images.add(s.image.split('@')[0].slice(0, s.image.split('@')[0].lastIndexOf(':')));
+  for (const s of config.services) out.get(Workflow.Apps)!.images.add(imageRepository(s.image));
   return out;
 }
 
@@ -71,6 +84,15 @@ export function renovateConfig(config: PlatformConfig, models?: readonly Environ
       groupName: 'GitHub Actions',
     },
   ];
+  packageRules.push({
+    description:
+      'The newest Kubernetes minor EKS offers: every cluster follows one behind it (n-1), so this PR moves them a minor; ' +
+      'the node AMI release of the new minor (NODE_AMI_RELEASES) and the cluster-autoscaler image of the same minor go with it, ' +
+      'then the bootstrap README\'s "Upgrades" runs per environment',
+    matchManagers: ['custom.regex'],
+    matchDepNames: [EKS_VERSIONS.product],
+    groupName: 'kubernetes minor (EKS n-1)',
+  });
   const claimed = new Set<string>();
   for (const wf of WORKFLOW_ORDER) {
     const p = pins.get(wf)!;
@@ -112,6 +134,14 @@ export function renovateConfig(config: PlatformConfig, models?: readonly Environ
         matchStringsStrategy: 'recursive',
         matchStrings: [MATCH.imagesBlock, MATCH.imageEntry],
         datasourceTemplate: 'docker',
+      },
+      {
+        customType: 'regex',
+        description: 'The newest Kubernetes minor Amazon EKS offers (EKS_VERSIONS; the clusters run the one before it)',
+        managerFilePatterns: [exact(VERSIONS_FILE)],
+        matchStrings: [MATCH.eksVersion],
+        datasourceTemplate: 'endoflife-date',
+        versioningTemplate: 'loose',
       },
       {
         customType: 'regex',

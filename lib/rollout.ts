@@ -114,6 +114,9 @@ export const COMPONENT_PHASE: Readonly<Record<string, GuidePhase>> = {
   'emissary-crds': G.ingress.gateway,
   'emissary-ingress': G.ingress.gateway,
   'emissary-config': G.ingress.gateway,
+  // The gates check the end of their phase: the load balancer and the certificate, the targets
+  // Prometheus discovers once everything that exports metrics runs.
+  'ingress-readiness': G.ingress.gateway,
   mimir: G.observability.storage,
   loki: G.observability.collection,
   tempo: G.observability.collection,
@@ -121,6 +124,7 @@ export const COMPONENT_PHASE: Readonly<Record<string, GuidePhase>> = {
   'opentelemetry-collector': G.observability.collection,
   grafana: G.observability.visualization,
   'observability-config': G.observability.visualization,
+  'observability-readiness': G.observability.visualization,
 };
 
 /**

@@ -90,7 +90,7 @@ export function forkConfig(text) {
   if (!producer) throw new Error('no service of the example produces a Kafka topic');
   const topic = producer.kafka.produces[0];
   const registry = out.policy.allowedRegistries[0];
-  out.services.push({ name: FORK.service, image: `${registry}${FORK.service}:1.0.0`, port: 8080, public: true, database: true, kafka: { consumes: [topic] } });
+  out.services.push({ name: FORK.service, image: `${registry}${FORK.service}:1.0.0@sha256:${'0f'.repeat(32)}`, port: 8080, public: true, database: true, kafka: { consumes: [topic] } });
   out.environments[FORK.environment] = { tier: 'staging', openbaoKmsKeyArn: `arn:aws:kms:${FORK.region}:${FORK.accountId}:key/${FORK.qaKeyId}` };
   return { text: `# A fork of the example: renamed, with ${FORK.service} and ${FORK.environment} added (scripts/scenario.mjs).\n${yaml.dump(out, { lineWidth: -1 })}`, was, topic, producer: producer.name };
 }
@@ -176,7 +176,7 @@ function main() {
       check(plan.includes(`# Plan: ${FORK.environment}`), `dist/${FORK.environment}/PLAN.md is ${FORK.environment}'s plan`);
       for (const env of envs) {
         const m = path.join(dist, env, 'manifests');
-        const mapping = yaml.load(fs.readFileSync(path.join(m, FORK.service, `mapping-${FORK.service}.yaml`), 'utf8'));
+        const mapping = yaml.load(fs.readFileSync(path.join(m, 'emissary-config', `mapping-${FORK.service}.yaml`), 'utf8'));
         check(mapping.spec.hostname.startsWith(`${FORK.service}.`) && mapping.spec.hostname.endsWith(FORK.domain), `${env}: ${FORK.service} is routed at ${mapping.spec.hostname}`);
         check(fs.existsSync(path.join(m, 'postgres', `database-${FORK.service}.yaml`)), `${env}: ${FORK.service} has its database`);
         check(fs.existsSync(path.join(m, 'kafka', `kafkatopic-${fork.topic}.yaml`)) && fs.readFileSync(path.join(m, 'kafka', 'kafka-kafka.yaml'), 'utf8').includes(FORK.service), `${env}: the kafka cluster knows ${FORK.service}, consumer of ${fork.topic}`);

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseConfig } from '../config/load';
+import * as yaml from 'js-yaml';
+import { ConfigError, parseConfig } from '../config/load';
 import { PlatformConfig } from '../config/schema';
 import { Component } from '../lib/component';
 import { buildEnvironment, EnvironmentModel } from '../platform';
@@ -34,6 +35,24 @@ export function fixtureEnvironment(env: string): EnvironmentModel {
 
 /** The fixture's environments, one of each tier. */
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+
+/** The fixture config's text with `mutate` applied to its parsed form. */
+export function configVariant(mutate: (c: any) => void): string {
+  const c = yaml.load(FIXTURE_CONFIG_TEXT) as any;
+  mutate(c);
+  return yaml.dump(c);
+}
+
+/** The problems a config text is rejected with; throws if it is accepted. */
+export function configProblems(text: string): string[] {
+  try {
+    parseConfig(text);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error('expected the config to be rejected');
+}
 
 export function component(model: EnvironmentModel, id: string): Component {
   const c = model.components.find((x) => x.id === id);

@@ -3,6 +3,7 @@
 // for the largest Application, with the repo-server memory it calls for.
 //   npm run bench -- [--sizes 10,100,500|none] [--runs N] [--no-cold] [--check] [--markdown]
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -94,7 +95,9 @@ export function generatedConfig(shipped: Record<string, unknown>, n: number): Re
   const registry = allowed.endsWith('/') ? allowed : `${allowed}/`;
   const services = Array.from({ length: n }, (_, k) => {
     const i = k + 1;
-    const service: Record<string, unknown> = { name: name(i), image: `${registry}${name(i)}:1.0.${i}`, port: 8080 };
+    // Pinned by digest, as the config requires (a syntactically valid digest of the reference itself: the bench pulls nothing).
+    const image = `${registry}${name(i)}:1.0.${i}`;
+    const service: Record<string, unknown> = { name: name(i), image: `${image}@sha256:${createHash('sha256').update(image).digest('hex')}`, port: 8080 };
     if (i % 10 === 1) service.public = true;
     if (i % 3 === 0) service.database = true;
     if (i % 4 === 0) service.redis = true;

@@ -43,26 +43,35 @@ export interface ImportGroup {
 export const IMPORTS: readonly ImportGroup[] = [
   { group: 'argoproj.io', version: 'v1alpha1', kinds: ['AnalysisTemplate', 'Application', 'AppProject', 'Rollout'] },
   { group: 'barmancloud.cnpg.io', version: 'v1', kinds: ['ObjectStore'] },
-  { group: 'cert-manager.io', version: 'v1', kinds: ['Certificate', 'ClusterIssuer'] },
+  { group: 'cert-manager.io', version: 'v1', kinds: ['Certificate', 'ClusterIssuer', 'Issuer'] },
+  { group: 'cilium.io', version: 'v2', kinds: ['CiliumClusterwideNetworkPolicy'] },
   { group: 'config.gatekeeper.sh', version: 'v1alpha1', kinds: ['Config'] },
   {
     group: 'constraints.gatekeeper.sh',
     version: 'v1beta1',
     kinds: [
       'K8sAllowedRepos',
+      'K8sBlockedKinds',
+      'K8sBlockLoadBalancer',
+      'K8sBlockNodePort',
       'K8sDisallowedTags',
+      'K8sExternalIPs',
+      'K8sImageDigests',
+      'K8sPSPAutomountServiceAccountTokenPod',
       'K8sPSPHostFilesystem',
       'K8sPSPHostNamespace',
       'K8sPSPHostNetworkingPorts',
       'K8sPSPPrivilegedContainer',
       'K8sRequiredLabels',
       'K8sRequiredResources',
+      'K8sRestrictedRbac',
+      'K8sStrictMeshTls',
     ],
   },
-  { group: 'external-secrets.io', version: 'v1', kinds: ['ClusterSecretStore', 'ExternalSecret'] },
+  { group: 'external-secrets.io', version: 'v1', kinds: ['ExternalSecret', 'SecretStore'] },
   { group: 'getambassador.io', version: 'v3alpha1', kinds: ['Host', 'Listener', 'Mapping', 'Module'] },
   { group: 'k6.io', version: 'v1alpha1', kinds: ['TestRun'] },
-  { group: 'kafka.strimzi.io', version: 'v1', kinds: ['Kafka', 'KafkaNodePool', 'KafkaTopic'] },
+  { group: 'kafka.strimzi.io', version: 'v1', kinds: ['Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaUser'] },
   { group: 'monitoring.coreos.com', version: 'v1', kinds: ['PodMonitor', 'PrometheusRule', 'ServiceMonitor'] },
   { group: 'networking.istio.io', version: 'v1', kinds: ['DestinationRule'] },
   { group: 'operator.tekton.dev', version: 'v1alpha1', kinds: ['TektonConfig'] },
@@ -83,7 +92,11 @@ export class ImportError extends Error {}
 type Crd = JsonObject;
 
 /** Out-of-tree kinds that are cluster-scoped (kubernetes-csi/external-snapshotter). */
-const CLUSTER_SCOPED_OUT_OF_TREE: readonly string[] = ['VolumeSnapshotClass.snapshot.storage.k8s.io', 'VolumeSnapshotContent.snapshot.storage.k8s.io'];
+const CLUSTER_SCOPED_OUT_OF_TREE: readonly string[] = [
+  'VolumeSnapshotClass.snapshot.storage.k8s.io',
+  'VolumeSnapshotContent.snapshot.storage.k8s.io',
+  'CiliumClusterwideNetworkPolicy.cilium.io',
+];
 
 function get(value: unknown, ...keys: string[]): unknown {
   let current = value;

@@ -5,7 +5,10 @@
  */
 import { microserviceComponent, ZoneSpread } from '../apps';
 import { argoRolloutsComponent } from '../charts/argo-rollouts';
+import { PublicRoute } from '../charts/emissary-config';
 import { k6OperatorComponent } from '../charts/k6-operator';
+import { KAFKA_ACCESS, kafkaUserSecret } from '../charts/kafka';
+import { REDIS_ACCESS } from '../charts/redis';
 import { ServiceConfig } from '../config/schema';
 import { Component } from '../lib/component';
 import { PlatformContext } from './context';
@@ -24,12 +27,35 @@ export const WIRING = {
   otlp: { endpoint: ENDPOINTS.otlpHttp, ports: [portOf(ENDPOINTS.otlpGrpc), portOf(ENDPOINTS.otlpHttp)] },
   prometheusUrl: ENDPOINTS.prometheus,
   postgres: { host: ENDPOINTS.postgresRw, port: ENDPOINTS.postgresPort },
-  redis: { host: ENDPOINTS.redis, port: ENDPOINTS.redisPort },
-  kafka: { bootstrap: ENDPOINTS.kafkaBootstrap, port: portOf(ENDPOINTS.kafkaBootstrap) },
+  redis: { host: ENDPOINTS.redis, port: ENDPOINTS.redisPort, caSecret: REDIS_ACCESS.caSecret, caKey: REDIS_ACCESS.caKey },
+  kafka: {
+    bootstrap: ENDPOINTS.kafkaBootstrap,
+    port: portOf(ENDPOINTS.kafkaBootstrap),
+    securityProtocol: KAFKA_ACCESS.securityProtocol,
+    saslMechanism: KAFKA_ACCESS.saslMechanism,
+    userSecret: kafkaUserSecret,
+    passwordKey: KAFKA_ACCESS.passwordKey,
+    caSecret: KAFKA_ACCESS.clusterCaSecret,
+    caKey: KAFKA_ACCESS.clusterCaKey,
+  },
 } as const;
 
 /** `<service>.<environment domain>`: the public hostname (the ingress workflow's wildcard Host covers it). */
 export const publicHostname = (ctx: PlatformContext, service: Pick<ServiceConfig, 'name'>) => `${service.name}.${ctx.env.domain}`;
+
+/** The namespace every service runs in. */
+export const SERVICES_NAMESPACE = NS.apps;
+
+/**
+ * The route of each public service: its hostname to its Service in the services' namespace. The
+ * ingress workflow renders these as Mappings in Emissary's own namespace (emissary-config), so the
+ * services' project never needs Mapping rights.
+ */
+export function publicRoutes(ctx: PlatformContext): PublicRoute[] {
+  return ctx.services
+    .filter((s) => s.public)
+    .map((s) => ({ name: s.name, hostname: publicHostname(ctx, s), service: { name: s.name, namespace: SERVICES_NAMESPACE, port: s.port } }));
+}
 
 export function appsComponents(ctx: PlatformContext): Component[] {
   const { env, services } = ctx;
@@ -39,13 +65,12 @@ export function appsComponents(ctx: PlatformContext): Component[] {
   return services.map((service) =>
     microserviceComponent({
       service,
-      namespace: NS.apps,
+      namespace: SERVICES_NAMESPACE,
       environment: env.name,
       sizing: env.services,
       zoneSpread,
       callers: services.filter((s) => s.calls.includes(service.name)).map((s) => s.name),
       callees: service.calls.map((name) => ({ name, port: byName.get(name)!.port })),
-      hostname: service.public ? publicHostname(ctx, service) : undefined,
       wiring: WIRING,
     }),
   );

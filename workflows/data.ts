@@ -3,16 +3,18 @@
  * and data stores share the `data` namespace (the guide's "data_components: data"); the Barman
  * Cloud plugin must run in the CloudNativePG operator's namespace anyway.
  */
+import { dataCredentials, secretNames } from '../apps/microservice';
 import { barmanCloudComponent } from '../charts/barman-cloud';
 import { cloudnativePgComponent } from '../charts/cloudnative-pg';
 import { kafkaComponent } from '../charts/kafka';
 import { postgresComponent } from '../charts/postgres';
 import { redisComponent } from '../charts/redis';
-import { redisOperatorComponent } from '../charts/redis-operator';
+import { OPERATOR_POD_LABELS, redisOperatorComponent } from '../charts/redis-operator';
 import { strimziComponent } from '../charts/strimzi';
 import { byTier } from '../config/defaults';
 import { ServiceConfig } from '../config/schema';
 import { IMAGES } from '../config/versions';
+import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { Component } from '../lib/component';
 import { Resources } from '../lib/resources';
 import { PlatformContext } from './context';
@@ -28,9 +30,22 @@ export function kafkaClients(services: readonly ServiceConfig[]): string[] {
   return services.filter((s) => (s.kafka?.produces.length ?? 0) + (s.kafka?.consumes.length ?? 0) > 0).map((s) => s.name).sort();
 }
 
+/**
+ * The services' credential readers: the ServiceAccount each service's SecretStore reads the data
+ * namespace as (apps/microservice, README "Kafka and Redis access").
+ */
+function reader(service: string): { namespace: string; serviceAccount: string } {
+  return { namespace: NS.apps, serviceAccount: dataCredentials(service).reader };
+}
+
 /** The S3 bucket of the Postgres backups: `<platform>-<environment>-postgres-backups`. */
 export function postgresBackupBucket(platformName: string, envName: string): string {
-  return `${platformName}-${envName}-postgres-backups`;
+  return backupBucketName(platformName, envName, 'postgres-backups');
+}
+
+/** The S3 bucket of the Redis snapshots: `<platform>-<environment>-redis-snapshots`. */
+export function redisSnapshotBucket(platformName: string, envName: string): string {
+  return backupBucketName(platformName, envName, 'redis-snapshots');
 }
 
 export function dataComponents(ctx: PlatformContext): Component[] {
@@ -38,14 +53,17 @@ export function dataComponents(ctx: PlatformContext): Component[] {
   const ns = NS.data;
   const ha = env.highAvailability;
   const clients = kafkaClients(services);
+  const target = { clusterName: env.clusterName, accountId: env.accountId };
+  const retentionDays = BACKUP_RETENTION_DAYS[env.tier];
   return [
     cloudnativePgComponent({ namespace: ns }),
     barmanCloudComponent({ namespace: ns, operatorNamespace: ns }),
     postgresComponent({
       namespace: ns,
-      target: { clusterName: env.clusterName, accountId: env.accountId },
+      target,
       region: env.region,
       bucket: postgresBackupBucket(env.platformName, env.name),
+      labelDomain: env.labelDomain,
       image: IMAGES.postgres,
       instances: ha ? 3 : 1,
       spreadAcrossZones: ha,
@@ -57,11 +75,14 @@ export function dataComponents(ctx: PlatformContext): Component[] {
       }),
       databases: services.filter((s) => s.database).map((s) => s.name),
       // The point-in-time recovery window.
-      retentionPolicy: byTier(env, { dev: '7d', staging: '14d', prod: '30d' }),
+      retentionPolicy: `${retentionDays}d`,
     }),
     redisOperatorComponent({ namespace: ns }),
     redisComponent({
       namespace: ns,
+      clients: services.filter((s) => s.redis).map((s) => ({ name: s.name, reader: reader(s.name) })),
+      operatorPodLabels: OPERATOR_POD_LABELS,
+      scrapeNamespace: NS.observability,
       highAvailability: ha,
       images: { redis: IMAGES.redis, sentinel: IMAGES.redisSentinel, exporter: IMAGES.redisExporter },
       resources: byTier(env, {
@@ -70,6 +91,8 @@ export function dataComponents(ctx: PlatformContext): Component[] {
         prod: Resources.of({ cpu: '25m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
       }),
       storageSize: byTier(env, { dev: '1Gi', staging: '2Gi', prod: '2Gi' }),
+      labelDomain: env.labelDomain,
+      backup: { target, bucket: redisSnapshotBucket(env.platformName, env.name), region: env.region, retentionDays, uploaderImage: IMAGES.awsCli },
     }),
     strimziComponent({ namespace: ns }),
     kafkaComponent({
@@ -85,7 +108,16 @@ export function dataComponents(ctx: PlatformContext): Component[] {
               },
             ]
           : [],
+      clients: services
+        .filter((s) => clients.includes(s.name))
+        .map((s) => ({
+          name: s.name,
+          produces: s.kafka?.produces ?? [],
+          consumes: s.kafka?.consumes ?? [],
+          reader: { ...reader(s.name), externalSecret: secretNames(s.name).kafka },
+        })),
       partitions: byTier(env, { dev: 1, staging: 3, prod: 3 }),
+      labelDomain: env.labelDomain,
       dual: { resources: Resources.of({ cpu: '100m', memory: '768Mi' }, { cpu: '1', memory: '1Gi' }), storage: '10Gi' },
       controllers: { resources: Resources.of({ cpu: '50m', memory: '384Mi' }, { cpu: '500m', memory: '768Mi' }), storage: '5Gi' },
       brokers: { resources: Resources.of({ cpu: '100m', memory: '768Mi' }, { cpu: '1', memory: '1536Mi' }), storage: '20Gi' },

@@ -3,6 +3,7 @@
  * component id), the namespace and the upstream chart's naming rules; the owning workflow's tests
  * check them against the chart. Consumers import these, never spell a service name themselves.
  */
+import { KAFKA_ACCESS } from '../charts/kafka';
 import { MIMIR_GATEWAY } from '../charts/mimir';
 import { NS } from './namespaces';
 
@@ -43,6 +44,6 @@ export const ENDPOINTS = {
   /** The Service the redis component owns: it follows the master (replication) or the standalone (dev). */
   redis: svc('redis', NS.data),
   redisPort: 6379,
-  /** Strimzi's `<cluster>-kafka-bootstrap` of Kafka `kafka`, plain internal listener (no auth; see charts/kafka). */
-  kafkaBootstrap: `${svc('kafka-kafka-bootstrap', NS.data)}:9092`,
+  /** Strimzi's `<cluster>-kafka-bootstrap` of Kafka `kafka`: the TLS listener with SCRAM-SHA-512 (charts/kafka). */
+  kafkaBootstrap: `${svc('kafka-kafka-bootstrap', NS.data)}:${KAFKA_ACCESS.port}`,
 } as const;

@@ -2,17 +2,21 @@
 import { ciliumComponent } from '../charts/cilium';
 import { clusterAutoscalerComponent } from '../charts/cluster-autoscaler';
 import { metricsServerComponent } from '../charts/metrics-server';
-import { DEFAULTS as PLATFORM_BASE, platformBaseComponent } from '../charts/platform-base';
+import { DEFAULTS as PLATFORM_BASE, ID as PLATFORM_BASE_ID, platformBaseComponent } from '../charts/platform-base';
 import { prometheusOperatorCrdsComponent } from '../charts/prometheus-operator-crds';
-import { Component } from '../lib/component';
+import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
+import { Component, Workflow } from '../lib/component';
 import { PlatformContext } from './context';
 import { NAMESPACES, NS } from './namespaces';
 import { maxNodeCount, NODE_GROUP_PATTERNS, STARTUP_TAINTS } from '../eksctl/node-groups';
 
-/** Foundation components other than platform-base, which is built from everyone's rendered objects. */
+/**
+ * Foundation components other than platform-base, which is built from everyone's rendered objects,
+ * and the workflow's readiness gate after all of them.
+ */
 export function foundationComponents(ctx: PlatformContext): Component[] {
   const { env } = ctx;
-  return [
+  const components = [
     prometheusOperatorCrdsComponent({ namespace: NS.kubeSystem }),
     ciliumComponent({ namespace: NS.kubeSystem, highAvailability: env.highAvailability }),
     metricsServerComponent({ namespace: NS.kubeSystem, highAvailability: env.highAvailability }),
@@ -23,6 +27,15 @@ export function foundationComponents(ctx: PlatformContext): Component[] {
       startupTaints: STARTUP_TAINTS.map((t) => t.key),
     }),
   ];
+  // The guide's foundation readiness gate (the cluster API accessible, kube-system's add-ons
+  // Ready), after everything above and platform-base (its PriorityClass included).
+  const gate = readinessGateComponent({
+    workflow: Workflow.Foundation,
+    namespace: NS.kubeSystem,
+    check: { validation: GUIDE_VALIDATIONS[Workflow.Foundation], namespace: NS.kubeSystem },
+    after: [...components.map((c) => c.id), PLATFORM_BASE_ID],
+  });
+  return [...components, gate];
 }
 
 /**

@@ -29,18 +29,19 @@ export function argoCd(ctx: PlatformContext): Component {
     alertmanagerUrl: ENDPOINTS.alertmanager,
     clusterName: env.clusterName,
     repoURL: env.gitops.repoURL,
+    ...(env.argocd.sso ? { sso: env.argocd.sso } : {}),
   });
 }
 
 /**
- * The Tekton operator runs beside Argo CD (the efficiency guide's `gitops_components: argocd`);
- * the Pipelines components and CI run in their own namespace, whose Pod Security level admits
- * image builds.
+ * The Tekton operator runs in its own namespace (its ClusterRole reads Secrets cluster-wide, so it
+ * shares a namespace with nothing); the Pipelines components and CI run in theirs, whose Pod
+ * Security level admits image builds.
  */
 export function tekton(ctx: PlatformContext): Component[] {
   const { env } = ctx;
   return [
-    tektonOperatorComponent({ namespace: NS.argocd, targetNamespace: NS.tektonPipelines, kubernetesVersion: env.kubernetesVersion }),
+    tektonOperatorComponent({ namespace: NS.tektonOperator, targetNamespace: NS.tektonPipelines, kubernetesVersion: env.kubernetesVersion }),
     tektonConfigComponent({
       targetNamespace: NS.tektonPipelines,
       priorityClassName: PRIORITY.platformCritical,

@@ -17,8 +17,10 @@ import { emissaryConfigComponent } from '../charts/emissary-config';
 import { emissaryCrdsComponent } from '../charts/emissary-crds';
 import { DEFAULTS as EMISSARY, emissaryIngressComponent, PORTS } from '../charts/emissary-ingress';
 import { DEFAULTS as EXTERNAL_DNS, DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/external-dns';
-import { Component, RunbookSection, SecretRequirement } from '../lib/component';
+import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
+import { Component, RunbookSection, SecretRequirement, Workflow } from '../lib/component';
 import { Resources } from '../lib/resources';
+import { publicRoutes } from './apps';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
 
@@ -53,6 +55,22 @@ export function cloudflareZone(env: Pick<EnvironmentSettings, 'domain' | 'apexDo
  */
 export function cloudflareProxied(env: Pick<EnvironmentSettings, 'domain' | 'apexDomain'>): boolean {
   return env.domain === cloudflareZone(env);
+}
+
+/**
+ * The sources the load balancer admits: where Cloudflare proxies the environment's records, only
+ * Cloudflare's published ranges (`dns.cloudflareIpRanges`), so no one reaches the origin around the
+ * CDN's protections; elsewhere any source (DNS-only records: clients connect directly).
+ */
+export function loadBalancerSourceRanges(env: Pick<EnvironmentSettings, 'name' | 'domain' | 'apexDomain' | 'cloudflareIpRanges'>): readonly string[] | undefined {
+  if (!cloudflareProxied(env)) return undefined;
+  if (env.cloudflareIpRanges.length === 0) {
+    throw new Error(
+      `environment ${env.name}: its records in ${env.domain} are proxied by Cloudflare, so its load balancer admits only Cloudflare's ranges, ` +
+        'but dns.cloudflareIpRanges is empty; set it to the list published at https://www.cloudflare.com/ips-v4',
+    );
+  }
+  return env.cloudflareIpRanges;
 }
 
 /**
@@ -97,7 +115,7 @@ export function ingressComponents(ctx: PlatformContext): Component[] {
     issuer: wildcardIssuer(env),
   });
 
-  return [
+  const components: Component[] = [
     certManagerComponent({
       namespace: NS.certManager,
       highAvailability: env.highAvailability,
@@ -124,6 +142,7 @@ export function ingressComponents(ctx: PlatformContext): Component[] {
       // One load balancer for every host: the wildcard and the bare domain point at it.
       serviceAnnotations: { [HOSTNAME_ANNOTATION]: `*.${env.domain},${env.domain}` },
       mesh: true,
+      ...(proxied ? { sourceRanges: loadBalancerSourceRanges(env) } : {}),
       resources: dev ? DEV.emissary : EMISSARY.resources,
       sidecarResources: dev ? DEV.emissarySidecar : EMISSARY.sidecarResources,
     }),
@@ -133,8 +152,25 @@ export function ingressComponents(ctx: PlatformContext): Component[] {
       tlsSecretName: CERT_MANAGER_CONFIG.secretName,
       ports: { http: PORTS.http, https: PORTS.https },
       trustedProxyHops: proxied ? 1 : 0,
+      // The services' public routes live here, owned by this project, not in the services' namespace.
+      routes: publicRoutes(ctx),
     }),
   ];
+  // The guide's ingress readiness gate: the load balancer is provisioned and the wildcard
+  // certificate it serves is Ready, after everything above.
+  const gate = readinessGateComponent({
+    workflow: Workflow.Ingress,
+    namespace: NS.emissary,
+    check: {
+      validation: GUIDE_VALIDATIONS[Workflow.Ingress],
+      namespace: NS.emissary,
+      // The chart's fullname: the release name, which contains the chart name.
+      service: EMISSARY.releaseName,
+      certificate: CERT_MANAGER_CONFIG.certificateName,
+    },
+    after: components.map((c) => c.id),
+  });
+  return [...components, gate];
 }
 
 /** Creating the token, and handing its Secrets from the bootstrap step over to External Secrets. */

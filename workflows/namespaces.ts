@@ -24,6 +24,7 @@ export const NS = {
   emissary: 'emissary',
   observability: 'observability',
   argocd: 'argocd',
+  tektonOperator: 'tekton-operator',
   tektonPipelines: 'tekton-pipelines',
   security: 'security',
   istioSystem: 'istio-system',
@@ -45,6 +46,10 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
     managed: true,
   },
   [NS.argocd]: { podSecurity: 'restricted', managed: true },
+  // The Tekton operator reads Secrets cluster-wide (its ClusterRole): alone in its namespace, its
+  // ServiceAccount token sits beside no other component's pods, and Argo CD's namespace holds no
+  // identity beyond Argo CD's own.
+  [NS.tektonOperator]: { podSecurity: 'restricted', managed: true },
   [NS.tektonPipelines]: { podSecurity: 'baseline', reason: 'image builds in pipeline pods need a writable root filesystem and some run as root', managed: true },
   [NS.security]: { podSecurity: 'privileged', reason: 'Falco (least-privileged modern eBPF) still needs host paths and added capabilities such as BPF and PERFMON', managed: true },
   [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },

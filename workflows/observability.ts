@@ -13,13 +13,15 @@
  */
 import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent, DEFAULTS as GRAFANA } from '../charts/grafana';
 import { kubePrometheusStackComponent, DEFAULTS as KPS } from '../charts/kube-prometheus-stack';
+import { AlertReceiver, AlertRouting } from '../charts/kube-prometheus-stack/alertmanager';
 import { lokiComponent, DEFAULTS as LOKI } from '../charts/loki';
 import { mimirComponent, DEFAULTS as MIMIR } from '../charts/mimir';
 import { observabilityConfigComponent } from '../charts/observability-config';
+import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
 import { openTelemetryCollectorComponent, DEFAULTS as OTEL } from '../charts/opentelemetry-collector';
 import { tempoComponent, DEFAULTS as TEMPO } from '../charts/tempo';
 import { byTier, EnvironmentSettings } from '../config/defaults';
-import { Component, RunbookSection } from '../lib/component';
+import { Component, RunbookSection, Workflow } from '../lib/component';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -78,6 +80,18 @@ export function s3BucketRunbook(env: Pick<EnvironmentSettings, 'region'>, store:
   };
 }
 
+/** The environment's alerting (platform.yaml `alerting`, or its own `environments.<env>.alerting`) as Alertmanager receivers and routes. */
+export function alertRouting(env: Pick<EnvironmentSettings, 'alerting'>): AlertRouting {
+  const receivers = Object.entries(env.alerting.receivers).map(([name, r]): AlertReceiver => {
+    if (r.slack) return { kind: 'slack', name, channel: r.slack.channel };
+    if (r.pagerduty) return { kind: 'pagerduty', name, ...(r.pagerduty.url ? { url: r.pagerduty.url } : {}) };
+    if (r.email) return { kind: 'email', name, to: r.email.to, from: r.email.from, smarthost: r.email.smarthost, requireTls: r.email.requireTls, ...(r.email.username ? { username: r.email.username } : {}) };
+    if (r.webhook) return { kind: 'webhook', name };
+    throw new Error(`alerting.receivers.${name}: no receiver kind (the schema requires one of slack, pagerduty, email, webhook)`);
+  });
+  return { receivers, routes: env.alerting.routes, ...(env.alerting.heartbeat ? { heartbeat: env.alerting.heartbeat } : {}) };
+}
+
 export function observabilityComponents(ctx: PlatformContext): Component[] {
   const { env } = ctx;
   const ns = NS.observability;
@@ -127,6 +141,7 @@ export function observabilityComponents(ctx: PlatformContext): Component[] {
     highAvailability: env.highAvailability,
     resources: sized(KPS.resources, KPS.devResources),
     volumeSize: sized('20Gi', '10Gi'),
+    alerting: alertRouting(env),
   });
   const collector = openTelemetryCollectorComponent({
     namespace: ns,
@@ -145,6 +160,17 @@ export function observabilityComponents(ctx: PlatformContext): Component[] {
     runbookUrl: runbookUrl(env),
     grafana: { datasourceUid: DATASOURCE_UIDS.mimir, ...DASHBOARD_SIDECAR },
     mimirRulesConfigMap: MIMIR_RULES_CONFIG_MAP,
+    prices: env.pricing.instanceTypes,
   });
-  return [mimir, loki, tempo, kps, collector, grafana, config];
+  const components = [mimir, loki, tempo, kps, collector, grafana, config];
+  // The guide's observability readiness gate (Prometheus' targets up), after everything above; it
+  // also carries the alert on Applications of any workflow that stay past their gate.
+  const gate = readinessGateComponent({
+    workflow: Workflow.Observability,
+    namespace: ns,
+    check: { validation: GUIDE_VALIDATIONS[Workflow.Observability], prometheusUrl: ENDPOINTS.prometheus },
+    after: components.map((c) => c.id),
+    alerts: { runbookUrl: runbookUrl(env) },
+  });
+  return [...components, gate];
 }

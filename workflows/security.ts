@@ -3,43 +3,31 @@
  * namespace (the efficiency guide's `security_components: "security"`).
  */
 import { byTier } from '../config/defaults';
-import { externalSecretsComponent, EXTERNAL_SECRETS } from '../charts/external-secrets';
+import { externalSecretsComponent } from '../charts/external-secrets';
 import { externalSecretsConfigComponent } from '../charts/external-secrets-config';
 import { gatekeeperComponent, GATEKEEPER } from '../charts/gatekeeper';
-import { gatekeeperConstraintsComponent, Policy, SystemExemption } from '../charts/gatekeeper-constraints';
+import { gatekeeperConstraintsComponent, Policy, PolicyException, RbacAllowance } from '../charts/gatekeeper-constraints';
 import { gatekeeperTemplatesComponent, LibraryTemplate } from '../charts/gatekeeper-templates';
 import { falcoComponent } from '../charts/falco';
-import { DEFAULTS as OPENBAO_DEFAULTS, OPENBAO, openBaoComponent } from '../charts/openbao';
+import { DEFAULTS as OPENBAO_DEFAULTS, OPENBAO, openBaoComponent, reconcileRunbook } from '../charts/openbao';
+import { IMAGES } from '../config/versions';
+import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { Component, SecretRequirement, Workflow } from '../lib/component';
 import { Resources } from '../lib/resources';
+import { secretReadAccess } from '../lib/secret-readers';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
-
-/**
- * The system components that need host access (privileged, host namespaces, hostPath), named.
- * They run in audit-only namespaces, which already keeps them out of enforcement; in the audit
- * constraints their images are exempt where the library template takes `exemptImages`, so the
- * audit reports only what is unexpected.
- */
-export const SYSTEM_EXEMPTIONS: readonly SystemExemption[] = [
-  { name: 'cilium', component: 'cilium', namespace: NS.kubeSystem, images: ['quay.io/cilium/*'], reason: 'CNI agent: privileged, host network, BPF filesystem and CNI configuration on the host' },
-  { name: 'falco', component: 'falco', namespace: NS.security, images: ['docker.io/falcosecurity/*'], reason: 'runtime sensor: host PID, /proc, /etc and the container runtime socket' },
-  { name: 'node-exporter', component: 'kube-prometheus-stack', namespace: NS.observability, images: ['quay.io/prometheus/node-exporter*'], reason: 'node metrics: host network and PID, /proc and /sys' },
-  {
-    name: 'opentelemetry-collector',
-    component: 'opentelemetry-collector',
-    namespace: NS.observability,
-    images: ['ghcr.io/open-telemetry/opentelemetry-collector-releases/*'],
-    reason: 'the log DaemonSet reads /var/log/pods on the host',
-  },
-];
+import { policyExceptions, RBAC_ALLOWANCES } from './policy-exceptions';
 
 /**
  * The Istio sidecar (and its CNI validation init container) that the injector adds to meshed
  * pods: the charts' release hub, docker.io/istio.
  */
 export const INJECTED_IMAGES: readonly string[] = ['docker.io/istio/proxyv2:'];
+
+/** The user Argo CD applies every Application as: its application controller's ServiceAccount. */
+export const ARGOCD_APPLICATION_CONTROLLER = `system:serviceaccount:${NS.argocd}:argocd-application-controller`;
 
 const OPENBAO_DEV_RESOURCES = Resources.of({ cpu: '25m', memory: '96Mi' }, { cpu: '250m', memory: '256Mi' });
 
@@ -53,12 +41,21 @@ export function securityComponents(ctx: PlatformContext): Component[] {
       seal: env.openbaoSeal,
       replicas: ha ? 3 : 1,
       strictZoneSpread: env.spotGroupPerZone,
-      secretReader: { serviceAccount: EXTERNAL_SECRETS.serviceAccount, namespace: NS.security },
       resources: byTier(env, { dev: OPENBAO_DEV_RESOURCES, staging: OPENBAO_DEFAULTS.resources, prod: OPENBAO_DEFAULTS.resources }),
       storageSize: byTier(env, { dev: '2Gi', staging: OPENBAO_DEFAULTS.storageSize, prod: OPENBAO_DEFAULTS.storageSize }),
+      labelDomain: env.labelDomain,
+      // Only Argo CD deploys the security namespace (the namespace guard, charts/openbao/namespace-guard.ts).
+      deployers: [ARGOCD_APPLICATION_CONTROLLER],
+      backup: {
+        bucket: backupBucketName(env.platformName, env.name, 'openbao-snapshots'),
+        region: env.region,
+        retentionDays: BACKUP_RETENTION_DAYS[env.tier],
+        uploaderImage: IMAGES.awsCli,
+      },
     }),
     externalSecretsComponent({ namespace: NS.security, highAvailability: ha }),
-    gatekeeperComponent({ namespace: NS.security, highAvailability: ha }),
+    // Fail closed where constraints deny: see charts/gatekeeper.
+    gatekeeperComponent({ namespace: NS.security, highAvailability: ha, failClosed: env.policyEnforcement === 'deny' }),
     gatekeeperTemplatesComponent({ namespace: NS.security, templates: Policy.ALL.map((p) => LibraryTemplate.forKind(p.kind)) }),
     falcoComponent({
       namespace: NS.security,
@@ -71,18 +68,29 @@ export function securityComponents(ctx: PlatformContext): Component[] {
 }
 
 /**
- * The one exemption list: every namespace a platform component (workflows 1-7) is deployed to,
- * kube-system, and platform.yaml `policy.auditOnlyNamespaces`. A namespace hosting a microservice
- * is never exempt. (The constraints are built before anything renders, so this reads the
- * Applications' destinations; test/charts/gatekeeper.test.ts checks them against the namespaces
- * the rendered objects use.)
+ * The platform namespaces: every namespace a platform component (workflows 1-7) is deployed to,
+ * and kube-system; a namespace hosting a microservice is never one. (The constraints are built
+ * before anything renders, so this reads the Applications' destinations;
+ * test/charts/gatekeeper.test.ts checks them against the namespaces the rendered objects use.)
  */
-export function auditOnlyNamespaces(ctx: PlatformContext, components: readonly Component[]): string[] {
-  const used = (c: Component) => [c.namespace];
-  const apps = new Set(components.filter((c) => c.workflow === Workflow.Apps).flatMap(used));
-  const platform = new Set<string>([NS.kubeSystem, ...components.filter((c) => c.workflow !== Workflow.Apps).flatMap(used)]);
-  for (const ns of apps) platform.delete(ns);
-  return [...new Set([...platform, ...ctx.env.policy.auditOnlyNamespaces])].sort();
+export function platformNamespaces(components: readonly Component[]): string[] {
+  const apps = new Set(applicationNamespaces(components));
+  return [...new Set([NS.kubeSystem, ...components.filter((c) => c.workflow !== Workflow.Apps).map((c) => c.namespace)])].filter((ns) => !apps.has(ns)).sort();
+}
+
+/** The named Gatekeeper exceptions (workflows/policy-exceptions.ts) of the components this environment runs. */
+export function constraintExceptions(components: readonly Component[], highAvailability: boolean): PolicyException[] {
+  return policyExceptions(platformNamespaces(components), components, highAvailability).filter((e) => e.component === 'platform' || components.some((c) => c.id === e.component));
+}
+
+/** The restricted-rbac allow-lists of the components this environment runs, and the cluster's own. */
+export function rbacAllowances(components: readonly Component[]): RbacAllowance[] {
+  return RBAC_ALLOWANCES.filter((a) => a.component === 'cluster' || components.some((c) => c.id === a.component));
+}
+
+/** The namespaces the services run in. */
+export function applicationNamespaces(components: readonly Component[]): string[] {
+  return [...new Set(components.filter((c) => c.workflow === Workflow.Apps).map((c) => c.namespace))].sort();
 }
 
 /**
@@ -102,29 +110,32 @@ export function deliveredFromOpenBao(r: SecretRequirement): boolean {
  */
 export function securityComponentsAfter(ctx: PlatformContext, others: readonly Component[]): Component[] {
   const { env } = ctx;
-  const secretsConfig = externalSecretsConfigComponent({
+  const requirements = others.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao);
+  const secretsConfigBase = externalSecretsConfigComponent({
     namespace: NS.security,
     openbao: {
       server: ENDPOINTS.openbao,
       kvMount: OPENBAO.kvMount,
       kubernetesAuthMount: OPENBAO.kubernetesAuthMount,
-      role: OPENBAO_DEFAULTS.readerRole.role,
       audience: OPENBAO.audience,
-      serviceAccount: { name: EXTERNAL_SECRETS.serviceAccount, namespace: NS.security },
     },
-    requirements: others.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao),
+    requirements,
     refreshInterval: env.secretRefreshInterval,
   });
+  // The OpenBao roles and policies of the per-namespace stores need every requirement, which only
+  // this point knows: their reconcile step goes with the component whose stores log in with them.
+  const secretsConfig: Component = { ...secretsConfigBase, runbook: [reconcileRunbook(NS.security, secretReadAccess(requirements)), ...(secretsConfigBase.runbook ?? [])] };
   const before = [...others, secretsConfig];
   const constraints = gatekeeperConstraintsComponent({
     namespace: NS.security,
     enforcement: env.policyEnforcement,
     labelDomain: env.labelDomain,
-    auditOnlyNamespaces: auditOnlyNamespaces(ctx, before),
+    applicationNamespaces: applicationNamespaces(before),
+    auditOnlyNamespaces: env.policy.auditOnlyNamespaces,
     allowedRegistries: env.policy.allowedRegistries,
     injectedImages: INJECTED_IMAGES,
-    // Only the components this environment runs.
-    systemExemptions: SYSTEM_EXEMPTIONS.filter((e) => before.some((c) => c.id === e.component)),
+    exceptions: constraintExceptions(before, env.highAvailability),
+    rbacAllowances: rbacAllowances(before),
     after: before.filter((c) => c.workflow !== Workflow.Apps).map((c) => c.id),
     metrics: { podLabels: GATEKEEPER.podLabels, portName: GATEKEEPER.metricsPortName },
   });

@@ -7,6 +7,9 @@
  * three HAProxy pods). Single replicas otherwise. Every component exports metrics with a
  * ServiceMonitor, and the notifications controller raises sync failures and degraded
  * Applications as alerts in Alertmanager.
+ *
+ * Access (./sso.ts): with `sso`, people log in through the OIDC provider, IdP groups map to roles in
+ * policy.csv, and the local admin account is off; without it, only the local admin account exists.
  */
 import { argoCdCmEntries, BOOTSTRAP_HEALTH_CHECKS, HealthCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
@@ -14,8 +17,11 @@ import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '..
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 import { argoCdNotifications, NotificationEntries } from './notifications';
+import { ArgoCdSso, oidcClientSecret, oidcConfig, policyCsv, SSO, ssoRunbook, validateSso } from './sso';
 
 export { alertmanagerService, argoCdNotifications } from './notifications';
+export type { ArgoCdRbac, ArgoCdSso } from './sso';
+export { policyCsv, projectRole, SSO } from './sso';
 
 /** Prometheus metrics with a ServiceMonitor, the shape every Argo CD component takes. */
 export interface MetricsValues {
@@ -59,6 +65,8 @@ export interface ArgoCdValues {
     /** argocd-cm: free-form keys (named in the key test). */
     readonly cm: Record<string, string | boolean>;
     readonly params: Record<string, string | boolean | number>;
+    /** argocd-rbac-cm (./sso.ts). */
+    readonly rbac: { readonly 'policy.csv': string; readonly 'policy.default': string; readonly scopes: string };
   };
   readonly controller: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
   readonly server: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
@@ -100,6 +108,11 @@ export interface ArgoCdProps {
   readonly repoURL: string;
   /** @default DEFAULTS.resources */
   readonly resources?: Partial<Record<ArgoCdWorkload, Resources>>;
+  /**
+   * Single sign-on and its RBAC (./sso.ts); disables the local admin account.
+   * @default no SSO: the local admin account only, and no rights for anyone else
+   */
+  readonly sso?: ArgoCdSso;
 }
 
 /** Argo CD's own names for the release `argocd` (the chart's fullname and redis-ha's). */
@@ -194,6 +207,8 @@ export function argoCdComponent(props: ArgoCdProps): Component {
   if (!/^(https:\/\/|ssh:\/\/|git@)/.test(props.repoURL)) {
     throw new Error(`argocd: repoURL "${props.repoURL}" is not a git URL; expected https://…, ssh://… or git@…`);
   }
+  if (props.sso) validateSso(props.sso);
+  const sso = props.sso;
   const n = ha ? DEFAULTS.haReplicas : { controller: 1, server: 1, repoServer: 1, redis: 1, haproxy: 0 };
   const pdb = (replicas: number): PdbValues => ({ enabled: replicas > 1, minAvailable: 1 });
 
@@ -213,8 +228,17 @@ export function argoCdComponent(props: ArgoCdProps): Component {
         'application.resourceTrackingMethod': 'annotation',
         ...argoCdCmEntries(props.healthCustomizations ?? DEFAULTS.healthCustomizations),
         ...props.healthChecks,
+        // With SSO the local admin account is off: deleting argocd-initial-admin-secret alone
+        // leaves it enabled (its password hash is in argocd-secret).
+        ...(sso ? { url: sso.url, 'oidc.config': oidcConfig(sso), 'admin.enabled': 'false' } : {}),
       },
       params: { 'server.insecure': false },
+      rbac: {
+        'policy.csv': sso ? policyCsv(sso.rbac) : '',
+        'policy.default': SSO.policyDefault,
+        // The ID token claim the policy's group subjects are matched against.
+        scopes: `[${sso?.groupsClaim ?? 'groups'}]`,
+      },
     },
     // More than one replica shards the managed clusters over the controllers; the chart sets
     // ARGOCD_CONTROLLER_REPLICAS from `controller.replicas` so each shard knows the count.
@@ -256,7 +280,7 @@ export function argoCdComponent(props: ArgoCdProps): Component {
     namespace: ns,
     dependsOn: [],
     source: helm(CHARTS.argocd, values, RELEASE),
-    secrets: [repositorySecret(ns)],
-    runbook: [repositoryRunbook(props.repoURL)],
+    secrets: [repositorySecret(ns), ...(sso ? [oidcClientSecret(ns)] : [])],
+    runbook: [repositoryRunbook(props.repoURL), ...(sso ? [ssoRunbook(sso)] : [])],
   };
 }

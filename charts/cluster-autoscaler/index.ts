@@ -9,7 +9,7 @@
  */
 import { IMAGES, CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
-import { irsaAnnotations, irsaRole, IrsaTarget } from '../../lib/irsa';
+import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaTarget } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -49,9 +49,50 @@ export const DEFAULTS = {
   serviceAccount: 'cluster-autoscaler',
 } as const;
 
+/** The tag EKS puts on every managed node group's Auto Scaling group of the cluster (and auto-discovery finds them by). */
+export function ownershipTag(clusterName: string): { readonly key: string; readonly value: 'owned' } {
+  return { key: `k8s.io/cluster-autoscaler/${clusterName}`, value: 'owned' };
+}
+
+/** The actions that change capacity: only on the cluster's own groups. */
+export const WRITE_ACTIONS: readonly string[] = ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'];
+
+/** Read-only discovery (IAM grants Describe* on `*` only). */
+export const READ_ACTIONS: readonly string[] = [
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeAutoScalingInstances',
+  'autoscaling:DescribeLaunchConfigurations',
+  'autoscaling:DescribeScalingActivities',
+  'autoscaling:DescribeTags',
+  'ec2:DescribeImages',
+  'ec2:DescribeInstanceTypes',
+  'ec2:DescribeLaunchTemplateVersions',
+  'ec2:GetInstanceTypesFromInstanceRequirements',
+  'eks:DescribeNodegroup',
+];
+
+/**
+ * The autoscaler's IAM policy, attached inline (eksctl `attachPolicy`). eksctl's
+ * `wellKnownPolicies.autoScaler` grants SetDesiredCapacity and TerminateInstanceInAutoScalingGroup
+ * on every Auto Scaling group in the account; here they need the cluster's ownership tag
+ * (`aws:ResourceTag/k8s.io/cluster-autoscaler/<cluster>: owned`, which EKS sets on its managed node
+ * groups), so a stolen token cannot resize or terminate another cluster's nodes, nor any other
+ * group in the account. The Describe calls stay on `*`: IAM offers no resource scoping for them.
+ * The policy the cluster-autoscaler's AWS README recommends, with the condition it suggests.
+ */
+export function autoscalerPolicy(clusterName: string): IrsaPolicy {
+  const tag = ownershipTag(clusterName);
+  return {
+    statements: [
+      { Effect: 'Allow', Action: WRITE_ACTIONS, Resource: ['*'], Condition: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } } },
+      { Effect: 'Allow', Action: READ_ACTIONS, Resource: ['*'] },
+    ],
+  };
+}
+
 export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): Component {
   const resources = props.resources ?? DEFAULTS.resources;
-  const role = irsaRole(props.target, props.namespace, DEFAULTS.serviceAccount, { wellKnownPolicies: { autoScaler: true } });
+  const role = irsaRole(props.target, props.namespace, DEFAULTS.serviceAccount, autoscalerPolicy(props.target.clusterName));
   const patterns = props.preferredNodeGroups;
   // The priority expander tries the highest number first: spot, then the on-demand fallback when
   // spot capacity is gone; every other group (system) last.

@@ -1,8 +1,14 @@
 /**
  * emissary-config: what the shared gateway serves. Two Listeners (HTTP and HTTPS, the chart creates
  * none), the Hosts of the environment's wildcard domain with the wildcard certificate's Secret
- * (plain HTTP is redirected to HTTPS), and the `ambassador` Module with the seed's
- * "performance_tuning": connection pooling, keep-alive and compression.
+ * (plain HTTP is redirected to HTTPS), the `ambassador` Module with the seed's
+ * "performance_tuning": connection pooling, keep-alive and compression, and one Mapping per public
+ * route.
+ *
+ * Every object lives in Emissary's own namespace, which is the only one Emissary watches: the
+ * public routes are generated here from the services' config and owned by the ingress project, so
+ * no tenant namespace holds (or may create) a Mapping, and Emissary needs no cluster-wide Secret
+ * reads. A Mapping in this namespace reaches its Service in another one by `<name>.<namespace>`.
  */
 import { Construct } from 'constructs';
 import { Component, manifests, Workflow } from '../../lib/component';
@@ -15,6 +21,7 @@ import {
   ListenerSpecHostBindingNamespaceFrom,
   ListenerSpecProtocol,
   ListenerSpecSecurityModel,
+  Mapping,
   Module,
 } from '../../imports/getambassador.io';
 import { AmbassadorModuleConfig } from './module-config';
@@ -37,7 +44,22 @@ export interface EmissaryConfigProps {
   readonly trustedProxyHops: number;
   /** @default DEFAULTS.module */
   readonly module?: AmbassadorModuleConfig;
+  /** The public routes, one Mapping each (none: the gateway serves nothing yet). */
+  readonly routes: readonly PublicRoute[];
 }
+
+/** One public route: a hostname under the wildcard domain to a Service, possibly in another namespace. */
+export interface PublicRoute {
+  /** The Mapping's name (the service's name: unique in Emissary's namespace). */
+  readonly name: string;
+  /** A name the wildcard Host covers: `<label>.<domain>`. */
+  readonly hostname: string;
+  /** The upstream Service and the port it serves on. */
+  readonly service: { readonly name: string; readonly namespace: string; readonly port: number };
+}
+
+/** The in-mesh host of a Service: what a sidecar's outbound routes match on. */
+export const meshHost = (service: { readonly name: string; readonly namespace: string }) => `${service.name}.${service.namespace}.svc.cluster.local`;
 
 export const DEFAULTS = {
   /**
@@ -116,6 +138,23 @@ export class EmissaryConfigChart extends PlatformChart {
       metadata: { name: DEFAULTS.moduleName, namespace: ns, labels: labels(DEFAULTS.moduleName, 'module') },
       spec: { config: props.module ?? DEFAULTS.module },
     });
+
+    for (const route of [...props.routes].sort((a, b) => a.name.localeCompare(b.name))) {
+      new Mapping(this, `mapping-${route.name}`, {
+        metadata: { name: route.name, namespace: ns, labels: labels(route.name, 'route') },
+        spec: {
+          hostname: route.hostname,
+          prefix: '/',
+          service: `${route.service.name}.${route.service.namespace}:${route.service.port}`,
+          // Emissary runs with an Istio sidecar, which routes outbound HTTP by the Host header. The
+          // public host matches no mesh service there, so the request would leave as plaintext
+          // passthrough (reset under STRICT mTLS, refused by the AuthorizationPolicy that expects
+          // Emissary's identity in PERMISSIVE). Rewriting Host to the Service's in-mesh name makes
+          // the sidecar route it to that Service and originate mTLS as Emissary.
+          hostRewrite: meshHost(route.service),
+        },
+      });
+    }
   }
 }
 
@@ -125,6 +164,19 @@ function validate(props: EmissaryConfigProps): void {
   }
   if (props.ports.http === props.ports.https) throw new Error(`emissary-config: the HTTP and HTTPS listeners both use port ${props.ports.http}`);
   if (!props.tlsSecretName) throw new Error('emissary-config: tlsSecretName is empty; name the wildcard certificate\'s Secret');
+  const byHostname = new Map<string, string>();
+  const names = new Set<string>();
+  for (const r of props.routes) {
+    const label = r.hostname.endsWith(`.${props.domain}`) ? r.hostname.slice(0, -props.domain.length - 1) : undefined;
+    if (!label || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(label)) {
+      throw new Error(`emissary-config: route ${r.name}: hostname "${r.hostname}" is not <name>.${props.domain}, the only names the wildcard Host and certificate cover; use one DNS label under ${props.domain}`);
+    }
+    if (names.has(r.name)) throw new Error(`emissary-config: two routes are named ${r.name}; each Mapping needs its own name`);
+    const other = byHostname.get(r.hostname);
+    if (other) throw new Error(`emissary-config: routes ${other} and ${r.name} both claim hostname ${r.hostname}; give each public service its own hostname`);
+    names.add(r.name);
+    byHostname.set(r.hostname, r.name);
+  }
 }
 
 export function emissaryConfigComponent(props: EmissaryConfigProps): Component {

@@ -1,8 +1,9 @@
 /**
  * Emissary-ingress (v4 OCI chart): the platform's one API gateway behind one AWS Network Load
  * Balancer for every host (the efficiency guide's "single_load_balancer"). The chart creates no
- * Listeners, Hosts or Module: those are `emissary-config`, a later wave, so the CRDs and the
- * wildcard certificate are in place first.
+ * Listeners, Hosts, Module or Mappings: those are `emissary-config`, a later wave, so the CRDs and
+ * the wildcard certificate are in place first. Emissary watches only its own namespace, where all
+ * of them live.
  *
  * Mesh: the pods join the Istio mesh so Emissary reaches the services over mTLS (prod runs STRICT).
  * The sidecar handles only outbound traffic: inbound on the listener ports (8080, 8443) comes from
@@ -23,6 +24,12 @@ export interface EmissaryIngressProps {
   readonly serviceAnnotations: Readonly<Record<string, string>>;
   /** Inject the Istio sidecar (outbound only) so upstream calls use mesh mTLS. */
   readonly mesh: boolean;
+  /**
+   * The only client CIDRs the load balancer accepts (`loadBalancerSourceRanges`), e.g. the CDN's
+   * ranges where it proxies every record, so no one reaches the origin around it.
+   * @default any source
+   */
+  readonly sourceRanges?: readonly string[];
   /** @default DEFAULTS.replicas (by highAvailability) */
   readonly replicas?: number;
   /** @default DEFAULTS.resources */
@@ -45,6 +52,15 @@ export const DEFAULTS = {
   uid: 8888,
 } as const;
 
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+/** A source range list must restrict something: an empty list would mean "any" to Kubernetes. */
+function checkSourceRanges(ranges: readonly string[]): void {
+  if (ranges.length === 0) throw new Error('emissary-ingress: sourceRanges is empty, which Kubernetes reads as "any source"; leave it unset for any, or list the CIDRs to admit');
+  const bad = ranges.filter((r) => !IPV4_CIDR.test(r));
+  if (bad.length) throw new Error(`emissary-ingress: sourceRanges has ${bad.map((b) => `"${b}"`).join(', ')}, not IPv4 CIDRs; write them as 203.0.113.0/24`);
+}
+
 /** The in-tree AWS cloud provider builds a Network Load Balancer (TCP passthrough: Emissary terminates TLS). */
 export const NLB_ANNOTATIONS: Readonly<Record<string, string>> = {
   'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
@@ -60,6 +76,7 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): Component
   }
   const resources = props.resources ?? DEFAULTS.resources;
   const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;
+  if (props.sourceRanges) checkSourceRanges(props.sourceRanges);
   const selector = { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name };
 
   const values: EmissaryIngressValues = {
@@ -103,7 +120,17 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): Component
         { name: 'http', port: 80, targetPort: PORTS.http },
         { name: 'https', port: 443, targetPort: PORTS.https },
       ],
+      // The in-tree controller turns these into the node security group's rules for the NLB's ports
+      // (the NLB keeps the client's address), so traffic from anywhere else never reaches Emissary.
+      ...(props.sourceRanges ? { loadBalancerSourceRanges: props.sourceRanges } : {}),
     },
+    // Emissary watches only its own namespace (AMBASSADOR_SINGLE_NAMESPACE), so the chart grants
+    // its reads of Secrets, Services and the getambassador.io kinds by a Role there, not a
+    // ClusterRole: a compromised gateway reads no other namespace's Secrets. Its Listeners, Hosts,
+    // Module, Mappings and the wildcard certificate's Secret all live there (emissary-config,
+    // cert-manager-config); a Mapping names its upstream Service as `<name>.<namespace>`, which
+    // Emissary resolves through DNS without watching that namespace.
+    scope: { singleNamespace: true },
     createDefaultListeners: false,
     // No apiext (the CRDs serve only v3alpha1): nothing to wait for, and no Roles in its
     // `emissary-system` namespace, which this platform does not have.

@@ -21,7 +21,15 @@ export interface EmissaryIngressValues {
   readonly security: { readonly podSecurityContext: object; readonly containerSecurityContext: object };
   readonly volumes: readonly object[];
   readonly volumeMounts: readonly object[];
-  readonly service: { readonly type: 'LoadBalancer'; readonly annotations: Record<string, string>; readonly ports: readonly ServicePort[] };
+  readonly service: {
+    readonly type: 'LoadBalancer';
+    readonly annotations: Record<string, string>;
+    readonly ports: readonly ServicePort[];
+    /** Client CIDRs the load balancer admits (the node security group's rules); absent: any. */
+    readonly loadBalancerSourceRanges?: readonly string[];
+  };
+  /** Watch only the release namespace: namespaced RBAC (a Role) for Services, Secrets and the getambassador.io kinds. */
+  readonly scope: { readonly singleNamespace: boolean };
   readonly createDefaultListeners: boolean;
   readonly waitForApiext: { readonly enabled: boolean; readonly createRoles: boolean };
   readonly module: { readonly enabled: boolean };

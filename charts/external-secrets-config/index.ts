@@ -1,9 +1,19 @@
 /**
- * external-secrets-config: the ClusterSecretStore `openbao` and one ExternalSecret per Secret the
- * platform consumes (every component's `secrets`), each in the consumer's namespace.
+ * external-secrets-config: one ExternalSecret per Secret the platform consumes (every component's
+ * `secrets`), each in the consumer's namespace, and in every namespace that reads one a
+ * SecretStore `openbao` with its own OpenBao identity.
  *
- * The store uses the `vault` provider with Kubernetes auth: the dedicated `openBao` provider
- * (chart >= 2.7) supports only AppRole, Token and UserPass (components.md).
+ * Secrets per reader: each namespace's store logs in with a ServiceAccount of that namespace
+ * (`openbao-secret-reader`) to the OpenBao role `eso-<namespace>`, whose policy reads exactly the
+ * paths that namespace's requirements name (lib/secret-readers.ts; the roles and policies are
+ * charts/openbao `reconcileBindings`). An ExternalSecret can only use a store of its own namespace,
+ * so one in `apps` cannot reach the CI's GitOps token. There is no ClusterSecretStore: its
+ * `spec.conditions` would only limit which namespaces may use it, not what its one identity reads.
+ *
+ * The stores use the `vault` provider with Kubernetes auth: the dedicated `openBao` provider
+ * (chart >= 2.7) supports only AppRole, Token and UserPass (components.md). External Secrets'
+ * controller requests each token for the store's ServiceAccount (TokenRequest, OpenBao's audience,
+ * short-lived); the ServiceAccount mounts nothing into any pod.
  *
  * `creationPolicy: Owner` adopts a Secret created at bootstrap without a gap: a target Secret
  * with no owner reference is taken over in place (ESO adds its owner reference and label and
@@ -19,9 +29,9 @@ import { Construct } from 'constructs';
 import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
+import { k8s } from 'cdk8s-plus-28';
+import { readerRoleName, SECRET_STORE, secretReadAccess } from '../../lib/secret-readers';
 import {
-  ClusterSecretStore,
-  ClusterSecretStoreSpecProviderVaultVersion,
   ExternalSecret,
   ExternalSecretSpecData,
   ExternalSecretSpecDataRemoteRef,
@@ -35,6 +45,8 @@ import {
   ExternalSecretSpecTargetDeletionPolicy,
   ExternalSecretSpecTargetTemplateEngineVersion,
   ExternalSecretSpecTargetTemplateMergePolicy,
+  SecretStore,
+  SecretStoreSpecProviderVaultVersion,
 } from '../../imports/external-secrets.io';
 
 /**
@@ -51,28 +63,19 @@ export interface OpenBaoConnection {
   /** KV v2 mount. */
   readonly kvMount: string;
   readonly kubernetesAuthMount: string;
-  /** OpenBao role bound to the controller's ServiceAccount. */
-  readonly role: string;
-  /** `aud` of the ServiceAccount token the role accepts. */
+  /** `aud` of the ServiceAccount token the roles accept. */
   readonly audience: string;
-  readonly serviceAccount: { readonly name: string; readonly namespace: string };
 }
 
 export interface ExternalSecretsConfigProps {
-  /** Where the component lives (External Secrets' namespace); the ClusterSecretStore is cluster-scoped. */
+  /** Where the component lives (External Secrets' namespace); its stores and ExternalSecrets are in the readers' namespaces. */
   readonly namespace: string;
   readonly openbao: OpenBaoConnection;
   /** Every Secret the platform consumes. */
   readonly requirements: readonly SecretRequirement[];
   /** How often each ExternalSecret re-reads OpenBao (e.g. `1h`). */
   readonly refreshInterval: string;
-  /** @default DEFAULTS.storeName */
-  readonly storeName?: string;
 }
-
-export const DEFAULTS = {
-  storeName: 'openbao',
-} as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -116,34 +119,39 @@ function validate(props: ExternalSecretsConfigProps): void {
 }
 
 export class ExternalSecretsConfigChart extends PlatformChart {
-  readonly storeName: string;
-
   constructor(scope: Construct, id: string, props: ExternalSecretsConfigProps) {
     super(scope, id);
     validate(props);
-    this.storeName = props.storeName ?? DEFAULTS.storeName;
     const labels = (name: string, component: string) => standardLabels({ name, instance: id, component });
     const o = props.openbao;
+    const store = SECRET_STORE;
 
-    new ClusterSecretStore(this, 'clustersecretstore', {
-      metadata: { name: this.storeName, labels: labels(this.storeName, 'secret-store') },
-      spec: {
-        provider: {
-          vault: {
-            server: o.server,
-            path: o.kvMount,
-            version: ClusterSecretStoreSpecProviderVaultVersion.V2,
-            auth: {
-              kubernetes: {
-                mountPath: o.kubernetesAuthMount,
-                role: o.role,
-                serviceAccountRef: { name: o.serviceAccount.name, namespace: o.serviceAccount.namespace, audiences: [o.audience] },
+    for (const { namespace } of secretReadAccess(props.requirements)) {
+      new k8s.KubeServiceAccount(this, `serviceaccount-${namespace}`, {
+        metadata: { name: store.serviceAccount, namespace, labels: labels(store.serviceAccount, 'secret-store') },
+        // Only External Secrets' controller uses it, through TokenRequest: no pod mounts its token.
+        automountServiceAccountToken: false,
+      });
+      new SecretStore(this, `secretstore-${namespace}`, {
+        metadata: { name: store.name, namespace, labels: labels(store.name, 'secret-store') },
+        spec: {
+          provider: {
+            vault: {
+              server: o.server,
+              path: o.kvMount,
+              version: SecretStoreSpecProviderVaultVersion.V2,
+              auth: {
+                kubernetes: {
+                  mountPath: o.kubernetesAuthMount,
+                  role: readerRoleName(namespace),
+                  serviceAccountRef: { name: store.serviceAccount, audiences: [o.audience] },
+                },
               },
             },
           },
         },
-      },
-    });
+      });
+    }
 
     for (const r of sortedRequirements(props.requirements)) {
       const data: ExternalSecretSpecData[] = Object.entries(r.data)
@@ -164,7 +172,8 @@ export class ExternalSecretsConfigChart extends PlatformChart {
         spec: {
           refreshInterval: props.refreshInterval,
           refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
-          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: this.storeName },
+          // The store of the ExternalSecret's own namespace: it can read only that namespace's paths.
+          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: store.name },
           target: {
             name: r.name,
             creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,

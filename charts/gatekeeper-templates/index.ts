@@ -2,7 +2,16 @@
  * gatekeeper-templates: the maintained ConstraintTemplates of open-policy-agent/gatekeeper-library
  * at a pinned commit (the library has no tags), vendored under vendor/gatekeeper-library (see its
  * INDEX.md) and rendered into dist like every other component, only the templates our constraints
- * use. The cluster pulls nothing from the library's repository. We write no Rego: nothing here could evaluate it.
+ * use. The cluster pulls nothing from the library's repository.
+ *
+ * Three templates are ours, beside this file, for what the library has no template for:
+ * `restricted-rbac/` (K8sRestrictedRbac: bindings to cluster-admin, wildcard RBAC rules),
+ * `blocked-kinds/` (K8sBlockedKinds: denies every object its constraint matches, for kinds a
+ * namespace must not hold at all) and `strict-mesh-tls/` (K8sStrictMeshTls: Istio objects that
+ * weaken mutual TLS). They keep the library's layout (v0 Rego, openAPIV3Schema parameters). No Rego
+ * evaluator is available to this repository (no OPA binary or package offline), so their Rego is
+ * reviewed, not executed, here; test/charts/gatekeeper-policy.ts evaluates the same rules in
+ * TypeScript against dist and against crafted tenant objects.
  *
  * The constraint schemas under ../shared/schemas/crds/constraints.gatekeeper.sh come from the same
  * commit, so the parameters gatekeeper-constraints renders are checked against these templates.
@@ -10,7 +19,10 @@
 import { GIT_SOURCES } from '../../config/versions';
 import { Component, VendoredSource, Workflow } from '../../lib/component';
 
-/** One library template: its path in the repository and the constraint kind it defines. */
+/** Where our own ConstraintTemplates live, relative to the repository root. */
+export const OWN_TEMPLATES_DIR = 'charts/gatekeeper-templates';
+
+/** One template: the library's (by its path in the library) or ours, and the constraint kind it defines. */
 export class LibraryTemplate {
   static readonly REQUIRED_RESOURCES = new LibraryTemplate('general/containerresources', 'K8sRequiredResources');
   static readonly DISALLOWED_TAGS = new LibraryTemplate('general/disallowedtags', 'K8sDisallowedTags');
@@ -20,6 +32,17 @@ export class LibraryTemplate {
   static readonly HOST_NAMESPACE = new LibraryTemplate('pod-security-policy/host-namespaces', 'K8sPSPHostNamespace');
   static readonly HOST_NETWORKING_PORTS = new LibraryTemplate('pod-security-policy/host-network-ports', 'K8sPSPHostNetworkingPorts');
   static readonly HOST_FILESYSTEM = new LibraryTemplate('pod-security-policy/host-filesystem', 'K8sPSPHostFilesystem');
+  static readonly BLOCK_NODEPORT = new LibraryTemplate('general/block-nodeport-services', 'K8sBlockNodePort');
+  static readonly BLOCK_LOADBALANCER = new LibraryTemplate('general/block-loadbalancer-services', 'K8sBlockLoadBalancer');
+  static readonly EXTERNAL_IPS = new LibraryTemplate('general/externalip', 'K8sExternalIPs');
+  static readonly IMAGE_DIGESTS = new LibraryTemplate('general/imagedigests', 'K8sImageDigests');
+  static readonly AUTOMOUNT_TOKEN = new LibraryTemplate('general/automount-serviceaccount-token', 'K8sPSPAutomountServiceAccountTokenPod');
+  /** Ours (see the file comment). */
+  static readonly RESTRICTED_RBAC = new LibraryTemplate('restricted-rbac', 'K8sRestrictedRbac', 'own');
+  /** Ours: denies whatever the constraint matches (the library has no such template). */
+  static readonly BLOCKED_KINDS = new LibraryTemplate('blocked-kinds', 'K8sBlockedKinds', 'own');
+  /** Ours: Istio PeerAuthentications, DestinationRules and AuthorizationPolicies that weaken mTLS. */
+  static readonly STRICT_MESH_TLS = new LibraryTemplate('strict-mesh-tls', 'K8sStrictMeshTls', 'own');
 
   static readonly ALL: readonly LibraryTemplate[] = [
     LibraryTemplate.REQUIRED_RESOURCES,
@@ -30,6 +53,14 @@ export class LibraryTemplate {
     LibraryTemplate.HOST_NAMESPACE,
     LibraryTemplate.HOST_NETWORKING_PORTS,
     LibraryTemplate.HOST_FILESYSTEM,
+    LibraryTemplate.BLOCK_NODEPORT,
+    LibraryTemplate.BLOCK_LOADBALANCER,
+    LibraryTemplate.EXTERNAL_IPS,
+    LibraryTemplate.IMAGE_DIGESTS,
+    LibraryTemplate.AUTOMOUNT_TOKEN,
+    LibraryTemplate.RESTRICTED_RBAC,
+    LibraryTemplate.BLOCKED_KINDS,
+    LibraryTemplate.STRICT_MESH_TLS,
   ];
 
   /** The library template defining a constraint kind. */
@@ -40,15 +71,22 @@ export class LibraryTemplate {
   }
 
   private constructor(
-    /** Directory under `library/`. */
+    /** Directory under the library's `library/`, or under OWN_TEMPLATES_DIR for ours. */
     readonly dir: string,
     /** `spec.crd.spec.names.kind` of the template. */
     readonly kind: string,
+    /** The vendored library's, or ours. */
+    readonly origin: 'library' | 'own' = 'library',
   ) {}
 
-  /** Path of template.yaml relative to the synced `library/` directory. */
+  /** Path of template.yaml relative to the synced `library/` directory (or to OWN_TEMPLATES_DIR). */
   get file(): string {
     return `${this.dir}/template.yaml`;
+  }
+
+  /** Path of template.yaml relative to the repository root. */
+  get repoPath(): string {
+    return this.origin === 'own' ? `${OWN_TEMPLATES_DIR}/${this.file}` : `${VENDOR_DIR}/${LIBRARY_ROOT}/${this.file}`;
   }
 }
 
@@ -77,7 +115,7 @@ export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): C
   const source: VendoredSource = {
     type: 'vendored',
     origin: { repoURL: lib.repoURL, revision: lib.revision },
-    files: [...new Set(props.templates.map((t) => `${VENDOR_DIR}/${LIBRARY_ROOT}/${t.file}`))].sort(),
+    files: [...new Set(props.templates.map((t) => t.repoPath))].sort(),
   };
   return {
     id: 'gatekeeper-templates',

@@ -8,6 +8,15 @@
  * and by default also sets `pod-security.kubernetes.io/enforce=restricted` on it, which would
  * overwrite platform-base's `privileged` level that Falco needs in the same namespace; the job
  * sets no Pod Security labels here (platform-base owns them).
+ *
+ * Failure policy: where constraints deny (`failClosed`), the webhook fails closed: a request
+ * Gatekeeper cannot answer is rejected, so an outage of the webhook is not a hole in the policy.
+ * Two namespaces stay outside the webhook so the cluster can recover from that outage: Gatekeeper's
+ * own (the chart's mandatory exemption; here `security`) and `kube-system` (the chart's
+ * `validatingWebhookExemptNamespacesLabels`), where the CNI agent, CoreDNS and the other node
+ * components run that every pod, Gatekeeper's included, needs before it can start. Audit still
+ * reports both namespaces against every constraint. Where constraints only warn (dev) the webhook
+ * fails open, as the chart ships: failing closed to enforce warnings would only add an outage mode.
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, Workflow } from '../../lib/component';
@@ -23,8 +32,17 @@ export const GATEKEEPER = {
   podLabels: { 'gatekeeper.sh/system': 'yes' },
 } as const;
 
+/** The chart's `validatingWebhookFailurePolicy`. */
+export type WebhookFailurePolicy = 'Fail' | 'Ignore';
+
+/** Namespaces outside the admission webhook besides Gatekeeper's own, where it fails closed. */
+export const RECOVERY_NAMESPACES: readonly string[] = ['kube-system'];
+
 export interface GatekeeperValues {
   readonly replicas: number;
+  readonly validatingWebhookFailurePolicy: WebhookFailurePolicy;
+  /** Label key → values excluded by the webhook's namespaceSelector (the chart adds its own namespace). */
+  readonly validatingWebhookExemptNamespacesLabels: Readonly<Record<string, readonly string[]>>;
   readonly auditInterval: number;
   readonly metricsBackends: readonly 'prometheus'[];
   readonly logDenies: boolean;
@@ -42,6 +60,11 @@ export interface GatekeeperProps {
   readonly namespace: string;
   /** Webhook replicas: two (one may drain) or one. */
   readonly highAvailability: boolean;
+  /**
+   * The webhook rejects what it cannot judge (`Fail`) and exempts RECOVERY_NAMESPACES; set where
+   * constraints deny. Otherwise it admits (`Ignore`) and judges every namespace but its own.
+   */
+  readonly failClosed: boolean;
   /** @default DEFAULTS.resources */
   readonly resources?: Partial<Record<'controllerManager' | 'audit', Resources>>;
   /** Seconds between audit runs. @default DEFAULTS.auditIntervalSeconds */
@@ -50,7 +73,7 @@ export interface GatekeeperProps {
 
 export const DEFAULTS = {
   resources: {
-    // The chart's 100m/512Mi assumes many templates and synced data; we sync nothing and use eight templates.
+    // The chart's 100m/512Mi assumes many templates and synced data; we sync nothing and use fourteen templates.
     controllerManager: Resources.of({ cpu: '50m', memory: '192Mi' }, { cpu: '500m', memory: '512Mi' }),
     audit: Resources.of({ cpu: '50m', memory: '256Mi' }, { cpu: '500m', memory: '512Mi' }),
   },
@@ -67,6 +90,8 @@ export function gatekeeperComponent(props: GatekeeperProps): Component {
   }
   const values: GatekeeperValues = {
     replicas,
+    validatingWebhookFailurePolicy: props.failClosed ? 'Fail' : 'Ignore',
+    validatingWebhookExemptNamespacesLabels: props.failClosed ? { 'kubernetes.io/metadata.name': [...RECOVERY_NAMESPACES] } : {},
     auditInterval: interval,
     metricsBackends: ['prometheus'],
     // Denials in the webhook log as well as in the caller's error, for the audit trail in Loki.

@@ -7,7 +7,9 @@
  *   service's labels), a log line's `trace_id` opens the trace.
  * - Dashboards are code: the sidecar loads every ConfigMap labelled `grafana_dashboard` in any
  *   namespace (observability-config's, and kube-prometheus-stack's), into the folder named by the
- *   `grafana_folder` annotation. The UI cannot change them.
+ *   `grafana_folder` annotation. The UI cannot change them. The sidecar reads ConfigMaps only (no
+ *   dashboard is a Secret), and its ClusterRole grants ConfigMaps only (`configMapsOnly`): the
+ *   chart's role would let Grafana read every Secret in the cluster.
  * - Seed performance settings: `dataproxy.timeout` 30 s for every data source request;
  *   `query.concurrent_query_limit` 20 caps the queries one request runs in parallel, and
  *   `dataproxy.max_conns_per_host` 20 caps the connections (so the in-flight queries) per data
@@ -24,6 +26,7 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Component, helm, SecretRequirement, Workflow } from '../../lib/component';
+import { K8sObject } from '../../lib/render';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { Resources } from '../../lib/resources';
@@ -57,6 +60,8 @@ export const DEFAULTS = {
   adminSecret: 'grafana-admin',
   openbaoPath: 'platform/grafana',
   volumeSize: '1Gi',
+  /** The Helm release (the chart's fullname, and the prefix of its ClusterRole). */
+  release: 'grafana',
 } as const;
 
 /** Data source uids, fixed so dashboards and cross-links can name them. */
@@ -138,6 +143,7 @@ export function grafanaComponent(props: GrafanaProps): Component {
         label: DASHBOARD_SIDECAR.label,
         labelValue: DASHBOARD_SIDECAR.labelValue,
         searchNamespace: 'ALL',
+        resource: 'configmap',
         folderAnnotation: DASHBOARD_SIDECAR.folderAnnotation,
         provider: { foldersFromFilesStructure: true, allowUiUpdates: false },
       },
@@ -169,7 +175,41 @@ export function grafanaComponent(props: GrafanaProps): Component {
     namespace: ns,
     // Every data source it provisions, and the Prometheus stack whose dashboards it loads.
     dependsOn: ['mimir', 'loki', 'tempo', 'kube-prometheus-stack'],
-    source: helm(CHARTS.grafana, values),
+    source: helm(CHARTS.grafana, values, DEFAULTS.release, configMapsOnly),
     secrets,
   };
+}
+
+/** A ClusterRole rule as the chart renders it. */
+interface PolicyRule {
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly verbs?: readonly string[];
+}
+
+/**
+ * The chart's ClusterRole grants the sidecars `configmaps` and `secrets` in the core group,
+ * whatever `sidecar.*.resource` says (the chart's templates/clusterrole.yaml), and no value drops
+ * `secrets`. Grafana's sidecars read ConfigMaps only, so `secrets` is removed from every core-group
+ * rule of its ClusterRoles. Fails the synth when the chart renders no ClusterRole with the sidecar's
+ * ConfigMap rule, so a chart bump that moves it is reviewed rather than silently widened.
+ */
+export function configMapsOnly(objects: readonly K8sObject[]): K8sObject[] {
+  let found = false;
+  const out = objects.map((o) => {
+    if (o.kind !== 'ClusterRole' || !o.apiVersion.startsWith('rbac.authorization.k8s.io/') || !Array.isArray(o.rules)) return o;
+    const rules = (o.rules as readonly PolicyRule[]).map((r) => {
+      if (!(r.apiGroups ?? []).includes('') || !(r.resources ?? []).includes('configmaps')) return r;
+      found = true;
+      return { ...r, resources: (r.resources ?? []).filter((x) => x !== 'secrets') };
+    });
+    return { ...o, rules };
+  });
+  if (!found) {
+    throw new Error(
+      `grafana ${CHARTS.grafana.version}: the chart rendered no ClusterRole rule for the sidecar's ConfigMaps; ` +
+        'check templates/clusterrole.yaml of the new version and update configMapsOnly (charts/grafana) so the sidecar still reads ConfigMaps and no Secrets',
+    );
+  }
+  return out;
 }

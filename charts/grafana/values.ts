@@ -37,6 +37,8 @@ export interface GrafanaValues {
       readonly label: string;
       readonly labelValue: string;
       readonly searchNamespace: string;
+      /** What the sidecar watches: `configmap`, `secret` or `both`. */
+      readonly resource: 'configmap' | 'secret' | 'both';
       readonly folderAnnotation: string;
       readonly provider: { readonly foldersFromFilesStructure: boolean; readonly allowUiUpdates: boolean };
     };

@@ -13,6 +13,8 @@
  *   and no alerts for them.
  * - node-exporter runs on the host network and PID namespace to read the node's own metrics: the
  *   reason the observability namespace is `privileged`.
+ * - Alertmanager routes by severity to the receivers platform.yaml names (alertmanager.ts: how the
+ *   configuration and the receivers' credentials reach it without a credential in git).
  * - The operator's admission webhook certificate comes from the chart's certgen hook Jobs (no
  *   dependency on cert-manager, which belongs to another workflow); they patch the webhooks'
  *   caBundle, which Argo CD ignores as drift.
@@ -21,8 +23,10 @@ import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { WEBHOOK_KINDS } from '../../lib/cluster-scope';
 import { Component, helm, Workflow } from '../../lib/component';
+import { NODE_COST_ALLOWLIST } from '../../lib/node-cost-labels';
 import { PRIORITY } from '../../lib/priority';
 import { Memory, Resources } from '../../lib/resources';
+import { ALERTMANAGER_CONFIG_SECRET, AlertRouting, alertmanagerConfig, receiverCredentials } from './alertmanager';
 import { KubePrometheusStackValues } from './values';
 
 export type KubePrometheusStackTarget =
@@ -46,6 +50,8 @@ export interface KubePrometheusStackProps {
   readonly evaluationInterval?: Duration;
   /** Prometheus TSDB volume. @default DEFAULTS.volumeSize */
   readonly volumeSize?: string;
+  /** Alertmanager's receivers and routing by severity. @default DEFAULTS.alerting */
+  readonly alerting?: AlertRouting;
 }
 
 const r = Resources.of;
@@ -77,6 +83,8 @@ export const DEFAULTS = {
   /** Seed: evaluation_interval "30s". */
   evaluationInterval: Duration.seconds(30),
   volumeSize: '20Gi',
+  /** No receivers: every alert ends in the null receiver (dev may run so; PLAN.md says it). */
+  alerting: { receivers: [], routes: { critical: [], warning: [], info: [] } } satisfies AlertRouting,
   /** Size-based retention as a guard below the volume size, so a cardinality spike cannot fill the disk. */
   retentionSizeFraction: 0.85,
   /**
@@ -100,6 +108,8 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): C
   const volumeSize = props.volumeSize ?? DEFAULTS.volumeSize;
   const retentionSize = `${Math.floor(Memory.parse(volumeSize).times(DEFAULTS.retentionSizeFraction).mebibytes)}MiB`;
   const alertmanagers = props.highAvailability ? 2 : 1;
+  const alerting = props.alerting ?? DEFAULTS.alerting;
+  const credentials = receiverCredentials(alerting, ns);
   const values: KubePrometheusStackValues = {
     crds: { enabled: false },
     grafana: { enabled: false, forceDeployDashboards: true },
@@ -143,12 +153,23 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): C
       },
     },
     alertmanager: {
-      // No config Secret from the chart: it would be rendered with data into git. Without one the
-      // operator runs Alertmanager on its default configuration and generates the config Secret
-      // itself; receivers arrive as a Secret delivered by External Secrets.
-      alertmanagerSpec: { replicas: alertmanagers, resources: res.alertmanager.toK8s(), priorityClassName: PRIORITY.platformCritical, useExistingSecret: true },
+      // The chart renders the configuration into its config Secret: no credential in it, only
+      // *_file paths into the mounted credentials Secret (alertmanager.ts says why this way).
+      config: alertmanagerConfig(alerting),
+      alertmanagerSpec: {
+        replicas: alertmanagers,
+        resources: res.alertmanager.toK8s(),
+        priorityClassName: PRIORITY.platformCritical,
+        useExistingSecret: false,
+        secrets: credentials ? [credentials.name] : [],
+      },
     },
-    'kube-state-metrics': { resources: res.kubeStateMetrics.toK8s(), priorityClassName: PRIORITY.platformCritical },
+    'kube-state-metrics': {
+      resources: res.kubeStateMetrics.toK8s(),
+      priorityClassName: PRIORITY.platformCritical,
+      // Instance type and capacity type on kube_node_labels: observability-config prices each node by them.
+      metricLabelsAllowlist: [NODE_COST_ALLOWLIST],
+    },
     'prometheus-node-exporter': { resources: res.nodeExporter.toK8s(), priorityClassName: PRIORITY.platformCritical },
   };
   return {
@@ -158,6 +179,8 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): C
     // Prometheus remote-writes to Mimir from its first scrape.
     dependsOn: ['mimir'],
     source: helm(CHARTS.kubePrometheusStack, values),
+    ...(credentials ? { secrets: [credentials] } : {}),
+    committedSecrets: [ALERTMANAGER_CONFIG_SECRET],
     ignoreDifferences: WEBHOOK_KINDS.map((k) => ({
       group: 'admissionregistration.k8s.io',
       kind: k.split('/')[1],

@@ -1,5 +1,6 @@
 /** The kube-prometheus-stack chart (88.5.3) keys we set. Checked against chart-values/kube-prometheus-stack/88.5.3 and its subcharts. */
 import { K8sResources } from '../../lib/resources';
+import { AlertmanagerConfigValues } from './alertmanager';
 
 export interface RemoteWriteValues {
   readonly url: string;
@@ -48,10 +49,25 @@ export interface KubePrometheusStackValues {
   };
   readonly prometheus: { readonly prometheusSpec: PrometheusSpecValues };
   readonly alertmanager: {
-    readonly alertmanagerSpec: { readonly replicas: number; readonly resources: K8sResources; readonly priorityClassName: string; readonly useExistingSecret: boolean };
+    /** Merged by Helm into the chart's default configuration (its inhibit rules, grouping, templates stay). */
+    readonly config: AlertmanagerConfigValues;
+    readonly alertmanagerSpec: {
+      readonly replicas: number;
+      readonly resources: K8sResources;
+      readonly priorityClassName: string;
+      /** false: the chart renders `config` into the Secret the operator reads (lib/checks.ts verifies it holds no credential). */
+      readonly useExistingSecret: boolean;
+      /** Secrets the operator mounts at /etc/alertmanager/secrets/<name>/. */
+      readonly secrets: readonly string[];
+    };
   };
   /** Subchart kube-state-metrics 8.4.0 (`priorityClassName` allowlisted: a comment in its values.yaml). */
-  readonly 'kube-state-metrics': { readonly resources: K8sResources; readonly priorityClassName: string };
+  readonly 'kube-state-metrics': {
+    readonly resources: K8sResources;
+    readonly priorityClassName: string;
+    /** `--metric-labels-allowlist` entries, `<resource plural>=[<label key>,...]`. */
+    readonly metricLabelsAllowlist: readonly string[];
+  };
   /** Subchart prometheus-node-exporter 4.56.1 (`priorityClassName` allowlisted: a comment in its values.yaml). */
   readonly 'prometheus-node-exporter': { readonly resources: K8sResources; readonly priorityClassName: string };
 }

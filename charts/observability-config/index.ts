@@ -2,15 +2,18 @@
  * observability-config: what we author for the observability stack, rendered natively after the
  * Prometheus Operator and Grafana are up.
  *
- * - PrometheusRule `platform-kpis`: recording rules named after the seed's metrics.
+ * - PrometheusRule `platform-kpis`: recording rules named after the seed's twelve metrics, and the
+ *   KPIs behind them (kpis.ts): availability per service from the mesh, MTTR from ALERTS, and cost
+ *   from the price table in platform.yaml joined with the nodes' instance and capacity types.
  * - PrometheusRule `platform-alerts`: the seed's triggers and recovery targets. Each alert carries
  *   a severity, a summary, a description and a runbook_url into the bootstrap README, where the
  *   runbook of every alert is rendered (this component's operations section). Alerts held to a
  *   seed detection time carry `detection_bound`: `for:` plus one scrape and one evaluation, the
  *   real worst case; construction fails when a bound misses the seed (except where the seed asks
  *   for less than one scrape interval, which the annotation states).
- * - ConfigMap for the Mimir ruler: the 30-day capacity forecast, evaluated where 30 days of history
- *   live (Mimir), mounted read-only into the ruler.
+ * - ConfigMap for the Mimir ruler: the 30-day capacity forecast, the 30-day availability and the
+ *   week-over-week cost comparison with its cost-anomaly alert, evaluated where more than 15 days
+ *   of history live (Mimir), mounted read-only into the ruler.
  * - Grafana dashboards as ConfigMaps for the sidecar: the platform KPIs and the telemetry pipeline.
  */
 import { ApiObjectMetadata } from 'cdk8s';
@@ -22,6 +25,7 @@ import { Component, manifests, RunbookSection, Workflow } from '../../lib/compon
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { Dashboard, platformKpiDashboard, telemetryPipelineDashboard } from './dashboards';
+import { availabilityGroups, costGroups, kpiAlertGroups, mimirAlertGroups, mimirRecordingGroups, mttrGroups, PriceTable } from './kpis';
 import { checkPromql } from './promql';
 import { AlertSpec, alertGroups, detectionBound, forecastGroups, Group, RecordingSpec, recordingGroups, RuleTiming, SEED_TIMING } from './rules';
 
@@ -35,6 +39,8 @@ export interface ObservabilityConfigProps {
   readonly grafana: { readonly datasourceUid: string; readonly label: string; readonly labelValue: string; readonly folderAnnotation: string };
   /** Name of the ConfigMap the Mimir ruler mounts its rule files from. */
   readonly mimirRulesConfigMap: string;
+  /** Hourly EC2 prices per instance type in the cluster's region (platform.yaml `pricing`): the cost KPIs' only source of cost. */
+  readonly prices: PriceTable;
   /** Grafana folder of our dashboards. @default DEFAULTS.folder */
   readonly folder?: string;
 }
@@ -144,16 +150,24 @@ export class ObservabilityConfigChart extends PlatformChart {
     });
     new PrometheusRule(this, 'platform-kpis', {
       metadata: meta('platform-kpis', 'rules'),
-      spec: { groups: toCrdGroups(groups(recordingGroups(), recordingRule)) },
+      spec: {
+        groups: toCrdGroups([
+          ...groups(recordingGroups(), recordingRule),
+          ...groups(availabilityGroups(), recordingRule),
+          ...groups(mttrGroups(props.timing), recordingRule),
+          ...groups(costGroups(props.prices), recordingRule),
+        ]),
+      },
     });
     new PrometheusRule(this, 'platform-alerts', {
       metadata: meta('platform-alerts', 'rules'),
-      spec: { groups: toCrdGroups(groups(alertGroups(), (a) => alertRule(a, props))) },
+      spec: { groups: toCrdGroups(groups([...alertGroups(), ...kpiAlertGroups()], (a) => alertRule(a, props))) },
     });
     new k8s.KubeConfigMap(this, 'mimir-rules', {
       metadata: meta(props.mimirRulesConfigMap, 'rules'),
       data: {
-        'capacity-forecast.yaml': yaml.dump({ groups: groups(forecastGroups(), (a) => alertRule(a, props)) }, { sortKeys: true, lineWidth: -1, noRefs: true }),
+        'capacity-forecast.yaml': ruleFile(groups(forecastGroups(), (a) => alertRule(a, props))),
+        'platform-kpis.yaml': ruleFile([...groups(mimirRecordingGroups(), recordingRule), ...groups(mimirAlertGroups(), (a) => alertRule(a, props))]),
       },
     });
     for (const d of dashboards(props.grafana.datasourceUid)) {
@@ -169,13 +183,18 @@ export class ObservabilityConfigChart extends PlatformChart {
   }
 }
 
+/** A rule file as Prometheus and the Mimir ruler read it. */
+function ruleFile(gs: readonly RuleFileGroup[]): string {
+  return yaml.dump({ groups: gs }, { sortKeys: true, lineWidth: -1, noRefs: true });
+}
+
 function dashboards(datasourceUid: string): Dashboard[] {
   return [platformKpiDashboard(datasourceUid), telemetryPipelineDashboard(datasourceUid)];
 }
 
 /** Every alert, for the runbook section (Prometheus' and the Mimir ruler's). */
 export function allAlerts(): AlertSpec[] {
-  return [...alertGroups(), ...forecastGroups()].flatMap((g) => [...g.rules]);
+  return [...alertGroups(), ...kpiAlertGroups(), ...forecastGroups(), ...mimirAlertGroups()].flatMap((g) => [...g.rules]);
 }
 
 function runbookSection(): RunbookSection {

@@ -8,7 +8,7 @@
  * and the OpenTelemetry collector (otelcol_*).
  */
 import { Duration } from '../../lib/duration';
-import { READINESS_GATES, Workflow, WORKFLOW_ORDER } from '../../lib/component';
+import { RESOURCE_PROVISIONING_TIME } from './kpis';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -64,10 +64,15 @@ export interface Group<T> {
   readonly rules: readonly T[];
 }
 
-/** The seed's metric names ("Real-Time Performance Tracking"), each a recording rule here. */
+/**
+ * The seed's twelve metric names ("Real-Time Performance Tracking"), each a recording rule here
+ * under its own name: deployment_metrics, resource_metrics and cost_metrics (the last and
+ * resource_provisioning_time in kpis.ts).
+ */
 export const SEED_METRICS = [
-  'deployment_duration_seconds', 'deployment_success_rate', 'rollback_frequency',
+  'deployment_duration_seconds', 'deployment_success_rate', 'rollback_frequency', 'resource_provisioning_time',
   'cluster_utilization_percentage', 'node_efficiency_score', 'pod_density_per_node', 'resource_waste_percentage',
+  'cost_per_deployment', 'cost_per_resource_unit', 'optimization_savings_realized', 'spot_instance_savings_percentage',
 ] as const;
 
 /** Pods that are running (a 0/1 series per pod), the filter for request and density sums. */
@@ -96,6 +101,7 @@ export function recordingGroups(): Group<RecordingSpec>[] {
           record: 'rollback_frequency',
           expr: '(sum(increase(rollout_events_total{reason="RolloutAborted"}[1d])) or vector(0)) / (sum(increase(argocd_app_sync_total{phase="Succeeded"}[1d])) > 0)',
         },
+        RESOURCE_PROVISIONING_TIME,
       ],
     },
     {
@@ -152,39 +158,6 @@ export function recordingGroups(): Group<RecordingSpec>[] {
       ],
     },
   ];
-}
-
-/**
- * Applications that stay out of Healthy longer than their wave's readiness gate (READINESS_GATES,
- * the guide's "Optimized Dependency Chain"). An Application's Argo CD project is its workflow, so
- * the gate is chosen by `project`; the root app-of-apps (project `root`) is left out, its health
- * being its children's. `max by (name, project)` drops `health_status`, so an Application passing
- * from Progressing to Degraded stays one series and the clock does not restart.
- *
- * One rule for every gate: `for:` is the shortest gate, and an Application with a longer gate must
- * also have been out of Healthy at each shorter step back (`offset`), so the expression holds for
- * the whole `for:` only after the Application has been unhealthy for its whole gate. Each offset
- * step is at most the shortest gate, so the checks leave no gap.
- */
-export function applicationNotHealthyPastGate(gates: Readonly<Record<Workflow, { readonly timeoutSeconds: number }>> = READINESS_GATES): { expr: string; for: Duration; gates: Map<number, Workflow[]> } {
-  const byGate = new Map<number, Workflow[]>();
-  for (const wf of WORKFLOW_ORDER) byGate.set(gates[wf].timeoutSeconds, [...(byGate.get(gates[wf].timeoutSeconds) ?? []), wf]);
-  const sorted = new Map([...byGate.entries()].sort(([a], [b]) => a - b));
-  const shortest = Math.min(...sorted.keys());
-  const unhealthy = (projects: readonly Workflow[], offsetSeconds: number) =>
-    `max by (name, project) (argocd_app_info{health_status!="Healthy", project=~"${[...projects].sort().join('|')}"}${offsetSeconds ? ` offset ${wholeUnits(offsetSeconds)}` : ''})`;
-  const branches = [...sorted.entries()].map(([gate, projects]) => {
-    const offsets: number[] = [];
-    for (let back = shortest; back < gate; back = Math.min(back + shortest, gate)) offsets.push(Math.min(back, gate - shortest));
-    const parts = [0, ...new Set(offsets)].map((o) => unhealthy(projects, o));
-    return parts.length === 1 ? parts[0] : `(${parts.join(' and ')})`;
-  });
-  return { expr: branches.join(' or '), for: wholeUnits(shortest), gates: sorted };
-}
-
-/** A number of seconds in the largest whole unit (`300` is `5m`). */
-function wholeUnits(seconds: number): Duration {
-  return Duration.seconds(0).plus(Duration.seconds(seconds));
 }
 
 /** Alerts Prometheus evaluates (15 days of local history is enough for each). */
@@ -277,23 +250,6 @@ export function alertGroups(): Group<AlertSpec>[] {
           ].join('\n'),
           seed: 'deploymentFailure',
         },
-        (() => {
-          const a = applicationNotHealthyPastGate();
-          const gates = [...a.gates.entries()].map(([seconds, wfs]) => `${wholeUnits(seconds)} for ${wfs.join(', ')}`).join('; ');
-          return {
-            alert: 'ArgoCDApplicationNotHealthy',
-            expr: a.expr,
-            for: a.for,
-            severity: 'warning' as const,
-            summary: 'Argo CD application {{ $labels.name }} has not been Healthy for longer than its readiness gate',
-            description: `Application {{ $labels.name }} (project {{ $labels.project }}) has been Progressing, Degraded, Missing or Unknown for longer than its workflow's readiness gate (${gates}): the waves after it wait.`,
-            runbook: [
-              '1. `argocd app get <name>`: the resources that are not Healthy and their messages. A message "waiting for …: bootstrap README step N" names the human step the resource waits for (seeding OpenBao, for one): do that step.',
-              '2. A resource that stays Progressing (an operator that never reports Ready, a pod that cannot schedule): `kubectl describe` it; `PodsUnschedulable` fires for the latter.',
-              '3. Once the cause is fixed the waves resume by themselves: the root app retries its sync without limit.',
-            ].join('\n'),
-          };
-        })(),
         {
           alert: 'ArgoCDSyncFailed',
           expr: 'increase(argocd_app_sync_total{phase=~"Failed|Error"}[2m]) > 0',

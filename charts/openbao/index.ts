@@ -27,15 +27,38 @@
  * A pod that is not Ready can still join: `retry_join` and the cluster address go through the
  * chart's headless `openbao-internal` Service, which always publishes not-ready addresses, and with
  * OrderedReady the next pod starts only once the previous one has joined and unsealed.
+ *
+ * Backups: a CronJob (`openbao-snapshot`) saves a raft snapshot from the active node with the
+ * chart's own image and `bao operator raft snapshot save`, and uploads it to S3 through IRSA
+ * (lib/backup.ts); the bucket's lifecycle keeps it for the retention period. The job logs in with
+ * a Kubernetes-auth role of its own whose policy reads `sys/storage/raft/snapshot` only. Since
+ * self-initialization runs once, that role and policy (with every other declared one) are applied
+ * by reconcile.sh, which the operator runs with the break-glass token (bootstrap README). A
+ * snapshot is only as good as the seal: restoring it needs the same KMS key (or dev's static key).
  */
 import { parseKmsKeyArn } from '../../config/schema';
 import { CHARTS } from '../../config/versions';
-import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import {
+  BackupSchedule,
+  backupBucketRunbook,
+  recoveryAnnotations,
+  RecoveryObjective,
+  s3UploadPolicy,
+  SnapshotCronJob,
+} from '../../lib/backup';
+import { Component, helm, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
+import { LabelDomain } from '../../lib/labels';
+import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
+import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources } from '../../lib/resources';
+import { readerRoleName, SECRET_STORE, SecretReadAccess } from '../../lib/secret-readers';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
-import { HclBlock, hclBlock, initializeBlock, InitRequest, PolicyRule, policyDocument } from './hcl';
+import { HclBlock, hclBlock, HclValue, initializeBlock, InitRequest, PolicyRule, policyDocument } from './hcl';
+import RECONCILE_SCRIPT from './reconcile.sh';
+import SNAPSHOT_SCRIPT from './snapshot.sh';
+import { breakGlassFlags, guardName, namespaceGuardObjects } from './namespace-guard';
 import { OpenBaoValues } from './values';
 
 /** Fixed names the rest of the platform relies on (release, ports, mounts, the token audience). */
@@ -103,21 +126,65 @@ export interface OpenBaoProps {
    * autoscaler can grow; otherwise a preference (ScheduleAnyway) so a pod never stays Pending.
    */
   readonly strictZoneSpread: boolean;
-  /** Who reads secrets: External Secrets' controller ServiceAccount. */
-  readonly secretReader: { readonly serviceAccount: string; readonly namespace: string };
+  /** Prefix of the platform's annotation keys (the recovery objective on the StatefulSet). */
+  readonly labelDomain: LabelDomain;
+  /** Where and when raft snapshots go. */
+  readonly backup: OpenBaoBackupProps;
+  /**
+   * Usernames that deploy this namespace from git (Argo CD's application controller): with the
+   * workload controllers, the only ones the namespace guard lets create pods and workloads here.
+   */
+  readonly deployers: readonly string[];
+  /** @default DEFAULTS.breakGlassGroup */
+  readonly breakGlassGroup?: string;
   /** @default DEFAULTS.resources */
   readonly resources?: Resources;
   /** @default DEFAULTS.storageSize */
   readonly storageSize?: string;
 }
 
+/** Scheduled raft snapshots to S3. */
+export interface OpenBaoBackupProps {
+  /** The S3 bucket (created by the operator, bootstrap README). */
+  readonly bucket: string;
+  readonly region: string;
+  /** Days a snapshot is kept (the bucket's lifecycle). */
+  readonly retentionDays: number;
+  /** Pinned AWS CLI image of the upload step. */
+  readonly uploaderImage: string;
+  /** @default DEFAULTS.snapshot.schedule */
+  readonly schedule?: BackupSchedule;
+}
+
 export const DEFAULTS = {
   resources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
   storageSize: '10Gi',
-  /** External Secrets re-authenticates when its token expires. */
-  readerRole: { role: 'external-secrets', policy: 'external-secrets-read', tokenTtl: '1h', tokenMaxTtl: '4h' },
+  /**
+   * The per-namespace store readers (lib/secret-readers.ts): role and policy `eso-<namespace>`.
+   * External Secrets re-authenticates when its token expires.
+   */
+  storeReader: { tokenTtl: '1h', tokenMaxTtl: '4h' },
   /** Break-glass administrator: a ServiceAccount that exists only while someone needs it. */
   admin: { role: 'platform-admin', policy: 'platform-admin', serviceAccount: 'openbao-admin', tokenTtl: '15m', tokenMaxTtl: '1h' },
+  /** The raft snapshot CronJob and its OpenBao role: it may read `sys/storage/raft/snapshot`, nothing else. */
+  snapshot: {
+    name: 'openbao-snapshot',
+    role: 'openbao-snapshot',
+    policy: 'openbao-snapshot',
+    serviceAccount: 'openbao-snapshot',
+    tokenTtl: '5m',
+    tokenMaxTtl: '15m',
+    /** Hourly, at 17 past (away from the top of the hour, when other jobs start). */
+    schedule: BackupSchedule.everyHours(1, 17),
+    /** Key prefix in the bucket and the object name suffix. */
+    prefix: 'openbao',
+    fileName: 'openbao.snap',
+    resources: Resources.of({ cpu: '20m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
+    /** Where the ServiceAccount token for OpenBao's audience is projected. */
+    tokenDir: '/var/run/secrets/openbao',
+  },
+  /** The group a cluster administrator impersonates to pass the namespace guard (break-glass). */
+  breakGlassGroup: 'platform:security-break-glass',
   unsealKey: {
     secretName: 'openbao-unseal-key',
     key: 'key',
@@ -133,6 +200,8 @@ const CHART_PLACEHOLDERS = ['HOST_IP', 'POD_IP', 'HOSTNAME', 'API_ADDR', 'TRANSI
 const DURATION = /^\d+[smh]$/;
 
 function validate(props: OpenBaoProps): void {
+  const days = props.backup.retentionDays;
+  if (!Number.isInteger(days) || days < 1) throw new Error(`openbao: backup.retentionDays ${days} is not a whole number of days; keep snapshots for at least 1 day, e.g. 30`);
   const n = props.replicas;
   if (!Number.isInteger(n) || n < 1 || (n > 1 && (n < 3 || n % 2 === 0))) {
     throw new Error(`openbao: replicas ${n} is not a raft quorum size; use 1 (no HA) or an odd number >= 3 (3 survives one zone down)`);
@@ -176,18 +245,23 @@ export function unsealKeySecret(namespace: string): SecretRequirement {
   };
 }
 
-export function secretReaderBinding(props: OpenBaoProps): KubernetesAuthBinding {
-  const r = DEFAULTS.readerRole;
-  const m = OPENBAO.kvMount;
+/**
+ * The role of one namespace's SecretStore: bound to the store's ServiceAccount in that namespace
+ * only, with a policy that reads exactly the namespace's paths (KV v2 data, nothing else: no
+ * metadata, no list, no wildcard). External Secrets reads `<mount>/data/<path>` and nothing more.
+ */
+export function storeReaderBinding(access: SecretReadAccess): KubernetesAuthBinding {
+  const r = DEFAULTS.storeReader;
+  if (access.paths.length === 0) throw new Error(`openbao: the store reader of namespace ${access.namespace} has no paths; a namespace that reads nothing gets no role`);
+  const bad = access.paths.find((p) => !p || p.includes('*') || p.includes('+') || p.startsWith('/') || p.endsWith('/'));
+  if (bad !== undefined) throw new Error(`openbao: namespace ${access.namespace} reads path "${bad}"; give one exact path under the ${OPENBAO.kvMount}/ mount (no wildcard, no leading or trailing "/"), e.g. platform/cloudflare`);
+  const name = readerRoleName(access.namespace);
   return {
-    role: r.role,
-    policy: r.policy,
-    rules: [
-      { path: `${m}/data/*`, capabilities: ['read'] },
-      { path: `${m}/metadata/*`, capabilities: ['read', 'list'] },
-    ],
-    serviceAccount: props.secretReader.serviceAccount,
-    namespace: props.secretReader.namespace,
+    role: name,
+    policy: name,
+    rules: [...access.paths].sort().map((p) => ({ path: `${OPENBAO.kvMount}/data/${p}`, capabilities: ['read'] })),
+    serviceAccount: SECRET_STORE.serviceAccount,
+    namespace: access.namespace,
     tokenTtl: r.tokenTtl,
     tokenMaxTtl: r.tokenMaxTtl,
   };
@@ -206,23 +280,54 @@ export function adminBinding(namespace: string): KubernetesAuthBinding {
   };
 }
 
-function bindingRequests(b: KubernetesAuthBinding): InitRequest[] {
+/** The raft snapshot job's role: its policy reads the snapshot endpoint and nothing else. */
+export function snapshotBinding(namespace: string): KubernetesAuthBinding {
+  const s = DEFAULTS.snapshot;
+  return {
+    role: s.role,
+    policy: s.policy,
+    rules: [{ path: 'sys/storage/raft/snapshot', capabilities: ['read'] }],
+    serviceAccount: s.serviceAccount,
+    namespace,
+    tokenTtl: s.tokenTtl,
+    tokenMaxTtl: s.tokenMaxTtl,
+  };
+}
+
+/**
+ * Every role and policy the platform declares, in the order reconcile.sh applies them: the one
+ * self-initialization created on the first start (the break-glass administrator), then those only
+ * the reconcile step brings to a cluster: the raft snapshot job's, and one store reader per
+ * namespace that reads secrets (`readers`, from lib/secret-readers.ts).
+ */
+export function reconcileBindings(namespace: string, readers: readonly SecretReadAccess[]): KubernetesAuthBinding[] {
+  return [adminBinding(namespace), snapshotBinding(namespace), ...[...readers].sort((a, b) => a.namespace.localeCompare(b.namespace)).map(storeReaderBinding)];
+}
+
+/**
+ * The roles and policies of earlier releases that the platform no longer declares and the reconcile
+ * step deletes: the catch-all External Secrets reader (`secret/data/*` for one ServiceAccount that
+ * served every namespace), replaced by the per-namespace store readers.
+ */
+export const RETIRED_BINDINGS: readonly { readonly role: string; readonly policy: string }[] = [{ role: 'external-secrets', policy: 'external-secrets-read' }];
+
+/** The fields of `auth/<mount>/role/<name>` for a binding (self-init request and reconcile file alike). */
+export function roleFields(b: KubernetesAuthBinding): { readonly [key: string]: HclValue } {
   for (const d of [b.tokenTtl, b.tokenMaxTtl]) if (!DURATION.test(d)) throw new Error(`openbao: token TTL "${d}" of role ${b.role} is not a duration such as 15m or 1h`);
+  return {
+    bound_service_account_names: [b.serviceAccount],
+    bound_service_account_namespaces: [b.namespace],
+    audience: OPENBAO.audience,
+    token_policies: [b.policy],
+    token_ttl: b.tokenTtl,
+    token_max_ttl: b.tokenMaxTtl,
+  };
+}
+
+function bindingRequests(b: KubernetesAuthBinding): InitRequest[] {
   return [
     { name: `policy-${b.policy}`, operation: 'update', path: `sys/policies/acl/${b.policy}`, data: { policy: policyDocument(b.rules) } },
-    {
-      name: `role-${b.role}`,
-      operation: 'update',
-      path: `auth/${OPENBAO.kubernetesAuthMount}/role/${b.role}`,
-      data: {
-        bound_service_account_names: [b.serviceAccount],
-        bound_service_account_namespaces: [b.namespace],
-        audience: OPENBAO.audience,
-        token_policies: [b.policy],
-        token_ttl: b.tokenTtl,
-        token_max_ttl: b.tokenMaxTtl,
-      },
-    },
+    { name: `role-${b.role}`, operation: 'update', path: `auth/${OPENBAO.kubernetesAuthMount}/role/${b.role}`, data: roleFields(b) },
   ];
 }
 
@@ -286,7 +391,8 @@ export function serverConfig(props: OpenBaoProps): string {
       blocks: [{ type: 'options', attributes: { file_path: 'stdout', log_raw: 'false' } }],
     },
   ];
-  const init = selfInitBlocks([secretReaderBinding(props), adminBinding(props.namespace)]);
+  // Only the administrator: every other role (store readers, snapshot) comes from the reconcile step.
+  const init = selfInitBlocks([adminBinding(props.namespace)]);
   const text = [
     `cluster_name = ${JSON.stringify(props.target.clusterName)}`,
     'ui = false',
@@ -330,10 +436,184 @@ function probe(path: string, initialDelaySeconds: number): OpenBaoValues['server
   };
 }
 
+/** The snapshot job's upload role: put objects under its prefix, nothing else. */
+export function snapshotRole(props: Pick<OpenBaoProps, 'target' | 'namespace' | 'backup'>): IrsaRole {
+  return irsaRole(props.target, props.namespace, DEFAULTS.snapshot.serviceAccount, s3UploadPolicy(props.backup.bucket, DEFAULTS.snapshot.prefix));
+}
+
+/** Title of the restore runbook (bootstrap README, Operations). */
+export const RESTORE_RUNBOOK = 'OpenBao: restoring a raft snapshot';
+const RECONCILE_RUNBOOK = 'Reconcile OpenBao roles and policies';
+
+/** What the StatefulSet declares about getting OpenBao's data back. */
+export function openBaoRecovery(props: Pick<OpenBaoProps, 'backup'>): RecoveryObjective {
+  const schedule = props.backup.schedule ?? DEFAULTS.snapshot.schedule;
+  return {
+    rpo: schedule.every,
+    backedUp: true,
+    mechanism: `a raft snapshot every ${schedule.every} (CronJob ${DEFAULTS.snapshot.name}) to s3://${props.backup.bucket}/${DEFAULTS.snapshot.prefix}/, kept ${props.backup.retentionDays} days; restoring needs the same seal key`,
+    runbook: RESTORE_RUNBOOK,
+  };
+}
+
+/**
+ * The snapshot CronJob and its ServiceAccount, added to the chart's rendering: the chart has no
+ * value for extra objects, and the job must run the OpenBao the StatefulSet runs, so its image is
+ * read from the rendered StatefulSet rather than pinned a second time.
+ */
+export function snapshotObjects(props: OpenBaoProps, rendered: readonly K8sObject[]): K8sObject[] {
+  type Pod = { spec?: { template?: { spec?: { containers?: { name: string; image?: string }[] } } } };
+  const sts = rendered.find((o) => o.kind === 'StatefulSet' && o.metadata.name === OPENBAO.release) as (K8sObject & Pod) | undefined;
+  const image = sts?.spec?.template?.spec?.containers?.find((c) => c.name === OPENBAO.release)?.image;
+  if (!image) throw new Error(`openbao: the chart rendered no StatefulSet ${OPENBAO.release} with an ${OPENBAO.release} container, whose image the snapshot job runs; check the chart's server settings`);
+  const s = DEFAULTS.snapshot;
+  const role = snapshotRole(props);
+  const tokenFile = 'token';
+  return synthObjects(
+    manifests((scope) => {
+      const chart = new PlatformChart(scope, s.name);
+      new SnapshotCronJob(chart, 'snapshot', {
+        name: s.name,
+        namespace: props.namespace,
+        instance: OPENBAO.release,
+        schedule: props.backup.schedule ?? s.schedule,
+        role,
+        bucket: props.backup.bucket,
+        prefix: s.prefix,
+        region: props.backup.region,
+        fileName: s.fileName,
+        uploaderImage: props.backup.uploaderImage,
+        // A snapshot holds at most the raft data.
+        scratchSize: props.storageSize ?? DEFAULTS.storageSize,
+        snapshot: {
+          image,
+          script: SNAPSHOT_SCRIPT,
+          env: [
+            // The active node serves the snapshot; a standby would only forward the request.
+            { name: 'BAO_ADDR', value: `http://${OPENBAO.release}-active.${props.namespace}.svc:${OPENBAO.apiPort}` },
+            { name: 'BAO_AUTH_MOUNT', value: OPENBAO.kubernetesAuthMount },
+            { name: 'BAO_ROLE', value: s.role },
+            { name: 'BAO_JWT_FILE', value: `${s.tokenDir}/${tokenFile}` },
+          ],
+          resources: s.resources,
+          volumeMounts: [{ name: 'openbao-token', mountPath: s.tokenDir, readOnly: true }],
+        },
+        volumes: [
+          {
+            name: 'openbao-token',
+            // A short-lived token for OpenBao's audience only: it is no Kubernetes API credential.
+            projected: { sources: [{ serviceAccountToken: { audience: OPENBAO.audience, expirationSeconds: 600, path: tokenFile } }] },
+          },
+        ],
+      });
+      return chart;
+    }),
+  );
+}
+
+/** Where the reconcile step has the operator save reconcile.sh. */
+const RECONCILE_FILE = 'openbao-reconcile.sh';
+
+/**
+ * The reconcile step: the declared policies and roles as files, the retired ones as names, then
+ * reconcile.sh over them. It needs every namespace's store reader, which only the whole platform
+ * knows, so the workflow that has every secret requirement adds it (workflows/security.ts).
+ */
+export function reconcileRunbook(namespace: string, readers: readonly SecretReadAccess[]): RunbookSection {
+  const dir = '$OPENBAO_DESIRED';
+  const heredoc = (file: string, delimiter: string, text: string): string => {
+    if (text.split('\n').includes(delimiter)) throw new Error(`openbao: ${file} contains a line "${delimiter}", which would end its here-document early`);
+    return `cat > "${dir}/${file}" <<'${delimiter}'\n${text.endsWith('\n') ? text : `${text}\n`}${delimiter}`;
+  };
+  const bindings = reconcileBindings(namespace, readers);
+  const files = [
+    ...bindings.flatMap((b) => [
+      heredoc(`policies/${b.policy}.hcl`, 'POLICY', policyDocument(b.rules)),
+      heredoc(`roles/${b.role}.json`, 'ROLE', JSON.stringify(roleFields(b))),
+    ]),
+    heredoc('retired-policies', 'RETIRED', RETIRED_BINDINGS.map((r) => r.policy).join('\n')),
+    heredoc('retired-roles', 'RETIRED', RETIRED_BINDINGS.map((r) => r.role).join('\n')),
+  ];
+  const s = DEFAULTS.snapshot;
+  return {
+    phase: 'openbao',
+    title: RECONCILE_RUNBOOK,
+    body: `Self-initialization created the administrator's role once, on OpenBao's first start. Every role and policy the platform
+declares (${bindings.map((b) => `\`${b.role}\``).join(', ')}) is applied by an idempotent reconcile script (charts/openbao/reconcile.sh):
+it rewrites a policy only where it differs, writes each role, deletes the retired ones (${RETIRED_BINDINGS.map((r) => `\`${r.role}\``).join(', ')}:
+the catch-all reader of earlier releases), and lists roles and policies OpenBao has that are neither declared nor retired
+without deleting them. Run it now, and again whenever this block changes (a namespace that starts reading a secret, or a
+new path, arrives with a platform change; on a running cluster nothing else applies it). Each \`eso-<namespace>\` role is
+bound to the ServiceAccount \`${SECRET_STORE.serviceAccount}\` of its namespace's SecretStore and reads exactly that
+namespace's paths; until it has run, those SecretStores cannot log in (their ExternalSecrets wait), and the
+\`${s.name}\` CronJob's runs fail.
+
+1. Save the script as \`${RECONCILE_FILE}\`:
+
+\`\`\`sh
+${RECONCILE_SCRIPT.trimEnd()}
+\`\`\`
+
+2. In the administrative session, write the declared policies and roles and reconcile:
+
+\`\`\`bash
+OPENBAO_DESIRED="$(mktemp -d)"
+mkdir -p "${dir}/policies" "${dir}/roles"
+${files.join('\n')}
+sh ${RECONCILE_FILE} "${dir}" ${OPENBAO.kubernetesAuthMount}
+\`\`\``,
+  };
+}
+
+function restoreRunbook(props: OpenBaoProps): RunbookSection {
+  const ns = props.namespace;
+  const s = DEFAULTS.snapshot;
+  const b = props.backup.bucket;
+  const seal = props.seal.kind === 'awskms' ? `the KMS key \`${props.seal.keyArn}\`` : `the static key in \`${ns}/${DEFAULTS.unsealKey.secretName}\` (the password manager's copy)`;
+  return {
+    phase: 'operations',
+    title: RESTORE_RUNBOOK,
+    body: `The \`${s.name}\` CronJob saves a snapshot every ${(props.backup.schedule ?? s.schedule).every} to \`s3://${b}/${s.prefix}/\` (kept
+${props.backup.retentionDays} days), so a restore loses at most that much. A snapshot is encrypted with OpenBao's keyring, which the
+seal protects: it can only be restored into an OpenBao that unseals with ${seal}.
+
+1. Check the job runs: \`kubectl -n ${ns} get jobs -l app.kubernetes.io/name=${s.name}\` (the last one Complete).
+2. Pick a snapshot and fetch it:
+
+\`\`\`bash
+aws s3 ls "s3://${b}/${s.prefix}/" | tail -n 5
+SNAPSHOT="\${SNAPSHOT:?export SNAPSHOT as the object to restore, e.g. ${s.prefix}/20260501T091700Z-${s.fileName}}"
+aws s3 cp "s3://${b}/$SNAPSHOT" ./${s.fileName}
+\`\`\`
+
+3. Open an administrative session ("OpenBao administrative access (break-glass)" above) and restore. Into the
+   same cluster (data deleted or damaged) a plain restore is enough; into a cluster that started empty (every raft volume
+   lost, or a new cluster) it self-initialized with a keyring of its own, so the restore needs \`-force\`:
+
+\`\`\`bash
+bao operator raft snapshot restore ./${s.fileName}            # add -force when the cluster started empty
+bao operator raft list-peers
+\`\`\`
+
+The restored data replaces everything, tokens included: the break-glass token ends with it, so log in again (same
+role) and rerun "${RECONCILE_RUNBOOK}" to bring the roles and policies added since the snapshot back. External
+Secrets re-authenticates by itself.`,
+  };
+}
+
 function runbook(props: OpenBaoProps): RunbookSection[] {
   const ns = props.namespace;
   const a = DEFAULTS.admin;
-  const sections: RunbookSection[] = [];
+  const bg = props.breakGlassGroup ?? DEFAULTS.breakGlassGroup;
+  const sections: RunbookSection[] = [
+    backupBucketRunbook({
+      name: props.backup.bucket,
+      region: props.backup.region,
+      holds: 'OpenBao raft snapshots',
+      writers: [snapshotRole(props)],
+      retention: { by: 'lifecycle', days: props.backup.retentionDays },
+    }),
+  ];
   if (props.seal.kind === 'awskms') {
     sections.push({
       phase: 'aws',
@@ -371,14 +651,16 @@ the step-4 command for \`${k.secretName}\` before OpenBao restarts.`,
     title: 'OpenBao administrative access (break-glass)',
     body: `Self-initialization keeps no root token and creates no recovery keys. Administrative access is the Kubernetes auth
 role \`${a.role}\` (policy \`${a.policy}\`, everything), bound to the ServiceAccount \`${ns}/${a.serviceAccount}\`, which exists only
-while someone needs it: creating a token for it requires cluster-admin rights in \`${ns}\`, and every request is in the audit log.
+while someone needs it. The namespace guard (ValidatingAdmissionPolicy \`${guardName(ns)}\`) lets no one but kubelets request a
+token in \`${ns}\`, so the token is requested as a member of the break-glass group \`${bg}\`, by impersonation, which only
+cluster administrators may do; the audit log names the impersonator, and every OpenBao request is in OpenBao's audit log.
 
 \`\`\`bash
 kubectl -n ${ns} create serviceaccount ${a.serviceAccount}
 kubectl -n ${ns} port-forward svc/${OPENBAO.release} ${OPENBAO.apiPort}:${OPENBAO.apiPort} &
 export BAO_ADDR=http://127.0.0.1:${OPENBAO.apiPort}
 BAO_TOKEN="$(bao write -field=token auth/${OPENBAO.kubernetesAuthMount}/login role=${a.role} \\
-  jwt="$(kubectl -n ${ns} create token ${a.serviceAccount} --audience ${OPENBAO.audience} --duration 15m)")"
+  jwt="$(kubectl ${breakGlassFlags(bg)} -n ${ns} create token ${a.serviceAccount} --audience ${OPENBAO.audience} --duration 15m)")"
 export BAO_TOKEN
 # ... administrative work; the token expires after ${a.tokenTtl} (at most ${a.tokenMaxTtl}) ...
 kubectl -n ${ns} delete serviceaccount ${a.serviceAccount}
@@ -401,6 +683,7 @@ bao operator raft list-peers                                  # ${OPENBAO.releas
 \`\`\``,
     });
   }
+  sections.push(restoreRunbook(props));
   return sections;
 }
 
@@ -408,6 +691,7 @@ export function openBaoComponent(props: OpenBaoProps): Component {
   validate(props);
   const resources = props.resources ?? DEFAULTS.resources;
   const role = kmsRole(props);
+  const snapshot = snapshotRole(props);
   const ha = props.replicas > 1;
   const staticSeal = props.seal.kind === 'static';
   const values: OpenBaoValues = {
@@ -458,6 +742,7 @@ export function openBaoComponent(props: OpenBaoProps): Component {
           },
           container: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         },
+        annotations: recoveryAnnotations(props.labelDomain, openBaoRecovery(props)),
       },
       serviceAccount: { create: true, name: OPENBAO.serviceAccount, annotations: role ? irsaAnnotations(role) : {} },
       dataStorage: { enabled: true, size: props.storageSize ?? DEFAULTS.storageSize },
@@ -478,8 +763,12 @@ export function openBaoComponent(props: OpenBaoProps): Component {
     namespace: props.namespace,
     // Its ServiceMonitor needs the monitoring CRDs (a Foundation prerequisite anyway).
     dependsOn: [],
-    source: helm(CHARTS.openbao, values, OPENBAO.release),
-    irsa: role ? [role] : [],
+    source: helm(CHARTS.openbao, values, OPENBAO.release, (rendered) => [
+      ...rendered,
+      ...snapshotObjects(props, rendered),
+      ...namespaceGuardObjects({ namespace: props.namespace, deployers: props.deployers, breakGlassGroup: props.breakGlassGroup ?? DEFAULTS.breakGlassGroup }),
+    ]),
+    irsa: [...(role ? [role] : []), snapshot],
     secrets: staticSeal ? [unsealKeySecret(props.namespace)] : [],
     runbook: runbook(props),
   };

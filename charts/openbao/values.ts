@@ -35,7 +35,11 @@ export interface OpenBaoValues {
     readonly volumeMounts: readonly object[];
     readonly affinity: object;
     readonly topologySpreadConstraints: readonly object[];
-    readonly statefulSet: { readonly securityContext: { readonly pod: object; readonly container: object } };
+    readonly statefulSet: {
+      readonly securityContext: { readonly pod: object; readonly container: object };
+      /** On the StatefulSet object only (not its pods). */
+      readonly annotations: Readonly<Record<string, string>>;
+    };
     readonly serviceAccount: { readonly create: boolean; readonly name: string; readonly annotations: Record<string, string> };
     readonly dataStorage: { readonly enabled: boolean; readonly size: string };
     readonly auditStorage: { readonly enabled: boolean };

@@ -1,7 +1,7 @@
 /**
  * platform-base: the namespaces every component runs in (Pod Security Standard labels, a
- * ResourceQuota and a LimitRange each), the PriorityClasses, the default gp3 StorageClass and the
- * EBS VolumeSnapshotClass.
+ * ResourceQuota and a LimitRange each), the PriorityClasses, the default gp3 StorageClass, the
+ * EBS VolumeSnapshotClass, and the Cilium policy denying every pod egress to IMDS (imds.ts).
  *
  * Built from what the other components render (lib/component.ts `FromRendered`): it creates the
  * namespaces their objects use, and sizes each namespace's quota from the pods that run there as
@@ -26,6 +26,7 @@ import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '../../lib/resources';
 import { VolumeSnapshotClass, VolumeSnapshotClassDeletionPolicy } from '../../imports/snapshot.storage.k8s.io';
+import { IMDS_DENY_POLICY, imdsDenyPolicy } from './imds';
 
 export const ID = 'platform-base';
 
@@ -206,6 +207,8 @@ export class PlatformBaseChart extends PlatformChart {
       driver: 'ebs.csi.aws.com',
       deletionPolicy: VolumeSnapshotClassDeletionPolicy.DELETE,
     });
+    // Pods cannot borrow the node's identity: egress to IMDS is denied in every namespace (imds.ts).
+    imdsDenyPolicy(this, labels(IMDS_DENY_POLICY));
   }
 }
 
@@ -312,6 +315,8 @@ export function platformBaseComponent(namespace: string, props: PlatformBaseProp
     workflow: Workflow.Foundation,
     namespace,
     dependsOn: ['cilium'],
+    // The IMDS policy's CRD is registered by the Cilium agent when it starts, not by any rendered object.
+    syncOptions: ['SkipDryRunOnMissingResource=true'],
     source: manifests((scope) => new PlatformBaseChart(scope, ID, props), {
       namespaces: (scope, used) => new PlatformNamespacesChart(scope, ID, props, used),
       workloads: (scope, facts) => new PlatformQuotasChart(scope, ID, props, facts),

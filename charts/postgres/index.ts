@@ -15,9 +15,11 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
+import { backupBucketRunbook, recoveryAnnotations, RecoveryObjective } from '../../lib/backup';
 import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
-import { standardLabels } from '../../lib/labels';
+import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
@@ -65,6 +67,8 @@ export interface PostgresProps {
   readonly databases: readonly string[];
   /** How long backups and WAL are kept: the point-in-time recovery window, e.g. `30d`. */
   readonly retentionPolicy: string;
+  /** Prefix of the platform's annotation keys (the recovery objective on the Cluster). */
+  readonly labelDomain: LabelDomain;
   /** Resources of the Barman Cloud sidecar in every instance pod. @default DEFAULTS.sidecarResources */
   readonly sidecarResources?: Resources;
   /** Six-field cron (seconds first) of the base backup. @default DEFAULTS.schedule */
@@ -84,7 +88,25 @@ export const DEFAULTS = {
   openBaoPrefix: 'data/postgres',
   /** The side cluster point-in-time recovery restores into (bootstrap README). */
   recoveryClusterName: 'postgres-pitr',
+  /**
+   * CloudNativePG's `archive_timeout`: a WAL segment is archived at the latest this long after
+   * its first write, so at most this much committed data is not yet in the bucket.
+   */
+  walArchiveTimeout: Duration.minutes(5),
 } as const;
+
+/** Title of the restore runbook (bootstrap README, Operations). */
+export const RESTORE_RUNBOOK = 'Postgres point-in-time recovery (database rollback)';
+
+/** What the Cluster declares about getting its data back. */
+export function postgresRecovery(props: Pick<PostgresProps, 'bucket' | 'retentionPolicy' | 'schedule'>): RecoveryObjective {
+  return {
+    rpo: DEFAULTS.walArchiveTimeout,
+    backedUp: true,
+    mechanism: `WAL archived continuously (archive_timeout ${DEFAULTS.walArchiveTimeout}) and a base backup daily (${props.schedule ?? DEFAULTS.schedule}) by Barman Cloud to s3://${props.bucket}/; point-in-time recovery within ${props.retentionPolicy}`,
+    runbook: RESTORE_RUNBOOK,
+  };
+}
 
 /** The Secret holding a service's role credentials, in the Cluster's namespace. */
 /** The plugin name the Barman Cloud plugin registers with the operator. */
@@ -117,7 +139,10 @@ export class PostgresChart extends PlatformChart {
       labels: standardLabels({ name: n, instance: id, component }),
     });
 
-    new Cluster(this, 'cluster', { metadata: meta(name, 'database'), spec: clusterSpec(props, role) });
+    new Cluster(this, 'cluster', {
+      metadata: { ...meta(name, 'database'), annotations: recoveryAnnotations(props.labelDomain, postgresRecovery(props)) },
+      spec: clusterSpec(props, role),
+    });
 
     new ObjectStore(this, 'objectstore', {
       metadata: meta(DEFAULTS.objectStore, 'backup'),
@@ -125,8 +150,9 @@ export class PostgresChart extends PlatformChart {
         configuration: {
           destinationPath: `s3://${props.bucket}/`,
           s3Credentials: { inheritFromIamRole: true },
-          wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP, encryption: ObjectStoreSpecConfigurationWalEncryption.AES256, maxParallel: 2 },
-          data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP, encryption: ObjectStoreSpecConfigurationDataEncryption.AES256, jobs: 2 },
+          // SSE-KMS, as the bucket's default and its policy require (the account's aws/s3 key: no grant needed).
+          wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP, encryption: ObjectStoreSpecConfigurationWalEncryption.AWS_KMS, maxParallel: 2 },
+          data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP, encryption: ObjectStoreSpecConfigurationDataEncryption.AWS_KMS, jobs: 2 },
         },
         retentionPolicy: props.retentionPolicy,
         instanceSidecarConfiguration: {
@@ -272,7 +298,6 @@ export function postgresComponent(props: PostgresProps): Component {
 
 function runbook(props: PostgresProps, role: IrsaRole, recoveryRole: IrsaRole): RunbookSection[] {
   const b = props.bucket;
-  const location = props.region === 'us-east-1' ? '' : ` --create-bucket-configuration LocationConstraint=${props.region}`;
   const services = props.databases.length > 0 ? props.databases.join(' ') : '<service>';
   const recovery: { apiVersion: string; kind: string; metadata: object; spec: PrintedClusterSpec } = {
     apiVersion: Cluster.GVK.apiVersion,
@@ -292,22 +317,13 @@ function runbook(props: PostgresProps, role: IrsaRole, recoveryRole: IrsaRole): 
     },
   };
   return [
-    {
-      phase: 'aws',
-      title: 'S3 bucket for Postgres backups',
-      body: `The Barman Cloud plugin writes base backups and WAL to \`s3://${b}/\` with the IRSA role
-\`${role.roleName}\` (eksctl creates it). Create the bucket private, encrypted and versioned
-(noncurrent versions expire after 7 days, so a deleted backup can still be recovered for a week):
-
-\`\`\`bash
-aws s3api create-bucket --bucket ${b} --region ${props.region}${location}
-aws s3api put-public-access-block --bucket ${b} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
-aws s3api put-bucket-encryption --bucket ${b} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
-aws s3api put-bucket-versioning --bucket ${b} --versioning-configuration Status=Enabled
-aws s3api put-bucket-lifecycle-configuration --bucket ${b} --lifecycle-configuration '{"Rules":[{"ID":"expire-noncurrent","Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":7}}]}'
-\`\`\`
-`,
-    },
+    backupBucketRunbook({
+      name: b,
+      region: props.region,
+      holds: 'Postgres base backups and WAL (Barman Cloud)',
+      writers: [role],
+      retention: { by: 'writer', description: `Barman deletes base backups and WAL older than the ${props.retentionPolicy} recovery window` },
+    }),
     {
       phase: 'openbao',
       title: 'Seed OpenBao with the Postgres role passwords',
@@ -327,7 +343,7 @@ To rotate a password, write a new one to the same path: the Secrets refresh and 
     },
     {
       phase: 'operations',
-      title: 'Postgres point-in-time recovery (database rollback)',
+      title: RESTORE_RUNBOOK,
       body: `Backups run daily (\`${props.schedule ?? DEFAULTS.schedule}\`, seconds first) and WAL is archived continuously, so any
 moment inside the retention window (\`${props.retentionPolicy}\`) can be restored. Recovery goes into a side cluster,
 \`${DEFAULTS.recoveryClusterName}\` (its own ServiceAccount, read-only IRSA role \`${recoveryRole.roleName}\`), so the live cluster

@@ -38,6 +38,9 @@ export const DEFAULTS = {
   container: 'redis-operator',
 } as const;
 
+/** The labels the chart puts on the operator's pods (its template: `name: <redisOperator.name>`); Redis's NetworkPolicy admits them. */
+export const OPERATOR_POD_LABELS = { name: 'redis-operator' } as const;
+
 export function redisOperatorComponent(props: RedisOperatorProps): Component {
   const resources = props.resources ?? DEFAULTS.resources;
   const values: RedisOperatorValues = {

@@ -6,20 +6,64 @@
  *   the current master `redis-role=master`.
  * - dev: one standalone Redis.
  * - Clients always use the Service `redis` (port 6379), which we own: it selects the writable
- *   instance (the master, or the standalone), so a failover needs no client change. The
+ *   instance (the master, or the standalone), so a failover needs no client change. Where
+ *   replicated, `redis-replica` (ours too) selects the replicas (`redis-role=slave`). The
  *   operator's own Services keep their names (`<cr>`, `<cr>-headless`, `<cr>-master`, ...).
  * - The password comes from the Secret `redis-auth` (External Secrets, from OpenBao); the
  *   redis-exporter sidecar runs in every data pod and a PodMonitor scrapes it.
+ * - TLS only (the operator's `TLS` field on every kind: `port 0`, `tls-port 6379`, replication and
+ *   Sentinel over TLS, client certificates optional). The certificate comes from cert-manager: a
+ *   self-signed root makes the CA `redis-ca` in this namespace, whose Issuer issues `redis-tls`
+ *   for the names clients use (our Services). Clients trust the CA certificate alone, published as the
+ *   Secret `redis-ca-cert` (the CA Secret also holds the key, which nothing outside this chart
+ *   reads); each service copies it into its namespace through its own SecretStore
+ *   (apps/microservice), for which this chart grants its reader `get` on that one Secret.
+ * - Credentials: one password for everyone. The pinned operator has an `acl` field (an ACL file
+ *   from a Secret) on Redis and RedisReplication but none on RedisSentinel, whose Sentinels
+ *   authenticate to the master with `redisReplicationPassword` only; per-service ACL users are not
+ *   generated (README, "Kafka and Redis access"). Instead a NetworkPolicy admits exactly the
+ *   services with `redis: true`, the Redis and Sentinel pods themselves, the operator, the backup
+ *   jobs and the metrics scrape.
+ * - Backups: RDB snapshots on a schedule to S3 (CronJob `redis-snapshot`: `redis-cli --rdb` from a
+ *   replica where replicated, then an upload through IRSA; lib/backup.ts), pruned by the bucket's
+ *   lifecycle. RDB rather than VolumeSnapshots: an RDB is a point-in-time copy of the dataset made
+ *   by Redis itself (a volume snapshot of a running instance catches the AOF mid-write), it is taken
+ *   from a replica without touching the master, it lives outside the cluster in a versioned bucket
+ *   (VolumeSnapshot objects go with their namespace, and with the cluster), and it restores into any
+ *   Redis, a new cluster's included, without pre-creating claims the operator names. Restore: a
+ *   pod loads the file into a private redis-server and MIGRATEs every key to the master (restore.sh,
+ *   bootstrap README).
  */
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import * as yaml from 'js-yaml';
+import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjective, s3UploadPolicy, SnapshotCronJob } from '../../lib/backup';
 import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
-import { standardLabels } from '../../lib/labels';
+import { irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
+import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
+import RESTORE_SCRIPT from './restore.sh';
+import SNAPSHOT_SCRIPT from './snapshot.sh';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
+import {
+  ExternalSecret,
+  ExternalSecretSpecDataRemoteRefConversionStrategy,
+  ExternalSecretSpecDataRemoteRefDecodingStrategy,
+  ExternalSecretSpecDataRemoteRefMetadataPolicy,
+  ExternalSecretSpecDataRemoteRefNullBytePolicy,
+  ExternalSecretSpecRefreshPolicy,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecretSpecTargetTemplateMergePolicy,
+  SecretStore,
+  SecretStoreSpecProviderKubernetesServerCaProviderType,
+} from '../../imports/external-secrets.io';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 import {
   Redis,
@@ -46,7 +90,7 @@ const quantities = (r: K8sResources) => crdQuantities(r, RedisSpecKubernetesConf
  * except for enums (nominal in TypeScript) in fields we leave unset, so the shared value is typed
  * as both kinds' fields at once.
  */
-type CommonKey = 'kubernetesConfig' | 'podSecurityContext' | 'securityContext' | 'priorityClassName' | 'redisExporter';
+type CommonKey = 'kubernetesConfig' | 'podSecurityContext' | 'securityContext' | 'priorityClassName' | 'redisExporter' | 'tls';
 type RedisCommonSpec = Pick<RedisSpec, CommonKey> & Pick<RedisReplicationSpec, CommonKey>;
 
 export interface RedisImages {
@@ -55,13 +99,30 @@ export interface RedisImages {
   readonly exporter: string;
 }
 
+/** A service with `redis: true`: admitted by the NetworkPolicy, and its reader may copy the CA certificate. */
+export interface RedisClient {
+  readonly name: string;
+  /** The service's namespace and the ServiceAccount its SecretStore reads this namespace as. */
+  readonly reader: { readonly namespace: string; readonly serviceAccount: string };
+}
+
 export interface RedisProps {
   readonly namespace: string;
+  /** The services that use Redis. */
+  readonly clients: readonly RedisClient[];
+  /** Labels of the redis-operator's pods (it connects to every instance to set up replication). */
+  readonly operatorPodLabels: Readonly<Record<string, string>>;
+  /** The namespace Prometheus scrapes the exporters from. */
+  readonly scrapeNamespace: string;
   /** Replication + Sentinel across zones; otherwise one standalone instance. */
   readonly highAvailability: boolean;
   readonly images: RedisImages;
   readonly resources: Resources;
   readonly storageSize: string;
+  /** Prefix of the platform's annotation keys (the recovery objective on the Redis resource). */
+  readonly labelDomain: LabelDomain;
+  /** Where and when RDB snapshots go. */
+  readonly backup: RedisBackupProps;
   /** Redis instances (master + replicas) and Sentinels where highly available. @default DEFAULTS.replicas */
   readonly replicas?: number;
   /** @default DEFAULTS.exporterResources */
@@ -72,9 +133,26 @@ export interface RedisProps {
   readonly storageClass?: string;
 }
 
+/** Scheduled RDB snapshots to S3. */
+export interface RedisBackupProps {
+  /** For the upload role (eksctl creates it; the job's ServiceAccount carries the ARN). */
+  readonly target: IrsaTarget;
+  /** The S3 bucket (created by the operator, bootstrap README). */
+  readonly bucket: string;
+  readonly region: string;
+  /** Days a snapshot is kept (the bucket's lifecycle). */
+  readonly retentionDays: number;
+  /** Pinned AWS CLI image of the upload step. */
+  readonly uploaderImage: string;
+  /** @default DEFAULTS.snapshot.schedule */
+  readonly schedule?: BackupSchedule;
+}
+
 export const DEFAULTS = {
   /** The Service clients use (workflows/endpoints.ts `redis`). */
   serviceName: 'redis',
+  /** Where replicated: the Service in front of the replicas (the snapshot's source). */
+  replicaServiceName: 'redis-replica',
   port: 6379,
   exporterPort: 9121,
   replicas: 3,
@@ -87,14 +165,83 @@ export const DEFAULTS = {
   sentinelResources: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
   /** maxmemory as a share of the container limit: headroom for fork (RDB) and buffers. */
   maxMemoryPercentOfLimit: 75,
+  /** Sentinel's port (the operator's, not configurable). */
+  sentinelPort: 26379,
+  tls: {
+    selfSignedIssuer: 'redis-selfsigned',
+    /** The CA: Certificate, Secret (with its key) and the Issuer that signs with it. */
+    ca: 'redis-ca',
+    /** Ten years, renewed a year ahead with the same key, so a copied CA certificate stays valid. */
+    caDuration: '87600h',
+    caRenewBefore: '8760h',
+    /** The servers' certificate and Secret. */
+    server: 'redis-tls',
+    serverDuration: '2160h',
+    serverRenewBefore: '720h',
+    /** Where the snapshot and restore pods mount it. */
+    mountPath: '/tls',
+    /** The CA publisher: reads the CA Secret here and writes the certificate alone. */
+    publisher: 'redis-ca-publisher',
+    /** The Role letting the services' readers get the published CA certificate. */
+    clientRole: 'redis-ca-reader',
+  },
+  snapshot: {
+    name: 'redis-snapshot',
+    serviceAccount: 'redis-snapshot',
+    /** Hourly, at 47 past (OpenBao's runs at 17). */
+    schedule: BackupSchedule.everyHours(1, 47),
+    prefix: 'redis',
+    fileName: 'dump.rdb',
+    resources: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
+  },
+  /** The pod the restore runbook applies. */
+  restore: {
+    name: 'redis-restore',
+    localPort: 6380,
+    dir: '/restore',
+    resources: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
+  },
 } as const;
+
+/**
+ * What a client needs: the Secret (in the Redis namespace) holding the CA certificate alone, and
+ * its key. One source for this chart and the services' wiring.
+ */
+export const REDIS_ACCESS = { caSecret: 'redis-ca-cert', caKey: 'ca.crt', port: DEFAULTS.port } as const;
+
+/** The operator's TLS field: the cert-manager Secret with its standard keys. */
+const TLS = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key', secret: { secretName: DEFAULTS.tls.server } };
+
+/**
+ * The names clients reach Redis by, in each DNS form: our Services (`redis`, and `redis-replica`
+ * where replicated). Replicas, Sentinels and the operator reach each other by pod address and Redis
+ * checks only the chain of a peer's certificate, never its name, so the operator's Services need
+ * none.
+ */
+export function serverDnsNames(namespace: string, highAvailability: boolean): string[] {
+  const services = highAvailability ? [DEFAULTS.serviceName, DEFAULTS.replicaServiceName] : [DEFAULTS.serviceName];
+  return services.flatMap((svc) => [svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, `${svc}.${namespace}.svc.cluster.local`]);
+}
+
+/** Every field the API server would default on a remote reference, written out so Argo CD sees no drift. */
+const remoteRef = (key: string, property: string) => ({
+  key,
+  property,
+  conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
+  decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
+  metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
+  nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
+});
+
+/** The image's redis user (uid/gid 1000). */
+const REDIS_UID = 1000;
 
 /** The opstree images run as uid/gid 1000 (the redis user they create). */
 const POD_SECURITY: RedisSpecPodSecurityContext = {
   runAsNonRoot: true,
-  runAsUser: 1000,
-  runAsGroup: 1000,
-  fsGroup: 1000,
+  runAsUser: REDIS_UID,
+  runAsGroup: REDIS_UID,
+  fsGroup: REDIS_UID,
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
@@ -133,6 +280,7 @@ export class RedisChart extends PlatformChart {
       securityContext: SERVER_SECURITY,
       priorityClassName: PRIORITY.platformCritical,
       redisExporter: exporter,
+      tls: TLS,
     };
     const storage: RedisSpec['storage'] = {
       volumeClaimTemplate: {
@@ -145,6 +293,8 @@ export class RedisChart extends PlatformChart {
     };
     const redisConfig = { maxMemoryPercentOfLimit: DEFAULTS.maxMemoryPercentOfLimit };
     const n = DEFAULTS.names;
+    // The data's recovery objective, on the resource that holds it.
+    const dataMeta = (name: string): ApiObjectMetadata => ({ ...meta(name, 'server'), annotations: recoveryAnnotations(props.labelDomain, redisRecovery(props)) });
     // The operator copies the CR's labels onto its pods and adds `app: <cr name>`,
     // `redis_setup_type` and, for replication, `redis-role`.
     let primarySelector: Record<string, string>;
@@ -153,7 +303,7 @@ export class RedisChart extends PlatformChart {
         { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { app } } },
       ];
       new RedisReplication(this, 'redisreplication', {
-        metadata: meta(n.replication, 'server'),
+        metadata: dataMeta(n.replication),
         spec: { ...server, clusterSize: replicas, storage, redisConfig, topologySpreadConstraints: zoneSpread(n.replication), pdb: { enabled: true, maxUnavailable: 1 } },
       });
       new RedisSentinel(this, 'redissentinel', {
@@ -167,6 +317,7 @@ export class RedisChart extends PlatformChart {
           podSecurityContext: POD_SECURITY,
           securityContext: SERVER_SECURITY,
           priorityClassName: PRIORITY.platformCritical,
+          tls: TLS,
           clusterSize: replicas,
           topologySpreadConstraints: zoneSpread(`${n.sentinel}-sentinel`),
           pdb: { enabled: true, maxUnavailable: 1 },
@@ -184,9 +335,12 @@ export class RedisChart extends PlatformChart {
       });
       primarySelector = { app: n.replication, redis_setup_type: 'replication', 'redis-role': 'master' };
     } else {
-      new Redis(this, 'redis', { metadata: meta(n.standalone, 'server'), spec: { ...server, storage, redisConfig } });
+      new Redis(this, 'redis', { metadata: dataMeta(n.standalone), spec: { ...server, storage, redisConfig } });
       primarySelector = { app: n.standalone, redis_setup_type: 'standalone' };
     }
+
+    this.tls(props, meta);
+    this.networkPolicy(props, meta);
 
     new k8s.KubeService(this, 'service', {
       metadata: meta(DEFAULTS.serviceName, 'server'),
@@ -196,6 +350,17 @@ export class RedisChart extends PlatformChart {
         ports: [{ name: 'redis', port: DEFAULTS.port, targetPort: k8s.IntOrString.fromNumber(DEFAULTS.port), protocol: 'TCP' }],
       },
     });
+    if (props.highAvailability) {
+      // The replicas, which the snapshot job copies from (the operator labels them redis-role=slave).
+      new k8s.KubeService(this, 'service-replica', {
+        metadata: meta(DEFAULTS.replicaServiceName, 'server'),
+        spec: {
+          type: 'ClusterIP',
+          selector: { app: n.replication, redis_setup_type: 'replication', 'redis-role': 'slave' },
+          ports: [{ name: 'redis', port: DEFAULTS.port, targetPort: k8s.IntOrString.fromNumber(DEFAULTS.port), protocol: 'TCP' }],
+        },
+      });
+    }
 
     new PodMonitor(this, 'podmonitor', {
       metadata: meta('redis', 'monitoring'),
@@ -204,7 +369,270 @@ export class RedisChart extends PlatformChart {
         podMetricsEndpoints: [{ port: 'redis-exporter' }],
       },
     });
+
+    const s = DEFAULTS.snapshot;
+    new SnapshotCronJob(this, 'snapshot', {
+      name: s.name,
+      namespace: props.namespace,
+      instance: id,
+      schedule: props.backup.schedule ?? s.schedule,
+      role: snapshotRole(props),
+      bucket: props.backup.bucket,
+      prefix: s.prefix,
+      region: props.backup.region,
+      fileName: s.fileName,
+      uploaderImage: props.backup.uploaderImage,
+      // An RDB file is smaller than the data volume's AOF and RDB together.
+      scratchSize: props.storageSize,
+      snapshot: {
+        image: props.images.redis,
+        script: SNAPSHOT_SCRIPT,
+        env: [
+          // A replica where replicated, so the master never forks for it.
+          { name: 'REDIS_HOST', value: `${snapshotSource(props)}.${props.namespace}.svc` },
+          { name: 'REDIS_PORT', value: String(DEFAULTS.port) },
+          { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: DEFAULTS.passwordSecret.name, key: DEFAULTS.passwordSecret.key } } },
+          { name: 'REDIS_TLS_CA_CERT', value: `${DEFAULTS.tls.mountPath}/${TLS.ca}` },
+        ],
+        resources: s.resources,
+        volumeMounts: [{ name: 'tls', mountPath: DEFAULTS.tls.mountPath, readOnly: true }],
+      },
+      volumes: [{ name: 'tls', secret: { secretName: DEFAULTS.tls.server, items: [{ key: TLS.ca, path: TLS.ca }] } }],
+    });
   }
+
+  /**
+   * The CA (a self-signed root, kept ten years with the same key), the servers' certificate, and
+   * the CA certificate published alone as `redis-ca-cert` for the services to copy.
+   */
+  private tls(props: RedisProps, meta: (name: string, component: string) => ApiObjectMetadata): void {
+    const t = DEFAULTS.tls;
+    const ns = props.namespace;
+    new Issuer(this, 'issuer-selfsigned', { metadata: meta(t.selfSignedIssuer, 'tls'), spec: { selfSigned: {} } });
+    new Certificate(this, 'certificate-ca', {
+      metadata: meta(t.ca, 'tls'),
+      spec: {
+        isCa: true,
+        commonName: t.ca,
+        secretName: t.ca,
+        duration: t.caDuration,
+        renewBefore: t.caRenewBefore,
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
+        issuerRef: { name: t.selfSignedIssuer, kind: 'Issuer', group: 'cert-manager.io' },
+      },
+    });
+    new Issuer(this, 'issuer-ca', { metadata: meta(t.ca, 'tls'), spec: { ca: { secretName: t.ca } } });
+    new Certificate(this, 'certificate-server', {
+      metadata: meta(t.server, 'tls'),
+      spec: {
+        secretName: t.server,
+        commonName: `${DEFAULTS.serviceName}.${ns}.svc`,
+        dnsNames: serverDnsNames(ns, props.highAvailability),
+        duration: t.serverDuration,
+        renewBefore: t.serverRenewBefore,
+        // Servers, and clients of each other: replicas and Sentinels connect to the master with it.
+        usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT, CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH],
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+        issuerRef: { name: t.ca, kind: 'Issuer', group: 'cert-manager.io' },
+      },
+    });
+
+    // The publisher: External Secrets reads the CA Secret here (Kubernetes provider, as this
+    // ServiceAccount) and writes its certificate alone into `redis-ca-cert`.
+    new k8s.KubeServiceAccount(this, 'serviceaccount-publisher', { metadata: meta(t.publisher, 'tls'), automountServiceAccountToken: false });
+    new k8s.KubeRole(this, 'role-publisher', {
+      metadata: meta(t.publisher, 'tls'),
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [t.ca], verbs: ['get'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'rolebinding-publisher', {
+      metadata: meta(t.publisher, 'tls'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: t.publisher },
+      subjects: [{ kind: 'ServiceAccount', name: t.publisher, namespace: ns }],
+    });
+    new SecretStore(this, 'secretstore-publisher', {
+      metadata: meta(t.publisher, 'tls'),
+      spec: {
+        provider: {
+          kubernetes: {
+            remoteNamespace: ns,
+            server: { caProvider: { type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP, name: 'kube-root-ca.crt', key: 'ca.crt' } },
+            auth: { serviceAccount: { name: t.publisher } },
+          },
+        },
+      },
+    });
+    new ExternalSecret(this, 'externalsecret-ca-cert', {
+      metadata: meta(REDIS_ACCESS.caSecret, 'tls'),
+      spec: {
+        refreshInterval: '1h',
+        refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
+        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: t.publisher },
+        target: {
+          name: REDIS_ACCESS.caSecret,
+          creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+          deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          template: { engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2, mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE },
+        },
+        data: [{ secretKey: REDIS_ACCESS.caKey, remoteRef: remoteRef(t.ca, TLS.ca) }],
+      },
+    });
+
+    // The services' readers get the published certificate, nothing else.
+    if (props.clients.length > 0) {
+      new k8s.KubeRole(this, 'role-clients', {
+        metadata: meta(t.clientRole, 'tls'),
+        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [REDIS_ACCESS.caSecret], verbs: ['get'] }],
+      });
+      new k8s.KubeRoleBinding(this, 'rolebinding-clients', {
+        metadata: meta(t.clientRole, 'tls'),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: t.clientRole },
+        subjects: [...props.clients]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((c) => ({ kind: 'ServiceAccount', name: c.reader.serviceAccount, namespace: c.reader.namespace })),
+      });
+    }
+  }
+
+  /**
+   * Who reaches the Redis and Sentinel pods: the services with `redis: true` (Redis only), the pods
+   * of this component (replication, Sentinel, the snapshot and restore pods), the operator, and the
+   * metrics scrape on the exporter's port. Everything else is dropped.
+   */
+  private networkPolicy(props: RedisProps, meta: (name: string, component: string) => ApiObjectMetadata): void {
+    const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+    const ownPods = { matchLabels: { 'app.kubernetes.io/instance': 'redis' } };
+    const byNamespace = new Map<string, string[]>();
+    for (const c of props.clients) byNamespace.set(c.reader.namespace, [...(byNamespace.get(c.reader.namespace) ?? []), c.name]);
+    const ingress: k8s.NetworkPolicyIngressRule[] = [
+      { from: [{ podSelector: ownPods }, { podSelector: { matchLabels: { ...props.operatorPodLabels } } }], ports: [tcp(DEFAULTS.port), tcp(DEFAULTS.sentinelPort)] },
+      ...[...byNamespace.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([ns, names]) => ({
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+              podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: [...names].sort() }] },
+            },
+          ],
+          ports: [tcp(DEFAULTS.port)],
+        })),
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.scrapeNamespace } } }], ports: [tcp(DEFAULTS.exporterPort)] },
+    ];
+    new k8s.KubeNetworkPolicy(this, 'networkpolicy', {
+      metadata: meta('redis', 'network'),
+      spec: {
+        podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/instance', operator: 'In', values: ['redis'] }, { key: 'app.kubernetes.io/component', operator: 'In', values: ['server', 'sentinel'] }] },
+        policyTypes: ['Ingress'],
+        ingress,
+      },
+    });
+  }
+}
+
+/** The Service the snapshot is copied from: ours in front of the replicas, or in front of the standalone. */
+export function snapshotSource(props: Pick<RedisProps, 'highAvailability'>): string {
+  return props.highAvailability ? DEFAULTS.replicaServiceName : DEFAULTS.serviceName;
+}
+
+/** The snapshot job's upload role: put objects under its prefix, nothing else. */
+export function snapshotRole(props: Pick<RedisProps, 'namespace' | 'backup'>): IrsaRole {
+  return irsaRole(props.backup.target, props.namespace, DEFAULTS.snapshot.serviceAccount, s3UploadPolicy(props.backup.bucket, DEFAULTS.snapshot.prefix));
+}
+
+/** Title of the restore runbook (bootstrap README, Operations). */
+export const RESTORE_RUNBOOK = 'Redis: restoring a snapshot';
+
+/** What the Redis resource declares about getting its data back. */
+export function redisRecovery(props: Pick<RedisProps, 'backup'>): RecoveryObjective {
+  const schedule = props.backup.schedule ?? DEFAULTS.snapshot.schedule;
+  return {
+    rpo: schedule.every,
+    backedUp: true,
+    mechanism: `an RDB snapshot every ${schedule.every} (CronJob ${DEFAULTS.snapshot.name}) to s3://${props.backup.bucket}/${DEFAULTS.snapshot.prefix}/, kept ${props.backup.retentionDays} days`,
+    runbook: RESTORE_RUNBOOK,
+  };
+}
+
+/** The pod the restore runbook applies (printed as YAML): restore.sh with the redis image, restricted. */
+export function restorePod(props: RedisProps): object {
+  const r = DEFAULTS.restore;
+  const labels = standardLabels({ name: r.name, instance: 'redis', component: 'restore' });
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: r.name, namespace: props.namespace, labels },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      securityContext: { ...POD_SECURITY },
+      containers: [
+        {
+          name: 'restore',
+          image: props.images.redis,
+          command: ['/bin/sh', '-c', RESTORE_SCRIPT, 'restore'],
+          env: [
+            { name: 'RDB_FILE', value: `${r.dir}/${DEFAULTS.snapshot.fileName}` },
+            { name: 'LOCAL_PORT', value: String(r.localPort) },
+            { name: 'TARGET_HOST', value: `${DEFAULTS.serviceName}.${props.namespace}.svc` },
+            { name: 'TARGET_PORT', value: String(DEFAULTS.port) },
+            { name: 'TARGET_PASSWORD', valueFrom: { secretKeyRef: { name: DEFAULTS.passwordSecret.name, key: DEFAULTS.passwordSecret.key } } },
+            { name: 'TLS_DIR', value: DEFAULTS.tls.mountPath },
+          ],
+          resources: r.resources.toK8s(),
+          securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT },
+          volumeMounts: [
+            { name: 'restore', mountPath: r.dir },
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'tls', mountPath: DEFAULTS.tls.mountPath, readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'restore', emptyDir: { sizeLimit: props.storageSize } },
+        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+        { name: 'tls', secret: { secretName: DEFAULTS.tls.server } },
+      ],
+    },
+  };
+}
+
+function restoreRunbook(props: RedisProps): RunbookSection {
+  const ns = props.namespace;
+  const s = DEFAULTS.snapshot;
+  const r = DEFAULTS.restore;
+  const b = props.backup.bucket;
+  const file = `${r.dir}/${s.fileName}`;
+  return {
+    phase: 'operations',
+    title: RESTORE_RUNBOOK,
+    body: `The \`${s.name}\` CronJob copies the dataset every ${(props.backup.schedule ?? s.schedule).every} with \`redis-cli --rdb\`${props.highAvailability ? ' from a replica' : ''} to
+\`s3://${b}/${s.prefix}/\` (kept ${props.backup.retentionDays} days), so a restore loses at most that much. The restore loads a snapshot into a
+private redis-server in a pod of its own and copies every key to the live master through the \`${DEFAULTS.serviceName}\` Service
+(MIGRATE with COPY REPLACE: values and TTLs as in the snapshot; keys written since are kept). Sentinel and the replicas
+see ordinary writes, so nothing needs pausing.
+
+1. Save this manifest as \`${r.name}.yaml\`:
+
+\`\`\`yaml
+${yaml.dump(restorePod(props), { lineWidth: -1, noRefs: true }).trimEnd()}
+\`\`\`
+
+2. Fetch a snapshot, start the pod, copy the snapshot in (renamed when complete, so the pod never reads half a file) and
+   follow the copy; the pod ends Succeeded when every key was copied:
+
+\`\`\`bash
+aws s3 ls "s3://${b}/${s.prefix}/" | tail -n 5
+SNAPSHOT="\${SNAPSHOT:?export SNAPSHOT as the object to restore, e.g. ${s.prefix}/20260501T094700Z-${s.fileName}}"
+aws s3 cp "s3://${b}/$SNAPSHOT" ./${s.fileName}
+kubectl apply -f ${r.name}.yaml
+kubectl -n ${ns} wait pod/${r.name} --for=condition=Ready --timeout=300s
+kubectl -n ${ns} cp ./${s.fileName} ${r.name}:${file}.upload -c restore
+kubectl -n ${ns} exec ${r.name} -c restore -- mv ${file}.upload ${file}
+kubectl -n ${ns} logs -f ${r.name}
+kubectl -n ${ns} wait pod/${r.name} --for=jsonpath='{.status.phase}'=Succeeded --timeout=60s
+kubectl -n ${ns} delete pod ${r.name}
+\`\`\``,
+  };
 }
 
 export function redisComponent(props: RedisProps): Component {
@@ -212,6 +640,8 @@ export function redisComponent(props: RedisProps): Component {
   if (props.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
     throw new Error(`redis: replicas must be an odd number of at least 3 for a Sentinel quorum, got ${replicas}`);
   }
+  const days = props.backup.retentionDays;
+  if (!Number.isInteger(days) || days < 1) throw new Error(`redis: backup.retentionDays ${days} is not a whole number of days; keep snapshots for at least 1 day, e.g. 30`);
   const secrets: SecretRequirement[] = [
     {
       namespace: props.namespace,
@@ -221,6 +651,13 @@ export function redisComponent(props: RedisProps): Component {
     },
   ];
   const runbook: RunbookSection[] = [
+    backupBucketRunbook({
+      name: props.backup.bucket,
+      region: props.backup.region,
+      holds: 'Redis RDB snapshots',
+      writers: [snapshotRole(props)],
+      retention: { by: 'lifecycle', days: props.backup.retentionDays },
+    }),
     {
       phase: 'openbao',
       title: 'Seed OpenBao with the Redis password',
@@ -238,9 +675,11 @@ bao kv put -mount=secret ${DEFAULTS.openBaoPath} password="$(openssl rand -base6
     id: 'redis',
     workflow: Workflow.Data,
     namespace: props.namespace,
-    dependsOn: ['redis-operator'],
+    // cert-manager (ingress workflow, earlier) issues the certificates; External Secrets publishes the CA certificate.
+    dependsOn: ['redis-operator', 'external-secrets'],
     source: manifests((scope) => new RedisChart(scope, 'redis', props)),
+    irsa: [snapshotRole(props)],
     secrets,
-    runbook,
+    runbook: [...runbook, restoreRunbook(props)],
   };
 }

@@ -102,7 +102,9 @@ describe('pod hardening', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(app.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // /tmp is the one writable path; the CA certificates are read-only Secret volumes.
+    expect(app.volumeMounts[0]).toEqual({ name: 'tmp', mountPath: '/tmp' });
+    expect(app.volumeMounts.slice(1).every((m: any) => m.readOnly === true)).toBe(true);
     expect(pod.volumes[0]).toMatchObject({ name: 'tmp', emptyDir: {} });
   });
 
@@ -147,10 +149,11 @@ describe('pod hardening', () => {
 });
 
 describe('public services', () => {
-  it('get an emissary Mapping at <service>.<environment domain>; internal services get none', () => {
+  it("get an emissary Mapping at <service>.<environment domain> in Emissary's namespace, owned by emissary-config; internal services get none", () => {
     const staging = fixtureEnvironment('staging');
-    const mapping = find(objects(staging, 'gateway-api'), 'Mapping', 'gateway-api');
+    const mapping = find(objects(staging, 'emissary-config'), 'Mapping', 'gateway-api');
     expect(mapping.apiVersion).toBe('getambassador.io/v3alpha1');
+    expect(mapping.metadata.namespace).toBe(NS.emissary);
     expect(mapping.spec).toEqual({
       hostname: 'gateway-api.staging.acme.example.com',
       prefix: '/',
@@ -158,9 +161,12 @@ describe('public services', () => {
       // The Host Emissary's sidecar routes on: the in-mesh name, not the public one.
       host_rewrite: 'gateway-api.apps.svc.cluster.local',
     });
-    for (const name of ['orders', 'payments', 'catalog', 'users']) {
-      expect(objects(staging, name).some((o) => o.kind === 'Mapping')).toBe(false);
-    }
+    expect(objects(staging, 'emissary-config').filter((o) => o.kind === 'Mapping').map((o) => o.metadata.name)).toEqual(['gateway-api']);
+  });
+
+  it("render no Mapping in the services' own Applications, public or not", () => {
+    const staging = fixtureEnvironment('staging');
+    for (const name of SERVICES) expect(objects(staging, name).filter((o) => o.kind === 'Mapping')).toEqual([]);
   });
 });
 
@@ -209,9 +215,9 @@ describe('network rules from declared dependencies', () => {
 
   it('opens Postgres, Redis and Kafka only to the services that use them, plus istiod and the collector to all', () => {
     const orders = find(objects(prod, 'orders'), 'NetworkPolicy');
-    expect(egressNamespacePorts(orders, NS.data).sort()).toEqual([5432, 6379, 9092]);
+    expect(egressNamespacePorts(orders, NS.data).sort()).toEqual([5432, 6379, 9093]);
     const payments = find(objects(prod, 'payments'), 'NetworkPolicy');
-    expect(egressNamespacePorts(payments, NS.data).sort()).toEqual([5432, 9092]);
+    expect(egressNamespacePorts(payments, NS.data).sort()).toEqual([5432, 9093]);
     const gateway = find(objects(prod, 'gateway-api'), 'NetworkPolicy');
     expect(egressNamespacePorts(gateway, NS.data)).toEqual([]);
     for (const np of [orders, payments, gateway]) {
@@ -223,7 +229,7 @@ describe('network rules from declared dependencies', () => {
   describe('a sixth service, added to the config only', () => {
     const sixth = {
       name: 'reviews',
-      image: 'ghcr.io/acme/reviews:1.0.0',
+      image: 'ghcr.io/acme/reviews:1.0.0@sha256:fc79bda5c2b079ef13ea7b313df3f1d194e1dafe444c982e522f6a676ed99b3f',
       port: 9000,
       public: true,
       database: true,
@@ -233,12 +239,22 @@ describe('network rules from declared dependencies', () => {
     };
     const model = withServices('staging', [sixth], (s) => s.find((x) => x.name === 'gateway-api').calls.push('reviews'));
 
-    it('gets its Application, Rollout, HPA, PDB, PodMonitor, AnalysisTemplate, Mapping and secrets', () => {
+    it("gets its Application, Rollout, HPA, PDB, PodMonitor, AnalysisTemplate and secrets, and a Mapping in Emissary's namespace", () => {
       const objs = objects(model, 'reviews');
+      // Two ServiceAccounts (the pods' and the data-credentials reader), the reader's SecretStore, and
+      // the ExternalSecrets copying its Kafka credentials and the Redis CA certificate.
       expect(objs.map((o) => o.kind).sort()).toEqual([
-        'AnalysisTemplate', 'HorizontalPodAutoscaler', 'Mapping', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'Service', 'ServiceAccount',
+        'AnalysisTemplate', 'ExternalSecret', 'ExternalSecret', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'SecretStore', 'Service',
+        'ServiceAccount', 'ServiceAccount',
       ]);
-      expect(find(objs, 'Mapping').spec.hostname).toBe('reviews.staging.acme.example.com');
+      const user = find(objects(model, 'kafka'), 'KafkaUser', 'reviews');
+      expect(user.spec.authorization.acls.map((a: any) => [a.resource.type, a.resource.name, a.operations])).toEqual([
+        ['topic', 'orders.created', ['Read', 'Describe']],
+        ['group', 'reviews', ['Read']],
+      ]);
+      const mapping = find(objects(model, 'emissary-config'), 'Mapping', 'reviews');
+      expect(mapping.spec.hostname).toBe('reviews.staging.acme.example.com');
+      expect(mapping.spec.service).toBe('reviews.apps:9000');
       expect(component(model, 'reviews').secrets!.map((s) => s.name)).toEqual(['reviews-postgres', 'reviews-redis']);
       expect(model.graph.waves.get('reviews')).toBe(model.graph.waves.get('orders'));
     });
@@ -291,7 +307,7 @@ describe('connection settings are Secret references, never credentials', () => {
       const env = find(objs, 'Rollout').spec.template.spec.containers[0].env as any[];
       for (const e of env.filter((x) => /(PASSWORD|USER|TOKEN|SECRET)$/.test(x.name))) {
         expect(e.value).toBeUndefined();
-        expect(e.valueFrom.secretKeyRef.name).toMatch(new RegExp(`^${name}-(postgres|redis)$`));
+        expect(e.valueFrom.secretKeyRef.name).toMatch(new RegExp(`^${name}-(postgres|redis|kafka)$`));
       }
     }
   });
@@ -362,7 +378,7 @@ describe('images from a private registry', () => {
     expect(() =>
       externalSecretsConfigComponent({
         namespace: 'external-secrets',
-        openbao: { server: 'http://openbao:8200', kvMount: 'secret', kubernetesAuthMount: 'kubernetes', role: 'eso', audience: 'openbao', serviceAccount: { name: 'eso', namespace: 'external-secrets' } },
+        openbao: { server: 'http://openbao:8200', kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao' },
         requirements: [{ ...requirement, data: { config: requirement.data['.dockerconfigjson'] } }],
         refreshInterval: '1h',
       }),
@@ -450,17 +466,12 @@ describe('bad input fails with a clear message', () => {
     zoneSpread: ZoneSpread.None,
     callers: [],
     callees: [],
-    hostname: 'gateway-api.dev.acme.example.com',
     wiring: WIRING,
   };
   const render = (props: Parameters<typeof microserviceComponent>[0]) => {
     const c = microserviceComponent(props);
     return c.source.type === 'manifests' ? objects({ components: [c] } as any, c.id) : [];
   };
-
-  it('names a public service without a hostname', () => {
-    expect(() => render({ ...base, hostname: undefined })).toThrow('service gateway-api is public but has no hostname');
-  });
 
   it('names a platform variable a service tries to override', () => {
     expect(() => render({ ...base, service: { ...service, env: { OTEL_SERVICE_NAME: 'x' } } })).toThrow(

@@ -67,7 +67,7 @@ describe.each(ENVIRONMENTS)('Argo CD Applications in %s', (env) => {
       expect(app.spec.sources).toBeUndefined();
       expect(app.spec.source).toEqual({
         repoURL: model.config.gitops.repoURL,
-        targetRevision: model.config.gitops.targetRevision,
+        targetRevision: model.env.argocd.targetRevision,
         path: `dist/${env}/manifests/${c.id}`,
         directory: { recurse: false },
       });

@@ -180,12 +180,16 @@ describe.each(ENVIRONMENTS)('the bootstrap README in %s', (env) => {
     expect(seeding.text).toContain('"every Application Healthy"');
   });
 
-  it('says how to reach the Argo CD UI and where its initial admin password is', () => {
+  it('says how to reach the Argo CD UI and how to log in: through SSO where it is configured, else with the initial admin password', () => {
     const argocd = sectionsOf(readmeOf(env)).find((s) => s.title.startsWith(`${stepNumber('argocd')}. `))!;
     expect(argocd.text).toContain('kubectl -n argocd port-forward svc/argocd-server 8080:443');
-    expect(argocd.text).toContain('argocd admin initial-password -n argocd');
     expect(argocd.text).toContain('argocd-initial-admin-secret');
-    expect(argocd.text).toContain('argocd login');
+    if (fixtureEnvironment(env).env.argocd.sso) {
+      expect(argocd.text).toContain('argocd login --sso');
+      expect(argocd.text).not.toContain('argocd login --username admin');
+    } else {
+      expect(argocd.text).toContain('argocd login --username admin --password "$(argocd admin initial-password -n argocd | head -n 1)"');
+    }
   });
 
   it('rolls back with a git revert, or switches automated sync off (root first) before argocd app rollback', () => {

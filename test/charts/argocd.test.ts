@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { alertmanagerService, argoCdComponent, argoCdNotifications, ArgoCdProps, DEFAULTS } from '../../charts/argocd';
+import { alertmanagerService, argoCdComponent, argoCdNotifications, ArgoCdProps, ArgoCdSso, DEFAULTS, policyCsv, SSO } from '../../charts/argocd';
 import { TEKTONCONFIG_HEALTH_KEY } from '../../charts/tekton-config/health';
 import { APPLICATION_HEALTH_KEY, argoCdCmEntries, humanStepWaitCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
@@ -142,7 +142,8 @@ describe('argocd', () => {
   });
 
   it('reads the GitOps repository with the gitops-repo Secret, created at bootstrap and adopted from OpenBao', () => {
-    const c = component(fixtureEnvironment('prod'), 'argocd');
+    // dev has no single sign-on, so this is its only Secret there.
+    const c = component(fixtureEnvironment('dev'), 'argocd');
     expect(c.secrets).toEqual([
       {
         namespace: NS.argocd,
@@ -185,6 +186,93 @@ describe('argocd', () => {
     const v = (c.source as HelmSource).values as any;
     expect(v.server.resources).toEqual(DEFAULTS.resources.repoServer.toK8s());
     expect(v.controller.resources).toEqual(DEFAULTS.resources.controller.toK8s());
+  });
+});
+
+describe('Argo CD access (single sign-on and RBAC)', () => {
+  const base: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, highAvailability: false, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git' };
+  const sso: ArgoCdSso = {
+    issuer: 'https://idp.example.com/realms/platform',
+    clientID: 'argocd',
+    name: 'Keycloak',
+    scopes: ['openid', 'groups'],
+    groupsClaim: 'groups',
+    url: 'https://localhost:8080',
+    rbac: { admin: ['ops'], readonly: ['devs', 'auditors'], projects: { apps: { read: ['support'], sync: ['team-a', 'team-b'] } } },
+  };
+  const valuesOf = (props: ArgoCdProps) => (argoCdComponent(props).source as HelmSource).values as any;
+
+  it('keeps the local admin account, grants no one anything and declares no OIDC Secret without SSO', () => {
+    const c = argoCdComponent(base);
+    const v = valuesOf(base);
+    expect(v.configs.cm['admin.enabled']).toBeUndefined();
+    expect(v.configs.cm['oidc.config']).toBeUndefined();
+    expect(v.configs.rbac).toEqual({ 'policy.csv': '', 'policy.default': '', scopes: '[groups]' });
+    expect(c.secrets?.map((s) => s.name)).toEqual(['gitops-repo']);
+  });
+
+  it('renders oidc.config with a $argocd-oidc:clientSecret reference and disables the admin account', () => {
+    const cm = valuesOf({ ...base, sso }).configs.cm;
+    expect(cm['admin.enabled']).toBe('false');
+    expect(cm.url).toBe('https://localhost:8080');
+    expect(yaml.load(cm['oidc.config'])).toEqual({
+      name: 'Keycloak',
+      issuer: 'https://idp.example.com/realms/platform',
+      clientID: 'argocd',
+      clientSecret: '$argocd-oidc:clientSecret',
+      requestedScopes: ['openid', 'groups'],
+      requestedIDTokenClaims: { groups: { essential: true } },
+    });
+    expect(yaml.load(valuesOf({ ...base, sso: { ...sso, cliClientID: 'argocd-cli' } }).configs.cm['oidc.config'])).toMatchObject({ cliClientID: 'argocd-cli' });
+  });
+
+  it('maps each IdP group to its role in policy.csv, project roles scoped to their project, and leaves policy.default empty', () => {
+    const rbac = valuesOf({ ...base, sso: { ...sso, groupsClaim: 'roles' } }).configs.rbac;
+    expect(rbac['policy.default']).toBe('');
+    expect(rbac.scopes).toBe('[roles]');
+    expect(rbac['policy.csv'].split('\n')).toEqual([
+      'p, role:project-apps-read, applications, get, apps/*, allow',
+      'p, role:project-apps-read, logs, get, apps/*, allow',
+      'p, role:project-apps-read, projects, get, apps, allow',
+      'p, role:project-apps-sync, applications, sync, apps/*, allow',
+      'g, role:project-apps-sync, role:project-apps-read',
+      'g, support, role:project-apps-read',
+      'g, team-a, role:project-apps-sync',
+      'g, team-b, role:project-apps-sync',
+      'g, ops, role:admin',
+      'g, auditors, role:readonly',
+      'g, devs, role:readonly',
+      '',
+    ]);
+    // A project whose lists are empty gets no role.
+    expect(policyCsv({ admin: ['ops'], readonly: [], projects: { data: { read: [], sync: [] } } })).toBe('g, ops, role:admin\n');
+  });
+
+  it('declares the OIDC client secret as a labelled bootstrap Secret adopted from OpenBao, with the IdP registration in the runbook', () => {
+    const c = argoCdComponent({ ...base, sso });
+    expect(c.secrets).toContainEqual({
+      namespace: NS.argocd,
+      name: 'argocd-oidc',
+      data: { clientSecret: { path: 'platform/argocd-oidc', property: 'clientSecret' } },
+      labels: { 'app.kubernetes.io/part-of': 'argocd' },
+      purpose: expect.any(String),
+      bootstrap: { clientSecret: 'ARGOCD_OIDC_CLIENT_SECRET' },
+    });
+    const runbook = c.runbook!.find((r) => r.title === 'Argo CD single sign-on client')!;
+    expect(runbook.phase).toBe('aws');
+    expect(runbook.body).toContain('`https://localhost:8080/auth/callback`');
+    expect(runbook.body).toContain(`\`${SSO.cliRedirect}\``);
+    expect(runbook.body).toContain(`step ${stepNumber('bootstrapSecrets')} creates`);
+    // The secret's value never reaches the values.
+    expect(JSON.stringify(valuesOf({ ...base, sso }))).not.toMatch(/ARGOCD_OIDC_CLIENT_SECRET/);
+  });
+
+  it('refuses SSO without an admin group, a non-https issuer, scopes without openid, a group policy.csv cannot hold and an unknown project', () => {
+    expect(() => argoCdComponent({ ...base, sso: { ...sso, rbac: { ...sso.rbac, admin: [] } } })).toThrow('argocd: sso.rbac.admin lists no group; with SSO the local admin account is disabled, so name the IdP group that administers Argo CD');
+    expect(() => argoCdComponent({ ...base, sso: { ...sso, issuer: 'http://idp.example.com' } })).toThrow(/sso.issuer "http:\/\/idp.example.com" is not an https URL/);
+    expect(() => argoCdComponent({ ...base, sso: { ...sso, scopes: ['groups'] } })).toThrow(/sso.scopes \[groups\] lacks openid/);
+    expect(() => argoCdComponent({ ...base, sso: { ...sso, rbac: { ...sso.rbac, readonly: ['a,b'] } } })).toThrow('argocd: sso.rbac.readonly group "a,b" cannot be written into policy.csv');
+    expect(() => argoCdComponent({ ...base, sso: { ...sso, rbac: { ...sso.rbac, projects: { tenants: { read: ['x'], sync: [] } } } } })).toThrow(/sso.rbac.projects.tenants names no AppProject of this platform \(one per workflow\); use one of foundation, .*apps/);
   });
 });
 
@@ -311,8 +399,9 @@ describe('the OpenBao seeding health checks in the rendered argocd-cm, run with 
   });
   const notSeeded = { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider', lastTransitionTime: CREATED }], refreshTime: null };
 
-  it('are in argocd-cm for ExternalSecret and ClusterSecretStore, with the standard libraries they use turned on', () => {
-    for (const kind of ['ExternalSecret', 'ClusterSecretStore']) {
+  it('are in argocd-cm for ExternalSecret and SecretStore, with the standard libraries they use turned on', () => {
+    expect(check('ClusterSecretStore')).toBeUndefined();
+    for (const kind of ['ExternalSecret', 'SecretStore']) {
       expect(check(kind)).toContain(STEP);
       expect(check(kind)).toContain('string.match');
       expect(openLibs(kind)).toBe(true);
@@ -365,14 +454,15 @@ describe('the OpenBao seeding health checks in the rendered argocd-cm, run with 
     expect(run('ExternalSecret', deleting, created + 10 * GATE)).toEqual({ status: 'Progressing', message: 'Pending deletion' });
   });
 
-  luaIt('waits the same way for the ClusterSecretStore while OpenBao finishes initialising, and is Healthy once it validates', () => {
-    const store = (conditions?: object[]) => ({ kind: 'ClusterSecretStore', metadata: { name: 'openbao', creationTimestamp: CREATED }, ...(conditions ? { status: { conditions } } : {}) });
-    const invalid = [{ type: 'Ready', status: 'False', reason: 'ValidationFailed', message: 'unable to validate store' }];
-    const waiting = run('ClusterSecretStore', store(invalid), created + 30);
+  luaIt("waits the same way for a namespace's SecretStore until OpenBao has its role, and is Healthy once it validates", () => {
+    const store = (conditions?: object[]) => ({ kind: 'SecretStore', metadata: { name: 'openbao', namespace: 'monitoring', creationTimestamp: CREATED }, ...(conditions ? { status: { conditions } } : {}) });
+    const invalid = [{ type: 'Ready', status: 'False', reason: 'InvalidProviderConfig', message: 'unable to log in to auth method: role "eso-monitoring" not found' }];
+    const waiting = run('SecretStore', store(invalid), created + 30);
     expect(waiting.status).toBe('Progressing');
     expect(waiting.message).toContain(STEP);
-    expect(run('ClusterSecretStore', store(invalid), created + GATE + 1).status).toBe('Degraded');
-    expect(run('ClusterSecretStore', store([{ type: 'Ready', status: 'True', reason: 'Valid', message: 'store validated' }]), created + 10 * GATE).status).toBe('Healthy');
+    expect(waiting.message).toContain('eso-<namespace>');
+    expect(run('SecretStore', store(invalid), created + GATE + 1).status).toBe('Degraded');
+    expect(run('SecretStore', store([{ type: 'Ready', status: 'True', reason: 'Valid', message: 'store validated' }]), created + 10 * GATE).status).toBe('Healthy');
   });
 
   it('refuses two checks for one kind, a gate that is not a positive number of seconds, and a message Lua cannot hold', () => {

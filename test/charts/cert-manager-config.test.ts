@@ -56,7 +56,11 @@ describe('cert-manager-config', () => {
       }),
     ]);
     // Its AppProject needs its own namespace, the gateway's (the Certificate) and ClusterIssuers.
-    expect(permissionsOf([c], (await hydratedFixture('prod')).objects)).toEqual({ namespaces: [NS.certManager, NS.emissary], clusterResources: ['cert-manager.io/ClusterIssuer'] });
+    expect(permissionsOf([c], (await hydratedFixture('prod')).objects)).toEqual({
+      namespaces: [NS.certManager, NS.emissary],
+      clusterResources: ['cert-manager.io/ClusterIssuer'],
+      namespaceResources: ['cert-manager.io/Certificate'],
+    });
   });
 
   it('comes after cert-manager, whose CRDs and webhook it needs', () => {

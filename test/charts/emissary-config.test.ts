@@ -1,4 +1,4 @@
-import { emissaryConfigComponent } from '../../charts/emissary-config';
+import { emissaryConfigComponent, PublicRoute } from '../../charts/emissary-config';
 import { PORTS } from '../../charts/emissary-ingress';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
@@ -49,8 +49,39 @@ describe('emissary-config', () => {
   });
 
   it('rejects a negative number of trusted proxies', () => {
-    expect(() =>
-      emissaryConfigComponent({ namespace: NS.emissary, domain: 'example.com', tlsSecretName: 'wildcard-tls', ports: { http: 8080, https: 8443 }, trustedProxyHops: -1 }),
-    ).toThrow(/trustedProxyHops must be a whole number of at least 0, got -1/);
+    expect(() => emissaryConfigComponent({ ...BASE, trustedProxyHops: -1 })).toThrow(/trustedProxyHops must be a whole number of at least 0, got -1/);
+  });
+
+  it("routes each public route by a Mapping in Emissary's namespace to its Service in another namespace, over the in-mesh host", () => {
+    const objs = synthObjects(emissaryConfigComponent({ ...BASE, routes: [ROUTE, { name: 'shop', hostname: 'shop.example.com', service: { name: 'shop', namespace: 'team-b', port: 9000 } }] }).source as ManifestSource);
+    const mappings = objs.filter((o) => o.kind === 'Mapping') as any[];
+    expect(mappings.map((o) => [o.metadata.namespace, o.metadata.name])).toEqual([
+      [NS.emissary, 'api'],
+      [NS.emissary, 'shop'],
+    ]);
+    expect(find(objs, 'Mapping', 'shop').spec).toEqual({ hostname: 'shop.example.com', prefix: '/', service: 'shop.team-b:9000', host_rewrite: 'shop.team-b.svc.cluster.local' });
+    expect(find(objs, 'Mapping', 'shop').metadata.labels['app.kubernetes.io/component']).toBe('route');
+  });
+
+  it('renders a Mapping for exactly the public services of the config', () => {
+    const config = fixtureEnvironment('prod').config;
+    const mappings = prod.filter((o) => o.kind === 'Mapping') as any[];
+    expect(mappings.map((o) => o.metadata.name).sort()).toEqual(config.services.filter((s) => s.public).map((s) => s.name).sort());
+    expect(mappings.length).toBeGreaterThan(0);
+  });
+
+  it('rejects a route whose hostname the wildcard Host does not cover, naming the route and the fix', () => {
+    expect(() => emissaryConfigComponent({ ...BASE, routes: [{ ...ROUTE, hostname: 'api.other.com' }] })).toThrow(
+      'emissary-config: route api: hostname "api.other.com" is not <name>.example.com, the only names the wildcard Host and certificate cover',
+    );
+    expect(() => emissaryConfigComponent({ ...BASE, routes: [{ ...ROUTE, hostname: 'a.b.example.com' }] })).toThrow(/route api: hostname "a.b.example.com"/);
+  });
+
+  it('rejects two routes with the same hostname or the same name', () => {
+    expect(() => emissaryConfigComponent({ ...BASE, routes: [ROUTE, { ...ROUTE, name: 'api2' }] })).toThrow('routes api and api2 both claim hostname api.example.com');
+    expect(() => emissaryConfigComponent({ ...BASE, routes: [ROUTE, { ...ROUTE, hostname: 'b.example.com' }] })).toThrow('two routes are named api');
   });
 });
+
+const BASE = { namespace: NS.emissary, domain: 'example.com', tlsSecretName: 'wildcard-tls', ports: { http: 8080, https: 8443 }, trustedProxyHops: 0, routes: [] };
+const ROUTE: PublicRoute = { name: 'api', hostname: 'api.example.com', service: { name: 'api', namespace: 'team-a', port: 8080 } };

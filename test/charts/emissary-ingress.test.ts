@@ -11,6 +11,14 @@ describe('emissary-ingress', () => {
   const prod = helmValues(prodModel, 'emissary-ingress');
   const dev = helmValues(fixtureEnvironment('dev'), 'emissary-ingress');
 
+  it('watches only its own namespace, so the chart grants its Secret reads by a Role there and no ClusterRole', async () => {
+    expect(prod.scope).toEqual({ singleNamespace: true });
+    const objs = (await hydratedFixture('prod')).objects.get('emissary-ingress')! as any[];
+    const secretRule = (o: any) => (o.rules ?? []).some((r: any) => r.apiGroups.includes('') && r.resources.includes('secrets'));
+    expect(objs.filter((o) => o.kind === 'Role' && secretRule(o)).map((o) => o.metadata.namespace)).toEqual([NS.emissary]);
+    expect(objs.filter((o) => o.kind === 'ClusterRole' && secretRule(o))).toEqual([]);
+  });
+
   it('installs the pinned OCI chart into the emissary namespace', () => {
     const c = component(prodModel, 'emissary-ingress');
     expect(c.namespace).toBe(NS.emissary);
@@ -82,5 +90,14 @@ describe('emissary-ingress', () => {
     expect(() => emissaryIngressComponent({ namespace: NS.emissary, highAvailability: true, replicas: 1, serviceAnnotations: {}, mesh: true })).toThrow(
       /highAvailability needs at least 2 replicas, got 1/,
     );
+  });
+
+  it('admits only the given source ranges on its load balancer, and refuses an empty list or a malformed range', () => {
+    const base = { namespace: NS.emissary, highAvailability: false, serviceAnnotations: {}, mesh: false };
+    const values = (c: ReturnType<typeof emissaryIngressComponent>) => (c.source as HelmSource).values as any;
+    expect(values(emissaryIngressComponent({ ...base, sourceRanges: ['198.51.100.0/24'] })).service.loadBalancerSourceRanges).toEqual(['198.51.100.0/24']);
+    expect(values(emissaryIngressComponent(base)).service.loadBalancerSourceRanges).toBeUndefined();
+    expect(() => emissaryIngressComponent({ ...base, sourceRanges: [] })).toThrow('emissary-ingress: sourceRanges is empty, which Kubernetes reads as "any source"');
+    expect(() => emissaryIngressComponent({ ...base, sourceRanges: ['198.51.100.0'] })).toThrow('emissary-ingress: sourceRanges has "198.51.100.0", not IPv4 CIDRs');
   });
 });

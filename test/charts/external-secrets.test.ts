@@ -54,33 +54,43 @@ function objects(env: string): K8sObject[] {
 }
 
 describe('external-secrets-config', () => {
-  it('defines the ClusterSecretStore openbao with the vault provider and Kubernetes auth', () => {
-    const store: any = objects('prod').find((o) => o.kind === 'ClusterSecretStore');
-    expect(store.metadata).toMatchObject({ name: 'openbao' });
-    expect(store.metadata.namespace).toBeUndefined();
-    expect(store.spec.provider).toEqual({
-      vault: {
-        server: ENDPOINTS.openbao,
-        path: 'secret',
-        version: 'v2',
-        auth: { kubernetes: { mountPath: 'kubernetes', role: 'external-secrets', serviceAccountRef: { name: 'external-secrets', namespace: NS.security, audiences: ['openbao'] } } },
-      },
-    });
+  it.each(ENVIRONMENTS)('%s: defines a SecretStore openbao in every namespace that reads a secret, logging in as that namespace with its own role, and no ClusterSecretStore', (env) => {
+    const objs: any[] = objects(env);
+    expect(objs.filter((o) => o.kind === 'ClusterSecretStore')).toEqual([]);
+    const stores = objs.filter((o) => o.kind === 'SecretStore');
+    const readers = [...new Set(objs.filter((o) => o.kind === 'ExternalSecret').map((o) => o.metadata.namespace))].sort();
+    expect(stores.map((s) => s.metadata.namespace).sort()).toEqual(readers);
+    for (const store of stores) {
+      const ns = store.metadata.namespace;
+      expect(store.metadata.name).toBe('openbao');
+      expect(store.spec.provider).toEqual({
+        vault: {
+          server: ENDPOINTS.openbao,
+          path: 'secret',
+          version: 'v2',
+          auth: { kubernetes: { mountPath: 'kubernetes', role: `eso-${ns}`, serviceAccountRef: { name: 'openbao-secret-reader', audiences: ['openbao'] } } },
+        },
+      });
+      const sa = objs.find((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === ns);
+      expect(sa).toMatchObject({ metadata: { name: 'openbao-secret-reader' }, automountServiceAccountToken: false });
+    }
   });
 
-  it('binds the store to the role and ServiceAccount OpenBao self-initializes', () => {
+  it('leaves self-initialization without a reader role: the stores log in with roles the reconcile step declares', () => {
     const hcl: string = helmValues(fixtureEnvironment('prod'), 'openbao').server.ha.raft.config;
-    expect(hcl).toContain('path = "auth/kubernetes/role/external-secrets"');
-    expect(hcl).toContain('bound_service_account_names = ["external-secrets"]');
-    expect(helmValues(fixtureEnvironment('prod'), 'external-secrets').serviceAccount.name).toBe('external-secrets');
+    expect(hcl).not.toContain('role/external-secrets');
+    const reconcile = component(fixtureEnvironment('prod'), 'external-secrets-config').runbook!.find((r) => r.title === 'Reconcile OpenBao roles and policies')!;
+    for (const ns of [...new Set(objects('prod').filter((o) => o.kind === 'SecretStore').map((o) => o.metadata.namespace!))]) {
+      expect(reconcile.body).toContain(`roles/eso-${ns}.json`);
+    }
   });
 
-  it.each(ENVIRONMENTS)('%s: every ExternalSecret reads from the openbao ClusterSecretStore and renders every defaulted field', (env) => {
+  it.each(ENVIRONMENTS)("%s: every ExternalSecret reads from its own namespace's SecretStore and renders every defaulted field", (env) => {
     const secrets: any[] = objects(env).filter((o) => o.kind === 'ExternalSecret');
     expect(secrets.length).toBeGreaterThan(0);
     const refresh = fixtureEnvironment(env).env.secretRefreshInterval;
     for (const es of secrets) {
-      expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: 'openbao' });
+      expect(es.spec.secretStoreRef).toEqual({ kind: 'SecretStore', name: 'openbao' });
       expect(es.spec.refreshInterval).toBe(refresh);
       expect(es.spec.target).toMatchObject({ name: es.metadata.name, creationPolicy: 'Owner', deletionPolicy: 'Retain', template: { engineVersion: 'v2', mergePolicy: 'Replace' } });
       for (const d of es.spec.data) {
@@ -129,7 +139,7 @@ describe('external-secrets-config', () => {
     const c = component(model, 'external-secrets-config');
     expect(c.dependsOn).toEqual(expect.arrayContaining(['openbao', 'external-secrets']));
     expect(model.graph.waves.get('external-secrets-config')!).toBeGreaterThan(model.graph.waves.get('openbao')!);
-    const seed = c.runbook![0].body;
+    const seed = c.runbook!.find((r) => r.title === 'Seed OpenBao with the platform secrets')!.body;
     for (const req of model.components.flatMap((x) => x.secrets ?? [])) {
       for (const ref of Object.values(req.data)) expect(seed).toContain(`bao kv put -mount=secret ${ref.path} `);
     }
@@ -144,9 +154,7 @@ describe('external-secrets-config', () => {
       server: 'http://openbao:8200',
       kvMount: 'secret',
       kubernetesAuthMount: 'kubernetes',
-      role: 'external-secrets',
       audience: 'openbao',
-      serviceAccount: { name: 'external-secrets', namespace: 'security' },
     };
     const secret: SecretRequirement = { namespace: 'apps', name: 'db', data: { password: { path: 'apps/db', property: 'password' } }, purpose: 'db' };
     it('the same Secret declared twice', () => {

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { AUDIT_SUFFIX, gatekeeperConstraintsComponent, GatekeeperConstraintsProps, Policy, SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION } from '../../charts/gatekeeper-constraints';
-import { gatekeeperTemplatesComponent, LibraryTemplate, VENDOR_DIR } from '../../charts/gatekeeper-templates';
+import { AUDIT_SUFFIX, constraintVariants, exclusionExpressions, gatekeeperConstraintsComponent, GatekeeperConstraintsProps, Policy, PolicyScope, SKIP_DRY_RUN, SYNC_OPTIONS_ANNOTATION } from '../../charts/gatekeeper-constraints';
+import { gatekeeperTemplatesComponent, LibraryTemplate, OWN_TEMPLATES_DIR, VENDOR_DIR } from '../../charts/gatekeeper-templates';
+import { RECOVERY_NAMESPACES } from '../../charts/gatekeeper';
 import { readVendoredObjects } from '../../lib/hydrate';
 import { CHARTS, GIT_SOURCES } from '../../config/versions';
 import { ManifestSource, VendoredSource, Workflow } from '../../lib/component';
@@ -12,7 +13,8 @@ import { K8sObject, synthObjects } from '../../lib/render';
 import { syncOptionsFor } from '../../argocd/applications';
 import { componentWorkloads } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { auditOnlyNamespaces, INJECTED_IMAGES, SYSTEM_EXEMPTIONS } from '../../workflows/security';
+import { applicationNamespaces, constraintExceptions, INJECTED_IMAGES, platformNamespaces } from '../../workflows/security';
+import { RBAC_ALLOWANCES } from '../../workflows/policy-exceptions';
 import { component, ENVIRONMENTS, helmValues, hydratedFixture, ROOT, fixtureConfig, fixtureEnvironment } from '../support';
 
 // The constraint schemas are in the repository (schemas/README.md), generated from the vendored library's commit.
@@ -44,6 +46,21 @@ describe('gatekeeper', () => {
     expect(helmValues(fixtureEnvironment('dev'), 'gatekeeper')).toMatchObject({ replicas: 1, pdb: { controllerManager: { minAvailable: 0 } } });
   });
 
+  it.each([
+    ['dev', 'Ignore', []],
+    ['staging', 'Fail', RECOVERY_NAMESPACES],
+    ['prod', 'Fail', RECOVERY_NAMESPACES],
+  ])('%s: the webhook failure policy is %s, exempting %j besides its own namespace', async (env, policy, exempt) => {
+    const model = await hydratedFixture(env as string);
+    const hook = model.objects.get('gatekeeper')!.find((o) => o.kind === 'ValidatingWebhookConfiguration')!;
+    const validation = (hook as any).webhooks.find((w: any) => w.name === 'validation.gatekeeper.sh');
+    expect(validation.failurePolicy).toBe(policy);
+    const names = validation.namespaceSelector.matchExpressions.find((e: any) => e.key === 'kubernetes.io/metadata.name');
+    expect(names).toEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...(exempt as string[]), NS.security] });
+    // Fail closed exactly where constraints deny.
+    expect(policy === 'Fail').toBe(fixtureEnvironment(env as string).env.policyEnforcement === 'deny');
+  });
+
   it('never relabels the shared namespace restricted (Falco needs privileged there)', () => {
     expect(helmValues(fixtureEnvironment('prod'), 'gatekeeper').postInstall.labelNamespace.podSecurity).toEqual([]);
   });
@@ -62,10 +79,24 @@ describe('gatekeeper-templates', () => {
 
   it('selects exactly the templates of the constraints we render, each defining its constraint kind', () => {
     const kinds = [...new Set(constraints('prod').map((o) => o.kind))].sort();
-    expect(source.files).toEqual(kinds.map((k) => `${VENDOR_DIR}/library/${LibraryTemplate.forKind(k).file}`).sort());
+    expect(source.files).toEqual(kinds.map((k) => LibraryTemplate.forKind(k).repoPath).sort());
     const templates = readVendoredObjects(ROOT, source.files);
     expect(templates.map((t) => (t.spec as any).crd.spec.names.kind).sort()).toEqual(kinds);
     expect(templates.every((t) => t.kind === 'ConstraintTemplate')).toBe(true);
+  });
+
+  it('vendors each library template byte for byte as the pinned commit has it, and keeps ours beside the chart', () => {
+    for (const t of LibraryTemplate.ALL) {
+      const text = fs.readFileSync(path.join(ROOT, t.repoPath), 'utf8');
+      if (t.origin === 'own') {
+        expect(t.repoPath.startsWith(`${OWN_TEMPLATES_DIR}/`)).toBe(true);
+        continue;
+      }
+      // The reference copy of the library at the same commit, where the workspace has it.
+      const shared = path.join(ROOT, '..', 'shared', 'gatekeeper-library');
+      if (fs.existsSync(shared)) expect(text).toBe(fs.readFileSync(path.join(shared, 'library', t.file), 'utf8'));
+      expect(text).toContain(`kind: ${t.kind}`);
+    }
   });
 
   it('has a constraint schema for every selected template, generated from the same library commit', () => {
@@ -76,6 +107,30 @@ describe('gatekeeper-templates', () => {
 
   it('refuses an empty selection', () => {
     expect(() => gatekeeperTemplatesComponent({ namespace: 'security', templates: [] })).toThrow(/select at least one library template/);
+  });
+});
+
+describe('the restricted-rbac template (ours)', () => {
+  const template = readVendoredObjects(ROOT, [LibraryTemplate.RESTRICTED_RBAC.repoPath])[0] as any;
+  const rego: string = template.spec.targets[0].rego;
+
+  it("has the library's structure: a v1 ConstraintTemplate named after its kind, with a parameters schema and one admission target", () => {
+    expect(template.apiVersion).toBe('templates.gatekeeper.sh/v1');
+    expect(template.metadata.name).toBe('k8srestrictedrbac');
+    expect(template.spec.crd.spec.names.kind).toBe('K8sRestrictedRbac');
+    expect(Object.keys(template.spec.crd.spec.validation.openAPIV3Schema.properties).sort()).toEqual(['allowedClusterAdminBindings', 'allowedWildcardRoles']);
+    expect(template.spec.targets).toHaveLength(1);
+    expect(template.spec.targets[0].target).toBe('admission.k8s.gatekeeper.sh');
+    expect(rego.startsWith('package k8srestrictedrbac\n')).toBe(true);
+  });
+
+  it('is written in v0 Rego, as Gatekeeper reads `rego`, with balanced braces and no v1-only keywords', () => {
+    expect(rego).not.toMatch(/\b(if|contains)\b\s*\{/);
+    expect(rego).not.toMatch(/^import rego\.v1/m);
+    expect((rego.match(/\{/g) ?? []).length).toBe((rego.match(/\}/g) ?? []).length);
+    expect(rego).toContain('violation[{"msg": msg}]');
+    // Every rule head it calls is defined.
+    for (const fn of ['is_role', 'is_binding', 'object_ref', 'allowed', 'matches']) expect(rego).toMatch(new RegExp(`^${fn}\\(`, 'm'));
   });
 });
 
@@ -101,31 +156,103 @@ describe('gatekeeper-constraints', () => {
     const c = component(fixtureEnvironment('prod'), 'gatekeeper-constraints');
     expect(syncOptionsFor(c, constraints('prod'))).toContain(SKIP_DRY_RUN);
     for (const o of constraints('prod')) expect(o.metadata.annotations[SYNC_OPTIONS_ANNOTATION]).toBe(SKIP_DRY_RUN);
-    expect([...new Set(constraints('prod').map((o) => o.kind))]).toEqual(expect.arrayContaining(Policy.ALL.map((p) => p.kind)));
+    expect([...new Set(constraints('prod').map((o) => o.kind))].sort()).toEqual(Policy.ALL.map((p) => p.kind).sort());
   });
 
   it.each([
     ['dev', 'warn'],
     ['staging', 'deny'],
     ['prod', 'deny'],
-  ])('%s: enforces every rule with %s outside the audit-only namespaces and audits them with dryrun', (env, action) => {
+  ])('%s: enforces every namespaced rule with %s in every namespace but those its exceptions name, which the rule audits with dryrun', (env, action) => {
+    const model = fixtureEnvironment(env);
     const all = constraints(env);
-    expect(all).toHaveLength(Policy.ALL.length * 2);
-    const exempt = auditOnlyNamespaces({ env: fixtureEnvironment(env).env, services: [] }, fixtureEnvironment(env).components);
-    for (const p of Policy.ALL) {
+    const exceptions = constraintExceptions(model.components, model.env.highAvailability);
+    for (const p of Policy.ALL.filter((x) => x.scope === PolicyScope.AllNamespaces)) {
+      const own = exceptions.filter((e) => e.policy === p);
       const enforced = all.find((o) => o.metadata.name === p.name);
-      const audit = all.find((o) => o.metadata.name === `${p.name}${AUDIT_SUFFIX}`);
       expect(enforced.kind).toBe(p.kind);
       expect(enforced.spec.enforcementAction).toBe(action);
-      expect(enforced.spec.match.excludedNamespaces).toEqual(exempt);
       expect(enforced.spec.match.namespaces).toBeUndefined();
-      expect(audit.kind).toBe(p.kind);
-      expect(audit.spec.enforcementAction).toBe('dryrun');
-      expect(audit.spec.match.namespaces).toEqual(exempt);
+      const excluded = [...new Set(own.map((e) => e.namespace))].sort();
+      expect(enforced.spec.match.excludedNamespaces ?? []).toEqual(excluded);
+      // A namespace excepted for some components only is enforced on everything else there.
+      for (const ns of excluded.filter((n) => !own.some((e) => e.namespace === n && !e.selector))) {
+        const there = all.find((o) => o.metadata.name === `${p.name}-${ns}`);
+        expect(there.spec.enforcementAction).toBe(action);
+        expect(there.spec.match.namespaces).toEqual([ns]);
+        expect(there.spec.match.labelSelector.matchExpressions.every((e: any) => ['NotIn', 'DoesNotExist'].includes(e.operator))).toBe(true);
+      }
+      const audit = all.find((o) => o.metadata.name === `${p.name}${AUDIT_SUFFIX}`);
+      if (excluded.length === 0) expect(audit).toBeUndefined();
+      else expect(audit.spec).toMatchObject({ enforcementAction: 'dryrun', match: { namespaces: excluded } });
     }
   });
 
-  it.each(ENVIRONMENTS)('%s: exempts exactly the namespaces the platform components render into plus the configured audit-only ones, in the Config too', async (env) => {
+  it('enforces on platform namespaces too: every platform namespace is enforced by most rules, and kube-system by a per-namespace constraint', () => {
+    const model = fixtureEnvironment('prod');
+    const all = constraints('prod');
+    for (const ns of platformNamespaces(model.components)) {
+      const enforcing = all.filter((o) => o.spec.enforcementAction === 'deny' && !(o.spec.match.excludedNamespaces ?? []).includes(ns) && (!o.spec.match.namespaces || o.spec.match.namespaces.includes(ns)));
+      expect(enforcing.length).toBeGreaterThanOrEqual(8);
+    }
+    expect(all.find((o) => o.metadata.name === `${Policy.PRIVILEGED.name}-${NS.kubeSystem}`).spec.match.labelSelector).toEqual({ matchExpressions: [{ key: 'k8s-app', operator: 'NotIn', values: ['cilium'] }] });
+  });
+
+  it('names a reason for every exception, and leaves the emissary load balancer as the one LoadBalancer exception', () => {
+    const model = fixtureEnvironment('prod');
+    const exceptions = constraintExceptions(model.components, model.env.highAvailability);
+    for (const e of exceptions) expect(e.reason.length).toBeGreaterThan(20);
+    const lb = exceptions.filter((e) => e.policy === Policy.BLOCK_LOADBALANCER);
+    expect(lb.map((e) => [e.component, e.namespace])).toEqual([['emissary-ingress', NS.emissary]]);
+    expect(exceptions.filter((e) => e.policy === Policy.BLOCK_NODEPORT || e.policy === Policy.EXTERNAL_IPS)).toEqual([]);
+    const nodePort = constraints('prod').find((o) => o.metadata.name === Policy.BLOCK_NODEPORT.name);
+    expect(nodePort.spec.match).toEqual({ kinds: [{ apiGroups: [''], kinds: ['Service'] }], scope: 'Namespaced' });
+    expect(constraints('prod').find((o) => o.metadata.name === Policy.EXTERNAL_IPS.name).spec.parameters).toEqual({ allowedIPs: [] });
+  });
+
+  it.each([
+    ['dev', 'warn'],
+    ['prod', 'deny'],
+  ])('%s: requires image digests in the application namespaces only (%s), with the injected sidecar exempt', (env, action) => {
+    const model = fixtureEnvironment(env);
+    const digests = constraints(env).filter((o) => o.kind === 'K8sImageDigests');
+    expect(digests).toHaveLength(1);
+    expect(digests[0].spec.enforcementAction).toBe(action);
+    expect(digests[0].spec.match.namespaces).toEqual(applicationNamespaces(model.components));
+    expect(digests[0].spec.match.namespaces).not.toContain(NS.kubeSystem);
+    expect(digests[0].spec.parameters.exemptImages).toEqual(INJECTED_IMAGES.map((i) => `${i}*`));
+  });
+
+  it('denies bindings to cluster-admin and wildcard roles outside the allow-list, cluster-wide, with the Argo CD controller allowed', () => {
+    const rbac = constraints('prod').filter((o) => o.kind === 'K8sRestrictedRbac');
+    expect(rbac).toHaveLength(1);
+    expect(rbac[0].spec.enforcementAction).toBe('deny');
+    expect(rbac[0].spec.match).toEqual({ kinds: [{ apiGroups: ['rbac.authorization.k8s.io'], kinds: ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] }], scope: '*' });
+    expect(rbac[0].spec.parameters.allowedWildcardRoles).toContain('ClusterRole/argocd-application-controller');
+    expect(rbac[0].spec.parameters.allowedClusterAdminBindings).toEqual(['ClusterRoleBinding/cluster-admin']);
+    for (const a of RBAC_ALLOWANCES) expect(a.reason.length).toBeGreaterThan(15);
+  });
+
+  it('renders the configured audit-only namespaces out of every rule, into its audit and out of the webhook through the Config', () => {
+    const props = { ...constraintProps(), auditOnlyNamespaces: ['legacy-batch'] };
+    const variants = constraintVariants(Policy.HOST_PATH, props);
+    expect(variants.find((v) => v.name === Policy.HOST_PATH.name)!.match.excludedNamespaces).toContain('legacy-batch');
+    expect(variants.find((v) => v.name === `${Policy.HOST_PATH.name}${AUDIT_SUFFIX}`)).toMatchObject({ action: 'dryrun', match: { namespaces: ['legacy-batch'] } });
+    const config = synthObjects(gatekeeperConstraintsComponent(props).source as ManifestSource).find((o) => o.kind === 'Config')!;
+    expect(config.spec).toEqual({ match: [{ excludedNamespaces: ['legacy-batch'], processes: ['webhook'] }] });
+    const none = objects('prod').find((o) => o.kind === 'Config');
+    expect(none.metadata).toMatchObject({ name: 'config', namespace: NS.security });
+    expect(none.spec).toEqual({});
+  });
+
+  it('leaves out the objects of several exceptions in one namespace with one expression per label key', () => {
+    expect(exclusionExpressions([{ key: 'k8s-app', values: ['cilium'] }, { key: 'k8s-app', values: ['cilium-envoy'] }, { key: 'cnpg.io/cluster' }])).toEqual([
+      { key: 'cnpg.io/cluster', operator: 'DoesNotExist' },
+      { key: 'k8s-app', operator: 'NotIn', values: ['cilium', 'cilium-envoy'] },
+    ]);
+  });
+
+  it.each(ENVIRONMENTS)('%s: the platform namespaces are exactly those the platform components render into', async (env) => {
     const model = await hydratedFixture(env);
     // What the rendered objects use, pods operators create included (the list itself is built from the destinations).
     const platform = new Set<string>([NS.kubeSystem]);
@@ -136,32 +263,8 @@ describe('gatekeeper-constraints', () => {
       for (const ns of used) if (!created.includes(ns)) platform.add(ns);
     }
     for (const c of model.components.filter((x) => x.workflow === Workflow.Apps)) platform.delete(c.namespace);
-    const expected = [...new Set([...platform, ...fixtureConfig().policy.auditOnlyNamespaces])].sort();
-    const config = objects(env).find((o) => o.kind === 'Config');
-    expect(config.metadata).toMatchObject({ name: 'config', namespace: NS.security });
-    expect(config.spec.match).toEqual([{ excludedNamespaces: expected, processes: ['webhook'] }]);
-    expect(expected).toEqual(expect.arrayContaining([NS.kubeSystem, NS.security, NS.argocd]));
-    expect(expected).not.toContain(NS.apps);
-  });
-
-  it('adds the configured audit-only namespaces to the one list', () => {
-    const model = fixtureEnvironment('prod');
-    const env = { ...model.env, policy: { ...model.env.policy, auditOnlyNamespaces: ['legacy-batch'] } };
-    expect(auditOnlyNamespaces({ env, services: [] }, model.components)).toContain('legacy-batch');
-  });
-
-  it('applies the same parameters to both variants; system components are exempt by image only in the audit', () => {
-    const all = constraints('prod');
-    for (const p of Policy.ALL) {
-      const enforced = all.find((o) => o.metadata.name === p.name);
-      const audit = all.find((o) => o.metadata.name === `${p.name}${AUDIT_SUFFIX}`);
-      const { exemptImages: _a, ...enforcedParams } = enforced.spec.parameters ?? {};
-      const { exemptImages: auditExempt, ...auditParams } = audit.spec.parameters ?? {};
-      expect(auditParams).toEqual(enforcedParams);
-      expect(enforced.spec.parameters?.exemptImages).toBeUndefined();
-      if (p === Policy.PRIVILEGED) expect(auditExempt).toEqual(expect.arrayContaining(['quay.io/cilium/*', 'docker.io/falcosecurity/*']));
-    }
-    for (const e of SYSTEM_EXEMPTIONS) expect(auditOnlyNamespaces({ env: fixtureEnvironment('prod').env, services: [] }, fixtureEnvironment('prod').components)).toContain(e.namespace);
+    expect(platformNamespaces(model.components)).toEqual([...platform].sort());
+    expect(platformNamespaces(model.components)).not.toContain(NS.apps);
   });
 
   it('allows only the configured registries plus the injected mesh sidecar, requires the name label and limits', () => {
@@ -177,10 +280,7 @@ describe('gatekeeper-constraints', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     for (const o of constraints('prod')) {
       const schema = JSON.parse(fs.readFileSync(path.join(schemasDir, 'crds/constraints.gatekeeper.sh', `${o.kind.toLowerCase()}_v1beta1.json`), 'utf8'));
-      const params = schema.properties.spec.properties.parameters;
-      if (o.spec.parameters === undefined) continue;
-      expect(params).toBeDefined();
-      const ok = ajv.validate(params, o.spec.parameters);
+      const ok = ajv.validate(schema, o);
       if (!ok) throw new Error(`${o.kind} ${o.metadata.name}: ${ajv.errorsText()}`);
       expect(ok).toBe(true);
     }
@@ -193,27 +293,39 @@ describe('gatekeeper-constraints', () => {
   });
 
   describe('rejects bad props with a clear message', () => {
-    const base: GatekeeperConstraintsProps = {
-      namespace: 'security',
-      enforcement: 'deny',
-      labelDomain: LabelDomain.of('platform.example.com'),
-      auditOnlyNamespaces: ['kube-system', 'security'],
-      allowedRegistries: ['ghcr.io/acme/'],
-      injectedImages: [],
-      systemExemptions: [],
-      after: [],
-      metrics: { podLabels: { a: 'b' }, portName: 'metrics' },
-    };
-    it('an exempt component in an enforced namespace', () => {
-      expect(() => gatekeeperConstraintsComponent({ ...base, systemExemptions: [{ name: 'agent', component: 'agent', namespace: 'apps', images: ['x/*'], reason: 'r' }] })).toThrow(
-        /system exemption agent is in namespace "apps", which is enforced/,
-      );
+    const base = constraintProps();
+    const exception = { policy: Policy.HOST_PATH, component: 'agent', namespace: 'kube-system', reason: 'reads the host' };
+    it('an exception in an application namespace', () => {
+      expect(() => gatekeeperConstraintsComponent({ ...base, exceptions: [{ ...exception, namespace: 'apps' }] })).toThrow(/exception of agent to no-host-path in namespace "apps": "apps" is an application namespace, which is never excepted/);
+    });
+    it('a namespace exception to an application-only or cluster rule', () => {
+      expect(() => gatekeeperConstraintsComponent({ ...base, exceptions: [{ ...exception, policy: Policy.IMAGE_DIGESTS }] })).toThrow(/covers application-namespaces, which takes no namespace exceptions/);
+      expect(() => gatekeeperConstraintsComponent({ ...base, exceptions: [{ ...exception, policy: Policy.RESTRICTED_RBAC }] })).toThrow(/add an RbacAllowance/);
+    });
+    it('an exception without a reason', () => {
+      expect(() => gatekeeperConstraintsComponent({ ...base, exceptions: [{ ...exception, reason: ' ' }] })).toThrow(/has no reason/);
+    });
+    it('a namespaced RBAC allowance without its namespace', () => {
+      expect(() => gatekeeperConstraintsComponent({ ...base, rbacAllowances: [{ kind: 'Role', name: 'x', component: 'c', reason: 'r' }] })).toThrow(/RBAC allowance Role\/x names no namespace/);
     });
     it('no registries', () => {
       expect(() => gatekeeperConstraintsComponent({ ...base, allowedRegistries: [] })).toThrow(/allowedRegistries is empty/);
     });
-    it('no audit-only namespaces', () => {
-      expect(() => gatekeeperConstraintsComponent({ ...base, auditOnlyNamespaces: [] })).toThrow(/auditOnlyNamespaces is empty/);
-    });
   });
 });
+
+function constraintProps(): GatekeeperConstraintsProps {
+  return {
+    namespace: 'security',
+    enforcement: 'deny',
+    labelDomain: LabelDomain.of('platform.example.com'),
+    applicationNamespaces: ['apps'],
+    auditOnlyNamespaces: [],
+    allowedRegistries: ['ghcr.io/acme/'],
+    injectedImages: [],
+    exceptions: [],
+    rbacAllowances: [],
+    after: [],
+    metrics: { podLabels: { a: 'b' }, portName: 'metrics' },
+  };
+}

@@ -1,7 +1,7 @@
-import { grafanaComponent } from '../../charts/grafana';
+import { configMapsOnly, grafanaComponent } from '../../charts/grafana';
 import { CHARTS } from '../../config/versions';
 import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, fixtureEnvironment } from '../support';
+import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
 
 const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'grafana');
@@ -58,6 +58,19 @@ describe('grafana', () => {
 
   it('loads every grafana_dashboard ConfigMap in the cluster through the sidecar', () => {
     expect(v.sidecar.dashboards).toMatchObject({ enabled: true, label: 'grafana_dashboard', searchNamespace: 'ALL', folderAnnotation: 'grafana_folder' });
+  });
+
+  it('has its dashboard sidecar watch ConfigMaps only, and removes Secrets from the ClusterRole the chart renders', async () => {
+    expect(v.sidecar.dashboards.resource).toBe('configmap');
+    const role = (await hydratedFixture('prod')).objects.get('grafana')!.find((o) => o.kind === 'ClusterRole') as any;
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch', 'list'] }]);
+  });
+
+  it('leaves other objects alone when it narrows the ClusterRole, and fails when the chart renders no ConfigMap rule', () => {
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'grafana' } };
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'grafana-clusterrole' }, rules: [{ apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['get'] }] };
+    expect(configMapsOnly([sa, role])).toEqual([sa, { ...role, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }]);
+    expect(() => configMapsOnly([sa])).toThrow(/rendered no ClusterRole rule for the sidecar's ConfigMaps; check templates\/clusterrole.yaml/);
   });
 
   it('runs with a read-only root filesystem and no root init container', () => {

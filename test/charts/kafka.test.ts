@@ -1,5 +1,7 @@
-import { kafkaComponent, KafkaProps } from '../../charts/kafka';
+import { KAFKA_ACCESS, kafkaComponent, KafkaProps, kafkaUserSecret, REBUILD_RUNBOOK } from '../../charts/kafka';
+import { recoveryKeys } from '../../lib/backup';
 import { ManifestSource } from '../../lib/component';
+import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources } from '../../lib/resources';
 
@@ -9,10 +11,15 @@ const props: KafkaProps = {
   highAvailability: true,
   topics: ['b.events', 'a.events', 'b.events'],
   clientPeers: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } }],
+  clients: [
+    { name: 'orders', produces: ['a.events'], consumes: ['b.events'], reader: { namespace: 'apps', serviceAccount: 'orders-data-reader', externalSecret: 'orders-kafka' } },
+    { name: 'audit', produces: [], consumes: ['a.events', 'b.events'], reader: { namespace: 'apps', serviceAccount: 'audit-data-reader', externalSecret: 'audit-kafka' } },
+  ],
   partitions: 3,
   dual: size,
   controllers: size,
   brokers: size,
+  labelDomain: LabelDomain.of('platform.example.com'),
 };
 const render = (p: KafkaProps): K8sObject[] => synthObjects(kafkaComponent(p).source as ManifestSource);
 
@@ -44,10 +51,11 @@ describe('kafka', () => {
     expect(kafka.spec.kafka.config['auto.create.topics.enable']).toBe(false);
   });
 
-  it('exposes one plain internal listener on 9092 restricted to the client pods, with metrics and PodMonitors', () => {
+  it('exposes one TLS listener with SCRAM-SHA-512 on 9093 restricted to the client pods, simple authorization, with metrics and PodMonitors', () => {
     expect(kafka.spec.kafka.listeners).toEqual([
-      { name: 'plain', port: 9092, type: 'internal', tls: false, networkPolicyPeers: props.clientPeers },
+      { name: 'tls', port: 9093, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' }, networkPolicyPeers: props.clientPeers },
     ]);
+    expect(kafka.spec.kafka.authorization).toEqual({ type: 'simple' });
     expect(kafka.spec.kafka.metricsConfig.type).toBe('strimziMetricsReporter');
     expect(ha.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['kafka-resources-metrics', 'kafka-entity-operator-metrics']);
   });
@@ -62,7 +70,65 @@ describe('kafka', () => {
     expect(k.spec.kafka.listeners[0].networkPolicyPeers).toEqual([{ podSelector: { matchLabels: { 'strimzi.io/cluster': 'kafka' } } }]);
   });
 
+  it('states on the Kafka resource that it has no backup and accepts losing up to the topics retention, naming the rebuild runbook', () => {
+    const k = recoveryKeys(props.labelDomain);
+    expect(kafka.metadata.annotations[k.rpo]).toBe('7d');
+    expect(kafka.metadata.annotations[k.recovery]).toMatch(/^accepted loss: replication factor 3 across zones with min\.insync\.replicas 2/);
+    expect(kafka.metadata.annotations[k.recovery]).toContain('not consistent with each other');
+    expect(kafka.metadata.annotations[k.runbook]).toBe(REBUILD_RUNBOOK);
+    const dev = render({ ...props, highAvailability: false }).find((o) => o.kind === 'Kafka') as any;
+    expect(dev.metadata.annotations[k.recovery]).toMatch(/^accepted loss: one broker, no replication/);
+    const rebuild = kafkaComponent(props).runbook!.find((r) => r.title === REBUILD_RUNBOOK)!;
+    expect(rebuild.phase).toBe('operations');
+    expect(rebuild.body).toContain('kubectl -n data delete pvc -l strimzi.io/cluster=kafka');
+  });
+
   it('rejects an even controller quorum', () => {
     expect(() => kafkaComponent({ ...props, replicas: 2 })).toThrow(/odd number of at least 3/);
+  });
+});
+
+describe('kafka users', () => {
+  const objs = render(props);
+  const kafka = objs.find((o) => o.kind === 'Kafka') as any;
+  const users = objs.filter((o) => o.kind === 'KafkaUser') as any[];
+  const acls = (name: string) => users.find((u) => u.metadata.name === name).spec.authorization.acls.map((a: any) => `${a.resource.type}:${a.resource.name}:${a.operations.join('+')}`);
+
+  it('runs the User Operator, which writes each user Secret with the shared prefix', () => {
+    expect(kafka.spec.entityOperator.userOperator.secretPrefix).toBe(KAFKA_ACCESS.userSecretPrefix);
+    expect(kafka.spec.entityOperator.userOperator.resources.requests.memory).toBeDefined();
+    expect(kafkaUserSecret('orders')).toBe(`${KAFKA_ACCESS.userSecretPrefix}orders`);
+  });
+
+  it('gives each client one SCRAM KafkaUser with exactly its topics and its own consumer group', () => {
+    expect(users.map((u) => u.metadata.name)).toEqual(['audit', 'orders']);
+    for (const u of users) {
+      expect(u.metadata.labels['strimzi.io/cluster']).toBe('kafka');
+      expect(u.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      expect(u.spec.authorization.type).toBe('simple');
+    }
+    expect(acls('orders')).toEqual(['topic:a.events:Write+Describe', 'topic:b.events:Read+Describe', 'group:orders:Read']);
+    expect(acls('audit')).toEqual(['topic:a.events:Read+Describe', 'topic:b.events:Read+Describe', 'group:audit:Read']);
+  });
+
+  it("lets each client's reader get only its own password Secret and the cluster CA certificate", () => {
+    const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'kafka-credentials-orders') as any;
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['kafka-user-orders', KAFKA_ACCESS.clusterCaSecret], verbs: ['get'] }]);
+    expect(KAFKA_ACCESS.clusterCaSecret).toBe(`${kafka.metadata.name}-cluster-ca-cert`);
+    const binding = objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'kafka-credentials-orders') as any;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'orders-data-reader', namespace: 'apps' }]);
+    expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('rejects a client that uses an undeclared topic or no topic at all, naming the client', () => {
+    const reader = { namespace: 'apps', serviceAccount: 'x-data-reader', externalSecret: 'x-kafka' };
+    expect(() => kafkaComponent({ ...props, clients: [{ name: 'x', produces: ['c.events'], consumes: [], reader }] })).toThrow(/client "x" uses topic "c\.events", which is not in topics/);
+    expect(() => kafkaComponent({ ...props, clients: [{ name: 'x', produces: [], consumes: [], reader }] })).toThrow(/client "x" neither produces nor consumes/);
+  });
+
+  it('tells the rebuild runbook to refresh every client credential copy and restart the client', () => {
+    const rebuild = kafkaComponent(props).runbook!.find((r) => r.title === REBUILD_RUNBOOK)!;
+    expect(rebuild.body).toContain('kubectl -n apps annotate externalsecrets.external-secrets.io orders-kafka force-sync=');
+    expect(rebuild.body).toContain('kubectl -n apps patch rollout audit');
   });
 });

@@ -1,4 +1,6 @@
 import { kubePrometheusStackComponent } from '../../charts/kube-prometheus-stack';
+import { ALERTMANAGER, AlertRouting, alertmanagerConfig, credentialFieldsIn } from '../../charts/kube-prometheus-stack/alertmanager';
+import { routeAlert } from '../alertmanager';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { WorkloadKind } from '../../lib/resources';
@@ -10,10 +12,21 @@ const prod = fixtureEnvironment('prod');
 const v = helmValues(prod, 'kube-prometheus-stack');
 const spec = v.prometheus.prometheusSpec;
 
+const MINIMAL = { namespace: 'observability', clusterName: 'x', remoteWriteUrl: 'http://m/api/v1/push', highAvailability: false };
+const ROUTING: AlertRouting = {
+  receivers: [
+    { kind: 'pagerduty', name: 'pager' },
+    { kind: 'slack', name: 'chat', channel: '#alerts' },
+    { kind: 'email', name: 'mail', to: ['a@example.com'], from: 'am@example.com', smarthost: 'smtp.example.com:587', username: 'am', requireTls: true },
+    { kind: 'webhook', name: 'beat' },
+  ],
+  routes: { critical: ['pager', 'chat'], warning: ['chat'], info: ['mail'] },
+  heartbeat: 'beat',
+};
+
 describe('kube-prometheus-stack', () => {
   it('installs the pinned chart without its CRDs (prometheus-operator-crds owns them) or its Grafana', () => {
     expect(component(prod, 'kube-prometheus-stack').source).toMatchObject({ chart: CHARTS.kubePrometheusStack });
-    expect(CHARTS.kubePrometheusStack.version).toBe('88.5.3');
     expect(v.crds.enabled).toBe(false);
     expect(v.grafana).toEqual({ enabled: false, forceDeployDashboards: true });
   });
@@ -65,6 +78,69 @@ describe('kube-prometheus-stack', () => {
     const c = component(prod, 'kube-prometheus-stack');
     expect(c.ignoreDifferences!.every((d) => d.jqPathExpressions!.includes('.webhooks[]?.clientConfig.caBundle'))).toBe(true);
     expect(c.dependsOn).toContain('mimir');
+  });
+
+  it('routes each severity to its receivers in order, Watchdog to the heartbeat, InfoInhibitor and nothing else to null', () => {
+    const config = alertmanagerConfig(ROUTING);
+    const to = (labels: Record<string, string>) => routeAlert(config.route, labels);
+    expect(to({ alertname: 'A', severity: 'critical' })).toEqual(['pager', 'chat']);
+    expect(to({ alertname: 'A', severity: 'warning' })).toEqual(['chat']);
+    expect(to({ alertname: 'A', severity: 'info' })).toEqual(['mail']);
+    // Any other severity, or none, goes to the warning receivers.
+    expect(to({ alertname: 'A', severity: 'information' })).toEqual(['chat']);
+    expect(to({ alertname: 'A' })).toEqual(['chat']);
+    expect(to({ alertname: 'Watchdog', severity: 'none' })).toEqual(['beat']);
+    expect(to({ alertname: 'InfoInhibitor', severity: 'none' })).toEqual([ALERTMANAGER.nullReceiver]);
+  });
+
+  it('sends a severity without receivers of its own to the warning receivers, and everything to null when there are none', () => {
+    const noInfo = alertmanagerConfig({ ...ROUTING, routes: { ...ROUTING.routes, info: [] } });
+    expect(routeAlert(noInfo.route, { alertname: 'A', severity: 'info' })).toEqual(['chat']);
+    const none = alertmanagerConfig({ receivers: [], routes: { critical: [], warning: [], info: [] } });
+    for (const severity of ['critical', 'warning', 'info', 'none']) expect(routeAlert(none.route, { alertname: 'A', severity })).toEqual([ALERTMANAGER.nullReceiver]);
+    expect(none.receivers).toEqual([{ name: ALERTMANAGER.nullReceiver }]);
+  });
+
+  it('names every credential by a *_file in the mounted Secret, which bootstrap creates and OpenBao later fills', () => {
+    const c = kubePrometheusStackComponent({ ...MINIMAL, alerting: ROUTING });
+    const values = (c.source as { values: any }).values;
+    expect(values.alertmanager.alertmanagerSpec.useExistingSecret).toBe(false);
+    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([ALERTMANAGER.credentialsSecret]);
+    expect(credentialFieldsIn(values.alertmanager.config)).toEqual([]);
+    const files = JSON.stringify(values.alertmanager.config).match(/"[a-z_]+_file":"[^"]+"/g)!;
+    // pager, chat, beat and mail (it logs in); a mail receiver without a username would have none.
+    expect(files.map((f) => f.split('"')[3]).sort()).toEqual(['beat', 'chat', 'mail', 'pager'].map((n) => `/etc/alertmanager/secrets/${ALERTMANAGER.credentialsSecret}/${n}`));
+    const [secret] = c.secrets!;
+    expect(secret).toMatchObject({ namespace: 'observability', name: ALERTMANAGER.credentialsSecret });
+    expect(Object.keys(secret.data).sort()).toEqual(['beat', 'chat', 'mail', 'pager']);
+    expect(Object.keys(secret.bootstrap!).sort()).toEqual(Object.keys(secret.data).sort());
+    expect(secret.bootstrap!.pager).toBe('ALERTMANAGER_RECEIVER_PAGER');
+    expect(Object.values(secret.data).every((r) => r.path === ALERTMANAGER.openbaoPath)).toBe(true);
+  });
+
+  it('mounts no Secret and declares none when no receiver has a credential', () => {
+    const c = kubePrometheusStackComponent({
+      ...MINIMAL,
+      alerting: { receivers: [{ kind: 'email', name: 'mail', to: ['a@example.com'], from: 'am@example.com', smarthost: 'relay.example.com:25', requireTls: false }], routes: { critical: ['mail'], warning: ['mail'], info: [] } },
+    });
+    expect((c.source as { values: any }).values.alertmanager.alertmanagerSpec.secrets).toEqual([]);
+    expect(c.secrets).toBeUndefined();
+  });
+
+  it('finds a credential written into the configuration, but not an endpoint', () => {
+    expect(credentialFieldsIn({ receivers: [{ name: 'x', slack_configs: [{ api_url: 'https://hooks.slack.com/services/T/B/X' }] }] })).toEqual([
+      'receivers[0].slack_configs[0].api_url holds a value; use api_url_file with a file under /etc/alertmanager/secrets/',
+    ]);
+    expect(credentialFieldsIn({ receivers: [{ name: 'x', webhook_configs: [{ url: 'https://hc-ping.com/uuid' }] }] })).toHaveLength(1);
+    expect(credentialFieldsIn({ global: { smtp_auth_password: 'hunter2' } })).toHaveLength(1);
+    expect(credentialFieldsIn({ receivers: [{ name: 'x', pagerduty_configs: [{ url: 'https://events.eu.pagerduty.com/v2/enqueue', routing_key_file: '/etc/alertmanager/secrets/s/x' }] }] })).toEqual([]);
+    expect(credentialFieldsIn({ receivers: [{ name: 'x', slack_configs: [{ api_url_file: '/tmp/url' }] }] })).toEqual(['receivers[0].slack_configs[0].api_url_file is not a file under /etc/alertmanager/secrets/']);
+  });
+
+  it('rejects a route naming a receiver that is not defined', () => {
+    expect(() => kubePrometheusStackComponent({ ...MINIMAL, alerting: { ...ROUTING, routes: { ...ROUTING.routes, warning: ['chta'] } } })).toThrow(
+      /alerting routes\.warning names receiver "chta", which is not defined; define it or remove it \(defined: pager, chat, mail, beat\)/,
+    );
   });
 
   it('rejects an evaluation interval shorter than the scrape interval', () => {

@@ -1,9 +1,12 @@
 import * as yaml from 'js-yaml';
 import { ObservabilityConfigChart, observabilityConfigComponent } from '../../charts/observability-config';
 import { promqlProblems } from '../../charts/observability-config/promql';
-import { applicationNotHealthyPastGate, SEED_METRICS, SEED_TIMING, SeedTimingKey } from '../../charts/observability-config/rules';
+import { SEED_METRICS, SEED_TIMING, SeedTimingKey } from '../../charts/observability-config/rules';
+import { burnRateExpr, COST_ANOMALY, costGroups, KPI_TARGETS, MTTR_WINDOW } from '../../charts/observability-config/kpis';
+import { NODE_COST_LABELS, ksmLabelName } from '../../lib/node-cost-labels';
+import { parsePromql } from '../promql-grammar';
 import { Duration } from '../../lib/duration';
-import { ManifestSource, READINESS_GATES, Workflow, WORKFLOW_ORDER } from '../../lib/component';
+import { ManifestSource } from '../../lib/component';
 import { synthObjects } from '../../lib/render';
 import { component, fixtureEnvironment, renderedFixture } from '../support';
 import { App } from 'cdk8s';
@@ -17,6 +20,26 @@ const alerts = rulesOf(byName('PrometheusRule', 'platform-alerts'));
 const records = rulesOf(byName('PrometheusRule', 'platform-kpis'));
 const forecast = yaml.load(byName('ConfigMap', 'mimir-ruler-rules').data['capacity-forecast.yaml']) as any;
 const forecastAlerts: any[] = forecast.groups.flatMap((g: any) => g.rules);
+const mimirKpis = yaml.load(byName('ConfigMap', 'mimir-ruler-rules').data['platform-kpis.yaml']) as any;
+const mimirRules: any[] = mimirKpis.groups.flatMap((g: any) => g.rules);
+const groupOf = (o: any, name: string) => o.spec.groups.find((g: any) => g.name === name);
+const kpiDashboard = () => JSON.parse(byName('ConfigMap', 'grafana-dashboard-platform-kpis').data['platform-kpis.json']);
+const IT = ksmLabelName(NODE_COST_LABELS.instanceType);
+const CT = ksmLabelName(NODE_COST_LABELS.capacityType);
+/** Minimal props, as the observability workflow passes them. */
+const PROPS = {
+  namespace: 'observability',
+  timing: { scrapeInterval: Duration.seconds(30), evaluationInterval: Duration.seconds(30) },
+  runbookUrl: 'https://example.com/README.md',
+  grafana: { datasourceUid: 'mimir', label: 'grafana_dashboard', labelValue: '1', folderAnnotation: 'grafana_folder' },
+  mimirRulesConfigMap: 'mimir-ruler-rules',
+  prices: { 't3.large': { onDemand: 0.0912, spot: 0.031 }, 't3.medium': { onDemand: 0.0456 } },
+};
+const rulesFromProps = (props: typeof PROPS) => {
+  const app = new App();
+  const chart = new ObservabilityConfigChart(app, 'x', props);
+  return (chart.toJson() as any[]).filter((o) => o.kind === 'PrometheusRule');
+};
 const dashboards = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard-')) as any[];
 const SCRAPE_PLUS_EVAL = Duration.seconds(60);
 
@@ -63,7 +86,7 @@ describe('observability-config', () => {
 
   it('gives every alert a severity, a summary, a description and a runbook link to its README entry', () => {
     const readme = c.runbook!.find((r) => r.phase === 'operations')!.body;
-    for (const a of [...alerts, ...forecastAlerts]) {
+    for (const a of [...alerts, ...forecastAlerts, ...mimirRules.filter((r) => r.alert)]) {
       expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
       expect(a.annotations.summary).toBeTruthy();
       expect(a.annotations.description).toBeTruthy();
@@ -109,37 +132,6 @@ describe('observability-config', () => {
     expect(expr('MimirIngestionFailing')).toContain('cortex_request_duration_seconds_count');
   });
 
-  it('alerts when an Application stays out of Healthy longer than its workflow readiness gate', () => {
-    const rule = alerts.find((a) => a.alert === 'ArgoCDApplicationNotHealthy');
-    expect(rule).toBeDefined();
-    const shortest = Math.min(...Object.values(READINESS_GATES).map((g) => g.timeoutSeconds));
-    expect(Duration.parse(rule.for).totalSeconds).toBe(shortest);
-    expect(rule.labels.severity).toBe('warning');
-    // One branch per gate; each workflow's project in exactly one of them, checked back in steps of
-    // at most `for:` until its whole gate is covered. The root app (project root) is left out.
-    const branches: string[] = rule.expr.split(' or ');
-    expect(branches).toHaveLength(new Set(Object.values(READINESS_GATES).map((g) => g.timeoutSeconds)).size);
-    for (const wf of WORKFLOW_ORDER) {
-      const mine = branches.filter((b) => new RegExp(`project=~"[^"]*\\b${wf}\\b`).test(b));
-      expect({ wf, branches: mine.length }).toEqual({ wf, branches: 1 });
-      const offsets = [0, ...[...mine[0].matchAll(/offset (\d+[smh])/g)].map((m) => Duration.parse(m[1]).totalSeconds)].sort((a, b) => a - b);
-      for (let i = 1; i < offsets.length; i++) expect(offsets[i] - offsets[i - 1]).toBeLessThanOrEqual(shortest);
-      expect({ wf, covered: offsets[offsets.length - 1] + shortest }).toEqual({ wf, covered: READINESS_GATES[wf].timeoutSeconds });
-      expect(mine[0]).toContain('argocd_app_info{health_status!="Healthy"');
-      expect(mine[0]).toContain('max by (name, project)');
-    }
-    expect(rule.expr).not.toContain('root');
-    expect(rule.annotations.runbook_url).toMatch(/README\.md#argocdapplicationnothealthy$/);
-  });
-
-  it('covers a gate that is no multiple of the shortest without a gap', () => {
-    const gates = { ...READINESS_GATES, [Workflow.Ingress]: { timeoutSeconds: 700, retryIntervalSeconds: 60 } };
-    const a = applicationNotHealthyPastGate(gates);
-    expect(a.for.toString()).toBe('5m');
-    const ingress = a.expr.split(' or ').find((b) => b.includes('project=~"ingress"'))!;
-    expect([...ingress.matchAll(/offset (\d+[smh])/g)].map((m) => m[1])).toEqual(['5m', '400s']);
-  });
-
   it('evaluates the 30-day capacity forecast in the Mimir ruler, where the history longer than 15 days is', () => {
     expect(forecastAlerts.map((a) => a.alert)).toEqual(['CapacityForecastExceeded']);
     expect(forecastAlerts[0].expr).toContain('predict_linear(cluster_resource:requests_allocatable:ratio[30d], 30 * 24 * 3600)');
@@ -148,9 +140,9 @@ describe('observability-config', () => {
   });
 
   it('writes only well-formed PromQL, in rules and dashboards alike', () => {
-    const exprs = [...alerts, ...records, ...forecastAlerts].map((r) => r.expr);
+    const exprs = [...alerts, ...records, ...forecastAlerts, ...mimirRules].map((r) => r.expr);
     for (const d of dashboards) {
-      for (const p of JSON.parse(Object.values(d.data)[0] as string).panels) for (const t of p.targets) exprs.push(t.expr);
+      for (const p of JSON.parse(Object.values(d.data)[0] as string).panels) for (const t of p.targets ?? []) exprs.push(t.expr);
     }
     expect(exprs.length).toBeGreaterThan(40);
     for (const e of exprs) expect([e, promqlProblems(e)]).toEqual([e, []]);
@@ -169,23 +161,145 @@ describe('observability-config', () => {
       expect(d.metadata.labels.grafana_dashboard).toBe('1');
       expect(d.metadata.annotations.grafana_folder).toBe('Platform');
       const json = JSON.parse(Object.values(d.data)[0] as string);
-      for (const p of json.panels) expect(p.datasource).toEqual({ type: 'prometheus', uid: 'mimir' });
+      for (const p of json.panels.filter((x: any) => x.type !== 'row')) expect(p.datasource).toEqual({ type: 'prometheus', uid: 'mimir' });
     }
-    const kpis = JSON.parse(byName('ConfigMap', 'grafana-dashboard-platform-kpis').data['platform-kpis.json']);
-    const queries = kpis.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join(' ');
+    const kpis = kpiDashboard();
+    expect(kpis.title).toBe('Platform KPIs');
+    const queries = kpis.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr)).join(' ');
     for (const m of ['deployment_success_rate', 'deployment_duration_seconds', 'cluster_utilization_percentage', 'pod_density_per_node', 'resource_waste_percentage']) {
       expect(queries).toContain(m);
     }
   });
 
+  it('shows every one of the twelve named metrics, availability, MTTR and cost on the Platform KPIs dashboard', () => {
+    const used = new Set(kpiDashboard().panels.flatMap((p: any) => (p.targets ?? []).flatMap((t: any) => parsePromql(t.expr).metrics)));
+    expect(SEED_METRICS).toHaveLength(12);
+    for (const m of [...SEED_METRICS, 'platform:availability:ratio_rate30d', `severity:alerts_mttr_seconds:mean${MTTR_WINDOW}`, 'platform:cluster_hourly_cost:usd']) {
+      expect({ m, shown: used.has(m) }).toEqual({ m, shown: true });
+    }
+  });
+
+  it('lays out every dashboard panel and row header without overlaps, inside the 24-column grid', () => {
+    for (const d of dashboards) {
+      const boxes = JSON.parse(Object.values(d.data)[0] as string).panels.map((p: any) => ({ title: p.title, ...p.gridPos }));
+      for (const b of boxes) expect(b.x + b.w).toBeLessThanOrEqual(24);
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+          expect({ a: a.title, b: b.title, overlap }).toEqual({ a: a.title, b: b.title, overlap: false });
+        }
+      }
+    }
+  });
+
+  it('draws the availability and MTTR panels against the seed targets, 99.9% and 15 minutes', () => {
+    const panel = (title: string) => kpiDashboard().panels.find((p: any) => p.title === title);
+    const steps = (title: string) => panel(title).fieldConfig.defaults.thresholds.steps.map((s: any) => s.value);
+    expect(steps('Availability (30 days)')).toEqual([null, 0.999]);
+    expect(steps(`MTTR, critical alerts (${MTTR_WINDOW})`)).toEqual([null, 900]);
+    expect(KPI_TARGETS.availability.objective).toBe(0.999);
+    expect(KPI_TARGETS.mttr.limit.totalSeconds).toBe(15 * 60);
+  });
+
+  it('queries on the Platform KPIs dashboard read only series a rule records, in Prometheus or the Mimir ruler', () => {
+    const recorded = new Set([...records, ...mimirRules].filter((r) => r.record).map((r) => r.record));
+    const exprs: string[] = kpiDashboard().panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr));
+    expect(exprs.length).toBeGreaterThan(25);
+    for (const e of exprs) for (const m of parsePromql(e).metrics) expect({ e, m, recorded: recorded.has(m) }).toEqual({ e, m, recorded: true });
+  });
+
+  it("parses every rule and dashboard expression with Prometheus' own PromQL grammar", () => {
+    const exprs = [...alerts, ...records, ...forecastAlerts, ...mimirRules].map((r) => r.expr as string);
+    for (const d of dashboards) {
+      for (const p of JSON.parse(Object.values(d.data)[0] as string).panels) for (const t of p.targets ?? []) exprs.push(t.expr);
+    }
+    expect(exprs.length).toBeGreaterThan(100);
+    for (const e of exprs) expect({ e, errorAt: parsePromql(e).errorAt }).toEqual({ e, errorAt: undefined });
+    expect(parsePromql('sum by (a) (rate(x[5m])) >').errorAt).toBeDefined();
+  });
+
+  it("records availability per service from the destination sidecars' istio_requests_total over every burn-rate window", () => {
+    const g = groupOf(byName('PrometheusRule', 'platform-kpis'), 'platform-availability');
+    const byRecord = (name: string) => g.rules.find((r: any) => r.record === name);
+    expect(byRecord('service:istio_requests:rate5m').expr).toContain('istio_requests_total{reporter="destination"}');
+    expect(byRecord('service:istio_requests:rate5m').expr).toContain('sum by (destination_service_namespace, destination_service_name)');
+    expect(byRecord('service:istio_request_errors:rate5m').expr).toContain('response_code=~"5.."');
+    for (const w of ['5m', '30m', '1h', '2h', '6h', '1d', '3d']) expect(byRecord(`service:request_errors:ratio_rate${w}`)).toBeDefined();
+    const availability30d = mimirRules.find((r) => r.record === 'service:availability:ratio_rate30d');
+    expect(availability30d.expr).toContain('[30d]');
+    expect(records.some((r) => r.record === 'service:availability:ratio_rate30d')).toBe(false);
+  });
+
+  it('pages on a fast burn of the 99.9% error budget and warns on a slow one, each over a long and a short window', () => {
+    const fast = alerts.find((a) => a.alert === 'ServiceErrorBudgetBurnFast');
+    const slow = alerts.find((a) => a.alert === 'ServiceErrorBudgetBurnSlow');
+    expect(fast.labels.severity).toBe('critical');
+    expect(slow.labels.severity).toBe('warning');
+    expect(fast.expr).toBe(
+      '(service:request_errors:ratio_rate1h > 14.4 * 0.001 and service:request_errors:ratio_rate5m > 14.4 * 0.001) or ' +
+        '(service:request_errors:ratio_rate6h > 6 * 0.001 and service:request_errors:ratio_rate30m > 6 * 0.001)',
+    );
+    expect(slow.expr).toContain('service:request_errors:ratio_rate3d > 1 * 0.001 and service:request_errors:ratio_rate6h > 1 * 0.001');
+    expect(burnRateExpr(true, 0.99)).toContain('> 14.4 * 0.01 and');
+  });
+
+  it('estimates MTTR from ALERTS, detecting a start by looking back exactly the group interval', () => {
+    const g = groupOf(byName('PrometheusRule', 'platform-kpis'), 'platform-mttr');
+    expect(g.interval).toBe('30s');
+    const started = g.rules.find((r: any) => r.record === 'severity:alerts_firing_started:count').expr;
+    expect(started).toMatch(/ALERTS\{alertstate="firing"[^}]*\} unless ALERTS\{alertstate="firing"[^}]*\} offset 30s\)$/);
+    const mttr = g.rules.find((r: any) => r.record === `severity:alerts_mttr_seconds:mean${MTTR_WINDOW}`).expr;
+    expect(mttr).toBe('sum_over_time(severity:alerts_firing:count[7d]) * 30 / (sum_over_time(severity:alerts_firing_started:count[7d]) > 0)');
+    const faster = rulesFromProps({ ...PROPS, timing: { scrapeInterval: Duration.seconds(15), evaluationInterval: Duration.seconds(15) } });
+    const g2 = groupOf(faster.find((o) => o.metadata.name === 'platform-kpis'), 'platform-mttr');
+    expect(g2.interval).toBe('15s');
+    expect(g2.rules[1].expr).toMatch(/offset 15s\)$/);
+    expect(g2.rules[2].expr).toContain('* 15 /');
+    const target = alerts.find((a) => a.alert === 'MeanTimeToRecoveryAboveTarget');
+    expect(target.expr).toBe(`severity:alerts_mttr_seconds:mean7d{severity="critical"} > 900`);
+  });
+
+  it('renders the price table as one series per instance type and capacity type, joined on the labels kube-state-metrics exports', () => {
+    const kpis = rulesFromProps(PROPS).find((o) => o.metadata.name === 'platform-kpis');
+    const rows = groupOf(kpis, 'platform-cost').rules.filter((r: any) => r.record === 'platform:instance_hourly_price:usd');
+    expect(rows.map((r: any) => [r.labels[IT], r.labels[CT], r.expr])).toEqual([
+      ['t3.large', 'ON_DEMAND', 'vector(0.0912)'],
+      ['t3.large', 'SPOT', 'vector(0.031)'],
+      ['t3.medium', 'ON_DEMAND', 'vector(0.0456)'],
+    ]);
+    expect(IT).toBe('label_node_kubernetes_io_instance_type');
+    expect(CT).toBe('label_eks_amazonaws_com_capacity_type');
+    const node = groupOf(kpis, 'platform-cost').rules.find((r: any) => r.record === 'platform:node_hourly_price:usd').expr;
+    expect(node).toBe(`max by (node, ${IT}, ${CT}) (kube_node_labels) * on (${IT}, ${CT}) group_left () platform:instance_hourly_price:usd`);
+  });
+
+  it('refuses an empty price table and a price that is not a positive number', () => {
+    expect(() => costGroups({})).toThrow(/prices is empty; platform\.yaml pricing\.instanceTypes/);
+    expect(() => costGroups({ 't3.large': { onDemand: -1 } })).toThrow(/pricing\.instanceTypes\.t3\.large\.onDemand is -1, not a positive hourly price in US dollars; set it in platform\.yaml/);
+  });
+
+  it('computes spot savings against the same nodes on demand, and the savings realized over 7 days', () => {
+    const expr = (name: string) => records.find((r) => r.record === name).expr;
+    expect(expr('spot_instance_savings_percentage')).toBe(
+      `100 * (1 - sum(platform:node_hourly_price:usd{${CT}="SPOT"}) / sum(platform:node_on_demand_hourly_price:usd{${CT}="SPOT"} and on (node) platform:node_hourly_price:usd))`,
+    );
+    expect(expr('optimization_savings_realized')).toBe('avg_over_time(platform:spot_savings_hourly:usd[7d]) * 24 * 7');
+    expect(expr('cost_per_deployment')).toContain('argocd_app_sync_total{phase="Succeeded"}[1d]');
+    expect(records.filter((r) => r.record === 'cost_per_resource_unit').map((r) => r.labels.resource)).toEqual(['cpu', 'memory']);
+  });
+
+  it('fires the cost anomaly when cost rose more than 20% week over week and traffic does not explain it', () => {
+    expect(COST_ANOMALY.increase).toBe(0.2);
+    const a = mimirRules.find((r) => r.alert === 'CostAnomaly');
+    expect(a.expr).toBe('platform:cluster_hourly_cost:ratio_wow > 1.2 unless on () (platform:cluster_hourly_cost:ratio_wow / platform:istio_requests:ratio_wow <= 1.2)');
+    expect(a.labels.severity).toBe('warning');
+    expect(a.annotations.runbook_url).toMatch(/#costanomaly$/);
+    expect(mimirRules.find((r) => r.record === 'platform:cluster_hourly_cost:ratio_wow').expr).toContain('offset 7d');
+  });
+
   it('refuses a scrape interval that makes a seed detection time unreachable', () => {
-    const props = {
-      namespace: 'observability',
-      timing: { scrapeInterval: Duration.minutes(2), evaluationInterval: Duration.minutes(2) },
-      runbookUrl: 'https://example.com/README.md',
-      grafana: { datasourceUid: 'mimir', label: 'grafana_dashboard', labelValue: '1', folderAnnotation: 'grafana_folder' },
-      mimirRulesConfigMap: 'mimir-ruler-rules',
-    };
+    const props = { ...PROPS, timing: { scrapeInterval: Duration.minutes(2), evaluationInterval: Duration.minutes(2) } };
     expect(() => new ObservabilityConfigChart(new App(), 'x', props)).toThrow(
       /alert ArgoCDApplicationDegraded: for 1m \+ scrape 2m \+ evaluation 2m = 5m misses the seed's deployment_failure: detection_time: "< 2 minutes"; shorten for/,
     );

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openBaoComponent, OpenBaoProps, OPENBAO, selfInitGate, serverConfig } from '../../charts/openbao';
-import { CHARTS } from '../../config/versions';
+import { CHARTS, IMAGES } from '../../config/versions';
+import { LabelDomain } from '../../lib/labels';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { WorkloadKind } from '../../lib/resources';
@@ -34,7 +35,7 @@ describe('openbao', () => {
     const dev = helmValues(fixtureEnvironment('dev'), 'openbao');
     expect(dev.server.ha.replicas).toBe(1);
     expect(dev.server.ha.disruptionBudget.enabled).toBe(false);
-    const [workload] = componentWorkloads(await hydratedFixture('prod'), 'openbao');
+    const workload = componentWorkloads(await hydratedFixture('prod'), 'openbao').find((w) => w.kind === WorkloadKind.StatefulSet);
     expect(workload).toMatchObject({ kind: WorkloadKind.StatefulSet, name: 'openbao', replicas: 3 });
   });
 
@@ -58,7 +59,8 @@ describe('openbao', () => {
     expect(model.env.openbaoSeal.kind).toBe('static');
     expect(config('dev')).toContain('seal "static" {\n  current_key_id = "bootstrap-1"\n  current_key = "file:///openbao/userconfig/openbao-unseal-key/key"\n}');
     const c = component(model, 'openbao');
-    expect(c.irsa).toEqual([]);
+    // No KMS role: only the snapshot job's upload role.
+    expect(c.irsa!.map((r) => r.serviceAccount)).toEqual(['openbao-snapshot']);
     expect(c.secrets).toEqual([expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' } })]);
     expect(helmValues(model, 'openbao').server.extraVolumes).toEqual([{ type: 'secret', name: 'openbao-unseal-key' }]);
     expect(c.runbook!.map((r) => r.title)).toContain('OpenBao static seal key (dev)');
@@ -75,17 +77,15 @@ describe('openbao', () => {
     expect(runbook.body).not.toMatch(/bao kv put|secret\/platform\/openbao/);
   });
 
-  it('self-initializes the Kubernetes auth method, the KV v2 mount and the External Secrets policy and role', () => {
+  it('self-initializes the Kubernetes auth method, the KV v2 mount and the administrator, and no catch-all secret reader', () => {
     const hcl = config('prod');
     expect(hcl).toContain('path = "sys/auth/kubernetes"');
     expect(hcl).toContain('type = "kubernetes"');
     expect(hcl).toContain('path = "auth/kubernetes/config"');
     expect(hcl).toMatch(/path = "sys\/mounts\/secret"\n\s+data = \{\n\s+type = "kv"[\s\S]*?version = "2"/);
-    expect(hcl).toContain('path = "sys/policies/acl/external-secrets-read"');
-    expect(hcl).toContain('policy = "path \\"secret/data/*\\" {\\n  capabilities = [\\"read\\"]\\n}');
-    expect(hcl).toMatch(
-      /path = "auth\/kubernetes\/role\/external-secrets"\n\s+data = \{\n\s+bound_service_account_names = \["external-secrets"\]\n\s+bound_service_account_namespaces = \["security"\]\n\s+audience = "openbao"\n\s+token_policies = \["external-secrets-read"\]/,
-    );
+    // The per-namespace store readers come from the reconcile step (test/charts/openbao-backup.test.ts), never from self-init.
+    expect(hcl).not.toContain('external-secrets-read');
+    expect(hcl).not.toContain('secret/data/*');
     // The break-glass administrator role, bound to a ServiceAccount that exists only on demand.
     expect(hcl).toContain('path = "auth/kubernetes/role/platform-admin"');
     expect(hcl).toContain('bound_service_account_names = ["openbao-admin"]');
@@ -184,7 +184,7 @@ describe('openbao', () => {
     expect(v.server.statefulSet.securityContext.container).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
     expect(v.server.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
     expect(v.server.priorityClassName).toBe(PRIORITY.platformCritical);
-    const [server] = componentWorkloads(await hydratedFixture('prod'), 'openbao');
+    const server = componentWorkloads(await hydratedFixture('prod'), 'openbao').find((w) => w.kind === WorkloadKind.StatefulSet)!;
     expect(server.containers.find((c) => c.name === 'openbao')!.resources.toK8s()).toEqual(v.server.resources);
   });
 
@@ -196,7 +196,7 @@ describe('openbao', () => {
     const runbook = component(fixtureEnvironment('prod'), 'openbao').runbook!;
     const admin = runbook.find((r) => r.title.includes('break-glass'))!;
     expect(admin.phase).toBe('operations');
-    expect(admin.body).toContain('kubectl -n security create token openbao-admin --audience openbao');
+    expect(admin.body).toContain('--as-group=platform:security-break-glass --as-group=system:authenticated -n security create token openbao-admin --audience openbao');
     expect(admin.body).toContain('auth/kubernetes/login role=platform-admin');
   });
 
@@ -207,7 +207,9 @@ describe('openbao', () => {
       seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
       replicas: 3,
       strictZoneSpread: true,
-      secretReader: { serviceAccount: 'external-secrets', namespace: 'security' },
+      labelDomain: LabelDomain.of('platform.example.com'),
+      deployers: ['system:serviceaccount:argocd:argocd-application-controller'],
+      backup: { bucket: 'acme-prod-openbao-snapshots', region: 'eu-west-1', retentionDays: 30, uploaderImage: IMAGES.awsCli },
     };
     it('an even number of raft voters', () => {
       expect(() => openBaoComponent({ ...base, replicas: 2 })).toThrow(/replicas 2 is not a raft quorum size/);
@@ -224,6 +226,9 @@ describe('openbao', () => {
       expect(() => openBaoComponent({ ...base, seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab' } })).toThrow(
         /belongs to account 210987654321, not the cluster's 123456789012/,
       );
+    });
+    it('a snapshot retention that is no whole number of days', () => {
+      expect(() => openBaoComponent({ ...base, backup: { ...base.backup, retentionDays: 0.5 } })).toThrow(/backup\.retentionDays 0\.5 is not a whole number of days/);
     });
     it('a configuration the chart start script would rewrite', () => {
       expect(() => serverConfig({ ...base, target: { ...base.target, clusterName: 'HOSTNAME' } })).toThrow(/contains "HOSTNAME"/);

@@ -1,4 +1,6 @@
-import { postgresComponent, PostgresProps } from '../../charts/postgres';
+import { postgresComponent, PostgresProps, RESTORE_RUNBOOK } from '../../charts/postgres';
+import { recoveryKeys } from '../../lib/backup';
+import { LabelDomain } from '../../lib/labels';
 import { IMAGES } from '../../config/versions';
 import { ManifestSource } from '../../lib/component';
 import { irsaRole, ROLE_ARN_ANNOTATION } from '../../lib/irsa';
@@ -18,6 +20,7 @@ const props: PostgresProps = {
   resources: Resources.of({ cpu: '100m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
   databases: ['orders', 'catalog'],
   retentionPolicy: '30d',
+  labelDomain: LabelDomain.of('platform.example.com'),
 };
 const render = (p: PostgresProps): K8sObject[] => synthObjects(postgresComponent(p).source as ManifestSource);
 const find = (objs: K8sObject[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name)) as any;
@@ -73,6 +76,30 @@ describe('postgres', () => {
     const pitr = c.runbook!.find((r) => /point-in-time/.test(r.title))!.body;
     expect(pitr).toContain('targetTime: TARGET_TIME');
     expect(pitr).toContain('barmanObjectName: postgres-backups');
+  });
+
+  it('encrypts base backups and WAL with SSE-KMS, as the bucket policy requires', () => {
+    const store = find(objs, 'ObjectStore', 'postgres-backups');
+    expect(store.spec.configuration.wal.encryption).toBe('aws:kms');
+    expect(store.spec.configuration.data.encryption).toBe('aws:kms');
+  });
+
+  it('keeps history in a versioned bucket whose lifecycle never expires what Barman still lists', () => {
+    const bucket = postgresComponent(props).runbook!.find((r) => r.title === 'S3 bucket acme-prod-postgres-backups')!.body;
+    expect(bucket).toContain('put-bucket-versioning --bucket acme-prod-postgres-backups --versioning-configuration Status=Enabled');
+    expect(bucket).toContain('"NoncurrentVersionExpiration":{"NoncurrentDays":7}');
+    expect(bucket).toContain('"SSEAlgorithm":"aws:kms"');
+    // Barman owns retention: no rule expires current objects by age.
+    expect(bucket).not.toMatch(/"Expiration":\{"Days"/);
+    expect(bucket).toContain('"ExpiredObjectDeleteMarker":true');
+  });
+
+  it('declares an RPO of the WAL archive timeout on the Cluster, naming the point-in-time recovery runbook', () => {
+    const k = recoveryKeys(props.labelDomain);
+    expect(cluster.metadata.annotations[k.rpo]).toBe('5m');
+    expect(cluster.metadata.annotations[k.recovery]).toMatch(/^backup: WAL archived continuously/);
+    expect(postgresComponent(props).runbook!.map((r) => r.title)).toContain(cluster.metadata.annotations[k.runbook]);
+    expect(cluster.metadata.annotations[k.runbook]).toBe(RESTORE_RUNBOOK);
   });
 
   it('runs one unspread instance in dev', () => {

@@ -16,12 +16,12 @@ describe('tekton-operator', () => {
   const prod = fixtureEnvironment('prod');
   const v = helmValues(prod, 'tekton-operator');
 
-  it('is the pinned OCI chart, running beside Argo CD and installing Tekton into tekton-pipelines', () => {
+  it('is the pinned OCI chart, running in its own namespace and installing Tekton into tekton-pipelines', () => {
     const c = component(prod, 'tekton-operator');
     const source = c.source as HelmSource;
     expect(source.chart).toEqual(CHARTS.tektonOperator);
-    expect(source.chart).toMatchObject({ repoURL: 'ghcr.io/tektoncd/operator/charts', chart: 'tekton-operator', version: '0.81.1', oci: true });
-    expect(c.namespace).toBe(NS.argocd);
+    expect(source.chart).toMatchObject({ repoURL: 'ghcr.io/tektoncd/operator/charts', chart: 'tekton-operator', oci: true });
+    expect(c.namespace).toBe(NS.tektonOperator);
     expect(v.operator.defaultTargetNamespace).toBe(NS.tektonPipelines);
   });
 

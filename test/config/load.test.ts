@@ -1,29 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as yaml from 'js-yaml';
 import { resolveEnvironment } from '../../config/defaults';
-import { ConfigError, configWarnings, loadConfigFile, parseConfig } from '../../config/load';
+import { configWarnings, loadConfigFile, parseConfig } from '../../config/load';
 import { parseKmsKeyArn } from '../../config/schema';
 import { main } from '../../main';
-import { FIXTURE_CONFIG_TEXT } from '../support';
-
-/** The shipped config with `mutate` applied to its parsed form. */
-function variant(mutate: (c: any) => void): string {
-  const c = yaml.load(FIXTURE_CONFIG_TEXT) as any;
-  mutate(c);
-  return yaml.dump(c);
-}
-
-function problems(text: string): string[] {
-  try {
-    parseConfig(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { configProblems as problems, configVariant as variant, FIXTURE_CONFIG_TEXT } from '../support';
 
 describe('platform.yaml validation', () => {
   it('accepts the shipped example with five services and three environments', () => {
@@ -315,10 +297,10 @@ describe('mistakes caught at config time', () => {
 
   it('refuses a service image outside policy.allowedRegistries where Gatekeeper denies, naming the environments and the fix', () => {
     const text = variant((c) => {
-      c.services[1].image = 'docker.io/library/nginx:1.27.0';
+      c.services[1].image = 'docker.io/library/nginx:1.27.0@sha256:54c2e149e88993ba22830886b9e5d8499b574e1e7bc3d413a5b7211ef751dc41';
     });
     expect(problems(text)).toEqual([
-      `services[1].image: image "docker.io/library/nginx:1.27.0" is not from policy.allowedRegistries (${allowed}), so Gatekeeper denies its pods in prod, staging ` +
+      `services[1].image: image "docker.io/library/nginx:1.27.0@sha256:54c2e149e88993ba22830886b9e5d8499b574e1e7bc3d413a5b7211ef751dc41" is not from policy.allowedRegistries (${allowed}), so Gatekeeper denies its pods in prod, staging ` +
         '(policyEnforcement: deny); push the image to an allowed registry, or add "docker.io/library/" to policy.allowedRegistries',
     ]);
   });
@@ -327,19 +309,19 @@ describe('mistakes caught at config time', () => {
     const onlyDev = (policyEnforcement?: 'warn' | 'deny') =>
       variant((c) => {
         c.environments = { dev: policyEnforcement ? { policyEnforcement } : {} };
-        c.services[1].image = 'docker.io/library/nginx:1.27.0';
+        c.services[1].image = 'docker.io/library/nginx:1.27.0@sha256:54c2e149e88993ba22830886b9e5d8499b574e1e7bc3d413a5b7211ef751dc41';
       });
     expect(problems(onlyDev('deny'))[0]).toMatch(/^services\[1\]\.image: .* Gatekeeper denies its pods in dev \(policyEnforcement: deny\)/);
     // Dev warns by default: the config is valid, and the image is a warning.
     const cfg = parseConfig(onlyDev());
     expect(configWarnings(cfg)).toEqual([
-      `services[1].image: image "docker.io/library/nginx:1.27.0" is not from policy.allowedRegistries (${allowed}); ` +
+      `services[1].image: image "docker.io/library/nginx:1.27.0@sha256:54c2e149e88993ba22830886b9e5d8499b574e1e7bc3d413a5b7211ef751dc41" is not from policy.allowedRegistries (${allowed}); ` +
         'Gatekeeper warns about its pods in dev and would deny them where policyEnforcement is deny; add "docker.io/library/" to policy.allowedRegistries',
     ]);
     const prodWarnsOnly = variant((c) => {
       c.environments.prod.policyEnforcement = 'warn';
       c.environments.staging.policyEnforcement = 'warn';
-      c.services[1].image = 'docker.io/library/nginx:1.27.0';
+      c.services[1].image = 'docker.io/library/nginx:1.27.0@sha256:54c2e149e88993ba22830886b9e5d8499b574e1e7bc3d413a5b7211ef751dc41';
     });
     expect(() => parseConfig(prodWarnsOnly)).not.toThrow();
   });

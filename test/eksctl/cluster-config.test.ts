@@ -1,9 +1,13 @@
 import * as yaml from 'js-yaml';
 import { resolveEnvironment } from '../../config/defaults';
-import { AddonPlacement, clusterConfig, EKS_ADDONS, LOG_RETENTION_DAYS } from '../../eksctl/cluster-config';
+import { parseConfig } from '../../config/load';
+import { EKS_VERSIONS, KUBERNETES_VERSION, NODE_AMI_RELEASES, previousMinor } from '../../config/versions';
+import { AddonPlacement, clusterConfig, EKS_ADDONS, LOG_RETENTION_DAYS, nodeAmiRelease } from '../../eksctl/cluster-config';
+import { EVICTION_HARD_MEMORY, kubeReservedCpu, nodeShape, SEED_NODE_CPU_RESERVATION } from '../../lib/plan';
+import { Cpu } from '../../lib/resources';
 import { maxNodeCount, MAX_PODS_PER_NODE, NITRO_FAMILIES, NODE_GROUP_PATTERNS, nodeGroups, STARTUP_TAINTS } from '../../eksctl/node-groups';
 import { ROLE_ARN_ANNOTATION, irsaRoleName } from '../../lib/irsa';
-import { ENVIRONMENTS, helmValues, renderedFixture, fixtureConfig, fixtureEnvironment } from '../support';
+import { ENVIRONMENTS, FIXTURE_CONFIG_TEXT, helmValues, renderedFixture, fixtureConfig, fixtureEnvironment } from '../support';
 
 const config = (env: string): any => {
   const m = fixtureEnvironment(env);
@@ -11,10 +15,71 @@ const config = (env: string): any => {
 };
 
 describe('the eksctl ClusterConfig', () => {
-  it('names the cluster <name>-<env> with an exact Kubernetes version, one behind the newest', () => {
+  it('names the cluster <name>-<env> with an exact Kubernetes version, one behind the newest EKS offers', () => {
     const c = config('prod');
     expect(c.apiVersion).toBe('eksctl.io/v1alpha5');
-    expect(c.metadata).toMatchObject({ name: 'acme-prod', region: 'eu-west-1', version: '1.35' });
+    expect(c.metadata).toMatchObject({ name: 'acme-prod', region: 'eu-west-1', version: previousMinor(EKS_VERSIONS.newest) });
+    expect(Number(EKS_VERSIONS.newest.split('.')[1]) - Number(c.metadata.version.split('.')[1])).toBe(1);
+  });
+
+  it('follows a kubernetesVersion held back in platform.yaml, and refuses one newer than EKS offers or without a node AMI, naming the key and the fix', () => {
+    const held = previousMinor(KUBERNETES_VERSION);
+    const withAmi = { ...NODE_AMI_RELEASES };
+    expect(resolveEnvironment({ ...fixtureConfig(), kubernetesVersion: KUBERNETES_VERSION }, 'dev').kubernetesVersion).toBe(KUBERNETES_VERSION);
+    expect(() => parseConfig(`${FIXTURE_CONFIG_TEXT}\nkubernetesVersion: "1.99"\n`)).toThrow(/kubernetesVersion: 1\.99 is newer than the newest EKS version/);
+    if (!withAmi[held]) {
+      expect(() => parseConfig(`${FIXTURE_CONFIG_TEXT}\nkubernetesVersion: "${held}"\n`)).toThrow(
+        new RegExp(`kubernetesVersion: no node AMI release is pinned for Kubernetes ${held.replace('.', '\\.')}: add '${held.replace('.', '\\.')}' to NODE_AMI_RELEASES`),
+      );
+    }
+  });
+
+  it.each(ENVIRONMENTS)('%s: runs every node group on the AL2023 AMI release pinned for its Kubernetes minor', (env) => {
+    const c = config(env);
+    for (const g of c.managedNodeGroups) {
+      expect(g.amiFamily).toBe('AmazonLinux2023');
+      expect(g.ami).toBeUndefined();
+      expect(g.releaseVersion).toBe(NODE_AMI_RELEASES[c.metadata.version]);
+      expect(g.releaseVersion).toMatch(new RegExp(`^${c.metadata.version.replace('.', '\\.')}\\.\\d+-\\d{8}$`));
+    }
+    expect(() => nodeAmiRelease('1.20')).toThrow(
+      `no node AMI release is pinned for Kubernetes 1.20: add '1.20' to NODE_AMI_RELEASES in config/versions.ts, from: aws ssm get-parameter --name /aws/service/eks/optimized-ami/1.20/amazon-linux-2023/x86_64/standard/recommended/release_version`,
+    );
+  });
+
+  it.each(ENVIRONMENTS)("%s: keeps the guide's node CPU reservation: the rendered NodeConfig, the cluster.yaml header and the capacity plan agree", async (env) => {
+    const text = (await renderedFixture(env)).get(`${env}/eksctl/cluster.yaml`)!;
+    const rendered: any = yaml.load(text);
+    const header = text.split('\n').filter((l) => l.startsWith('#')).join(' ');
+    // The header's claim, read back: "the larger of 100m and the AMI's own figure (70m on 2 vCPUs, so 100m there)", "1465Mi at 110 pods".
+    const claim = /larger of\s+(?:#\s*)?(\d+)m and the AMI's own figure \((\d+)m on 2 vCPUs, so (\d+)m there\)/.exec(header.replace(/\s*#\s*/g, ' '));
+    expect(claim).not.toBeNull();
+    const [floor, ami, twoVcpu] = claim!.slice(1).map(Number);
+    expect(floor).toBe(SEED_NODE_CPU_RESERVATION.millicores);
+    expect(ami).toBe(kubeReservedCpu(2).millicores);
+    expect(twoVcpu).toBe(Math.max(floor, ami));
+    const memory = /(\d+)Mi at (\d+) pods/.exec(header.replace(/\s*#\s*/g, ' '))!;
+    for (const g of rendered.managedNodeGroups) {
+      const nc: any = yaml.load(g.overrideBootstrapCommand);
+      expect(nc).toMatchObject({ apiVersion: 'node.eks.aws/v1alpha1', kind: 'NodeConfig' });
+      expect(Object.keys(nc.spec.kubelet.config.kubeReserved)).toEqual(['cpu']);
+      const cpu = Cpu.parse(nc.spec.kubelet.config.kubeReserved.cpu).millicores;
+      expect(cpu).toBeGreaterThanOrEqual(SEED_NODE_CPU_RESERVATION.millicores);
+      // What the capacity plan subtracts for this group's nodes is what the nodes reserve.
+      for (const t of g.instanceTypes) {
+        const shape = nodeShape(t);
+        if (shape.capacity.cpu.millicores === 2000) expect(cpu).toBe(twoVcpu);
+        expect(shape.reserved.cpu.millicores).toBeLessThanOrEqual(cpu);
+        expect(shape.reserved.memory.mebibytes).toBe(Number(memory[1]) + EVICTION_HARD_MEMORY.mebibytes);
+      }
+      expect(Number(memory[2])).toBe(g.maxPodsPerNode);
+    }
+  });
+
+  it.each(['staging', 'prod'])("%s: locks the API endpoint to private-only after bootstrap, staging mirroring prod", async (env) => {
+    expect(fixtureEnvironment(env).env.privateEndpointOnly).toBe(true);
+    const readme = (await renderedFixture(env)).get(`${env}/bootstrap/README.md`)!;
+    expect(readme).toContain(`eksctl utils update-cluster-vpc-config --cluster acme-${env} --region eu-west-1 \\\n  --private-access=true --public-access=false --approve`);
   });
 
   it('tags the stacks with the platform and the environment under the label domain, plus aws.tags, and labels nodes under the same domain', () => {
@@ -147,7 +212,7 @@ describe('IRSA pairing', () => {
     const m = fixtureEnvironment('prod');
     const c = config('prod');
     const entry = c.iam.serviceAccounts.find((s: any) => s.metadata.name === 'cluster-autoscaler');
-    expect(entry).toMatchObject({ roleOnly: true, roleName: 'acme-prod-kube-system-cluster-autoscaler', wellKnownPolicies: { autoScaler: true } });
+    expect(entry).toMatchObject({ roleOnly: true, roleName: 'acme-prod-kube-system-cluster-autoscaler', attachPolicy: { Version: '2012-10-17' } });
     const annotation = helmValues(m, 'cluster-autoscaler').rbac.serviceAccount.annotations[ROLE_ARN_ANNOTATION];
     expect(annotation).toBe(`arn:aws:iam::123456789012:role/${entry.roleName}`);
   });

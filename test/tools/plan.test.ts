@@ -15,6 +15,7 @@ import {
   checkCapacity,
   INSTANCE_TYPES,
   kubeReservedCpu,
+  nodeReservedCpu,
   kubeReservedMemory,
   minimumRaises,
   nodeShape,
@@ -99,9 +100,11 @@ describe('EKS allocatable figures', () => {
     expect(kubeReservedCpu(8).millicores).toBe(90);
   });
 
-  it('reserves 255Mi + 11Mi per pod, and t3.medium/t3.large at 110 pods allocate 1930m and 2531Mi/6627Mi', () => {
+  it('reserves 255Mi + 11Mi per pod and at least the seed\'s 100m CPU, and t3.medium/t3.large at 110 pods allocate 1900m and 2531Mi/6627Mi', () => {
     expect(kubeReservedMemory(110).mebibytes).toBe(1465);
-    expect(nodeShape('t3.medium').allocatable.cpu.millicores).toBe(1930);
+    expect(nodeReservedCpu(2).millicores).toBe(100);
+    expect(nodeReservedCpu(16).millicores).toBe(kubeReservedCpu(16).millicores);
+    expect(nodeShape('t3.medium').allocatable.cpu.millicores).toBe(1900);
     expect(nodeShape('t3.medium').allocatable.memory.mebibytes).toBe(4096 - 1465 - 100);
     expect(nodeShape('t3.large').allocatable.memory.mebibytes).toBe(8192 - 1465 - 100);
   });
@@ -141,7 +144,7 @@ describe('capacity plan', () => {
 
   it('needs scale-out when the minimum size is short, and finds the size that fits in the autoscaler order', () => {
     const plan = capacityPlan(envWith([1, 2], [0, 2], [0, 1]), handComponents());
-    // One t3.medium: 1930m / 2531Mi against 1250m / 3312Mi (3248Mi + one DaemonSet pod).
+    // One t3.medium: 1900m / 2531Mi against 1250m / 3312Mi (3248Mi + one DaemonSet pod).
     expect(plan.atMinimum.nodeCount).toBe(1);
     expect(plan.atMinimum.demand.memory.mebibytes).toBe(3248 + 64);
     expect(plan.atMinimum.fits).toBe(false);
@@ -149,7 +152,7 @@ describe('capacity plan', () => {
     expect(plan.needed?.nodeCount).toBe(2);
     expect(plan.needed?.nodes.get('workload-spot')).toBe(1);
     // Maximum: 2 × t3.medium + 3 × t3.large.
-    expect(plan.atMaximum.allocatable.cpu.millicores).toBe(5 * 1930);
+    expect(plan.atMaximum.allocatable.cpu.millicores).toBe(5 * 1900);
     expect(plan.atMaximum.allocatable.memory.mebibytes).toBe(2 * 2531 + 3 * 6627);
     expect(plan.atMaximum.demand.cpu.millicores).toBe(1200 + 5 * 50);
     // The seed's distribution at the needed size (4 vCPUs, 12Gi raw): platform 1200m of 4000m = 30%.
@@ -157,7 +160,7 @@ describe('capacity plan', () => {
     expect(platform.target).toBe(0.45);
     expect(platform.cpu).toBeCloseTo(0.3, 5);
     const system = plan.distribution.find((d) => d.share === 'systemOverhead')!;
-    expect(system.cpu).toBeCloseTo((2 * 70 + 2 * 50) / 4000, 5);
+    expect(system.cpu).toBeCloseTo((2 * 100 + 2 * 50) / 4000, 5);
   });
 
   it('grows the per-zone on-demand fallback one zone at a time once spot is at its maximum', () => {
@@ -202,7 +205,7 @@ describe('capacity plan', () => {
     const plan = capacityPlan(envWith([1, 5], [1, 5], [0, 1]), [...handComponents(), big]);
     expect(plan.atMaximum.fits).toBe(true);
     expect(plan.status).toBe(CapacityStatus.DoesNotFit);
-    expect(plan.shortfalls).toEqual([expect.stringContaining('pod big/db requests 3.00 CPU / 1.00 Gi but the largest node has 1.88 CPU')]);
+    expect(plan.shortfalls).toEqual([expect.stringContaining('pod big/db requests 3.00 CPU / 1.00 Gi but the largest node has 1.85 CPU')]);
   });
 
   it('warns for a workflow over its seed allocation, with the excess', () => {
@@ -413,11 +416,11 @@ describe('PLAN.md', () => {
     expect(renderPlanMarkdown(model)).toBe(md);
   });
 
-  it.each(ENVIRONMENTS)('%s: names the replacement of the seed\'s t2.large and why in "Deviations from the seed", in PLAN.md and the text report', async (env) => {
+  it.each(ENVIRONMENTS)('%s: names the replacement of the seed\'s t2.large and why in "Deviations from the documents", in PLAN.md and the text report', async (env) => {
     const model = await hydratedFixture(env);
     const md = renderPlanMarkdown(model);
-    expect(md).toContain('### Deviations from the seed');
-    expect(md).toMatch(/\| spot instance types \| t3\.large, t3a\.large, t2\.large \| t3\.large, t3a\.large, m5\.large \| t2\.large → m5\.large: t2 is not built on the AWS Nitro System/);
+    expect(md).toContain('### Deviations from the documents');
+    expect(md).toMatch(/\| spot instance types \| Workflow Efficiency Guide \| t3\.large, t3a\.large, t2\.large \| t3\.large, t3a\.large, m5\.large \| t2\.large → m5\.large: t2 is not built on the AWS Nitro System/);
     expect(md).toMatch(/\| on-demand fallback \| .* \| \d groups, one per zone/);
     expect(renderPlanText(model)).toContain('t2.large → m5.large');
   });

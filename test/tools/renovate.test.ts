@@ -3,10 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { parseConfig } from '../../config/load';
-import { CHARTS, GIT_SOURCES, IMAGES } from '../../config/versions';
+import { CHARTS, EKS_VERSIONS, GIT_SOURCES, IMAGES, KUBERNETES_VERSION, previousMinor } from '../../config/versions';
 import { PERMISSIONS_LOCK } from '../../lib/checks';
 import { synth } from '../../main';
-import { MATCH, RENOVATE_FILE, renovateJson, writeRenovateJson } from '../../lib/renovate';
+import { MATCH, RENOVATE_FILE, imageRepository, renovateJson, writeRenovateJson } from '../../lib/renovate';
 import { FIXTURE_CONFIG_TEXT, FIXTURES, fixtureConfig, ROOT } from '../support';
 
 // The repository's committed renovate.json is compared with its own platform.yaml in
@@ -22,7 +22,6 @@ interface Generated {
   packageRules: { matchDepNames?: string[]; groupName: string }[];
 }
 const generated = (text = FIXTURE_CONFIG_TEXT): Generated => JSON.parse(renovateJson(parseConfig(text)));
-const repository = (image: string) => image.slice(0, image.lastIndexOf(':'));
 
 const made: string[] = [];
 function tmp(): string {
@@ -46,8 +45,19 @@ describe('renovate.json', () => {
   it('finds every image of the versions table and of a platform.yaml, and every pinned git source', () => {
     const block = new RegExp(MATCH.imagesBlock).exec(versions)![0];
     expect(all(MATCH.imageEntry, block).map((g) => `${g.depName}:${g.currentValue}`).sort()).toEqual(Object.values(IMAGES).sort());
-    expect(all(MATCH.serviceImage, FIXTURE_CONFIG_TEXT).map((g) => `${g.depName}:${g.currentValue}`).sort()).toEqual(fixtureConfig().services.map((s) => s.image).sort());
+    expect(all(MATCH.serviceImage, FIXTURE_CONFIG_TEXT).map((g) => `${g.depName}${g.currentValue ? `:${g.currentValue}` : ''}@${g.currentDigest}`).sort()).toEqual(fixtureConfig().services.map((s) => s.image).sort());
     expect(all(MATCH.gitSource, versions).map((g) => g.currentDigest).sort()).toEqual(Object.values(GIT_SOURCES).map((g) => g.revision).sort());
+  });
+
+  it('finds the newest EKS minor with the endoflife-date datasource and groups its bump on its own, the clusters following one behind', () => {
+    const found = all(MATCH.eksVersion, versions);
+    expect(found).toEqual([{ depName: EKS_VERSIONS.product, currentValue: EKS_VERSIONS.newest }]);
+    const config = JSON.parse(renovateJson(parseConfig(FIXTURE_CONFIG_TEXT))) as { customManagers: any[]; packageRules: any[] };
+    const manager = config.customManagers.find((m) => m.matchStrings.includes(MATCH.eksVersion));
+    expect(manager).toMatchObject({ datasourceTemplate: 'endoflife-date', versioningTemplate: 'loose' });
+    expect(config.packageRules.filter((r) => r.matchDepNames?.includes(EKS_VERSIONS.product)).map((r) => r.groupName)).toEqual(['kubernetes minor (EKS n-1)']);
+    expect(previousMinor(EKS_VERSIONS.newest)).toBe(KUBERNETES_VERSION);
+    expect(fixtureConfig().kubernetesVersion).toBeUndefined();
   });
 
   it('is valid: the Renovate schema, regex managers over files of the repository whose patterns compile and capture what their datasource needs', () => {
@@ -74,16 +84,29 @@ describe('renovate.json', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(groups.find((r) => r.matchDepNames!.includes(CHARTS.cilium.chart))?.groupName).toBe('workflow 1 foundation');
     const services = groups.find((r) => r.groupName === 'workflow microservices')!;
-    expect(services.matchDepNames!.sort()).toEqual(fixtureConfig().services.map((s) => repository(s.image)).sort());
+    expect(services.matchDepNames!.sort()).toEqual(fixtureConfig().services.map((s) => imageRepository(s.image)).sort());
   });
 
   it('follows the config: a service added to platform.yaml has its image in the microservices group', () => {
     const data = yaml.load(FIXTURE_CONFIG_TEXT) as { services: object[] };
-    const image = `${fixtureConfig().policy.allowedRegistries[0]}invoices:1.0.0`;
+    const image = `${fixtureConfig().policy.allowedRegistries[0]}invoices:1.0.0@sha256:${'ab'.repeat(32)}`;
     data.services.push({ name: 'invoices', image, port: 8080 });
     const services = generated(yaml.dump(data)).packageRules.find((r) => r.groupName === 'workflow microservices')!;
-    expect(services.matchDepNames).toContain(repository(image));
-    expect(generated().packageRules.flatMap((r) => r.matchDepNames ?? [])).not.toContain(repository(image));
+    expect(services.matchDepNames).toContain(imageRepository(image));
+    expect(generated().packageRules.flatMap((r) => r.matchDepNames ?? [])).not.toContain(imageRepository(image));
+  });
+
+  it('reads each service image of the config with its repository, tag and digest, so Renovate moves tag and digest together', () => {
+    const pattern = new RegExp(MATCH.serviceImage);
+    for (const s of fixtureConfig().services) {
+      const m = pattern.exec(`image: ${s.image}`);
+      expect(m?.groups?.depName).toBe(imageRepository(s.image));
+      expect(m?.groups?.currentDigest).toBe(s.image.split('@')[1]);
+    }
+    const digestOnly = `ghcr.io/example/orders@sha256:${'cd'.repeat(32)}`;
+    expect(imageRepository(digestOnly)).toBe('ghcr.io/example/orders');
+    expect(pattern.exec(`image: ${digestOnly}`)?.groups).toMatchObject({ depName: 'ghcr.io/example/orders', currentValue: undefined });
+    expect(imageRepository('registry.example.com/team/app:2.0')).toBe('registry.example.com/team/app');
   });
 
   it('is written atomically and only when it changes', () => {
@@ -111,6 +134,6 @@ describe('renovate.json', () => {
 
     await synth({ config, out: path.join(dir, 'all') });
     expect(fs.readFileSync(renovate, 'utf8')).toBe(renovateJson(parseConfig(fs.readFileSync(config, 'utf8'))));
-    expect(fs.readFileSync(renovate, 'utf8')).toContain(repository(data.services[0].image));
+    expect(fs.readFileSync(renovate, 'utf8')).toContain(imageRepository(data.services[0].image));
   });
 });

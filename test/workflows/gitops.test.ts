@@ -47,10 +47,12 @@ describe('GitOps workflow', () => {
     });
   });
 
-  it('puts the Tekton operator beside Argo CD and the Pipelines components and CI in tekton-pipelines', () => {
+  it('puts the Tekton operator in its own restricted namespace, apart from Argo CD, and the Pipelines components and CI in tekton-pipelines', () => {
     const m = fixtureEnvironment('prod');
     expect(component(m, 'argocd').namespace).toBe(NS.argocd);
-    expect(component(m, 'tekton-operator').namespace).toBe(NS.argocd);
+    expect(component(m, 'tekton-operator').namespace).toBe(NS.tektonOperator);
+    expect(NS.tektonOperator).not.toBe(NS.argocd);
+    expect(NAMESPACES[NS.tektonOperator].podSecurity).toBe('restricted');
     expect(component(m, 'tekton-config').namespace).toBe(NS.tektonPipelines);
     // The CI namespace is the named baseline exception for image builds; Argo CD's stays restricted.
     expect(NAMESPACES[NS.tektonPipelines].podSecurity).toBe('baseline');

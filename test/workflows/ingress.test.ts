@@ -5,12 +5,13 @@ import { cloudflareProxied, cloudflareZone } from '../../workflows/ingress';
 import { NAMESPACES, NS } from '../../workflows/namespaces';
 import { component, ENVIRONMENTS, hydratedFixture, fixtureEnvironment, renderedFixture } from '../support';
 
-const INGRESS_IDS = ['cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config'];
+// The readiness gate closing the workflow is tested in test/workflows/readiness-gates.test.ts.
+const INGRESS_IDS = ['cert-manager', 'cert-manager-config', 'external-dns', 'emissary-crds', 'emissary-ingress', 'emissary-config', 'ingress-readiness'];
 
 jest.setTimeout(120_000);
 
 describe('the ingress workflow', () => {
-  it('has its six components in every environment, in their namespaces', () => {
+  it('has its six components and its readiness gate in every environment, in their namespaces', () => {
     for (const env of ENVIRONMENTS) {
       const m = fixtureEnvironment(env);
       expect(m.components.filter((c) => c.workflow === Workflow.Ingress).map((c) => c.id).sort()).toEqual([...INGRESS_IDS].sort());

@@ -11,7 +11,7 @@ import * as yaml from 'js-yaml';
 import { WAVE_ANNOTATION } from '../../argocd/applications';
 import { loadConfigFile } from '../../config/load';
 import { Workflow } from '../../lib/component';
-import { derivePermissions, PERMISSIONS_LOCK, permissionsBeyondLock, readPermissionsLock } from '../../lib/checks';
+import { committedSecretProblems, derivePermissions, PERMISSIONS_LOCK, permissionsBeyondLock, readPermissionsLock } from '../../lib/checks';
 import { groupOf } from '../../lib/cluster-scope';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { FileTree } from '../../lib/output';
@@ -150,9 +150,11 @@ describe.each(ENVS)('environment %s of the repository\'s platform.yaml', (env) =
     expect(outside).toEqual([]);
   });
 
-  it('commits no Secret with data', () => {
-    const withData = objects(models.get(env)!)
+  it('commits no Secret with data, but for Alertmanager\'s configuration free of credentials', () => {
+    const m = models.get(env)!;
+    const withData = objects(m)
       .filter(({ o }) => o.kind === 'Secret' && (Object.keys((o.data as object) ?? {}).length || Object.keys((o.stringData as object) ?? {}).length))
+      .filter(({ id, o }) => committedSecretProblems(m.components.find((c) => c.id === id)!, o)?.problems.length !== 0)
       .map(({ id, o }) => `${id}: ${ref(o)}`);
     expect(withData).toEqual([]);
   });
@@ -172,13 +174,20 @@ describe.each(ENVS)('environment %s of the repository\'s platform.yaml', (env) =
     expect(roles.size).toBeGreaterThan(0);
   });
 
-  it('routes every public service, and only those, through an emissary Mapping on its host, rewriting Host to a rendered Service with that port', () => {
+  it("routes every public service, and only those, through an emissary Mapping on its host in Emissary's namespace, rewriting Host to a rendered Service with that port", () => {
     const m = models.get(env)!;
     const all = objects(m).map(({ o }) => o);
     const services = new Map(all.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1').map((o) => [`${o.metadata.name}.${o.metadata.namespace}`, o]));
     const problems: string[] = [];
+    // Mappings live only where Emissary watches: its own namespace, from the ingress project.
+    const allMappings = objects(m).filter(({ o }) => o.kind === 'Mapping' && o.apiVersion.startsWith('getambassador.io/'));
+    for (const { id, o } of allMappings) {
+      const owner = m.components.find((c) => c.id === id)!;
+      if (owner.workflow !== Workflow.Ingress || o.metadata.namespace !== owner.namespace) problems.push(`${id}: Mapping ${ref(o)} is outside the ingress project's namespace`);
+    }
     for (const s of config.services) {
-      const mappings = (m.objects.get(s.name) ?? []).filter((o) => o.kind === 'Mapping' && o.apiVersion.startsWith('getambassador.io/'));
+      const namespace = m.components.find((c) => c.id === s.name)?.namespace;
+      const mappings = allMappings.map(({ o }) => o).filter((o) => (o.spec as { service: string }).service.split(':')[0] === `${s.name}.${namespace}`);
       if (!s.public) {
         if (mappings.length) problems.push(`${s.name} is not public but has a Mapping`);
         continue;

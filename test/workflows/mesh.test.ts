@@ -71,7 +71,7 @@ describe('the service mesh workflow', () => {
 
   it('gives a sixth service its allows, its callers\' allows and a DestinationRule without code changes', () => {
     const text = FIXTURE_CONFIG_TEXT.replace('calls: [orders, catalog, users]', 'calls: [orders, catalog, users, reviews]') +
-      ['  - name: reviews', '    image: ghcr.io/acme/reviews:1.0.0', '    port: 9090', '    public: true', '    calls: [catalog]', ''].join('\n');
+      ['  - name: reviews', '    image: ghcr.io/acme/reviews:1.0.0@sha256:fc79bda5c2b079ef13ea7b313df3f1d194e1dafe444c982e522f6a676ed99b3f', '    port: 9090', '    public: true', '    calls: [catalog]', ''].join('\n');
     const m = buildEnvironment(parseConfig(text), 'prod');
     const objs = rendered(m, 'istio-config');
     const a = allowed(objs);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+import { READINESS_COMPONENTS } from '../../charts/readiness-gates';
 import { Workflow } from '../../lib/component';
 import { plannedComponents, workflowUsage } from '../../lib/plan';
 import { componentWorkloads } from '../../lib/workloads';
@@ -17,7 +18,8 @@ describe('the observability workflow', () => {
   it.each(ENVIRONMENTS)('%s: has every component, all in the observability namespace', (env) => {
     const model = fixtureEnvironment(env);
     const ours = model.components.filter((c) => c.workflow === Workflow.Observability).map((c) => c.id).sort();
-    expect(ours).toEqual([...IDS].sort());
+    // And the readiness gate closing the workflow (test/workflows/readiness-gates.test.ts).
+    expect(ours).toEqual([...IDS, READINESS_COMPONENTS[Workflow.Observability]].sort());
     for (const id of IDS) expect(component(model, id).namespace).toBe(NS.observability);
   });
 

@@ -20,6 +20,9 @@ export const OUT_OF_TREE_CRDS: Readonly<Record<string, string>> = {
   // The EKS snapshot-controller add-on (eksctl `addons` in cluster.yaml) installs the
   // VolumeSnapshot CRDs of kubernetes-csi/external-snapshotter.
   'snapshot.storage.k8s.io': 'the EKS snapshot-controller add-on (eksctl addons)',
+  // The Cilium agent and operator register Cilium's CRDs when they start (the chart carries none);
+  // Cilium is installed at bootstrap, before Argo CD applies anything.
+  'cilium.io': 'the Cilium agent (its CRDs are registered at start, not by the chart)',
 };
 
 /**

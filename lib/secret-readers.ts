@@ -1,0 +1,54 @@
+/**
+ * Who may read which OpenBao path: one source, derived from the SecretRequirements the components
+ * declare (lib/component.ts). A path's readers are the namespaces of the requirements that name it;
+ * a path shared on purpose (the Cloudflare token of cert-manager and external-dns, a service's
+ * Postgres password in `data` and in the service's namespace) is declared by each consumer, so
+ * each of them is a reader and no one else is.
+ *
+ * Both ends are generated from this table: external-secrets-config renders one SecretStore per
+ * reader namespace (role `eso-<namespace>`, ServiceAccount SECRET_STORE.serviceAccount there), and
+ * charts/openbao declares that role and a policy reading exactly the namespace's paths (applied by
+ * reconcile.sh). Nothing reads `secret/data/*`.
+ */
+import { SecretRequirement } from './component';
+
+/** The per-namespace store: its name, and the ServiceAccount whose token logs in to OpenBao. */
+export const SECRET_STORE = {
+  name: 'openbao',
+  serviceAccount: 'openbao-secret-reader',
+  rolePrefix: 'eso-',
+} as const;
+
+/** What one namespace may read: the OpenBao paths (under the KV mount) of its requirements. */
+export interface SecretReadAccess {
+  readonly namespace: string;
+  /** Paths under the KV v2 mount, e.g. `platform/cloudflare`; sorted, no duplicates. */
+  readonly paths: readonly string[];
+}
+
+/** The OpenBao Kubernetes-auth role (and policy) of a namespace's store. */
+export function readerRoleName(namespace: string): string {
+  return `${SECRET_STORE.rolePrefix}${namespace}`;
+}
+
+/** Path → the namespaces that may read it (sorted). */
+export function pathReaders(requirements: readonly SecretRequirement[]): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const r of requirements) {
+    for (const ref of Object.values(r.data)) {
+      const readers = out.get(ref.path) ?? new Set<string>();
+      readers.add(r.namespace);
+      out.set(ref.path, readers);
+    }
+  }
+  return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([p, ns]) => [p, [...ns].sort()]));
+}
+
+/** Namespace → the paths it may read: the same table, by reader; only namespaces that read something. */
+export function secretReadAccess(requirements: readonly SecretRequirement[]): SecretReadAccess[] {
+  const byNamespace = new Map<string, Set<string>>();
+  for (const [p, readers] of pathReaders(requirements)) {
+    for (const ns of readers) byNamespace.set(ns, (byNamespace.get(ns) ?? new Set<string>()).add(p));
+  }
+  return [...byNamespace.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([namespace, paths]) => ({ namespace, paths: [...paths].sort() }));
+}
