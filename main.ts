@@ -8,6 +8,7 @@ import { ConfigError, configWarnings, loadConfigFile } from './config/load';
 import { parseFlags, runCliAsync, UsageError } from './lib/cli';
 import { capacityPlanOf, checkCapacity, checkStrict, PlanFinding, planFindings, summarizeFindings } from './lib/plan';
 import { describeHolder, lockOutput, OUTPUT_LOCK_DEFAULTS, recoverInterruptedWrite, toYaml, writeFileAtomically, writeTreeAtomically, YamlMemo } from './lib/output';
+import { assertImageLock, IMAGE_LOCK, readImageLock } from './lib/image-lock';
 import { assertNoSecretData, assertWithinPermissionsLock, derivePermissions, formatPermissionsLock, mergePermissions, PERMISSIONS_LOCK, readPermissionsLock } from './lib/checks';
 import { buildEnvironment } from './platform';
 import { defaultHydrateOptions, HydrateOptions, hydrateModel, renderModels, yamlMemoFile } from './synth';
@@ -109,6 +110,8 @@ export async function synth(opts: SynthOptions, hydrateOptions: HydrateOptions =
   const derived = derivePermissions(models);
   const writeLock = opts.updatePermissions || !fs.existsSync(lockFile);
   if (!writeLock) assertWithinPermissionsLock(derived, lock);
+  // Digests are resolved by npm run vendor into images.lock.json, never here: a rendered image the lock pins elsewhere is refused.
+  assertImageLock(models.flatMap((m) => [...m.objects.values()].flat()), readImageLock(path.join(path.dirname(path.resolve(opts.config)), IMAGE_LOCK)));
   const memo = new YamlMemo(hydrateOptions.cache ? yamlMemoFile(hydrateOptions.root) : undefined);
   const tree = renderModels(models, memo.dump);
   // Runs on the same output take turns from here on (rendering above runs side by side).

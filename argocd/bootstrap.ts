@@ -190,7 +190,11 @@ function secretsBlock(secrets: readonly SecretRequirement[]): string {
   if (secrets.length === 0) return 'None.\n';
   const envVars = [...new Set(secrets.flatMap((s) => Object.values(s.bootstrap ?? {})))].sort();
   const check = `: ${envVars.map((v) => `"\${${v}:?export ${v} first}"`).join(' ')}`;
-  const table = secrets.map((s) => `| ${s.namespace}/${s.name} | ${s.purpose} | ExternalSecret ${s.namespace}/${s.name} (OpenBao ${[...new Set(Object.values(s.data).map((r) => `secret/${r.path}`))].join(', ')}) |`);
+  const adoptedBy = (s: SecretRequirement) =>
+    Object.keys(s.data).length === 0
+      ? 'nothing: bootstrap only, never stored in OpenBao'
+      : `ExternalSecret ${s.namespace}/${s.name} (OpenBao ${[...new Set(Object.values(s.data).map((r) => `secret/${r.path}`))].join(', ')})`;
+  const table = secrets.map((s) => `| ${s.namespace}/${s.name} | ${s.purpose} | ${adoptedBy(s)} |`);
   return ['```bash', check, ...secrets.map(secretCommand), '```', '', '| Secret | purpose | adopted by |', '|---|---|---|', ...table, ''].join('\n');
 }
 
@@ -421,7 +425,7 @@ stay in place meanwhile, so nothing that already runs loses its credentials. Pas
 \`ArgoCDApplicationPastReadinessGate\` alert fires; the waves still resume on their own once the values are written.
 
 ${openbaoWait}Open an administrative session first: "OpenBao administrative access (break-glass)" under Operations exports
-\`BAO_ADDR\` and \`BAO_TOKEN\` for the \`bao\` commands below.
+\`BAO_ADDR\` (https), \`BAO_CACERT\` (OpenBao's internal CA) and \`BAO_TOKEN\` for the \`bao\` commands below.
 
 ${seeding.length ? seeding.join('\n') : 'No component declares a value to seed.\n'}
 ### Check the handover and wait for every wave

@@ -170,6 +170,8 @@ export interface EnvironmentSettings {
   readonly mtlsMode: 'STRICT' | 'PERMISSIVE';
   readonly accessLogs: boolean;
   readonly openbaoSeal: OpenBaoSeal;
+  /** PEM certificate of the CA that signs OpenBao's serving certificate (`openbaoCaCertificate`), ending with one newline. */
+  readonly openbaoCaCertificate: string;
   readonly services: { readonly minReplicas: number; readonly maxReplicas: number; readonly resources: Resources };
   readonly gitops: PlatformConfig['gitops'];
   readonly secretRefreshInterval: string;
@@ -250,6 +252,7 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
     mtlsMode: env.mtlsMode ?? d.mtlsMode,
     accessLogs: env.accessLogs ?? d.accessLogs,
     openbaoSeal: env.openbaoKmsKeyArn ? { kind: 'awskms', keyArn: env.openbaoKmsKeyArn } : { kind: 'static' },
+    openbaoCaCertificate: openbaoCaCertificateOf(name, env.openbaoCaCertificate),
     services: {
       minReplicas: svc.minReplicas,
       maxReplicas: Math.max(svc.maxReplicas, svc.minReplicas),
@@ -278,4 +281,10 @@ export function alertingOf(cfg: Pick<PlatformConfig, 'alerting'>, env: Pick<Envi
 /** Picks the value for the environment's tier. */
 export function byTier<T>(env: Pick<EnvironmentSettings, 'tier'>, values: Readonly<Record<Tier, T>>): T {
   return values[env.tier];
+}
+
+/** The committed OpenBao CA certificate (the schema has checked it parses): required in every environment. */
+function openbaoCaCertificateOf(name: string, pem: string | undefined): string {
+  if (!pem) throw new Error(`environments.${name}.openbaoCaCertificate: required; create the OpenBao CA (bootstrap README, "OpenBao internal CA") and paste its ca.crt`);
+  return `${pem.trim()}\n`;
 }

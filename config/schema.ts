@@ -3,6 +3,7 @@
  * TypeScript types (`PlatformConfig`) both come from it. Unknown keys are errors everywhere.
  */
 import { z } from 'zod';
+import { parseCaCertificate } from '../lib/ca-certificate';
 import { Workflow } from '../lib/component';
 import { labelDomainProblem } from '../lib/labels';
 import { labelDomainName, labelDomainOf, NODE_GROUP_CAPACITY, nodeGroupSettingsOf, platformTags, policyEnforcementOf } from './defaults';
@@ -421,6 +422,18 @@ const environmentSchema = z.strictObject({
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
     })
     .optional(),
+  /**
+   * The certificate (PEM) of the CA that signs OpenBao's serving certificate in this environment:
+   * created at bootstrap (README, "OpenBao internal CA"), its key only in the password manager and
+   * the bootstrap Secret. Required (checked below); clients get it inlined as their CA bundle.
+   */
+  openbaoCaCertificate: z
+    .string({ error: 'expected the PEM certificate of the OpenBao CA (a block scalar starting with -----BEGIN CERTIFICATE-----)' })
+    .superRefine((pem, ctx) => {
+      const parsed = parseCaCertificate(pem);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    })
+    .optional(),
   /** This environment's alert routing instead of the platform's `alerting.routes` and `alerting.heartbeat` (receivers stay shared). */
   alerting: alertRoutingSchema.optional(),
   /** The git ref this environment's Argo CD syncs from instead of `gitops.targetRevision` (README, "Argo CD access"). */
@@ -637,6 +650,13 @@ export const platformSchema = z
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'tier'], message: `required because "${name}" is not one of ${TIERS.join(', ')}; set tier: dev, staging or prod` });
       } else if (tier !== 'dev' && !env.openbaoKmsKeyArn) {
         ctx.addIssue({ code: 'custom', path: ['environments', name, 'openbaoKmsKeyArn'], message: `required for the ${tier} tier: OpenBao auto-unseals with AWS KMS there; create a symmetric KMS key and set its ARN` });
+      }
+      if (!env.openbaoCaCertificate) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'openbaoCaCertificate'],
+          message: 'required: OpenBao serves TLS from an internal CA of this environment; create the CA with the openssl commands of the bootstrap README ("OpenBao internal CA") and paste its ca.crt here as a block scalar (openbaoCaCertificate: |)',
+        });
       }
       const account = env.aws?.accountId ?? cfg.aws.accountId;
       const accountKey = env.aws ? `environments.${name}.aws.accountId` : 'aws.accountId';

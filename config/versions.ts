@@ -106,11 +106,15 @@ export const IMAGES = {
   redis: 'quay.io/opstree/redis:v8.2.2',
   redisSentinel: 'quay.io/opstree/redis-sentinel:v8.2.2',
   redisExporter: 'quay.io/opstree/redis-exporter:v1.44.0',
-  /** Tekton CI steps. Kaniko builds without a daemon and without `privileged` (Buildah would need it). */
+  /**
+   * Tekton CI steps. Images are built by rootless BuildKit (daemonless, as uid 1000; kaniko runs
+   * the Dockerfile as root) into an OCI layout, and pushed by crane in a separate step.
+   */
   ciGit: 'docker.io/alpine/git:v2.49.1',
   ciYq: 'docker.io/mikefarah/yq:4.47.2',
   ciCurl: 'docker.io/curlimages/curl:8.16.0',
-  ciKaniko: 'gcr.io/kaniko-project/executor:v1.24.0',
+  ciBuildkit: 'docker.io/moby/buildkit:v0.25.1-rootless',
+  ciCrane: 'gcr.io/go-containerregistry/crane:v0.20.6',
   /** k6 load tests: k6 1.7.1 is the k6 that k6-operator 1.6.0 (chart 4.6.0) is built against; the starter is the operator's own release. */
   k6Runner: 'grafana/k6:1.7.1',
   k6Starter: 'ghcr.io/grafana/k6-operator:starter-v1.6.0',

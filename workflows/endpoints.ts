@@ -36,8 +36,8 @@ export const ENDPOINTS = {
   /** kube-prometheus-stack: `<fullname>-alertmanager` 9093 and `<fullname>-prometheus` 9090. */
   alertmanager: `http://${svc('kube-prometheus-stack-alertmanager', NS.observability)}:9093`,
   prometheus: `http://${svc('kube-prometheus-stack-prometheus', NS.observability)}:9090`,
-  /** OpenBao API (security). */
-  openbao: `http://${svc('openbao', NS.security)}:8200`,
+  /** OpenBao API (security): TLS from the internal CA (charts/openbao), so clients also need `openbaoCaCertificate`. */
+  openbao: `https://${svc('openbao', NS.security)}:8200`,
   /** Data services (data). CloudNativePG's read-write Service `<cluster>-rw` of Cluster `postgres`. */
   postgresRw: svc('postgres-rw', NS.data),
   postgresPort: 5432,

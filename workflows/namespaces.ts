@@ -50,7 +50,12 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   // ServiceAccount token sits beside no other component's pods, and Argo CD's namespace holds no
   // identity beyond Argo CD's own.
   [NS.tektonOperator]: { podSecurity: 'restricted', managed: true },
-  [NS.tektonPipelines]: { podSecurity: 'baseline', reason: 'image builds in pipeline pods need a writable root filesystem and some run as root', managed: true },
+  [NS.tektonPipelines]: {
+    podSecurity: 'privileged',
+    reason:
+      "rootless BuildKit (non-root, never privileged) needs an Unconfined seccomp profile to create its user namespace, which baseline forbids (charts/tekton-config, BUILDKIT); Gatekeeper still denies privileged containers, host namespaces, host network and host paths here",
+    managed: true,
+  },
   [NS.security]: { podSecurity: 'privileged', reason: 'Falco (least-privileged modern eBPF) still needs host paths and added capabilities such as BPF and PERFMON', managed: true },
   [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },
   [NS.data]: { podSecurity: 'restricted', managed: true },

@@ -15,6 +15,7 @@ import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent, DEFAULTS as GRAFA
 import { kubePrometheusStackComponent, DEFAULTS as KPS } from '../charts/kube-prometheus-stack';
 import { AlertReceiver, AlertRouting } from '../charts/kube-prometheus-stack/alertmanager';
 import { lokiComponent, DEFAULTS as LOKI } from '../charts/loki';
+import { LOKI_CLIENTS } from './loki-clients';
 import { mimirComponent, DEFAULTS as MIMIR } from '../charts/mimir';
 import { observabilityConfigComponent } from '../charts/observability-config';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
@@ -120,6 +121,7 @@ export function observabilityComponents(ctx: PlatformContext): Component[] {
   const lokiRetention = LOKI.retention;
   const loki = lokiComponent({
     namespace: ns,
+    clients: LOKI_CLIENTS,
     target,
     bucket: lokiBucket,
     resources: sized(LOKI.resources, LOKI.devResources),

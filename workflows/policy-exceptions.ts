@@ -132,7 +132,7 @@ export function policyExceptions(
     ...except('k6-operator', NS.loadTests, byName('k6-operator'), [[Policy.AUTOMOUNT_TOKEN, `the k6 operator ${API}`]]),
     ...except('argo-rollouts', NS.argocd, byName('argo-rollouts'), [[Policy.AUTOMOUNT_TOKEN, `the Rollouts controller ${API}`]]),
     ...except('tekton-operator', NS.tektonOperator, byName('tekton-operator'), [[Policy.AUTOMOUNT_TOKEN, `the Tekton operator and its webhook ${API}`]]),
-    ...except('tekton-config', NS.tektonPipelines, { key: 'app.kubernetes.io/part-of', values: ['tekton-pipelines', 'tekton-triggers'] }, [[Policy.AUTOMOUNT_TOKEN, `Tekton's controllers and webhooks ${API}`]], {
+    ...except('tekton-config', NS.tektonPipelines, { key: 'app.kubernetes.io/part-of', values: ['tekton-pipelines', 'tekton-triggers', 'tekton-chains'] }, [[Policy.AUTOMOUNT_TOKEN, `Tekton's controllers and webhooks ${API}; the Chains controller watches TaskRuns and reads its signing Secret`]], {
       createdAtRuntimeBy: 'tekton-operator',
     }),
     ...except('grafana', NS.observability, byName('grafana'), [[Policy.AUTOMOUNT_TOKEN, "Grafana's sidecar reads the dashboard and datasource ConfigMaps through the API"]]),

@@ -65,6 +65,8 @@ export interface OpenBaoConnection {
   readonly kubernetesAuthMount: string;
   /** `aud` of the ServiceAccount token the roles accept. */
   readonly audience: string;
+  /** PEM certificate of the CA that signs OpenBao's serving certificate: every store trusts it (`caBundle`). */
+  readonly caCertificate: string;
 }
 
 export interface ExternalSecretsConfigProps {
@@ -86,6 +88,12 @@ const TYPED_KEYS: Readonly<Record<string, readonly string[]>> = {
 };
 
 function validate(props: ExternalSecretsConfigProps): void {
+  if (!props.openbao.server.startsWith('https://')) {
+    throw new Error(`external-secrets-config: openbao.server "${props.openbao.server}" is not https; OpenBao serves TLS from its internal CA, use https://`);
+  }
+  if (!props.openbao.caCertificate.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error('external-secrets-config: openbao.caCertificate is not a PEM certificate; pass the committed openbaoCaCertificate');
+  }
   if (!DURATION.test(props.refreshInterval)) {
     throw new Error(`external-secrets-config: refreshInterval "${props.refreshInterval}" is not a duration such as 1h, 15m or 30s`);
   }
@@ -138,6 +146,8 @@ export class ExternalSecretsConfigChart extends PlatformChart {
           provider: {
             vault: {
               server: o.server,
+              // The committed internal CA, inlined: no trust distributor is vendored.
+              caBundle: Buffer.from(o.caCertificate, 'utf8').toString('base64'),
               path: o.kvMount,
               version: SecretStoreSpecProviderVaultVersion.V2,
               auth: {

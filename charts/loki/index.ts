@@ -15,17 +15,47 @@
  *   Query results are cached in-process instead (`embedded_cache`, 64 MB of the pod's memory).
  * - Retention through the compactor (`retention_enabled`, deletes recorded in S3); the bucket's
  *   lifecycle rule (runbook) is only a backstop one day later.
+ * - Loki accepts writes only from the collectors (issue 10, point 5): a NetworkPolicy (added after
+ *   rendering: no chart value creates one for the monolithic target) admits the HTTP port only from
+ *   the declared `clients` (writers, readers, the metrics scraper) and gRPC and memberlist only from
+ *   Loki's own pods. Push, query and /metrics share port 3100 and `auth_enabled` is off, so the
+ *   policy limits who connects, not which path: a reader (Grafana) could push. An L7 rule would need
+ *   Cilium's proxy or a sidecar, neither of which runs in `observability`.
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
+import { standardLabels } from '../../lib/labels';
+import { K8sObject } from '../../lib/render';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { LokiValues } from './values';
 
+/** Pods of another component that connect to Loki's HTTP port. */
+export interface LokiPeer {
+  /** Namespace of the pods. */
+  readonly namespace: string;
+  /** Labels every pod of the peer carries (its pod template's or operator's); never empty. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** What it does with Loki, for messages. */
+  readonly purpose: string;
+}
+
+/** Who may connect to Loki's HTTP port (3100: push, query and /metrics alike). */
+export interface LokiClients {
+  /** Push logs: the OpenTelemetry collector, Falcosidekick. At least one. */
+  readonly writers: readonly LokiPeer[];
+  /** Query: Grafana. */
+  readonly readers: readonly LokiPeer[];
+  /** Scrape /metrics: Prometheus. */
+  readonly scrapers: readonly LokiPeer[];
+}
+
 export interface LokiProps {
   readonly namespace: string;
+  /** The pods the NetworkPolicy admits besides Loki's own. */
+  readonly clients: LokiClients;
   readonly target: IrsaTarget & { readonly region: string };
   /** S3 bucket for chunks and the TSDB index (created by the operator, see the runbook). */
   readonly bucket: string;
@@ -63,7 +93,60 @@ export const DEFAULTS = {
   volumeSize: '10Gi',
   serviceAccount: 'loki',
   resultsCacheMb: 64,
+  /** The chart's ports (its `loki.server` and `memberlist` defaults, unchanged here). */
+  ports: { http: 3100, grpc: 9095, memberlist: 7946 },
+  /** The labels the chart gives every Loki pod (release `loki`). */
+  podLabels: { 'app.kubernetes.io/instance': 'loki', 'app.kubernetes.io/name': 'loki' },
+  networkPolicyName: 'loki-ingress',
 } as const;
+
+/** Throws when a client list would admit more than it names (an empty selector selects every pod). */
+function validateClients(clients: LokiClients): void {
+  if (clients.writers.length === 0) {
+    throw new Error('loki: clients.writers is empty; name the collector pods that push logs, or no log ever reaches Loki through its NetworkPolicy');
+  }
+  for (const role of ['writers', 'readers', 'scrapers'] as const) {
+    clients[role].forEach((peer, i) => {
+      if (Object.keys(peer.podLabels).length === 0) {
+        throw new Error(`loki: clients.${role}[${i}].podLabels is empty (${peer.purpose}); an empty selector admits every pod of namespace ${peer.namespace}: give the labels of the peer's pods`);
+      }
+    });
+  }
+}
+
+/**
+ * The NetworkPolicy in front of Loki's pods: HTTP from the clients, every Loki port from Loki's own
+ * pods (memberlist, the querier's gRPC to the frontend), nothing else. Kubelet probes come from the
+ * node, which NetworkPolicies do not filter.
+ */
+export function lokiNetworkPolicy(namespace: string, clients: LokiClients): K8sObject {
+  const p = DEFAULTS.ports;
+  const tcp = (port: number) => ({ protocol: 'TCP', port });
+  const peer = (c: LokiPeer) => ({
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': c.namespace } },
+    podSelector: { matchLabels: Object.fromEntries(Object.entries(c.podLabels).sort(([a], [b]) => a.localeCompare(b))) },
+  });
+  const http = (peers: readonly LokiPeer[]) => (peers.length > 0 ? [{ from: peers.map(peer), ports: [tcp(p.http)] }] : []);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: DEFAULTS.networkPolicyName,
+      namespace,
+      labels: standardLabels({ name: 'loki', instance: 'loki', component: 'network' }),
+    },
+    spec: {
+      podSelector: { matchLabels: { ...DEFAULTS.podLabels } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: { ...DEFAULTS.podLabels } } }], ports: [tcp(p.http), tcp(p.grpc), tcp(p.memberlist), { protocol: 'UDP', port: p.memberlist }] },
+        ...http(clients.writers),
+        ...http(clients.readers),
+        ...http(clients.scrapers),
+      ],
+    },
+  };
+}
 
 export function lokiComponent(props: LokiProps): Component {
   const ns = props.namespace;
@@ -76,6 +159,7 @@ export function lokiComponent(props: LokiProps): Component {
   if (!Number.isInteger(chunkTargetSize) || chunkTargetSize <= 0) {
     throw new Error(`loki: chunkTargetSize must be a positive number of bytes, got ${chunkTargetSize}`);
   }
+  validateClients(props.clients);
   const role = irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket));
   const values: LokiValues = {
     deploymentMode: 'Monolithic',
@@ -129,7 +213,8 @@ export function lokiComponent(props: LokiProps): Component {
     workflow: Workflow.Observability,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.loki, values),
+    // The chart has no NetworkPolicy for the monolithic target: ours joins its objects.
+    source: helm(CHARTS.loki, values, undefined, (objects) => [...objects, lokiNetworkPolicy(ns, props.clients)]),
     irsa: [role],
     runbook: props.runbook ?? [],
   };

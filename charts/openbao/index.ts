@@ -28,6 +28,18 @@
  * chart's headless `openbao-internal` Service, which always publishes not-ready addresses, and with
  * OrderedReady the next pod starts only once the previous one has joined and unsealed.
  *
+ * TLS: the API listener (8200) serves a certificate that cert-manager issues from an internal CA
+ * (Issuer `openbao-ca` in this namespace, whose key the operator creates at bootstrap into the
+ * Secret `openbao-ca`; the CA's certificate is committed as `openbaoCaCertificate` and inlined
+ * where clients need it, since no trust distributor is vendored). The certificate covers every
+ * address a client uses (`openBaoDnsNames`). OpenBao reads its certificate only at start and on
+ * SIGHUP, and neither the chart nor OpenBao watches the files, so the server container's start
+ * script also starts tls-reload.sh in the background: it sends SIGHUP to the server when the
+ * kubelet swaps the renewed Secret in. That keeps the reload inside the server's own container (a
+ * sidecar would need `shareProcessNamespace`, which would let it read the server's memory) and
+ * restarts nothing: a restart would seal nothing here (auto-unseal) but would fail over the active
+ * node on every renewal. Raft (8201) keeps OpenBao's own cluster TLS.
+ *
  * Backups: a CronJob (`openbao-snapshot`) saves a raft snapshot from the active node with the
  * chart's own image and `bao operator raft snapshot save`, and uploads it to S3 through IRSA
  * (lib/backup.ts); the bucket's lifecycle keeps it for the retention period. The job logs in with
@@ -36,7 +48,10 @@
  * by reconcile.sh, which the operator runs with the break-glass token (bootstrap README). A
  * snapshot is only as good as the seal: restoring it needs the same KMS key (or dev's static key).
  */
+import { k8s } from 'cdk8s-plus-28';
 import { parseKmsKeyArn } from '../../config/schema';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
+import { parseCaCertificate } from '../../lib/ca-certificate';
 import { CHARTS } from '../../config/versions';
 import {
   BackupSchedule,
@@ -58,6 +73,7 @@ import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { HclBlock, hclBlock, HclValue, initializeBlock, InitRequest, PolicyRule, policyDocument } from './hcl';
 import RECONCILE_SCRIPT from './reconcile.sh';
 import SNAPSHOT_SCRIPT from './snapshot.sh';
+import TLS_RELOAD_SCRIPT from './tls-reload.sh';
 import { breakGlassFlags, guardName, namespaceGuardObjects } from './namespace-guard';
 import { OpenBaoValues } from './values';
 
@@ -93,7 +109,30 @@ export const OPENBAO = {
   /** The image's `openbao` user and group. */
   uid: 100,
   gid: 1000,
+  /** The other client Services the chart renders (HA): the active node and the standbys. */
+  activeService: 'openbao-active',
+  standbyService: 'openbao-standby',
+  tls: {
+    /** The bootstrap Secret with the CA's tls.crt and tls.key (cert-manager's CA Issuer reads it). */
+    caSecret: 'openbao-ca',
+    /** The Issuer (namespaced: only this namespace can have certificates signed by the CA). */
+    issuer: 'openbao-ca',
+    /** The ConfigMap with the committed CA certificate (`ca.crt`): what in-cluster clients mount. */
+    caConfigMap: 'openbao-ca-certificate',
+    caKey: 'ca.crt',
+    /** The serving Certificate and its Secret (tls.crt, tls.key, ca.crt). */
+    secret: 'openbao-tls',
+    /** Where the server container mounts that Secret. */
+    dir: '/openbao/tls',
+    /** The ConfigMap with tls-reload.sh and where the server container mounts it. */
+    reloadConfigMap: 'openbao-tls-reload',
+    reloadDir: '/openbao/tls-reload',
+    reloadScript: 'tls-reload.sh',
+  },
 } as const;
+
+/** The CA bundle file in the server container (the Certificate's ca.crt: the issuing CA). */
+export const OPENBAO_CA_FILE = `${OPENBAO.tls.dir}/${OPENBAO.tls.caKey}`;
 
 /** Where the seal key comes from. */
 export type OpenBaoSealSpec =
@@ -130,6 +169,11 @@ export interface OpenBaoProps {
   readonly labelDomain: LabelDomain;
   /** Where and when raft snapshots go. */
   readonly backup: OpenBaoBackupProps;
+  /**
+   * PEM certificate of the internal CA that signs OpenBao's serving certificate (`openbaoCaCertificate`):
+   * its key is the bootstrap Secret `openbao-ca`, the certificate is committed and given to clients.
+   */
+  readonly caCertificate: string;
   /**
    * Usernames that deploy this namespace from git (Argo CD's application controller): with the
    * workload controllers, the only ones the namespace guard lets create pods and workloads here.
@@ -182,9 +226,21 @@ export const DEFAULTS = {
     resources: Resources.of({ cpu: '20m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
     /** Where the ServiceAccount token for OpenBao's audience is projected. */
     tokenDir: '/var/run/secrets/openbao',
+    /** Where the CA certificate is mounted (BAO_CACERT). */
+    caDir: '/etc/openbao-ca',
   },
   /** The group a cluster administrator impersonates to pass the namespace guard (break-glass). */
   breakGlassGroup: 'platform:security-break-glass',
+  tls: {
+    /** 90 days, renewed 30 days before the end: a renewal exercises the reload every two months. */
+    duration: '2160h',
+    renewBefore: '720h',
+    /** How often tls-reload.sh compares the mounted certificate (seconds). */
+    reloadIntervalSeconds: 60,
+    /** The operator's variables the bootstrap Secret `openbao-ca` is created from. */
+    certEnvVar: 'OPENBAO_CA_CERT',
+    keyEnvVar: 'OPENBAO_CA_KEY',
+  },
   unsealKey: {
     secretName: 'openbao-unseal-key',
     key: 'key',
@@ -200,6 +256,8 @@ const CHART_PLACEHOLDERS = ['HOST_IP', 'POD_IP', 'HOSTNAME', 'API_ADDR', 'TRANSI
 const DURATION = /^\d+[smh]$/;
 
 function validate(props: OpenBaoProps): void {
+  const ca = parseCaCertificate(props.caCertificate);
+  if (!ca.ok) throw new Error(`openbao: caCertificate (openbaoCaCertificate) ${ca.problem}`);
   const days = props.backup.retentionDays;
   if (!Number.isInteger(days) || days < 1) throw new Error(`openbao: backup.retentionDays ${days} is not a whole number of days; keep snapshots for at least 1 day, e.g. 30`);
   const n = props.replicas;
@@ -368,14 +426,21 @@ export function serverConfig(props: OpenBaoProps): string {
     props.replicas > 1
       ? Array.from({ length: props.replicas }, (_, i) => ({
           type: 'retry_join',
-          attributes: { leader_api_addr: `http://${OPENBAO.release}-${i}.${OPENBAO.internalService}:${OPENBAO.apiPort}` },
+          attributes: { leader_api_addr: `https://${OPENBAO.release}-${i}.${OPENBAO.internalService}:${OPENBAO.apiPort}`, leader_ca_cert_file: OPENBAO_CA_FILE },
         }))
       : [];
   const blocks: HclBlock[] = [
     {
       type: 'listener',
       labels: ['tcp'],
-      attributes: { address: `[::]:${OPENBAO.apiPort}`, cluster_address: `[::]:${OPENBAO.clusterPort}`, tls_disable: true },
+      attributes: {
+        address: `[::]:${OPENBAO.apiPort}`,
+        cluster_address: `[::]:${OPENBAO.clusterPort}`,
+        tls_disable: false,
+        tls_cert_file: `${OPENBAO.tls.dir}/tls.crt`,
+        tls_key_file: `${OPENBAO.tls.dir}/tls.key`,
+        tls_min_version: 'tls12',
+      },
       // Prometheus scrapes /v1/sys/metrics without a token.
       blocks: [{ type: 'telemetry', attributes: { unauthenticated_metrics_access: true } }],
     },
@@ -421,6 +486,84 @@ export function selfInitGate(): string {
   const b = OPENBAO.selfInitBegin;
   const e = OPENBAO.selfInitEnd;
   return `$([ "\${HOSTNAME##*-}" = "0" ] || sed -i '/^${b}$/,/^${e}$/d' ${OPENBAO.renderedConfig})`;
+}
+
+/**
+ * Shell words for the chart's start script that start tls-reload.sh in the background, its output
+ * on the container's stderr (the command substitution's own output is nothing, so the words expand
+ * to nothing and the substitution returns at once).
+ */
+export function tlsReloadStart(): string {
+  const t = OPENBAO.tls;
+  return `$(sh ${t.reloadDir}/${t.reloadScript} ${t.dir} ${DEFAULTS.tls.reloadIntervalSeconds} bao >&2 &)`;
+}
+
+/**
+ * Every name a client reaches OpenBao by, for the serving certificate: the client Services
+ * (`openbao`, `-active`, `-standby`) in each short and qualified form, each pod through the
+ * headless Service (raft's `retry_join` and cluster addresses), and `localhost` (the chart's
+ * in-pod BAO_ADDR and port-forwards use 127.0.0.1, an IP address of the certificate).
+ */
+export function openBaoDnsNames(namespace: string, replicas: number): string[] {
+  const forms = (host: string) => [host, `${host}.${namespace}`, `${host}.${namespace}.svc`, `${host}.${namespace}.svc.cluster.local`];
+  const pods = Array.from({ length: replicas }, (_, i) => `${OPENBAO.release}-${i}.${OPENBAO.internalService}`);
+  return [
+    ...forms(OPENBAO.release),
+    ...forms(OPENBAO.activeService),
+    ...forms(OPENBAO.standbyService),
+    ...forms(OPENBAO.internalService),
+    ...pods.flatMap(forms),
+    'localhost',
+  ];
+}
+
+/** The IP addresses of the serving certificate: loopback, for the in-pod BAO_ADDR and port-forwards. */
+export const OPENBAO_IP_ADDRESSES = ['127.0.0.1'] as const;
+
+/** The bootstrap Secret with the CA's key: created by the operator, never stored in OpenBao (it serves OpenBao's TLS). */
+export function caKeySecret(namespace: string): SecretRequirement {
+  const t = DEFAULTS.tls;
+  return {
+    namespace,
+    name: OPENBAO.tls.caSecret,
+    data: {},
+    purpose: "OpenBao's internal CA (certificate and private key, PEM) for cert-manager's CA Issuer; bootstrap only, the key kept in the password manager",
+    bootstrap: { 'tls.crt': t.certEnvVar, 'tls.key': t.keyEnvVar },
+  };
+}
+
+/**
+ * The CA Issuer, OpenBao's serving Certificate, the committed CA certificate as a ConfigMap for the
+ * in-cluster clients, and tls-reload.sh as a ConfigMap for the server container.
+ */
+export function tlsObjects(props: OpenBaoProps): K8sObject[] {
+  const t = OPENBAO.tls;
+  const ns = props.namespace;
+  return synthObjects(
+    manifests((scope) => {
+      const chart = new PlatformChart(scope, 'openbao-tls');
+      const meta = (name: string) => ({ name, namespace: ns, labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': OPENBAO.release, 'app.kubernetes.io/component': 'tls' } });
+      new Issuer(chart, 'issuer', { metadata: meta(t.issuer), spec: { ca: { secretName: t.caSecret } } });
+      new Certificate(chart, 'certificate', {
+        metadata: meta(t.secret),
+        spec: {
+          secretName: t.secret,
+          commonName: `${OPENBAO.release}.${ns}.svc`,
+          dnsNames: openBaoDnsNames(ns, props.replicas),
+          ipAddresses: [...OPENBAO_IP_ADDRESSES],
+          duration: DEFAULTS.tls.duration,
+          renewBefore: DEFAULTS.tls.renewBefore,
+          usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT, CertificateSpecUsages.SERVER_AUTH],
+          // A new key with every renewal: a leaked key is worth one certificate's lifetime at most.
+          privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+          issuerRef: { name: t.issuer, kind: 'Issuer', group: 'cert-manager.io' },
+        },
+      });
+      new k8s.KubeConfigMap(chart, 'ca', { metadata: meta(t.caConfigMap), data: { [t.caKey]: props.caCertificate } });
+      new k8s.KubeConfigMap(chart, 'reload', { metadata: meta(t.reloadConfigMap), data: { [t.reloadScript]: TLS_RELOAD_SCRIPT } });
+      return chart;
+    }),
+  );
 }
 
 function probe(path: string, initialDelaySeconds: number): OpenBaoValues['server']['readinessProbe'] {
@@ -490,13 +633,17 @@ export function snapshotObjects(props: OpenBaoProps, rendered: readonly K8sObjec
           script: SNAPSHOT_SCRIPT,
           env: [
             // The active node serves the snapshot; a standby would only forward the request.
-            { name: 'BAO_ADDR', value: `http://${OPENBAO.release}-active.${props.namespace}.svc:${OPENBAO.apiPort}` },
+            { name: 'BAO_ADDR', value: `https://${OPENBAO.activeService}.${props.namespace}.svc:${OPENBAO.apiPort}` },
+            { name: 'BAO_CACERT', value: `${s.caDir}/${OPENBAO.tls.caKey}` },
             { name: 'BAO_AUTH_MOUNT', value: OPENBAO.kubernetesAuthMount },
             { name: 'BAO_ROLE', value: s.role },
             { name: 'BAO_JWT_FILE', value: `${s.tokenDir}/${tokenFile}` },
           ],
           resources: s.resources,
-          volumeMounts: [{ name: 'openbao-token', mountPath: s.tokenDir, readOnly: true }],
+          volumeMounts: [
+            { name: 'openbao-token', mountPath: s.tokenDir, readOnly: true },
+            { name: 'openbao-ca', mountPath: s.caDir, readOnly: true },
+          ],
         },
         volumes: [
           {
@@ -504,6 +651,8 @@ export function snapshotObjects(props: OpenBaoProps, rendered: readonly K8sObjec
             // A short-lived token for OpenBao's audience only: it is no Kubernetes API credential.
             projected: { sources: [{ serviceAccountToken: { audience: OPENBAO.audience, expirationSeconds: 600, path: tokenFile } }] },
           },
+          // The committed CA certificate only: the job never sees the CA's key or the server's.
+          { name: 'openbao-ca', configMap: { name: OPENBAO.tls.caConfigMap } },
         ],
       });
       return chart;
@@ -601,6 +750,86 @@ Secrets re-authenticates by itself.`,
   };
 }
 
+/** Title of the CA section (bootstrap README, prerequisites); config errors point here. */
+export const CA_RUNBOOK = 'OpenBao internal CA';
+
+function caRunbook(props: OpenBaoProps): RunbookSection {
+  const ns = props.namespace;
+  const t = DEFAULTS.tls;
+  const ca = parseCaCertificate(props.caCertificate);
+  if (!ca.ok) throw new Error(`openbao: caCertificate ${ca.problem}`);
+  return {
+    phase: 'aws',
+    title: CA_RUNBOOK,
+    body: `OpenBao serves TLS with a certificate cert-manager issues from an internal CA of this environment (Issuer
+\`${ns}/${OPENBAO.tls.issuer}\`, reading the CA's key from the Secret \`${ns}/${OPENBAO.tls.caSecret}\`). The CA's certificate is committed
+(\`openbaoCaCertificate\` of this environment in platform.yaml) and inlined where clients need it: every SecretStore's
+\`caBundle\`, the ConfigMap \`${ns}/${OPENBAO.tls.caConfigMap}\` (the snapshot job, Prometheus, the break-glass session). The
+key never enters git or OpenBao. Create the CA once, before the first synth of the environment (the committed
+certificate is \`${ca.value.subject}\`, valid until ${ca.value.validTo.toISOString().slice(0, 10)}; an environment copied from the example
+carries a certificate whose key nobody has, so create your own):
+
+\`\`\`bash
+( umask 077
+  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 3650 \\
+    -keyout openbao-ca.key -out openbao-ca.crt -subj "/CN=openbao-ca (${props.target.clusterName})" \\
+    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" )
+openssl x509 -in openbao-ca.crt -noout -subject -enddate
+${t.certEnvVar}="$(cat openbao-ca.crt)" ${t.keyEnvVar}="$(cat openbao-ca.key)"
+export ${t.certEnvVar} ${t.keyEnvVar}
+\`\`\`
+
+Paste \`openbao-ca.crt\` into platform.yaml as \`openbaoCaCertificate: |\` of this environment, synth and commit; store
+\`openbao-ca.key\` in the password manager (an entry named after the cluster and \`${OPENBAO.tls.caSecret}\`), then delete the file
+(\`shred -u openbao-ca.key\`). The Secret is created from the two variables with the other bootstrap Secrets. Before
+that, check that the variable holds the committed certificate (SHA-256 fingerprint
+\`${ca.value.fingerprint256}\`):
+
+\`\`\`bash
+printf '%s\\n' "$${t.certEnvVar}" | openssl x509 -noout -fingerprint -sha256   # must print the fingerprint above
+\`\`\`
+
+cert-manager renews OpenBao's certificate ${t.renewBefore} before it ends (every ${t.duration} a new key) and OpenBao picks it up without a
+restart (charts/openbao/tls-reload.sh sends it SIGHUP). The CA itself lasts ten years: replacing it is the migration
+below with a new CA.`,
+  };
+}
+
+function tlsMigrationRunbook(props: OpenBaoProps): RunbookSection {
+  const ns = props.namespace;
+  const t = DEFAULTS.tls;
+  return {
+    phase: 'operations',
+    title: 'OpenBao: moving a running cluster to TLS (or to a new CA)',
+    body: `Clusters bootstrapped while OpenBao served plain http move in this order; External Secrets keeps working
+throughout, because an ExternalSecret whose store cannot reach OpenBao keeps its Secret as it is (\`deletionPolicy: Retain\`,
+nothing is rewritten on a failed refresh), and consumers run on the last values.
+
+1. Create the CA ("${CA_RUNBOOK}" above), paste its certificate into platform.yaml, synth, but do not push yet.
+2. Create the Secret with the CA's key first: without it the Issuer is not Ready, no serving certificate is issued, and
+   the restarted OpenBao pods wait for their \`${OPENBAO.tls.secret}\` volume.
+
+\`\`\`bash
+kubectl -n ${ns} create secret generic ${OPENBAO.tls.caSecret} \\
+  --from-literal=tls.crt="$${t.certEnvVar}" --from-literal=tls.key="$${t.keyEnvVar}"
+\`\`\`
+
+   (A new CA replaces the Secret: \`kubectl -n ${ns} delete secret ${OPENBAO.tls.caSecret}\` first, then after step 3
+   \`kubectl -n ${ns} delete secret ${OPENBAO.tls.secret}\` so cert-manager issues from the new CA at once.)
+3. Push. Argo CD syncs \`openbao\` first: the Issuer and Certificate, then a rolling restart of the StatefulSet onto https,
+   one pod at a time (raft keeps its own TLS on 8201, so the cluster keeps quorum). \`external-secrets-config\` syncs after
+   it and switches every SecretStore to https with the CA; until both are done some refreshes fail (SecretStores and
+   ExternalSecrets show errors for a few minutes) and the snapshot job may miss one run.
+4. Check:
+
+\`\`\`bash
+kubectl -n ${ns} get certificate ${OPENBAO.tls.secret}          # READY True
+kubectl get secretstores -A                                      # every store Valid
+kubectl get externalsecrets -A | grep -v SecretSynced || true    # nothing left but the header
+\`\`\``,
+  };
+}
+
 function runbook(props: OpenBaoProps): RunbookSection[] {
   const ns = props.namespace;
   const a = DEFAULTS.admin;
@@ -646,6 +875,7 @@ hand out the key that unseals it). Should the Secret be lost, export \`${k.envVa
 the step-4 command for \`${k.secretName}\` before OpenBao restarts.`,
     });
   }
+  sections.push(caRunbook(props), tlsMigrationRunbook(props));
   sections.push({
     phase: 'operations',
     title: 'OpenBao administrative access (break-glass)',
@@ -658,7 +888,10 @@ cluster administrators may do; the audit log names the impersonator, and every O
 \`\`\`bash
 kubectl -n ${ns} create serviceaccount ${a.serviceAccount}
 kubectl -n ${ns} port-forward svc/${OPENBAO.release} ${OPENBAO.apiPort}:${OPENBAO.apiPort} &
-export BAO_ADDR=http://127.0.0.1:${OPENBAO.apiPort}
+# The server's certificate is signed by the internal CA and names 127.0.0.1; trust that CA only.
+BAO_CACERT="$(mktemp)"
+kubectl -n ${ns} get configmap ${OPENBAO.tls.caConfigMap} -o jsonpath='{.data.ca\\.crt}' > "$BAO_CACERT"
+export BAO_ADDR=https://127.0.0.1:${OPENBAO.apiPort} BAO_CACERT
 BAO_TOKEN="$(bao write -field=token auth/${OPENBAO.kubernetesAuthMount}/login role=${a.role} \\
   jwt="$(kubectl ${breakGlassFlags(bg)} -n ${ns} create token ${a.serviceAccount} --audience ${OPENBAO.audience} --duration 15m)")"
 export BAO_TOKEN
@@ -695,8 +928,8 @@ export function openBaoComponent(props: OpenBaoProps): Component {
   const ha = props.replicas > 1;
   const staticSeal = props.seal.kind === 'static';
   const values: OpenBaoValues = {
-    // TLS ends at the pod; raft (8201) is always TLS with OpenBao's own keyring.
-    global: { tlsDisable: true },
+    // https everywhere the chart spells a scheme (probes, BAO_ADDR, port names); raft (8201) is always TLS with OpenBao's own keyring.
+    global: { tlsDisable: false },
     injector: { enabled: false },
     csi: { enabled: false },
     ui: { enabled: false },
@@ -713,11 +946,22 @@ export function openBaoComponent(props: OpenBaoProps): Component {
       // The client Services (openbao, -active, -standby) list Ready, i.e. unsealed, pods only. Raft
       // traffic uses the headless openbao-internal, which the chart always publishes unready.
       service: { publishNotReadyAddresses: false },
-      extraArgs: ha ? selfInitGate() : '',
+      extraArgs: [tlsReloadStart(), ...(ha ? [selfInitGate()] : [])].join(' '),
+      // `bao` inside the pod (BAO_ADDR https://127.0.0.1:8200, the chart's) trusts the internal CA.
+      extraEnvironmentVars: { BAO_CACERT: OPENBAO_CA_FILE },
       extraVolumes: staticSeal ? [{ type: 'secret', name: DEFAULTS.unsealKey.secretName }] : [],
       // The start script writes the rendered config to /tmp; the root filesystem stays read-only.
-      volumes: [{ name: 'tmp', emptyDir: {} }],
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      volumes: [
+        { name: 'tmp', emptyDir: {} },
+        // The serving certificate, its key and the CA (the Certificate's Secret), readable by the openbao group only.
+        { name: 'tls', secret: { secretName: OPENBAO.tls.secret, defaultMode: 0o440 } },
+        { name: 'tls-reload', configMap: { name: OPENBAO.tls.reloadConfigMap, defaultMode: 0o444 } },
+      ],
+      volumeMounts: [
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'tls', mountPath: OPENBAO.tls.dir, readOnly: true },
+        { name: 'tls-reload', mountPath: OPENBAO.tls.reloadDir, readOnly: true },
+      ],
       affinity: {
         podAntiAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: OPENBAO.podSelector }, topologyKey: 'kubernetes.io/hostname' }],
@@ -750,26 +994,38 @@ export function openBaoComponent(props: OpenBaoProps): Component {
       ha: {
         enabled: true,
         replicas: props.replicas,
+        // Advertised to clients redirected by a standby: a name the certificate carries, not the pod IP
+        // (BAO_K8S_POD_NAME is set before BAO_API_ADDR in the chart's env list, so Kubernetes expands it).
+        apiAddr: `https://$(BAO_K8S_POD_NAME).${OPENBAO.internalService}:${OPENBAO.apiPort}`,
         raft: { enabled: true, setNodeId: true, config: serverConfig(props) },
         // A single voter gets no PDB: maxUnavailable 0 would block every node drain.
         disruptionBudget: { enabled: ha },
       },
     },
-    serverTelemetry: { serviceMonitor: { enabled: true, interval: '30s' } },
+    serverTelemetry: {
+      serviceMonitor: {
+        enabled: true,
+        interval: '30s',
+        // Verified against the internal CA (the chart's default would skip verification).
+        tlsConfig: { ca: { configMap: { name: OPENBAO.tls.caConfigMap, key: OPENBAO.tls.caKey } }, serverName: `${OPENBAO.release}.${props.namespace}.svc` },
+      },
+    },
   };
   return {
     id: 'openbao',
     workflow: Workflow.Security,
     namespace: props.namespace,
-    // Its ServiceMonitor needs the monitoring CRDs (a Foundation prerequisite anyway).
-    dependsOn: [],
+    // Its ServiceMonitor needs the monitoring CRDs (a Foundation prerequisite anyway); its Issuer and
+    // Certificate need cert-manager, which depends on nothing of the security namespace.
+    dependsOn: ['cert-manager'],
     source: helm(CHARTS.openbao, values, OPENBAO.release, (rendered) => [
       ...rendered,
+      ...tlsObjects(props),
       ...snapshotObjects(props, rendered),
       ...namespaceGuardObjects({ namespace: props.namespace, deployers: props.deployers, breakGlassGroup: props.breakGlassGroup ?? DEFAULTS.breakGlassGroup }),
     ]),
     irsa: [...(role ? [role] : []), snapshot],
-    secrets: staticSeal ? [unsealKeySecret(props.namespace)] : [],
+    secrets: [caKeySecret(props.namespace), ...(staticSeal ? [unsealKeySecret(props.namespace)] : [])],
     runbook: runbook(props),
   };
 }

@@ -9,7 +9,7 @@
 # renamed into place only when complete; then the job's token is revoked.
 set -eu
 
-: "${BAO_ADDR:?set BAO_ADDR to the active node, e.g. http://openbao-active.security.svc:8200}"
+: "${BAO_ADDR:?set BAO_ADDR to the active node, e.g. https://openbao-active.security.svc:8200}"
 : "${BAO_AUTH_MOUNT:?set BAO_AUTH_MOUNT to the Kubernetes auth mount}"
 : "${BAO_ROLE:?set BAO_ROLE to the snapshot role}"
 : "${BAO_JWT_FILE:?set BAO_JWT_FILE to the projected ServiceAccount token}"

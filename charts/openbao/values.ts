@@ -30,6 +30,7 @@ export interface OpenBaoValues {
     readonly service: { readonly publishNotReadyAddresses: boolean };
     /** Shell words appended to `bao server -config=...` inside the chart's `sh -ec` script. */
     readonly extraArgs: string;
+    readonly extraEnvironmentVars: Readonly<Record<string, string>>;
     readonly extraVolumes: readonly { readonly type: 'secret' | 'configMap'; readonly name: string }[];
     readonly volumes: readonly object[];
     readonly volumeMounts: readonly object[];
@@ -46,10 +47,19 @@ export interface OpenBaoValues {
     readonly ha: {
       readonly enabled: boolean;
       readonly replicas: number;
+      /** BAO_API_ADDR, the address this node advertises (Kubernetes expands `$(VAR)` of earlier env entries). */
+      readonly apiAddr: string;
       readonly raft: { readonly enabled: boolean; readonly setNodeId: boolean; readonly config: string };
       /** maxUnavailable is left to the chart: (n/2)-1, so a 3-voter cluster keeps quorum. */
       readonly disruptionBudget: { readonly enabled: boolean };
     };
   };
-  readonly serverTelemetry: { readonly serviceMonitor: { readonly enabled: boolean; readonly interval: string } };
+  readonly serverTelemetry: {
+    readonly serviceMonitor: {
+      readonly enabled: boolean;
+      readonly interval: string;
+      /** Prometheus' SafeTLSConfig for the scrape (the chart defaults to insecureSkipVerify). */
+      readonly tlsConfig: { readonly ca: { readonly configMap: { readonly name: string; readonly key: string } }; readonly serverName: string };
+    };
+  };
 }

@@ -7,6 +7,12 @@
  * platform.yaml: a branch `ci/<service>-<tag>` and, on GitHub, a pull request. Merging it is the
  * deployment; nothing in CI touches the cluster.
  *
+ * Supply chain (README, "Supply chain"): rootless BuildKit builds the image into an OCI layout on
+ * a pod-local volume; a separate crane step, the only one the registry credentials are mounted
+ * into, pushes it, so no RUN of a service's Dockerfile can read them. Tekton Chains (enabled in the
+ * TektonConfig) signs each pushed image and the TaskRun's in-toto provenance with the cosign key
+ * External Secrets delivers as `signing-secrets`, and stores both in the registry beside the image.
+ *
  * Ordering inside the Application: the TektonConfig syncs first; the Tasks and the Pipeline wait
  * in a later sync wave until it is healthy (health check in ./health.ts), because their CRDs only
  * exist once the operator has installed Tekton Pipelines. A ServiceMonitor scrapes the Tekton
@@ -92,6 +98,9 @@ export const PIPELINES_DEPLOYMENTS = {
 
 export type PipelinesDeployment = keyof typeof PIPELINES_DEPLOYMENTS;
 
+/** The Tekton Chains controller the operator creates in the target namespace. */
+export const CHAINS_DEPLOYMENT = { deployment: 'tekton-chains-controller', container: 'tekton-chains-controller' } as const;
+
 /** Tasks of the CI Pipeline, in the order they run. */
 export const CI_TASKS = ['clone', 'test', 'build', 'bump'] as const;
 export type CiTask = (typeof CI_TASKS)[number];
@@ -100,7 +109,10 @@ export interface CiImages {
   readonly git: string;
   readonly yq: string;
   readonly curl: string;
-  readonly kaniko: string;
+  /** Rootless BuildKit (`moby/buildkit:<version>-rootless`): builds, never pushes. */
+  readonly buildkit: string;
+  /** crane: pushes the built OCI layout with the registry credentials. */
+  readonly crane: string;
 }
 
 export interface GitOpsRepository {
@@ -148,21 +160,29 @@ export const DEFAULTS = {
     resolvers: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '500m', memory: '512Mi' }),
   } satisfies Record<PipelinesDeployment, Resources>,
   /**
-   * Step images, from the one versions table (exact tags, never `latest`). Kaniko is the last
-   * release of the archived GoogleContainerTools project; it builds without a daemon and without
-   * `privileged`, which Buildah would need here.
+   * Step images, from the one versions table (exact tags, never `latest`). Rootless BuildKit
+   * builds as uid 1000 without a daemon and without `privileged` (kaniko runs the Dockerfile as
+   * root; Buildah would need `privileged` here); crane pushes.
    */
-  images: { git: IMAGES.ciGit, yq: IMAGES.ciYq, curl: IMAGES.ciCurl, kaniko: IMAGES.ciKaniko } satisfies CiImages,
+  images: { git: IMAGES.ciGit, yq: IMAGES.ciYq, curl: IMAGES.ciCurl, buildkit: IMAGES.ciBuildkit, crane: IMAGES.ciCrane } satisfies CiImages,
   steps: {
     git: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
     small: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '200m', memory: '128Mi' }),
-    kaniko: Resources.of({ cpu: '500m', memory: '1Gi' }, { cpu: '2', memory: '3Gi' }),
+    buildkit: Resources.of({ cpu: '500m', memory: '1Gi' }, { cpu: '2', memory: '3Gi' }),
+    push: Resources.of({ cpu: '100m', memory: '64Mi' }, { cpu: '1', memory: '256Mi' }),
   },
+  /** The Tekton Chains controller the operator creates when Chains is enabled. */
+  chainsResources: Resources.of({ cpu: '20m', memory: '64Mi' }, { cpu: '500m', memory: '512Mi' }),
   /** Secrets CI reads, delivered by External Secrets from OpenBao (never bootstrap). */
   secrets: {
     sourceGit: { name: 'ci-git-credentials', path: 'platform/ci/source-git' },
     gitopsGit: { name: 'ci-gitops-credentials', path: 'platform/ci/gitops-git' },
     registry: { name: 'ci-registry-credentials', path: 'platform/ci/registry' },
+    /**
+     * Tekton Chains' cosign key pair: the name and keys Chains reads (`cosign.key`,
+     * `cosign.password`, `cosign.pub`) in the namespace it runs in, Tekton's target namespace.
+     */
+    signing: { name: 'signing-secrets', path: 'platform/ci/chains-signing' },
   },
   /** The pruner keeps this many PipelineRuns per Pipeline. */
   keepRuns: 20,
@@ -201,19 +221,66 @@ function resolve(props: TektonConfigProps): Resolved {
 /** Non-root steps: the restricted profile, as the distroless nonroot user. */
 const NON_ROOT: StepSecurityContext = { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID };
 
+/** The user the rootless BuildKit image is built for (its /etc/subuid names `user`, uid 1000). */
+export const BUILDKIT_UID = 1000;
+
 /**
- * Kaniko unpacks base images into its own root filesystem and runs the Dockerfile's RUN steps as
- * root with the default capabilities, so it cannot be non-root, drop capabilities or have a
- * read-only root filesystem. The exception is why the CI namespace is Pod Security `baseline`
- * (workflows/namespaces.ts); it still may not escalate privileges or run privileged.
+ * Rootless BuildKit: non-root (uid 1000), read-only root filesystem, never `privileged`. The
+ * exceptions, each one BuildKit's rootless mode needs (moby/buildkit docs/rootless.md) and no wider:
+ * - seccomp `Unconfined`: rootlesskit creates a user namespace and mounts inside it (`unshare`,
+ *   `mount`), which the runtime's default seccomp profile denies to a container without
+ *   CAP_SYS_ADMIN. This is why the CI namespace is Pod Security `privileged`
+ *   (workflows/namespaces.ts): `baseline` forbids an `Unconfined` profile. Gatekeeper still denies
+ *   privileged containers, host namespaces, host network and host paths there.
+ * - AppArmor `Unconfined`: the default AppArmor profile denies the same mounts. Amazon Linux 2023
+ *   nodes run no AppArmor, so it changes nothing there; it keeps the build working on nodes that do.
+ * - `allowPrivilegeEscalation` with SETUID and SETGID (every other capability dropped): the setuid
+ *   helpers newuidmap/newgidmap map the image's subordinate ID range into that user namespace;
+ *   `no_new_privs` or a bounding set without these two would stop them. Privilege gained stays in
+ *   the build's own user namespace.
+ * `BUILDKITD_FLAGS=--oci-worker-no-process-sandbox` runs RUN steps in BuildKit's PID namespace,
+ * since a rootless container cannot mount a new /proc. The step sees no Secret and no token.
  */
-const KANIKO: StepSecurityContext = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: false,
-  runAsNonRoot: false,
-  runAsUser: 0,
-  seccompProfile: { type: 'RuntimeDefault' },
+const BUILDKIT: StepSecurityContext = {
+  allowPrivilegeEscalation: true,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  runAsUser: BUILDKIT_UID,
+  runAsGroup: BUILDKIT_UID,
+  capabilities: { drop: ['ALL'], add: ['SETUID', 'SETGID'] },
+  seccompProfile: { type: 'Unconfined' },
+  appArmorProfile: { type: 'Unconfined' },
 };
+
+/** Where the build step writes the image (an OCI layout directory) for the push step. */
+export const OCI_LAYOUT = '/oci/image';
+/** The push step writes the pushed digest reference here, for write-url. */
+const PUSHED_REF = '/oci/pushed-ref';
+
+/**
+ * BuildKit's writable paths under the read-only root filesystem: its state and rootlesskit's
+ * under the user's home, the runtime directory (XDG_RUNTIME_DIR) and the daemonless script's
+ * temporary socket directory.
+ */
+const BUILDKIT_VOLUMES: TaskVolume[] = [
+  { name: 'buildkit-state', emptyDir: { sizeLimit: '20Gi' } },
+  { name: 'buildkit-run', emptyDir: { sizeLimit: '64Mi' } },
+  { name: 'buildkit-tmp', emptyDir: { sizeLimit: '1Gi' } },
+];
+const BUILDKIT_MOUNTS = [
+  { name: 'buildkit-state', mountPath: '/home/user/.local' },
+  { name: 'buildkit-run', mountPath: `/run/user/${BUILDKIT_UID}` },
+  { name: 'buildkit-tmp', mountPath: '/tmp' },
+];
+const BUILDKIT_ENV: EnvVar[] = [{ name: 'BUILDKITD_FLAGS', value: '--oci-worker-no-process-sandbox' }];
+/** `buildctl build` arguments shared by the test and build Tasks. */
+const BUILDCTL_BUILD = [
+  'build',
+  '--frontend=dockerfile.v0',
+  '--local=context=$(workspaces.source.path)/$(params.context)',
+  '--local=dockerfile=$(workspaces.source.path)/$(params.context)',
+  '--opt=filename=$(params.dockerfile)',
+];
 
 const HOME = '/home/ci';
 const HOME_VOLUME: TaskVolume = { name: 'home', emptyDir: { sizeLimit: '64Mi' } };
@@ -257,6 +324,9 @@ export class TektonConfigChart extends PlatformChart {
       annotations: { 'argocd.argoproj.io/sync-wave': TASK_WAVE },
     });
 
+    const chainsDeployment: TektonDeploymentOption = {
+      spec: { template: { spec: { containers: [{ name: CHAINS_DEPLOYMENT.container, resources: DEFAULTS.chainsResources.toK8s() }] } } },
+    };
     const deployments: Record<string, TektonDeploymentOption> = {};
     for (const [key, d] of Object.entries(PIPELINES_DEPLOYMENTS) as [PipelinesDeployment, (typeof PIPELINES_DEPLOYMENTS)[PipelinesDeployment]][]) {
       deployments[d.deployment] = { spec: { template: { spec: { containers: [{ name: d.container, resources: r.pipelines[key].toK8s() }] } } } };
@@ -267,7 +337,7 @@ export class TektonConfigChart extends PlatformChart {
       metadata: { name: 'config', labels: labels('config', 'tekton') },
       spec: {
         targetNamespace: ns,
-        // Tekton Pipelines only: CI is started by a PipelineRun, no Triggers, Chains or Dashboard.
+        // Tekton Pipelines and Chains: CI is started by a PipelineRun, no Triggers or Dashboard.
         profile: DEFAULTS.profile,
         config: {
           nodeSelector: props.nodeSelector ?? DEFAULTS.nodeSelector,
@@ -308,7 +378,27 @@ export class TektonConfigChart extends PlatformChart {
         // Only one pruner may run: the job-based one above.
         tektonpruner: { disabled: true, globalConfig: {} },
         trigger: { disabled: true },
-        chain: { disabled: true },
+        chain: {
+          disabled: false,
+          // Provenance: each TaskRun's in-toto attestation (SLSA), stored in the registry beside the
+          // image it built (found through the IMAGE_URL and IMAGE_DIGEST results of image-build).
+          artifactsTaskrunFormat: 'in-toto',
+          artifactsTaskrunStorage: 'oci',
+          artifactsTaskrunSigner: 'x509',
+          artifactsPipelinerunFormat: 'in-toto',
+          artifactsPipelinerunStorage: 'oci',
+          artifactsPipelinerunSigner: 'x509',
+          // The image signature itself (cosign simplesigning), pushed beside the image.
+          artifactsOciFormat: 'simplesigning',
+          artifactsOciStorage: 'oci',
+          artifactsOciSigner: 'x509',
+          // The key is ours, delivered by External Secrets as `signing-secrets` (ciSecrets below):
+          // the operator must not generate one, and no key is ever in git.
+          generateSigningSecret: false,
+          // No public transparency log: it would publish every private image's name and digest.
+          transparencyEnabled: 'false',
+          options: { disabled: false, deployments: { [CHAINS_DEPLOYMENT.deployment]: chainsDeployment } },
+        },
         result: { disabled: true, isExternalDb: false },
         dashboard: { readonly: true },
       },
@@ -318,6 +408,9 @@ export class TektonConfigChart extends PlatformChart {
       metadata: { name: DEFAULTS.serviceAccount, namespace: ns, labels: labels(DEFAULTS.serviceAccount, 'ci') },
       // CI steps never call the Kubernetes API.
       automountServiceAccountToken: false,
+      // Tekton Chains authenticates to the registry with the TaskRun's ServiceAccount's pull
+      // Secrets when it stores signatures and attestations beside the image.
+      imagePullSecrets: [{ name: DEFAULTS.secrets.registry.name }],
     });
 
     // Tekton Pipelines' own Services (controller, webhook, events, resolvers) export metrics on
@@ -365,7 +458,7 @@ export class TektonConfigChart extends PlatformChart {
     });
   }
 
-  private kanikoParams() {
+  private buildParams() {
     return [
       param('context', 'Build context, relative to the source workspace.', '.'),
       param('dockerfile', 'Dockerfile, relative to the context.', 'Dockerfile'),
@@ -377,23 +470,22 @@ export class TektonConfigChart extends PlatformChart {
       metadata,
       spec: {
         description: "Runs the service's tests: builds its Dockerfile up to the test stage, pushing nothing.",
-        params: [...this.kanikoParams(), param('target', 'The Dockerfile stage whose RUN steps run the tests.', 'test')],
+        params: [...this.buildParams(), param('target', 'The Dockerfile stage whose RUN steps run the tests.', 'test')],
         workspaces: [{ name: 'source', description: 'The checked-out service.', readOnly: true }],
         steps: [
           step({
             name: 'test',
-            image: r.images.kaniko,
-            resources: DEFAULTS.steps.kaniko,
-            securityContext: KANIKO,
-            command: ['/kaniko/executor'],
-            args: [
-              '--context=dir://$(workspaces.source.path)/$(params.context)',
-              '--dockerfile=$(workspaces.source.path)/$(params.context)/$(params.dockerfile)',
-              '--target=$(params.target)',
-              '--no-push',
-            ],
+            image: r.images.buildkit,
+            resources: DEFAULTS.steps.buildkit,
+            securityContext: BUILDKIT,
+            env: BUILDKIT_ENV,
+            volumeMounts: BUILDKIT_MOUNTS,
+            command: ['buildctl-daemonless.sh'],
+            // No --output: the stage is built (its RUN steps are the tests) and nothing is exported.
+            args: [...BUILDCTL_BUILD, '--opt=target=$(params.target)'],
           }),
         ],
+        volumes: BUILDKIT_VOLUMES,
       },
     });
   }
@@ -403,9 +495,9 @@ export class TektonConfigChart extends PlatformChart {
     new Task(this, 'task-image-build', {
       metadata,
       spec: {
-        description: 'Builds the service image and pushes it with its version tag.',
+        description: 'Builds the service image (rootless BuildKit, no credentials) and pushes it with its version tag in a separate step (crane, the only step that sees the registry credentials).',
         params: [
-          ...this.kanikoParams(),
+          ...this.buildParams(),
           param('image', 'Image repository, without a tag (e.g. ghcr.io/example/orders).'),
           param('tag', 'Exact version tag to push (never latest).'),
         ],
@@ -414,29 +506,42 @@ export class TektonConfigChart extends PlatformChart {
           { name: 'IMAGE_URL', type: 'string', description: 'The pushed image with its tag.' },
           { name: 'IMAGE_DIGEST', type: 'string', description: 'The digest of the pushed image.' },
         ],
-        // Registry credentials: a docker config.json mounted where kaniko looks for it.
-        volumes: [{ name: 'registry-credentials', secret: { secretName: s.name, items: [{ key: 'config.json', path: 'config.json' }] } }],
+        volumes: [
+          ...BUILDKIT_VOLUMES,
+          // The built image, handed from the build step to the push step inside the pod.
+          { name: 'oci', emptyDir: { sizeLimit: '10Gi' } },
+          // Registry credentials: a docker config.json, mounted into the push step only.
+          { name: 'registry-credentials', secret: { secretName: s.name, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } },
+        ],
         steps: [
           step({
-            name: 'build-and-push',
-            image: r.images.kaniko,
-            resources: DEFAULTS.steps.kaniko,
-            securityContext: KANIKO,
-            volumeMounts: [{ name: 'registry-credentials', mountPath: '/kaniko/.docker', readOnly: true }],
-            command: ['/kaniko/executor'],
-            args: [
-              '--context=dir://$(workspaces.source.path)/$(params.context)',
-              '--dockerfile=$(workspaces.source.path)/$(params.context)/$(params.dockerfile)',
-              '--destination=$(params.image):$(params.tag)',
-              '--digest-file=$(results.IMAGE_DIGEST.path)',
-              '--reproducible',
+            name: 'build',
+            image: r.images.buildkit,
+            resources: DEFAULTS.steps.buildkit,
+            securityContext: BUILDKIT,
+            env: BUILDKIT_ENV,
+            volumeMounts: [...BUILDKIT_MOUNTS, { name: 'oci', mountPath: '/oci' }],
+            command: ['buildctl-daemonless.sh'],
+            args: [...BUILDCTL_BUILD, `--output=type=oci,dest=${OCI_LAYOUT},tar=false,name=$(params.image):$(params.tag)`],
+          }),
+          step({
+            name: 'push',
+            image: r.images.crane,
+            resources: DEFAULTS.steps.push,
+            env: [{ name: 'DOCKER_CONFIG', value: '/docker-config' }],
+            volumeMounts: [
+              { name: 'oci', mountPath: '/oci' },
+              { name: 'registry-credentials', mountPath: '/docker-config', readOnly: true },
             ],
+            // The image's entrypoint is crane; Tekton resolves it from the image.
+            args: ['push', OCI_LAYOUT, '$(params.image):$(params.tag)', `--image-refs=${PUSHED_REF}`],
           }),
           step({
             name: 'write-url',
             image: r.images.git,
             resources: DEFAULTS.steps.small,
-            env: [fromParam('IMAGE', 'image'), fromParam('TAG', 'tag')],
+            env: [fromParam('IMAGE', 'image'), fromParam('TAG', 'tag'), { name: 'PUSHED_REF', value: PUSHED_REF }],
+            volumeMounts: [{ name: 'oci', mountPath: '/oci', readOnly: true }],
             script: writeUrlScript,
           }),
         ],
@@ -588,8 +693,21 @@ export function ciSecrets(namespace: string): SecretRequirement[] {
     {
       namespace,
       name: s.registry.name,
-      data: { 'config.json': { path: s.registry.path, property: 'dockerconfigjson' } },
-      purpose: 'CI image push (a docker config.json for the registry)',
+      // A dockerconfigjson Secret: the push step mounts it as config.json, and Tekton Chains finds
+      // it through the ServiceAccount's imagePullSecrets to push signatures and attestations.
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': { path: s.registry.path, property: 'dockerconfigjson' } },
+      purpose: 'CI image push (a docker config.json for the registry), and Tekton Chains pushing signatures and attestations beside the image',
+    },
+    {
+      namespace,
+      name: s.signing.name,
+      data: {
+        'cosign.key': { path: s.signing.path, property: 'cosign.key' },
+        'cosign.password': { path: s.signing.path, property: 'cosign.password' },
+        'cosign.pub': { path: s.signing.path, property: 'cosign.pub' },
+      },
+      purpose: "Tekton Chains' cosign key pair: signs every image CI pushes and its build provenance (README, \"Supply chain\")",
     },
   ];
 }

@@ -337,8 +337,11 @@ describe('images from a private registry', () => {
     s.find((x) => x.name === 'gateway-api').registryCredentials = CREDENTIALS;
   });
   const pullSecretsOf = (m: typeof prod, name: string) => find(objects(m, name), 'ServiceAccount', name).imagePullSecrets;
+  // The services' pull Secrets; CI's registry push credentials (tekton-config) are a dockerconfigjson too.
   const registryExternalSecrets = (m: typeof prod) =>
-    objects(m, 'external-secrets-config').filter((o) => o.kind === 'ExternalSecret' && o.spec.target.template.type === 'kubernetes.io/dockerconfigjson');
+    objects(m, 'external-secrets-config').filter(
+      (o) => o.kind === 'ExternalSecret' && o.spec.target.template.type === 'kubernetes.io/dockerconfigjson' && o.metadata.namespace !== component(m, 'tekton-config').namespace,
+    );
 
   it('without registryCredentials, renders no pull secret and no imagePullSecrets', () => {
     for (const name of SERVICES) {
@@ -378,7 +381,7 @@ describe('images from a private registry', () => {
     expect(() =>
       externalSecretsConfigComponent({
         namespace: 'external-secrets',
-        openbao: { server: 'http://openbao:8200', kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao' },
+        openbao: { server: 'https://openbao:8200', kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao', caCertificate: model.env.openbaoCaCertificate },
         requirements: [{ ...requirement, data: { config: requirement.data['.dockerconfigjson'] } }],
         refreshInterval: '1h',
       }),

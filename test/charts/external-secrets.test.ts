@@ -66,6 +66,7 @@ describe('external-secrets-config', () => {
       expect(store.spec.provider).toEqual({
         vault: {
           server: ENDPOINTS.openbao,
+          caBundle: Buffer.from(fixtureEnvironment(env).env.openbaoCaCertificate).toString('base64'),
           path: 'secret',
           version: 'v2',
           auth: { kubernetes: { mountPath: 'kubernetes', role: `eso-${ns}`, serviceAccountRef: { name: 'openbao-secret-reader', audiences: ['openbao'] } } },
@@ -125,7 +126,7 @@ describe('external-secrets-config', () => {
 
   it('maps each data key to its OpenBao path and property', () => {
     const es = objects('prod').filter((o) => o.kind === 'ExternalSecret') as any[];
-    for (const req of fixtureEnvironment('prod').components.flatMap((c) => c.secrets ?? [])) {
+    for (const req of fixtureEnvironment('prod').components.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao)) {
       const rendered = es.find((o) => o.metadata.namespace === req.namespace && o.metadata.name === req.name);
       expect(rendered.spec.data.map((d: any) => d.secretKey).sort()).toEqual(Object.keys(req.data).sort());
       for (const [key, ref] of Object.entries(req.data)) {
@@ -151,10 +152,11 @@ describe('external-secrets-config', () => {
 
   describe('rejects bad props with a clear message', () => {
     const openbao: ExternalSecretsConfigProps['openbao'] = {
-      server: 'http://openbao:8200',
+      server: 'https://openbao:8200',
       kvMount: 'secret',
       kubernetesAuthMount: 'kubernetes',
       audience: 'openbao',
+      caCertificate: fixtureEnvironment('prod').env.openbaoCaCertificate,
     };
     const secret: SecretRequirement = { namespace: 'apps', name: 'db', data: { password: { path: 'apps/db', property: 'password' } }, purpose: 'db' };
     it('the same Secret declared twice', () => {

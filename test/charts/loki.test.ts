@@ -1,4 +1,7 @@
-import { lokiComponent } from '../../charts/loki';
+import { DEFAULTS as LOKI, LokiClients, lokiComponent } from '../../charts/loki';
+import { K8sObject } from '../../lib/render';
+import { ENDPOINTS } from '../../workflows/endpoints';
+import { LOKI_CLIENTS } from '../../workflows/loki-clients';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
@@ -60,8 +63,97 @@ describe('loki', () => {
         namespace: 'observability',
         target: { clusterName: 'acme-prod', accountId: '123456789012', region: 'eu-west-1' },
         bucket: 'acme-prod-loki',
+        clients: LOKI_CLIENTS,
         indexPeriod: Duration.hours(12),
       }),
     ).toThrow(/indexPeriod 12h is not supported; the TSDB index store requires a 24h period/);
+  });
+
+  describe('NetworkPolicy: Loki accepts writes only from the collectors', () => {
+    const props = {
+      namespace: 'observability',
+      target: { clusterName: 'acme-prod', accountId: '123456789012', region: 'eu-west-1' },
+      bucket: 'acme-prod-loki',
+    };
+    type Rule = { from: any[]; ports: { protocol: string; port: number | string }[] };
+    const policyOf = (objects: readonly K8sObject[]) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === LOKI.networkPolicyName) as any;
+    const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
+      Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+    /** Pod templates of the rendered workloads, with the component that renders them. */
+    const podTemplates = (objects: ReadonlyMap<string, readonly K8sObject[]>) =>
+      [...objects.entries()].flatMap(([id, os]) =>
+        os.flatMap((o: any) => (o.spec?.template?.metadata ? [{ id, namespace: o.metadata.namespace as string, labels: o.spec.template.metadata.labels as Record<string, string> }] : [])),
+      );
+
+    it('selects the Loki pods the chart renders and admits only Loki itself on gRPC and memberlist', async () => {
+      const model = await hydratedFixture('prod');
+      const objects = model.objects.get('loki')!;
+      const policy = policyOf(objects);
+      expect(policy.metadata.namespace).toBe('observability');
+      expect(policy.spec.policyTypes).toEqual(['Ingress']);
+      const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
+      expect(matches(policy.spec.podSelector.matchLabels, sts.spec.template.metadata.labels)).toBe(true);
+      // The policy's ports are the ports the rendered Loki container listens on.
+      const containerPorts = sts.spec.template.spec.containers.find((c: any) => c.name === 'loki').ports.map((p: any) => p.containerPort).sort();
+      expect(containerPorts).toEqual(Object.values(LOKI.ports).sort());
+      const rules: Rule[] = policy.spec.ingress;
+      for (const rule of rules) {
+        const ports = rule.ports.map((p) => p.port);
+        if (ports.some((p) => p !== LOKI.ports.http)) {
+          // Only Loki's own pods reach gRPC and memberlist.
+          expect(rule.from).toEqual([{ podSelector: { matchLabels: LOKI.podLabels } }]);
+        }
+      }
+    });
+
+    it('admits on the HTTP port exactly the declared writers, readers and scrapers', async () => {
+      const policy = policyOf((await hydratedFixture('prod')).objects.get('loki')!);
+      const http = (policy.spec.ingress as Rule[]).filter((r) => r.ports.every((p) => p.port === LOKI.ports.http));
+      const admitted = http.flatMap((r) => r.from).map((f) => `${f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}:${JSON.stringify(f.podSelector.matchLabels)}`).sort();
+      const declared = [...LOKI_CLIENTS.writers, ...LOKI_CLIENTS.readers, ...LOKI_CLIENTS.scrapers].map((c) => `${c.namespace}:${JSON.stringify(Object.fromEntries(Object.entries(c.podLabels).sort()))}`).sort();
+      expect(admitted).toEqual(declared);
+      for (const rule of http) for (const f of rule.from) expect(Object.keys(f.podSelector.matchLabels).length).toBeGreaterThan(0);
+    });
+
+    it.each(['dev', 'prod'])('matches a rendered pod for every declared client in %s', async (env) => {
+      const model = await hydratedFixture(env);
+      const pods = podTemplates(model.objects);
+      const prometheus = [...model.objects.values()].flat().filter((o) => o.kind === 'Prometheus');
+      for (const peer of [...LOKI_CLIENTS.writers, ...LOKI_CLIENTS.readers]) {
+        const found = pods.filter((p) => p.namespace === peer.namespace && matches(peer.podLabels, p.labels));
+        expect({ peer: peer.purpose, found: found.length > 0 }).toEqual({ peer: peer.purpose, found: true });
+      }
+      // The scraper's pods are created by prometheus-operator from the Prometheus resource: it labels
+      // them app.kubernetes.io/name=prometheus and operator.prometheus.io/name=<resource name>.
+      for (const peer of LOKI_CLIENTS.scrapers) {
+        const found = prometheus.filter(
+          (o) => o.metadata.namespace === peer.namespace && peer.podLabels['app.kubernetes.io/name'] === 'prometheus' && peer.podLabels['operator.prometheus.io/name'] === o.metadata.name,
+        );
+        expect({ peer: peer.purpose, found: found.length }).toEqual({ peer: peer.purpose, found: 1 });
+      }
+    });
+
+    it('admits every component whose rendering sends to a Loki address, and the readiness gate does not need Loki', async () => {
+      const model = await hydratedFixture('prod');
+      const pods = podTemplates(model.objects);
+      const host = new URL(ENDPOINTS.lokiQuery).host;
+      const policy = policyOf(model.objects.get('loki')!);
+      const admitted = (policy.spec.ingress as Rule[]).flatMap((r) => r.from).filter((f) => f.namespaceSelector);
+      const callers = [...model.objects.entries()].filter(([id, os]) => id !== 'loki' && JSON.stringify(os).includes(host)).map(([id]) => id).sort();
+      expect(callers.length).toBeGreaterThan(0);
+      for (const id of callers) {
+        const own = pods.filter((p) => p.id === id);
+        const ok = own.some((p) => admitted.some((f) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === p.namespace && matches(f.podSelector.matchLabels, p.labels)));
+        expect({ id, admitted: ok }).toEqual({ id, admitted: true });
+      }
+      expect(JSON.stringify(model.objects.get('observability-readiness') ?? [])).not.toContain(host);
+    });
+
+    it('rejects a client list with no writers, or a client without pod labels, naming the key', () => {
+      const none: LokiClients = { ...LOKI_CLIENTS, writers: [] };
+      expect(() => lokiComponent({ ...props, clients: none })).toThrow(/clients\.writers is empty/);
+      const open: LokiClients = { ...LOKI_CLIENTS, readers: [{ namespace: 'observability', podLabels: {}, purpose: 'anyone' }] };
+      expect(() => lokiComponent({ ...props, clients: open })).toThrow(/clients\.readers\[0\]\.podLabels is empty/);
+    });
   });
 });

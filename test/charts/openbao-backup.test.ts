@@ -33,6 +33,7 @@ const props: OpenBaoProps = {
   labelDomain: domain,
   deployers: ['system:serviceaccount:argocd:argocd-application-controller'],
   backup: { bucket: 'acme-prod-openbao-snapshots', region: 'eu-west-1', retentionDays: 30, uploaderImage: IMAGES.awsCli },
+  caCertificate: fixtureEnvironment('prod').env.openbaoCaCertificate,
 };
 /** Two namespaces sharing one path, as cert-manager and external-dns share the Cloudflare token. */
 const readers: SecretReadAccess[] = [
@@ -52,7 +53,7 @@ describe('openbao snapshots', () => {
     expect(pod.initContainers[0].image).toBe(sts.spec.template.spec.containers.find((c: any) => c.name === 'openbao').image);
     expect(pod.containers[0].image).toBe(IMAGES.awsCli);
     const env = Object.fromEntries(pod.initContainers[0].env.map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ BAO_ADDR: 'http://openbao-active.security.svc:8200', BAO_ROLE: 'openbao-snapshot', BAO_AUTH_MOUNT: 'kubernetes' });
+    expect(env).toMatchObject({ BAO_ADDR: 'https://openbao-active.security.svc:8200', BAO_CACERT: '/etc/openbao-ca/ca.crt', BAO_ROLE: 'openbao-snapshot', BAO_AUTH_MOUNT: 'kubernetes' });
     // The token it logs in with is for OpenBao's audience only.
     const token = pod.volumes.find((v: any) => v.projected).projected.sources[0].serviceAccountToken;
     expect(token.audience).toBe(OPENBAO.audience);

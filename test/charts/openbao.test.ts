@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openBaoComponent, OpenBaoProps, OPENBAO, selfInitGate, serverConfig } from '../../charts/openbao';
+import { openBaoComponent, OpenBaoProps, OPENBAO, selfInitGate, serverConfig, tlsReloadStart } from '../../charts/openbao';
 import { CHARTS, IMAGES } from '../../config/versions';
 import { LabelDomain } from '../../lib/labels';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
@@ -50,7 +50,8 @@ describe('openbao', () => {
       expect(role.policy.statements![0]).toEqual({ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], Resource: [seal.keyArn] });
       expect(helmValues(model, 'openbao').server.serviceAccount).toEqual({ create: true, name: 'openbao', annotations: { [ROLE_ARN_ANNOTATION]: role.roleArn } });
       expect(role).toMatchObject({ namespace: NS.security, serviceAccount: 'openbao' });
-      expect(c.secrets).toEqual([]);
+      // Only the internal CA's bootstrap Secret (openbao-tls.test.ts): no seal key.
+      expect(c.secrets!.map((x) => x.name)).toEqual([OPENBAO.tls.caSecret]);
     }
   });
 
@@ -61,7 +62,7 @@ describe('openbao', () => {
     const c = component(model, 'openbao');
     // No KMS role: only the snapshot job's upload role.
     expect(c.irsa!.map((r) => r.serviceAccount)).toEqual(['openbao-snapshot']);
-    expect(c.secrets).toEqual([expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' } })]);
+    expect(c.secrets).toContainEqual(expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' } }));
     expect(helmValues(model, 'openbao').server.extraVolumes).toEqual([{ type: 'secret', name: 'openbao-unseal-key' }]);
     expect(c.runbook!.map((r) => r.title)).toContain('OpenBao static seal key (dev)');
   });
@@ -110,7 +111,7 @@ describe('openbao', () => {
 
     it('is Ready only when initialized and unsealed (active or standby): sealed (503) and uninitialized (501) are not', async () => {
       const { container } = await server();
-      expect(container.readinessProbe.httpGet).toMatchObject({ port: OPENBAO.apiPort, scheme: 'HTTP' });
+      expect(container.readinessProbe.httpGet).toMatchObject({ port: OPENBAO.apiPort, scheme: 'HTTPS' });
       // Only standbyok: the status codes for sealed and uninitialized stay the non-2xx defaults.
       expect(query(container.readinessProbe.httpGet.path)).toEqual({ path: '/v1/sys/health', params: { standbyok: 'true' } });
     });
@@ -143,9 +144,9 @@ describe('openbao', () => {
   it('lets only openbao-0 self-initialize in HA: the others strip the initialize blocks before starting', () => {
     const prod = helmValues(fixtureEnvironment('prod'), 'openbao');
     expect(prod.server.podManagementPolicy).toBe('OrderedReady');
-    expect(prod.server.extraArgs).toBe(selfInitGate());
-    expect(helmValues(fixtureEnvironment('dev'), 'openbao').server.extraArgs).toBe('');
-    expect(config('prod')).toContain('retry_join {\n    leader_api_addr = "http://openbao-0.openbao-internal:8200"\n  }');
+    expect(prod.server.extraArgs).toBe(`${tlsReloadStart()} ${selfInitGate()}`);
+    expect(helmValues(fixtureEnvironment('dev'), 'openbao').server.extraArgs).toBe(tlsReloadStart());
+    expect(config('prod')).toContain('retry_join {\n    leader_api_addr = "https://openbao-0.openbao-internal:8200"\n    leader_ca_cert_file = "/openbao/tls/ca.crt"\n  }');
     expect(config('dev')).not.toContain('retry_join');
   });
 
@@ -189,7 +190,7 @@ describe('openbao', () => {
   });
 
   it('is reachable at the address the platform uses for it', () => {
-    expect(ENDPOINTS.openbao).toBe(`http://${OPENBAO.release}.${NS.security}.svc.cluster.local:${OPENBAO.apiPort}`);
+    expect(ENDPOINTS.openbao).toBe(`https://${OPENBAO.release}.${NS.security}.svc.cluster.local:${OPENBAO.apiPort}`);
   });
 
   it('documents break-glass administration, since self-init keeps no root token', () => {
@@ -210,6 +211,7 @@ describe('openbao', () => {
       labelDomain: LabelDomain.of('platform.example.com'),
       deployers: ['system:serviceaccount:argocd:argocd-application-controller'],
       backup: { bucket: 'acme-prod-openbao-snapshots', region: 'eu-west-1', retentionDays: 30, uploaderImage: IMAGES.awsCli },
+      caCertificate: fixtureEnvironment('prod').env.openbaoCaCertificate,
     };
     it('an even number of raft voters', () => {
       expect(() => openBaoComponent({ ...base, replicas: 2 })).toThrow(/replicas 2 is not a raft quorum size/);

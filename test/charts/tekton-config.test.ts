@@ -47,7 +47,7 @@ describe('tekton-config', () => {
   });
 
   it('renders the fields the operator schema requires, so it validates without the defaulting webhook', () => {
-    expect(tc.spec.chain).toEqual({ disabled: true });
+    expect(tc.spec.chain.disabled).toBe(false);
     expect(tc.spec.trigger).toEqual({ disabled: true });
     expect(tc.spec.dashboard).toEqual({ readonly: true });
     expect(tc.spec.result).toEqual({ disabled: true, is_external_db: false });
@@ -89,8 +89,8 @@ describe('tekton-config', () => {
     expect(runs('dev').replicas).toBe(1);
     expect(runs('prod').replicas).toBe(2);
     expect(runs('prod').kind).toBe(WorkloadKind.Job);
-    // The largest Task pod: kaniko's build-and-push step.
-    expect(runs('prod').containers[0].resources.requests.memory.mebibytes).toBe(DEFAULTS.steps.kaniko.requests.memory.mebibytes);
+    // The largest Task pod: image-build, whose BuildKit step is the largest container.
+    expect(runs('prod').containers[0].resources.requests.memory.mebibytes).toBe(DEFAULTS.steps.buildkit.requests.memory.mebibytes);
   });
 
   it('runs the CI Pipeline in order: clone, then test, then build, then bump', () => {
@@ -120,7 +120,8 @@ describe('tekton-config', () => {
         expect(last).toMatch(/:[\w][\w.-]*$/);
       }
     }
-    expect(steps(prod).map((s) => s.image)).toContain('gcr.io/kaniko-project/executor:v1.24.0');
+    expect(steps(prod).map((s) => s.image)).toContain(DEFAULTS.images.buildkit);
+    expect(DEFAULTS.images.buildkit).toMatch(/^docker\.io\/moby\/buildkit:v[\d.]+-rootless$/);
   });
 
   it('gives every step a name, requests and limits', () => {
@@ -131,21 +132,94 @@ describe('tekton-config', () => {
     }
   });
 
-  it('runs every step non-root with a read-only root filesystem, except the two kaniko steps', () => {
-    const rootSteps = steps(prod).filter((s) => s.securityContext.runAsNonRoot !== true).map((s) => `${s.task}/${s.name}`);
-    expect(rootSteps).toEqual(['image-test/test', 'image-build/build-and-push']);
-    for (const s of steps(prod).filter((x) => x.securityContext.runAsNonRoot === true)) {
-      expect(s.securityContext).toMatchObject({ runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  it('runs every step non-root with a read-only root filesystem; only the two BuildKit steps carry the named rootless exceptions', () => {
+    for (const s of steps(prod)) {
+      expect({ step: `${s.task}/${s.name}`, nonRoot: s.securityContext.runAsNonRoot, readOnly: s.securityContext.readOnlyRootFilesystem, privileged: s.securityContext.privileged }).toEqual({
+        step: `${s.task}/${s.name}`,
+        nonRoot: true,
+        readOnly: true,
+        privileged: undefined,
+      });
     }
-    // Even kaniko may not escalate privileges.
-    for (const s of steps(prod).filter((x) => x.securityContext.runAsNonRoot !== true)) expect(s.securityContext.allowPrivilegeEscalation).toBe(false);
+    const buildkit = steps(prod).filter((s) => s.image === DEFAULTS.images.buildkit);
+    expect(buildkit.map((s) => `${s.task}/${s.name}`)).toEqual(['image-test/test', 'image-build/build']);
+    for (const s of buildkit) {
+      expect(s.securityContext).toEqual({
+        allowPrivilegeEscalation: true,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        capabilities: { drop: ['ALL'], add: ['SETUID', 'SETGID'] },
+        seccompProfile: { type: 'Unconfined' },
+        appArmorProfile: { type: 'Unconfined' },
+      });
+    }
+    for (const s of steps(prod).filter((x) => x.image !== DEFAULTS.images.buildkit)) {
+      expect(s.securityContext).toMatchObject({ runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    }
+  });
+
+  it('builds with rootless BuildKit and pushes in a separate crane step, the only one the registry credentials reach', () => {
+    const task = find(prod, 'Task', 'image-build');
+    expect(task.spec.steps.map((s: any) => s.name)).toEqual(['build', 'push', 'write-url']);
+    const [build, push, writeUrl] = task.spec.steps;
+    expect(build.command).toEqual(['buildctl-daemonless.sh']);
+    expect(build.env).toEqual([{ name: 'BUILDKITD_FLAGS', value: '--oci-worker-no-process-sandbox' }]);
+    const output = build.args.find((a: string) => a.startsWith('--output='));
+    expect(output).toMatch(/^--output=type=oci,dest=\/oci\/image,tar=false,/);
+    // The build step sees no Secret: neither a mounted one nor one in env.
+    const secretVolumes = task.spec.volumes.filter((v: any) => v.secret).map((v: any) => v.name);
+    expect(secretVolumes).toEqual(['registry-credentials']);
+    const mounting = task.spec.steps.filter((s: any) => (s.volumeMounts ?? []).some((m: any) => secretVolumes.includes(m.name))).map((s: any) => s.name);
+    expect(mounting).toEqual(['push']);
+    for (const s of task.spec.steps) expect((s.env ?? []).filter((e: any) => e.valueFrom)).toEqual([]);
+    // crane pushes the layout the build wrote, from a pinned image, and records the digest reference.
+    expect(push.image).toBe(DEFAULTS.images.crane);
+    expect(push.image).toMatch(/^gcr\.io\/go-containerregistry\/crane:v[\d.]+$/);
+    expect(push.args).toEqual(['push', '/oci/image', '$(params.image):$(params.tag)', '--image-refs=/oci/pushed-ref']);
+    expect(push.env).toEqual([{ name: 'DOCKER_CONFIG', value: '/docker-config' }]);
+    expect(push.volumeMounts).toContainEqual({ name: 'registry-credentials', mountPath: '/docker-config', readOnly: true });
+    expect(task.spec.volumes.find((v: any) => v.name === 'registry-credentials').secret.items).toEqual([{ key: '.dockerconfigjson', path: 'config.json' }]);
+    expect(writeUrl.env).toContainEqual({ name: 'PUSHED_REF', value: '/oci/pushed-ref' });
+    // The test Task builds the test stage with the same rootless BuildKit and exports nothing.
+    const test = find(prod, 'Task', 'image-test').spec.steps[0];
+    expect(test.args).toContain('--opt=target=$(params.target)');
+    expect(test.args.some((a: string) => a.startsWith('--output'))).toBe(false);
+    // BuildKit's writable paths are volumes, so its root filesystem stays read-only.
+    expect(build.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/home/user/.local', '/oci', '/run/user/1000', '/tmp']);
+  });
+
+  it('signs with Tekton Chains: in-toto provenance and image signatures stored in the registry, with a key from External Secrets', () => {
+    expect(tc.spec.chain).toMatchObject({
+      disabled: false,
+      'artifacts.taskrun.format': 'in-toto',
+      'artifacts.taskrun.storage': 'oci',
+      'artifacts.oci.storage': 'oci',
+      'artifacts.oci.format': 'simplesigning',
+      generateSigningSecret: false,
+      'transparency.enabled': 'false',
+    });
+    // Chains signs what image-build reports: the type-hinted IMAGE_URL and IMAGE_DIGEST results.
+    expect(find(prod, 'Task', 'image-build').spec.results.map((r: any) => r.name)).toEqual(['IMAGE_URL', 'IMAGE_DIGEST']);
+    const c = component(fixtureEnvironment('prod'), 'tekton-config');
+    const signing = c.secrets!.find((s) => s.name === 'signing-secrets')!;
+    expect(signing.namespace).toBe(tc.spec.targetNamespace);
+    expect(Object.keys(signing.data).sort()).toEqual(['cosign.key', 'cosign.password', 'cosign.pub']);
+    expect(signing.bootstrap).toBeUndefined();
+    // Chains authenticates to the registry through the run's ServiceAccount.
+    expect(find(prod, 'ServiceAccount', DEFAULTS.serviceAccount).imagePullSecrets).toEqual([{ name: DEFAULTS.secrets.registry.name }]);
+    expect(c.secrets!.find((s) => s.name === DEFAULTS.secrets.registry.name)!.type).toBe('kubernetes.io/dockerconfigjson');
+    // The operator's Chains controller is sized, and the plan counts it.
+    const counted = workloadsFromObjects(prod, { defaultNamespace: NS.tektonPipelines }).find((w) => w.name === 'tekton-chains-controller');
+    expect(counted).toMatchObject({ kind: WorkloadKind.Deployment, namespace: NS.tektonPipelines });
   });
 
   it('references its Secrets by name only, each delivered by an ExternalSecret after external-secrets-config', () => {
     const c = component(fixtureEnvironment('prod'), 'tekton-config');
     expect(prod.filter((o) => o.kind === 'Secret')).toEqual([]);
     const names = c.secrets!.map((s) => s.name).sort();
-    expect(names).toEqual(['ci-git-credentials', 'ci-gitops-credentials', 'ci-registry-credentials']);
+    expect(names).toEqual(['ci-git-credentials', 'ci-gitops-credentials', 'ci-registry-credentials', 'signing-secrets']);
     for (const s of c.secrets!) {
       expect(s.namespace).toBe(NS.tektonPipelines);
       expect(s.bootstrap).toBeUndefined();
@@ -154,7 +228,8 @@ describe('tekton-config', () => {
     const referenced = new Set<string>();
     for (const s of steps(prod)) for (const e of s.env ?? []) if (e.valueFrom) referenced.add(e.valueFrom.secretKeyRef.name);
     for (const t of tasks(prod)) for (const v of t.spec.volumes ?? []) if (v.secret) referenced.add(v.secret.secretName);
-    expect([...referenced].sort()).toEqual(names);
+    // Tekton Chains reads `signing-secrets` by that fixed name; the steps reference the others.
+    expect([...referenced, 'signing-secrets'].sort()).toEqual(names);
     expect(JSON.stringify(prod)).not.toMatch(/"(password|token)":\s*"[^$]/);
   });
 
@@ -269,6 +344,30 @@ describe('tekton-config step scripts', () => {
     for (const s of bump.filter((x: any) => x.name === 'set-image' || x.name === 'push')) expect({ step: s.name, workingDir: s.workingDir }).toEqual({ step: s.name, workingDir: GITOPS_CHECKOUT });
     const mount = bump[0].volumeMounts.find((m: any) => GITOPS_CHECKOUT.startsWith(`${m.mountPath}/`));
     expect(mount.name).toBe('work');
+  });
+
+  describe('write-url', () => {
+    /** Runs the step's script as Tekton would (results substituted), after crane wrote `ref`. */
+    function run(ref: string) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'write-url-'));
+      fs.writeFileSync(path.join(dir, 'pushed-ref'), ref);
+      const script = fs.readFileSync(file('image-build', 'write-url'), 'utf8').replace(RESULT_PATH, (_m, r) => path.join(dir, r));
+      const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, PUSHED_REF: path.join(dir, 'pushed-ref'), IMAGE: 'ghcr.io/acme/orders', TAG: '1.2.3' } });
+      const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined);
+      const out = { status: r.status, err: r.stderr, url: read('IMAGE_URL'), digest: read('IMAGE_DIGEST') };
+      fs.rmSync(dir, { recursive: true, force: true });
+      return out;
+    }
+    const DIGEST = `sha256:${'ab12'.repeat(16)}`;
+
+    it('records the digest crane pushed and the tagged image, the results Tekton Chains signs', () => {
+      expect(run(`ghcr.io/acme/orders@${DIGEST}\n`)).toEqual({ status: 0, err: '', url: 'ghcr.io/acme/orders:1.2.3', digest: DIGEST });
+    });
+
+    it('fails, writing no result, when the pushed reference holds no sha256 digest', () => {
+      expect(run('ghcr.io/acme/orders:1.2.3\n')).toMatchObject({ status: 1, err: expect.stringContaining('no sha256 digest'), url: undefined, digest: undefined });
+      expect(run(`ghcr.io/acme/orders@sha256:abc\n`)).toMatchObject({ status: 1, digest: undefined });
+    });
   });
 
   describe('open-pull-request', () => {

@@ -308,7 +308,8 @@ describe('mistakes caught at config time', () => {
   it('decides where Gatekeeper denies from each environment\'s policyEnforcement, its tier\'s default otherwise', () => {
     const onlyDev = (policyEnforcement?: 'warn' | 'deny') =>
       variant((c) => {
-        c.environments = { dev: policyEnforcement ? { policyEnforcement } : {} };
+        const openbaoCaCertificate = c.environments.dev.openbaoCaCertificate;
+        c.environments = { dev: policyEnforcement ? { policyEnforcement, openbaoCaCertificate } : { openbaoCaCertificate } };
         c.services[1].image = 'docker.io/library/nginx:1.27.0@sha256:54c2e149e88993ba22830886b9e5d8499b574e1e7bc3d413a5b7211ef751dc41';
       });
     expect(problems(onlyDev('deny'))[0]).toMatch(/^services\[1\]\.image: .* Gatekeeper denies its pods in dev \(policyEnforcement: deny\)/);

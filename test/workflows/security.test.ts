@@ -1,3 +1,4 @@
+import { OPENBAO } from '../../charts/openbao';
 import { Workflow } from '../../lib/component';
 import { Cpu, Memory, podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
@@ -115,7 +116,8 @@ describe('security workflow', () => {
           .filter((o) => o.kind === 'ExternalSecret')
           .map((o) => `${o.metadata.namespace}/${(o.spec as any).target?.name ?? o.metadata.name}`),
       );
-      expect(declared.filter((d) => !targets.has(d))).toEqual([KEY_SECRET]);
+      // The other bootstrap-only Secret is OpenBao's internal CA key (it serves OpenBao's own TLS).
+      expect(declared.filter((d) => !targets.has(d)).sort()).toEqual([KEY_SECRET, `${NS.security}/${OPENBAO.tls.caSecret}`].sort());
     });
   });
 });

@@ -1,7 +1,8 @@
 import { ChartAllowlist } from '../allowlist';
 
 const allowlist: ChartAllowlist = {
-  freeForm: [],
+  // Environment variable name → value (values.yaml: `extraEnvironmentVars: {}`).
+  freeForm: ['server.extraEnvironmentVars'],
   undocumented: [
     {
       path: 'server.readinessProbe.path',

@@ -1,0 +1,148 @@
+/**
+ * The image lock (images.lock.json beside the config): `<repository>:<tag>` → the manifest digest
+ * that tag pointed at when `npm run vendor` last resolved it. Digests are resolved by the vendoring
+ * step, which talks to the registries, and never at synth, which stays offline and deterministic.
+ *
+ * What synth does with it is a refusal: a rendered image that carries a digest different from the
+ * one the lock pins for its tag is an error (a tag moved under us, or a hand-edited digest), naming
+ * the object, the container and the fix. The lock is the reviewed record; Renovate bumps tag and
+ * digest together (README, "Supply chain").
+ */
+import * as fs from 'node:fs';
+import type { K8sObject } from './render';
+import { RenderCheckError } from './checks';
+
+export const IMAGE_LOCK = 'images.lock.json';
+
+export interface ImageLock {
+  readonly version: 1;
+  /** `<registry>/<repository>:<tag>` (normalised, see normalizeImage) → `sha256:<64 hex>`. */
+  readonly images: Readonly<Record<string, string>>;
+}
+
+export const EMPTY_IMAGE_LOCK: ImageLock = { version: 1, images: {} };
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** An image reference split into its parts; the repository normalised as the registries name it. */
+export interface ImageRef {
+  /** e.g. `docker.io/library/alpine`, `ghcr.io/acme/orders`. */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * Parses `[registry/]path[:tag][@digest]`. Docker Hub's short forms are normalised: no registry
+ * means `docker.io`, and a one-segment path there is under `library/`.
+ */
+export function parseImage(image: string): ImageRef {
+  const [nameTag, digest, ...rest] = image.split('@');
+  if (rest.length > 0 || !nameTag) throw new Error(`not an image reference: "${image}"`);
+  const slash = nameTag.lastIndexOf('/');
+  const colon = nameTag.lastIndexOf(':');
+  const tag = colon > slash ? nameTag.slice(colon + 1) : undefined;
+  const name = colon > slash ? nameTag.slice(0, colon) : nameTag;
+  const parts = name.split('/');
+  const hasRegistry = parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost');
+  const path = hasRegistry ? parts.slice(1) : parts;
+  const registry = hasRegistry ? parts[0] : 'docker.io';
+  const repository = [registry, ...(registry === 'docker.io' && path.length === 1 ? ['library'] : []), ...path].join('/');
+  return { repository, ...(tag ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+
+/** The lock's key for an image: `<repository>:<tag>`, or undefined for an untagged one. */
+export function lockKey(image: string): string | undefined {
+  const r = parseImage(image);
+  return r.tag ? `${r.repository}:${r.tag}` : undefined;
+}
+
+/** Reads and checks a lock file; a missing file is an empty lock. Errors name the key and the fix. */
+export function readImageLock(file: string): ImageLock {
+  if (!fs.existsSync(file)) return EMPTY_IMAGE_LOCK;
+  return parseImageLock(fs.readFileSync(file, 'utf8'), file);
+}
+
+export function parseImageLock(text: string, file: string = IMAGE_LOCK): ImageLock {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new RenderCheckError(`${file}: not JSON (${(e as Error).message}); regenerate it with npm run vendor`);
+  }
+  const o = raw as { version?: unknown; images?: unknown };
+  if (typeof o !== 'object' || o === null || o.version !== 1) {
+    throw new RenderCheckError(`${file}: version must be 1, got ${JSON.stringify(o?.version)}; regenerate it with npm run vendor`);
+  }
+  if (typeof o.images !== 'object' || o.images === null || Array.isArray(o.images)) {
+    throw new RenderCheckError(`${file}: images must be an object of "<repository>:<tag>": "sha256:<digest>"`);
+  }
+  const problems: string[] = [];
+  for (const [key, digest] of Object.entries(o.images as Record<string, unknown>)) {
+    const r = parseImage(key);
+    if (!r.tag || r.digest !== undefined || r.tag === 'latest') problems.push(`images."${key}": the key must be "<repository>:<exact tag>" (no digest, not latest)`);
+    else if (lockKey(key) !== key) problems.push(`images."${key}": write the key normalised, as "${lockKey(key)}"`);
+    if (typeof digest !== 'string' || !DIGEST.test(digest)) problems.push(`images."${key}": ${JSON.stringify(digest)} is not a digest; expected sha256:<64 lowercase hex>`);
+  }
+  if (problems.length) throw new RenderCheckError(`${file}:\n  ${problems.join('\n  ')}`);
+  return { version: 1, images: o.images as Record<string, string> };
+}
+
+export function formatImageLock(lock: ImageLock): string {
+  const images = Object.fromEntries(Object.entries(lock.images).sort(([a], [b]) => a.localeCompare(b)));
+  return `${JSON.stringify({ version: 1, images }, null, 2)}\n`;
+}
+
+/** Container lists of every kind we render: pods and pod templates, and Tekton Task steps and sidecars. */
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers', 'steps', 'sidecars']);
+
+/** Every `image` of a container anywhere in the object, with the path of its list and the container's name. */
+export function imagesOf(o: K8sObject): { readonly image: string; readonly where: string }[] {
+  const out: { image: string; where: string }[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (CONTAINER_LISTS.has(k) && Array.isArray(x)) {
+          x.forEach((c, i) => {
+            if (c && typeof c === 'object' && typeof (c as { image?: unknown }).image === 'string') {
+              out.push({ image: (c as { image: string }).image, where: `${at}.${k}[${i}]${(c as { name?: string }).name ? ` (${(c as { name?: string }).name})` : ''}` });
+            }
+          });
+        }
+        walk(x, `${at}.${k}`);
+      }
+    }
+  };
+  walk(o, '');
+  return out;
+}
+
+/** Lines naming each rendered image whose digest differs from the one the lock pins for its tag. */
+export function imageLockViolations(objects: readonly K8sObject[], lock: ImageLock): string[] {
+  const out: string[] = [];
+  for (const o of objects) {
+    for (const { image, where } of imagesOf(o)) {
+      const key = lockKey(image);
+      const locked = key ? lock.images[key] : undefined;
+      const { digest } = parseImage(image);
+      if (locked && digest !== undefined && digest !== locked) {
+        const id = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+        out.push(`${id} ${where.replace(/^\./, '')}: ${image} is pinned to ${digest}, but ${IMAGE_LOCK} pins ${key} to ${locked}`);
+      }
+    }
+  }
+  // The same object renders in each environment: one line each.
+  return [...new Set(out)];
+}
+
+/** Throws when a rendered image contradicts the lock: the tag moved, or the digest was edited by hand. */
+export function assertImageLock(objects: readonly K8sObject[], lock: ImageLock): void {
+  const v = imageLockViolations(objects, lock);
+  if (v.length) {
+    throw new RenderCheckError(
+      `rendered images contradict ${IMAGE_LOCK}:\n  ${v.join('\n  ')}\n` +
+        `Either the tag now points elsewhere (re-resolve with npm run vendor and review the change) or the digest in the config or chart is wrong (copy the locked one).`,
+    );
+  }
+}
