@@ -1,6 +1,6 @@
 /**
  * The README's "Security model" keeps its table of the EKS Best Practices security controls honest
- * where a machine can: every row has a Before and Now answer of yes, partial or no; the closing note's
+ * where a machine can: every row has a Before and Now answer of yes, partial or no; the summary's
  * counts are the table's; every test file and rendered object a row names exists (the rendered ones
  * in the fixture's prod rendering, `dist/<env>/` read as `prod/`); and a row answered "yes" names at
  * least one of them, so no "yes" rests on prose alone. It also keeps the sections the model cites.
@@ -71,7 +71,7 @@ describe('README security model', () => {
     expect(new Set(rows.map((r) => r.control)).size).toBe(rows.length);
   });
 
-  it("keeps the review's starting point (1 yes, 10 partial, 5 no) and a closing note that matches the table", () => {
+  it("keeps the review's starting point (1 yes, 10 partial, 5 no) and a summary that matches the table", () => {
     expect(counts(rows, 'before')).toEqual({ yes: 1, partial: 10, no: 5 });
     const note = /Before issue 10: (\d+) yes, (\d+) partial, (\d+) no\. Now: (\d+) yes, (\d+) partial, (\d+) no\./.exec(text);
     expect(note).not.toBeNull();
