@@ -68,6 +68,22 @@ export function exampleNames(dir) {
   return found;
 }
 
+/**
+ * A new environment's OpenBao CA, made as the bootstrap README's "OpenBao internal CA" step makes it
+ * (openssl); only the certificate goes into platform.yaml, the key is deleted with its folder.
+ */
+function newCaCertificate(subject) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scenario-ca-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-days', '3650',
+      '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt'), '-subj', `/CN=${subject}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], { stdio: 'pipe' });
+    return fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The example config edited as a forking user would: renamed, one more service, one more environment. */
 export function forkConfig(text) {
   const cfg = yaml.load(text, { schema: yaml.CORE_SCHEMA });
@@ -91,7 +107,15 @@ export function forkConfig(text) {
   const topic = producer.kafka.produces[0];
   const registry = out.policy.allowedRegistries[0];
   out.services.push({ name: FORK.service, image: `${registry}${FORK.service}:1.0.0@sha256:${'0f'.repeat(32)}`, port: 8080, public: true, database: true, kafka: { consumes: [topic] } });
-  out.environments[FORK.environment] = { tier: 'staging', openbaoKmsKeyArn: `arn:aws:kms:${FORK.region}:${FORK.accountId}:key/${FORK.qaKeyId}` };
+  // The example's CA certificates have no key anyone holds: a fork makes its own CA per environment.
+  for (const [name, env] of Object.entries(out.environments)) {
+    if (env.openbaoCaCertificate) env.openbaoCaCertificate = newCaCertificate(`openbao-ca (${FORK.name}-${name})`);
+  }
+  out.environments[FORK.environment] = {
+    tier: 'staging',
+    openbaoKmsKeyArn: `arn:aws:kms:${FORK.region}:${FORK.accountId}:key/${FORK.qaKeyId}`,
+    openbaoCaCertificate: newCaCertificate(`openbao-ca (${FORK.name}-${FORK.environment})`),
+  };
   return { text: `# A fork of the example: renamed, with ${FORK.service} and ${FORK.environment} added (scripts/scenario.mjs).\n${yaml.dump(out, { lineWidth: -1 })}`, was, topic, producer: producer.name };
 }
 
