@@ -34,10 +34,10 @@ import {
   ExternalSecretSpecTargetTemplateEngineVersion,
   ExternalSecretSpecTargetTemplateMergePolicy,
   SecretStore,
-  SecretStoreSpecProviderKubernetesServerCaProviderType,
 } from '../imports/external-secrets.io';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction } from '../imports/monitoring.coreos.com';
 import { selectorLabels, standardLabels } from '../lib/labels';
+import { inClusterSecretsProvider } from '../lib/secret-readers';
 import { PRIORITY } from '../lib/priority';
 import { Resources } from '../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../lib/security';
@@ -340,16 +340,7 @@ export class Microservice extends Construct {
     new k8s.KubeServiceAccount(this, 'serviceaccount-data-reader', { metadata: meta(route.reader), automountServiceAccountToken: false });
     new SecretStore(this, 'secretstore-data', {
       metadata: meta(route.store),
-      spec: {
-        provider: {
-          kubernetes: {
-            remoteNamespace: w.namespaces.data,
-            // The in-cluster API server, verified with the cluster's root CA that every namespace has.
-            server: { caProvider: { type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP, name: 'kube-root-ca.crt', key: 'ca.crt' } },
-            auth: { serviceAccount: { name: route.reader } },
-          },
-        },
-      },
+      spec: { provider: inClusterSecretsProvider(w.namespaces.data, route.reader) },
     });
     const copy = (id: string, name: string, spec: { data?: ExternalSecretSpecData[]; dataFrom?: ExternalSecretSpecDataFrom[]; template?: Record<string, string> }) =>
       new ExternalSecret(this, id, {

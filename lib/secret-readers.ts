@@ -10,6 +10,7 @@
  * charts/openbao declares that role and a policy reading exactly the namespace's paths (applied by
  * reconcile.sh). Nothing reads `secret/data/*`.
  */
+import { SecretStoreSpecProvider, SecretStoreSpecProviderKubernetesServerCaProviderType } from '../imports/external-secrets.io';
 import { SecretRequirement } from './component';
 
 /** The per-namespace store: its name, and the ServiceAccount whose token logs in to OpenBao. */
@@ -51,4 +52,19 @@ export function secretReadAccess(requirements: readonly SecretRequirement[]): Se
     for (const ns of readers) byNamespace.set(ns, (byNamespace.get(ns) ?? new Set<string>()).add(p));
   }
   return [...byNamespace.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([namespace, paths]) => ({ namespace, paths: [...paths].sort() }));
+}
+
+/**
+ * A SecretStore provider that copies Secrets from another namespace of this cluster (External
+ * Secrets' Kubernetes provider) as `serviceAccount`, which a Role there allows `get` on exactly the
+ * Secrets it may copy. The in-cluster API server is verified with the root CA every namespace has.
+ */
+export function inClusterSecretsProvider(remoteNamespace: string, serviceAccount: string): SecretStoreSpecProvider {
+  return {
+    kubernetes: {
+      remoteNamespace,
+      server: { caProvider: { type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP, name: 'kube-root-ca.crt', key: 'ca.crt' } },
+      auth: { serviceAccount: { name: serviceAccount } },
+    },
+  };
 }

@@ -42,6 +42,7 @@ import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjec
 import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { LabelDomain, standardLabels } from '../../lib/labels';
+import { inClusterSecretsProvider } from '../../lib/secret-readers';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
@@ -62,7 +63,6 @@ import {
   ExternalSecretSpecTargetTemplateEngineVersion,
   ExternalSecretSpecTargetTemplateMergePolicy,
   SecretStore,
-  SecretStoreSpecProviderKubernetesServerCaProviderType,
 } from '../../imports/external-secrets.io';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 import {
@@ -451,15 +451,7 @@ export class RedisChart extends PlatformChart {
     });
     new SecretStore(this, 'secretstore-publisher', {
       metadata: meta(t.publisher, 'tls'),
-      spec: {
-        provider: {
-          kubernetes: {
-            remoteNamespace: ns,
-            server: { caProvider: { type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP, name: 'kube-root-ca.crt', key: 'ca.crt' } },
-            auth: { serviceAccount: { name: t.publisher } },
-          },
-        },
-      },
+      spec: { provider: inClusterSecretsProvider(ns, t.publisher) },
     });
     new ExternalSecret(this, 'externalsecret-ca-cert', {
       metadata: meta(REDIS_ACCESS.caSecret, 'tls'),
