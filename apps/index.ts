@@ -3,7 +3,7 @@
  * of `services` in platform.yaml, all built from the same `Microservice` construct.
  */
 import { Construct } from 'constructs';
-import { Component, manifests, SecretRequirement, Workflow } from '../lib/component';
+import { Component, manifests, SecretRequirement, serviceComponentId, Workflow } from '../lib/component';
 import { PlatformChart } from '../lib/platform-chart';
 import { Resources } from '../lib/resources';
 import { Duration } from '../lib/duration';
@@ -157,7 +157,7 @@ export function microserviceComponent(input: MicroserviceComponentProps): Compon
   };
   checkCanaryTiming(props.service.name, props.canary, props.startup);
   return {
-    id: props.service.name,
+    id: serviceComponentId(props.service.name),
     workflow: Workflow.Apps,
     namespace: props.namespace,
     // Argo Rollouts (CRDs, controller) and the data services are earlier workflows: implied.

@@ -3,6 +3,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PLATFORM_COMPONENT_IDS, PlatformComponentId } from '../config/ids';
 import { ChartPin } from '../config/versions';
 import { IrsaRole } from './irsa';
 import type { K8sObject } from './render';
@@ -198,14 +199,27 @@ export interface CommittedSecret {
   readonly problems: (secret: { readonly [key: string]: unknown }) => string[];
 }
 
-export interface Component {
-  /** Fixed id: the Argo CD Application name. */
-  readonly id: string;
+/**
+ * A microservice's component id: its configured name, which config validation keeps apart from
+ * every PlatformComponentId. Branded so that a free string is neither a platform id nor a service's.
+ */
+export type ServiceComponentId = string & { readonly __serviceComponentId: true };
+
+/** The id of a microservice's component (apps/): `services[].name`, checked by config validation. */
+export function serviceComponentId(name: string): ServiceComponentId {
+  return name as ServiceComponentId;
+}
+
+export type ComponentId = PlatformComponentId | ServiceComponentId;
+
+export interface Component<Id extends ComponentId = ComponentId> {
+  /** Fixed id: the Argo CD Application name. Renaming a platform component is a compile error wherever it is used. */
+  readonly id: Id;
   readonly workflow: Workflow;
   /** Destination namespace of the Application. */
   readonly namespace: string;
-  /** Components this one needs healthy first (ids). Workflow prerequisites are added implicitly. */
-  readonly dependsOn: readonly string[];
+  /** Components this one needs healthy first. Workflow prerequisites are added implicitly. */
+  readonly dependsOn: readonly PlatformComponentId[];
   /**
    * What it creates: the workloads (lib/workloads.ts), AppProject permissions and server-side
    * apply are all derived from the objects this renders (lib/hydrate.ts), never declared here.
@@ -230,6 +244,13 @@ export interface Component {
    * applies them by hand (e.g. load tests). Never synced by Argo CD.
    */
   readonly unsynced?: { readonly folder: string; readonly source: ManifestSource };
+}
+
+/** One of the platform's own components (charts/), as opposed to a microservice's. */
+export type PlatformComponent = Component<PlatformComponentId>;
+
+export function isPlatformComponent(c: Component): c is PlatformComponent {
+  return (PLATFORM_COMPONENT_IDS as readonly string[]).includes(c.id);
 }
 
 /**

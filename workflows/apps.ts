@@ -10,7 +10,7 @@ import { k6OperatorComponent } from '../charts/k6-operator';
 import { KAFKA_ACCESS, kafkaUserSecret } from '../charts/kafka';
 import { REDIS_ACCESS } from '../charts/redis';
 import { ServiceConfig } from '../config/schema';
-import { Component } from '../lib/component';
+import { Component, PlatformComponent } from '../lib/component';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -77,7 +77,7 @@ export function appsComponents(ctx: PlatformContext): Component[] {
 }
 
 /** Argo Rollouts everywhere; k6-operator and its TestRuns in staging only. Added to the GitOps workflow. */
-export function deliveryComponents(ctx: PlatformContext): Component[] {
+export function deliveryComponents(ctx: PlatformContext): PlatformComponent[] {
   const rollouts = argoRolloutsComponent({ namespace: NS.argocd, highAvailability: ctx.env.highAvailability });
   if (ctx.env.tier !== 'staging') return [rollouts];
   const targets = ctx.services

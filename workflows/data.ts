@@ -15,7 +15,7 @@ import { byTier } from '../config/defaults';
 import { ServiceConfig } from '../config/schema';
 import { IMAGES } from '../config/versions';
 import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
-import { Component } from '../lib/component';
+import { PlatformComponent } from '../lib/component';
 import { Resources } from '../lib/resources';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
@@ -48,7 +48,7 @@ export function redisSnapshotBucket(platformName: string, envName: string): stri
   return backupBucketName(platformName, envName, 'redis-snapshots');
 }
 
-export function dataComponents(ctx: PlatformContext): Component[] {
+export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env, services } = ctx;
   const ns = NS.data;
   const ha = env.highAvailability;

@@ -5,7 +5,7 @@ import { metricsServerComponent } from '../charts/metrics-server';
 import { DEFAULTS as PLATFORM_BASE, ID as PLATFORM_BASE_ID, platformBaseComponent } from '../charts/platform-base';
 import { prometheusOperatorCrdsComponent } from '../charts/prometheus-operator-crds';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
-import { Component, Workflow } from '../lib/component';
+import { PlatformComponent, Workflow } from '../lib/component';
 import { PlatformContext } from './context';
 import { NAMESPACES, NS } from './namespaces';
 import { maxNodeCount, NODE_GROUP_PATTERNS, STARTUP_TAINTS } from '../eksctl/node-groups';
@@ -14,7 +14,7 @@ import { maxNodeCount, NODE_GROUP_PATTERNS, STARTUP_TAINTS } from '../eksctl/nod
  * Foundation components other than platform-base, which is built from everyone's rendered objects,
  * and the workflow's readiness gate after all of them.
  */
-export function foundationComponents(ctx: PlatformContext): Component[] {
+export function foundationComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const components = [
     prometheusOperatorCrdsComponent({ namespace: NS.kubeSystem }),
@@ -43,7 +43,7 @@ export function foundationComponents(ctx: PlatformContext): Component[] {
  * quotas multiply DaemonSets by. Which namespaces it creates and how large their quotas are comes
  * from the other components' rendered objects (lib/hydrate.ts).
  */
-export function platformBase(ctx: PlatformContext): Component {
+export function platformBase(ctx: PlatformContext): PlatformComponent {
   const entries = Object.entries(NAMESPACES).sort(([a], [b]) => a.localeCompare(b));
   return platformBaseComponent(NS.kubeSystem, {
     namespaces: entries

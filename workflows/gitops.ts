@@ -5,7 +5,7 @@ import { TEKTONCONFIG_HEALTH_KEY, TEKTONCONFIG_HEALTH_LUA } from '../charts/tekt
 import { tektonOperatorComponent } from '../charts/tekton-operator';
 import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../argocd/health';
 import { byTier } from '../config/defaults';
-import { Component } from '../lib/component';
+import { PlatformComponent } from '../lib/component';
 import { PRIORITY } from '../lib/priority';
 import { deliveryComponents } from './apps';
 import { PlatformContext } from './context';
@@ -16,7 +16,7 @@ import { NS } from './namespaces';
 export const PLATFORM_FILE = 'platform.yaml';
 
 /** The Argo CD component; bootstrap renders its values file from this same object. */
-export function argoCd(ctx: PlatformContext): Component {
+export function argoCd(ctx: PlatformContext): PlatformComponent {
   const { env } = ctx;
   return argoCdComponent({
     namespace: NS.argocd,
@@ -38,7 +38,7 @@ export function argoCd(ctx: PlatformContext): Component {
  * shares a namespace with nothing); the Pipelines components and CI run in theirs, whose Pod
  * Security level admits image builds.
  */
-export function tekton(ctx: PlatformContext): Component[] {
+export function tekton(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   return [
     tektonOperatorComponent({ namespace: NS.tektonOperator, targetNamespace: NS.tektonPipelines, kubernetesVersion: env.kubernetesVersion }),
@@ -52,6 +52,6 @@ export function tekton(ctx: PlatformContext): Component[] {
   ];
 }
 
-export function gitopsComponents(ctx: PlatformContext): Component[] {
+export function gitopsComponents(ctx: PlatformContext): PlatformComponent[] {
   return [argoCd(ctx), ...tekton(ctx), ...deliveryComponents(ctx)];
 }

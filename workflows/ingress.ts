@@ -18,7 +18,7 @@ import { emissaryCrdsComponent } from '../charts/emissary-crds';
 import { DEFAULTS as EMISSARY, emissaryIngressComponent, PORTS } from '../charts/emissary-ingress';
 import { DEFAULTS as EXTERNAL_DNS, DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/external-dns';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
-import { Component, RunbookSection, SecretRequirement, Workflow } from '../lib/component';
+import { PlatformComponent, RunbookSection, SecretRequirement, Workflow } from '../lib/component';
 import { Resources } from '../lib/resources';
 import { publicRoutes } from './apps';
 import { PlatformContext } from './context';
@@ -96,7 +96,7 @@ const DEV = {
   emissarySidecar: Resources.of({ cpu: '25m', memory: '48Mi' }, { cpu: '250m', memory: '256Mi' }),
 } as const;
 
-export function ingressComponents(ctx: PlatformContext): Component[] {
+export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const zone = cloudflareZone(env);
   const proxied = cloudflareProxied(env);
@@ -115,7 +115,7 @@ export function ingressComponents(ctx: PlatformContext): Component[] {
     issuer: wildcardIssuer(env),
   });
 
-  const components: Component[] = [
+  const components: PlatformComponent[] = [
     certManagerComponent({
       namespace: NS.certManager,
       highAvailability: env.highAvailability,

@@ -8,7 +8,7 @@ import { istioConfigComponent } from '../charts/istio-config';
 import { istiodComponent } from '../charts/istiod';
 import { byTier, EnvironmentSettings } from '../config/defaults';
 import { IMAGES } from '../config/versions';
-import { Component } from '../lib/component';
+import { PlatformComponent } from '../lib/component';
 import { Resources } from '../lib/resources';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
@@ -51,7 +51,7 @@ function hostPort(endpoint: string): { host: string; port: number } {
   return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
 }
 
-export function meshComponents(ctx: PlatformContext): Component[] {
+export function meshComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const ns = NS.istioSystem;
   return [

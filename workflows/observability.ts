@@ -22,7 +22,7 @@ import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-g
 import { openTelemetryCollectorComponent, DEFAULTS as OTEL } from '../charts/opentelemetry-collector';
 import { tempoComponent, DEFAULTS as TEMPO } from '../charts/tempo';
 import { byTier, EnvironmentSettings } from '../config/defaults';
-import { Component, RunbookSection, Workflow } from '../lib/component';
+import { PlatformComponent, RunbookSection, Workflow } from '../lib/component';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -93,7 +93,7 @@ export function alertRouting(env: Pick<EnvironmentSettings, 'alerting'>): AlertR
   return { receivers, routes: env.alerting.routes, ...(env.alerting.heartbeat ? { heartbeat: env.alerting.heartbeat } : {}) };
 }
 
-export function observabilityComponents(ctx: PlatformContext): Component[] {
+export function observabilityComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const ns = NS.observability;
   const target = { clusterName: env.clusterName, accountId: env.accountId, region: env.region };

@@ -12,7 +12,7 @@ import { falcoComponent } from '../charts/falco';
 import { DEFAULTS as OPENBAO_DEFAULTS, OPENBAO, openBaoComponent, reconcileRunbook } from '../charts/openbao';
 import { IMAGES } from '../config/versions';
 import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
-import { Component, SecretRequirement, Workflow } from '../lib/component';
+import { Component, isPlatformComponent, PlatformComponent, SecretRequirement, Workflow } from '../lib/component';
 import { Resources } from '../lib/resources';
 import { secretReadAccess } from '../lib/secret-readers';
 import { PlatformContext } from './context';
@@ -31,7 +31,7 @@ export const ARGOCD_APPLICATION_CONTROLLER = `system:serviceaccount:${NS.argocd}
 
 const OPENBAO_DEV_RESOURCES = Resources.of({ cpu: '25m', memory: '96Mi' }, { cpu: '250m', memory: '256Mi' });
 
-export function securityComponents(ctx: PlatformContext): Component[] {
+export function securityComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const ha = env.highAvailability;
   return [
@@ -109,7 +109,7 @@ export function deliveredFromOpenBao(r: SecretRequirement): boolean {
  * ExternalSecret per declared secret requirement delivered from OpenBao) and gatekeeper-constraints
  * (after every other platform component).
  */
-export function securityComponentsAfter(ctx: PlatformContext, others: readonly Component[]): Component[] {
+export function securityComponentsAfter(ctx: PlatformContext, others: readonly Component[]): PlatformComponent[] {
   const { env } = ctx;
   const requirements = others.flatMap((c) => c.secrets ?? []).filter(deliveredFromOpenBao);
   const secretsConfigBase = externalSecretsConfigComponent({
@@ -126,7 +126,7 @@ export function securityComponentsAfter(ctx: PlatformContext, others: readonly C
   });
   // The OpenBao roles and policies of the per-namespace stores need every requirement, which only
   // this point knows: their reconcile step goes with the component whose stores log in with them.
-  const secretsConfig: Component = { ...secretsConfigBase, runbook: [reconcileRunbook(NS.security, secretReadAccess(requirements)), ...(secretsConfigBase.runbook ?? [])] };
+  const secretsConfig: PlatformComponent = { ...secretsConfigBase, runbook: [reconcileRunbook(NS.security, secretReadAccess(requirements)), ...(secretsConfigBase.runbook ?? [])] };
   const before = [...others, secretsConfig];
   const constraints = gatekeeperConstraintsComponent({
     namespace: NS.security,
@@ -138,7 +138,7 @@ export function securityComponentsAfter(ctx: PlatformContext, others: readonly C
     injectedImages: INJECTED_IMAGES,
     exceptions: constraintExceptions(before, env.highAvailability),
     rbacAllowances: rbacAllowances(before),
-    after: before.filter((c) => c.workflow !== Workflow.Apps).map((c) => c.id),
+    after: before.filter(isPlatformComponent).map((c) => c.id),
     metrics: { podLabels: GATEKEEPER.podLabels, portName: GATEKEEPER.metricsPortName },
   });
   return [secretsConfig, constraints];

@@ -8,7 +8,7 @@
  * replicas, not mesh routes, so the controller needs no rights on VirtualServices or ingresses.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
@@ -44,7 +44,7 @@ export const DEFAULTS = {
 /** The controller Deployment's name: `<release>` (the chart's fullname). */
 export const CONTROLLER_DEPLOYMENT = 'argo-rollouts';
 
-export function argoRolloutsComponent(props: ArgoRolloutsProps): Component {
+export function argoRolloutsComponent(props: ArgoRolloutsProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const replicas = props.highAvailability ? 2 : 1;
   const values: ArgoRolloutsValues = {

@@ -13,7 +13,7 @@
  */
 import { argoCdCmEntries, BOOTSTRAP_HEALTH_CHECKS, HealthCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
-import { Component, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 import { argoCdNotifications, NotificationEntries } from './notifications';
@@ -200,7 +200,7 @@ export ${s.env.url}="${repoURL}"
   };
 }
 
-export function argoCdComponent(props: ArgoCdProps): Component {
+export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
   const r: Record<ArgoCdWorkload, Resources> = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
   const ha = props.highAvailability;

@@ -4,7 +4,7 @@
  * It must run in the operator's namespace, and its gRPC certificates come from cert-manager.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -31,7 +31,7 @@ export const DEFAULTS = {
   container: 'barman-cloud',
 } as const;
 
-export function barmanCloudComponent(props: BarmanCloudProps): Component {
+export function barmanCloudComponent(props: BarmanCloudProps): PlatformComponent {
   if (props.namespace !== props.operatorNamespace) {
     throw new Error(`barman-cloud: namespace "${props.namespace}" differs from the CloudNativePG operator's "${props.operatorNamespace}"; the plugin must run next to the operator`);
   }

@@ -8,7 +8,7 @@
  * cluster-resource namespace (its own namespace by default), so the token Secret is declared there.
  */
 import { Construct } from 'constructs';
-import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, SecretRequirement, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, ClusterIssuer } from '../../imports/cert-manager.io';
@@ -127,7 +127,7 @@ function validate(props: CertManagerConfigProps): void {
   }
 }
 
-export function certManagerConfigComponent(props: CertManagerConfigProps): Component {
+export function certManagerConfigComponent(props: CertManagerConfigProps): PlatformComponent {
   validate(props);
   return {
     id: 'cert-manager-config',

@@ -9,7 +9,7 @@
  * for a TXT record Let's Encrypt already sees.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, IgnoredDifference, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, IgnoredDifference, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { CertManagerValues } from './values';
@@ -53,7 +53,7 @@ export const DEFAULTS = {
 
 const HOST_PORT = /^[0-9a-zA-Z.-]+:\d{1,5}$/;
 
-export function certManagerComponent(props: CertManagerProps): Component {
+export function certManagerComponent(props: CertManagerProps): PlatformComponent {
   const r: CertManagerResources = { ...DEFAULTS.resources, ...props.resources };
   const nameservers = props.dns01RecursiveNameservers ?? DEFAULTS.dns01RecursiveNameservers;
   if (nameservers.length === 0) {

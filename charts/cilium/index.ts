@@ -4,7 +4,7 @@
  * these very values (bootstrap/cilium-values.yaml) and the Application adopts it without a diff.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { CiliumValues } from './values';
@@ -33,7 +33,7 @@ export const DEFAULTS = {
   relayResources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
 } as const;
 
-export function ciliumComponent(props: CiliumProps): Component {
+export function ciliumComponent(props: CiliumProps): PlatformComponent {
   const agent = props.agentResources ?? DEFAULTS.agentResources;
   const operator = props.operatorResources ?? DEFAULTS.operatorResources;
   const relay = props.relayResources ?? DEFAULTS.relayResources;

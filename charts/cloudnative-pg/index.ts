@@ -4,7 +4,7 @@
  * the Application syncs server-side (components.md "SSA: required").
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -30,7 +30,7 @@ export const DEFAULTS = {
   container: 'manager',
 } as const;
 
-export function cloudnativePgComponent(props: CloudnativePgProps): Component {
+export function cloudnativePgComponent(props: CloudnativePgProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   // One replica everywhere: running Postgres instances keep serving (and fail over through their
   // own instance managers) while the operator restarts; a second replica would only wait.

@@ -8,7 +8,7 @@
  * guide's 70-80% utilization target.
  */
 import { IMAGES, CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaTarget } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
@@ -90,7 +90,7 @@ export function autoscalerPolicy(clusterName: string): IrsaPolicy {
   };
 }
 
-export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): Component {
+export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const role = irsaRole(props.target, props.namespace, DEFAULTS.serviceAccount, autoscalerPolicy(props.target.clusterName));
   const patterns = props.preferredNodeGroups;

@@ -11,7 +11,7 @@
  * reads. A Mapping in this namespace reaches its Service in another one by `<name>.<namespace>`.
  */
 import { Construct } from 'constructs';
-import { Component, manifests, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import {
@@ -179,7 +179,7 @@ function validate(props: EmissaryConfigProps): void {
   }
 }
 
-export function emissaryConfigComponent(props: EmissaryConfigProps): Component {
+export function emissaryConfigComponent(props: EmissaryConfigProps): PlatformComponent {
   validate(props);
   return {
     id: 'emissary-config',

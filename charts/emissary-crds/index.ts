@@ -4,7 +4,7 @@
  * `emissary-apiext` Deployment, just the CRDs (each well under the client-side apply limit).
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 
 export interface EmissaryCrdsValues {
   readonly enableLegacyVersions: boolean;
@@ -18,7 +18,7 @@ export interface EmissaryCrdsProps {
   readonly namespace: string;
 }
 
-export function emissaryCrdsComponent(props: EmissaryCrdsProps): Component {
+export function emissaryCrdsComponent(props: EmissaryCrdsProps): PlatformComponent {
   const values: EmissaryCrdsValues = {
     enableLegacyVersions: false,
     enableV1: false,

@@ -11,7 +11,7 @@
  * scraped by a Prometheus that is not in the mesh either, so all three bypass the sidecar.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, RunbookSection, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { EmissaryIngressValues } from './values';
@@ -66,7 +66,7 @@ export const NLB_ANNOTATIONS: Readonly<Record<string, string>> = {
   'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
 };
 
-export function emissaryIngressComponent(props: EmissaryIngressProps): Component {
+export function emissaryIngressComponent(props: EmissaryIngressProps): PlatformComponent {
   const ns = props.namespace;
   const name = DEFAULTS.releaseName;
   const replicas = props.replicas ?? (props.highAvailability ? DEFAULTS.replicas.highAvailability : DEFAULTS.replicas.single);

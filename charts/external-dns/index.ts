@@ -11,7 +11,7 @@
  * every loop.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, SecretRequirement, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { DnsPolicy, ExternalDnsValues } from './values';
@@ -51,7 +51,7 @@ export const DEFAULTS = {
 
 const POLICIES: readonly DnsPolicy[] = ['sync', 'upsert-only', 'create-only'];
 
-export function externalDnsComponent(props: ExternalDnsProps): Component {
+export function externalDnsComponent(props: ExternalDnsProps): PlatformComponent {
   const ns = props.namespace;
   const { secret, key } = props.apiToken;
   if (!POLICIES.includes(props.policy)) throw new Error(`external-dns: policy "${props.policy}" is not one of ${POLICIES.join(', ')}`);

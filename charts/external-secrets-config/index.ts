@@ -26,7 +26,7 @@
  * Every field the API server would default is written out, so Argo CD sees no drift.
  */
 import { Construct } from 'constructs';
-import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { k8s } from 'cdk8s-plus-28';
@@ -244,7 +244,7 @@ ${commands.join('\n')}
   };
 }
 
-export function externalSecretsConfigComponent(props: ExternalSecretsConfigProps): Component {
+export function externalSecretsConfigComponent(props: ExternalSecretsConfigProps): PlatformComponent {
   validate(props);
   return {
     id: 'external-secrets-config',

@@ -6,7 +6,7 @@
  * Argo CD must not treat as drift.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -67,7 +67,7 @@ export const DEFAULTS = {
   },
 } as const;
 
-export function externalSecretsComponent(props: ExternalSecretsProps): Component {
+export function externalSecretsComponent(props: ExternalSecretsProps): PlatformComponent {
   const r = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
   const replicas = props.highAvailability ? 2 : 1;

@@ -10,7 +10,7 @@
  */
 import { K8sObject } from '../../lib/render';
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
@@ -139,7 +139,7 @@ export function sidekickSettingsAsConfigMap(objects: readonly K8sObject[]): K8sO
   });
 }
 
-export function falcoComponent(props: FalcoProps): Component {
+export function falcoComponent(props: FalcoProps): PlatformComponent {
   const r = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
   const loki = splitUrl(props.lokiPushUrl, 'lokiPushUrl');

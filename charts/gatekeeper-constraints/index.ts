@@ -22,8 +22,9 @@
  * after gatekeeper-templates (and after every other platform component, so a `deny` never blocks a
  * platform chart mid-rollout), and each constraint carries SkipDryRunOnMissingResource.
  */
+import { PlatformComponentId } from '../../config/ids';
 import { Construct } from 'constructs';
-import { Component, manifests, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, Workflow } from '../../lib/component';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { ApiObjectMetadata } from 'cdk8s';
@@ -338,7 +339,7 @@ export interface GatekeeperConstraintsProps {
   /** The restricted-rbac rule's allow-lists. */
   readonly rbacAllowances: readonly RbacAllowance[];
   /** Every other platform component: constraints come last. */
-  readonly after: readonly string[];
+  readonly after: readonly PlatformComponentId[];
   /** @default Policy.ALL */
   readonly policies?: readonly Policy[];
   /** Labels of the Gatekeeper pods serving metrics, and the port name. */
@@ -477,13 +478,13 @@ export class GatekeeperConstraintsChart extends PlatformChart {
   }
 }
 
-export function gatekeeperConstraintsComponent(props: GatekeeperConstraintsProps): Component {
+export function gatekeeperConstraintsComponent(props: GatekeeperConstraintsProps): PlatformComponent {
   validate(props);
   return {
     id: 'gatekeeper-constraints',
     workflow: Workflow.Security,
     namespace: props.namespace,
-    dependsOn: [...new Set(['gatekeeper-templates', ...props.after])].filter((d) => d !== 'gatekeeper-constraints').sort(),
+    dependsOn: [...new Set<PlatformComponentId>(['gatekeeper-templates', ...props.after])].filter((d) => d !== 'gatekeeper-constraints').sort(),
     source: manifests((scope) => new GatekeeperConstraintsChart(scope, 'gatekeeper-constraints', props)),
     syncOptions: [SKIP_DRY_RUN],
   };

@@ -17,7 +17,7 @@
  * commit, so the parameters gatekeeper-constraints renders are checked against these templates.
  */
 import { GIT_SOURCES } from '../../config/versions';
-import { Component, VendoredSource, Workflow } from '../../lib/component';
+import { PlatformComponent, VendoredSource, Workflow } from '../../lib/component';
 
 /** Where our own ConstraintTemplates live, relative to the repository root. */
 export const OWN_TEMPLATES_DIR = 'charts/gatekeeper-templates';
@@ -106,7 +106,7 @@ export function includeGlob(templates: readonly LibraryTemplate[]): string {
 /** Where the library's templates are vendored, relative to the repository root. */
 export const VENDOR_DIR = 'vendor/gatekeeper-library';
 
-export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): Component {
+export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): PlatformComponent {
   if (props.templates.length === 0) throw new Error('gatekeeper-templates: select at least one library template (none would sync an empty Application)');
   const lib = GIT_SOURCES.gatekeeperLibrary;
   if (!/^[0-9a-f]{40}$/.test(lib.revision)) {

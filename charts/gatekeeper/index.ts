@@ -19,7 +19,7 @@
  * fails open, as the chart ships: failing closed to enforce warnings would only add an outage mode.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -80,7 +80,7 @@ export const DEFAULTS = {
   auditIntervalSeconds: 60,
 } as const;
 
-export function gatekeeperComponent(props: GatekeeperProps): Component {
+export function gatekeeperComponent(props: GatekeeperProps): PlatformComponent {
   const r = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
   const replicas = props.highAvailability ? 2 : 1;

@@ -25,7 +25,7 @@
  *   more replicas need an external database, which arrives only with the Data workflow.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, SecretRequirement, Workflow } from '../../lib/component';
 import { K8sObject } from '../../lib/render';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
@@ -70,7 +70,7 @@ export const DATASOURCE_UIDS = { mimir: 'mimir', loki: 'loki', tempo: 'tempo', a
 /** What a dashboard ConfigMap needs for the sidecar to load it. */
 export const DASHBOARD_SIDECAR = { label: 'grafana_dashboard', labelValue: '1', folderAnnotation: 'grafana_folder' } as const;
 
-export function grafanaComponent(props: GrafanaProps): Component {
+export function grafanaComponent(props: GrafanaProps): PlatformComponent {
   const ns = props.namespace;
   const resources = props.resources ?? DEFAULTS.resources;
   const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;

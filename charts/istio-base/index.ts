@@ -3,7 +3,7 @@
  * istiod and istio-cni (components.md: base, then istiod).
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 
 /** The `base` chart (1.30.3) keys we set. Istio charts take keys at top level (components.md). */
 export interface IstioBaseValues {
@@ -27,7 +27,7 @@ export const DEFAULTS = {
   validationFailurePolicy: 'Fail',
 } as const;
 
-export function istioBaseComponent(props: IstioBaseProps): Component {
+export function istioBaseComponent(props: IstioBaseProps): PlatformComponent {
   const values: IstioBaseValues = {
     defaultRevision: 'default',
     // The istio-reader RBAC is for multicluster remote secrets; one cluster needs none.

@@ -7,7 +7,7 @@
  * the sidecar from Istio: no NET_ADMIN init container in the pods themselves.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { K8sResources, Resources } from '../../lib/resources';
 
 /** The `cni` chart (1.30.3) keys we set, at top level as the chart reads them. */
@@ -41,7 +41,7 @@ export const DEFAULTS = {
   container: 'install-cni',
 } as const;
 
-export function istioCniComponent(props: IstioCniProps): Component {
+export function istioCniComponent(props: IstioCniProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const file = props.cniConfFileName ?? DEFAULTS.cniConfFileName;
   if (!/^[\w.-]+\.conflist$/.test(file)) {

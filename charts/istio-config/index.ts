@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Component, manifests, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
@@ -328,7 +328,7 @@ function validate(props: IstioConfigProps): void {
   }
 }
 
-export function istioConfigComponent(props: IstioConfigProps): Component {
+export function istioConfigComponent(props: IstioConfigProps): PlatformComponent {
   validate(props);
   return {
     id: 'istio-config',

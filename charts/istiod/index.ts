@@ -6,7 +6,7 @@
  * services' namespace forbids; the CNI plugin (istio-cni) sets up the traffic redirection instead.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -73,7 +73,7 @@ export const DEFAULTS = {
   container: 'discovery',
 } as const;
 
-export function istiodComponent(props: IstiodProps): Component {
+export function istiodComponent(props: IstiodProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const replicas = props.highAvailability ? 2 : 1;
   if (!Number.isInteger(props.tracing.port) || props.tracing.port < 1 || props.tracing.port > 65535) {

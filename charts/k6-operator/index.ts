@@ -10,7 +10,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CHARTS, IMAGES } from '../../config/versions';
-import { Component, helm, manifests, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
@@ -182,7 +182,7 @@ export class LoadTestsChart extends PlatformChart {
   }
 }
 
-export function k6OperatorComponent(props: K6OperatorProps): Component {
+export function k6OperatorComponent(props: K6OperatorProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   for (const t of props.targets) {
     if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(t.url)) throw new Error(`k6-operator: target ${t.name} has URL "${t.url}"; expected an absolute http(s) URL such as https://${t.name}.example.com/healthz`);

@@ -43,7 +43,7 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { recoveryAnnotations, RecoveryObjective } from '../../lib/backup';
-import { Component, manifests, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -484,7 +484,7 @@ function validate(props: KafkaProps): void {
   }
 }
 
-export function kafkaComponent(props: KafkaProps): Component {
+export function kafkaComponent(props: KafkaProps): PlatformComponent {
   validate(props);
   return {
     id: 'kafka',

@@ -22,7 +22,7 @@
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { WEBHOOK_KINDS } from '../../lib/cluster-scope';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { NODE_COST_ALLOWLIST } from '../../lib/node-cost-labels';
 import { PRIORITY } from '../../lib/priority';
 import { Memory, Resources } from '../../lib/resources';
@@ -97,7 +97,7 @@ export const DEFAULTS = {
 /** Release fullname (`kube-prometheus-stack.fullname`: the release name when it contains the chart name). */
 const FULLNAME = 'kube-prometheus-stack';
 
-export function kubePrometheusStackComponent(props: KubePrometheusStackProps): Component {
+export function kubePrometheusStackComponent(props: KubePrometheusStackProps): PlatformComponent {
   const ns = props.namespace;
   const res: Record<KubePrometheusStackTarget, Resources> = { ...DEFAULTS.resources, ...props.resources };
   const scrapeInterval = props.scrapeInterval ?? DEFAULTS.scrapeInterval;

@@ -24,7 +24,7 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
-import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, RunbookSection, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { K8sObject } from '../../lib/render';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
@@ -148,7 +148,7 @@ export function lokiNetworkPolicy(namespace: string, clients: LokiClients): K8sO
   };
 }
 
-export function lokiComponent(props: LokiProps): Component {
+export function lokiComponent(props: LokiProps): PlatformComponent {
   const ns = props.namespace;
   const resources = props.resources ?? DEFAULTS.resources;
   const indexPeriod = props.indexPeriod ?? DEFAULTS.indexPeriod;

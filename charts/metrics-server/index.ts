@@ -1,6 +1,6 @@
 /** metrics-server: the resource metrics the HPAs (the seed's 70% CPU trigger) scale on. */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { K8sResources, Resources } from '../../lib/resources';
 
 export interface MetricsServerValues {
@@ -22,7 +22,7 @@ export const DEFAULTS = {
   resources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
 } as const;
 
-export function metricsServerComponent(props: MetricsServerProps): Component {
+export function metricsServerComponent(props: MetricsServerProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const replicas = props.highAvailability ? 2 : 1;
   const values: MetricsServerValues = {

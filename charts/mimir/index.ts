@@ -39,7 +39,7 @@ import { Construct } from 'constructs';
 import { IMAGES } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
-import { Component, manifests, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, IrsaRole, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { selectorLabels, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -372,7 +372,7 @@ export class MimirChart extends PlatformChart {
   }
 }
 
-export function mimirComponent(props: MimirProps): Component {
+export function mimirComponent(props: MimirProps): PlatformComponent {
   const r = resolve(props);
   return {
     id: ID,

@@ -21,7 +21,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
-import { Component, manifests, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { Dashboard, platformKpiDashboard, telemetryPipelineDashboard } from './dashboards';
@@ -209,7 +209,7 @@ function runbookSection(): RunbookSection {
   };
 }
 
-export function observabilityConfigComponent(props: ObservabilityConfigProps): Component {
+export function observabilityConfigComponent(props: ObservabilityConfigProps): PlatformComponent {
   return {
     id: ID,
     workflow: Workflow.Observability,

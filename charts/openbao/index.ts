@@ -61,7 +61,7 @@ import {
   s3UploadPolicy,
   SnapshotCronJob,
 } from '../../lib/backup';
-import { Component, helm, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { LabelDomain } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -920,7 +920,7 @@ bao operator raft list-peers                                  # ${OPENBAO.releas
   return sections;
 }
 
-export function openBaoComponent(props: OpenBaoProps): Component {
+export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
   validate(props);
   const resources = props.resources ?? DEFAULTS.resources;
   const role = kmsRole(props);

@@ -20,7 +20,7 @@
  *   read-only root filesystem, reading only the host paths the preset mounts.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { CollectorPipeline, OpenTelemetryCollectorValues } from './values';
@@ -54,7 +54,7 @@ export const DEFAULTS = {
 /** Exporter ids in the collector config. */
 export const EXPORTERS = { traces: 'otlp/tempo', metrics: 'otlphttp/mimir', logs: 'otlphttp/loki' } as const;
 
-export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorProps): Component {
+export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorProps): PlatformComponent {
   const ns = props.namespace;
   const resources = props.resources ?? DEFAULTS.resources;
   for (const [signal, url] of Object.entries({ metricsOtlpHttp: props.exporters.metricsOtlpHttp, logsOtlpHttp: props.exporters.logsOtlpHttp })) {

@@ -20,7 +20,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Component, manifests, NamespaceUsage, RenderedFacts, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, NamespaceUsage, RenderedFacts, Workflow } from '../../lib/component';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
@@ -308,7 +308,7 @@ function mapQuantities(q: Record<string, string>): Record<string, k8s.Quantity> 
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
 }
 
-export function platformBaseComponent(namespace: string, props: PlatformBaseProps): Component {
+export function platformBaseComponent(namespace: string, props: PlatformBaseProps): PlatformComponent {
   validateProps(props);
   return {
     id: ID,

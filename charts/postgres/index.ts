@@ -16,7 +16,7 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { backupBucketRunbook, recoveryAnnotations, RecoveryObjective } from '../../lib/backup';
-import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
 import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { LabelDomain, standardLabels } from '../../lib/labels';
@@ -266,7 +266,7 @@ function validate(props: PostgresProps): void {
   }
 }
 
-export function postgresComponent(props: PostgresProps): Component {
+export function postgresComponent(props: PostgresProps): PlatformComponent {
   validate(props);
   const role = irsaRole(props.target, props.namespace, DEFAULTS.clusterName, s3BucketPolicy(props.bucket));
   const recoveryRole = irsaRole(props.target, props.namespace, DEFAULTS.recoveryClusterName, s3ReadPolicy(props.bucket));

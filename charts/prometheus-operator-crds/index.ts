@@ -4,7 +4,7 @@
  * kube-prometheus-stack runs with `crds.enabled: false`.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 
 export interface PrometheusOperatorCrdsValues {
   readonly crds: { readonly annotations: Record<string, string> };
@@ -14,7 +14,7 @@ export interface PrometheusOperatorCrdsProps {
   readonly namespace: string;
 }
 
-export function prometheusOperatorCrdsComponent(props: PrometheusOperatorCrdsProps): Component {
+export function prometheusOperatorCrdsComponent(props: PrometheusOperatorCrdsProps): PlatformComponent {
   const values: PrometheusOperatorCrdsValues = { crds: { annotations: {} } };
   return {
     id: 'prometheus-operator-crds',

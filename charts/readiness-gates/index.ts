@@ -34,7 +34,7 @@ import { Construct } from 'constructs';
 import { PlatformComponentId } from '../../config/ids';
 import { IMAGES } from '../../config/versions';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
-import { Component, manifests, READINESS_GATES, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, READINESS_GATES, RunbookSection, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
@@ -92,7 +92,7 @@ export interface ReadinessGateProps {
   readonly namespace: string;
   readonly check: GateCheck;
   /** Every other component of the workflow: the gate syncs after all of them are Healthy. */
-  readonly after: readonly string[];
+  readonly after: readonly PlatformComponentId[];
   /** Render the PrometheusRule on Applications past their gate, linking its runbook in this README. */
   readonly alerts?: { readonly runbookUrl: string };
   /** Timeout and interval. @default READINESS_GATES[workflow] */
@@ -314,7 +314,7 @@ function runbook(props: ReadinessGateProps): RunbookSection[] {
   return [{ phase: 'operations', title: `Readiness gate: ${props.workflow}`, body: body.join('\n') }];
 }
 
-export function readinessGateComponent(props: ReadinessGateProps): Component {
+export function readinessGateComponent(props: ReadinessGateProps): PlatformComponent {
   validate(props);
   const id = READINESS_COMPONENTS[props.workflow];
   return {

@@ -4,7 +4,7 @@
  * Its CRDs (redisreplications ~266 KB) exceed the client-side apply limit: server-side apply.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
@@ -41,7 +41,7 @@ export const DEFAULTS = {
 /** The labels the chart puts on the operator's pods (its template: `name: <redisOperator.name>`); Redis's NetworkPolicy admits them. */
 export const OPERATOR_POD_LABELS = { name: 'redis-operator' } as const;
 
-export function redisOperatorComponent(props: RedisOperatorProps): Component {
+export function redisOperatorComponent(props: RedisOperatorProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const values: RedisOperatorValues = {
     redisOperator: {

@@ -39,7 +39,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjective, s3UploadPolicy, SnapshotCronJob } from '../../lib/backup';
-import { Component, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { inClusterSecretsProvider } from '../../lib/secret-readers';
@@ -627,7 +627,7 @@ kubectl -n ${ns} delete pod ${r.name}
   };
 }
 
-export function redisComponent(props: RedisProps): Component {
+export function redisComponent(props: RedisProps): PlatformComponent {
   const replicas = props.replicas ?? DEFAULTS.replicas;
   if (props.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
     throw new Error(`redis: replicas must be an odd number of at least 3 for a Sentinel quorum, got ${replicas}`);

@@ -5,7 +5,7 @@
  * (the chart ranges over `watchNamespaces` plus the release namespace).
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { PRIORITY } from '../../lib/priority';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -34,7 +34,7 @@ export const DEFAULTS = {
   container: 'strimzi-cluster-operator',
 } as const;
 
-export function strimziComponent(props: StrimziProps): Component {
+export function strimziComponent(props: StrimziProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const values: StrimziValues = {
     replicas: 1,

@@ -21,7 +21,7 @@
 import { IMAGES } from '../../config/versions';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Component, manifests, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, SecretRequirement, Workflow } from '../../lib/component';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
@@ -712,7 +712,7 @@ export function ciSecrets(namespace: string): SecretRequirement[] {
   ];
 }
 
-export function tektonConfigComponent(props: TektonConfigProps): Component {
+export function tektonConfigComponent(props: TektonConfigProps): PlatformComponent {
   // Validate early: the props are checked again when the chart is built.
   resolve(props);
   const ns = props.targetNamespace;

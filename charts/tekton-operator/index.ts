@@ -8,7 +8,7 @@
  * the cluster version the spine pins and fails the synth, not the rollout, on a mismatch.
  */
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, Workflow } from '../../lib/component';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { K8sResources, Resources } from '../../lib/resources';
 
@@ -67,7 +67,7 @@ export function satisfiesMinimum(cluster: string, minimum: string): boolean {
   return cMaj > mMaj || (cMaj === mMaj && cMin >= mMin);
 }
 
-export function tektonOperatorComponent(props: TektonOperatorProps): Component {
+export function tektonOperatorComponent(props: TektonOperatorProps): PlatformComponent {
   if (!satisfiesMinimum(props.kubernetesVersion, DEFAULTS.kubernetesMinVersion)) {
     throw new Error(
       `tekton-operator ${CHARTS.tektonOperator.version} needs Kubernetes ${DEFAULTS.kubernetesMinVersion} or later, but kubernetesVersion is ${props.kubernetesVersion}; ` +

@@ -9,7 +9,7 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
-import { Component, helm, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, helm, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
@@ -69,7 +69,7 @@ export const DEFAULTS = {
   otlpHttpPort: 4318,
 } as const;
 
-export function tempoComponent(props: TempoProps): Component {
+export function tempoComponent(props: TempoProps): PlatformComponent {
   const ns = props.namespace;
   const resources = props.resources ?? DEFAULTS.resources;
   const role = irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket));

@@ -5,7 +5,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { needsServerSideApply } from '../../argocd/applications';
 import { CHARTS } from '../../config/versions';
-import { Component, manifests, Workflow } from '../../lib/component';
+import { Component, manifests, serviceComponentId, Workflow } from '../../lib/component';
 import { hydrate } from '../../lib/hydrate';
 import { LabelDomain } from '../../lib/labels';
 import { K8sObject } from '../../lib/render';
@@ -189,12 +189,13 @@ describe('platform-base from the rendered objects (lib/hydrate.ts)', () => {
   });
   /** A component rendering exactly `objects`. */
   function rendering(id: string, namespace: string, objects: readonly K8sObject[]): Component {
+    const componentId = serviceComponentId(id);
     const build = (scope: Construct) => {
       const chart = new Chart(scope, id, { disableResourceNameHashes: true });
       objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o as any));
       return chart;
     };
-    return { id, workflow: Workflow.Apps, namespace, dependsOn: [], source: manifests(build) };
+    return { id: componentId, workflow: Workflow.Apps, namespace, dependsOn: [], source: manifests(build) };
   }
   const k8s = (requests: [string, string], limits: [string, string]) => ({ requests: { cpu: requests[0], memory: requests[1] }, limits: { cpu: limits[0], memory: limits[1] } });
   const web: K8sObject = {

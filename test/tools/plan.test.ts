@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { EnvironmentSettings } from '../../config/defaults';
 import { CHARTS } from '../../config/versions';
-import { Component, helm, Workflow } from '../../lib/component';
+import { PlatformComponentId } from '../../config/ids';
+import { Component, helm, serviceComponentId, Workflow } from '../../lib/component';
 import { buildGraph } from '../../lib/graph';
 import {
   CapacityError,
@@ -42,7 +43,8 @@ const MI = 1024 ** 2;
 const res = (cpu: string, memory: string, limCpu = cpu, limMemory = memory) => Resources.of({ cpu, memory }, { cpu: limCpu, memory: limMemory });
 
 function comp(id: string, wf: Workflow, dependsOn: string[] = []): Component {
-  return { id, workflow: wf, namespace: 'test', dependsOn, source: helm(CHARTS.cilium, {}) };
+  // Hand-made graphs with ids outside the platform's: the graph functions take any id.
+  return { id: serviceComponentId(id), workflow: wf, namespace: 'test', dependsOn: dependsOn as PlatformComponentId[], source: helm(CHARTS.cilium, {}) };
 }
 
 function planned(id: string, workflow: Workflow, workloads: Workload[]): PlannedComponent {
