@@ -4,6 +4,7 @@
  */
 import { LabelDomain } from '../lib/labels';
 import { Resources } from '../lib/resources';
+import { TierPolicy } from '../lib/tier-policy';
 import { KUBERNETES_VERSION } from './versions';
 // Types only: schema.ts imports this module's values, so a value import back would be a cycle.
 import type { AlertReceiverConfig, AlertRouting, ArgoCdSsoConfig, EnvironmentConfig, PlatformConfig, ResourcesConfig, Tier } from './schema';
@@ -166,6 +167,11 @@ export interface EnvironmentSettings {
   readonly nodeGroups: TierDefaults['nodeGroups'];
   readonly spotGroupPerZone: boolean;
   readonly highAvailability: boolean;
+  /**
+   * Replicas, zone spread and sizing for this environment, decided once (lib/tier-policy.ts):
+   * every chart and workflow applies it instead of deciding per component.
+   */
+  readonly tierPolicy: TierPolicy;
   readonly policyEnforcement: 'warn' | 'deny';
   readonly mtlsMode: 'STRICT' | 'PERMISSIVE';
   readonly accessLogs: boolean;
@@ -248,6 +254,7 @@ export function resolveEnvironment(cfg: PlatformConfig, name: string): Environme
     nodeGroups: nodeGroupSettingsOf(tier, env),
     spotGroupPerZone: d.spotGroupPerZone,
     highAvailability: env.highAvailability ?? d.highAvailability,
+    tierPolicy: TierPolicy.of({ tier, highAvailability: env.highAvailability ?? d.highAvailability, nodeGroupPerZone: d.spotGroupPerZone }),
     policyEnforcement: policyEnforcementOf(tier, env),
     mtlsMode: env.mtlsMode ?? d.mtlsMode,
     accessLogs: env.accessLogs ?? d.accessLogs,

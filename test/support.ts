@@ -12,6 +12,11 @@ import { PlatformConfig } from '../config/schema';
 import { Component } from '../lib/component';
 import { buildEnvironment, EnvironmentModel } from '../platform';
 import { FileTree } from '../lib/output';
+import { prometheusOperatorCrdsComponent } from '../charts/prometheus-operator-crds';
+import { hydrate } from '../lib/hydrate';
+import { LabelDomain } from '../lib/labels';
+import type { K8sObject } from '../lib/render';
+import { KUBERNETES_VERSION } from '../config/versions';
 import { defaultHydrateOptions, HydratedModel, hydrateModel, renderEnvironment } from '../synth';
 import { recordSkip, ReferenceVariable } from './skips';
 
@@ -95,4 +100,32 @@ export function hydratedFixture(env: string): Promise<HydratedModel> {
 /** The rendered file tree of one hydrated environment of the fixture config. */
 export async function renderedFixture(env: string): Promise<FileTree> {
   return renderEnvironment(await hydratedFixture(env));
+}
+
+export interface RenderComponentOptions {
+  /**
+   * Components rendered with it for the CRDs its objects need (their objects are not returned).
+   * @default the Prometheus Operator CRDs, so ServiceMonitors and PodMonitors render as in the cluster
+   */
+  readonly alongside?: readonly Component[];
+  /** @default platform.example.com */
+  readonly labelDomain?: LabelDomain;
+}
+
+/**
+ * One component built from props in a test (like cdk8s-plus's `Testing.chart()`), rendered on its
+ * own: a Helm component with the pinned helm from the vendored package, a native one with cdk8s.
+ * Namespaces are written out as synth does. For chart tests that need no shipped config.
+ */
+export async function renderComponent(c: Component, opts: RenderComponentOptions = {}): Promise<K8sObject[]> {
+  const alongside = opts.alongside ?? [prometheusOperatorCrdsComponent({ namespace: 'kube-system' })];
+  const h = defaultHydrateOptions();
+  const labelDomain = opts.labelDomain ?? LabelDomain.of('platform.example.com');
+  const objects = await hydrate([...alongside, c], { renderer: h.renderer, kubernetesVersion: KUBERNETES_VERSION, vendorRoot: h.root, labelDomain });
+  return [...(objects.get(c.id) ?? [])];
+}
+
+/** The objects of `kind` (and `name`, if given) among `objects`. */
+export function objectsOfKind(objects: readonly K8sObject[], kind: string, name?: string): any[] {
+  return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
 }
