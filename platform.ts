@@ -7,6 +7,7 @@ import { PLATFORM_COMPONENT_IDS } from './config/ids';
 import { PlatformConfig } from './config/schema';
 import { Component } from './lib/component';
 import { buildGraph, ComponentGraph } from './lib/graph';
+import { mergeValues } from './lib/values-merge';
 import { appsComponents } from './workflows/apps';
 import { PlatformContext } from './workflows/context';
 import { dataComponents } from './workflows/data';
@@ -28,6 +29,7 @@ export interface EnvironmentModel {
 export function buildEnvironment(config: PlatformConfig, envName: string): EnvironmentModel {
   const env = resolveEnvironment(config, envName);
   const ctx: PlatformContext = { env, services: config.services };
+  const enabled = (c: Component) => config.components[c.id]?.enabled !== false;
   const others = [
     ...foundationComponents(ctx),
     ...ingressComponents(ctx),
@@ -37,15 +39,34 @@ export function buildEnvironment(config: PlatformConfig, envName: string): Envir
     ...meshComponents(ctx),
     ...dataComponents(ctx),
     ...appsComponents(ctx),
-  ];
+  ].filter(enabled);
   const withLate = [...others, ...securityComponentsAfter(ctx, others)];
-  const all = withSecretDependencies([...withLate, platformBase(ctx)]);
+  const all = withValueOverrides(withSecretDependencies([...withLate, platformBase(ctx)]), config.components);
   const present = new Set(all.map((c) => c.id));
   const knownAbsent = new Set<string>(PLATFORM_COMPONENT_IDS.filter((id) => !present.has(id)));
   const graph = buildGraph(all, knownAbsent);
   const wave = (c: Component) => graph.waves.get(c.id) ?? 0;
   const components = [...all].sort((a, b) => wave(a) - wave(b) || a.id.localeCompare(b.id));
   return { env, config, components, graph };
+}
+
+/**
+ * `components.<id>.values` merged last over each Helm component's computed values (lib/values-merge.ts).
+ * Only a Helm component has values; overriding one that renders objects we author is an error.
+ */
+function withValueOverrides(components: readonly Component[], overrides: PlatformConfig['components']): Component[] {
+  const byId = new Map(components.map((c) => [c.id as string, c]));
+  for (const [id, o] of Object.entries(overrides)) {
+    const c = byId.get(id);
+    if (o.values === undefined || c === undefined) continue;
+    if (c.source.type !== 'helm') {
+      throw new Error(`components.${id}.values: "${id}" renders objects this repository authors, not a Helm chart, so it has no values to override; change its props in charts/${id}/ instead`);
+    }
+  }
+  return components.map((c) => {
+    const values = overrides[c.id]?.values;
+    return values !== undefined && c.source.type === 'helm' ? { ...c, source: { ...c.source, values: mergeValues(c.source.values, values) } } : c;
+  });
 }
 
 /**

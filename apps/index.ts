@@ -9,10 +9,12 @@ import { Resources } from '../lib/resources';
 import { Duration } from '../lib/duration';
 import { RECOVERY_TARGETS } from '../lib/rollout';
 import { CanarySettings, describeStart, podStartBound, PodStartSettings, rollbackBounds, RollbackBounds } from './canary';
-import { Microservice, MicroserviceProps, MicroserviceWiring, MIN_READY_SECONDS, READINESS_PROBE, RegistryCredentials, secretNames, ServiceSpec, Sizing, ZoneSpread } from './microservice';
+import { Microservice, MicroserviceProps, MicroserviceWiring, MIN_READY_SECONDS, READINESS_PROBE, RegistryCredentials, secretNames, ServiceSpec, Sizing } from './microservice';
 import { Peer } from './network';
 
-export { Duration, podStartBound, rollbackBounds, ZoneSpread };
+// The tier policy the services spread by: one definition (lib/tier-policy.ts), re-exported for callers of apps/.
+export { TierPolicy, ZoneSpread } from '../lib/tier-policy';
+export { Duration, podStartBound, rollbackBounds };
 export type { CanarySettings, MicroserviceWiring, Peer, RegistryCredentials, RollbackBounds, ServiceSpec, Sizing };
 
 /** The pod settings that bound a service pod's start, from its startup probe. */

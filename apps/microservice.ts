@@ -41,6 +41,7 @@ import { inClusterSecretsProvider } from '../lib/secret-readers';
 import { PRIORITY } from '../lib/priority';
 import { Resources } from '../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../lib/security';
+import { TierPolicy } from '../lib/tier-policy';
 import { analysisTemplateSpec, canaryStrategy, CanarySettings, POD_TEMPLATE_HASH_LABEL, POD_TEMPLATE_HASH_SERIES_LABEL, validateCanary } from './canary';
 import { NamespacePorts, networkPolicySpec, Peer } from './network';
 import { PodTemplateRollout } from './pod-template-rollout';
@@ -66,16 +67,6 @@ export interface ServiceSpec {
 export interface RegistryCredentials {
   readonly openbaoPath: string;
   readonly property: string;
-}
-
-/** How pods spread over availability zones. */
-export enum ZoneSpread {
-  /** Single-zone friendly (dev): no constraint. */
-  None = 'None',
-  /** Spread, but schedule anyway when a zone has no room (the autoscaler cannot pick a zone). */
-  Preferred = 'Preferred',
-  /** Never put more than one extra replica in a zone (one node group per zone lets the autoscaler add one there). */
-  Required = 'Required',
 }
 
 export interface Sizing {
@@ -171,7 +162,11 @@ export interface MicroserviceProps {
   readonly environment: string;
   readonly sizing: Sizing;
   readonly sidecarResources: Resources;
-  readonly zoneSpread: ZoneSpread;
+  /**
+   * How the service's replicas spread over zones (lib/tier-policy.ts): replicated workloads,
+   * required where every zone has its own node group (prod), preferred in staging, none in dev.
+   */
+  readonly tierPolicy: TierPolicy;
   /** Services whose `calls` include this one. */
   readonly callers: readonly string[];
   /** The services this one calls, with their ports. */
@@ -446,19 +441,12 @@ export class Microservice extends Construct {
   }
 
   private spread(): k8s.TopologySpreadConstraint[] | undefined {
-    if (this.props.zoneSpread === ZoneSpread.None) return undefined;
-    const constraint = (topologyKey: string, whenUnsatisfiable: string): k8s.TopologySpreadConstraint => ({
-      maxSkew: 1,
-      topologyKey,
-      whenUnsatisfiable,
-      labelSelector: { matchLabels: this.selector },
-      // Spread each version on its own: a canary's pods do not count against the stable ones'.
-      matchLabelKeys: [POD_TEMPLATE_HASH_LABEL],
-    });
-    return [
-      constraint('topology.kubernetes.io/zone', this.props.zoneSpread === ZoneSpread.Required ? 'DoNotSchedule' : 'ScheduleAnyway'),
-      constraint('kubernetes.io/hostname', 'ScheduleAnyway'),
-    ];
+    const zone = this.props.tierPolicy.k8sZoneSpreadConstraints(this.selector, 'replicated');
+    if (zone.length === 0) return undefined;
+    // Spread each version on its own: a canary's pods do not count against the stable ones'.
+    const perVersion = (c: k8s.TopologySpreadConstraint): k8s.TopologySpreadConstraint => ({ ...c, matchLabelKeys: [POD_TEMPLATE_HASH_LABEL] });
+    const host: k8s.TopologySpreadConstraint = { ...zone[0], topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' };
+    return [...zone, host].map(perVersion);
   }
 
   private env(): k8s.EnvVar[] {

@@ -30,3 +30,13 @@ export type PlatformComponentId = (typeof PLATFORM_COMPONENT_IDS)[number];
 
 /** Names reserved beyond the component ids: the root app, the AppProjects and the Argo CD namespace objects. */
 export const RESERVED_NAMES = ['root', 'platform'] as const;
+
+/**
+ * Components a fork may switch off with `components.<id>.enabled: false`, each with what is lost.
+ * Everything else is load-bearing: another component depends on it, or the platform's security
+ * model or readiness gates count on it.
+ */
+export const OPTIONAL_COMPONENTS: Readonly<Partial<Record<PlatformComponentId, string>>> = {
+  falco: 'runtime threat detection: without it no Falco event reaches the alert receivers',
+  'k6-operator': 'the staging load tests (it runs in staging only)',
+};

@@ -4,11 +4,13 @@
  */
 import { z } from 'zod';
 import { parseCaCertificate } from '../lib/ca-certificate';
+import { Duration } from '../lib/duration';
+import { ImageRef } from '../lib/image-ref';
 import { Workflow } from '../lib/component';
 import { labelDomainProblem } from '../lib/labels';
 import { labelDomainName, labelDomainOf, NODE_GROUP_CAPACITY, nodeGroupSettingsOf, platformTags, policyEnforcementOf } from './defaults';
 import { closest } from './did-you-mean';
-import { PLATFORM_COMPONENT_IDS, RESERVED_NAMES } from './ids';
+import { OPTIONAL_COMPONENTS, PLATFORM_COMPONENT_IDS, RESERVED_NAMES } from './ids';
 import { EKS_VERSIONS, KUBERNETES_VERSION, NODE_AMI_RELEASES } from './versions';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -39,9 +41,15 @@ const cpuQuantity = z.string({ error: 'expected a CPU quantity such as "300m" or
 const memoryQuantity = z.string({ error: 'expected a memory quantity such as "512Mi"' }).regex(/^\d+(Ki|Mi|Gi|Ti)?$/, {
   error: 'expected a memory quantity such as "512Mi" or "2Gi"',
 });
-const duration = z.string({ error: 'expected a duration such as "1h" or "30s"' }).regex(/^\d+(s|m|h)$/, {
-  error: 'expected a duration such as "1h", "15m" or "30s"',
-});
+/** A Go duration in one unit of s, m or h (External Secrets' refreshInterval), parsed by lib/duration.ts. */
+const duration = z.string({ error: 'expected a duration such as "1h" or "30s"' }).refine((text) => {
+  try {
+    // Go durations have no day unit.
+    return !Duration.parse(text).toString().endsWith('d');
+  } catch {
+    return false;
+  }
+}, { error: 'expected a duration such as "1h", "15m" or "30s"' });
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
 /** An IPv4 CIDR as its address (a 32-bit number) and prefix length. */
@@ -93,13 +101,8 @@ export function fromAllowedRegistry(image: string, allowedRegistries: readonly s
 
 /** The registry and path of an image, up to its last "/" (`docker.io/library/` for `docker.io/library/nginx:1.27`). */
 export function registryPrefixOf(image: string): string {
-  const repository = image.split('@')[0];
-  const slash = repository.lastIndexOf('/');
-  return slash >= 0 ? repository.slice(0, slash + 1) : repository.replace(/:[^:]*$/, '');
+  return ImageRef.parse(image).registryPrefix;
 }
-
-/** A sha256 image digest as registries print it: `sha256:` and 64 lowercase hex digits. */
-const IMAGE_DIGEST = /@sha256:[0-9a-f]{64}$/;
 
 /**
  * A service's container image, pinned by digest (what the cluster pulls), with a tag for the
@@ -111,15 +114,19 @@ const IMAGE_DIGEST = /@sha256:[0-9a-f]{64}$/;
 export const pinnedImage = z
   .string({ error: 'expected an image reference such as ghcr.io/example/orders:1.4.2@sha256:<64 hex digits>' })
   .superRefine((image, ctx) => {
-    const withoutDigest = image.split('@')[0];
-    const lastSegment = withoutDigest.split('/').pop() ?? '';
-    const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
-    const repository = tag ? withoutDigest.slice(0, -(tag.length + 1)) : withoutDigest;
+    let ref: ImageRef;
+    try {
+      ref = ImageRef.parse(image);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return;
+    }
+    const { tag, withoutDigest, name: repository } = ref;
     if (!tag && !image.includes('@')) {
       ctx.addIssue({ code: 'custom', message: `image "${image}" has no tag: pin an exact version, e.g. ${repository}:1.2.3@sha256:<digest>` });
     } else if (tag === 'latest') {
       ctx.addIssue({ code: 'custom', message: `image "${image}" uses :latest: pin an exact version, e.g. ${repository}:1.2.3@sha256:<digest>` });
-    } else if (!IMAGE_DIGEST.test(image)) {
+    } else if (!ref.hasSha256Digest) {
       const problem = image.includes('@') ? 'its digest is not sha256: and 64 lowercase hex digits' : 'it has no digest';
       const example = tag ? `${withoutDigest}@sha256:<digest>` : `${repository}:1.2.3@sha256:<digest>`;
       ctx.addIssue({
@@ -450,6 +457,34 @@ const environmentSchema = z.strictObject({
     .optional(),
 });
 
+/** `components.<id>`: one platform component's overrides. */
+const componentOverrideSchema = z.strictObject({
+  /** Helm values merged last over the computed ones: maps merge, lists and scalars replace, null removes. */
+  values: z.record(z.string(), z.unknown(), { error: 'expected a map of Helm values, as in the chart\'s values.yaml' }).optional(),
+  /** false leaves the component out of every environment (optional components only). */
+  enabled: z.boolean().optional(),
+});
+
+function componentOverrideProblems(overrides: Record<string, z.infer<typeof componentOverrideSchema>>, ctx: z.RefinementCtx): void {
+  const ids: readonly string[] = PLATFORM_COMPONENT_IDS;
+  for (const [id, o] of Object.entries(overrides)) {
+    if (!ids.includes(id)) {
+      const near = closest(id, ids);
+      ctx.addIssue({
+        code: 'custom',
+        path: [id],
+        message: `unknown component "${id}"${near ? `; did you mean "${near}"?` : ''} (components are the Argo CD Applications: ${ids.join(', ')})`,
+      });
+    } else if (o.enabled === false && !(id in OPTIONAL_COMPONENTS)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [id, 'enabled'],
+        message: `"${id}" cannot be turned off: other components or the platform's guarantees depend on it; optional components: ${Object.keys(OPTIONAL_COMPONENTS).join(', ')}`,
+      });
+    }
+  }
+}
+
 /** A KV v2 path below the mount: lowercase segments joined by "/", no leading slash. */
 const OPENBAO_PATH = /^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\/[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/;
 const OPENBAO_PATH_HINT = 'expected an OpenBao KV path below the secret/ mount such as registry/ghcr: lowercase segments separated by "/", no leading slash, no mount name';
@@ -589,6 +624,14 @@ export const platformSchema = z
       .record(dnsLabel(20), environmentSchema, { error: 'expected a map of environment name to settings' })
       .refine((e) => Object.keys(e).length > 0, { error: 'define at least one environment, e.g. environments: { dev: {} }' }),
     services: z.array(serviceSchema).default([]),
+    /**
+     * Per-component overrides (README, "Per-component overrides"): `values` deep-merged last over the
+     * Helm values a component computes, `enabled: false` for the optional components.
+     */
+    components: z
+      .record(z.string(), componentOverrideSchema, { error: 'expected a map of component id to { values, enabled }' })
+      .superRefine(componentOverrideProblems)
+      .default({}),
     /**
      * Alertmanager receivers (shared by every environment, by name) and the routing by severity that
      * every environment uses unless it sets its own `environments.<env>.alerting`.

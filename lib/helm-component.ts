@@ -6,6 +6,14 @@
 import type { PlatformComponentId } from '../config/ids';
 import { ChartPin } from '../config/versions';
 import { helm, HelmSource, IgnoredDifference, PlatformComponent } from './component';
+import { Resources } from './resources';
+
+/** Props every chart running one controller (an operator, a plugin, metrics-server) shares. */
+export interface ControllerProps {
+  readonly namespace: string;
+  /** @default the chart's DEFAULTS.resources */
+  readonly resources?: Resources;
+}
 
 export interface HelmComponentProps<V extends object> extends Omit<PlatformComponent, 'source' | 'id'> {
   readonly id: PlatformComponentId;

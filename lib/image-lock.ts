@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import type { K8sObject } from './render';
 import { RenderCheckError } from './checks';
+import { ImageRef, SHA256_DIGEST } from './image-ref';
 
 export const IMAGE_LOCK = 'images.lock.json';
 
@@ -22,10 +23,9 @@ export interface ImageLock {
 
 export const EMPTY_IMAGE_LOCK: ImageLock = { version: 1, images: {} };
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** An image reference split into its parts; the repository normalised as the registries name it. */
-export interface ImageRef {
+export interface LockedImageRef {
   /** e.g. `docker.io/library/alpine`, `ghcr.io/acme/orders`. */
   readonly repository: string;
   readonly tag?: string;
@@ -33,22 +33,12 @@ export interface ImageRef {
 }
 
 /**
- * Parses `[registry/]path[:tag][@digest]`. Docker Hub's short forms are normalised: no registry
- * means `docker.io`, and a one-segment path there is under `library/`.
+ * Parses `[registry/]path[:tag][@digest]` with ImageRef (lib/image-ref.ts). Docker Hub's short forms
+ * are normalised: no registry means `docker.io`, and a one-segment path there is under `library/`.
  */
-export function parseImage(image: string): ImageRef {
-  const [nameTag, digest, ...rest] = image.split('@');
-  if (rest.length > 0 || !nameTag) throw new Error(`not an image reference: "${image}"`);
-  const slash = nameTag.lastIndexOf('/');
-  const colon = nameTag.lastIndexOf(':');
-  const tag = colon > slash ? nameTag.slice(colon + 1) : undefined;
-  const name = colon > slash ? nameTag.slice(0, colon) : nameTag;
-  const parts = name.split('/');
-  const hasRegistry = parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost');
-  const path = hasRegistry ? parts.slice(1) : parts;
-  const registry = hasRegistry ? parts[0] : 'docker.io';
-  const repository = [registry, ...(registry === 'docker.io' && path.length === 1 ? ['library'] : []), ...path].join('/');
-  return { repository, ...(tag ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+export function parseImage(image: string): LockedImageRef {
+  const r = ImageRef.parse(image);
+  return { repository: r.canonicalRepository, ...(r.tag ? { tag: r.tag } : {}), ...(r.digest !== undefined ? { digest: r.digest } : {}) };
 }
 
 /** The lock's key for an image: `<repository>:<tag>`, or undefined for an untagged one. */
@@ -82,7 +72,7 @@ export function parseImageLock(text: string, file: string = IMAGE_LOCK): ImageLo
     const r = parseImage(key);
     if (!r.tag || r.digest !== undefined || r.tag === 'latest') problems.push(`images."${key}": the key must be "<repository>:<exact tag>" (no digest, not latest)`);
     else if (lockKey(key) !== key) problems.push(`images."${key}": write the key normalised, as "${lockKey(key)}"`);
-    if (typeof digest !== 'string' || !DIGEST.test(digest)) problems.push(`images."${key}": ${JSON.stringify(digest)} is not a digest; expected sha256:<64 lowercase hex>`);
+    if (typeof digest !== 'string' || !SHA256_DIGEST.test(digest)) problems.push(`images."${key}": ${JSON.stringify(digest)} is not a digest; expected sha256:<64 lowercase hex>`);
   }
   if (problems.length) throw new RenderCheckError(`${file}:\n  ${problems.join('\n  ')}`);
   return { version: 1, images: o.images as Record<string, string> };

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { PlatformConfig } from '../config/schema';
 import { EKS_VERSIONS, GIT_SOURCES, IMAGES } from '../config/versions';
 import { Workflow, WORKFLOW_ORDER } from './component';
+import { ImageRef } from './image-ref';
 import { WORKFLOW_TITLES } from './plan-report';
 import { writeFileAtomically } from './output';
 import { buildEnvironment, EnvironmentModel } from '../platform';
@@ -43,9 +44,7 @@ export const MATCH = {
 
 /** The repository of an image reference: without its digest, and without its tag if it has one. */
 export function imageRepository(image: string): string {
-  const name = image.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+  return ImageRef.parse(image).name;
 }
 
 const exact = (file: string) => `/^${file.replace(/[.]/g, '\\.')}$/`;
@@ -66,7 +65,7 @@ export function pinsByWorkflow(config: PlatformConfig, models: readonly Environm
       if (c.source.type === 'vendored') pins.git.add(c.source.origin.repoURL);
       // An image belongs to the workflows of the components whose values or objects name it.
       const text = c.source.type === 'helm' ? JSON.stringify(c.source.values) : c.source.type === 'manifests' ? JSON.stringify(synthObjects(c.source)) : '';
-      for (const image of Object.values(IMAGES)) if (text.includes(image)) pins.images.add(image.slice(0, image.lastIndexOf(':')));
+      for (const image of Object.values(IMAGES)) if (text.includes(image)) pins.images.add(imageRepository(image));
     }
   }
   for (const s of config.services) out.get(Workflow.Apps)!.images.add(imageRepository(s.image));

@@ -3,7 +3,7 @@
  * every environment, the k6 load-test operator in staging; both in the GitOps workflow).
  * Everything per service comes from its entry in platform.yaml: a new service needs no code.
  */
-import { microserviceComponent, ZoneSpread } from '../apps';
+import { microserviceComponent } from '../apps';
 import { argoRolloutsComponent } from '../charts/argo-rollouts';
 import { PublicRoute } from '../charts/emissary-config';
 import { k6OperatorComponent } from '../charts/k6-operator';
@@ -60,15 +60,13 @@ export function publicRoutes(ctx: PlatformContext): PublicRoute[] {
 export function appsComponents(ctx: PlatformContext): Component[] {
   const { env, services } = ctx;
   const byName = new Map(services.map((s) => [s.name, s]));
-  // Prod has one spot group per zone, so the autoscaler can grow the zone a pending pod needs.
-  const zoneSpread = !env.highAvailability ? ZoneSpread.None : env.spotGroupPerZone ? ZoneSpread.Required : ZoneSpread.Preferred;
   return services.map((service) =>
     microserviceComponent({
       service,
       namespace: SERVICES_NAMESPACE,
       environment: env.name,
       sizing: env.services,
-      zoneSpread,
+      tierPolicy: env.tierPolicy,
       callers: services.filter((s) => s.calls.includes(service.name)).map((s) => s.name),
       callees: service.calls.map((name) => ({ name, port: byName.get(name)!.port })),
       wiring: WIRING,
@@ -78,7 +76,7 @@ export function appsComponents(ctx: PlatformContext): Component[] {
 
 /** Argo Rollouts everywhere; k6-operator and its TestRuns in staging only. Added to the GitOps workflow. */
 export function deliveryComponents(ctx: PlatformContext): PlatformComponent[] {
-  const rollouts = argoRolloutsComponent({ namespace: NS.argocd, highAvailability: ctx.env.highAvailability });
+  const rollouts = argoRolloutsComponent({ namespace: NS.argocd, tierPolicy: ctx.env.tierPolicy });
   if (ctx.env.tier !== 'staging') return [rollouts];
   const targets = ctx.services
     .filter((s) => s.public)

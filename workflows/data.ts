@@ -11,12 +11,12 @@ import { postgresComponent } from '../charts/postgres';
 import { redisComponent } from '../charts/redis';
 import { OPERATOR_POD_LABELS, redisOperatorComponent } from '../charts/redis-operator';
 import { strimziComponent } from '../charts/strimzi';
-import { byTier } from '../config/defaults';
 import { ServiceConfig } from '../config/schema';
+import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
 import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { PlatformComponent } from '../lib/component';
-import { Resources } from '../lib/resources';
+import { Duration } from '../lib/duration';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
 
@@ -50,11 +50,14 @@ export function redisSnapshotBucket(platformName: string, envName: string): stri
 
 export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env, services } = ctx;
+  const { tierPolicy } = env;
   const ns = NS.data;
-  const ha = env.highAvailability;
   const clients = kafkaClients(services);
   const target = { clusterName: env.clusterName, accountId: env.accountId };
   const retentionDays = BACKUP_RETENTION_DAYS[env.tier];
+  const postgres = tierPolicy.sized(SIZING.postgres);
+  const redis = tierPolicy.sized(SIZING.redis);
+  const kafka = tierPolicy.sized(SIZING.kafka);
   return [
     cloudnativePgComponent({ namespace: ns }),
     barmanCloudComponent({ namespace: ns, operatorNamespace: ns }),
@@ -65,17 +68,12 @@ export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
       bucket: postgresBackupBucket(env.platformName, env.name),
       labelDomain: env.labelDomain,
       image: IMAGES.postgres,
-      instances: ha ? 3 : 1,
-      spreadAcrossZones: ha,
-      storageSize: byTier(env, { dev: '5Gi', staging: '20Gi', prod: '20Gi' }),
-      resources: byTier(env, {
-        dev: Resources.of({ cpu: '50m', memory: '256Mi' }, { cpu: '500m', memory: '512Mi' }),
-        staging: Resources.of({ cpu: '100m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
-        prod: Resources.of({ cpu: '100m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
-      }),
+      tierPolicy,
+      storageSize: postgres.storage,
+      resources: postgres.resources,
       databases: services.filter((s) => s.database).map((s) => s.name),
       // The point-in-time recovery window.
-      retentionPolicy: `${retentionDays}d`,
+      retentionPolicy: Duration.days(retentionDays),
     }),
     redisOperatorComponent({ namespace: ns }),
     redisComponent({
@@ -83,21 +81,17 @@ export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
       clients: services.filter((s) => s.redis).map((s) => ({ name: s.name, reader: reader(s.name) })),
       operatorPodLabels: OPERATOR_POD_LABELS,
       scrapeNamespace: NS.observability,
-      highAvailability: ha,
+      tierPolicy,
       images: { redis: IMAGES.redis, sentinel: IMAGES.redisSentinel, exporter: IMAGES.redisExporter },
-      resources: byTier(env, {
-        dev: Resources.of({ cpu: '25m', memory: '64Mi' }, { cpu: '250m', memory: '128Mi' }),
-        staging: Resources.of({ cpu: '25m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
-        prod: Resources.of({ cpu: '25m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
-      }),
-      storageSize: byTier(env, { dev: '1Gi', staging: '2Gi', prod: '2Gi' }),
+      resources: redis.resources,
+      storageSize: redis.storage,
       labelDomain: env.labelDomain,
       backup: { target, bucket: redisSnapshotBucket(env.platformName, env.name), region: env.region, retentionDays, uploaderImage: IMAGES.awsCli },
     }),
     strimziComponent({ namespace: ns }),
     kafkaComponent({
       namespace: ns,
-      highAvailability: ha,
+      tierPolicy,
       topics: kafkaTopics(services),
       clientPeers:
         clients.length > 0
@@ -116,11 +110,11 @@ export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
           consumes: s.kafka?.consumes ?? [],
           reader: { ...reader(s.name), externalSecret: secretNames(s.name).kafka },
         })),
-      partitions: byTier(env, { dev: 1, staging: 3, prod: 3 }),
       labelDomain: env.labelDomain,
-      dual: { resources: Resources.of({ cpu: '100m', memory: '768Mi' }, { cpu: '1', memory: '1Gi' }), storage: '10Gi' },
-      controllers: { resources: Resources.of({ cpu: '50m', memory: '384Mi' }, { cpu: '500m', memory: '768Mi' }), storage: '5Gi' },
-      brokers: { resources: Resources.of({ cpu: '100m', memory: '768Mi' }, { cpu: '1', memory: '1536Mi' }), storage: '20Gi' },
+      partitions: kafka.partitions,
+      dual: kafka.dual,
+      controllers: kafka.controllers,
+      brokers: kafka.brokers,
     }),
   ];
 }

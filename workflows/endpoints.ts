@@ -3,14 +3,22 @@
  * component id), the namespace and the upstream chart's naming rules; the owning workflow's tests
  * check them against the chart. Consumers import these, never spell a service name themselves.
  */
-import { KAFKA_ACCESS } from '../charts/kafka';
-import { MIMIR_GATEWAY } from '../charts/mimir';
+import { kafkaEndpoints } from '../charts/kafka';
+import { postgresEndpoints } from '../charts/postgres';
+import { redisEndpoints } from '../charts/redis';
+import { kubePrometheusStackEndpoints } from '../charts/kube-prometheus-stack';
+import { LOKI_API_PATHS, lokiEndpoints } from '../charts/loki';
+import { MIMIR_API_PATHS, mimirEndpoints } from '../charts/mimir';
+import { openTelemetryCollectorEndpoints } from '../charts/opentelemetry-collector';
+import { tempoEndpoints } from '../charts/tempo';
+import { openbaoEndpoints } from '../charts/openbao';
 import { NS } from './namespaces';
 
-const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
-/** `http://host` on port 80, `http://host:port` otherwise. */
-const httpBase = (host: string, port: number) => `http://${host}${port === 80 ? '' : `:${port}`}`;
-const MIMIR_BASE = httpBase(svc(MIMIR_GATEWAY.name, NS.observability), MIMIR_GATEWAY.port);
+const OTEL = openTelemetryCollectorEndpoints(NS.observability);
+const MIMIR = mimirEndpoints(NS.observability).gateway;
+const LOKI = lokiEndpoints(NS.observability).http;
+const TEMPO = tempoEndpoints(NS.observability);
+const KPS = kubePrometheusStackEndpoints(NS.observability);
 
 export const ENDPOINTS = {
   /**
@@ -18,32 +26,32 @@ export const ENDPOINTS = {
    * (`<release>` = opentelemetry-collector, ports.otlp/otlp-http servicePort) keeps traffic on the
    * sender's node (internalTrafficPolicy Local in daemonset mode).
    */
-  otlpGrpc: `${svc('opentelemetry-collector', NS.observability)}:4317`,
-  otlpHttp: `http://${svc('opentelemetry-collector', NS.observability)}:4318`,
+  otlpGrpc: OTEL.otlpGrpc.hostPort,
+  otlpHttp: OTEL.otlpHttp.url(),
   /** Monolithic Mimir through the Service the mimir chart names for its callers (`mimir-gateway`, port 80). */
-  mimirRemoteWrite: `${MIMIR_BASE}/api/v1/push`,
+  mimirRemoteWrite: MIMIR.url(MIMIR_API_PATHS.remoteWrite),
   /** Mimir's OTLP metrics endpoint; the otlphttp exporter appends /v1/metrics. */
-  mimirOtlp: `${MIMIR_BASE}/otlp`,
-  mimirQuery: `${MIMIR_BASE}/prometheus`,
+  mimirOtlp: MIMIR.url(MIMIR_API_PATHS.otlp),
+  mimirQuery: MIMIR.url(MIMIR_API_PATHS.query),
   /** Monolithic Loki, no gateway: the Service is `<release>` on 3100 (http-metrics). */
-  lokiPush: `http://${svc('loki', NS.observability)}:3100/loki/api/v1/push`,
+  lokiPush: LOKI.url(LOKI_API_PATHS.push),
   /** Loki's OTLP logs endpoint; the otlphttp exporter appends /v1/logs. */
-  lokiOtlp: `http://${svc('loki', NS.observability)}:3100/otlp`,
-  lokiQuery: `http://${svc('loki', NS.observability)}:3100`,
+  lokiOtlp: LOKI.url(LOKI_API_PATHS.otlp),
+  lokiQuery: LOKI.url(),
   /** Monolithic Tempo: Service `<release>`, HTTP API 3200, OTLP gRPC 4317. */
-  tempoQuery: `http://${svc('tempo', NS.observability)}:3200`,
-  tempoOtlpGrpc: `${svc('tempo', NS.observability)}:4317`,
+  tempoQuery: TEMPO.http.url(),
+  tempoOtlpGrpc: TEMPO.otlpGrpc.hostPort,
   /** kube-prometheus-stack: `<fullname>-alertmanager` 9093 and `<fullname>-prometheus` 9090. */
-  alertmanager: `http://${svc('kube-prometheus-stack-alertmanager', NS.observability)}:9093`,
-  prometheus: `http://${svc('kube-prometheus-stack-prometheus', NS.observability)}:9090`,
+  alertmanager: KPS.alertmanager.url(),
+  prometheus: KPS.prometheus.url(),
   /** OpenBao API (security): TLS from the internal CA (charts/openbao), so clients also need `openbaoCaCertificate`. */
-  openbao: `https://${svc('openbao', NS.security)}:8200`,
+  openbao: openbaoEndpoints(NS.security).api.url(),
   /** Data services (data). CloudNativePG's read-write Service `<cluster>-rw` of Cluster `postgres`. */
-  postgresRw: svc('postgres-rw', NS.data),
-  postgresPort: 5432,
+  postgresRw: postgresEndpoints(NS.data).rw.host,
+  postgresPort: postgresEndpoints(NS.data).rw.port,
   /** The Service the redis component owns: it follows the master (replication) or the standalone (dev). */
-  redis: svc('redis', NS.data),
-  redisPort: 6379,
+  redis: redisEndpoints(NS.data).primary.host,
+  redisPort: redisEndpoints(NS.data).primary.port,
   /** Strimzi's `<cluster>-kafka-bootstrap` of Kafka `kafka`: the TLS listener with SCRAM-SHA-512 (charts/kafka). */
-  kafkaBootstrap: `${svc('kafka-kafka-bootstrap', NS.data)}:${KAFKA_ACCESS.port}`,
+  kafkaBootstrap: kafkaEndpoints(NS.data).bootstrap.hostPort,
 } as const;

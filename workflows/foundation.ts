@@ -18,8 +18,8 @@ export function foundationComponents(ctx: PlatformContext): PlatformComponent[] 
   const { env } = ctx;
   const components = [
     prometheusOperatorCrdsComponent({ namespace: NS.kubeSystem }),
-    ciliumComponent({ namespace: NS.kubeSystem, highAvailability: env.highAvailability }),
-    metricsServerComponent({ namespace: NS.kubeSystem, highAvailability: env.highAvailability }),
+    ciliumComponent({ namespace: NS.kubeSystem, tierPolicy: env.tierPolicy }),
+    metricsServerComponent({ namespace: NS.kubeSystem, tierPolicy: env.tierPolicy }),
     clusterAutoscalerComponent({
       namespace: NS.kubeSystem,
       target: { clusterName: env.clusterName, accountId: env.accountId, region: env.region },

@@ -4,7 +4,7 @@ import { tektonConfigComponent } from '../charts/tekton-config';
 import { TEKTONCONFIG_HEALTH_KEY, TEKTONCONFIG_HEALTH_LUA } from '../charts/tekton-config/health';
 import { tektonOperatorComponent } from '../charts/tekton-operator';
 import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../argocd/health';
-import { byTier } from '../config/defaults';
+import { SIZING } from '../config/sizing';
 import { PlatformComponent } from '../lib/component';
 import { PRIORITY } from '../lib/priority';
 import { deliveryComponents } from './apps';
@@ -25,7 +25,7 @@ export function argoCd(ctx: PlatformContext): PlatformComponent {
       // tekton-config's Tasks wait in a later sync wave for the TektonConfig to be healthy.
       [TEKTONCONFIG_HEALTH_KEY]: TEKTONCONFIG_HEALTH_LUA,
     },
-    highAvailability: env.highAvailability,
+    tierPolicy: env.tierPolicy,
     alertmanagerUrl: ENDPOINTS.alertmanager,
     clusterName: env.clusterName,
     repoURL: env.gitops.repoURL,
@@ -47,7 +47,7 @@ export function tekton(ctx: PlatformContext): PlatformComponent[] {
       priorityClassName: PRIORITY.platformCritical,
       gitops: { repoURL: env.gitops.repoURL, targetRevision: env.gitops.targetRevision, file: PLATFORM_FILE },
       labelDomain: env.labelDomain,
-      concurrentRuns: byTier(env, { dev: 1, staging: 2, prod: 2 }),
+      concurrentRuns: env.tierPolicy.sized(SIZING['tekton-config']).concurrentRuns,
     }),
   ];
 }

@@ -11,15 +11,15 @@
  * ExternalSecrets rendered by external-secrets-config adopt them from OpenBao (runbook below).
  */
 import { byTier, EnvironmentSettings } from '../config/defaults';
+import { SIZING } from '../config/sizing';
 import { certManagerComponent } from '../charts/cert-manager';
 import { AcmeIssuer, certManagerConfigComponent, DEFAULTS as CERT_MANAGER_CONFIG } from '../charts/cert-manager-config';
 import { emissaryConfigComponent } from '../charts/emissary-config';
 import { emissaryCrdsComponent } from '../charts/emissary-crds';
-import { DEFAULTS as EMISSARY, emissaryIngressComponent, PORTS } from '../charts/emissary-ingress';
-import { DEFAULTS as EXTERNAL_DNS, DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/external-dns';
+import { emissaryIngressComponent, emissaryIngressEndpoints, PORTS } from '../charts/emissary-ingress';
+import { DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/external-dns';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
 import { PlatformComponent, RunbookSection, SecretRequirement, Workflow } from '../lib/component';
-import { Resources } from '../lib/resources';
 import { publicRoutes } from './apps';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
@@ -88,19 +88,12 @@ export function dnsPolicy(env: Pick<EnvironmentSettings, 'tier'>): DnsPolicy {
   return byTier<DnsPolicy>(env, { dev: 'sync', staging: 'upsert-only', prod: 'upsert-only' });
 }
 
-/** Dev requests less (single replicas, lower requests; same limits). Staging and prod take the seed's numbers. */
-const DEV = {
-  certManager: Resources.of({ cpu: '25m', memory: '48Mi' }, { cpu: '200m', memory: '256Mi' }),
-  externalDns: Resources.of({ cpu: '10m', memory: '24Mi' }, { cpu: '100m', memory: '128Mi' }),
-  emissary: Resources.of({ cpu: '100m', memory: '192Mi' }, { cpu: '500m', memory: '512Mi' }),
-  emissarySidecar: Resources.of({ cpu: '25m', memory: '48Mi' }, { cpu: '250m', memory: '256Mi' }),
-} as const;
-
 export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const zone = cloudflareZone(env);
   const proxied = cloudflareProxied(env);
-  const dev = env.tier === 'dev';
+  const { tierPolicy } = env;
+  const emissarySize = tierPolicy.sized(SIZING['emissary-ingress']);
 
   const certManagerToken = cloudflareTokenSecret(NS.certManager, 'Cloudflare API token for the Let\'s Encrypt DNS01 solver (ClusterIssuers)');
   const externalDnsToken = cloudflareTokenSecret(NS.externalDns, 'Cloudflare API token for external-dns');
@@ -116,11 +109,7 @@ export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
   });
 
   const components: PlatformComponent[] = [
-    certManagerComponent({
-      namespace: NS.certManager,
-      highAvailability: env.highAvailability,
-      resources: dev ? { controller: DEV.certManager } : {},
-    }),
+    certManagerComponent({ namespace: NS.certManager, tierPolicy, controllerResources: tierPolicy.sized(SIZING['cert-manager']) }),
     { ...certManagerConfig, runbook: cloudflareRunbook(zone, [certManagerToken, externalDnsToken], proxied) },
     externalDnsComponent({
       namespace: NS.externalDns,
@@ -132,19 +121,18 @@ export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
       policy: dnsPolicy(env),
       apiToken: { secret: externalDnsToken, key: CLOUDFLARE_TOKEN.key },
       cloudflareProxied: proxied,
-      interval: EXTERNAL_DNS.interval,
-      resources: dev ? DEV.externalDns : EXTERNAL_DNS.resources,
+      resources: tierPolicy.sized(SIZING['external-dns']),
     }),
     emissaryCrdsComponent({ namespace: NS.emissary }),
     emissaryIngressComponent({
       namespace: NS.emissary,
-      highAvailability: env.highAvailability,
+      tierPolicy,
       // One load balancer for every host: the wildcard and the bare domain point at it.
       serviceAnnotations: { [HOSTNAME_ANNOTATION]: `*.${env.domain},${env.domain}` },
       mesh: true,
       ...(proxied ? { sourceRanges: loadBalancerSourceRanges(env) } : {}),
-      resources: dev ? DEV.emissary : EMISSARY.resources,
-      sidecarResources: dev ? DEV.emissarySidecar : EMISSARY.sidecarResources,
+      resources: emissarySize.gateway,
+      sidecarResources: emissarySize.sidecar,
     }),
     emissaryConfigComponent({
       namespace: NS.emissary,
@@ -164,8 +152,8 @@ export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
     check: {
       validation: GUIDE_VALIDATIONS[Workflow.Ingress],
       namespace: NS.emissary,
-      // The chart's fullname: the release name, which contains the chart name.
-      service: EMISSARY.releaseName,
+      // The gateway's load balancer Service (the chart's fullname: the release name).
+      service: emissaryIngressEndpoints(NS.emissary).https.service,
       certificate: CERT_MANAGER_CONFIG.certificateName,
     },
     after: components.map((c) => c.id),

@@ -6,10 +6,9 @@ import { istioBaseComponent } from '../charts/istio-base';
 import { istioCniComponent } from '../charts/istio-cni';
 import { istioConfigComponent } from '../charts/istio-config';
 import { istiodComponent } from '../charts/istiod';
-import { byTier, EnvironmentSettings } from '../config/defaults';
+import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
 import { PlatformComponent } from '../lib/component';
-import { Resources } from '../lib/resources';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NAMESPACES, NS } from './namespaces';
@@ -22,21 +21,6 @@ export const EMISSARY_SERVICE_ACCOUNT = 'emissary-ingress';
 
 /** The tracing extension provider's name in the mesh config, referenced by the Telemetry resource. */
 export const TRACING_PROVIDER = 'otel';
-
-/**
- * Mesh-wide default requests and limits of an injected `istio-proxy` sidecar (and of the
- * `istio-validation` init container the CNI mode injects instead of `istio-init`). Workloads that
- * carry a sidecar set their own through the `sidecar.istio.io/proxy*` annotations and declare it
- * as a container of their workload, so their namespace quota counts it; this default only covers
- * a pod that sets none. Istio's own default (100m/128Mi) would add 1.5 CPU over 15 service pods.
- */
-export function meshSidecarResources(env: Pick<EnvironmentSettings, 'tier'>): Resources {
-  return byTier(env, {
-    dev: Resources.of({ cpu: '10m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
-    staging: Resources.of({ cpu: '30m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
-    prod: Resources.of({ cpu: '30m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
-  });
-}
 
 /** Namespaces labelled for sidecar injection (workflows/namespaces.ts). */
 export function injectedNamespaces(): string[] {
@@ -58,11 +42,11 @@ export function meshComponents(ctx: PlatformContext): PlatformComponent[] {
     istioBaseComponent({ namespace: ns }),
     istiodComponent({
       namespace: ns,
-      highAvailability: env.highAvailability,
+      tierPolicy: env.tierPolicy,
       tracing: hostPort(ENDPOINTS.otlpGrpc),
       tracingProvider: TRACING_PROVIDER,
       accessLogs: env.accessLogs,
-      sidecarResources: meshSidecarResources(env),
+      sidecarResources: env.tierPolicy.sized(SIZING.istiod).sidecarResources,
     }),
     istioCniComponent({ namespace: ns, excludeNamespaces: [NS.kubeSystem, ns] }),
     istioConfigComponent({
@@ -72,8 +56,7 @@ export function meshComponents(ctx: PlatformContext): PlatformComponent[] {
       services: ctx.services.map((s) => ({ name: s.name, port: s.port, public: s.public, calls: s.calls })),
       ingressPrincipal: `cluster.local/ns/${NS.emissary}/sa/${EMISSARY_SERVICE_ACCOUNT}`,
       tracingProvider: TRACING_PROVIDER,
-      // Every request traced where traffic is low (dev, staging load tests); a sample in prod.
-      samplingPercentage: byTier(env, { dev: 100, staging: 100, prod: 10 }),
+      samplingPercentage: env.tierPolicy.sized(SIZING['istio-config']).samplingPercentage,
       accessLogs: env.accessLogs,
       injectedNamespaces: injectedNamespaces(),
       kubectlImage: IMAGES.kubectl,

@@ -8,20 +8,22 @@
  * the three stores it exports to; grafana after the stores and kube-prometheus-stack; and
  * observability-config after kube-prometheus-stack, grafana and mimir.
  *
- * Sizing: production values (the seed's numbers) for staging and prod; dev runs one replica of
- * everything with lower requests.
+ * Sizing: config/sizing.ts (the seed's numbers for staging and prod, less in dev); replicas and
+ * zone spread: the environment's tier policy (dev runs one replica of everything).
  */
-import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent, DEFAULTS as GRAFANA } from '../charts/grafana';
+import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent } from '../charts/grafana';
 import { kubePrometheusStackComponent, DEFAULTS as KPS } from '../charts/kube-prometheus-stack';
 import { AlertReceiver, AlertRouting } from '../charts/kube-prometheus-stack/alertmanager';
 import { lokiComponent, DEFAULTS as LOKI } from '../charts/loki';
 import { LOKI_CLIENTS } from './loki-clients';
-import { mimirComponent, DEFAULTS as MIMIR } from '../charts/mimir';
+import { mimirComponent } from '../charts/mimir';
 import { observabilityConfigComponent } from '../charts/observability-config';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
-import { openTelemetryCollectorComponent, DEFAULTS as OTEL } from '../charts/opentelemetry-collector';
+import { openTelemetryCollectorComponent } from '../charts/opentelemetry-collector';
 import { tempoComponent, DEFAULTS as TEMPO } from '../charts/tempo';
-import { byTier, EnvironmentSettings } from '../config/defaults';
+import { EnvironmentSettings } from '../config/defaults';
+import { SIZING } from '../config/sizing';
+import { Duration } from '../lib/duration';
 import { PlatformComponent, RunbookSection, Workflow } from '../lib/component';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
@@ -81,6 +83,11 @@ export function s3BucketRunbook(env: Pick<EnvironmentSettings, 'region'>, store:
   };
 }
 
+/** The bucket's lifecycle expiry for a store that deletes by age: one day after its retention. */
+function backstopDays(retention: Duration): number {
+  return retention.totalSeconds / Duration.days(1).totalSeconds + 1;
+}
+
 /** The environment's alerting (platform.yaml `alerting`, or its own `environments.<env>.alerting`) as Alertmanager receivers and routes. */
 export function alertRouting(env: Pick<EnvironmentSettings, 'alerting'>): AlertRouting {
   const receivers = Object.entries(env.alerting.receivers).map(([name, r]): AlertReceiver => {
@@ -97,8 +104,7 @@ export function observabilityComponents(ctx: PlatformContext): PlatformComponent
   const { env } = ctx;
   const ns = NS.observability;
   const target = { clusterName: env.clusterName, accountId: env.accountId, region: env.region };
-  const production = env.tier !== 'dev';
-  const sized = <T>(prod: T, dev: T): T => byTier(env, { dev, staging: prod, prod });
+  const tier = env.tierPolicy;
   const timing = { scrapeInterval: KPS.scrapeInterval, evaluationInterval: KPS.evaluationInterval };
 
   const mimirBucket = bucketName(env, 'mimir');
@@ -109,13 +115,10 @@ export function observabilityComponents(ctx: PlatformContext): PlatformComponent
     namespace: ns,
     target,
     bucket: mimirBucket,
-    highAvailability: env.highAvailability,
-    // A hard zone spread only where every zone has its own node group the autoscaler can grow.
-    strictZoneSpread: env.spotGroupPerZone,
+    tierPolicy: tier,
     alertmanagerUrl: ENDPOINTS.alertmanager,
     rulerRulesConfigMap: MIMIR_RULES_CONFIG_MAP,
-    resources: sized(MIMIR.resources, MIMIR.devResources),
-    volumeSize: sized('10Gi', '5Gi'),
+    ...tier.sized(SIZING.mimir),
     runbook: [s3BucketRunbook(env, 'mimir', mimirBucket)],
   });
   const lokiRetention = LOKI.retention;
@@ -124,37 +127,34 @@ export function observabilityComponents(ctx: PlatformContext): PlatformComponent
     clients: LOKI_CLIENTS,
     target,
     bucket: lokiBucket,
-    resources: sized(LOKI.resources, LOKI.devResources),
-    volumeSize: sized('10Gi', '5Gi'),
-    runbook: [s3BucketRunbook(env, 'loki', lokiBucket, lokiRetention.totalSeconds / 86400 + 1)],
+    ...tier.sized(SIZING.loki),
+    runbook: [s3BucketRunbook(env, 'loki', lokiBucket, backstopDays(lokiRetention))],
   });
   const tempo = tempoComponent({
     namespace: ns,
     target,
     bucket: tempoBucket,
-    resources: sized(TEMPO.resources, TEMPO.devResources),
-    volumeSize: sized('10Gi', '5Gi'),
-    runbook: [s3BucketRunbook(env, 'tempo', tempoBucket, TEMPO.retention.totalSeconds / 86400 + 1)],
+    ...tier.sized(SIZING.tempo),
+    runbook: [s3BucketRunbook(env, 'tempo', tempoBucket, backstopDays(TEMPO.retention))],
   });
   const kps = kubePrometheusStackComponent({
     namespace: ns,
     clusterName: env.clusterName,
     remoteWriteUrl: ENDPOINTS.mimirRemoteWrite,
-    highAvailability: env.highAvailability,
-    resources: sized(KPS.resources, KPS.devResources),
-    volumeSize: sized('20Gi', '10Gi'),
+    tierPolicy: tier,
+    ...tier.sized(SIZING['kube-prometheus-stack']),
     alerting: alertRouting(env),
   });
   const collector = openTelemetryCollectorComponent({
     namespace: ns,
     exporters: { tracesOtlpGrpc: ENDPOINTS.tempoOtlpGrpc, metricsOtlpHttp: ENDPOINTS.mimirOtlp, logsOtlpHttp: ENDPOINTS.lokiOtlp },
-    resources: sized(OTEL.resources, OTEL.devResources),
+    ...tier.sized(SIZING['opentelemetry-collector']),
   });
   const grafana = grafanaComponent({
     namespace: ns,
     datasources: { mimir: ENDPOINTS.mimirQuery, loki: ENDPOINTS.lokiQuery, tempo: ENDPOINTS.tempoQuery, alertmanager: ENDPOINTS.alertmanager },
-    scrapeInterval: timing.scrapeInterval.toString(),
-    resources: production ? GRAFANA.resources : GRAFANA.devResources,
+    scrapeInterval: timing.scrapeInterval,
+    ...tier.sized(SIZING.grafana),
   });
   const config = observabilityConfigComponent({
     namespace: ns,

@@ -11,10 +11,11 @@
  * value that removes it is named, for the chart's owner.
  */
 import { LabelMatch, Policy, PolicyException, RbacAllowance } from '../charts/gatekeeper-constraints';
+import type { PlatformComponentId } from '../config/ids';
 import { NS } from './namespaces';
 
-/** The same reason for several rules of one component's objects. */
-function except(component: string, namespace: string, selector: LabelMatch | undefined, rules: readonly [Policy, string][], extra: Partial<Pick<PolicyException, 'createdAtRuntimeBy' | 'fix'>> = {}): PolicyException[] {
+/** The same reason for several rules of one component's objects (a typed id: renaming a component is a compile error here). */
+function except(component: PlatformComponentId, namespace: string, selector: LabelMatch | undefined, rules: readonly [Policy, string][], extra: Partial<Pick<PolicyException, 'createdAtRuntimeBy' | 'fix'>> = {}): PolicyException[] {
   return rules.map(([policy, reason]) => ({ policy, component, namespace, ...(selector ? { selector } : {}), reason, ...extra }));
 }
 
@@ -38,7 +39,7 @@ function upstreamRegistries(namespaces: readonly string[]): PolicyException[] {
 }
 
 /** Readiness gates (charts/readiness-gates) whose check runs kubectl. */
-const KUBECTL_READINESS_GATES: readonly string[] = ['foundation-readiness', 'ingress-readiness'];
+const KUBECTL_READINESS_GATES: readonly PlatformComponentId[] = ['foundation-readiness', 'ingress-readiness'];
 
 /** Exceptions of the namespaced rules, by component (see the file comment), given the platform namespaces and the components. */
 export function policyExceptions(
@@ -116,9 +117,10 @@ export function policyExceptions(
 
     // Pods that call the API.
     // The readiness gates whose check reads the API (kubectl); the HTTP-only ones mount no token.
-    ...components
-      .filter((c) => KUBECTL_READINESS_GATES.includes(c.id))
-      .flatMap((c) => except(c.id, c.namespace, { key: 'app.kubernetes.io/component', values: ['readiness-gate'] }, [[Policy.AUTOMOUNT_TOKEN, 'the readiness gate checks its workflow through the API with kubectl']])),
+    ...components.flatMap((c) => {
+      const gate = KUBECTL_READINESS_GATES.find((id) => id === c.id);
+      return gate ? except(gate, c.namespace, { key: 'app.kubernetes.io/component', values: ['readiness-gate'] }, [[Policy.AUTOMOUNT_TOKEN, 'the readiness gate checks its workflow through the API with kubectl']]) : [];
+    }),
     ...except('cluster-autoscaler', NS.kubeSystem, byName('aws-cluster-autoscaler'), [[Policy.AUTOMOUNT_TOKEN, `the cluster autoscaler ${API}`]]),
     ...except('metrics-server', NS.kubeSystem, byName('metrics-server'), [[Policy.AUTOMOUNT_TOKEN, 'metrics-server serves the metrics API and reads nodes through the API']]),
     ...except('cert-manager', NS.certManager, { key: 'app.kubernetes.io/instance', values: ['cert-manager'] }, [[Policy.AUTOMOUNT_TOKEN, `cert-manager's controller, CA injector, webhook and startup check each ${API}`]]),

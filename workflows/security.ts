@@ -2,18 +2,18 @@
  * Workflow 5, Security: OpenBao, External Secrets, Gatekeeper, Falco, all in the `security`
  * namespace (the efficiency guide's `security_components: "security"`).
  */
-import { byTier } from '../config/defaults';
 import { externalSecretsComponent } from '../charts/external-secrets';
 import { externalSecretsConfigComponent } from '../charts/external-secrets-config';
 import { gatekeeperComponent, GATEKEEPER } from '../charts/gatekeeper';
 import { gatekeeperConstraintsComponent, Policy, PolicyException, RbacAllowance } from '../charts/gatekeeper-constraints';
 import { gatekeeperTemplatesComponent, LibraryTemplate } from '../charts/gatekeeper-templates';
 import { falcoComponent } from '../charts/falco';
-import { DEFAULTS as OPENBAO_DEFAULTS, OPENBAO, openBaoComponent, reconcileRunbook } from '../charts/openbao';
+import { OPENBAO, openbaoEndpoints, openBaoComponent, reconcileRunbook } from '../charts/openbao';
+import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
 import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { Component, isPlatformComponent, PlatformComponent, SecretRequirement, Workflow } from '../lib/component';
-import { Resources } from '../lib/resources';
+import { Duration } from '../lib/duration';
 import { secretReadAccess } from '../lib/secret-readers';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
@@ -29,21 +29,23 @@ export const INJECTED_IMAGES: readonly string[] = ['docker.io/istio/proxyv2:'];
 /** The user Argo CD applies every Application as: its application controller's ServiceAccount. */
 export const ARGOCD_APPLICATION_CONTROLLER = `system:serviceaccount:${NS.argocd}:argocd-application-controller`;
 
-const OPENBAO_DEV_RESOURCES = Resources.of({ cpu: '25m', memory: '96Mi' }, { cpu: '250m', memory: '256Mi' });
-
 export function securityComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
-  const ha = env.highAvailability;
+  const tier = env.tierPolicy;
+  const openbaoSize = tier.sized(SIZING.openbao);
+  // Stateless controllers: two where the tier is highly available (one may drain), one otherwise.
+  const controllers = tier.replicas(2);
   return [
     openBaoComponent({
       namespace: NS.security,
       target: { clusterName: env.clusterName, accountId: env.accountId },
       seal: env.openbaoSeal,
       caCertificate: env.openbaoCaCertificate,
-      replicas: ha ? 3 : 1,
-      strictZoneSpread: env.spotGroupPerZone,
-      resources: byTier(env, { dev: OPENBAO_DEV_RESOURCES, staging: OPENBAO_DEFAULTS.resources, prod: OPENBAO_DEFAULTS.resources }),
-      storageSize: byTier(env, { dev: '2Gi', staging: OPENBAO_DEFAULTS.storageSize, prod: OPENBAO_DEFAULTS.storageSize }),
+      // Three raft voters survive one zone down.
+      replicas: tier.replicas(3),
+      tierPolicy: tier,
+      resources: openbaoSize.resources,
+      storageSize: openbaoSize.storage,
       labelDomain: env.labelDomain,
       // Only Argo CD deploys the security namespace (the namespace guard, charts/openbao/namespace-guard.ts).
       deployers: [ARGOCD_APPLICATION_CONTROLLER],
@@ -54,16 +56,16 @@ export function securityComponents(ctx: PlatformContext): PlatformComponent[] {
         uploaderImage: IMAGES.awsCli,
       },
     }),
-    externalSecretsComponent({ namespace: NS.security, highAvailability: ha }),
+    externalSecretsComponent({ namespace: NS.security, replicas: controllers }),
     // Fail closed where constraints deny: see charts/gatekeeper.
-    gatekeeperComponent({ namespace: NS.security, highAvailability: ha, failClosed: env.policyEnforcement === 'deny' }),
+    gatekeeperComponent({ namespace: NS.security, replicas: controllers, failClosed: env.policyEnforcement === 'deny' }),
     gatekeeperTemplatesComponent({ namespace: NS.security, templates: Policy.ALL.map((p) => LibraryTemplate.forKind(p.kind)) }),
     falcoComponent({
       namespace: NS.security,
       lokiPushUrl: ENDPOINTS.lokiPush,
       alertmanagerUrl: ENDPOINTS.alertmanager,
       dataNamespace: NS.data,
-      highAvailability: ha,
+      sidekickReplicas: controllers,
     }),
   ];
 }
@@ -115,14 +117,14 @@ export function securityComponentsAfter(ctx: PlatformContext, others: readonly C
   const secretsConfigBase = externalSecretsConfigComponent({
     namespace: NS.security,
     openbao: {
-      server: ENDPOINTS.openbao,
+      server: openbaoEndpoints(NS.security).api,
       kvMount: OPENBAO.kvMount,
       kubernetesAuthMount: OPENBAO.kubernetesAuthMount,
       audience: OPENBAO.audience,
       caCertificate: env.openbaoCaCertificate,
     },
     requirements,
-    refreshInterval: env.secretRefreshInterval,
+    refreshInterval: Duration.parse(env.secretRefreshInterval),
   });
   // The OpenBao roles and policies of the per-namespace stores need every requirement, which only
   // this point knows: their reconcile step goes with the component whose stores log in with them.

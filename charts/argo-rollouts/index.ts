@@ -8,37 +8,25 @@
  * replicas, not mesh routes, so the controller needs no rights on VirtualServices or ingresses.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { ControllerProps, helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
+import { TierPolicy } from '../../lib/tier-policy';
+import { ArgoRolloutsValues } from './values';
 
-export interface ArgoRolloutsValues {
-  readonly installCRDs: boolean;
-  readonly keepCRDs: boolean;
-  readonly controller: {
-    readonly replicas: number;
-    readonly resources: K8sResources;
-    readonly priorityClassName: string;
-    readonly metrics: { readonly enabled: boolean; readonly serviceMonitor: { readonly enabled: boolean } };
-    readonly pdb: { readonly enabled: boolean; readonly minAvailable?: number };
-  };
-  readonly podSecurityContext: object;
-  readonly containerSecurityContext: object;
-  readonly dashboard: { readonly enabled: boolean };
-  readonly providerRBAC: { readonly enabled: boolean };
-}
+export type { ArgoRolloutsValues } from './values';
 
-export interface ArgoRolloutsProps {
-  readonly namespace: string;
-  /** Two controllers (leader election, one active) behind a PDB instead of one. */
-  readonly highAvailability: boolean;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+export interface ArgoRolloutsProps extends ControllerProps {
+  /** Two controllers (leader election, one active) behind a PDB where the tier is highly available. */
+  readonly tierPolicy: TierPolicy;
 }
 
 export const DEFAULTS = {
   resources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
+  /** Replicas where the tier is highly available. */
+  haReplicas: 2,
 } as const;
 
 /** The controller Deployment's name: `<release>` (the chart's fullname). */
@@ -46,17 +34,17 @@ export const CONTROLLER_DEPLOYMENT = 'argo-rollouts';
 
 export function argoRolloutsComponent(props: ArgoRolloutsProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
-  const replicas = props.highAvailability ? 2 : 1;
+  const ha = props.tierPolicy.highAvailability;
   const values: ArgoRolloutsValues = {
     installCRDs: true,
     // Deleting the Application must not delete every Rollout in the cluster with the CRDs.
     keepCRDs: true,
     controller: {
-      replicas,
+      replicas: props.tierPolicy.replicas(DEFAULTS.haReplicas),
       resources: resources.toK8s(),
       priorityClassName: PRIORITY.platformCritical,
       metrics: { enabled: true, serviceMonitor: { enabled: true } },
-      pdb: props.highAvailability ? { enabled: true, minAvailable: 1 } : { enabled: false },
+      pdb: ha ? { enabled: true, minAvailable: 1 } : { enabled: false },
     },
     // The image's own non-root user; the chart's default already sets runAsNonRoot.
     podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
@@ -64,11 +52,5 @@ export function argoRolloutsComponent(props: ArgoRolloutsProps): PlatformCompone
     dashboard: { enabled: false },
     providerRBAC: { enabled: false },
   };
-  return {
-    id: 'argo-rollouts',
-    workflow: Workflow.GitOps,
-    namespace: props.namespace,
-    dependsOn: [],
-    source: helm(CHARTS.argoRollouts, values),
-  };
+  return helmComponent({ id: 'argo-rollouts', workflow: Workflow.GitOps, namespace: props.namespace, dependsOn: [], chart: CHARTS.argoRollouts, values });
 }

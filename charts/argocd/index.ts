@@ -13,77 +13,20 @@
  */
 import { argoCdCmEntries, BOOTSTRAP_HEALTH_CHECKS, HealthCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
-import { argoCdNotifications, NotificationEntries } from './notifications';
+import { Resources } from '../../lib/resources';
+import { TierPolicy, ZONE_TOPOLOGY_KEY } from '../../lib/tier-policy';
+import { argoCdNotifications } from './notifications';
+import { ArgoCdValues, MetricsValues, PdbValues } from './values';
 import { ArgoCdSso, oidcClientSecret, oidcConfig, policyCsv, SSO, ssoRunbook, validateSso } from './sso';
 
 export { alertmanagerService, argoCdNotifications } from './notifications';
 export type { ArgoCdRbac, ArgoCdSso } from './sso';
 export { policyCsv, projectRole, SSO } from './sso';
 
-/** Prometheus metrics with a ServiceMonitor, the shape every Argo CD component takes. */
-export interface MetricsValues {
-  readonly enabled: boolean;
-  readonly serviceMonitor: { readonly enabled: boolean };
-}
-
-export interface PdbValues {
-  readonly enabled: boolean;
-  readonly minAvailable: number;
-}
-
-export interface TopologySpread {
-  readonly maxSkew: number;
-  readonly topologyKey: string;
-  readonly whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule';
-}
-
-/** The redis-ha subchart (DandyDeveloper/redis-ha 4.38.0): only the keys we set. */
-export interface RedisHaValues {
-  readonly enabled: boolean;
-  readonly replicas: number;
-  readonly redis: { readonly resources: K8sResources };
-  readonly sentinel: { readonly resources: K8sResources };
-  readonly splitBrainDetection: { readonly resources: K8sResources };
-  readonly init: { readonly resources: K8sResources };
-  readonly exporter: { readonly enabled: boolean; readonly resources: K8sResources; readonly serviceMonitor: { readonly enabled: boolean } };
-  readonly haproxy: {
-    readonly replicas: number;
-    readonly resources: K8sResources;
-    readonly init: { readonly resources: K8sResources };
-    readonly metrics: { readonly enabled: boolean; readonly serviceMonitor: { readonly enabled: boolean } };
-  };
-  readonly topologySpreadConstraints: { readonly enabled: boolean; readonly topologyKey: string; readonly maxSkew: number; readonly whenUnsatisfiable: string };
-}
-
-export interface ArgoCdValues {
-  readonly global: { readonly priorityClassName: string; readonly topologySpreadConstraints: readonly TopologySpread[] };
-  readonly crds: { readonly install: boolean; readonly keep: boolean };
-  readonly configs: {
-    /** argocd-cm: free-form keys (named in the key test). */
-    readonly cm: Record<string, string | boolean>;
-    readonly params: Record<string, string | boolean | number>;
-    /** argocd-rbac-cm (./sso.ts). */
-    readonly rbac: { readonly 'policy.csv': string; readonly 'policy.default': string; readonly scopes: string };
-  };
-  readonly controller: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
-  readonly server: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
-  readonly repoServer: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues; readonly pdb: PdbValues };
-  readonly applicationSet: { readonly replicas: number; readonly resources: K8sResources; readonly metrics: MetricsValues };
-  readonly redis: {
-    readonly resources: K8sResources;
-    readonly exporter: { readonly enabled: boolean; readonly resources: K8sResources };
-    readonly metrics: MetricsValues;
-  };
-  readonly 'redis-ha': RedisHaValues;
-  /** The Job that generates the Redis password in-cluster (never rendered into git). */
-  readonly redisSecretInit: { readonly resources: K8sResources };
-  readonly dex: { readonly enabled: boolean };
-  /** argocd-notifications-cm: Alertmanager as the one notifier (./notifications.ts). */
-  readonly notifications: { readonly resources: K8sResources; readonly metrics: MetricsValues } & NotificationEntries;
-}
+export type { ArgoCdValues, MetricsValues, PdbValues, RedisHaValues, TopologySpread } from './values';
 
 export type ArgoCdWorkload =
   | 'controller' | 'server' | 'repoServer' | 'applicationSet' | 'notifications' | 'redis' | 'redisExporter'
@@ -98,8 +41,11 @@ export interface ArgoCdProps {
    * @default DEFAULTS.healthCustomizations
    */
   readonly healthCustomizations?: readonly HealthCheck[];
-  /** Replicated controller, repo-server, server and Redis (redis-ha). */
-  readonly highAvailability: boolean;
+  /**
+   * Replicated controller, repo-server, server and Redis (redis-ha) where the tier is highly
+   * available, spread over zones as a stateless controller (preferred, never required).
+   */
+  readonly tierPolicy: TierPolicy;
   /** Alertmanager base URL (`http://host:port`) the notifications controller posts alerts to. */
   readonly alertmanagerUrl: string;
   /** Set as the `cluster` label on every alert. */
@@ -203,13 +149,23 @@ export ${s.env.url}="${repoURL}"
 export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
   const r: Record<ArgoCdWorkload, Resources> = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
-  const ha = props.highAvailability;
+  const policy = props.tierPolicy;
+  const ha = policy.highAvailability;
   if (!/^(https:\/\/|ssh:\/\/|git@)/.test(props.repoURL)) {
     throw new Error(`argocd: repoURL "${props.repoURL}" is not a git URL; expected https://…, ssh://… or git@…`);
   }
   if (props.sso) validateSso(props.sso);
   const sso = props.sso;
-  const n = ha ? DEFAULTS.haReplicas : { controller: 1, server: 1, repoServer: 1, redis: 1, haproxy: 0 };
+  const h = DEFAULTS.haReplicas;
+  const n = {
+    controller: policy.replicas(h.controller),
+    server: policy.replicas(h.server),
+    repoServer: policy.replicas(h.repoServer),
+    redis: policy.replicas(h.redis),
+    haproxy: policy.replicas(h.haproxy, 0),
+  };
+  // The zone rule of a stateless controller; redis-ha's constraint is only read where it is on.
+  const whenUnsatisfiable = policy.whenUnsatisfiable('controller');
   const pdb = (replicas: number): PdbValues => ({ enabled: replicas > 1, minAvailable: 1 });
 
 
@@ -219,7 +175,9 @@ export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
       priorityClassName: PRIORITY.systemCluster,
       // Multi-AZ: replicas of one component prefer different zones (the chart adds each
       // component's own label selector).
-      topologySpreadConstraints: ha ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }] : [],
+      topologySpreadConstraints: policy
+        .zoneSpreadConstraints({}, 'controller')
+        .map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, whenUnsatisfiable: c.whenUnsatisfiable })),
     },
     crds: { install: true, keep: true },
     configs: {
@@ -264,7 +222,7 @@ export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
         metrics: { enabled: true, serviceMonitor: { enabled: true } },
       },
       // Redis pods already repel each other per node (hardAntiAffinity); also prefer distinct zones.
-      topologySpreadConstraints: { enabled: true, topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' },
+      topologySpreadConstraints: { enabled: true, topologyKey: ZONE_TOPOLOGY_KEY, maxSkew: 1, whenUnsatisfiable: whenUnsatisfiable ?? 'ScheduleAnyway' },
     },
     redisSecretInit: { resources: r.redisSecretInit.toK8s() },
     dex: { enabled: false },
@@ -274,13 +232,15 @@ export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
       ...argoCdNotifications(props.alertmanagerUrl, props.clusterName, DEFAULTS.alerts),
     },
   };
-  return {
+  return helmComponent({
     id: 'argocd',
     workflow: Workflow.GitOps,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.argocd, values, RELEASE),
+    chart: CHARTS.argocd,
+    values,
+    releaseName: RELEASE,
     secrets: [repositorySecret(ns), ...(sso ? [oidcClientSecret(ns)] : [])],
     runbook: [repositoryRunbook(props.repoURL), ...(sso ? [ssoRunbook(sso)] : [])],
-  };
+  });
 }

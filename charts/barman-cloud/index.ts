@@ -3,52 +3,36 @@
  * CloudNativePG, replacing the in-tree `barmanObjectStore` (deprecated since 1.26, removed in 1.31).
  * It must run in the operator's namespace, and its gRPC certificates come from cert-manager.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { ControllerProps, helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { BarmanCloudValues } from './values';
 
-/** The `plugin-barman-cloud` chart (0.7.0) keys we set. */
-export interface BarmanCloudValues {
-  readonly replicaCount: number;
-  readonly resources: K8sResources;
-  readonly priorityClassName: string;
-  readonly crds: { readonly create: boolean };
-}
+export const ID = 'barman-cloud' satisfies PlatformComponentId;
 
-export interface BarmanCloudProps {
-  /** Must equal the CloudNativePG operator's namespace. */
-  readonly namespace: string;
+/** `namespace` must equal the CloudNativePG operator's. */
+export interface BarmanCloudProps extends ControllerProps {
   readonly operatorNamespace: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
 }
 
 export const DEFAULTS = {
   resources: Resources.of({ cpu: '20m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
-  /** `<fullname>` of release `barman-cloud` and chart `plugin-barman-cloud`. */
-  deployment: 'barman-cloud-plugin-barman-cloud',
-  container: 'barman-cloud',
 } as const;
 
 export function barmanCloudComponent(props: BarmanCloudProps): PlatformComponent {
   if (props.namespace !== props.operatorNamespace) {
     throw new Error(`barman-cloud: namespace "${props.namespace}" differs from the CloudNativePG operator's "${props.operatorNamespace}"; the plugin must run next to the operator`);
   }
-  const resources = props.resources ?? DEFAULTS.resources;
   const values: BarmanCloudValues = {
     replicaCount: 1,
-    resources: resources.toK8s(),
+    resources: (props.resources ?? DEFAULTS.resources).toK8s(),
     priorityClassName: PRIORITY.platformCritical,
     crds: { create: true },
   };
-  return {
-    id: 'barman-cloud',
-    workflow: Workflow.Data,
-    namespace: props.namespace,
-    // The operator discovers the plugin through its Service; cert-manager (Ingress workflow, an
-    // implicit prerequisite) issues the plugin's certificates.
-    dependsOn: ['cloudnative-pg', 'cert-manager'],
-    source: helm(CHARTS.barmanCloud, values),
-  };
+  // The operator discovers the plugin through its Service; cert-manager (Ingress workflow, an
+  // implicit prerequisite) issues the plugin's certificates.
+  return helmComponent({ id: ID, workflow: Workflow.Data, namespace: props.namespace, dependsOn: ['cloudnative-pg', 'cert-manager'], chart: CHARTS.barmanCloud, values });
 }

@@ -8,10 +8,14 @@
  * cluster-resource namespace (its own namespace by default), so the token Secret is declared there.
  */
 import { Construct } from 'constructs';
+import type { PlatformComponentId } from '../../config/ids';
 import { PlatformComponent, manifests, SecretRequirement, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, ClusterIssuer } from '../../imports/cert-manager.io';
+
+export const ID = 'cert-manager-config' satisfies PlatformComponentId;
 
 /** A Let's Encrypt ACME endpoint, as a ClusterIssuer of the same name. */
 export class AcmeIssuer {
@@ -57,8 +61,8 @@ export const DEFAULTS = {
   certificateName: 'wildcard',
   secretName: 'wildcard-tls',
   /** Let's Encrypt issues 90-day certificates; renew a third of the way before expiry (its advice). */
-  duration: '2160h',
-  renewBefore: '720h',
+  duration: Duration.hours(2160),
+  renewBefore: Duration.hours(720),
 } as const;
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -100,8 +104,8 @@ export class CertManagerConfigChart extends PlatformChart {
         secretName: this.secretName,
         dnsNames: [`*.${props.domain}`, props.domain],
         issuerRef: { name: props.issuer.name, kind: 'ClusterIssuer', group: 'cert-manager.io' },
-        duration: DEFAULTS.duration,
-        renewBefore: DEFAULTS.renewBefore,
+        duration: DEFAULTS.duration.toString(),
+        renewBefore: DEFAULTS.renewBefore.toString(),
         privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
         secretTemplate: { labels: labels(this.secretName, 'certificate') },
       },
@@ -130,11 +134,11 @@ function validate(props: CertManagerConfigProps): void {
 export function certManagerConfigComponent(props: CertManagerConfigProps): PlatformComponent {
   validate(props);
   return {
-    id: 'cert-manager-config',
+    id: ID,
     workflow: Workflow.Ingress,
     namespace: props.namespace,
     dependsOn: ['cert-manager'],
-    source: manifests((scope) => new CertManagerConfigChart(scope, 'cert-manager-config', props)),
+    source: manifests((scope) => new CertManagerConfigChart(scope, ID, props)),
     secrets: [props.apiToken.secret],
   };
 }

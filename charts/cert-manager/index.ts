@@ -8,14 +8,19 @@
  * the VPC resolver) may answer from a stale cache or a private zone, and the check would then wait
  * for a TXT record Let's Encrypt already sees.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, IgnoredDifference, Workflow } from '../../lib/component';
+import { IgnoredDifference, PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { TierPolicy } from '../../lib/tier-policy';
 import { CertManagerValues } from './values';
 
+export const ID = 'cert-manager' satisfies PlatformComponentId;
+
+/** The requests and limits of cert-manager's helpers, the same in every tier. */
 export interface CertManagerResources {
-  readonly controller: Resources;
   readonly webhook: Resources;
   readonly cainjector: Resources;
   /** The post-install API check Job (a hook: transient, not steady load). */
@@ -24,8 +29,13 @@ export interface CertManagerResources {
 
 export interface CertManagerProps {
   readonly namespace: string;
-  /** Two webhook replicas behind a PodDisruptionBudget, so a node drain never blocks every Certificate write. */
-  readonly highAvailability: boolean;
+  /**
+   * Where the tier is highly available, two webhook replicas behind a PodDisruptionBudget, so a
+   * node drain never blocks every Certificate write.
+   */
+  readonly tierPolicy: TierPolicy;
+  /** The controller's requests and limits (per tier: config/sizing.ts). */
+  readonly controllerResources: Resources;
   /** @default DEFAULTS.resources */
   readonly resources?: Partial<CertManagerResources>;
   /**
@@ -37,12 +47,10 @@ export interface CertManagerProps {
 
 export const DEFAULTS = {
   /**
-   * The controller carries the seed's "cert-manager Optimization" numbers (50m/64Mi, limits
-   * 200m/256Mi). The webhook and cainjector are small sidecar-like processes; their requests fit
-   * the rest of workflow 2's ~0.5 CPU / ~768Mi budget.
+   * The webhook and cainjector are small sidecar-like processes; their requests fit the rest of
+   * workflow 2's ~0.5 CPU / ~768Mi budget beside the controller's.
    */
   resources: {
-    controller: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
     webhook: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
     cainjector: Resources.of({ cpu: '5m', memory: '64Mi' }, { cpu: '100m', memory: '256Mi' }),
     startupapicheck: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
@@ -64,7 +72,8 @@ export function certManagerComponent(props: CertManagerProps): PlatformComponent
 
   const ns = props.namespace;
   const name = DEFAULTS.releaseName;
-  const webhookReplicas = props.highAvailability ? 2 : 1;
+  const ha = props.tierPolicy.highAvailability;
+  const webhookReplicas = props.tierPolicy.replicas(2);
   const values: CertManagerValues = {
     global: {
       priorityClassName: PRIORITY.platformCritical,
@@ -73,7 +82,7 @@ export function certManagerComponent(props: CertManagerProps): PlatformComponent
     },
     crds: { enabled: true, keep: true },
     replicaCount: 1,
-    resources: r.controller.toK8s(),
+    resources: props.controllerResources.toK8s(),
     dns01RecursiveNameservers: nameservers.join(','),
     dns01RecursiveNameserversOnly: true,
     prometheus: { enabled: true, servicemonitor: { enabled: true } },
@@ -81,24 +90,24 @@ export function certManagerComponent(props: CertManagerProps): PlatformComponent
       replicaCount: webhookReplicas,
       resources: r.webhook.toK8s(),
       // A PDB over a single replica would block every node drain, so only with two.
-      podDisruptionBudget: props.highAvailability ? { enabled: true, minAvailable: 1 } : { enabled: false },
+      podDisruptionBudget: ha ? { enabled: true, minAvailable: 1 } : { enabled: false },
     },
     cainjector: { replicaCount: 1, resources: r.cainjector.toK8s() },
     startupapicheck: { resources: r.startupapicheck.toK8s() },
   };
-  // cainjector writes the webhook's CA into these after every apply.
+  // cainjector writes the webhook's CA into its two webhook configurations after every apply.
   const ignoreDifferences: IgnoredDifference[] = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].map((kind) => ({
-    group: 'admissionregistration.k8s.io',
-    kind,
+    ...WEBHOOK_CA_BUNDLE_DIFFERENCES.find((d) => d.kind === kind)!,
     name: `${name}-webhook`,
-    jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
   }));
-  return {
-    id: 'cert-manager',
+  return helmComponent({
+    id: ID,
     workflow: Workflow.Ingress,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.certManager, values, name),
+    chart: CHARTS.certManager,
+    values,
+    releaseName: name,
     ignoreDifferences,
-  };
+  });
 }

@@ -1,4 +1,4 @@
-/** The cert-manager chart (v1.21.1) keys we set. Checked against chart-values/cert-manager/v1.21.1 (values.schema.json). */
+/** The cert-manager chart keys we set, at the version `CHARTS.certManager` pins. Checked against chart-values/cert-manager/<version> (values.schema.json). */
 import { K8sResources } from '../../lib/resources';
 
 export interface PodDisruptionBudgetValues {

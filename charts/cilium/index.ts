@@ -3,15 +3,21 @@
  * keeps IPAM and routing, Cilium adds policy and Hubble. Bootstrap installs this release with
  * these very values (bootstrap/cilium-values.yaml) and the Application adopts it without a diff.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { TierPolicy } from '../../lib/tier-policy';
 import { CiliumValues } from './values';
+
+export const ID = 'cilium' satisfies PlatformComponentId;
 
 export interface CiliumProps {
   readonly namespace: string;
-  readonly highAvailability: boolean;
+  /** The environment's tier policy: the operator runs two replicas where the tier is highly available. */
+  readonly tierPolicy: TierPolicy;
   /**
    * Istio runs in the cluster: restrict socket load-balancing to the host namespace so Istio's
    * sidecars see the original service addresses (components.md, Cilium caveats).
@@ -37,7 +43,7 @@ export function ciliumComponent(props: CiliumProps): PlatformComponent {
   const agent = props.agentResources ?? DEFAULTS.agentResources;
   const operator = props.operatorResources ?? DEFAULTS.operatorResources;
   const relay = props.relayResources ?? DEFAULTS.relayResources;
-  const operatorReplicas = props.highAvailability ? 2 : 1;
+  const operatorReplicas = props.tierPolicy.replicas(2);
   const values: CiliumValues = {
     cni: { chainingMode: 'aws-cni', exclusive: false },
     enableIPv4Masquerade: false,
@@ -65,12 +71,13 @@ export function ciliumComponent(props: CiliumProps): PlatformComponent {
       },
     },
   };
-  return {
-    id: 'cilium',
+  return helmComponent({
+    id: ID,
     workflow: Workflow.Foundation,
     namespace: props.namespace,
     // Its ServiceMonitors need the monitoring CRDs.
     dependsOn: ['prometheus-operator-crds'],
-    source: helm(CHARTS.cilium, values),
-  };
+    chart: CHARTS.cilium,
+    values,
+  });
 }

@@ -1,4 +1,4 @@
-/** The Cilium chart (1.20.0) keys we set. Checked against chart-values/cilium/1.20.0. */
+/** The Cilium chart keys we set, at the version `CHARTS.cilium` pins. Checked against chart-values/cilium/<version>. */
 import { K8sResources } from '../../lib/resources';
 
 export interface CiliumValues {

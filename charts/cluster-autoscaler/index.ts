@@ -7,28 +7,19 @@
  * scale-down candidates (`scale-down-utilization-threshold: 0.7`), which keeps nodes near the
  * guide's 70-80% utilization target.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { IMAGES, CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
+import { ImageRef } from '../../lib/image-ref';
 import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaTarget } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { ClusterAutoscalerValues } from './values';
 
-export interface ClusterAutoscalerValues {
-  readonly cloudProvider: 'aws';
-  readonly awsRegion: string;
-  readonly autoDiscovery: { readonly clusterName: string };
-  readonly image: { readonly tag: string };
-  readonly replicaCount: number;
-  readonly resources: K8sResources;
-  readonly priorityClassName: string;
-  readonly rbac: { readonly serviceAccount: { readonly name: string; readonly annotations: Record<string, string> } };
-  /** Free-form flag map (named in the key test). */
-  readonly extraArgs: Record<string, string | number | boolean>;
-  /** Priority → ASG name patterns; higher wins. */
-  readonly expanderPriorities: Record<string, readonly string[]>;
-  readonly serviceMonitor: { readonly enabled: boolean; readonly namespace: string };
-  readonly podDisruptionBudget: { readonly maxUnavailable: number };
-}
+export type { ClusterAutoscalerValues } from './values';
+
+export const ID = 'cluster-autoscaler' satisfies PlatformComponentId;
 
 export interface ClusterAutoscalerProps {
   readonly namespace: string;
@@ -105,7 +96,7 @@ export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): Platf
     awsRegion: props.target.region,
     autoDiscovery: { clusterName: props.target.clusterName },
     // The autoscaler's minor version must match the cluster's.
-    image: { tag: IMAGES.clusterAutoscaler.split(':')[1] },
+    image: { tag: imageTag(IMAGES.clusterAutoscaler) },
     // One active instance by design (leader election); a second replica only waits.
     replicaCount: 1,
     resources: resources.toK8s(),
@@ -125,14 +116,22 @@ export function clusterAutoscalerComponent(props: ClusterAutoscalerProps): Platf
     serviceMonitor: { enabled: true, namespace: props.namespace },
     podDisruptionBudget: { maxUnavailable: 1 },
   };
-  return {
-    id: 'cluster-autoscaler',
+  return helmComponent({
+    id: ID,
     workflow: Workflow.Foundation,
     namespace: props.namespace,
     dependsOn: ['cilium'],
-    source: helm(CHARTS.clusterAutoscaler, values),
+    chart: CHARTS.clusterAutoscaler,
+    values,
     irsa: [role],
-  };
+  });
+}
+
+/** The tag of the pinned image: the chart takes the repository from its own defaults. */
+function imageTag(image: string): string {
+  const tag = ImageRef.parse(image).tag;
+  if (!tag) throw new Error(`cluster-autoscaler: image "${image}" has no tag; pin it as <repository>:<version> matching the cluster's minor version`);
+  return tag;
 }
 
 /** `--startup-taint` repeats per taint; the chart drops everything after `_` in an extraArgs key. */

@@ -11,6 +11,7 @@
  * reads. A Mapping in this namespace reaches its Service in another one by `<name>.<namespace>`.
  */
 import { Construct } from 'constructs';
+import type { PlatformComponentId } from '../../config/ids';
 import { PlatformComponent, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -27,6 +28,8 @@ import {
 import { AmbassadorModuleConfig } from './module-config';
 
 export type { AmbassadorModuleConfig, CircuitBreaker, GzipConfig, KeepaliveConfig } from './module-config';
+
+export const ID = 'emissary-config' satisfies PlatformComponentId;
 
 export interface EmissaryConfigProps {
   /** Emissary's namespace: the Listeners, Hosts, Module and the certificate's Secret live here. */
@@ -182,11 +185,11 @@ function validate(props: EmissaryConfigProps): void {
 export function emissaryConfigComponent(props: EmissaryConfigProps): PlatformComponent {
   validate(props);
   return {
-    id: 'emissary-config',
+    id: ID,
     workflow: Workflow.Ingress,
     namespace: props.namespace,
     // The gateway that serves these, and the certificate whose Secret the Hosts use.
     dependsOn: ['emissary-ingress', 'cert-manager-config'],
-    source: manifests((scope) => new EmissaryConfigChart(scope, 'emissary-config', props)),
+    source: manifests((scope) => new EmissaryConfigChart(scope, ID, props)),
   };
 }

@@ -3,15 +3,15 @@
  * is served: without the legacy v1/v2 versions the chart renders no conversion webhook and no
  * `emissary-apiext` Deployment, just the CRDs (each well under the client-side apply limit).
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
+import { EmissaryCrdsValues } from './values';
 
-export interface EmissaryCrdsValues {
-  readonly enableLegacyVersions: boolean;
-  readonly enableV1: boolean;
-  /** Where the Emissary control plane runs (a label on the CRDs). */
-  readonly emissary: { readonly namespace: string };
-}
+export type { EmissaryCrdsValues } from './values';
+
+export const ID = 'emissary-crds' satisfies PlatformComponentId;
 
 export interface EmissaryCrdsProps {
   /** Emissary's namespace; the Application deploys nothing namespaced. */
@@ -24,11 +24,5 @@ export function emissaryCrdsComponent(props: EmissaryCrdsProps): PlatformCompone
     enableV1: false,
     emissary: { namespace: props.namespace },
   };
-  return {
-    id: 'emissary-crds',
-    workflow: Workflow.Ingress,
-    namespace: props.namespace,
-    dependsOn: [],
-    source: helm(CHARTS.emissaryCrds, values, 'emissary-crds'),
-  };
+  return helmComponent({ id: ID, workflow: Workflow.Ingress, namespace: props.namespace, dependsOn: [], chart: CHARTS.emissaryCrds, values, releaseName: ID });
 }

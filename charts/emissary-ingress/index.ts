@@ -10,16 +10,28 @@
  * the load balancer, outside the mesh, and the admin port (8877: probes and Prometheus metrics) is
  * scraped by a Prometheus that is not in the mesh either, so all three bypass the sidecar.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, RunbookSection, Workflow } from '../../lib/component';
+import { PlatformComponent, RunbookSection, Workflow } from '../../lib/component';
+import { Endpoint } from '../../lib/endpoint';
+import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import { EmissaryIngressValues } from './values';
+
+export type { EmissaryIngressValues } from './values';
+
+export const ID = 'emissary-ingress' satisfies PlatformComponentId;
 
 export interface EmissaryIngressProps {
   readonly namespace: string;
-  /** Replicas across zones behind a PodDisruptionBudget. */
-  readonly highAvailability: boolean;
+  /**
+   * Where the tier is highly available, replicas spread over zones (a stateless controller:
+   * preferred, never required) behind a PodDisruptionBudget.
+   */
+  readonly tierPolicy: TierPolicy;
   /** Annotations for the load balancer Service (e.g. the names external-dns publishes). */
   readonly serviceAnnotations: Readonly<Record<string, string>>;
   /** Inject the Istio sidecar (outbound only) so upstream calls use mesh mTLS. */
@@ -30,27 +42,36 @@ export interface EmissaryIngressProps {
    * @default any source
    */
   readonly sourceRanges?: readonly string[];
-  /** @default DEFAULTS.replicas (by highAvailability) */
+  /** @default DEFAULTS.replicas (by the tier's high availability) */
   readonly replicas?: number;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
-  /** The Istio sidecar's requests and limits (pod annotations), counted with the pod. @default DEFAULTS.sidecarResources */
-  readonly sidecarResources?: Resources;
+  /** Emissary's requests and limits (per tier: config/sizing.ts). */
+  readonly resources: Resources;
+  /** The Istio sidecar's requests and limits (pod annotations), counted with the pod (per tier: config/sizing.ts). */
+  readonly sidecarResources: Resources;
 }
 
 /** The ports Emissary listens on in the pod (the Listeners in emissary-config bind these). */
 export const PORTS = { http: 8080, https: 8443, admin: 8877 } as const;
 
+/** The ports of the load balancer Service: what clients connect to. */
+export const SERVICE_PORTS = { http: 80, https: 443 } as const;
+
 export const DEFAULTS = {
-  /** Seed "Ambassador Optimization": requests 200m/256Mi, limits 500m/512Mi. */
-  resources: Resources.of({ cpu: '200m', memory: '256Mi' }, { cpu: '500m', memory: '512Mi' }),
-  /** The sidecar only proxies Emissary's upstream calls; Envoy's idle footprint is ~40Mi. */
-  sidecarResources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '500m', memory: '256Mi' }),
   replicas: { highAvailability: 2, single: 1 },
   releaseName: 'emissary-ingress',
   /** Emissary's image runs as this user (its Dockerfile's `ambassador` user). */
   uid: 8888,
+  /** The writable emptyDirs under a read-only root filesystem. */
+  scratch: { configBase: Storage.mebibytes(256), tmp: Storage.mebibytes(64) },
 } as const;
+
+/** The gateway's load balancer Service in `namespace`: what the readiness gate and clients inside the cluster address. */
+export function emissaryIngressEndpoints(namespace: string) {
+  return {
+    http: Endpoint.service(DEFAULTS.releaseName, namespace, SERVICE_PORTS.http, 'http'),
+    https: Endpoint.service(DEFAULTS.releaseName, namespace, SERVICE_PORTS.https, 'https'),
+  };
+}
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
@@ -69,30 +90,28 @@ export const NLB_ANNOTATIONS: Readonly<Record<string, string>> = {
 export function emissaryIngressComponent(props: EmissaryIngressProps): PlatformComponent {
   const ns = props.namespace;
   const name = DEFAULTS.releaseName;
-  const replicas = props.replicas ?? (props.highAvailability ? DEFAULTS.replicas.highAvailability : DEFAULTS.replicas.single);
+  const { tierPolicy } = props;
+  const ha = tierPolicy.highAvailability;
+  const replicas = props.replicas ?? tierPolicy.replicas(DEFAULTS.replicas.highAvailability, DEFAULTS.replicas.single);
   if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`emissary-ingress: replicas must be a whole number of at least 1, got ${replicas}`);
-  if (props.highAvailability && replicas < 2) {
-    throw new Error(`emissary-ingress: highAvailability needs at least 2 replicas, got ${replicas}; the PodDisruptionBudget would block every node drain`);
+  if (ha && replicas < 2) {
+    throw new Error(`emissary-ingress: the ${tierPolicy.tier} tier is highly available and needs at least 2 replicas, got ${replicas}; the PodDisruptionBudget would block every node drain`);
   }
-  const resources = props.resources ?? DEFAULTS.resources;
-  const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;
   if (props.sourceRanges) checkSourceRanges(props.sourceRanges);
   const selector = { 'app.kubernetes.io/instance': name, 'app.kubernetes.io/name': name };
 
   const values: EmissaryIngressValues = {
     replicaCount: replicas,
-    resources: resources.toK8s(),
+    resources: props.resources.toK8s(),
     priorityClassName: PRIORITY.platformCritical,
-    podDisruptionBudget: props.highAvailability ? { maxUnavailable: 1 } : {},
+    podDisruptionBudget: ha ? { maxUnavailable: 1 } : {},
     // Zero-downtime rollouts: a new pod is ready before an old one stops.
     deploymentStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-    topologySpreadConstraints: props.highAvailability
-      ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }]
-      : [],
+    topologySpreadConstraints: tierPolicy.k8sZoneSpreadConstraints(selector, 'controller'),
     // The label is Istio's per-pod switch (the annotation of the same name is deprecated); the
     // namespace carries `istio-injection=enabled` as well.
     podLabels: { 'sidecar.istio.io/inject': props.mesh ? 'true' : 'false' },
-    podAnnotations: props.mesh ? meshAnnotations(sidecar) : {},
+    podAnnotations: props.mesh ? meshAnnotations(props.sidecarResources) : {},
     security: {
       podSecurityContext: { runAsNonRoot: true, runAsUser: DEFAULTS.uid, seccompProfile: { type: 'RuntimeDefault' } },
       containerSecurityContext: {
@@ -106,8 +125,8 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): PlatformC
     // With a read-only root filesystem, Emissary writes its Envoy configuration, snapshots and
     // caches under AMBASSADOR_CONFIG_BASE_DIR (/ambassador) and its HOME (/tmp/ambassador).
     volumes: [
-      { name: 'ambassador-config-base', emptyDir: { sizeLimit: '256Mi' } },
-      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+      { name: 'ambassador-config-base', emptyDir: { sizeLimit: DEFAULTS.scratch.configBase.toString() } },
+      { name: 'tmp', emptyDir: { sizeLimit: DEFAULTS.scratch.tmp.toString() } },
     ],
     volumeMounts: [
       { name: 'ambassador-config-base', mountPath: '/ambassador' },
@@ -117,8 +136,8 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): PlatformC
       type: 'LoadBalancer',
       annotations: { ...NLB_ANNOTATIONS, ...props.serviceAnnotations },
       ports: [
-        { name: 'http', port: 80, targetPort: PORTS.http },
-        { name: 'https', port: 443, targetPort: PORTS.https },
+        { name: 'http', port: SERVICE_PORTS.http, targetPort: PORTS.http },
+        { name: 'https', port: SERVICE_PORTS.https, targetPort: PORTS.https },
       ],
       // The in-tree controller turns these into the node security group's rules for the NLB's ports
       // (the NLB keeps the client's address), so traffic from anywhere else never reaches Emissary.
@@ -141,15 +160,17 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): PlatformC
     ingressClassResource: { enabled: false },
     metrics: { serviceMonitor: { enabled: true } },
   };
-  return {
-    id: 'emissary-ingress',
+  return helmComponent({
+    id: ID,
     workflow: Workflow.Ingress,
     namespace: ns,
     // The efficiency guide's phases (certificates, DNS, gateway), and the CRDs it watches.
     dependsOn: ['external-dns', 'emissary-crds'],
-    source: helm(CHARTS.emissaryIngress, values, name),
+    chart: CHARTS.emissaryIngress,
+    values,
+    releaseName: name,
     runbook: props.mesh ? [meshRunbook(ns, name)] : [],
-  };
+  });
 }
 
 function meshAnnotations(sidecar: Resources): Record<string, string> {

@@ -1,4 +1,5 @@
-/** The emissary-ingress chart (4.1.0) keys we set. Checked against chart-values/emissary-ingress/4.1.0. */
+/** The emissary-ingress chart keys we set, at the version `CHARTS.emissaryIngress` pins. Checked against chart-values/emissary-ingress/<version>. */
+import type { k8s } from 'cdk8s-plus-28';
 import { K8sResources } from '../../lib/resources';
 
 export interface ServicePort {
@@ -7,20 +8,29 @@ export interface ServicePort {
   readonly targetPort: number;
 }
 
+/**
+ * A writable emptyDir: a structural type, since `k8s.Volume` holds its size as a `k8s.Quantity`
+ * object and Helm values must carry the plain string.
+ */
+export interface EmptyDirVolume {
+  readonly name: string;
+  readonly emptyDir: { readonly sizeLimit: string };
+}
+
 export interface EmissaryIngressValues {
   readonly replicaCount: number;
   readonly resources: K8sResources;
   readonly priorityClassName: string;
   /** A policy/v1 PodDisruptionBudget spec (empty: none rendered). */
   readonly podDisruptionBudget: { readonly maxUnavailable?: number };
-  /** A Kubernetes DeploymentStrategy. */
+  /** A Kubernetes DeploymentStrategy (numbers, not `k8s.IntOrString` objects, for the values file). */
   readonly deploymentStrategy: { readonly type: 'RollingUpdate'; readonly rollingUpdate: { readonly maxSurge: number; readonly maxUnavailable: number } };
-  readonly topologySpreadConstraints: readonly object[];
+  readonly topologySpreadConstraints: readonly k8s.TopologySpreadConstraint[];
   readonly podLabels: Record<string, string>;
   readonly podAnnotations: Record<string, string>;
-  readonly security: { readonly podSecurityContext: object; readonly containerSecurityContext: object };
-  readonly volumes: readonly object[];
-  readonly volumeMounts: readonly object[];
+  readonly security: { readonly podSecurityContext: k8s.PodSecurityContext; readonly containerSecurityContext: k8s.SecurityContext };
+  readonly volumes: readonly EmptyDirVolume[];
+  readonly volumeMounts: readonly k8s.VolumeMount[];
   readonly service: {
     readonly type: 'LoadBalancer';
     readonly annotations: Record<string, string>;

@@ -10,13 +10,18 @@
  * TTL would differ from what the provider reads back and external-dns would rewrite the record on
  * every loop.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, SecretRequirement, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { DnsPolicy, ExternalDnsValues } from './values';
 
 export type { DnsPolicy } from './values';
+
+export const ID = 'external-dns' satisfies PlatformComponentId;
 
 /** The Service annotation external-dns reads names from (comma-separated). */
 export const HOSTNAME_ANNOTATION = 'external-dns.alpha.kubernetes.io/hostname';
@@ -34,16 +39,14 @@ export interface ExternalDnsProps {
   /** Records go through Cloudflare's proxy (`--cloudflare-proxied`). */
   readonly cloudflareProxied: boolean;
   /** @default DEFAULTS.interval */
-  readonly interval?: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+  readonly interval?: Duration;
+  /** Requests and limits (per tier: config/sizing.ts). */
+  readonly resources: Resources;
 }
 
 export const DEFAULTS = {
   /** Seed: "sync_interval: 60s". */
-  interval: '60s',
-  /** Seed: requests 25m/32Mi, limits 100m/128Mi. */
-  resources: Resources.of({ cpu: '25m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
+  interval: Duration.seconds(60),
   releaseName: 'external-dns',
   /** The token's environment variable, as the Cloudflare provider reads it. */
   tokenEnvVar: 'CF_API_TOKEN',
@@ -60,8 +63,9 @@ export function externalDnsComponent(props: ExternalDnsProps): PlatformComponent
   if (secret.namespace !== ns) throw new Error(`external-dns: the token Secret ${secret.namespace}/${secret.name} must be in external-dns's namespace "${ns}"`);
   if (!(key in secret.data)) throw new Error(`external-dns: apiToken.key "${key}" is not a data key of Secret ${secret.name} (has: ${Object.keys(secret.data).join(', ')})`);
   const interval = props.interval ?? DEFAULTS.interval;
-  if (!/^\d+[smh]$/.test(interval)) throw new Error(`external-dns: interval "${interval}" is not a duration such as 60s`);
-  const resources = props.resources ?? DEFAULTS.resources;
+  if (interval.totalSeconds === 0) throw new Error('external-dns: interval is 0s; give a sync period such as Duration.seconds(60)');
+  // `--interval` is a Go duration, which has no day unit.
+  if (interval.toString().endsWith('d')) throw new Error(`external-dns: interval ${interval} is in days, which Go durations lack; give it in hours (Duration.hours)`);
 
   const values: ExternalDnsValues = {
     provider: { name: 'cloudflare' },
@@ -71,7 +75,7 @@ export function externalDnsComponent(props: ExternalDnsProps): PlatformComponent
     registry: 'txt',
     txtOwnerId: props.txtOwnerId,
     domainFilters: [...props.domainFilters],
-    interval,
+    interval: interval.toString(),
     extraArgs: [
       // Only the shared load balancer's Service is a source: skip watching every ClusterIP Service.
       '--service-type-filter=LoadBalancer',
@@ -82,17 +86,19 @@ export function externalDnsComponent(props: ExternalDnsProps): PlatformComponent
       '--cloudflare-dns-records-per-page=5000',
       ...(props.cloudflareProxied ? ['--cloudflare-proxied'] : []),
     ],
-    resources: resources.toK8s(),
+    resources: props.resources.toK8s(),
     priorityClassName: PRIORITY.platformCritical,
     serviceMonitor: { enabled: true },
   };
-  return {
-    id: 'external-dns',
+  return helmComponent({
+    id: ID,
     workflow: Workflow.Ingress,
     namespace: ns,
     // The efficiency guide's phases: certificates, then DNS, then the gateway.
     dependsOn: ['cert-manager'],
-    source: helm(CHARTS.externalDns, values, DEFAULTS.releaseName),
+    chart: CHARTS.externalDns,
+    values,
+    releaseName: DEFAULTS.releaseName,
     secrets: [secret],
-  };
+  });
 }

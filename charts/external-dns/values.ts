@@ -1,4 +1,4 @@
-/** The external-dns chart (1.21.1) keys we set. Checked against chart-values/external-dns/1.21.1 (values.schema.json). */
+/** The external-dns chart keys we set, at the version `CHARTS.externalDns` pins. Checked against chart-values/external-dns/<version> (values.schema.json). */
 import { K8sResources } from '../../lib/resources';
 
 export type DnsPolicy = 'sync' | 'upsert-only' | 'create-only';

@@ -27,6 +27,8 @@
  */
 import { Construct } from 'constructs';
 import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { k8s } from 'cdk8s-plus-28';
@@ -58,8 +60,8 @@ type RemoteRef = ExternalSecretSpecDataRemoteRef &
   Required<Pick<ExternalSecretSpecDataRemoteRef, 'conversionStrategy' | 'decodingStrategy' | 'metadataPolicy' | 'nullBytePolicy'>>;
 
 export interface OpenBaoConnection {
-  /** OpenBao API URL. */
-  readonly server: string;
+  /** OpenBao's API (charts/openbao `openbaoEndpoints`): https, from the internal CA. */
+  readonly server: Endpoint;
   /** KV v2 mount. */
   readonly kvMount: string;
   readonly kubernetesAuthMount: string;
@@ -75,27 +77,26 @@ export interface ExternalSecretsConfigProps {
   readonly openbao: OpenBaoConnection;
   /** Every Secret the platform consumes. */
   readonly requirements: readonly SecretRequirement[];
-  /** How often each ExternalSecret re-reads OpenBao (e.g. `1h`). */
-  readonly refreshInterval: string;
+  /** How often each ExternalSecret re-reads OpenBao, in s, m or h (a Go duration: no day unit). */
+  readonly refreshInterval: Duration;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const DURATION = /^\d+(s|m|h)$/;
 /** Secret types whose data keys the API server fixes: the ExternalSecret must deliver exactly these. */
 const TYPED_KEYS: Readonly<Record<string, readonly string[]>> = {
   'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
 };
 
 function validate(props: ExternalSecretsConfigProps): void {
-  if (!props.openbao.server.startsWith('https://')) {
+  if (props.openbao.server.scheme !== 'https') {
     throw new Error(`external-secrets-config: openbao.server "${props.openbao.server}" is not https; OpenBao serves TLS from its internal CA, use https://`);
   }
   if (!props.openbao.caCertificate.includes('-----BEGIN CERTIFICATE-----')) {
     throw new Error('external-secrets-config: openbao.caCertificate is not a PEM certificate; pass the committed openbaoCaCertificate');
   }
-  if (!DURATION.test(props.refreshInterval)) {
-    throw new Error(`external-secrets-config: refreshInterval "${props.refreshInterval}" is not a duration such as 1h, 15m or 30s`);
+  if (props.refreshInterval.toString().endsWith('d')) {
+    throw new Error(`external-secrets-config: refreshInterval "${props.refreshInterval}" is in days, which External Secrets (a Go duration) does not take; use hours, e.g. ${props.refreshInterval.toHours()}`);
   }
   const seen = new Map<string, string>();
   for (const r of props.requirements) {
@@ -145,7 +146,7 @@ export class ExternalSecretsConfigChart extends PlatformChart {
         spec: {
           provider: {
             vault: {
-              server: o.server,
+              server: o.server.url(),
               // The committed internal CA, inlined: no trust distributor is vendored.
               caBundle: Buffer.from(o.caCertificate, 'utf8').toString('base64'),
               path: o.kvMount,
@@ -180,7 +181,7 @@ export class ExternalSecretsConfigChart extends PlatformChart {
       new ExternalSecret(this, `externalsecret-${r.namespace}-${r.name}`, {
         metadata: { name: r.name, namespace: r.namespace, labels: labels(r.name, 'external-secret') },
         spec: {
-          refreshInterval: props.refreshInterval,
+          refreshInterval: props.refreshInterval.toString(),
           refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
           // The store of the ExternalSecret's own namespace: it can read only that namespace's paths.
           secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: store.name },

@@ -6,9 +6,13 @@
  * Argo CD must not treat as drift.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { ExternalSecretsValues } from './values';
+
+export type { ExternalSecretsValues } from './values';
 
 /** The chart's names for release `external-secrets`. */
 export const EXTERNAL_SECRETS = {
@@ -17,44 +21,13 @@ export const EXTERNAL_SECRETS = {
   serviceAccount: 'external-secrets',
 } as const;
 
-interface Metrics {
-  readonly service: { readonly enabled: boolean };
-}
-
-interface PodDisruptionBudget {
-  readonly enabled: boolean;
-  readonly minAvailable: number;
-}
-
-export interface ExternalSecretsValues {
-  readonly installCRDs: boolean;
-  readonly replicaCount: number;
-  readonly leaderElect: boolean;
-  readonly resources: K8sResources;
-  readonly priorityClassName: string;
-  readonly podDisruptionBudget: PodDisruptionBudget;
-  readonly serviceAccount: { readonly create: boolean; readonly name: string };
-  readonly metrics: Metrics;
-  readonly serviceMonitor: { readonly enabled: boolean; readonly interval: string };
-  readonly webhook: {
-    readonly replicaCount: number;
-    readonly resources: K8sResources;
-    readonly priorityClassName: string;
-    readonly podDisruptionBudget: PodDisruptionBudget;
-    readonly metrics: Metrics;
-  };
-  readonly certController: {
-    readonly replicaCount: number;
-    readonly resources: K8sResources;
-    readonly priorityClassName: string;
-    readonly metrics: Metrics;
-  };
-}
-
 export interface ExternalSecretsProps {
   readonly namespace: string;
-  /** Two controllers (leader-elected) and two webhooks behind PDBs, or one of each. */
-  readonly highAvailability: boolean;
+  /**
+   * Controllers and webhooks each: more than one runs the controllers leader-elected and both
+   * behind PodDisruptionBudgets (the workflow takes it from the tier policy).
+   */
+  readonly replicas: number;
   /** @default DEFAULTS.resources */
   readonly resources?: Partial<Record<'controller' | 'webhook' | 'certController', Resources>>;
 }
@@ -70,14 +43,16 @@ export const DEFAULTS = {
 export function externalSecretsComponent(props: ExternalSecretsProps): PlatformComponent {
   const r = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
-  const replicas = props.highAvailability ? 2 : 1;
-  const pdb = { enabled: props.highAvailability, minAvailable: 1 };
+  const replicas = props.replicas;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`external-secrets: replicas ${replicas} must be a positive whole number, e.g. 2 (one may drain) or 1`);
+  const ha = replicas > 1;
+  const pdb = { enabled: ha, minAvailable: 1 };
   const metrics = { service: { enabled: true } };
   const values: ExternalSecretsValues = {
     installCRDs: true,
     replicaCount: replicas,
     // Two controllers must not both write the same Secret.
-    leaderElect: props.highAvailability,
+    leaderElect: ha,
     resources: r.controller.toK8s(),
     priorityClassName: PRIORITY.platformCritical,
     podDisruptionBudget: pdb,
@@ -88,15 +63,18 @@ export function externalSecretsComponent(props: ExternalSecretsProps): PlatformC
     // Leader-elected inside; one replica suffices, a restart only delays certificate renewal.
     certController: { replicaCount: 1, resources: r.certController.toK8s(), priorityClassName: PRIORITY.platformCritical, metrics },
   };
-  return {
+  return helmComponent<ExternalSecretsValues>({
     id: 'external-secrets',
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.externalSecrets, values, EXTERNAL_SECRETS.release),
+    chart: CHARTS.externalSecrets,
+    values,
+    releaseName: EXTERNAL_SECRETS.release,
+    // The chart has validating webhooks only (no mutating one to ignore).
     ignoreDifferences: [
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
+      ...WEBHOOK_CA_BUNDLE_DIFFERENCES.filter((d) => d.kind === 'ValidatingWebhookConfiguration'),
       { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'] },
     ],
-  };
+  });
 }

@@ -10,11 +10,15 @@
  */
 import { K8sObject } from '../../lib/render';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { FalcoPriority, platformRules, rulesFile } from './rules';
+import { FalcoValues } from './values';
+
+export type { FalcoValues } from './values';
 
 export const FALCO = {
   release: 'falco',
@@ -22,38 +26,6 @@ export const FALCO = {
   /** Falcosidekick's default Alertmanager path is the v1 API, which Alertmanager 0.27+ removed. */
   alertmanagerPath: '/api/v2/alerts',
 } as const;
-
-export interface FalcoValues {
-  readonly driver: { readonly kind: 'modern_ebpf'; readonly modernEbpf: { readonly leastPrivileged: boolean } };
-  readonly podPriorityClassName: string;
-  readonly resources: K8sResources;
-  /** A runtime sensor must cover every node, whatever its taints. */
-  readonly tolerations: readonly object[];
-  readonly customRules: Readonly<Record<string, string>>;
-  readonly metrics: { readonly enabled: boolean };
-  readonly serviceMonitor: { readonly create: boolean };
-  readonly falcoctl: {
-    readonly artifact: {
-      readonly install: { readonly resources: K8sResources; readonly securityContext: object };
-      readonly follow: { readonly resources: K8sResources; readonly securityContext: object };
-    };
-  };
-  /** Subchart falcosidekick 0.12.x (keys from its values.yaml, allowlisted in the key test). */
-  readonly falcosidekick: {
-    readonly enabled: boolean;
-    readonly replicaCount: number;
-    readonly resources: K8sResources;
-    readonly priorityClassName: string;
-    readonly podSecurityContext: object;
-    readonly securityContext: object;
-    readonly serviceMonitor: { readonly enabled: boolean };
-    readonly webui: { readonly enabled: boolean };
-    readonly config: {
-      readonly loki: { readonly hostport: string; readonly endpoint: string; readonly minimumpriority: string };
-      readonly alertmanager: { readonly hostport: string; readonly endpoint: string; readonly minimumpriority: string };
-    };
-  };
-}
 
 export interface FalcoProps {
   readonly namespace: string;
@@ -63,8 +35,8 @@ export interface FalcoProps {
   readonly alertmanagerUrl: string;
   /** Namespace of the data services, watched for unexpected egress. */
   readonly dataNamespace: string;
-  /** Falcosidekick replicas: two (one may drain) or one. */
-  readonly highAvailability: boolean;
+  /** Falcosidekick replicas, e.g. two (one may drain) or one. */
+  readonly sidekickReplicas: number;
   /** @default DEFAULTS.resources */
   readonly resources?: Partial<Record<'falco' | 'falcoctl' | 'sidekick', Resources>>;
   /** @default DEFAULTS.alertPriority */
@@ -145,7 +117,8 @@ export function falcoComponent(props: FalcoProps): PlatformComponent {
   const loki = splitUrl(props.lokiPushUrl, 'lokiPushUrl');
   const am = splitUrl(props.alertmanagerUrl, 'alertmanagerUrl');
   if (loki.path === '/') throw new Error(`falco: lokiPushUrl "${props.lokiPushUrl}" has no push path; expected .../loki/api/v1/push`);
-  const sidekickReplicas = props.highAvailability ? 2 : 1;
+  const sidekickReplicas = props.sidekickReplicas;
+  if (!Number.isInteger(sidekickReplicas) || sidekickReplicas < 1) throw new Error(`falco: sidekickReplicas ${sidekickReplicas} must be a positive whole number, e.g. 2 (one may drain) or 1`);
   const alertPriority = (props.alertPriority ?? DEFAULTS.alertPriority).toLowerCase();
   const values: FalcoValues = {
     driver: { kind: 'modern_ebpf', modernEbpf: { leastPrivileged: true } },
@@ -179,11 +152,14 @@ export function falcoComponent(props: FalcoProps): PlatformComponent {
       },
     },
   };
-  return {
+  return helmComponent<FalcoValues>({
     id: 'falco',
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.falco, values, FALCO.release, sidekickSettingsAsConfigMap),
-  };
+    chart: CHARTS.falco,
+    values,
+    releaseName: FALCO.release,
+    postRender: sidekickSettingsAsConfigMap,
+  });
 }

@@ -19,9 +19,14 @@
  * fails open, as the chart ships: failing closed to enforce warnings would only add an outage mode.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { GatekeeperValues } from './values';
+
+export type { GatekeeperValues, WebhookFailurePolicy } from './values';
 
 /** Names and ports the constraints component and the PodMonitor rely on. */
 export const GATEKEEPER = {
@@ -32,34 +37,13 @@ export const GATEKEEPER = {
   podLabels: { 'gatekeeper.sh/system': 'yes' },
 } as const;
 
-/** The chart's `validatingWebhookFailurePolicy`. */
-export type WebhookFailurePolicy = 'Fail' | 'Ignore';
-
 /** Namespaces outside the admission webhook besides Gatekeeper's own, where it fails closed. */
 export const RECOVERY_NAMESPACES: readonly string[] = ['kube-system'];
 
-export interface GatekeeperValues {
-  readonly replicas: number;
-  readonly validatingWebhookFailurePolicy: WebhookFailurePolicy;
-  /** Label key → values excluded by the webhook's namespaceSelector (the chart adds its own namespace). */
-  readonly validatingWebhookExemptNamespacesLabels: Readonly<Record<string, readonly string[]>>;
-  readonly auditInterval: number;
-  readonly metricsBackends: readonly 'prometheus'[];
-  readonly logDenies: boolean;
-  /** We author no mutations: no mutating webhook in the admission path. */
-  readonly disableMutation: boolean;
-  /** The chart's quota lets `system-cluster-critical` pods run outside kube-system; ours use platform-critical. */
-  readonly resourceQuota: boolean;
-  readonly postInstall: { readonly labelNamespace: { readonly podSecurity: readonly string[] } };
-  readonly controllerManager: { readonly resources: K8sResources; readonly priorityClassName: string };
-  readonly audit: { readonly resources: K8sResources; readonly priorityClassName: string };
-  readonly pdb: { readonly controllerManager: { readonly minAvailable: number } };
-}
-
 export interface GatekeeperProps {
   readonly namespace: string;
-  /** Webhook replicas: two (one may drain) or one. */
-  readonly highAvailability: boolean;
+  /** Webhook replicas, e.g. two (one may drain) or one: more than one gets a PodDisruptionBudget. */
+  readonly replicas: number;
   /**
    * The webhook rejects what it cannot judge (`Fail`) and exempts RECOVERY_NAMESPACES; set where
    * constraints deny. Otherwise it admits (`Ignore`) and judges every namespace but its own.
@@ -67,8 +51,8 @@ export interface GatekeeperProps {
   readonly failClosed: boolean;
   /** @default DEFAULTS.resources */
   readonly resources?: Partial<Record<'controllerManager' | 'audit', Resources>>;
-  /** Seconds between audit runs. @default DEFAULTS.auditIntervalSeconds */
-  readonly auditIntervalSeconds?: number;
+  /** Time between audit runs, in whole seconds. @default DEFAULTS.auditInterval */
+  readonly auditInterval?: Duration;
 }
 
 export const DEFAULTS = {
@@ -77,16 +61,17 @@ export const DEFAULTS = {
     controllerManager: Resources.of({ cpu: '50m', memory: '192Mi' }, { cpu: '500m', memory: '512Mi' }),
     audit: Resources.of({ cpu: '50m', memory: '256Mi' }, { cpu: '500m', memory: '512Mi' }),
   },
-  auditIntervalSeconds: 60,
+  auditInterval: Duration.seconds(60),
 } as const;
 
 export function gatekeeperComponent(props: GatekeeperProps): PlatformComponent {
   const r = { ...DEFAULTS.resources, ...props.resources };
   const ns = props.namespace;
-  const replicas = props.highAvailability ? 2 : 1;
-  const interval = props.auditIntervalSeconds ?? DEFAULTS.auditIntervalSeconds;
-  if (!Number.isInteger(interval) || interval < 10) {
-    throw new Error(`gatekeeper: auditIntervalSeconds ${interval} must be a whole number of seconds, at least 10 (each run lists every matched object)`);
+  const replicas = props.replicas;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`gatekeeper: replicas ${replicas} must be a positive whole number, e.g. 2 (one may drain) or 1`);
+  const interval = (props.auditInterval ?? DEFAULTS.auditInterval).totalSeconds;
+  if (interval < 10) {
+    throw new Error(`gatekeeper: auditInterval ${props.auditInterval} must be at least 10s (each run lists every matched object)`);
   }
   const values: GatekeeperValues = {
     replicas,
@@ -102,17 +87,18 @@ export function gatekeeperComponent(props: GatekeeperProps): PlatformComponent {
     controllerManager: { resources: r.controllerManager.toK8s(), priorityClassName: PRIORITY.platformCritical },
     audit: { resources: r.audit.toK8s(), priorityClassName: PRIORITY.platformCritical },
     // With one replica a PDB of minAvailable 1 would block every node drain.
-    pdb: { controllerManager: { minAvailable: props.highAvailability ? 1 : 0 } },
+    pdb: { controllerManager: { minAvailable: replicas > 1 ? 1 : 0 } },
   };
-  return {
+  return helmComponent<GatekeeperValues>({
     id: 'gatekeeper',
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.gatekeeper, values, GATEKEEPER.release),
-    // Gatekeeper rotates its webhook certificate and writes the CA bundle into the webhook configuration.
-    ignoreDifferences: [
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-    ],
-  };
+    chart: CHARTS.gatekeeper,
+    values,
+    releaseName: GATEKEEPER.release,
+    // Gatekeeper rotates its webhook certificate and writes the CA bundle into the webhook
+    // configuration; with mutation disabled it has no mutating webhook.
+    ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES.filter((d) => d.kind === 'ValidatingWebhookConfiguration'),
+  });
 }

@@ -25,44 +25,47 @@
  *   more replicas need an external database, which arrives only with the Data workflow.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, SecretRequirement, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { PlatformComponent, SecretRequirement, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { K8sObject } from '../../lib/render';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { Resources } from '../../lib/resources';
-import { DatasourceValues, GrafanaValues } from './values';
+import { Storage } from '../../lib/storage';
+import { AlertmanagerJsonData, DatasourceValues, GrafanaValues, LokiJsonData, PrometheusJsonData, TempoJsonData } from './values';
 
 export interface GrafanaProps {
   readonly namespace: string;
   /** Data source URLs. */
   readonly datasources: { readonly mimir: string; readonly loki: string; readonly tempo: string; readonly alertmanager: string };
   /** The seed's scrape interval: the data sources' minimum step and the minimum dashboard refresh. */
-  readonly scrapeInterval: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+  readonly scrapeInterval: Duration;
+  /** Requests and limits of the Grafana container (config/sizing.ts). */
+  readonly resources: Resources;
   /** @default DEFAULTS.sidecarResources */
   readonly sidecarResources?: Resources;
-  /** @default DEFAULTS.queryTimeoutSeconds */
-  readonly queryTimeoutSeconds?: number;
+  /** @default DEFAULTS.queryTimeout */
+  readonly queryTimeout?: Duration;
   /** @default DEFAULTS.maxConcurrentQueries */
   readonly maxConcurrentQueries?: number;
 }
 
 export const DEFAULTS = {
-  /** Seed: requests { cpu: "100m", memory: "256Mi" }, limits { cpu: "500m", memory: "1Gi" }. */
-  resources: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '500m', memory: '1Gi' }),
-  devResources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '250m', memory: '512Mi' }),
   sidecarResources: Resources.of({ cpu: '10m', memory: '64Mi' }, { cpu: '100m', memory: '128Mi' }),
   /** Seed: query_timeout "30s". */
-  queryTimeoutSeconds: 30,
+  queryTimeout: Duration.seconds(30),
   /** Seed: max_concurrent_queries 20. */
   maxConcurrentQueries: 20,
   adminSecret: 'grafana-admin',
   openbaoPath: 'platform/grafana',
-  volumeSize: '1Gi',
+  volumeSize: Storage.gibibytes(1),
   /** The Helm release (the chart's fullname, and the prefix of its ClusterRole). */
   release: 'grafana',
 } as const;
+
+/** The labels the chart gives Grafana's pods, for peers' NetworkPolicies. */
+export const POD_LABELS = { 'app.kubernetes.io/instance': DEFAULTS.release, 'app.kubernetes.io/name': CHARTS.grafana.chart } as const;
 
 /** Data source uids, fixed so dashboards and cross-links can name them. */
 export const DATASOURCE_UIDS = { mimir: 'mimir', loki: 'loki', tempo: 'tempo', alertmanager: 'alertmanager' } as const;
@@ -72,24 +75,31 @@ export const DASHBOARD_SIDECAR = { label: 'grafana_dashboard', labelValue: '1', 
 
 export function grafanaComponent(props: GrafanaProps): PlatformComponent {
   const ns = props.namespace;
-  const resources = props.resources ?? DEFAULTS.resources;
+  const resources = props.resources;
   const sidecar = props.sidecarResources ?? DEFAULTS.sidecarResources;
-  const timeout = props.queryTimeoutSeconds ?? DEFAULTS.queryTimeoutSeconds;
+  const queryTimeout = props.queryTimeout ?? DEFAULTS.queryTimeout;
+  const timeout = queryTimeout.totalSeconds;
   const concurrency = props.maxConcurrentQueries ?? DEFAULTS.maxConcurrentQueries;
-  if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`grafana: queryTimeoutSeconds must be a positive whole number of seconds, got ${timeout}`);
+  if (timeout < 1) throw new Error(`grafana: queryTimeout must be at least 1s, got ${queryTimeout}`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`grafana: maxConcurrentQueries must be a positive integer, got ${concurrency}`);
   for (const [name, url] of Object.entries(props.datasources)) {
     if (!/^https?:\/\/[^/]+/.test(url)) throw new Error(`grafana: datasources.${name} "${url}" is not an http(s) URL`);
   }
   const uid = DATASOURCE_UIDS;
-  const source = (name: string, type: DatasourceValues['type'], key: keyof typeof uid, isDefault: boolean, jsonData: Record<string, unknown>): DatasourceValues => ({
+  const source = (
+    name: string,
+    type: DatasourceValues['type'],
+    key: keyof typeof uid,
+    isDefault: boolean,
+    jsonData: PrometheusJsonData | LokiJsonData | TempoJsonData | AlertmanagerJsonData,
+  ): DatasourceValues => ({
     name, type, uid: uid[key], access: 'proxy', url: props.datasources[key], isDefault, editable: false, jsonData: { timeout, ...jsonData },
   });
   const datasources: DatasourceValues[] = [
     source('Mimir', 'prometheus', 'mimir', true, {
       prometheusType: 'Mimir',
       httpMethod: 'POST',
-      timeInterval: props.scrapeInterval,
+      timeInterval: props.scrapeInterval.toString(),
       queryTimeout: `${timeout}s`,
       incrementalQuerying: true,
       incrementalQueryOverlapWindow: '10m',
@@ -127,7 +137,7 @@ export function grafanaComponent(props: GrafanaProps): PlatformComponent {
     resources: resources.toK8s(),
     priorityClassName: PRIORITY.platformCritical,
     admin: { existingSecret: DEFAULTS.adminSecret, userKey: 'admin-user', passwordKey: 'admin-password' },
-    persistence: { enabled: true, size: DEFAULTS.volumeSize },
+    persistence: { enabled: true, size: DEFAULTS.volumeSize.toString() },
     deploymentStrategy: { type: 'Recreate' },
     initChownData: { enabled: false },
     containerSecurityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, privileged: false },
@@ -151,7 +161,7 @@ export function grafanaComponent(props: GrafanaProps): PlatformComponent {
     'grafana.ini': {
       dataproxy: { timeout, max_conns_per_host: concurrency },
       query: { concurrent_query_limit: concurrency },
-      dashboards: { min_refresh_interval: props.scrapeInterval },
+      dashboards: { min_refresh_interval: props.scrapeInterval.toString() },
       analytics: { check_for_updates: false, reporting_enabled: false },
       // The search index under the data volume: the root filesystem is read-only.
       unified_storage: { index_path: '/var/lib/grafana/search/bleve' },
@@ -169,15 +179,18 @@ export function grafanaComponent(props: GrafanaProps): PlatformComponent {
       bootstrap: { 'admin-user': 'GRAFANA_ADMIN_USER', 'admin-password': 'GRAFANA_ADMIN_PASSWORD' },
     },
   ];
-  return {
+  return helmComponent({
     id: 'grafana',
     workflow: Workflow.Observability,
     namespace: ns,
     // Every data source it provisions, and the Prometheus stack whose dashboards it loads.
     dependsOn: ['mimir', 'loki', 'tempo', 'kube-prometheus-stack'],
-    source: helm(CHARTS.grafana, values, DEFAULTS.release, configMapsOnly),
+    chart: CHARTS.grafana,
+    values,
+    releaseName: DEFAULTS.release,
+    postRender: configMapsOnly,
     secrets,
-  };
+  });
 }
 
 /** A ClusterRole rule as the chart renders it. */

@@ -1,5 +1,62 @@
 /** The grafana chart (grafana-community 12.11.1) keys we set. Checked against chart-values/grafana/12.11.1. */
+import type { k8s } from 'cdk8s-plus-28';
 import { K8sResources } from '../../lib/resources';
+
+/** A link from one data source to another, by uid. */
+interface DatasourceRef {
+  readonly datasourceUid: string;
+}
+
+/** A span or series attribute and the label it becomes in the linked data source. */
+interface TagMapping {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** `jsonData` of the Prometheus (Mimir) data source. */
+export interface PrometheusJsonData {
+  readonly prometheusType: 'Mimir';
+  readonly httpMethod: 'POST';
+  /** The scrape interval: the minimum step. */
+  readonly timeInterval: string;
+  readonly queryTimeout: string;
+  readonly incrementalQuerying: boolean;
+  readonly incrementalQueryOverlapWindow: string;
+  readonly cacheLevel: 'Low' | 'Medium' | 'High' | 'None';
+  readonly exemplarTraceIdDestinations: readonly ({ readonly name: string } & DatasourceRef)[];
+}
+
+/** `jsonData` of the Loki data source. */
+export interface LokiJsonData {
+  readonly maxLines: number;
+  readonly derivedFields: readonly ({ readonly name: string; readonly matcherType: 'label' | 'regex'; readonly matcherRegex: string; readonly url: string } & DatasourceRef)[];
+}
+
+/** `jsonData` of the Tempo data source. */
+export interface TempoJsonData {
+  readonly tracesToLogsV2: DatasourceRef & {
+    readonly spanStartTimeShift: string;
+    readonly spanEndTimeShift: string;
+    readonly filterByTraceID: boolean;
+    readonly filterBySpanID: boolean;
+    readonly tags: readonly TagMapping[];
+  };
+  readonly tracesToMetrics: DatasourceRef & { readonly tags: readonly TagMapping[] };
+  readonly serviceMap: DatasourceRef;
+  readonly nodeGraph: { readonly enabled: boolean };
+  readonly lokiSearch: DatasourceRef;
+}
+
+/** `jsonData` of the Alertmanager data source. */
+export interface AlertmanagerJsonData {
+  readonly implementation: 'prometheus';
+  readonly handleGrafanaManagedAlerts: boolean;
+}
+
+/** What every data source's `jsonData` carries: the request timeout in seconds. */
+interface CommonJsonData {
+  readonly timeout: number;
+}
 
 /** One provisioned data source (Grafana's provisioning file format). */
 export interface DatasourceValues {
@@ -10,7 +67,7 @@ export interface DatasourceValues {
   readonly url: string;
   readonly isDefault: boolean;
   readonly editable: boolean;
-  readonly jsonData: Record<string, unknown>;
+  readonly jsonData: CommonJsonData & (PrometheusJsonData | LokiJsonData | TempoJsonData | AlertmanagerJsonData);
 }
 
 export interface GrafanaValues {
@@ -24,7 +81,7 @@ export interface GrafanaValues {
   readonly deploymentStrategy: { readonly type: 'Recreate' };
   /** The chown init container runs as root; fsGroup already gives Grafana its volume. */
   readonly initChownData: { readonly enabled: boolean };
-  readonly containerSecurityContext: Record<string, unknown>;
+  readonly containerSecurityContext: k8s.SecurityContext;
   readonly extraEmptyDirMounts: readonly { readonly name: string; readonly mountPath: string }[];
   readonly testFramework: { readonly enabled: boolean };
   readonly serviceMonitor: { readonly enabled: boolean };

@@ -7,21 +7,12 @@
  * the sidecar from Istio: no NET_ADMIN init container in the pods themselves.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
-import { K8sResources, Resources } from '../../lib/resources';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
+import { Resources } from '../../lib/resources';
+import { IstioCniValues } from './values';
 
-/** The `cni` chart (1.30.3) keys we set, at top level as the chart reads them. */
-export interface IstioCniValues {
-  readonly chained: boolean;
-  readonly cniBinDir: string;
-  readonly cniConfDir: string;
-  readonly cniConfFileName: string;
-  readonly excludeNamespaces: readonly string[];
-  readonly resources: K8sResources;
-  readonly seccompProfile: { readonly type: 'RuntimeDefault' };
-  readonly repair: { readonly enabled: boolean };
-  readonly global: { readonly logAsJson: boolean };
-}
+export type { IstioCniValues } from './values';
 
 export interface IstioCniProps {
   readonly namespace: string;
@@ -61,11 +52,5 @@ export function istioCniComponent(props: IstioCniProps): PlatformComponent {
     repair: { enabled: true },
     global: { logAsJson: true },
   };
-  return {
-    id: 'istio-cni',
-    workflow: Workflow.Mesh,
-    namespace: props.namespace,
-    dependsOn: ['istio-base'],
-    source: helm(CHARTS.istioCni, values),
-  };
+  return helmComponent({ id: 'istio-cni', workflow: Workflow.Mesh, namespace: props.namespace, dependsOn: ['istio-base'], chart: CHARTS.istioCni, values });
 }

@@ -22,6 +22,7 @@ import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { DestinationRule, DestinationRuleSpecTrafficPolicy } from '../../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../../imports/security.istio.io';
@@ -184,6 +185,9 @@ interface SidecarRestartJobProps {
   readonly resources: Resources;
 }
 
+/** The size limit of each of the hook's scratch volumes (kubectl's cache, the copied busybox). */
+const HOOK_SCRATCH = Storage.mebibytes(16);
+
 /** Where the hook mounts its pieces. */
 const HOOK_PATHS = { tools: '/tools', scripts: '/scripts', tmp: '/tmp' } as const;
 
@@ -297,8 +301,8 @@ export class SidecarRestartJob extends Construct {
               },
             ],
             volumes: [
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-              { name: 'tools', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(HOOK_SCRATCH.toString()) } },
+              { name: 'tools', emptyDir: { sizeLimit: k8s.Quantity.fromString(HOOK_SCRATCH.toString()) } },
               { name: 'scripts', configMap: { name, defaultMode: 0o444 } },
             ],
           },

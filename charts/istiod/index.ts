@@ -6,51 +6,19 @@
  * services' namespace forbids; the CNI plugin (istio-cni) sets up the traffic redirection instead.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { TierPolicy } from '../../lib/tier-policy';
+import { IstiodValues } from './values';
 
-/** An OpenTelemetry (OTLP/gRPC) tracing provider of the mesh config. */
-export interface OtelProvider {
-  readonly name: string;
-  readonly opentelemetry: { readonly service: string; readonly port: number };
-}
-
-/** The MeshConfig fields we set (istio.mesh.v1alpha1.MeshConfig; a free-form map for the chart). */
-export interface MeshConfig {
-  /** Merges the app's own metrics into the agent's port 15020 (`/stats/prometheus`). */
-  readonly enablePrometheusMerge: boolean;
-  /** `/dev/stdout` turns Envoy access logs on; empty leaves them off. */
-  readonly accessLogFile: string;
-  readonly accessLogEncoding: 'JSON' | 'TEXT';
-  readonly defaultConfig: { readonly holdApplicationUntilProxyStarts: boolean };
-  readonly extensionProviders: readonly OtelProvider[];
-}
-
-/** The `istiod` chart (1.30.3) keys we set, at top level as the chart reads them. */
-export interface IstiodValues {
-  readonly replicaCount: number;
-  readonly autoscaleEnabled: boolean;
-  readonly resources: K8sResources;
-  readonly seccompProfile: { readonly type: 'RuntimeDefault' };
-  readonly topologySpreadConstraints: readonly object[];
-  /** Becomes `pilot.cni.enabled` in the injection template: no privileged init container. */
-  readonly cni: { readonly enabled: boolean };
-  readonly global: {
-    readonly istioNamespace: string;
-    readonly priorityClassName: string;
-    readonly logAsJson: boolean;
-    readonly defaultPodDisruptionBudget: { readonly enabled: boolean };
-    readonly proxy: { readonly resources: K8sResources; readonly seccompProfile: { readonly type: 'RuntimeDefault' } };
-  };
-  readonly meshConfig: MeshConfig;
-  /** Same value as in `base` (see charts/istio-base): no failurePolicy flip, no Argo CD drift. */
-  readonly base: { readonly validationFailurePolicy: 'Fail' | 'Ignore' };
-}
+export type { IstiodValues, MeshConfig, OtelProvider } from './values';
 
 export interface IstiodProps {
   readonly namespace: string;
-  readonly highAvailability: boolean;
+  /** Replicas, PodDisruptionBudget and zone spread (a stateless controller: spread preferred). */
+  readonly tierPolicy: TierPolicy;
   /** Where the mesh sends spans: the OTLP/gRPC host and port of the collector. */
   readonly tracing: { readonly host: string; readonly port: number };
   /** Envoy access logs to stdout. */
@@ -70,12 +38,15 @@ export const DEFAULTS = {
    */
   resources: Resources.of({ cpu: '100m', memory: '384Mi' }, { cpu: '1', memory: '1Gi' }),
   tracingProvider: 'otel',
+  /** Replicas where the tier is highly available. */
+  haReplicas: 2,
   container: 'discovery',
 } as const;
 
 export function istiodComponent(props: IstiodProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
-  const replicas = props.highAvailability ? 2 : 1;
+  const policy = props.tierPolicy;
+  const replicas = policy.replicas(DEFAULTS.haReplicas);
   if (!Number.isInteger(props.tracing.port) || props.tracing.port < 1 || props.tracing.port > 65535) {
     throw new Error(`istiod: tracing.port ${props.tracing.port} is not a TCP port; pass the collector's OTLP/gRPC port (4317)`);
   }
@@ -85,16 +56,14 @@ export function istiodComponent(props: IstiodProps): PlatformComponent {
     autoscaleEnabled: false,
     resources: resources.toK8s(),
     seccompProfile: { type: 'RuntimeDefault' },
-    topologySpreadConstraints: props.highAvailability
-      ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'istiod' } } }]
-      : [],
+    topologySpreadConstraints: policy.zoneSpreadConstraints({ app: 'istiod' }, 'controller'),
     cni: { enabled: true },
     global: {
       istioNamespace: props.namespace,
       priorityClassName: PRIORITY.platformCritical,
       logAsJson: true,
       // A PDB of minAvailable 1 over a single replica would block every node drain.
-      defaultPodDisruptionBudget: { enabled: props.highAvailability },
+      defaultPodDisruptionBudget: { enabled: policy.highAvailability },
       proxy: { resources: props.sidecarResources.toK8s(), seccompProfile: { type: 'RuntimeDefault' } },
     },
     meshConfig: {
@@ -112,16 +81,14 @@ export function istiodComponent(props: IstiodProps): PlatformComponent {
     },
     base: { validationFailurePolicy: 'Fail' },
   };
-  return {
+  return helmComponent({
     id: 'istiod',
     workflow: Workflow.Mesh,
     namespace: props.namespace,
     dependsOn: ['istio-base'],
-    source: helm(CHARTS.istiod, values),
+    chart: CHARTS.istiod,
+    values,
     // istiod patches its CA bundle into the injection and validation webhooks at runtime.
-    ignoreDifferences: [
-      { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-    ],
-  };
+    ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES,
+  });
 }

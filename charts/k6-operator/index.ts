@@ -10,10 +10,12 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { CHARTS, IMAGES } from '../../config/versions';
-import { PlatformComponent, helm, manifests, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { helmComponent } from '../../lib/helm-component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
-import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
+import { crdQuantities, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import {
   TestRun,
@@ -26,21 +28,9 @@ import {
   TestRunSpecStarterResourcesLimits,
   TestRunSpecStarterResourcesRequests,
 } from '../../imports/k6.io';
+import { K6OperatorValues } from './values';
 
-export interface K6OperatorValues {
-  readonly installCRDs: boolean;
-  /** platform-base owns every Namespace. */
-  readonly namespace: { readonly create: boolean };
-  readonly manager: {
-    readonly replicas: number;
-    readonly resources: K8sResources;
-    readonly logging: { readonly development: boolean };
-    readonly env: readonly { readonly name: string; readonly value: string }[];
-    readonly podSecurityContext: object;
-    readonly containerSecurityContext: object;
-  };
-  readonly metrics: { readonly serviceMonitor: { readonly enabled: boolean } };
-}
+export type { K6OperatorValues } from './values';
 
 /** A public service to load-test through its public URL. */
 export interface LoadTestTarget {
@@ -52,9 +42,9 @@ export interface LoadTestTarget {
 /** The shape of one test: ramp up, hold, ramp down, with pass/fail thresholds. */
 export interface LoadProfile {
   readonly virtualUsers: number;
-  readonly rampUp: string;
-  readonly hold: string;
-  readonly rampDown: string;
+  readonly rampUp: Duration;
+  readonly hold: Duration;
+  readonly rampDown: Duration;
   /** k6 thresholds: the test fails when the target breaks them. */
   readonly maxFailedRate: number;
   readonly p95Ms: number;
@@ -77,7 +67,7 @@ export const DEFAULTS = {
   runnerResources: Resources.of({ cpu: '500m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
   /** The initializer (`k6 archive`, checks the script) and the starter (one HTTP call per runner). */
   helperResources: Resources.of({ cpu: '50m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
-  profile: { virtualUsers: 50, rampUp: '1m', hold: '5m', rampDown: '30s', maxFailedRate: 0.01, p95Ms: 500 } satisfies LoadProfile,
+  profile: { virtualUsers: 50, rampUp: Duration.minutes(1), hold: Duration.minutes(5), rampDown: Duration.seconds(30), maxFailedRate: 0.01, p95Ms: 500 } satisfies LoadProfile,
   /** Test pod images, from the one versions table. */
   images: { runner: IMAGES.k6Runner, starter: IMAGES.k6Starter },
   scriptConfigMap: 'k6-http-load',
@@ -167,9 +157,9 @@ export class LoadTestsChart extends PlatformChart {
             env: [
               { name: 'TARGET_URL', value: t.url },
               { name: 'VUS', value: String(profile.virtualUsers) },
-              { name: 'RAMP_UP', value: profile.rampUp },
-              { name: 'HOLD', value: profile.hold },
-              { name: 'RAMP_DOWN', value: profile.rampDown },
+              { name: 'RAMP_UP', value: profile.rampUp.toString() },
+              { name: 'HOLD', value: profile.hold.toString() },
+              { name: 'RAMP_DOWN', value: profile.rampDown.toString() },
               { name: 'MAX_FAILED_RATE', value: String(profile.maxFailedRate) },
               { name: 'P95_MS', value: String(profile.p95Ms) },
             ],
@@ -202,14 +192,15 @@ export function k6OperatorComponent(props: K6OperatorProps): PlatformComponent {
     // Its controller-runtime metrics are plain HTTP on the port the chart's ServiceMonitor scrapes.
     metrics: { serviceMonitor: { enabled: true } },
   };
-  return {
+  return helmComponent({
     id: 'k6-operator',
     workflow: Workflow.GitOps,
     namespace: props.namespace,
     dependsOn: [],
     // The chart has no priorityClassName key: the operator (a staging test tool) runs at the
     // default priority, below the services it tests.
-    source: helm(CHARTS.k6Operator, values),
+    chart: CHARTS.k6Operator,
+    values,
     unsynced: { folder: DEFAULTS.folder, source: manifests((scope) => new LoadTestsChart(scope, 'loadtests', props)) },
-  };
+  });
 }

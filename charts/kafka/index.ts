@@ -42,13 +42,17 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { PlatformComponentId } from '../../config/ids';
 import { recoveryAnnotations, RecoveryObjective } from '../../lib/backup';
 import { PlatformComponent, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy, ZONE_TOPOLOGY_KEY } from '../../lib/tier-policy';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 import {
   Kafka,
@@ -80,6 +84,8 @@ import {
   KafkaUserSpecAuthorizationType,
 } from '../../imports/kafka.strimzi.io';
 
+export const ID = 'kafka' satisfies PlatformComponentId;
+
 /** The label binding node pools and topics to their Kafka cluster. */
 export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';
 
@@ -103,7 +109,7 @@ type KafkaConfig = Readonly<Record<string, string | number | boolean>>;
 export interface NodePoolSize {
   readonly resources: Resources;
   /** Size of the pool's persistent volume (gp3). */
-  readonly storage: string;
+  readonly storage: Storage;
 }
 
 /** A service that produces or consumes: its KafkaUser and who may read its credentials. */
@@ -121,8 +127,12 @@ export interface KafkaClient {
 
 export interface KafkaProps {
   readonly namespace: string;
-  /** Separate controller and broker pools across zones; otherwise one dual-role node. */
-  readonly highAvailability: boolean;
+  /**
+   * Separate controller and broker pools spread across zones (as the policy says:
+   * lib/tier-policy.ts) with rack-aware replicas where the tier is highly available; otherwise one
+   * dual-role node.
+   */
+  readonly tierPolicy: TierPolicy;
   /** Every topic the services declare (duplicates are merged). */
   readonly topics: readonly string[];
   /** Pods allowed to connect to the listener (the services that use Kafka). */
@@ -133,7 +143,7 @@ export interface KafkaProps {
   readonly labelDomain: LabelDomain;
   /** Partitions per topic. */
   readonly partitions: number;
-  /** dev's dual-role node. */
+  /** The dual-role node, where the tier is not highly available. */
   readonly dual: NodePoolSize;
   readonly controllers: NodePoolSize;
   readonly brokers: NodePoolSize;
@@ -143,8 +153,8 @@ export interface KafkaProps {
   readonly topicOperatorResources?: Resources;
   /** @default DEFAULTS.userOperatorResources */
   readonly userOperatorResources?: Resources;
-  /** @default DEFAULTS.retentionMs */
-  readonly retentionMs?: number;
+  /** How long topics keep their messages (`retention.ms`). @default DEFAULTS.retention */
+  readonly retention?: Duration;
   /** @default DEFAULTS.storageClass */
   readonly storageClass?: string;
 }
@@ -158,8 +168,7 @@ export const DEFAULTS = {
   topicOperatorResources: Resources.of({ cpu: '20m', memory: '256Mi' }, { cpu: '200m', memory: '384Mi' }),
   /** Also a JVM, reconciling a handful of users. */
   userOperatorResources: Resources.of({ cpu: '20m', memory: '256Mi' }, { cpu: '200m', memory: '384Mi' }),
-  /** Seven days. */
-  retentionMs: 7 * 24 * 3600 * 1000,
+  retention: Duration.days(7),
   /** Strimzi Metrics Reporter: the broker and controller metrics dashboards and alerts use. */
   metricsAllowList: ['kafka_controller_.*', 'kafka_log_.*', 'kafka_network_.*', 'kafka_server_.*', 'kafka_cluster_.*', 'kafka_coordinator_.*'],
 } as const;
@@ -232,7 +241,7 @@ interface PoolPlan {
 
 function pools(props: KafkaProps): PoolPlan[] {
   const replicas = props.replicas ?? DEFAULTS.replicas;
-  return props.highAvailability
+  return props.tierPolicy.highAvailability
     ? [
         { name: 'controller', roles: [KafkaNodePoolSpecRoles.CONTROLLER], replicas, size: props.controllers },
         { name: 'broker', roles: [KafkaNodePoolSpecRoles.BROKER], replicas, size: props.brokers },
@@ -252,10 +261,10 @@ export class KafkaChart extends PlatformChart {
     const plan = pools(props);
     const brokers = plan.filter((p) => p.roles.includes(KafkaNodePoolSpecRoles.BROKER)).reduce((n, p) => n + p.replicas, 0);
     const { factor, minInsync } = replication(brokers);
-    const zoneSpread = (pool: string): KafkaNodePoolSpecTemplatePod['topologySpreadConstraints'] =>
-      props.highAvailability
-        ? [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { [STRIMZI_CLUSTER_LABEL]: name, 'strimzi.io/pool-name': pool } } }]
-        : undefined;
+    const zoneSpread = (pool: string): Pick<KafkaNodePoolSpecTemplatePod, 'topologySpreadConstraints'> => {
+      const spread = props.tierPolicy.zoneSpreadConstraints({ [STRIMZI_CLUSTER_LABEL]: name, 'strimzi.io/pool-name': pool });
+      return spread.length > 0 ? { topologySpreadConstraints: spread } : {};
+    };
     // An empty peer list would admit everyone: with no client, only Kafka's own pods.
     const peers = props.clientPeers.length > 0 ? props.clientPeers : [{ podSelector: { matchLabels: { [STRIMZI_CLUSTER_LABEL]: name } } }];
 
@@ -285,7 +294,7 @@ export class KafkaChart extends PlatformChart {
             'transaction.state.log.min.isr': minInsync,
           } satisfies KafkaConfig,
           // Replicas of a partition land in different zones.
-          ...(props.highAvailability ? { rack: { topologyKey: 'topology.kubernetes.io/zone' } } : {}),
+          ...(props.tierPolicy.highAvailability ? { rack: { topologyKey: ZONE_TOPOLOGY_KEY } } : {}),
           metricsConfig: { type: KafkaSpecKafkaMetricsConfigType.STRIMZI_METRICS_REPORTER, values: { allowList: [...DEFAULTS.metricsAllowList] } },
         },
         entityOperator: {
@@ -342,7 +351,7 @@ export class KafkaChart extends PlatformChart {
               {
                 id: 0,
                 type: KafkaNodePoolSpecStorageVolumesType.PERSISTENT_HYPHEN_CLAIM,
-                size: pool.size.storage,
+                size: pool.size.storage.toString(),
                 class: props.storageClass ?? DEFAULTS.storageClass,
                 deleteClaim: false,
                 kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED,
@@ -351,7 +360,7 @@ export class KafkaChart extends PlatformChart {
           },
           resources: crdQuantities(pool.size.resources.toK8s(), KafkaNodePoolSpecResourcesRequests.fromString, KafkaNodePoolSpecResourcesLimits.fromString),
           jvmOptions: heap(pool.size.resources),
-          template: { pod: { priorityClassName: PRIORITY.platformCritical, ...(zoneSpread(pool.name) ? { topologySpreadConstraints: zoneSpread(pool.name) } : {}) } },
+          template: { pod: { priorityClassName: PRIORITY.platformCritical, ...zoneSpread(pool.name) } },
         },
       });
     }
@@ -362,7 +371,7 @@ export class KafkaChart extends PlatformChart {
         spec: {
           partitions: props.partitions,
           replicas: factor,
-          config: { 'min.insync.replicas': minInsync, 'retention.ms': props.retentionMs ?? DEFAULTS.retentionMs } satisfies KafkaConfig,
+          config: { 'min.insync.replicas': minInsync, 'retention.ms': (props.retention ?? DEFAULTS.retention).totalSeconds * 1000 } satisfies KafkaConfig,
         },
       });
     }
@@ -389,8 +398,7 @@ export const REBUILD_RUNBOOK = 'Kafka: rebuilding a lost cluster';
 
 /** What the Kafka resource declares: no backup, and the loss that is accepted instead. */
 export function kafkaRecovery(props: KafkaProps): RecoveryObjective {
-  const retentionMs = props.retentionMs ?? DEFAULTS.retentionMs;
-  const retention = retentionMs % 86_400_000 === 0 ? Duration.days(retentionMs / 86_400_000) : Duration.seconds(Math.ceil(retentionMs / 1000));
+  const retention = props.retention ?? DEFAULTS.retention;
   const brokers = pools(props).filter((p) => p.roles.includes(KafkaNodePoolSpecRoles.BROKER)).reduce((n, p) => n + p.replicas, 0);
   const { factor, minInsync } = replication(brokers);
   const survives =
@@ -467,8 +475,11 @@ function validate(props: KafkaProps): void {
   if (!Number.isInteger(props.partitions) || props.partitions < 1) {
     throw new Error(`kafka: partitions must be a whole number of at least 1, got ${props.partitions}`);
   }
+  if (props.retention !== undefined && props.retention.totalSeconds === 0) {
+    throw new Error('kafka: retention must be longer than 0s (it is how long topics keep their messages), e.g. Duration.days(7)');
+  }
   const replicas = props.replicas ?? DEFAULTS.replicas;
-  if (props.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
+  if (props.tierPolicy.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
     throw new Error(`kafka: replicas must be an odd number of at least 3 (a KRaft controller quorum), got ${replicas}`);
   }
   const topics = new Set(props.topics);
@@ -484,10 +495,18 @@ function validate(props: KafkaProps): void {
   }
 }
 
+/**
+ * The addresses the cluster serves in `namespace`: Strimzi's `<cluster>-kafka-bootstrap` Service on
+ * the TLS listener (SCRAM-SHA-512, KAFKA_ACCESS).
+ */
+export function kafkaEndpoints(namespace: string): { readonly bootstrap: Endpoint } {
+  return { bootstrap: Endpoint.service(`${DEFAULTS.clusterName}-kafka-bootstrap`, namespace, DEFAULTS.listener.port) };
+}
+
 export function kafkaComponent(props: KafkaProps): PlatformComponent {
   validate(props);
   return {
-    id: 'kafka',
+    id: ID,
     workflow: Workflow.Data,
     namespace: props.namespace,
     dependsOn: ['strimzi'],

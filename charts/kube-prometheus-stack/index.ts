@@ -21,16 +21,27 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
 import { WEBHOOK_KINDS } from '../../lib/cluster-scope';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { NODE_COST_ALLOWLIST } from '../../lib/node-cost-labels';
 import { PRIORITY } from '../../lib/priority';
-import { Memory, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import { ALERTMANAGER_CONFIG_SECRET, AlertRouting, alertmanagerConfig, receiverCredentials } from './alertmanager';
 import { KubePrometheusStackValues } from './values';
 
 export type KubePrometheusStackTarget =
   | 'prometheus' | 'configReloader' | 'alertmanager' | 'operator' | 'admissionJob' | 'kubeStateMetrics' | 'nodeExporter';
+
+/** The targets whose size is the same in every tier (DEFAULTS.resources); the others are sized per tier. */
+type FixedTarget = 'configReloader' | 'admissionJob';
+
+/** Requests and limits per target: the tier-sized ones required (config/sizing.ts), the others defaulted. */
+export type KubePrometheusStackResources = Readonly<Record<Exclude<KubePrometheusStackTarget, FixedTarget>, Resources>> &
+  Partial<Readonly<Record<FixedTarget, Resources>>>;
 
 export interface KubePrometheusStackProps {
   readonly namespace: string;
@@ -38,18 +49,18 @@ export interface KubePrometheusStackProps {
   readonly clusterName: string;
   /** Prometheus remote-write endpoint of Mimir. */
   readonly remoteWriteUrl: string;
-  /** Two Alertmanagers (gossiping) instead of one. */
-  readonly highAvailability: boolean;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Partial<Record<KubePrometheusStackTarget, Resources>>;
+  /** The environment's tier policy: two Alertmanagers (gossiping) where it is highly available, one otherwise. */
+  readonly tierPolicy: TierPolicy;
+  /** Per target (config/sizing.ts); `configReloader` and `admissionJob` @default DEFAULTS.resources */
+  readonly resources: KubePrometheusStackResources;
   /** @default DEFAULTS.retention */
   readonly retention?: Duration;
   /** @default DEFAULTS.scrapeInterval */
   readonly scrapeInterval?: Duration;
   /** @default DEFAULTS.evaluationInterval */
   readonly evaluationInterval?: Duration;
-  /** Prometheus TSDB volume. @default DEFAULTS.volumeSize */
-  readonly volumeSize?: string;
+  /** Prometheus TSDB volume (config/sizing.ts). */
+  readonly volumeSize: Storage;
   /** Alertmanager's receivers and routing by severity. @default DEFAULTS.alerting */
   readonly alerting?: AlertRouting;
 }
@@ -57,32 +68,19 @@ export interface KubePrometheusStackProps {
 const r = Resources.of;
 
 export const DEFAULTS = {
+  /** The targets sized the same in every tier. */
   resources: {
-    /** Seed: requests { cpu: "500m", memory: "2Gi" }, limits { cpu: "2", memory: "4Gi" }. */
-    prometheus: r({ cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
     configReloader: r({ cpu: '10m', memory: '32Mi' }, { cpu: '50m', memory: '64Mi' }),
-    alertmanager: r({ cpu: '20m', memory: '64Mi' }, { cpu: '100m', memory: '128Mi' }),
-    operator: r({ cpu: '50m', memory: '128Mi' }, { cpu: '200m', memory: '256Mi' }),
     admissionJob: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
-    kubeStateMetrics: r({ cpu: '20m', memory: '96Mi' }, { cpu: '200m', memory: '256Mi' }),
-    nodeExporter: r({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '64Mi' }),
-  } satisfies Record<KubePrometheusStackTarget, Resources>,
-  devResources: {
-    prometheus: r({ cpu: '200m', memory: '1Gi' }, { cpu: '1', memory: '2Gi' }),
-    configReloader: r({ cpu: '10m', memory: '32Mi' }, { cpu: '50m', memory: '64Mi' }),
-    alertmanager: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
-    operator: r({ cpu: '25m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
-    admissionJob: r({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
-    kubeStateMetrics: r({ cpu: '10m', memory: '64Mi' }, { cpu: '100m', memory: '128Mi' }),
-    nodeExporter: r({ cpu: '10m', memory: '24Mi' }, { cpu: '100m', memory: '64Mi' }),
-  } satisfies Record<KubePrometheusStackTarget, Resources>,
+  } satisfies Record<FixedTarget, Resources>,
   /** Seed: retention "15d" ("Reduced, use Mimir for long-term"). */
   retention: Duration.days(15),
   /** Seed: scrape_interval "30s". */
   scrapeInterval: Duration.seconds(30),
   /** Seed: evaluation_interval "30s". */
   evaluationInterval: Duration.seconds(30),
-  volumeSize: '20Gi',
+  /** Alertmanagers where the tier is highly available (they gossip). */
+  haAlertmanagers: 2,
   /** No receivers: every alert ends in the null receiver (dev may run so; PLAN.md says it). */
   alerting: { receivers: [], routes: { critical: [], warning: [], info: [] } } satisfies AlertRouting,
   /** Size-based retention as a guard below the volume size, so a cardinality spike cannot fill the disk. */
@@ -94,8 +92,24 @@ export const DEFAULTS = {
   remoteWriteDrop: 'apiserver_request_duration_seconds_bucket|apiserver_request_sli_duration_seconds_bucket|apiserver_response_sizes_bucket|etcd_request_duration_seconds_bucket',
 } as const;
 
+/** The Helm release. */
+const RELEASE = 'kube-prometheus-stack';
 /** Release fullname (`kube-prometheus-stack.fullname`: the release name when it contains the chart name). */
-const FULLNAME = 'kube-prometheus-stack';
+const FULLNAME = RELEASE;
+
+/** The chart's Service ports for Alertmanager and Prometheus (their web ports, unchanged here). */
+const PORTS = { alertmanager: 9093, prometheus: 9090 } as const;
+
+/** The labels prometheus-operator gives the pods of the stack's Prometheus resource (`<fullname>-prometheus`). */
+export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': `${FULLNAME}-prometheus` } as const;
+
+/** The addresses the stack serves in `namespace`: `<fullname>-alertmanager` and `<fullname>-prometheus`. */
+export function kubePrometheusStackEndpoints(namespace: string): { readonly alertmanager: Endpoint; readonly prometheus: Endpoint } {
+  return {
+    alertmanager: Endpoint.service(`${FULLNAME}-alertmanager`, namespace, PORTS.alertmanager),
+    prometheus: Endpoint.service(`${FULLNAME}-prometheus`, namespace, PORTS.prometheus),
+  };
+}
 
 export function kubePrometheusStackComponent(props: KubePrometheusStackProps): PlatformComponent {
   const ns = props.namespace;
@@ -105,9 +119,9 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): P
   if (evaluationInterval.totalSeconds < scrapeInterval.totalSeconds) {
     throw new Error(`kube-prometheus-stack: evaluationInterval ${evaluationInterval} is shorter than scrapeInterval ${scrapeInterval}; rules would re-read the same samples`);
   }
-  const volumeSize = props.volumeSize ?? DEFAULTS.volumeSize;
-  const retentionSize = `${Math.floor(Memory.parse(volumeSize).times(DEFAULTS.retentionSizeFraction).mebibytes)}MiB`;
-  const alertmanagers = props.highAvailability ? 2 : 1;
+  const volumeSize = props.volumeSize;
+  const retentionSize = `${Math.floor(volumeSize.mebibytes * DEFAULTS.retentionSizeFraction)}MiB`;
+  const alertmanagers = props.tierPolicy.replicas(DEFAULTS.haAlertmanagers);
   const alerting = props.alerting ?? DEFAULTS.alerting;
   const credentials = receiverCredentials(alerting, ns);
   const values: KubePrometheusStackValues = {
@@ -148,7 +162,7 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): P
         probeSelectorNilUsesHelmValues: false,
         scrapeConfigSelectorNilUsesHelmValues: false,
         storageSpec: {
-          volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: volumeSize } } } },
+          volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: volumeSize.toString() } } } },
         },
       },
     },
@@ -172,13 +186,14 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): P
     },
     'prometheus-node-exporter': { resources: res.nodeExporter.toK8s(), priorityClassName: PRIORITY.platformCritical },
   };
-  return {
-    id: 'kube-prometheus-stack',
+  return helmComponent({
+    id: RELEASE,
     workflow: Workflow.Observability,
     namespace: ns,
     // Prometheus remote-writes to Mimir from its first scrape.
     dependsOn: ['mimir'],
-    source: helm(CHARTS.kubePrometheusStack, values),
+    chart: CHARTS.kubePrometheusStack,
+    values,
     ...(credentials ? { secrets: [credentials] } : {}),
     committedSecrets: [ALERTMANAGER_CONFIG_SECRET],
     ignoreDifferences: WEBHOOK_KINDS.map((k) => ({
@@ -187,5 +202,5 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): P
       name: `${FULLNAME}-admission`,
       jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
     })),
-  };
+  });
 }

@@ -24,12 +24,15 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
-import { PlatformComponent, helm, RunbookSection, Workflow } from '../../lib/component';
+import { Endpoint } from '../../lib/endpoint';
+import { PlatformComponent, RunbookSection, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { standardLabels } from '../../lib/labels';
 import { K8sObject } from '../../lib/render';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
 import { LokiValues } from './values';
 
 /** Pods of another component that connect to Loki's HTTP port. */
@@ -59,8 +62,8 @@ export interface LokiProps {
   readonly target: IrsaTarget & { readonly region: string };
   /** S3 bucket for chunks and the TSDB index (created by the operator, see the runbook). */
   readonly bucket: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+  /** Requests and limits of the single binary (config/sizing.ts). */
+  readonly resources: Resources;
   /** @default DEFAULTS.retention */
   readonly retention?: Duration;
   /** @default DEFAULTS.chunkTargetSize */
@@ -69,15 +72,12 @@ export interface LokiProps {
   readonly maxChunkAge?: Duration;
   /** @default DEFAULTS.indexPeriod */
   readonly indexPeriod?: Duration;
-  /** WAL and index cache volume. @default DEFAULTS.volumeSize */
-  readonly volumeSize?: string;
+  /** WAL and index cache volume (config/sizing.ts). */
+  readonly volumeSize: Storage;
   readonly runbook?: readonly RunbookSection[];
 }
 
 export const DEFAULTS = {
-  /** Seed: requests { cpu: "200m", memory: "512Mi" }, limits { cpu: "1", memory: "2Gi" }. */
-  resources: Resources.of({ cpu: '200m', memory: '512Mi' }, { cpu: '1', memory: '2Gi' }),
-  devResources: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '500m', memory: '1Gi' }),
   /** Seed: retention_period "30d". */
   retention: Duration.days(30),
   /** Seed: chunk_target_size "1572864" (1.5MB). */
@@ -90,7 +90,6 @@ export const DEFAULTS = {
   chunkEncoding: 'gzip',
   /** First day of the one schema period; any past date works for a new installation. */
   schemaFrom: '2024-04-01',
-  volumeSize: '10Gi',
   serviceAccount: 'loki',
   resultsCacheMb: 64,
   /** The chart's ports (its `loki.server` and `memberlist` defaults, unchanged here). */
@@ -98,7 +97,20 @@ export const DEFAULTS = {
   /** The labels the chart gives every Loki pod (release `loki`). */
   podLabels: { 'app.kubernetes.io/instance': 'loki', 'app.kubernetes.io/name': 'loki' },
   networkPolicyName: 'loki-ingress',
+  /** How often Prometheus scrapes Loki's /metrics. */
+  scrapeInterval: Duration.seconds(30),
 } as const;
+
+/** The Helm release, and so the Service name (monolithic, no gateway). */
+const RELEASE = 'loki';
+
+/** Loki's HTTP API paths: push, and OTLP logs (the otlphttp exporter appends /v1/logs). */
+export const LOKI_API_PATHS = { push: '/loki/api/v1/push', otlp: '/otlp' } as const;
+
+/** The address clients call in `namespace`: the `loki` Service on its HTTP port (push, query and /metrics). */
+export function lokiEndpoints(namespace: string): { readonly http: Endpoint } {
+  return { http: Endpoint.service(RELEASE, namespace, DEFAULTS.ports.http) };
+}
 
 /** Throws when a client list would admit more than it names (an empty selector selects every pod). */
 function validateClients(clients: LokiClients): void {
@@ -150,7 +162,7 @@ export function lokiNetworkPolicy(namespace: string, clients: LokiClients): K8sO
 
 export function lokiComponent(props: LokiProps): PlatformComponent {
   const ns = props.namespace;
-  const resources = props.resources ?? DEFAULTS.resources;
+  const resources = props.resources;
   const indexPeriod = props.indexPeriod ?? DEFAULTS.indexPeriod;
   if (indexPeriod.totalSeconds !== Duration.hours(24).totalSeconds) {
     throw new Error(`loki: indexPeriod ${indexPeriod} is not supported; the TSDB index store requires a 24h period`);
@@ -191,7 +203,7 @@ export function lokiComponent(props: LokiProps): PlatformComponent {
       priorityClassName: PRIORITY.platformCritical,
       // The rules sidecar only serves the Loki ruler, which is off.
       sidecar: false,
-      persistence: { size: props.volumeSize ?? DEFAULTS.volumeSize },
+      persistence: { size: props.volumeSize.toString() },
     },
     // The chart's simple-scalable targets default to 3 replicas each, and its validate.yaml refuses
     // to render Monolithic with any of them above zero (found when the chart was first rendered).
@@ -206,16 +218,18 @@ export function lokiComponent(props: LokiProps): PlatformComponent {
     resultsCache: { enabled: false },
     // Alerts on logs are written as PrometheusRules on Loki's own metrics (observability-config).
     ruler: { enabled: false },
-    monitoring: { serviceMonitor: { enabled: true, interval: '30s' } },
+    monitoring: { serviceMonitor: { enabled: true, interval: DEFAULTS.scrapeInterval.toString() } },
   };
-  return {
-    id: 'loki',
+  return helmComponent({
+    id: RELEASE,
     workflow: Workflow.Observability,
     namespace: ns,
     dependsOn: [],
+    chart: CHARTS.loki,
+    values,
     // The chart has no NetworkPolicy for the monolithic target: ours joins its objects.
-    source: helm(CHARTS.loki, values, undefined, (objects) => [...objects, lokiNetworkPolicy(ns, props.clients)]),
+    postRender: (objects) => [...objects, lokiNetworkPolicy(ns, props.clients)],
     irsa: [role],
     runbook: props.runbook ?? [],
-  };
+  });
 }

@@ -1,21 +1,19 @@
 /** metrics-server: the resource metrics the HPAs (the seed's 70% CPU trigger) scale on. */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
-import { K8sResources, Resources } from '../../lib/resources';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { ControllerProps, helmComponent } from '../../lib/helm-component';
+import { Resources } from '../../lib/resources';
+import { TierPolicy } from '../../lib/tier-policy';
+import { MetricsServerValues } from './values';
 
-export interface MetricsServerValues {
-  readonly replicas: number;
-  readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
-  readonly resources: K8sResources;
-  readonly metrics: { readonly enabled: boolean };
-  readonly serviceMonitor: { readonly enabled: boolean };
-}
+export type { MetricsServerValues } from './values';
 
-export interface MetricsServerProps {
-  readonly namespace: string;
-  readonly highAvailability: boolean;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+export const ID = 'metrics-server' satisfies PlatformComponentId;
+
+export interface MetricsServerProps extends ControllerProps {
+  /** Two replicas behind a PodDisruptionBudget where the tier is highly available, one otherwise. */
+  readonly tierPolicy: TierPolicy;
 }
 
 export const DEFAULTS = {
@@ -23,20 +21,13 @@ export const DEFAULTS = {
 } as const;
 
 export function metricsServerComponent(props: MetricsServerProps): PlatformComponent {
-  const resources = props.resources ?? DEFAULTS.resources;
-  const replicas = props.highAvailability ? 2 : 1;
+  const { tierPolicy } = props;
   const values: MetricsServerValues = {
-    replicas,
-    podDisruptionBudget: { enabled: props.highAvailability, minAvailable: 1 },
-    resources: resources.toK8s(),
+    replicas: tierPolicy.replicas(2),
+    podDisruptionBudget: { enabled: tierPolicy.highAvailability, minAvailable: 1 },
+    resources: (props.resources ?? DEFAULTS.resources).toK8s(),
     metrics: { enabled: true },
     serviceMonitor: { enabled: true },
   };
-  return {
-    id: 'metrics-server',
-    workflow: Workflow.Foundation,
-    namespace: props.namespace,
-    dependsOn: ['cilium'],
-    source: helm(CHARTS.metricsServer, values),
-  };
+  return helmComponent({ id: ID, workflow: Workflow.Foundation, namespace: props.namespace, dependsOn: ['cilium'], chart: CHARTS.metricsServer, values });
 }

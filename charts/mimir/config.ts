@@ -8,6 +8,7 @@
  * workers find the in-process query-scheduler on 127.0.0.1 by themselves.
  */
 import * as yaml from 'js-yaml';
+import { Duration } from '../../lib/duration';
 
 /** Where each component keeps its files, all on the pod's one volume. */
 export interface MimirPaths {
@@ -30,8 +31,8 @@ export interface MimirConfigInput {
   readonly replicationFactor: number;
   readonly paths: MimirPaths;
   readonly alertmanagerUrl: string;
-  /** Go/Prometheus duration, e.g. `90d`. */
-  readonly retention: string;
+  /** How long blocks stay in the bucket (printed as Mimir reads it, e.g. `90d`). */
+  readonly retention: Duration;
   readonly limits: {
     readonly maxGlobalSeriesPerUser: number;
     readonly ingestionRate: number;
@@ -137,7 +138,7 @@ export function mimirConfig(i: MimirConfigInput): MimirConfig {
     // The default is relative to the working directory, which is on the read-only root filesystem.
     activity_tracker: { filepath: `${data}/metrics-activity.log` },
     limits: {
-      compactor_blocks_retention_period: i.retention,
+      compactor_blocks_retention_period: i.retention.toString(),
       max_global_series_per_user: i.limits.maxGlobalSeriesPerUser,
       ingestion_rate: i.limits.ingestionRate,
       ingestion_burst_size: i.limits.ingestionBurstSize,

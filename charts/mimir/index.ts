@@ -14,11 +14,12 @@
  *   the kube-prometheus-stack Alertmanager. This replaces the chart's microservices layout (nine
  *   workloads, zone StatefulSets, the rollout-operator with its webhooks and CRDs), a deviation
  *   from the pinned mimir-distributed chart recorded in PLAN.md; one cluster's metrics fit it.
- * - Highly available environments: 3 replicas, replication factor 3 for ingesters and
- *   store-gateways, one pod per node and spread across zones. With exactly three replicas and
- *   RF 3 every pod holds every series, so a zone (or node) loss keeps the 2-of-3 write and read
- *   quorum without Mimir's zone-aware ring (which would need each pod to know its node's zone). A
- *   PodDisruptionBudget lets one pod go at a time. dev: one replica, RF 1.
+ * - Highly available environments (the tier policy): 3 replicas, replication factor 3 for
+ *   ingesters and store-gateways, one pod per node and spread across zones as the tier policy
+ *   says for a replicated store (a hard rule in prod, a preference in staging). With exactly
+ *   three replicas and RF 3 every pod holds every series, so a zone (or node) loss keeps the
+ *   2-of-3 write and read quorum without Mimir's zone-aware ring (which would need each pod to
+ *   know its node's zone). A PodDisruptionBudget lets one pod go at a time. dev: one replica, RF 1.
  * - Rings over memberlist: a headless Service that publishes not-ready pods, so the ring forms
  *   before any pod is Ready.
  * - Classic architecture: distributors push straight to ingesters (`ingest_storage.enabled:
@@ -38,6 +39,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../config/versions';
 import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
+import { ImageRef } from '../../lib/image-ref';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { PlatformComponent, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { irsaAnnotations, IrsaRole, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
@@ -46,6 +49,8 @@ import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import { mimirConfig, MimirConfig, renderMimirConfig } from './config';
 
 export const ID = 'mimir';
@@ -55,51 +60,35 @@ export interface MimirProps {
   readonly target: IrsaTarget & { readonly region: string };
   /** S3 bucket for the blocks (created by the operator, see the runbook). */
   readonly bucket: string;
-  /** Three replicas with replication factor 3, spread across nodes and zones; otherwise one. */
-  readonly highAvailability: boolean;
   /**
-   * Zone spread is a hard rule (DoNotSchedule) where every zone has its own node group the
-   * autoscaler can grow; otherwise a preference (ScheduleAnyway) so a pod never stays Pending.
-   * @default false
+   * The environment's tier policy: where it is highly available, three replicas with replication
+   * factor 3, one per node, spread across zones as the policy says; otherwise one.
    */
-  readonly strictZoneSpread?: boolean;
+  readonly tierPolicy: TierPolicy;
   /** Where the ruler sends alerts (the kube-prometheus-stack Alertmanager). */
   readonly alertmanagerUrl: string;
   /** ConfigMap (in `namespace`) holding the ruler's rule files; optional, so the ruler starts before it exists. */
   readonly rulerRulesConfigMap: string;
-  /** Requests and limits of one monolithic pod. @default DEFAULTS.resources */
-  readonly resources?: Resources;
+  /** Requests and limits of one monolithic pod (config/sizing.ts). */
+  readonly resources: Resources;
   /** How long blocks stay in S3. @default DEFAULTS.retention */
   readonly retention?: Duration;
-  /** Each pod's volume: ingester WAL and TSDB head, store-gateway index headers, compactor scratch. @default DEFAULTS.volumeSize */
-  readonly volumeSize?: string;
+  /** Each pod's volume: ingester WAL and TSDB head, store-gateway index headers, compactor scratch (config/sizing.ts). */
+  readonly volumeSize: Storage;
   /** @default DEFAULTS.storageClass */
   readonly storageClass?: string;
   /** @default DEFAULTS.image */
-  readonly image?: string;
+  readonly image?: ImageRef;
   /** Operator steps outside the cluster (the bucket). */
   readonly runbook?: readonly RunbookSection[];
 }
 
 export const DEFAULTS = {
-  image: IMAGES.mimir,
-  /**
-   * One pod runs what were eight Deployments and StatefulSets under the chart. Requests: the sum
-   * of those eight targets' production requests (distributor, ingester, querier, query-frontend,
-   * query-scheduler, store-gateway, compactor, ruler: 360m / 1248Mi), less the ~8m / 32Mi each
-   * separate Go process paid for its runtime, server and ring clients, which seven of them no
-   * longer pay: 300m / 1Gi. Limits: the ingester's (1 CPU / 2Gi, the steady memory holder) plus
-   * the largest burst of the others (querier, store-gateway or compactor: 500m / 1Gi), since query
-   * and compaction bursts in one process seldom coincide.
-   */
-  resources: Resources.of({ cpu: '300m', memory: '1Gi' }, { cpu: '1500m', memory: '3Gi' }),
-  /** dev, by the same rule from the development sizing: 180m / 640Mi less 7 × 4m / 16Mi; limits 500m / 1Gi + 250m / 512Mi. */
-  devResources: Resources.of({ cpu: '150m', memory: '512Mi' }, { cpu: '750m', memory: '1536Mi' }),
+  image: ImageRef.parse(IMAGES.mimir),
   /** Replicas where highly available: the replication factor, one pod per zone. */
   haReplicas: 3,
   /** Long-term history: six times Prometheus' 15 days, and three times the 30-day forecast window. */
   retention: Duration.days(90),
-  volumeSize: '10Gi',
   /** platform-base's default StorageClass (encrypted gp3 EBS). */
   storageClass: 'gp3',
   serviceAccount: 'mimir',
@@ -115,6 +104,10 @@ export const DEFAULTS = {
   blocksPrefix: 'blocks',
   paths: { config: '/etc/mimir', data: '/data', rules: '/etc/mimir-rules' },
   configFile: 'mimir.yaml',
+  /** The writable /tmp under the read-only root filesystem. */
+  tmpSize: Storage.mebibytes(256),
+  /** How often Prometheus scrapes Mimir's /metrics. */
+  scrapeInterval: Duration.seconds(30),
   /** Time for the ingester to close its TSDB and the compactor to stop between jobs. */
   terminationGracePeriodSeconds: 300,
   /**
@@ -125,11 +118,15 @@ export const DEFAULTS = {
   limits: { maxGlobalSeriesPerUser: 1_000_000, ingestionRate: 40_000, ingestionBurstSize: 800_000, maxGlobalExemplarsPerUser: 100_000 },
 } as const;
 
-/** The Service other components call, for workflows/endpoints.ts. */
-export const MIMIR_GATEWAY = { name: DEFAULTS.names.gateway, port: DEFAULTS.ports.gateway } as const;
+/** Mimir's HTTP API paths behind the gateway: Prometheus remote write, OTLP (the exporter appends /v1/metrics), the Prometheus query API. */
+export const MIMIR_API_PATHS = { remoteWrite: '/api/v1/push', otlp: '/otlp', query: '/prometheus' } as const;
+
+/** The address writers and readers call in `namespace`: the `mimir-gateway` Service on port 80 (see MIMIR_API_PATHS). */
+export function mimirEndpoints(namespace: string): { readonly gateway: Endpoint } {
+  return { gateway: Endpoint.service(DEFAULTS.names.gateway, namespace, DEFAULTS.ports.gateway) };
+}
 
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const VOLUME_SIZE = /^[1-9]\d*(Mi|Gi|Ti)$/;
 const PORT = { http: 'http-metrics', grpc: 'grpc', memberlist: 'memberlist' } as const;
 
 /** Everything the chart renders, resolved once from the props. */
@@ -139,15 +136,14 @@ interface Resolved {
   readonly replicas: number;
   readonly replicationFactor: number;
   readonly resources: Resources;
-  readonly image: string;
+  readonly image: ImageRef;
   readonly version?: string;
   readonly config: MimirConfig;
 }
 
 /** The image tag, when it is a valid label value (for `app.kubernetes.io/version`). */
-function imageTag(image: string): string | undefined {
-  const last = image.split('@')[0].split('/').pop() ?? '';
-  const tag = last.includes(':') ? last.split(':').pop() : undefined;
+function imageTag(image: ImageRef): string | undefined {
+  const tag = image.tag;
   return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
 }
 
@@ -155,12 +151,8 @@ function validate(props: MimirProps): void {
   if (!S3_BUCKET.test(props.bucket)) {
     throw new Error(`mimir: bucket "${props.bucket}" is not a valid S3 bucket name (3-63 lowercase letters, digits, "." or "-")`);
   }
-  const size = props.volumeSize ?? DEFAULTS.volumeSize;
-  if (!VOLUME_SIZE.test(size)) {
-    throw new Error(`mimir: volumeSize "${size}" is not a volume size; use a whole number of Mi, Gi or Ti, e.g. 10Gi`);
-  }
   const image = props.image ?? DEFAULTS.image;
-  if (!imageTag(image) || image.endsWith(':latest')) {
+  if (!imageTag(image) || image.tag === 'latest') {
     throw new Error(`mimir: image "${image}" has no pinned tag; use e.g. grafana/mimir:3.0.1`);
   }
 }
@@ -168,14 +160,14 @@ function validate(props: MimirProps): void {
 function resolve(props: MimirProps): Resolved {
   validate(props);
   const ns = props.namespace;
-  const replicas = props.highAvailability ? DEFAULTS.haReplicas : 1;
+  const replicas = props.tierPolicy.replicas(DEFAULTS.haReplicas);
   const image = props.image ?? DEFAULTS.image;
   return {
     props,
     role: irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket)),
     replicas,
     replicationFactor: replicas,
-    resources: props.resources ?? DEFAULTS.resources,
+    resources: props.resources,
     image,
     version: imageTag(image),
     config: mimirConfig({
@@ -188,7 +180,7 @@ function resolve(props: MimirProps): Resolved {
       replicationFactor: replicas,
       paths: { data: DEFAULTS.paths.data, rules: DEFAULTS.paths.rules },
       alertmanagerUrl: props.alertmanagerUrl,
-      retention: (props.retention ?? DEFAULTS.retention).toString(),
+      retention: props.retention ?? DEFAULTS.retention,
       limits: DEFAULTS.limits,
     }),
   };
@@ -271,14 +263,14 @@ export class MimirChart extends PlatformChart {
             spec: {
               accessModes: ['ReadWriteOnce'],
               storageClassName: props.storageClass ?? DEFAULTS.storageClass,
-              resources: { requests: { storage: k8s.Quantity.fromString(props.volumeSize ?? DEFAULTS.volumeSize) } },
+              resources: { requests: { storage: k8s.Quantity.fromString(props.volumeSize.toString()) } },
             },
           },
         ],
       },
     });
 
-    if (props.highAvailability) {
+    if (props.tierPolicy.highAvailability) {
       new k8s.KubePodDisruptionBudget(this, 'pdb', {
         metadata: meta(n.statefulSet, 'mimir'),
         // One pod at a time: the other two keep the replication factor 3 quorum.
@@ -292,7 +284,7 @@ export class MimirChart extends PlatformChart {
         // Only the `mimir` Service: the gateway and the ring select the same pods.
         selector: { matchLabels: { ...selectorLabels({ name: n.service, instance: ID }), 'app.kubernetes.io/component': 'mimir' } },
         namespaceSelector: { matchNames: [ns] },
-        endpoints: [{ port: PORT.http, path: '/metrics', interval: '30s' }],
+        endpoints: [{ port: PORT.http, path: '/metrics', interval: DEFAULTS.scrapeInterval.toString() }],
       },
     });
   }
@@ -314,7 +306,7 @@ export class MimirChart extends PlatformChart {
         // Skip the recursive chown of a large volume when its root already has the group.
         fsGroupChangePolicy: 'OnRootMismatch',
       },
-      ...(props.highAvailability
+      ...(props.tierPolicy.highAvailability
         ? {
             // Two copies of the series on one node would lose the quorum with that node.
             affinity: {
@@ -322,20 +314,14 @@ export class MimirChart extends PlatformChart {
                 requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
               },
             },
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'topology.kubernetes.io/zone',
-                whenUnsatisfiable: props.strictZoneSpread ? 'DoNotSchedule' : 'ScheduleAnyway',
-                labelSelector: { matchLabels: selector },
-              },
-            ],
+            // Mimir is a replicated store: the tier policy says how hard the zone rule is.
+            topologySpreadConstraints: props.tierPolicy.k8sZoneSpreadConstraints(selector, 'replicated'),
           }
         : {}),
       containers: [
         {
           name: 'mimir',
-          image: r.image,
+          image: r.image.toString(),
           imagePullPolicy: 'IfNotPresent',
           args: ['-target=all', `-config.file=${p.config}/${DEFAULTS.configFile}`],
           ports: [
@@ -366,7 +352,7 @@ export class MimirChart extends PlatformChart {
       volumes: [
         { name: 'config', configMap: { name: DEFAULTS.names.config } },
         { name: 'rules', configMap: { name: props.rulerRulesConfigMap, optional: true } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(DEFAULTS.tmpSize.toString()) } },
       ],
     };
   }

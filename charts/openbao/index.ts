@@ -53,6 +53,11 @@ import { parseKmsKeyArn } from '../../config/schema';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
 import { parseCaCertificate } from '../../lib/ca-certificate';
 import { CHARTS } from '../../config/versions';
+import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
+import { helmComponent } from '../../lib/helm-component';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import {
   BackupSchedule,
   backupBucketRunbook,
@@ -61,7 +66,7 @@ import {
   s3UploadPolicy,
   SnapshotCronJob,
 } from '../../lib/backup';
-import { PlatformComponent, helm, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { irsaAnnotations, irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { LabelDomain } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -134,6 +139,14 @@ export const OPENBAO = {
 /** The CA bundle file in the server container (the Certificate's ca.crt: the issuing CA). */
 export const OPENBAO_CA_FILE = `${OPENBAO.tls.dir}/${OPENBAO.tls.caKey}`;
 
+/**
+ * The addresses OpenBao serves in `namespace`: the API through the chart's client Service (named
+ * after the release), over TLS from the internal CA, so clients also need `openbaoCaCertificate`.
+ */
+export function openbaoEndpoints(namespace: string): { readonly api: Endpoint } {
+  return { api: Endpoint.service(OPENBAO.release, namespace, OPENBAO.apiPort, 'https') };
+}
+
 /** Where the seal key comes from. */
 export type OpenBaoSealSpec =
   /** AWS KMS through IRSA. */
@@ -148,9 +161,9 @@ export interface KubernetesAuthBinding {
   readonly rules: readonly PolicyRule[];
   readonly serviceAccount: string;
   readonly namespace: string;
-  /** Lifetime of the tokens the role issues (OpenBao duration, e.g. `1h`). */
-  readonly tokenTtl: string;
-  readonly tokenMaxTtl: string;
+  /** Lifetime of the tokens the role issues (in s, m or h: OpenBao takes no day unit). */
+  readonly tokenTtl: Duration;
+  readonly tokenMaxTtl: Duration;
 }
 
 export interface OpenBaoProps {
@@ -160,11 +173,12 @@ export interface OpenBaoProps {
   readonly seal: OpenBaoSealSpec;
   /** Raft voters: 1 (dev) or an odd number of at least 3. */
   readonly replicas: number;
-  /**
-   * Zone spread is a hard rule (DoNotSchedule) where every zone has its own node group the
-   * autoscaler can grow; otherwise a preference (ScheduleAnyway) so a pod never stays Pending.
-   */
-  readonly strictZoneSpread: boolean;
+  /** The environment's tier policy: how the voters spread over zones (a replicated store). */
+  readonly tierPolicy: TierPolicy;
+  /** The server's requests and limits (config/sizing.ts). */
+  readonly resources: Resources;
+  /** The raft data volume of each voter (config/sizing.ts); a snapshot's scratch space too. */
+  readonly storageSize: Storage;
   /** Prefix of the platform's annotation keys (the recovery objective on the StatefulSet). */
   readonly labelDomain: LabelDomain;
   /** Where and when raft snapshots go. */
@@ -181,10 +195,6 @@ export interface OpenBaoProps {
   readonly deployers: readonly string[];
   /** @default DEFAULTS.breakGlassGroup */
   readonly breakGlassGroup?: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
-  /** @default DEFAULTS.storageSize */
-  readonly storageSize?: string;
 }
 
 /** Scheduled raft snapshots to S3. */
@@ -201,23 +211,21 @@ export interface OpenBaoBackupProps {
 }
 
 export const DEFAULTS = {
-  resources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
-  storageSize: '10Gi',
   /**
    * The per-namespace store readers (lib/secret-readers.ts): role and policy `eso-<namespace>`.
    * External Secrets re-authenticates when its token expires.
    */
-  storeReader: { tokenTtl: '1h', tokenMaxTtl: '4h' },
+  storeReader: { tokenTtl: Duration.hours(1), tokenMaxTtl: Duration.hours(4) },
   /** Break-glass administrator: a ServiceAccount that exists only while someone needs it. */
-  admin: { role: 'platform-admin', policy: 'platform-admin', serviceAccount: 'openbao-admin', tokenTtl: '15m', tokenMaxTtl: '1h' },
+  admin: { role: 'platform-admin', policy: 'platform-admin', serviceAccount: 'openbao-admin', tokenTtl: Duration.minutes(15), tokenMaxTtl: Duration.hours(1) },
   /** The raft snapshot CronJob and its OpenBao role: it may read `sys/storage/raft/snapshot`, nothing else. */
   snapshot: {
     name: 'openbao-snapshot',
     role: 'openbao-snapshot',
     policy: 'openbao-snapshot',
     serviceAccount: 'openbao-snapshot',
-    tokenTtl: '5m',
-    tokenMaxTtl: '15m',
+    tokenTtl: Duration.minutes(5),
+    tokenMaxTtl: Duration.minutes(15),
     /** Hourly, at 17 past (away from the top of the hour, when other jobs start). */
     schedule: BackupSchedule.everyHours(1, 17),
     /** Key prefix in the bucket and the object name suffix. */
@@ -233,8 +241,8 @@ export const DEFAULTS = {
   breakGlassGroup: 'platform:security-break-glass',
   tls: {
     /** 90 days, renewed 30 days before the end: a renewal exercises the reload every two months. */
-    duration: '2160h',
-    renewBefore: '720h',
+    duration: Duration.hours(2160),
+    renewBefore: Duration.hours(720),
     /** How often tls-reload.sh compares the mounted certificate (seconds). */
     reloadIntervalSeconds: 60,
     /** The operator's variables the bootstrap Secret `openbao-ca` is created from. */
@@ -252,8 +260,6 @@ export const DEFAULTS = {
 
 /** Tokens the chart's start script substitutes in the configuration; they must not occur by accident. */
 const CHART_PLACEHOLDERS = ['HOST_IP', 'POD_IP', 'HOSTNAME', 'API_ADDR', 'TRANSIT_ADDR', 'RAFT_ADDR'] as const;
-
-const DURATION = /^\d+[smh]$/;
 
 function validate(props: OpenBaoProps): void {
   const ca = parseCaCertificate(props.caCertificate);
@@ -314,42 +320,23 @@ export function storeReaderBinding(access: SecretReadAccess): KubernetesAuthBind
   const bad = access.paths.find((p) => !p || p.includes('*') || p.includes('+') || p.startsWith('/') || p.endsWith('/'));
   if (bad !== undefined) throw new Error(`openbao: namespace ${access.namespace} reads path "${bad}"; give one exact path under the ${OPENBAO.kvMount}/ mount (no wildcard, no leading or trailing "/"), e.g. platform/cloudflare`);
   const name = readerRoleName(access.namespace);
-  return {
-    role: name,
-    policy: name,
-    rules: [...access.paths].sort().map((p) => ({ path: `${OPENBAO.kvMount}/data/${p}`, capabilities: ['read'] })),
-    serviceAccount: SECRET_STORE.serviceAccount,
-    namespace: access.namespace,
-    tokenTtl: r.tokenTtl,
-    tokenMaxTtl: r.tokenMaxTtl,
-  };
+  const rules = [...access.paths].sort().map((p): PolicyRule => ({ path: `${OPENBAO.kvMount}/data/${p}`, capabilities: ['read'] }));
+  return { ...r, role: name, policy: name, serviceAccount: SECRET_STORE.serviceAccount, namespace: access.namespace, rules };
 }
 
+/** One of the fixed bindings of DEFAULTS (its role, policy, ServiceAccount and TTLs) in `namespace`. */
+function fixedBinding(d: Omit<KubernetesAuthBinding, 'rules' | 'namespace'>, namespace: string, rules: readonly PolicyRule[]): KubernetesAuthBinding {
+  return { role: d.role, policy: d.policy, serviceAccount: d.serviceAccount, tokenTtl: d.tokenTtl, tokenMaxTtl: d.tokenMaxTtl, namespace, rules };
+}
+
+/** The break-glass administrator's role: everything. */
 export function adminBinding(namespace: string): KubernetesAuthBinding {
-  const a = DEFAULTS.admin;
-  return {
-    role: a.role,
-    policy: a.policy,
-    rules: [{ path: '*', capabilities: ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'] }],
-    serviceAccount: a.serviceAccount,
-    namespace,
-    tokenTtl: a.tokenTtl,
-    tokenMaxTtl: a.tokenMaxTtl,
-  };
+  return fixedBinding(DEFAULTS.admin, namespace, [{ path: '*', capabilities: ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'] }]);
 }
 
 /** The raft snapshot job's role: its policy reads the snapshot endpoint and nothing else. */
 export function snapshotBinding(namespace: string): KubernetesAuthBinding {
-  const s = DEFAULTS.snapshot;
-  return {
-    role: s.role,
-    policy: s.policy,
-    rules: [{ path: 'sys/storage/raft/snapshot', capabilities: ['read'] }],
-    serviceAccount: s.serviceAccount,
-    namespace,
-    tokenTtl: s.tokenTtl,
-    tokenMaxTtl: s.tokenMaxTtl,
-  };
+  return fixedBinding(DEFAULTS.snapshot, namespace, [{ path: 'sys/storage/raft/snapshot', capabilities: ['read'] }]);
 }
 
 /**
@@ -371,14 +358,14 @@ export const RETIRED_BINDINGS: readonly { readonly role: string; readonly policy
 
 /** The fields of `auth/<mount>/role/<name>` for a binding (self-init request and reconcile file alike). */
 export function roleFields(b: KubernetesAuthBinding): { readonly [key: string]: HclValue } {
-  for (const d of [b.tokenTtl, b.tokenMaxTtl]) if (!DURATION.test(d)) throw new Error(`openbao: token TTL "${d}" of role ${b.role} is not a duration such as 15m or 1h`);
+  for (const d of [b.tokenTtl, b.tokenMaxTtl]) if (d.toString().endsWith('d')) throw new Error(`openbao: token TTL "${d}" of role ${b.role} is in days, which OpenBao does not take; give it in hours, e.g. ${d.toHours()}`);
   return {
     bound_service_account_names: [b.serviceAccount],
     bound_service_account_namespaces: [b.namespace],
     audience: OPENBAO.audience,
     token_policies: [b.policy],
-    token_ttl: b.tokenTtl,
-    token_max_ttl: b.tokenMaxTtl,
+    token_ttl: b.tokenTtl.toString(),
+    token_max_ttl: b.tokenMaxTtl.toString(),
   };
 }
 
@@ -551,8 +538,8 @@ export function tlsObjects(props: OpenBaoProps): K8sObject[] {
           commonName: `${OPENBAO.release}.${ns}.svc`,
           dnsNames: openBaoDnsNames(ns, props.replicas),
           ipAddresses: [...OPENBAO_IP_ADDRESSES],
-          duration: DEFAULTS.tls.duration,
-          renewBefore: DEFAULTS.tls.renewBefore,
+          duration: DEFAULTS.tls.duration.toString(),
+          renewBefore: DEFAULTS.tls.renewBefore.toString(),
           usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT, CertificateSpecUsages.SERVER_AUTH],
           // A new key with every renewal: a leaked key is worth one certificate's lifetime at most.
           privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
@@ -627,7 +614,7 @@ export function snapshotObjects(props: OpenBaoProps, rendered: readonly K8sObjec
         fileName: s.fileName,
         uploaderImage: props.backup.uploaderImage,
         // A snapshot holds at most the raft data.
-        scratchSize: props.storageSize ?? DEFAULTS.storageSize,
+        scratchSize: props.storageSize.toString(),
         snapshot: {
           image,
           script: SNAPSHOT_SCRIPT,
@@ -922,7 +909,7 @@ bao operator raft list-peers                                  # ${OPENBAO.releas
 
 export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
   validate(props);
-  const resources = props.resources ?? DEFAULTS.resources;
+  const resources = props.resources;
   const role = kmsRole(props);
   const snapshot = snapshotRole(props);
   const ha = props.replicas > 1;
@@ -967,14 +954,8 @@ export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
           requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: OPENBAO.podSelector }, topologyKey: 'kubernetes.io/hostname' }],
         },
       },
-      topologySpreadConstraints: [
-        {
-          maxSkew: 1,
-          topologyKey: 'topology.kubernetes.io/zone',
-          whenUnsatisfiable: props.strictZoneSpread ? 'DoNotSchedule' : 'ScheduleAnyway',
-          labelSelector: { matchLabels: OPENBAO.podSelector },
-        },
-      ],
+      // A quorum store: the tier policy's rule for replicated stores (none where one voter runs).
+      topologySpreadConstraints: props.tierPolicy.zoneSpreadConstraints(OPENBAO.podSelector, 'replicated'),
       statefulSet: {
         securityContext: {
           pod: {
@@ -989,7 +970,7 @@ export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
         annotations: recoveryAnnotations(props.labelDomain, openBaoRecovery(props)),
       },
       serviceAccount: { create: true, name: OPENBAO.serviceAccount, annotations: role ? irsaAnnotations(role) : {} },
-      dataStorage: { enabled: true, size: props.storageSize ?? DEFAULTS.storageSize },
+      dataStorage: { enabled: true, size: props.storageSize.toString() },
       auditStorage: { enabled: false },
       ha: {
         enabled: true,
@@ -1011,21 +992,24 @@ export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
       },
     },
   };
-  return {
+  return helmComponent<OpenBaoValues>({
     id: 'openbao',
     workflow: Workflow.Security,
     namespace: props.namespace,
     // Its ServiceMonitor needs the monitoring CRDs (a Foundation prerequisite anyway); its Issuer and
     // Certificate need cert-manager, which depends on nothing of the security namespace.
     dependsOn: ['cert-manager'],
-    source: helm(CHARTS.openbao, values, OPENBAO.release, (rendered) => [
+    chart: CHARTS.openbao,
+    values,
+    releaseName: OPENBAO.release,
+    postRender: (rendered) => [
       ...rendered,
       ...tlsObjects(props),
       ...snapshotObjects(props, rendered),
       ...namespaceGuardObjects({ namespace: props.namespace, deployers: props.deployers, breakGlassGroup: props.breakGlassGroup ?? DEFAULTS.breakGlassGroup }),
-    ]),
+    ],
     irsa: [...(role ? [role] : []), snapshot],
     secrets: [caKeySecret(props.namespace), ...(staticSeal ? [unsealKeySecret(props.namespace)] : [])],
     runbook: runbook(props),
-  };
+  });
 }

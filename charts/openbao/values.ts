@@ -1,5 +1,7 @@
-/** The openbao chart (0.29.2) keys we set. Checked against chart-values/openbao/0.29.2. */
-import { K8sResources } from '../../lib/resources';
+/** The openbao chart's keys we set (checked against the pinned chart's values.yaml by the key test). */
+import type { k8s } from 'cdk8s-plus-28';
+import type { K8sResources } from '../../lib/resources';
+import type { ZoneSpreadConstraint } from '../../lib/tier-policy';
 
 export interface OpenBaoProbe {
   readonly enabled: boolean;
@@ -32,16 +34,17 @@ export interface OpenBaoValues {
     readonly extraArgs: string;
     readonly extraEnvironmentVars: Readonly<Record<string, string>>;
     readonly extraVolumes: readonly { readonly type: 'secret' | 'configMap'; readonly name: string }[];
-    readonly volumes: readonly object[];
-    readonly volumeMounts: readonly object[];
-    readonly affinity: object;
-    readonly topologySpreadConstraints: readonly object[];
+    readonly volumes: readonly k8s.Volume[];
+    readonly volumeMounts: readonly k8s.VolumeMount[];
+    readonly affinity: k8s.Affinity;
+    readonly topologySpreadConstraints: readonly ZoneSpreadConstraint[];
     readonly statefulSet: {
-      readonly securityContext: { readonly pod: object; readonly container: object };
+      readonly securityContext: { readonly pod: k8s.PodSecurityContext; readonly container: k8s.SecurityContext };
       /** On the StatefulSet object only (not its pods). */
       readonly annotations: Readonly<Record<string, string>>;
     };
     readonly serviceAccount: { readonly create: boolean; readonly name: string; readonly annotations: Record<string, string> };
+    /** `size` is a Storage's Kubernetes form (`10Gi`). */
     readonly dataStorage: { readonly enabled: boolean; readonly size: string };
     readonly auditStorage: { readonly enabled: boolean };
     readonly ha: {
@@ -57,6 +60,7 @@ export interface OpenBaoValues {
   readonly serverTelemetry: {
     readonly serviceMonitor: {
       readonly enabled: boolean;
+      /** A Prometheus duration (`30s`). */
       readonly interval: string;
       /** Prometheus' SafeTLSConfig for the scrape (the chart defaults to insecureSkipVerify). */
       readonly tlsConfig: { readonly ca: { readonly configMap: { readonly name: string; readonly key: string } }; readonly serverName: string };

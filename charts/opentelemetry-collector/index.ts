@@ -20,7 +20,10 @@
  *   read-only root filesystem, reading only the host paths the preset mounts.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { CollectorPipeline, OpenTelemetryCollectorValues } from './values';
@@ -36,27 +39,45 @@ export interface OpenTelemetryCollectorProps {
     /** Base URL of Loki's OTLP endpoint (the exporter appends /v1/logs). */
     readonly logsOtlpHttp: string;
   };
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+  /** Requests and limits of the collector on each node (config/sizing.ts). */
+  readonly resources: Resources;
 }
 
 export const DEFAULTS = {
-  /** Per node: OTLP relay plus log tailing. The memory limit sets GOMEMLIMIT and the memory_limiter ceiling. */
-  resources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
-  devResources: Resources.of({ cpu: '25m', memory: '96Mi' }, { cpu: '250m', memory: '256Mi' }),
   image: 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s',
   command: 'otelcol-k8s',
   /** The chart's port names and their Service ports (values.yaml `ports`). */
   otlpGrpcPort: 4317,
   otlpHttpPort: 4318,
+  /** The batch processor's flush timeout, and how often the memory_limiter checks usage. */
+  batchTimeout: Duration.seconds(5),
+  memoryCheckInterval: Duration.seconds(5),
 } as const;
+
+/** The Helm release, and so the Service name (the chart's fullname). */
+const RELEASE = 'opentelemetry-collector';
+
+/** The labels the chart gives the agent DaemonSet's pods (daemonset mode), for peers' NetworkPolicies. */
+export const AGENT_POD_LABELS = {
+  'app.kubernetes.io/instance': RELEASE,
+  'app.kubernetes.io/name': CHARTS.opentelemetryCollector.chart,
+  component: 'agent-collector',
+} as const;
+
+/**
+ * Where services and the mesh send OTLP in `namespace`: the collector's node-local Service
+ * (`internalTrafficPolicy: Local`), gRPC and HTTP.
+ */
+export function openTelemetryCollectorEndpoints(namespace: string): { readonly otlpGrpc: Endpoint; readonly otlpHttp: Endpoint } {
+  return { otlpGrpc: Endpoint.service(RELEASE, namespace, DEFAULTS.otlpGrpcPort), otlpHttp: Endpoint.service(RELEASE, namespace, DEFAULTS.otlpHttpPort) };
+}
 
 /** Exporter ids in the collector config. */
 export const EXPORTERS = { traces: 'otlp/tempo', metrics: 'otlphttp/mimir', logs: 'otlphttp/loki' } as const;
 
 export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorProps): PlatformComponent {
   const ns = props.namespace;
-  const resources = props.resources ?? DEFAULTS.resources;
+  const resources = props.resources;
   for (const [signal, url] of Object.entries({ metricsOtlpHttp: props.exporters.metricsOtlpHttp, logsOtlpHttp: props.exporters.logsOtlpHttp })) {
     if (!/^https?:\/\//.test(url)) throw new Error(`opentelemetry-collector: exporters.${signal} "${url}" must be an http(s) URL`);
   }
@@ -84,8 +105,8 @@ export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorPro
         },
       },
       processors: {
-        batch: { send_batch_size: 8192, timeout: '5s' },
-        memory_limiter: { check_interval: '5s', limit_percentage: 80, spike_limit_percentage: 25 },
+        batch: { send_batch_size: 8192, timeout: DEFAULTS.batchTimeout.toString() },
+        memory_limiter: { check_interval: DEFAULTS.memoryCheckInterval.toString(), limit_percentage: 80, spike_limit_percentage: 25 },
       },
       exporters: {
         [EXPORTERS.traces]: { endpoint: props.exporters.tracesOtlpGrpc, tls: { insecure: true } },
@@ -128,12 +149,13 @@ export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorPro
     tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }],
     podMonitor: { enabled: true },
   };
-  return {
-    id: 'opentelemetry-collector',
+  return helmComponent({
+    id: RELEASE,
     workflow: Workflow.Observability,
     namespace: ns,
     // A consumer after the stores it exports to.
     dependsOn: ['mimir', 'loki', 'tempo'],
-    source: helm(CHARTS.opentelemetryCollector, values),
-  };
+    chart: CHARTS.opentelemetryCollector,
+    values,
+  });
 }

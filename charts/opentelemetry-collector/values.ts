@@ -1,4 +1,5 @@
 /** The opentelemetry-collector chart (0.170.0) keys we set. Checked against chart-values/opentelemetry-collector/0.170.0 (values and schema). */
+import type { k8s } from 'cdk8s-plus-28';
 import { K8sResources } from '../../lib/resources';
 
 export interface CollectorPipeline {
@@ -44,8 +45,8 @@ export interface OpenTelemetryCollectorValues {
   readonly service: { readonly enabled: boolean; readonly internalTrafficPolicy: 'Local' };
   readonly resources: K8sResources;
   readonly priorityClassName: string;
-  readonly podSecurityContext: Record<string, unknown>;
-  readonly securityContext: Record<string, unknown>;
-  readonly tolerations: readonly { readonly operator: 'Exists'; readonly effect: 'NoSchedule' }[];
+  readonly podSecurityContext: k8s.PodSecurityContext;
+  readonly securityContext: k8s.SecurityContext;
+  readonly tolerations: readonly k8s.Toleration[];
   readonly podMonitor: { readonly enabled: boolean };
 }

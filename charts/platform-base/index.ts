@@ -20,6 +20,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { PlatformComponentId } from '../../config/ids';
 import { PlatformComponent, manifests, NamespaceUsage, RenderedFacts, Workflow } from '../../lib/component';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -28,7 +29,7 @@ import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '
 import { VolumeSnapshotClass, VolumeSnapshotClassDeletionPolicy } from '../../imports/snapshot.storage.k8s.io';
 import { IMDS_DENY_POLICY, imdsDenyPolicy } from './imds';
 
-export const ID = 'platform-base';
+export const ID = 'platform-base' satisfies PlatformComponentId;
 
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
 
@@ -171,20 +172,18 @@ export class PlatformBaseChart extends PlatformChart {
     super(scope, id);
     validateProps(props);
     const labels = labelsFor(id);
-    new k8s.KubePriorityClass(this, 'priority-platform-critical', {
-      metadata: { name: PRIORITY.platformCritical, labels: labels(PRIORITY.platformCritical) },
-      value: 1_000_000,
-      globalDefault: false,
-      preemptionPolicy: 'PreemptLowerPriority',
-      description: 'Platform controllers and data stores: scheduled before, and evicted after, microservices.',
-    });
-    new k8s.KubePriorityClass(this, 'priority-workload', {
-      metadata: { name: PRIORITY.workload, labels: labels(PRIORITY.workload) },
-      value: 1_000,
-      globalDefault: false,
-      preemptionPolicy: 'PreemptLowerPriority',
-      description: 'Microservices.',
-    });
+    for (const [name, value, description] of [
+      [PRIORITY.platformCritical, 1_000_000, 'Platform controllers and data stores: scheduled before, and evicted after, microservices.'],
+      [PRIORITY.workload, 1_000, 'Microservices.'],
+    ] as const) {
+      new k8s.KubePriorityClass(this, `priority-${name}`, {
+        metadata: { name, labels: labels(name) },
+        value,
+        globalDefault: false,
+        preemptionPolicy: 'PreemptLowerPriority',
+        description,
+      });
+    }
     new k8s.KubeStorageClass(this, 'storageclass-gp3', {
       metadata: {
         name: DEFAULTS.storageClass,

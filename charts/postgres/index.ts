@@ -10,19 +10,23 @@
  * - Backups and continuous WAL archiving to S3 through the Barman Cloud plugin, authenticated with
  *   IRSA on the instance pods' ServiceAccount, a daily base backup and a retention window: together
  *   they allow point-in-time recovery to any moment inside the window (bootstrap README).
- * - Instances spread across zones where there is more than one; a PodMonitor for the metrics.
+ * - Instances spread across zones as the tier policy says (lib/tier-policy.ts); a PodMonitor for the metrics.
  */
 import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
+import type { PlatformComponentId } from '../../config/ids';
 import { backupBucketRunbook, recoveryAnnotations, RecoveryObjective } from '../../lib/backup';
 import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
 import { irsaAnnotations, IrsaPolicy, irsaRole, IrsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import {
   ObjectStore,
   ObjectStoreSpecConfigurationDataCompression,
@@ -49,6 +53,8 @@ import {
 } from '../../imports/postgresql.cnpg.io';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 
+export const ID = 'postgres' satisfies PlatformComponentId;
+
 export interface PostgresProps {
   readonly namespace: string;
   /** For the IRSA roles (eksctl creates them; the pods' ServiceAccount carries the ARN). */
@@ -57,16 +63,18 @@ export interface PostgresProps {
   /** S3 bucket for base backups and WAL (created by the operator, bootstrap README). */
   readonly bucket: string;
   readonly image: string;
-  /** 1 in dev; 3 (one per zone) where highly available. */
-  readonly instances: number;
-  /** Spread the instances across these zones' topology domain (one per zone). */
-  readonly spreadAcrossZones: boolean;
-  readonly storageSize: string;
+  /**
+   * Instances and zone spread: `DEFAULTS.instances` spread across zones where the tier is highly
+   * available, one unspread instance otherwise.
+   */
+  readonly tierPolicy: TierPolicy;
+  /** Each instance's volume. */
+  readonly storageSize: Storage;
   readonly resources: Resources;
   /** Services that get a database and a login role, both named after the service. */
   readonly databases: readonly string[];
-  /** How long backups and WAL are kept: the point-in-time recovery window, e.g. `30d`. */
-  readonly retentionPolicy: string;
+  /** How long backups and WAL are kept: the point-in-time recovery window, in whole days. */
+  readonly retentionPolicy: Duration;
   /** Prefix of the platform's annotation keys (the recovery objective on the Cluster). */
   readonly labelDomain: LabelDomain;
   /** Resources of the Barman Cloud sidecar in every instance pod. @default DEFAULTS.sidecarResources */
@@ -75,10 +83,16 @@ export interface PostgresProps {
   readonly schedule?: string;
   /** @default DEFAULTS.storageClass */
   readonly storageClass?: string;
+  /** Instances where the tier is highly available (a primary and standbys to promote). @default DEFAULTS.instances */
+  readonly instances?: number;
 }
 
 export const DEFAULTS = {
   clusterName: 'postgres',
+  /** One per zone: a zone outage costs one replica, and a standby is promoted. */
+  instances: 3,
+  /** CloudNativePG's read-write Service (`<cluster>-rw`) and the port it serves. */
+  port: 5432,
   objectStore: 'postgres-backups',
   /** Daily at 03:00 UTC (seconds, minutes, hours, day of month, month, day of week). */
   schedule: '0 0 3 * * *',
@@ -103,12 +117,24 @@ export function postgresRecovery(props: Pick<PostgresProps, 'bucket' | 'retentio
   return {
     rpo: DEFAULTS.walArchiveTimeout,
     backedUp: true,
-    mechanism: `WAL archived continuously (archive_timeout ${DEFAULTS.walArchiveTimeout}) and a base backup daily (${props.schedule ?? DEFAULTS.schedule}) by Barman Cloud to s3://${props.bucket}/; point-in-time recovery within ${props.retentionPolicy}`,
+    mechanism: `WAL archived continuously (archive_timeout ${DEFAULTS.walArchiveTimeout}) and a base backup daily (${props.schedule ?? DEFAULTS.schedule}) by Barman Cloud to s3://${props.bucket}/; point-in-time recovery within ${retentionWindow(props)}`,
     runbook: RESTORE_RUNBOOK,
   };
 }
 
-/** The Secret holding a service's role credentials, in the Cluster's namespace. */
+/** The Barman retention policy of a whole number of days (`30d`): Barman counts in days, weeks or months only. */
+function retentionWindow(props: Pick<PostgresProps, 'retentionPolicy'>): string {
+  return `${props.retentionPolicy.totalSeconds / 86_400}d`;
+}
+
+/**
+ * The addresses the Cluster serves in `namespace`: CloudNativePG's read-write Service
+ * `<cluster>-rw`, which always points at the primary.
+ */
+export function postgresEndpoints(namespace: string): { readonly rw: Endpoint } {
+  return { rw: Endpoint.service(`${DEFAULTS.clusterName}-rw`, namespace, DEFAULTS.port) };
+}
+
 /** The plugin name the Barman Cloud plugin registers with the operator. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
@@ -125,6 +151,7 @@ export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
  */
 type PrintedClusterSpec = Omit<ClusterSpec, 'resources'> & { readonly resources: K8sResources };
 
+/** The Secret holding a service's role credentials, in the Cluster's namespace. */
 export function roleSecretName(service: string): string {
   return `postgres-role-${service}`;
 }
@@ -154,7 +181,7 @@ export class PostgresChart extends PlatformChart {
           wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP, encryption: ObjectStoreSpecConfigurationWalEncryption.AWS_KMS, maxParallel: 2 },
           data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP, encryption: ObjectStoreSpecConfigurationDataEncryption.AWS_KMS, jobs: 2 },
         },
-        retentionPolicy: props.retentionPolicy,
+        retentionPolicy: retentionWindow(props),
         instanceSidecarConfiguration: {
           resources: crdQuantities(
             (props.sidecarResources ?? DEFAULTS.sidecarResources).toK8s(),
@@ -198,23 +225,18 @@ export class PostgresChart extends PlatformChart {
 
 function clusterSpec(props: PostgresProps, role: IrsaRole): ClusterSpec {
   const memory = props.resources.requests.memory.mebibytes;
+  const spread = props.tierPolicy.zoneSpreadConstraints({ 'cnpg.io/cluster': DEFAULTS.clusterName });
   return {
-    instances: props.instances,
+    instances: instances(props),
     imageName: props.image,
     enableSuperuserAccess: false,
     primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
-    storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize, resizeInUseVolumes: true },
+    storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize.toString(), resizeInUseVolumes: true },
     resources: crdQuantities(props.resources.toK8s(), ClusterSpecResourcesRequests.fromString, ClusterSpecResourcesLimits.fromString),
     priorityClassName: PRIORITY.platformCritical,
     affinity: { enablePodAntiAffinity: true, topologyKey: 'kubernetes.io/hostname', podAntiAffinityType: 'preferred' },
-    ...(props.spreadAcrossZones
-      ? {
-          // One instance per zone: a zone outage costs one replica, and a standby is promoted.
-          topologySpreadConstraints: [
-            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'cnpg.io/cluster': DEFAULTS.clusterName } } },
-          ],
-        }
-      : {}),
+    // One instance per zone: a zone outage costs one replica, and a standby is promoted.
+    ...(spread.length > 0 ? { topologySpreadConstraints: spread } : {}),
     // A quarter of the memory request for shared buffers, the usual starting point.
     postgresql: { parameters: { shared_buffers: `${Math.floor(memory / 4)}MB` } },
     plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: DEFAULTS.objectStore } }],
@@ -242,19 +264,23 @@ function s3ReadPolicy(bucket: string): IrsaPolicy {
   };
 }
 
+/** The Cluster's instances under the tier policy. */
+function instances(props: PostgresProps): number {
+  return props.tierPolicy.replicas(props.instances ?? DEFAULTS.instances);
+}
+
 function validate(props: PostgresProps): void {
-  if (!Number.isInteger(props.instances) || props.instances < 1) {
-    throw new Error(`postgres: instances must be a whole number of at least 1, got ${props.instances}`);
-  }
-  if (props.spreadAcrossZones && props.instances < 2) {
-    throw new Error(`postgres: spreadAcrossZones needs at least 2 instances, got ${props.instances}; use 3 (one per zone) or turn the spread off`);
+  const ha = props.instances ?? DEFAULTS.instances;
+  if (!Number.isInteger(ha) || ha < 2) {
+    throw new Error(`postgres: instances must be a whole number of at least 2 (a primary and a standby to promote), got ${ha}; use 3 (one per zone)`);
   }
   const schedule = props.schedule ?? DEFAULTS.schedule;
   if (schedule.trim().split(/\s+/).length !== 6) {
     throw new Error(`postgres: schedule "${schedule}" must be a six-field cron with seconds first (CloudNativePG), e.g. "0 0 3 * * *"`);
   }
-  if (!/^\d+[dwm]$/.test(props.retentionPolicy)) {
-    throw new Error(`postgres: retentionPolicy "${props.retentionPolicy}" must be a number of days, weeks or months such as 30d`);
+  const seconds = props.retentionPolicy.totalSeconds;
+  if (seconds <= 0 || seconds % 86_400 !== 0) {
+    throw new Error(`postgres: retentionPolicy ${props.retentionPolicy} must be a whole number of days (Barman's recovery window), e.g. Duration.days(30)`);
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucket)) {
     throw new Error(`postgres: bucket "${props.bucket}" is not a valid S3 bucket name`);
@@ -284,7 +310,7 @@ export function postgresComponent(props: PostgresProps): PlatformComponent {
     purpose: `password of the Postgres role ${db} (CloudNativePG managed role)`,
   }));
   return {
-    id: 'postgres',
+    id: ID,
     workflow: Workflow.Data,
     namespace: props.namespace,
     // The operator serves the CRDs and the plugin archives the WAL from the first instance on.
@@ -306,7 +332,7 @@ function runbook(props: PostgresProps, role: IrsaRole, recoveryRole: IrsaRole): 
     spec: {
       instances: 1,
       imageName: props.image,
-      storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize },
+      storage: { storageClass: props.storageClass ?? DEFAULTS.storageClass, size: props.storageSize.toString() },
       resources: props.resources.toK8s(),
       serviceAccountTemplate: { metadata: { annotations: irsaAnnotations(recoveryRole) } },
       // No WAL archiver: the side cluster must never write into the live cluster's archive.
@@ -322,7 +348,7 @@ function runbook(props: PostgresProps, role: IrsaRole, recoveryRole: IrsaRole): 
       region: props.region,
       holds: 'Postgres base backups and WAL (Barman Cloud)',
       writers: [role],
-      retention: { by: 'writer', description: `Barman deletes base backups and WAL older than the ${props.retentionPolicy} recovery window` },
+      retention: { by: 'writer', description: `Barman deletes base backups and WAL older than the ${retentionWindow(props)} recovery window` },
     }),
     {
       phase: 'openbao',
@@ -345,7 +371,7 @@ To rotate a password, write a new one to the same path: the Secrets refresh and 
       phase: 'operations',
       title: RESTORE_RUNBOOK,
       body: `Backups run daily (\`${props.schedule ?? DEFAULTS.schedule}\`, seconds first) and WAL is archived continuously, so any
-moment inside the retention window (\`${props.retentionPolicy}\`) can be restored. Recovery goes into a side cluster,
+moment inside the retention window (\`${retentionWindow(props)}\`) can be restored. Recovery goes into a side cluster,
 \`${DEFAULTS.recoveryClusterName}\` (its own ServiceAccount, read-only IRSA role \`${recoveryRole.roleName}\`), so the live cluster
 and its archive are never touched; the databases to roll back are then copied over.
 

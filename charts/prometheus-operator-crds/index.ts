@@ -3,12 +3,15 @@
  * bootstrap before anything else, so every later chart may turn its ServiceMonitors on.
  * kube-prometheus-stack runs with `crds.enabled: false`.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
+import { PrometheusOperatorCrdsValues } from './values';
 
-export interface PrometheusOperatorCrdsValues {
-  readonly crds: { readonly annotations: Record<string, string> };
-}
+export type { PrometheusOperatorCrdsValues } from './values';
+
+export const ID = 'prometheus-operator-crds' satisfies PlatformComponentId;
 
 export interface PrometheusOperatorCrdsProps {
   readonly namespace: string;
@@ -16,11 +19,5 @@ export interface PrometheusOperatorCrdsProps {
 
 export function prometheusOperatorCrdsComponent(props: PrometheusOperatorCrdsProps): PlatformComponent {
   const values: PrometheusOperatorCrdsValues = { crds: { annotations: {} } };
-  return {
-    id: 'prometheus-operator-crds',
-    workflow: Workflow.Foundation,
-    namespace: props.namespace,
-    dependsOn: [],
-    source: helm(CHARTS.prometheusOperatorCrds, values),
-  };
+  return helmComponent({ id: ID, workflow: Workflow.Foundation, namespace: props.namespace, dependsOn: [], chart: CHARTS.prometheusOperatorCrds, values });
 }

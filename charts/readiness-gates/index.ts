@@ -40,6 +40,7 @@ import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { Storage } from '../../lib/storage';
 import { PAST_GATE_RUNBOOK, pastGateRules } from './alerts';
 import GATE_SCRIPT_TEXT from './readiness-gate.sh';
 
@@ -82,7 +83,7 @@ export type GateCheck =
     }
   | {
       readonly validation: 'prometheus_targets_discovered';
-      /** Prometheus' in-cluster base URL (workflows/endpoints.ts). */
+      /** Prometheus' in-cluster base URL, given by the workflow that owns Prometheus. */
       readonly prometheusUrl: string;
     };
 
@@ -112,6 +113,8 @@ export const DEFAULTS = {
   shellImage: IMAGES.busybox,
   /** kubectl's discovery cache and one JSON list; busybox wget and awk over the targets page. */
   resources: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
+  /** Each emptyDir (kubectl's cache and the copied busybox). */
+  scratch: Storage.mebibytes(16),
 } as const;
 
 /** The gate's script: a shell file, shellchecked in CI and by the tests, imported as text. */
@@ -226,7 +229,7 @@ export class ReadinessGateChart extends PlatformChart {
       resources,
       securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
     };
-    const emptyDir = (size: string): k8s.Volume['emptyDir'] => ({ sizeLimit: k8s.Quantity.fromString(size) });
+    const emptyDir = (size: Storage): k8s.Volume['emptyDir'] => ({ sizeLimit: k8s.Quantity.fromString(size.toString()) });
     new k8s.KubeJob(this, 'job', {
       metadata: { ...meta(ns), annotations: { ...GATE_HOOK } },
       spec: {
@@ -245,8 +248,8 @@ export class ReadinessGateChart extends PlatformChart {
             containers: [check],
             volumes: [
               { name: 'scripts', configMap: { name, defaultMode: 0o444 } },
-              { name: 'tmp', emptyDir: emptyDir('16Mi') },
-              ...(kubectl ? [{ name: 'tools', emptyDir: emptyDir('16Mi') }] : []),
+              { name: 'tmp', emptyDir: emptyDir(DEFAULTS.scratch) },
+              ...(kubectl ? [{ name: 'tools', emptyDir: emptyDir(DEFAULTS.scratch) }] : []),
             ],
           },
         },
@@ -292,7 +295,7 @@ function validate(props: ReadinessGateProps): void {
   }
   if (props.after.includes(id)) throw new Error(`${id}: after lists the gate itself; list the other components of the ${props.workflow} workflow`);
   if (props.check.validation === 'prometheus_targets_discovered' && !/^http:\/\/[^/]+$/.test(props.check.prometheusUrl)) {
-    throw new Error(`${id}: check.prometheusUrl "${props.check.prometheusUrl}" must be a plain http:// base URL without a path (busybox wget speaks HTTP), e.g. ENDPOINTS.prometheus`);
+    throw new Error(`${id}: check.prometheusUrl "${props.check.prometheusUrl}" must be a plain http:// base URL without a path (busybox wget speaks HTTP), e.g. http://prometheus.observability.svc.cluster.local:9090`);
   }
 }
 

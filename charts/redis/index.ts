@@ -38,8 +38,11 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
+import type { PlatformComponentId } from '../../config/ids';
 import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjective, s3UploadPolicy, SnapshotCronJob } from '../../lib/backup';
 import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { Duration } from '../../lib/duration';
+import { Endpoint } from '../../lib/endpoint';
 import { irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { inClusterSecretsProvider } from '../../lib/secret-readers';
@@ -47,6 +50,8 @@ import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import RESTORE_SCRIPT from './restore.sh';
 import SNAPSHOT_SCRIPT from './snapshot.sh';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
@@ -93,6 +98,8 @@ const quantities = (r: K8sResources) => crdQuantities(r, RedisSpecKubernetesConf
 type CommonKey = 'kubernetesConfig' | 'podSecurityContext' | 'securityContext' | 'priorityClassName' | 'redisExporter' | 'tls';
 type RedisCommonSpec = Pick<RedisSpec, CommonKey> & Pick<RedisReplicationSpec, CommonKey>;
 
+export const ID = 'redis' satisfies PlatformComponentId;
+
 export interface RedisImages {
   readonly redis: string;
   readonly sentinel: string;
@@ -114,11 +121,15 @@ export interface RedisProps {
   readonly operatorPodLabels: Readonly<Record<string, string>>;
   /** The namespace Prometheus scrapes the exporters from. */
   readonly scrapeNamespace: string;
-  /** Replication + Sentinel across zones; otherwise one standalone instance. */
-  readonly highAvailability: boolean;
+  /**
+   * Replication + Sentinel spread across zones where the tier is highly available (as the policy
+   * says: lib/tier-policy.ts); otherwise one standalone instance.
+   */
+  readonly tierPolicy: TierPolicy;
   readonly images: RedisImages;
   readonly resources: Resources;
-  readonly storageSize: string;
+  /** Each instance's data volume (and the snapshot and restore scratch space). */
+  readonly storageSize: Storage;
   /** Prefix of the platform's annotation keys (the recovery objective on the Redis resource). */
   readonly labelDomain: LabelDomain;
   /** Where and when RDB snapshots go. */
@@ -172,18 +183,20 @@ export const DEFAULTS = {
     /** The CA: Certificate, Secret (with its key) and the Issuer that signs with it. */
     ca: 'redis-ca',
     /** Ten years, renewed a year ahead with the same key, so a copied CA certificate stays valid. */
-    caDuration: '87600h',
-    caRenewBefore: '8760h',
+    caDuration: Duration.hours(87600),
+    caRenewBefore: Duration.hours(8760),
     /** The servers' certificate and Secret. */
     server: 'redis-tls',
-    serverDuration: '2160h',
-    serverRenewBefore: '720h',
+    serverDuration: Duration.hours(2160),
+    serverRenewBefore: Duration.hours(720),
     /** Where the snapshot and restore pods mount it. */
     mountPath: '/tls',
     /** The CA publisher: reads the CA Secret here and writes the certificate alone. */
     publisher: 'redis-ca-publisher',
     /** The Role letting the services' readers get the published CA certificate. */
     clientRole: 'redis-ca-reader',
+    /** How often the published CA certificate is refreshed from the CA Secret. */
+    publishInterval: Duration.hours(1),
   },
   snapshot: {
     name: 'redis-snapshot',
@@ -199,6 +212,7 @@ export const DEFAULTS = {
     name: 'redis-restore',
     localPort: 6380,
     dir: '/restore',
+    tmpSize: Storage.mebibytes(64),
     resources: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
   },
 } as const;
@@ -208,6 +222,14 @@ export const DEFAULTS = {
  * its key. One source for this chart and the services' wiring.
  */
 export const REDIS_ACCESS = { caSecret: 'redis-ca-cert', caKey: 'ca.crt', port: DEFAULTS.port } as const;
+
+/**
+ * The addresses this component serves in `namespace`: the Service `redis`, which follows the
+ * master (replication) or the standalone (dev).
+ */
+export function redisEndpoints(namespace: string): { readonly primary: Endpoint } {
+  return { primary: Endpoint.service(DEFAULTS.serviceName, namespace, DEFAULTS.port) };
+}
 
 /** The operator's TLS field: the cert-manager Secret with its standard keys. */
 const TLS = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key', secret: { secretName: DEFAULTS.tls.server } };
@@ -287,7 +309,7 @@ export class RedisChart extends PlatformChart {
         spec: {
           storageClassName: props.storageClass ?? DEFAULTS.storageClass,
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: RedisSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(props.storageSize) } },
+          resources: { requests: { storage: RedisSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(props.storageSize.toString()) } },
         },
       },
     };
@@ -298,13 +320,15 @@ export class RedisChart extends PlatformChart {
     // The operator copies the CR's labels onto its pods and adds `app: <cr name>`,
     // `redis_setup_type` and, for replication, `redis-role`.
     let primarySelector: Record<string, string>;
-    if (props.highAvailability) {
-      const zoneSpread = (app: string) => [
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { app } } },
-      ];
+    if (props.tierPolicy.highAvailability) {
+      // The operator labels the pods of each kind `app: <cr name>` (Sentinels: `<cr>-sentinel`).
+      const zoneSpread = (app: string) => {
+        const spread = props.tierPolicy.zoneSpreadConstraints({ app });
+        return spread.length > 0 ? { topologySpreadConstraints: spread } : {};
+      };
       new RedisReplication(this, 'redisreplication', {
         metadata: dataMeta(n.replication),
-        spec: { ...server, clusterSize: replicas, storage, redisConfig, topologySpreadConstraints: zoneSpread(n.replication), pdb: { enabled: true, maxUnavailable: 1 } },
+        spec: { ...server, clusterSize: replicas, storage, redisConfig, ...zoneSpread(n.replication), pdb: { enabled: true, maxUnavailable: 1 } },
       });
       new RedisSentinel(this, 'redissentinel', {
         metadata: meta(n.sentinel, 'sentinel'),
@@ -319,7 +343,7 @@ export class RedisChart extends PlatformChart {
           priorityClassName: PRIORITY.platformCritical,
           tls: TLS,
           clusterSize: replicas,
-          topologySpreadConstraints: zoneSpread(`${n.sentinel}-sentinel`),
+          ...zoneSpread(`${n.sentinel}-sentinel`),
           pdb: { enabled: true, maxUnavailable: 1 },
           redisSentinelConfig: {
             redisReplicationName: n.replication,
@@ -350,7 +374,7 @@ export class RedisChart extends PlatformChart {
         ports: [{ name: 'redis', port: DEFAULTS.port, targetPort: k8s.IntOrString.fromNumber(DEFAULTS.port), protocol: 'TCP' }],
       },
     });
-    if (props.highAvailability) {
+    if (props.tierPolicy.highAvailability) {
       // The replicas, which the snapshot job copies from (the operator labels them redis-role=slave).
       new k8s.KubeService(this, 'service-replica', {
         metadata: meta(DEFAULTS.replicaServiceName, 'server'),
@@ -383,7 +407,7 @@ export class RedisChart extends PlatformChart {
       fileName: s.fileName,
       uploaderImage: props.backup.uploaderImage,
       // An RDB file is smaller than the data volume's AOF and RDB together.
-      scratchSize: props.storageSize,
+      scratchSize: props.storageSize.toString(),
       snapshot: {
         image: props.images.redis,
         script: SNAPSHOT_SCRIPT,
@@ -415,8 +439,8 @@ export class RedisChart extends PlatformChart {
         isCa: true,
         commonName: t.ca,
         secretName: t.ca,
-        duration: t.caDuration,
-        renewBefore: t.caRenewBefore,
+        duration: t.caDuration.toString(),
+        renewBefore: t.caRenewBefore.toString(),
         privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.NEVER },
         issuerRef: { name: t.selfSignedIssuer, kind: 'Issuer', group: 'cert-manager.io' },
       },
@@ -427,9 +451,9 @@ export class RedisChart extends PlatformChart {
       spec: {
         secretName: t.server,
         commonName: `${DEFAULTS.serviceName}.${ns}.svc`,
-        dnsNames: serverDnsNames(ns, props.highAvailability),
-        duration: t.serverDuration,
-        renewBefore: t.serverRenewBefore,
+        dnsNames: serverDnsNames(ns, props.tierPolicy.highAvailability),
+        duration: t.serverDuration.toString(),
+        renewBefore: t.serverRenewBefore.toString(),
         // Servers, and clients of each other: replicas and Sentinels connect to the master with it.
         usages: [CertificateSpecUsages.DIGITAL_SIGNATURE, CertificateSpecUsages.KEY_ENCIPHERMENT, CertificateSpecUsages.SERVER_AUTH, CertificateSpecUsages.CLIENT_AUTH],
         privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
@@ -440,15 +464,7 @@ export class RedisChart extends PlatformChart {
     // The publisher: External Secrets reads the CA Secret here (Kubernetes provider, as this
     // ServiceAccount) and writes its certificate alone into `redis-ca-cert`.
     new k8s.KubeServiceAccount(this, 'serviceaccount-publisher', { metadata: meta(t.publisher, 'tls'), automountServiceAccountToken: false });
-    new k8s.KubeRole(this, 'role-publisher', {
-      metadata: meta(t.publisher, 'tls'),
-      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [t.ca], verbs: ['get'] }],
-    });
-    new k8s.KubeRoleBinding(this, 'rolebinding-publisher', {
-      metadata: meta(t.publisher, 'tls'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: t.publisher },
-      subjects: [{ kind: 'ServiceAccount', name: t.publisher, namespace: ns }],
-    });
+    this.secretGetter('publisher', meta(t.publisher, 'tls'), t.ca, [{ namespace: ns, serviceAccount: t.publisher }]);
     new SecretStore(this, 'secretstore-publisher', {
       metadata: meta(t.publisher, 'tls'),
       spec: { provider: inClusterSecretsProvider(ns, t.publisher) },
@@ -456,7 +472,7 @@ export class RedisChart extends PlatformChart {
     new ExternalSecret(this, 'externalsecret-ca-cert', {
       metadata: meta(REDIS_ACCESS.caSecret, 'tls'),
       spec: {
-        refreshInterval: '1h',
+        refreshInterval: t.publishInterval.toString(),
         refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
         secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: t.publisher },
         target: {
@@ -471,18 +487,19 @@ export class RedisChart extends PlatformChart {
 
     // The services' readers get the published certificate, nothing else.
     if (props.clients.length > 0) {
-      new k8s.KubeRole(this, 'role-clients', {
-        metadata: meta(t.clientRole, 'tls'),
-        rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [REDIS_ACCESS.caSecret], verbs: ['get'] }],
-      });
-      new k8s.KubeRoleBinding(this, 'rolebinding-clients', {
-        metadata: meta(t.clientRole, 'tls'),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: t.clientRole },
-        subjects: [...props.clients]
-          .sort((a, b) => a.name.localeCompare(b.name))
-          .map((c) => ({ kind: 'ServiceAccount', name: c.reader.serviceAccount, namespace: c.reader.namespace })),
-      });
+      const readers = [...props.clients].sort((a, b) => a.name.localeCompare(b.name)).map((c) => c.reader);
+      this.secretGetter('clients', meta(t.clientRole, 'tls'), REDIS_ACCESS.caSecret, readers);
     }
+  }
+
+  /** A Role that may `get` one Secret of this namespace, bound to `readers` (ServiceAccounts, in order). */
+  private secretGetter(id: string, metadata: ApiObjectMetadata, secret: string, readers: readonly RedisClient['reader'][]): void {
+    new k8s.KubeRole(this, `role-${id}`, { metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [secret], verbs: ['get'] }] });
+    new k8s.KubeRoleBinding(this, `rolebinding-${id}`, {
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: metadata.name! },
+      subjects: readers.map((r) => ({ kind: 'ServiceAccount', name: r.serviceAccount, namespace: r.namespace })),
+    });
   }
 
   /**
@@ -522,8 +539,8 @@ export class RedisChart extends PlatformChart {
 }
 
 /** The Service the snapshot is copied from: ours in front of the replicas, or in front of the standalone. */
-export function snapshotSource(props: Pick<RedisProps, 'highAvailability'>): string {
-  return props.highAvailability ? DEFAULTS.replicaServiceName : DEFAULTS.serviceName;
+export function snapshotSource(props: Pick<RedisProps, 'tierPolicy'>): string {
+  return props.tierPolicy.highAvailability ? DEFAULTS.replicaServiceName : DEFAULTS.serviceName;
 }
 
 /** The snapshot job's upload role: put objects under its prefix, nothing else. */
@@ -580,8 +597,8 @@ export function restorePod(props: RedisProps): object {
         },
       ],
       volumes: [
-        { name: 'restore', emptyDir: { sizeLimit: props.storageSize } },
-        { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+        { name: 'restore', emptyDir: { sizeLimit: props.storageSize.toString() } },
+        { name: 'tmp', emptyDir: { sizeLimit: r.tmpSize.toString() } },
         { name: 'tls', secret: { secretName: DEFAULTS.tls.server } },
       ],
     },
@@ -597,7 +614,7 @@ function restoreRunbook(props: RedisProps): RunbookSection {
   return {
     phase: 'operations',
     title: RESTORE_RUNBOOK,
-    body: `The \`${s.name}\` CronJob copies the dataset every ${(props.backup.schedule ?? s.schedule).every} with \`redis-cli --rdb\`${props.highAvailability ? ' from a replica' : ''} to
+    body: `The \`${s.name}\` CronJob copies the dataset every ${(props.backup.schedule ?? s.schedule).every} with \`redis-cli --rdb\`${props.tierPolicy.highAvailability ? ' from a replica' : ''} to
 \`s3://${b}/${s.prefix}/\` (kept ${props.backup.retentionDays} days), so a restore loses at most that much. The restore loads a snapshot into a
 private redis-server in a pod of its own and copies every key to the live master through the \`${DEFAULTS.serviceName}\` Service
 (MIGRATE with COPY REPLACE: values and TTLs as in the snapshot; keys written since are kept). Sentinel and the replicas
@@ -629,7 +646,7 @@ kubectl -n ${ns} delete pod ${r.name}
 
 export function redisComponent(props: RedisProps): PlatformComponent {
   const replicas = props.replicas ?? DEFAULTS.replicas;
-  if (props.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
+  if (props.tierPolicy.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
     throw new Error(`redis: replicas must be an odd number of at least 3 for a Sentinel quorum, got ${replicas}`);
   }
   const days = props.backup.retentionDays;
@@ -664,7 +681,7 @@ bao kv put -mount=secret ${DEFAULTS.openBaoPath} password="$(openssl rand -base6
     },
   ];
   return {
-    id: 'redis',
+    id: ID,
     workflow: Workflow.Data,
     namespace: props.namespace,
     // cert-manager (ingress workflow, earlier) issues the certificates; External Secrets publishes the CA certificate.

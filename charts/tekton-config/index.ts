@@ -22,10 +22,12 @@ import { IMAGES } from '../../config/versions';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformComponent, manifests, SecretRequirement, Workflow } from '../../lib/component';
+import { ImageRef } from '../../lib/image-ref';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
+import { Storage } from '../../lib/storage';
 import { ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { TektonConfig, TektonConfigSpecConfigTolerations } from '../../imports/operator.tekton.dev';
 import {
@@ -76,6 +78,11 @@ interface TaskVolume {
   readonly name: string;
   readonly emptyDir?: { readonly sizeLimit?: string };
   readonly secret?: { readonly secretName: string; readonly optional?: boolean; readonly items?: readonly { readonly key: string; readonly path: string }[] };
+}
+
+/** A pod-local scratch volume of at most `size`. */
+function scratch(name: string, size: Storage): TaskVolume {
+  return { name, emptyDir: { sizeLimit: size.toString() } };
 }
 
 /**
@@ -204,9 +211,9 @@ function resolve(props: TektonConfigProps): Resolved {
   }
   const images: CiImages = { ...DEFAULTS.images, ...props.images };
   for (const [name, image] of Object.entries(images)) {
-    const tag = image.split('@')[0].split('/').pop()?.split(':')[1];
-    if (!tag || tag === 'latest') {
-      throw new Error(`tekton-config: images.${name} "${image}" must be pinned to an exact tag (not latest), e.g. ${image.split(':')[0]}:1.2.3`);
+    const ref = ImageRef.parse(image);
+    if (!ref.tag || ref.tag === 'latest') {
+      throw new Error(`tekton-config: images.${name} "${image}" must be pinned to an exact tag (not latest), e.g. ${ref.name}:1.2.3`);
     }
   }
   if (!props.gitops.file.endsWith('.yaml')) {
@@ -263,9 +270,9 @@ const PUSHED_REF = '/oci/pushed-ref';
  * temporary socket directory.
  */
 const BUILDKIT_VOLUMES: TaskVolume[] = [
-  { name: 'buildkit-state', emptyDir: { sizeLimit: '20Gi' } },
-  { name: 'buildkit-run', emptyDir: { sizeLimit: '64Mi' } },
-  { name: 'buildkit-tmp', emptyDir: { sizeLimit: '1Gi' } },
+  scratch('buildkit-state', Storage.gibibytes(20)),
+  scratch('buildkit-run', Storage.mebibytes(64)),
+  scratch('buildkit-tmp', Storage.gibibytes(1)),
 ];
 const BUILDKIT_MOUNTS = [
   { name: 'buildkit-state', mountPath: '/home/user/.local' },
@@ -283,7 +290,7 @@ const BUILDCTL_BUILD = [
 ];
 
 const HOME = '/home/ci';
-const HOME_VOLUME: TaskVolume = { name: 'home', emptyDir: { sizeLimit: '64Mi' } };
+const HOME_VOLUME: TaskVolume = scratch('home', Storage.mebibytes(64));
 const HOME_MOUNT = { name: 'home', mountPath: HOME };
 /** Where the bump Task checks out the GitOps repository: scripts/gitops-bump-image/clone.sh clones into it. */
 export const GITOPS_CHECKOUT = '/work/gitops';
@@ -509,7 +516,7 @@ export class TektonConfigChart extends PlatformChart {
         volumes: [
           ...BUILDKIT_VOLUMES,
           // The built image, handed from the build step to the push step inside the pod.
-          { name: 'oci', emptyDir: { sizeLimit: '10Gi' } },
+          scratch('oci', Storage.gibibytes(10)),
           // Registry credentials: a docker config.json, mounted into the push step only.
           { name: 'registry-credentials', secret: { secretName: s.name, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } },
         ],
@@ -568,7 +575,7 @@ export class TektonConfigChart extends PlatformChart {
         ],
         workspaces: [],
         results: [{ name: 'branch', type: 'string', description: 'The branch holding the change.' }],
-        volumes: [HOME_VOLUME, { name: 'work', emptyDir: { sizeLimit: '512Mi' } }],
+        volumes: [HOME_VOLUME, scratch('work', Storage.mebibytes(512))],
         steps: [
           step({
             name: 'clone',

@@ -8,25 +8,13 @@
  * the cluster version the spine pins and fails the synth, not the rollout, on a mismatch.
  */
 import { CHARTS } from '../../config/versions';
-import { PlatformComponent, helm, Workflow } from '../../lib/component';
+import { PlatformComponent, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { K8sResources, Resources } from '../../lib/resources';
+import { Resources } from '../../lib/resources';
+import { TektonOperatorValues } from './values';
 
-export interface TektonOperatorValues {
-  readonly installCRDs: boolean;
-  readonly kubernetesMinVersion: string;
-  readonly operator: {
-    readonly replicas: number;
-    readonly autoInstallComponents: boolean;
-    readonly defaultTargetNamespace: string;
-    /** Applied to both containers of the operator pod (lifecycle and cluster-operations). */
-    readonly resources: K8sResources;
-  };
-  readonly webhook: { readonly replicas: number; readonly resources: K8sResources };
-  readonly service: { readonly createServiceMonitor: boolean };
-  readonly podSecurityContext: object;
-  readonly securityContext: object;
-}
+export type { TektonOperatorValues } from './values';
 
 export interface TektonOperatorProps {
   /** Where the operator runs (its components go to `targetNamespace`). */
@@ -97,12 +85,14 @@ export function tektonOperatorComponent(props: TektonOperatorProps): PlatformCom
     podSecurityContext: { runAsNonRoot: true, seccompProfile: RESTRICTED_POD_SECURITY_CONTEXT.seccompProfile },
     securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
   };
-  return {
+  return helmComponent({
     id: 'tekton-operator',
     workflow: Workflow.GitOps,
     namespace: ns,
     // Its ServiceMonitor needs the monitoring CRDs.
     dependsOn: ['prometheus-operator-crds'],
-    source: helm(CHARTS.tektonOperator, values, DEFAULTS.release),
-  };
+    chart: CHARTS.tektonOperator,
+    values,
+    releaseName: DEFAULTS.release,
+  });
 }

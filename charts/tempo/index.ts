@@ -9,75 +9,61 @@
  */
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
-import { PlatformComponent, helm, RunbookSection, Workflow } from '../../lib/component';
+import { Endpoint } from '../../lib/endpoint';
+import { PlatformComponent, RunbookSection, Workflow } from '../../lib/component';
+import { helmComponent } from '../../lib/helm-component';
 import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { K8sResources, Resources } from '../../lib/resources';
-
-export interface TempoValues {
-  readonly replicas: number;
-  readonly priorityClassName: string;
-  readonly serviceAccount: { readonly create: boolean; readonly name: string; readonly annotations: Record<string, string> };
-  /** Pod security context (the chart's top-level `securityContext`). */
-  readonly securityContext: Record<string, unknown>;
-  readonly tempo: {
-    readonly resources: K8sResources;
-    /** Container security context. */
-    readonly securityContext: Record<string, unknown>;
-    readonly reportingEnabled: boolean;
-    /** Go duration: compactor block retention. */
-    readonly retention: string;
-    /** Tempo's `storage` block, rendered verbatim (free-form in the key test). */
-    readonly storage: {
-      readonly trace: {
-        readonly backend: 's3';
-        readonly s3: { readonly bucket: string; readonly endpoint: string; readonly region: string };
-        readonly wal: { readonly path: string };
-      };
-    };
-    readonly receivers: {
-      readonly otlp: { readonly protocols: { readonly grpc: { readonly endpoint: string }; readonly http: { readonly endpoint: string } } };
-    };
-  };
-  readonly persistence: { readonly enabled: boolean; readonly size: string };
-  readonly serviceMonitor: { readonly enabled: boolean; readonly interval: string };
-}
+import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TempoValues } from './values';
 
 export interface TempoProps {
   readonly namespace: string;
   readonly target: IrsaTarget & { readonly region: string };
   readonly bucket: string;
-  /** @default DEFAULTS.resources */
-  readonly resources?: Resources;
+  /** Requests and limits of the one Tempo pod (config/sizing.ts). */
+  readonly resources: Resources;
   /** @default DEFAULTS.retention */
   readonly retention?: Duration;
-  /** @default DEFAULTS.volumeSize */
-  readonly volumeSize?: string;
+  /** WAL volume (config/sizing.ts). */
+  readonly volumeSize: Storage;
   readonly runbook?: readonly RunbookSection[];
 }
 
 export const DEFAULTS = {
-  resources: Resources.of({ cpu: '100m', memory: '256Mi' }, { cpu: '1', memory: '1Gi' }),
-  devResources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
   /** Two weeks of traces: incidents are investigated within days, trends live in metrics. */
   retention: Duration.days(14),
-  volumeSize: '10Gi',
   serviceAccount: 'tempo',
+  /** The image's user and group. */
+  uid: 10001,
+  /** Tempo's HTTP API port (the chart's `tempo.server.http_listen_port`, unchanged here). */
+  httpPort: 3200,
   /** OTLP ports the chart's Service exposes (ports template: grpc-tempo-otlp, tempo-otlp-http). */
   otlpGrpcPort: 4317,
   otlpHttpPort: 4318,
+  /** How often Prometheus scrapes Tempo's /metrics. */
+  scrapeInterval: Duration.seconds(30),
 } as const;
+
+/** The Helm release, and so the Service name. */
+const RELEASE = 'tempo';
+
+/** The addresses Tempo serves in `namespace`: its HTTP API (Grafana's data source) and OTLP gRPC (the collector). */
+export function tempoEndpoints(namespace: string): { readonly http: Endpoint; readonly otlpGrpc: Endpoint } {
+  return { http: Endpoint.service(RELEASE, namespace, DEFAULTS.httpPort), otlpGrpc: Endpoint.service(RELEASE, namespace, DEFAULTS.otlpGrpcPort) };
+}
 
 export function tempoComponent(props: TempoProps): PlatformComponent {
   const ns = props.namespace;
-  const resources = props.resources ?? DEFAULTS.resources;
+  const resources = props.resources;
   const role = irsaRole(props.target, ns, DEFAULTS.serviceAccount, s3BucketPolicy(props.bucket));
   const values: TempoValues = {
     replicas: 1,
     priorityClassName: PRIORITY.platformCritical,
     serviceAccount: { create: true, name: DEFAULTS.serviceAccount, annotations: irsaAnnotations(role) },
-    securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 },
+    securityContext: { ...RESTRICTED_POD_SECURITY_CONTEXT, runAsUser: DEFAULTS.uid, runAsGroup: DEFAULTS.uid, fsGroup: DEFAULTS.uid },
     tempo: {
       resources: resources.toK8s(),
       securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT },
@@ -99,16 +85,17 @@ export function tempoComponent(props: TempoProps): PlatformComponent {
         },
       },
     },
-    persistence: { enabled: true, size: props.volumeSize ?? DEFAULTS.volumeSize },
-    serviceMonitor: { enabled: true, interval: '30s' },
+    persistence: { enabled: true, size: props.volumeSize.toString() },
+    serviceMonitor: { enabled: true, interval: DEFAULTS.scrapeInterval.toString() },
   };
-  return {
-    id: 'tempo',
+  return helmComponent({
+    id: RELEASE,
     workflow: Workflow.Observability,
     namespace: ns,
     dependsOn: [],
-    source: helm(CHARTS.tempo, values),
+    chart: CHARTS.tempo,
+    values,
     irsa: [role],
     runbook: props.runbook ?? [],
-  };
+  });
 }

@@ -1,6 +1,7 @@
-import { checkCanaryTiming, microserviceComponent, DEFAULTS, podStartBound, podStartSettings, ZoneSpread } from '../../apps';
+import { checkCanaryTiming, microserviceComponent, DEFAULTS, podStartBound, podStartSettings, TierPolicy } from '../../apps';
 import { POD_START_FACTS } from '../../apps/canary';
 import { externalSecretsConfigComponent } from '../../charts/external-secrets-config';
+import { openbaoEndpoints } from '../../charts/openbao';
 import { Duration } from '../../lib/duration';
 import { RECOVERY_TARGETS } from '../../lib/rollout';
 import { Workflow } from '../../lib/component';
@@ -381,9 +382,9 @@ describe('images from a private registry', () => {
     expect(() =>
       externalSecretsConfigComponent({
         namespace: 'external-secrets',
-        openbao: { server: 'https://openbao:8200', kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao', caCertificate: model.env.openbaoCaCertificate },
+        openbao: { server: openbaoEndpoints('security').api, kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao', caCertificate: model.env.openbaoCaCertificate },
         requirements: [{ ...requirement, data: { config: requirement.data['.dockerconfigjson'] } }],
-        refreshInterval: '1h',
+        refreshInterval: Duration.hours(1),
       }),
     ).toThrow('external-secrets-config: Secret apps/gateway-api-registry of type kubernetes.io/dockerconfigjson has data keys config; that type takes exactly .dockerconfigjson');
   });
@@ -466,7 +467,7 @@ describe('bad input fails with a clear message', () => {
     namespace: NS.apps,
     environment: 'dev',
     sizing: { minReplicas: 1, maxReplicas: 2, resources: Resources.of({ cpu: '100m', memory: '128Mi' }, { cpu: '200m', memory: '256Mi' }) },
-    zoneSpread: ZoneSpread.None,
+    tierPolicy: TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false }),
     callers: [],
     callees: [],
     wiring: WIRING,
@@ -475,6 +476,20 @@ describe('bad input fails with a clear message', () => {
     const c = microserviceComponent(props);
     return c.source.type === 'manifests' ? objects({ components: [c] } as any, c.id) : [];
   };
+
+  it('spreads replicas over zones by the tier policy: required with a node group per zone, preferred without, none in dev; always per version and preferred per node', () => {
+    const spreadOf = (tierPolicy: TierPolicy) => find(render({ ...base, tierPolicy }), 'Rollout').spec.template.spec.topologySpreadConstraints;
+    const prod = spreadOf(TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true }));
+    expect(prod.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+      ['topology.kubernetes.io/zone', 'DoNotSchedule'],
+      ['kubernetes.io/hostname', 'ScheduleAnyway'],
+    ]);
+    for (const c of prod) expect(c.matchLabelKeys).toEqual(['rollouts-pod-template-hash']);
+    expect(prod[0].labelSelector.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'gateway-api', 'app.kubernetes.io/name': 'gateway-api' });
+    const staging = spreadOf(TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false }));
+    expect(staging[0].whenUnsatisfiable).toBe('ScheduleAnyway');
+    expect(spreadOf(base.tierPolicy)).toBeUndefined();
+  });
 
   it('names a platform variable a service tries to override', () => {
     expect(() => render({ ...base, service: { ...service, env: { OTEL_SERVICE_NAME: 'x' } } })).toThrow(

@@ -4,34 +4,58 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { alertmanagerService, argoCdComponent, argoCdNotifications, ArgoCdProps, ArgoCdSso, DEFAULTS, policyCsv, SSO } from '../../charts/argocd';
-import { TEKTONCONFIG_HEALTH_KEY } from '../../charts/tekton-config/health';
-import { APPLICATION_HEALTH_KEY, argoCdCmEntries, humanStepWaitCheck } from '../../argocd/health';
+import { TEKTONCONFIG_HEALTH_KEY, TEKTONCONFIG_HEALTH_LUA } from '../../charts/tekton-config/health';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, argoCdCmEntries, humanStepWaitCheck } from '../../argocd/health';
 import { CHARTS } from '../../config/versions';
 import { needsServerSideApply } from '../../argocd/applications';
 import { HelmSource, READINESS_GATES, Workflow } from '../../lib/component';
 import { stepNumber } from '../../argocd/steps';
 import { PRIORITY } from '../../lib/priority';
 import { podTotal, WorkloadKind } from '../../lib/resources';
-import { componentWorkloads } from '../../lib/workloads';
-import { ENDPOINTS } from '../../workflows/endpoints';
+import { TierName, TierPolicy } from '../../lib/tier-policy';
+import { workloadsFromObjects } from '../../lib/workloads';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
+import { renderComponent } from '../support';
 
-const values = (env: string) => helmValues(fixtureEnvironment(env), 'argocd');
+jest.setTimeout(120_000);
+
+const TIERS: Readonly<Record<TierName, TierPolicy>> = {
+  dev: TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false }),
+  staging: TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false }),
+  prod: TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true }),
+};
+const ALERTMANAGER = 'http://alertmanager.telemetry.svc.cluster.local:9093';
+/** Minimal props, with the health checks the GitOps workflow hands in. */
+const props = (tier: TierName): ArgoCdProps => ({
+  namespace: NS.argocd,
+  healthChecks: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA, [TEKTONCONFIG_HEALTH_KEY]: TEKTONCONFIG_HEALTH_LUA },
+  tierPolicy: TIERS[tier],
+  alertmanagerUrl: ALERTMANAGER,
+  clusterName: `acme-${tier}`,
+  repoURL: 'https://github.com/acme/platform-gitops.git',
+});
+const values = (tier: TierName) => (argoCdComponent(props(tier)).source as HelmSource).values as any;
+const rendered = new Map<TierName, ReturnType<typeof renderComponent>>();
+/** The chart rendered from props with the pinned helm (memoized per tier). */
+const render = (tier: TierName) => {
+  if (!rendered.has(tier)) rendered.set(tier, renderComponent(argoCdComponent(props(tier))));
+  return rendered.get(tier)!;
+};
+const workloads = async (tier: TierName) => workloadsFromObjects(await render(tier), { defaultNamespace: NS.argocd });
+const TIER_NAMES = Object.keys(TIERS) as TierName[];
 
 describe('argocd', () => {
-  it('is the pinned argo-cd chart, released as "argocd" into the argocd namespace, applied server-side (its CRDs are large)', async () => {
-    const c = component(fixtureEnvironment('prod'), 'argocd');
+  it('is the pinned argo-cd chart, released as "argocd" into its namespace, applied server-side (its CRDs are large)', async () => {
+    const c = argoCdComponent(props('prod'));
     const source = c.source as HelmSource;
     expect(c.namespace).toBe(NS.argocd);
     expect(source.chart).toEqual(CHARTS.argocd);
-    expect(source.chart.version).toBe('10.1.1');
     expect(source.releaseName).toBe('argocd');
-    expect(needsServerSideApply((await hydratedFixture('prod')).objects.get('argocd')!)).toBe(true);
+    expect(needsServerSideApply(await render('prod'))).toBe(true);
   });
 
   it('is highly available in staging and prod: 2 controller shards, 2 servers, 2 repo-servers, redis-ha', () => {
-    for (const env of ['staging', 'prod']) {
+    for (const env of ['staging', 'prod'] as const) {
       const v = values(env);
       expect(v.controller.replicas).toBe(2);
       expect(v.server.replicas).toBe(2);
@@ -50,15 +74,15 @@ describe('argocd', () => {
     expect(v['redis-ha'].enabled).toBe(false);
     expect(v.controller.pdb.enabled).toBe(false);
     expect(v.global.topologySpreadConstraints).toEqual([]);
-    const workloads = componentWorkloads(await hydratedFixture('dev'), 'argocd').map((w) => w.name);
-    expect(workloads).toContain('argocd-redis');
-    expect(workloads).not.toContain('argocd-redis-ha-server');
+    const names = (await workloads('dev')).map((w) => w.name);
+    expect(names).toContain('argocd-redis');
+    expect(names).not.toContain('argocd-redis-ha-server');
   });
 
   it('runs its workloads with the replicas and resources of its values', async () => {
-    const workloads = componentWorkloads(await hydratedFixture('prod'), 'argocd');
+    const all = await workloads('prod');
     const v = values('prod');
-    const w = (name: string) => workloads.find((x) => x.name === name)!;
+    const w = (name: string) => all.find((x) => x.name === name)!;
     expect(w('argocd-application-controller')).toMatchObject({ kind: WorkloadKind.StatefulSet, replicas: 2 });
     expect(w('argocd-application-controller').containers[0].resources.toK8s()).toEqual(v.controller.resources);
     expect(w('argocd-repo-server').replicas).toBe(v.repoServer.replicas);
@@ -75,7 +99,7 @@ describe('argocd', () => {
   it('keeps prod requests within ~0.72 CPU / ~1.55 Gi, leaving Tekton its share of the GitOps budget', async () => {
     let cpu = 0;
     let mib = 0;
-    for (const w of componentWorkloads(await hydratedFixture('prod'), 'argocd').filter((x) => x.kind !== WorkloadKind.Job)) {
+    for (const w of (await workloads('prod')).filter((x) => x.kind !== WorkloadKind.Job)) {
       const t = podTotal(w, 'requests');
       cpu += t.cpu.millicores * w.replicas;
       mib += t.memory.mebibytes * w.replicas;
@@ -85,11 +109,11 @@ describe('argocd', () => {
   });
 
   it('uses system-cluster-critical: it installs before platform-base creates the platform classes', () => {
-    for (const env of ENVIRONMENTS) expect(values(env).global.priorityClassName).toBe(PRIORITY.systemCluster);
+    for (const env of TIER_NAMES) expect(values(env).global.priorityClassName).toBe(PRIORITY.systemCluster);
   });
 
   it('turns metrics and a ServiceMonitor on for every component, Redis included', () => {
-    for (const env of ENVIRONMENTS) {
+    for (const env of TIER_NAMES) {
       const v = values(env);
       for (const c of ['controller', 'server', 'repoServer', 'applicationSet', 'notifications', 'redis']) {
         expect({ c, m: v[c].metrics }).toEqual({ c, m: { enabled: true, serviceMonitor: { enabled: true } } });
@@ -103,7 +127,7 @@ describe('argocd', () => {
 
   it('sends sync failures and degraded Applications to the platform Alertmanager', () => {
     const v = values('prod');
-    const am = new URL(ENDPOINTS.alertmanager);
+    const am = new URL(ALERTMANAGER);
     expect(v.notifications.notifiers['service.alertmanager']).toBe(
       `targets:\n  - ${am.hostname}:${am.port}\nscheme: http\napiPath: /api/v2/alerts\n`,
     );
@@ -142,8 +166,8 @@ describe('argocd', () => {
   });
 
   it('reads the GitOps repository with the gitops-repo Secret, created at bootstrap and adopted from OpenBao', () => {
-    // dev has no single sign-on, so this is its only Secret there.
-    const c = component(fixtureEnvironment('dev'), 'argocd');
+    // Without single sign-on this is its only Secret.
+    const c = argoCdComponent(props('dev'));
     expect(c.secrets).toEqual([
       {
         namespace: NS.argocd,
@@ -171,16 +195,16 @@ describe('argocd', () => {
   });
 
   it('rejects an Alertmanager URL without a scheme or port, and a repository that is not git', () => {
-    const props: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, highAvailability: false, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git' };
-    expect(() => argoCdComponent(props)).not.toThrow();
-    expect(() => argoCdComponent({ ...props, alertmanagerUrl: 'alertmanager:9093' })).toThrow(/must be http:\/\/ or https:\/\/|is not a URL/);
+    const p: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, tierPolicy: TIERS.dev, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git' };
+    expect(() => argoCdComponent(p)).not.toThrow();
+    expect(() => argoCdComponent({ ...p, alertmanagerUrl: 'alertmanager:9093' })).toThrow(/must be http:\/\/ or https:\/\/|is not a URL/);
     expect(() => alertmanagerService('http://alertmanager.monitoring.svc')).toThrow(/needs an explicit port/);
-    expect(() => argoCdComponent({ ...props, repoURL: 'ftp://example.com/r' })).toThrow(/repoURL "ftp:\/\/example.com\/r" is not a git URL/);
+    expect(() => argoCdComponent({ ...p, repoURL: 'ftp://example.com/r' })).toThrow(/repoURL "ftp:\/\/example.com\/r" is not a git URL/);
   });
 
   it('applies a resource override to that one workload and keeps the defaults elsewhere', () => {
     const c = argoCdComponent({
-      namespace: NS.argocd, healthChecks: {}, highAvailability: true, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git',
+      namespace: NS.argocd, healthChecks: {}, tierPolicy: TIERS.prod, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git',
       resources: { server: DEFAULTS.resources.repoServer },
     });
     const v = (c.source as HelmSource).values as any;
@@ -190,7 +214,7 @@ describe('argocd', () => {
 });
 
 describe('Argo CD access (single sign-on and RBAC)', () => {
-  const base: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, highAvailability: false, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git' };
+  const base: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, tierPolicy: TIERS.dev, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git' };
   const sso: ArgoCdSso = {
     issuer: 'https://idp.example.com/realms/platform',
     clientID: 'argocd',
@@ -385,7 +409,7 @@ describe('the OpenBao seeding health checks in the rendered argocd-cm, run with 
   const created = Date.parse(CREATED) / 1000;
   let data: Record<string, string> = {};
   beforeAll(async () => {
-    const cmObject = (await hydratedFixture('prod')).objects.get('argocd')!.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') as any;
+    const cmObject = (await render('prod')).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'argocd-cm') as any;
     data = cmObject.data;
   });
   const check = (kind: string) => data[`resource.customizations.health.external-secrets.io_${kind}`];
@@ -476,8 +500,8 @@ describe('the OpenBao seeding health checks in the rendered argocd-cm, run with 
     expect(() => humanStepWaitCheck({ ...wait, gateSeconds: 0 })).toThrow('argocd health: gateSeconds 0 must be a positive integer');
     expect(() => humanStepWaitCheck({ ...wait, waitingFor: 'OpenBao “seeded”' })).toThrow(/must be printable ASCII to be a Lua string/);
     // The chart takes other checks in their place.
-    const props: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, highAvailability: false, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git', healthCustomizations: [] };
-    const cm = ((argoCdComponent(props).source as HelmSource).values as any).configs.cm;
+    const p: ArgoCdProps = { namespace: NS.argocd, healthChecks: {}, tierPolicy: TIERS.dev, alertmanagerUrl: 'http://am:9093', clusterName: 'c', repoURL: 'https://example.com/r.git', healthCustomizations: [] };
+    const cm = ((argoCdComponent(p).source as HelmSource).values as any).configs.cm;
     expect(Object.keys(cm).filter((k) => k.startsWith('resource.customizations.'))).toEqual([]);
   });
 

@@ -1,86 +1,84 @@
 import { AcmeIssuer, certManagerConfigComponent, CertManagerConfigProps } from '../../charts/cert-manager-config';
 import { permissionsOf } from '../../argocd/applications';
-import { ManifestSource } from '../../lib/component';
+import { ManifestSource, SecretRequirement } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
-import { cloudflareTokenSecret } from '../../workflows/ingress';
-import { NS } from '../../workflows/namespaces';
-import { component, hydratedFixture, fixtureEnvironment } from '../support';
+import { objectsOfKind } from '../support';
 
-function objects(env: string): K8sObject[] {
-  return synthObjects(component(fixtureEnvironment(env), 'cert-manager-config').source as ManifestSource);
-}
-const find = (objs: K8sObject[], kind: string, name: string): any => objs.find((o) => o.kind === kind && o.metadata.name === name);
+const token = (namespace: string): SecretRequirement => ({
+  namespace,
+  name: 'dns-token',
+  data: { token: { path: 'platform/dns', property: 'token' } },
+  purpose: 'the DNS01 solver token',
+});
+const props: CertManagerConfigProps = {
+  namespace: 'certs',
+  acmeEmail: 'ops@example.com',
+  apiToken: { secret: token('certs'), key: 'token' },
+  dnsZone: 'example.com',
+  domain: 'dev.example.com',
+  certificateNamespace: 'gateway',
+  issuer: AcmeIssuer.STAGING,
+};
+const render = (p: CertManagerConfigProps): K8sObject[] => synthObjects(certManagerConfigComponent(p).source as ManifestSource);
+const one = (objs: readonly K8sObject[], kind: string, name: string) => {
+  const found = objectsOfKind(objs, kind, name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
 
 describe('cert-manager-config', () => {
-  const prod = objects('prod');
+  const objects = render(props);
 
-  it("declares Let's Encrypt staging and production ClusterIssuers solving DNS01 with the Cloudflare token", () => {
-    const env = fixtureEnvironment('prod').env;
+  it("declares Let's Encrypt staging and production ClusterIssuers solving DNS01 in the zone with the Cloudflare token", () => {
     for (const [name, server] of [
       ['letsencrypt-staging', 'https://acme-staging-v02.api.letsencrypt.org/directory'],
       ['letsencrypt-production', 'https://acme-v02.api.letsencrypt.org/directory'],
     ]) {
-      const issuer = find(prod, 'ClusterIssuer', name);
+      const issuer = one(objects, 'ClusterIssuer', name);
       expect(issuer.metadata.namespace).toBeUndefined();
       expect(issuer.spec.acme.server).toBe(server);
-      expect(issuer.spec.acme.email).toBe(env.acmeEmail);
-      expect(issuer.spec.acme.solvers[0].dns01.cloudflare).toEqual({ apiTokenSecretRef: { name: 'cloudflare-api-token', key: 'api-token' } });
+      expect(issuer.spec.acme.email).toBe('ops@example.com');
+      expect(issuer.spec.acme.solvers).toEqual([
+        { selector: { dnsZones: ['example.com'] }, dns01: { cloudflare: { apiTokenSecretRef: { name: 'dns-token', key: 'token' } } } },
+      ]);
     }
   });
 
-  it('issues one wildcard certificate for the domain into the emissary namespace', () => {
-    const env = fixtureEnvironment('prod').env;
-    const cert = find(prod, 'Certificate', 'wildcard');
-    expect(cert.metadata.namespace).toBe(NS.emissary);
-    expect(cert.spec.dnsNames).toEqual([`*.${env.domain}`, env.domain]);
+  it('issues one wildcard certificate for the domain into the certificate namespace, signed by the issuer it is given', () => {
+    const cert = one(objects, 'Certificate', 'wildcard');
+    expect(cert.metadata.namespace).toBe('gateway');
+    expect(cert.spec.dnsNames).toEqual(['*.dev.example.com', 'dev.example.com']);
     expect(cert.spec.secretName).toBe('wildcard-tls');
+    expect(cert.spec.issuerRef).toEqual({ name: 'letsencrypt-staging', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    expect(one(render({ ...props, issuer: AcmeIssuer.PRODUCTION }), 'Certificate', 'wildcard').spec.issuerRef.name).toBe('letsencrypt-production');
   });
 
-  it('has the wildcard signed by production in prod and staging, and by Let\'s Encrypt staging in dev', () => {
-    const issuerOf = (env: string) => find(objects(env), 'Certificate', 'wildcard').spec.issuerRef;
-    expect(issuerOf('prod')).toEqual({ name: 'letsencrypt-production', kind: 'ClusterIssuer', group: 'cert-manager.io' });
-    expect(issuerOf('staging').name).toBe('letsencrypt-production');
-    expect(issuerOf('dev').name).toBe('letsencrypt-staging');
-    expect(find(objects('dev'), 'Certificate', 'wildcard').spec.dnsNames).toEqual(['*.dev.acme.example.com', 'dev.acme.example.com']);
+  it("renews the 90-day certificate a third of the way before expiry, with a fresh ECDSA key each time", () => {
+    const cert = one(objects, 'Certificate', 'wildcard');
+    expect(cert.spec).toMatchObject({ duration: '2160h', renewBefore: '720h', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' } });
   });
 
-  it('needs the Cloudflare token in its own namespace, created at bootstrap and later from OpenBao', async () => {
-    const c = component(fixtureEnvironment('prod'), 'cert-manager-config');
-    expect(c.namespace).toBe(NS.certManager);
-    expect(c.secrets).toEqual([
-      expect.objectContaining({
-        namespace: NS.certManager,
-        name: 'cloudflare-api-token',
-        data: { 'api-token': { path: 'platform/cloudflare', property: 'api-token' } },
-        bootstrap: { 'api-token': 'CLOUDFLARE_API_TOKEN' },
-      }),
-    ]);
-    // Its AppProject needs its own namespace, the gateway's (the Certificate) and ClusterIssuers.
-    expect(permissionsOf([c], (await hydratedFixture('prod')).objects)).toEqual({
-      namespaces: [NS.certManager, NS.emissary],
+  it('takes other certificate and Secret names when given', () => {
+    const cert = one(render({ ...props, certificateName: 'edge', secretName: 'edge-tls' }), 'Certificate', 'edge');
+    expect(cert.spec.secretName).toBe('edge-tls');
+  });
+
+  it('needs the token Secret in its own namespace, and may write only ClusterIssuers and the Certificate', () => {
+    const c = certManagerConfigComponent(props);
+    expect(c.namespace).toBe('certs');
+    expect(c.dependsOn).toEqual(['cert-manager']);
+    expect(c.secrets).toEqual([props.apiToken.secret]);
+    expect(permissionsOf([c], new Map([[c.id, objects]]))).toEqual({
+      namespaces: ['certs', 'gateway'],
       clusterResources: ['cert-manager.io/ClusterIssuer'],
       namespaceResources: ['cert-manager.io/Certificate'],
     });
   });
 
-  it('comes after cert-manager, whose CRDs and webhook it needs', () => {
-    const m = fixtureEnvironment('prod');
-    expect(m.graph.waves.get('cert-manager-config')!).toBeGreaterThan(m.graph.waves.get('cert-manager')!);
-  });
-
-  it('rejects a token Secret outside the cluster-resource namespace', () => {
-    const props: CertManagerConfigProps = {
-      namespace: NS.certManager,
-      acmeEmail: 'ops@example.com',
-      apiToken: { secret: cloudflareTokenSecret(NS.externalDns, 'wrong place'), key: 'api-token' },
-      dnsZone: 'example.com',
-      domain: 'example.com',
-      certificateNamespace: NS.emissary,
-      issuer: AcmeIssuer.PRODUCTION,
-    };
-    expect(() => certManagerConfigComponent(props)).toThrow(/must be in cert-manager's namespace "cert-manager"/);
-    expect(() => certManagerConfigComponent({ ...props, apiToken: { secret: cloudflareTokenSecret(NS.certManager, 'x'), key: 'api-token' }, domain: 'other.org' })).toThrow(
-      /not inside the Cloudflare zone "example.com"/,
-    );
+  it('rejects a token Secret outside the cluster-resource namespace, a missing key, and a domain outside the zone', () => {
+    expect(() => certManagerConfigComponent({ ...props, apiToken: { secret: token('elsewhere'), key: 'token' } })).toThrow(/must be in cert-manager's namespace "certs"/);
+    expect(() => certManagerConfigComponent({ ...props, apiToken: { secret: token('certs'), key: 'nope' } })).toThrow('apiToken.key "nope" is not a data key of Secret dns-token');
+    expect(() => certManagerConfigComponent({ ...props, domain: 'other.org' })).toThrow(/not inside the Cloudflare zone "example.com"/);
+    expect(() => certManagerConfigComponent({ ...props, domain: 'Not A Name' })).toThrow('cert-manager-config: domain "Not A Name" is not a DNS name');
   });
 });

@@ -1,40 +1,41 @@
-import { emissaryConfigComponent, PublicRoute } from '../../charts/emissary-config';
-import { PORTS } from '../../charts/emissary-ingress';
+import { DEFAULTS, emissaryConfigComponent, EmissaryConfigProps, PublicRoute } from '../../charts/emissary-config';
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
-import { NS } from '../../workflows/namespaces';
-import { component, fixtureEnvironment } from '../support';
 
-function objects(env: string, id = 'emissary-config'): K8sObject[] {
-  return synthObjects(component(fixtureEnvironment(env), id).source as ManifestSource);
-}
+const BASE: EmissaryConfigProps = { namespace: 'gateway', domain: 'example.com', tlsSecretName: 'wildcard-tls', ports: { http: 8080, https: 8443 }, trustedProxyHops: 0, routes: [] };
+const ROUTE: PublicRoute = { name: 'api', hostname: 'api.example.com', service: { name: 'api', namespace: 'team-a', port: 8080 } };
+
+const render = (p: EmissaryConfigProps): K8sObject[] => synthObjects(emissaryConfigComponent(p).source as ManifestSource);
 const find = (objs: K8sObject[], kind: string, name: string): any => objs.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('emissary-config', () => {
-  const prod = objects('prod');
+  const objects = render(BASE);
 
-  it('listens for HTTP on 8080 and HTTPS on 8443, the ports the gateway pods expose', () => {
-    const http = find(prod, 'Listener', 'http');
-    const https = find(prod, 'Listener', 'https');
-    expect(http.spec).toMatchObject({ port: PORTS.http, protocol: 'HTTP', securityModel: 'XFP' });
-    expect(https.spec).toMatchObject({ port: PORTS.https, protocol: 'HTTPS', securityModel: 'XFP' });
-    expect(http.metadata.namespace).toBe(NS.emissary);
+  it('depends on the gateway and the certificate whose Secret its Hosts use, in the namespace it is given', () => {
+    const c = emissaryConfigComponent(BASE);
+    expect(c.namespace).toBe('gateway');
+    expect([...c.dependsOn].sort()).toEqual(['cert-manager-config', 'emissary-ingress']);
+    for (const o of objects) expect(o.metadata.namespace).toBe('gateway');
   });
 
-  it("serves the wildcard domain with the wildcard Certificate's Secret and redirects plain HTTP", () => {
-    const { domain } = fixtureEnvironment('prod').env;
-    const host = find(prod, 'Host', 'wildcard');
-    const cert = find(objects('prod', 'cert-manager-config'), 'Certificate', 'wildcard');
-    expect(host.spec.hostname).toBe(`*.${domain}`);
-    expect(host.metadata.namespace).toBe(cert.metadata.namespace);
-    expect(host.spec.tlsSecret).toEqual({ name: cert.spec.secretName });
+  it('listens for HTTP and HTTPS on the pod ports it is given, binding only its own Hosts', () => {
+    const http = find(objects, 'Listener', 'http');
+    const https = find(objects, 'Listener', 'https');
+    expect(http.spec).toMatchObject({ port: 8080, protocol: 'HTTP', securityModel: 'XFP', hostBinding: { namespace: { from: 'SELF' } } });
+    expect(https.spec).toMatchObject({ port: 8443, protocol: 'HTTPS', securityModel: 'XFP' });
+  });
+
+  it("serves the wildcard domain and the apex with the certificate's Secret and redirects plain HTTP", () => {
+    const host = find(objects, 'Host', 'wildcard');
+    expect(host.spec.hostname).toBe('*.example.com');
+    expect(host.spec.tlsSecret).toEqual({ name: 'wildcard-tls' });
     expect(host.spec.requestPolicy).toEqual({ insecure: { action: 'Redirect' } });
     expect(host.spec.acmeProvider).toEqual({ authority: 'none' });
-    expect(find(prod, 'Host', 'apex').spec.hostname).toBe(domain);
+    expect(find(objects, 'Host', 'apex').spec.hostname).toBe('example.com');
   });
 
   it('tunes the ambassador Module for connection pooling, keep-alive and gzip compression', () => {
-    const config = find(prod, 'Module', 'ambassador').spec.config;
+    const config = find(objects, 'Module', 'ambassador').spec.config;
     expect(config.gzip).toMatchObject({ min_content_length: 1024, compression_level: 'DEFAULT' });
     expect(config.keepalive).toEqual({ idle_time: 60, interval: 10, probes: 3 });
     expect(config.circuit_breakers[0]).toMatchObject({ max_connections: 2048 });
@@ -43,31 +44,31 @@ describe('emissary-config', () => {
     expect(config.diagnostics).toEqual({ enabled: false });
   });
 
-  it("trusts Cloudflare's forwarded headers only where the records are proxied", () => {
-    expect(find(prod, 'Listener', 'https').spec.l7Depth).toBe(1);
-    expect(find(objects('dev'), 'Listener', 'https').spec.l7Depth).toBe(0);
+  it('trusts the forwarded headers of exactly the proxies in front of it', () => {
+    expect(find(objects, 'Listener', 'https').spec.l7Depth).toBe(0);
+    expect(find(render({ ...BASE, trustedProxyHops: 1 }), 'Listener', 'https').spec.l7Depth).toBe(1);
   });
 
-  it('rejects a negative number of trusted proxies', () => {
+  it('takes a Module configuration in place of the default one', () => {
+    const module = { ...DEFAULTS.module, diagnostics: { enabled: true } };
+    expect(find(render({ ...BASE, module }), 'Module', 'ambassador').spec.config.diagnostics).toEqual({ enabled: true });
+  });
+
+  it('rejects a negative number of trusted proxies, one port for both listeners, and no TLS Secret', () => {
     expect(() => emissaryConfigComponent({ ...BASE, trustedProxyHops: -1 })).toThrow(/trustedProxyHops must be a whole number of at least 0, got -1/);
+    expect(() => emissaryConfigComponent({ ...BASE, ports: { http: 8080, https: 8080 } })).toThrow('emissary-config: the HTTP and HTTPS listeners both use port 8080');
+    expect(() => emissaryConfigComponent({ ...BASE, tlsSecretName: '' })).toThrow('emissary-config: tlsSecretName is empty');
   });
 
   it("routes each public route by a Mapping in Emissary's namespace to its Service in another namespace, over the in-mesh host", () => {
-    const objs = synthObjects(emissaryConfigComponent({ ...BASE, routes: [ROUTE, { name: 'shop', hostname: 'shop.example.com', service: { name: 'shop', namespace: 'team-b', port: 9000 } }] }).source as ManifestSource);
+    const objs = render({ ...BASE, routes: [ROUTE, { name: 'shop', hostname: 'shop.example.com', service: { name: 'shop', namespace: 'team-b', port: 9000 } }] });
     const mappings = objs.filter((o) => o.kind === 'Mapping') as any[];
     expect(mappings.map((o) => [o.metadata.namespace, o.metadata.name])).toEqual([
-      [NS.emissary, 'api'],
-      [NS.emissary, 'shop'],
+      ['gateway', 'api'],
+      ['gateway', 'shop'],
     ]);
     expect(find(objs, 'Mapping', 'shop').spec).toEqual({ hostname: 'shop.example.com', prefix: '/', service: 'shop.team-b:9000', host_rewrite: 'shop.team-b.svc.cluster.local' });
     expect(find(objs, 'Mapping', 'shop').metadata.labels['app.kubernetes.io/component']).toBe('route');
-  });
-
-  it('renders a Mapping for exactly the public services of the config', () => {
-    const config = fixtureEnvironment('prod').config;
-    const mappings = prod.filter((o) => o.kind === 'Mapping') as any[];
-    expect(mappings.map((o) => o.metadata.name).sort()).toEqual(config.services.filter((s) => s.public).map((s) => s.name).sort());
-    expect(mappings.length).toBeGreaterThan(0);
   });
 
   it('rejects a route whose hostname the wildcard Host does not cover, naming the route and the fix', () => {
@@ -82,6 +83,3 @@ describe('emissary-config', () => {
     expect(() => emissaryConfigComponent({ ...BASE, routes: [ROUTE, { ...ROUTE, hostname: 'b.example.com' }] })).toThrow('two routes are named api');
   });
 });
-
-const BASE = { namespace: NS.emissary, domain: 'example.com', tlsSecretName: 'wildcard-tls', ports: { http: 8080, https: 8443 }, trustedProxyHops: 0, routes: [] };
-const ROUTE: PublicRoute = { name: 'api', hostname: 'api.example.com', service: { name: 'api', namespace: 'team-a', port: 8080 } };

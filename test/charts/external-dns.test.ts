@@ -1,86 +1,93 @@
-import { externalDnsComponent, ExternalDnsProps } from '../../charts/external-dns';
+import { DEFAULTS, externalDnsComponent, ExternalDnsProps } from '../../charts/external-dns';
+import type { ExternalDnsValues } from '../../charts/external-dns/values';
 import { CHARTS } from '../../config/versions';
-import { HelmSource } from '../../lib/component';
+import { HelmSource, SecretRequirement } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { PRIORITY } from '../../lib/priority';
-import { cloudflareTokenSecret } from '../../workflows/ingress';
-import { componentWorkloads } from '../../lib/workloads';
-import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
+import { Resources } from '../../lib/resources';
+import { objectsOfKind, renderComponent } from '../support';
+
+jest.setTimeout(120_000);
+
+const token = (namespace: string): SecretRequirement => ({
+  namespace,
+  name: 'dns-token',
+  data: { token: { path: 'platform/dns', property: 'token' } },
+  purpose: 'the DNS provider token',
+});
+const RESOURCES = Resources.of({ cpu: '20m', memory: '30Mi' }, { cpu: '100m', memory: '128Mi' });
+const props: ExternalDnsProps = {
+  namespace: 'dns',
+  txtOwnerId: 'acme-test',
+  domainFilters: ['example.com'],
+  policy: 'upsert-only',
+  apiToken: { secret: token('dns'), key: 'token' },
+  cloudflareProxied: true,
+  resources: RESOURCES,
+};
+const values = (p: ExternalDnsProps): ExternalDnsValues => (externalDnsComponent(p).source as HelmSource).values as ExternalDnsValues;
 
 describe('external-dns', () => {
-  const prod = helmValues(fixtureEnvironment('prod'), 'external-dns');
-  const dev = helmValues(fixtureEnvironment('dev'), 'external-dns');
+  const v = values(props);
 
-  it('installs the pinned chart into the external-dns namespace', () => {
-    const c = component(fixtureEnvironment('prod'), 'external-dns');
-    expect(c.namespace).toBe(NS.externalDns);
+  it('installs the pinned chart into the namespace it is given, after cert-manager', () => {
+    const c = externalDnsComponent(props);
+    expect(c.namespace).toBe('dns');
     expect((c.source as HelmSource).chart).toEqual(CHARTS.externalDns);
+    expect(c.dependsOn).toEqual(['cert-manager']);
   });
 
   it('uses the Cloudflare provider with CF_API_TOKEN from the token Secret', () => {
-    expect(prod.provider).toEqual({ name: 'cloudflare' });
-    expect(prod.env).toEqual([{ name: 'CF_API_TOKEN', valueFrom: { secretKeyRef: { name: 'cloudflare-api-token', key: 'api-token' } } }]);
+    expect(v.provider).toEqual({ name: 'cloudflare' });
+    expect(v.env).toEqual([{ name: 'CF_API_TOKEN', valueFrom: { secretKeyRef: { name: 'dns-token', key: 'token' } } }]);
   });
 
-  it('owns its records under the cluster name and syncs every 60 seconds', () => {
-    for (const env of ENVIRONMENTS) {
-      const m = fixtureEnvironment(env);
-      const v = helmValues(m, 'external-dns');
-      expect(v.txtOwnerId).toBe(m.env.clusterName);
-      expect(v.interval).toBe('60s');
-      expect(v.registry).toBe('txt');
-    }
+  it('owns its records under the owner id and syncs every 60 seconds unless given another interval', () => {
+    expect(v.txtOwnerId).toBe('acme-test');
+    expect(v.registry).toBe('txt');
+    expect(v.interval).toBe('60s');
+    expect(DEFAULTS.interval.totalSeconds).toBe(60);
+    expect(values({ ...props, interval: Duration.minutes(2) }).interval).toBe('2m');
   });
 
-  it('only upserts in prod and staging, and syncs (deletes too) in dev', () => {
-    expect(prod.policy).toBe('upsert-only');
-    expect(helmValues(fixtureEnvironment('staging'), 'external-dns').policy).toBe('upsert-only');
-    expect(dev.policy).toBe('sync');
+  it('keeps the policy it is given', () => {
+    expect(v.policy).toBe('upsert-only');
+    expect(values({ ...props, policy: 'sync' }).policy).toBe('sync');
   });
 
-  it("filters on the environment's Cloudflare zone and reads only LoadBalancer Services", () => {
-    expect(prod.domainFilters).toEqual([fixtureEnvironment('prod').env.domain]);
-    // dev.<zone> is not a Cloudflare zone: the filter is the zone that holds it.
-    expect(dev.domainFilters).toEqual([fixtureEnvironment('dev').env.apexDomain]);
-    expect(prod.sources).toEqual(['service']);
-    expect(prod.extraArgs).toContain('--service-type-filter=LoadBalancer');
-    expect(prod.extraArgs).toContain('--txt-wildcard-replacement=wildcard');
+  it('filters on the zones it is given and reads only LoadBalancer Services', () => {
+    expect(v.domainFilters).toEqual(['example.com']);
+    expect(v.sources).toEqual(['service']);
+    expect(v.extraArgs).toContain('--service-type-filter=LoadBalancer');
+    expect(v.extraArgs).toContain('--txt-wildcard-replacement=wildcard');
   });
 
-  it('proxies records through Cloudflare only where the names are first-level names of the zone', () => {
-    expect(prod.extraArgs).toContain('--cloudflare-proxied');
-    expect(dev.extraArgs).not.toContain('--cloudflare-proxied');
+  it('proxies records through Cloudflare only when told to', () => {
+    expect(v.extraArgs).toContain('--cloudflare-proxied');
+    expect(values({ ...props, cloudflareProxied: false }).extraArgs).not.toContain('--cloudflare-proxied');
   });
 
-  it("gives the seed's 25m/32Mi requests and 100m/128Mi limits in prod and less in dev, at platform-critical priority", async () => {
-    expect(prod.resources).toEqual({ requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
-    expect(dev.resources.requests).toEqual({ cpu: '10m', memory: '24Mi' });
-    expect(prod.priorityClassName).toBe(PRIORITY.platformCritical);
-    expect(prod.serviceMonitor.enabled).toBe(true);
-    const workloads = componentWorkloads(await hydratedFixture('prod'), 'external-dns');
-    expect(workloads).toHaveLength(1);
-    expect(workloads[0].replicas).toBe(1);
-    expect(workloads[0].containers[0].resources.toK8s()).toEqual(prod.resources);
+  it('runs one replica with the resources it is given, at platform-critical priority, with its ServiceMonitor', async () => {
+    expect(v.resources).toEqual(RESOURCES.toK8s());
+    expect(v.priorityClassName).toBe(PRIORITY.platformCritical);
+    expect(v.serviceMonitor.enabled).toBe(true);
+    const objects = await renderComponent(externalDnsComponent(props));
+    const deployments = objectsOfKind(objects, 'Deployment');
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0].metadata.namespace).toBe('dns');
+    expect(deployments[0].spec.replicas).toBe(1);
+    expect(deployments[0].spec.template.spec.containers[0].resources).toEqual(v.resources);
   });
 
-  it('needs the Cloudflare token in its namespace, created at bootstrap', () => {
-    const c = component(fixtureEnvironment('prod'), 'external-dns');
-    expect(c.secrets).toEqual([expect.objectContaining({ namespace: NS.externalDns, name: 'cloudflare-api-token', bootstrap: { 'api-token': 'CLOUDFLARE_API_TOKEN' } })]);
-    expect(c.dependsOn).not.toContain('external-secrets-config');
+  it('declares the token Secret it consumes', () => {
+    expect(externalDnsComponent(props).secrets).toEqual([props.apiToken.secret]);
   });
 
-  it('rejects a token Secret from another namespace and an empty owner id', () => {
-    const props: ExternalDnsProps = {
-      namespace: NS.externalDns,
-      txtOwnerId: 'acme-prod',
-      domainFilters: ['example.com'],
-      policy: 'sync',
-      apiToken: { secret: cloudflareTokenSecret(NS.certManager, 'x'), key: 'api-token' },
-      cloudflareProxied: false,
-    };
-    expect(() => externalDnsComponent(props)).toThrow(/must be in external-dns's namespace "external-dns"/);
-    expect(() => externalDnsComponent({ ...props, apiToken: { secret: cloudflareTokenSecret(NS.externalDns, 'x'), key: 'api-token' }, txtOwnerId: '' })).toThrow(
-      /txtOwnerId is empty/,
-    );
+  it('rejects a token Secret from another namespace, a missing key, an empty owner id, no zones, or an interval in days', () => {
+    expect(() => externalDnsComponent({ ...props, apiToken: { secret: token('elsewhere'), key: 'token' } })).toThrow(/must be in external-dns's namespace "dns"/);
+    expect(() => externalDnsComponent({ ...props, apiToken: { secret: token('dns'), key: 'nope' } })).toThrow('external-dns: apiToken.key "nope" is not a data key of Secret dns-token (has: token)');
+    expect(() => externalDnsComponent({ ...props, txtOwnerId: '' })).toThrow(/txtOwnerId is empty/);
+    expect(() => externalDnsComponent({ ...props, domainFilters: [] })).toThrow(/domainFilters is empty/);
+    expect(() => externalDnsComponent({ ...props, interval: Duration.days(1) })).toThrow('external-dns: interval 1d is in days');
   });
 });

@@ -8,10 +8,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { CERTIFICATE_ISSUANCE, MESH_SECURITY, Policy, TENANT_CERTIFICATES_REASON, WEAK_DESTINATION_RULE_TLS_MODES, WEAK_PEER_AUTHENTICATION_MODES } from '../../charts/gatekeeper-constraints';
+import { CERTIFICATE_ISSUANCE, gatekeeperConstraintsComponent, MESH_SECURITY, Policy, TENANT_CERTIFICATES_REASON, WEAK_DESTINATION_RULE_TLS_MODES, WEAK_PEER_AUTHENTICATION_MODES } from '../../charts/gatekeeper-constraints';
 import { LibraryTemplate } from '../../charts/gatekeeper-templates';
 import { groupOf } from '../../lib/cluster-scope';
-import { K8sObject } from '../../lib/render';
+import { ManifestSource } from '../../lib/component';
+import { LabelDomain } from '../../lib/labels';
+import { K8sObject, synthObjects } from '../../lib/render';
 import { HydratedModel } from '../../synth';
 import { NS } from '../../workflows/namespaces';
 import { applicationNamespaces } from '../../workflows/security';
@@ -116,8 +118,37 @@ describe.each(ENVIRONMENTS)('%s: tenant constraints', (env) => {
     expect(judged.every((s) => apps.includes(s.namespace!))).toBe(true);
   });
 
+  it('the rendered apps AppProject allows no certificate-issuing or mesh-security kind, so Argo CD refuses them too', async () => {
+    const tree = await renderedFixture(env);
+    const project = yaml.load(tree.get(`${env}/apps/appproject-apps.yaml`)!) as any;
+    const allowed = (project.spec.namespaceResourceWhitelist ?? []).map((k: any) => `${k.group}/${k.kind}`);
+    expect(allowed.length).toBeGreaterThan(0);
+    for (const k of [...CERTIFICATE_ISSUANCE, ...MESH_SECURITY]) for (const kind of k.kinds) expect(allowed).not.toContain(`${k.apiGroups[0]}/${kind}`);
+    expect(project.spec.clusterResourceWhitelist).toEqual([]);
+  });
+});
+
+describe('tenant constraints built from props', () => {
+  // Two application namespaces; the platform's own (istio-system, emissary) are not among them.
+  const apps = ['apps', 'shop'];
+  const tenantConstraints: any[] = synthObjects(
+    gatekeeperConstraintsComponent({
+      namespace: 'security',
+      enforcement: 'deny',
+      labelDomain: LabelDomain.of('platform.example.com'),
+      applicationNamespaces: apps,
+      auditOnlyNamespaces: [],
+      allowedRegistries: ['ghcr.io/acme/'],
+      injectedImages: [],
+      exceptions: [],
+      rbacAllowances: [],
+      after: [],
+      metrics: { podLabels: { 'gatekeeper.sh/system': 'yes' }, portName: 'metrics' },
+    }).source as ManifestSource,
+  ).filter((o: K8sObject) => TENANT_KINDS.some((p) => p.kind === o.kind));
+
   it('denies every crafted mesh policy that weakens mTLS or allows any source, in every application namespace', () => {
-    const mesh = constraints.find((c) => c.metadata.name === Policy.STRICT_MESH_TLS.name);
+    const mesh = tenantConstraints.find((c) => c.metadata.name === Policy.STRICT_MESH_TLS.name);
     for (const ns of apps) {
       for (const s of weakeningMeshObjects(ns)) {
         expect(matches(mesh, s)).toBe(true);
@@ -127,7 +158,7 @@ describe.each(ENVIRONMENTS)('%s: tenant constraints', (env) => {
   });
 
   it('admits mesh policies that keep mTLS strict and name their callers', () => {
-    const mesh = constraints.find((c) => c.metadata.name === Policy.STRICT_MESH_TLS.name);
+    const mesh = tenantConstraints.find((c) => c.metadata.name === Policy.STRICT_MESH_TLS.name);
     const found = evaluate([mesh], apps.flatMap(strictMeshObjects)).map((v) => `${v.subject.source}: ${v.messages.join('; ')}`);
     expect(found).toEqual([]);
   });
@@ -135,11 +166,11 @@ describe.each(ENVIRONMENTS)('%s: tenant constraints', (env) => {
   it("does not match the platform's mesh objects in istio-system, which are not a tenant's", () => {
     expect(apps).not.toContain(NS.istioSystem);
     const outside = [...weakeningMeshObjects(NS.istioSystem), ...certificateObjects(NS.istioSystem), ...certificateObjects(NS.emissary)];
-    for (const c of constraints) for (const s of outside) expect(matches(c, s)).toBe(false);
+    for (const c of tenantConstraints) for (const s of outside) expect(matches(c, s)).toBe(false);
   });
 
   it('denies every certificate-issuing kind in every application namespace, with the reason in the message', () => {
-    const certs = constraints.find((c) => c.metadata.name === Policy.NO_TENANT_CERTIFICATES.name);
+    const certs = tenantConstraints.find((c) => c.metadata.name === Policy.NO_TENANT_CERTIFICATES.name);
     expect(certs.spec.parameters).toEqual({ reason: TENANT_CERTIFICATES_REASON });
     for (const ns of apps) {
       const crafted = certificateObjects(ns);
@@ -148,15 +179,6 @@ describe.each(ENVIRONMENTS)('%s: tenant constraints', (env) => {
       expect(denied.map((v) => v.subject.source)).toEqual(crafted.map((s) => s.source));
       for (const v of denied) expect(v.messages[0]).toContain(TENANT_CERTIFICATES_REASON);
     }
-  });
-
-  it('the rendered apps AppProject allows no certificate-issuing or mesh-security kind, so Argo CD refuses them too', async () => {
-    const tree = await renderedFixture(env);
-    const project = yaml.load(tree.get(`${env}/apps/appproject-apps.yaml`)!) as any;
-    const allowed = (project.spec.namespaceResourceWhitelist ?? []).map((k: any) => `${k.group}/${k.kind}`);
-    expect(allowed.length).toBeGreaterThan(0);
-    for (const k of [...CERTIFICATE_ISSUANCE, ...MESH_SECURITY]) for (const kind of k.kinds) expect(allowed).not.toContain(`${k.apiGroups[0]}/${kind}`);
-    expect(project.spec.clusterResourceWhitelist).toEqual([]);
   });
 });
 

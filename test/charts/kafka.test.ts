@@ -1,14 +1,20 @@
-import { KAFKA_ACCESS, kafkaComponent, KafkaProps, kafkaUserSecret, REBUILD_RUNBOOK } from '../../charts/kafka';
+import { KAFKA_ACCESS, kafkaComponent, kafkaEndpoints, KafkaProps, kafkaUserSecret, REBUILD_RUNBOOK } from '../../charts/kafka';
 import { recoveryKeys } from '../../lib/backup';
 import { ManifestSource } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 
-const size = { resources: Resources.of({ cpu: '100m', memory: '768Mi' }, { cpu: '1', memory: '1Gi' }), storage: '10Gi' };
+const PROD = TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true });
+const STAGING = TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false });
+const DEV = TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false });
+const size = { resources: Resources.of({ cpu: '100m', memory: '768Mi' }, { cpu: '1', memory: '1Gi' }), storage: Storage.gibibytes(10) };
 const props: KafkaProps = {
   namespace: 'data',
-  highAvailability: true,
+  tierPolicy: PROD,
   topics: ['b.events', 'a.events', 'b.events'],
   clientPeers: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders' } } }],
   clients: [
@@ -31,7 +37,7 @@ describe('kafka', () => {
     expect(new Set(ha.filter((o) => o.apiVersion.startsWith('kafka.strimzi.io')).map((o) => o.apiVersion))).toEqual(new Set(['kafka.strimzi.io/v1']));
   });
 
-  it('runs three controllers and three brokers, each pool spread across zones, with rack awareness', () => {
+  it('runs three controllers and three brokers, each pool spread across zones as a hard rule in prod, with rack awareness', () => {
     const pools = ha.filter((o) => o.kind === 'KafkaNodePool') as any[];
     expect(pools.map((p) => [p.metadata.name, p.spec.roles, p.spec.replicas])).toEqual([
       ['controller', ['controller'], 3],
@@ -39,9 +45,23 @@ describe('kafka', () => {
     ]);
     for (const p of pools) {
       expect(p.metadata.labels['strimzi.io/cluster']).toBe('kafka');
-      expect(p.spec.template.pod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+      expect(p.spec.template.pod.topologySpreadConstraints).toEqual([
+        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'strimzi.io/cluster': 'kafka', 'strimzi.io/pool-name': p.metadata.name } } },
+      ]);
+      expect(p.spec.storage.volumes[0].size).toBe('10Gi');
     }
     expect(kafka.spec.kafka.rack.topologyKey).toBe('topology.kubernetes.io/zone');
+  });
+
+  it('prefers the zone spread in staging, where the autoscaler cannot pick a zone', () => {
+    const pools = render({ ...props, tierPolicy: STAGING }).filter((o) => o.kind === 'KafkaNodePool') as any[];
+    expect(pools.flatMap((p) => p.spec.template.pod.topologySpreadConstraints.map((c: any) => c.whenUnsatisfiable))).toEqual(['ScheduleAnyway', 'ScheduleAnyway']);
+  });
+
+  it('serves the bootstrap endpoint on the TLS listener of the Service Strimzi names after the cluster', () => {
+    const bootstrap = kafkaEndpoints('data').bootstrap;
+    expect(bootstrap.hostPort).toBe(`${kafka.metadata.name}-kafka-bootstrap.data.svc.cluster.local:${kafka.spec.kafka.listeners[0].port}`);
+    expect(bootstrap.port).toBe(KAFKA_ACCESS.port);
   });
 
   it('has one KafkaTopic per distinct topic with replication 3 and min.insync.replicas 2', () => {
@@ -61,9 +81,10 @@ describe('kafka', () => {
   });
 
   it('runs one dual-role node with replication 1 in dev, and never opens the listener to everyone', () => {
-    const dev = render({ ...props, highAvailability: false, clientPeers: [], partitions: 1 });
+    const dev = render({ ...props, tierPolicy: DEV, clientPeers: [], partitions: 1 });
     const pools = dev.filter((o) => o.kind === 'KafkaNodePool') as any[];
     expect(pools.map((p) => [p.metadata.name, p.spec.roles, p.spec.replicas])).toEqual([['dual', ['controller', 'broker'], 1]]);
+    expect(pools[0].spec.template.pod.topologySpreadConstraints).toBeUndefined();
     const topic = dev.find((o) => o.kind === 'KafkaTopic') as any;
     expect(topic.spec).toMatchObject({ partitions: 1, replicas: 1, config: { 'min.insync.replicas': 1 } });
     const k = dev.find((o) => o.kind === 'Kafka') as any;
@@ -76,11 +97,18 @@ describe('kafka', () => {
     expect(kafka.metadata.annotations[k.recovery]).toMatch(/^accepted loss: replication factor 3 across zones with min\.insync\.replicas 2/);
     expect(kafka.metadata.annotations[k.recovery]).toContain('not consistent with each other');
     expect(kafka.metadata.annotations[k.runbook]).toBe(REBUILD_RUNBOOK);
-    const dev = render({ ...props, highAvailability: false }).find((o) => o.kind === 'Kafka') as any;
+    const dev = render({ ...props, tierPolicy: DEV }).find((o) => o.kind === 'Kafka') as any;
     expect(dev.metadata.annotations[k.recovery]).toMatch(/^accepted loss: one broker, no replication/);
     const rebuild = kafkaComponent(props).runbook!.find((r) => r.title === REBUILD_RUNBOOK)!;
     expect(rebuild.phase).toBe('operations');
     expect(rebuild.body).toContain('kubectl -n data delete pvc -l strimzi.io/cluster=kafka');
+  });
+
+  it('keeps messages for the retention it is given, and declares that retention as the RPO', () => {
+    const objs = render({ ...props, retention: Duration.days(3) });
+    expect((objs.find((o) => o.kind === 'KafkaTopic') as any).spec.config['retention.ms']).toBe(3 * 86_400_000);
+    expect((objs.find((o) => o.kind === 'Kafka') as any).metadata.annotations[recoveryKeys(props.labelDomain).rpo]).toBe('3d');
+    expect(() => kafkaComponent({ ...props, retention: Duration.seconds(0) })).toThrow(/retention must be longer than 0s/);
   });
 
   it('rejects an even controller quorum', () => {

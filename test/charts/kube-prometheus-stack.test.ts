@@ -1,18 +1,40 @@
-import { kubePrometheusStackComponent } from '../../charts/kube-prometheus-stack';
+import { kubePrometheusStackComponent, kubePrometheusStackEndpoints, KubePrometheusStackProps } from '../../charts/kube-prometheus-stack';
 import { ALERTMANAGER, AlertRouting, alertmanagerConfig, credentialFieldsIn } from '../../charts/kube-prometheus-stack/alertmanager';
+import { KubePrometheusStackValues } from '../../charts/kube-prometheus-stack/values';
 import { routeAlert } from '../alertmanager';
 import { CHARTS } from '../../config/versions';
+import { HelmSource } from '../../lib/component';
 import { Duration } from '../../lib/duration';
-import { WorkloadKind } from '../../lib/resources';
-import { componentWorkloads } from '../../lib/workloads';
-import { ENDPOINTS } from '../../workflows/endpoints';
-import { component, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
+import { K8sObject } from '../../lib/render';
+import { Resources, WorkloadKind } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
+import { workloadsFromObjects } from '../../lib/workloads';
+import { objectsOfKind, renderComponent } from '../support';
 
-const prod = fixtureEnvironment('prod');
-const v = helmValues(prod, 'kube-prometheus-stack');
+jest.setTimeout(120_000);
+
+const r = Resources.of;
+const HA = TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true });
+const SINGLE = TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false });
+/** Minimal props. */
+const MINIMAL: KubePrometheusStackProps = {
+  namespace: 'observability',
+  clusterName: 'acme-prod',
+  remoteWriteUrl: 'http://mimir-gateway.observability.svc.cluster.local/api/v1/push',
+  tierPolicy: HA,
+  resources: {
+    prometheus: r({ cpu: '500m', memory: '2Gi' }, { cpu: '2', memory: '4Gi' }),
+    alertmanager: r({ cpu: '20m', memory: '64Mi' }, { cpu: '100m', memory: '128Mi' }),
+    operator: r({ cpu: '50m', memory: '128Mi' }, { cpu: '200m', memory: '256Mi' }),
+    kubeStateMetrics: r({ cpu: '20m', memory: '96Mi' }, { cpu: '200m', memory: '256Mi' }),
+    nodeExporter: r({ cpu: '20m', memory: '32Mi' }, { cpu: '200m', memory: '64Mi' }),
+  },
+  volumeSize: Storage.gibibytes(20),
+};
+const valuesOf = (p: KubePrometheusStackProps): KubePrometheusStackValues => (kubePrometheusStackComponent(p).source as HelmSource).values as KubePrometheusStackValues;
+const v = valuesOf(MINIMAL);
 const spec = v.prometheus.prometheusSpec;
-
-const MINIMAL = { namespace: 'observability', clusterName: 'x', remoteWriteUrl: 'http://m/api/v1/push', highAvailability: false };
 const ROUTING: AlertRouting = {
   receivers: [
     { kind: 'pagerduty', name: 'pager' },
@@ -25,8 +47,16 @@ const ROUTING: AlertRouting = {
 };
 
 describe('kube-prometheus-stack', () => {
+  let objects: K8sObject[];
+  beforeAll(async () => {
+    objects = await renderComponent(kubePrometheusStackComponent(MINIMAL));
+  });
+
   it('installs the pinned chart without its CRDs (prometheus-operator-crds owns them) or its Grafana', () => {
-    expect(component(prod, 'kube-prometheus-stack').source).toMatchObject({ chart: CHARTS.kubePrometheusStack });
+    const c = kubePrometheusStackComponent(MINIMAL);
+    expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.kubePrometheusStack });
+    expect(c.namespace).toBe('observability');
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
     expect(v.crds.enabled).toBe(false);
     expect(v.grafana).toEqual({ enabled: false, forceDeployDashboards: true });
   });
@@ -36,26 +66,41 @@ describe('kube-prometheus-stack', () => {
     expect(spec.scrapeInterval).toBe('30s');
     expect(spec.evaluationInterval).toBe('30s');
     expect(spec.walCompression).toBe(true);
+    // 85% of the volume it is given.
     expect(spec.retentionSize).toBe('17408MiB');
+    expect(valuesOf({ ...MINIMAL, volumeSize: Storage.gibibytes(10) }).prometheus.prometheusSpec.retentionSize).toBe('8704MiB');
+    expect(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage).toBe('20Gi');
   });
 
-  it('remote-writes to Mimir at the gateway endpoint, with exemplars', () => {
+  it('remote-writes to the URL it is given, with exemplars, without the API server latency buckets', () => {
     expect(spec.remoteWrite).toHaveLength(1);
-    expect(spec.remoteWrite[0].url).toBe(ENDPOINTS.mimirRemoteWrite);
-    expect(spec.remoteWrite[0].url).toBe('http://mimir-gateway.observability.svc.cluster.local/api/v1/push');
+    expect(spec.remoteWrite[0].url).toBe(MINIMAL.remoteWriteUrl);
     expect(spec.remoteWrite[0].sendExemplars).toBe(true);
+    expect(spec.remoteWrite[0].writeRelabelConfigs[0]).toMatchObject({ sourceLabels: ['__name__'], action: 'drop' });
+    expect(spec.externalLabels).toEqual({ cluster: 'acme-prod' });
   });
 
-  it('requests 500m/2Gi with limits 2/4Gi for Prometheus in prod (seed), less in dev', async () => {
-    expect(spec.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '4Gi' } });
-    expect(helmValues(fixtureEnvironment('dev'), 'kube-prometheus-stack').prometheus.prometheusSpec.resources.requests).toEqual({ cpu: '200m', memory: '1Gi' });
+  it('runs Prometheus with the requests and limits it is given, and the unsized targets with their defaults', () => {
+    expect(spec.resources).toEqual(MINIMAL.resources.prometheus.toK8s());
     // The Prometheus custom resource, as the operator runs it (lib/workloads.ts).
-    const prom = componentWorkloads(await hydratedFixture('prod'), 'kube-prometheus-stack').find((w) => w.name === 'prometheus-kube-prometheus-stack-prometheus')!;
+    const prom = workloadsFromObjects(objects, { defaultNamespace: 'observability' }).find((w) => w.name === 'prometheus-kube-prometheus-stack-prometheus')!;
     expect(prom.containers[0].resources.toK8s()).toEqual(spec.resources);
+    expect(v.prometheusOperator.prometheusConfigReloader.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '50m', memory: '64Mi' } });
+    const admission = r({ cpu: '5m', memory: '16Mi' }, { cpu: '50m', memory: '32Mi' });
+    expect(valuesOf({ ...MINIMAL, resources: { ...MINIMAL.resources, admissionJob: admission } }).prometheusOperator.admissionWebhooks.patch.resources).toEqual(admission.toK8s());
+  });
+
+  it('serves Alertmanager and Prometheus on the Services and ports its exported endpoints name', () => {
+    const endpoints = kubePrometheusStackEndpoints(MINIMAL.namespace);
+    for (const endpoint of [endpoints.alertmanager, endpoints.prometheus]) {
+      const [service] = objectsOfKind(objects, 'Service', endpoint.service);
+      expect({ name: endpoint.service, namespace: service?.metadata.namespace }).toEqual({ name: endpoint.service, namespace: endpoint.namespace });
+      expect(service.spec.ports.map((p: any) => p.port)).toContain(endpoint.port);
+    }
   });
 
   it('selects every ServiceMonitor, PodMonitor, PrometheusRule, Probe and ScrapeConfig in the cluster', () => {
-    for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig']) {
+    for (const k of ['serviceMonitor', 'podMonitor', 'rule', 'probe', 'scrapeConfig'] as const) {
       expect(spec[`${k}SelectorNilUsesHelmValues`]).toBe(false);
     }
   });
@@ -66,16 +111,16 @@ describe('kube-prometheus-stack', () => {
     expect(v.kubeEtcd.enabled).toBe(false);
   });
 
-  it('runs node-exporter as a DaemonSet and Alertmanager twice in prod, once in dev', async () => {
-    const workloads = componentWorkloads(await hydratedFixture('prod'), 'kube-prometheus-stack');
+  it('runs node-exporter as a DaemonSet, and Alertmanager twice where the tier is highly available, once otherwise', () => {
+    const workloads = workloadsFromObjects(objects, { defaultNamespace: 'observability' });
     expect(workloads.find((w) => w.kind === WorkloadKind.DaemonSet)!.name).toBe('kube-prometheus-stack-prometheus-node-exporter');
     expect(v.alertmanager.alertmanagerSpec.replicas).toBe(2);
-    expect(helmValues(fixtureEnvironment('dev'), 'kube-prometheus-stack').alertmanager.alertmanagerSpec.replicas).toBe(1);
-    expect(v['prometheus-node-exporter'].resources.requests).toEqual({ cpu: '20m', memory: '32Mi' });
+    expect(valuesOf({ ...MINIMAL, tierPolicy: SINGLE }).alertmanager.alertmanagerSpec.replicas).toBe(1);
+    expect(v['prometheus-node-exporter'].resources).toEqual(MINIMAL.resources.nodeExporter.toK8s());
   });
 
   it('ignores the certgen-patched caBundle and waits for Mimir', () => {
-    const c = component(prod, 'kube-prometheus-stack');
+    const c = kubePrometheusStackComponent(MINIMAL);
     expect(c.ignoreDifferences!.every((d) => d.jqPathExpressions!.includes('.webhooks[]?.clientConfig.caBundle'))).toBe(true);
     expect(c.dependsOn).toContain('mimir');
   });
@@ -103,7 +148,7 @@ describe('kube-prometheus-stack', () => {
 
   it('names every credential by a *_file in the mounted Secret, which bootstrap creates and OpenBao later fills', () => {
     const c = kubePrometheusStackComponent({ ...MINIMAL, alerting: ROUTING });
-    const values = (c.source as { values: any }).values;
+    const values = (c.source as HelmSource).values as KubePrometheusStackValues;
     expect(values.alertmanager.alertmanagerSpec.useExistingSecret).toBe(false);
     expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([ALERTMANAGER.credentialsSecret]);
     expect(credentialFieldsIn(values.alertmanager.config)).toEqual([]);
@@ -123,7 +168,7 @@ describe('kube-prometheus-stack', () => {
       ...MINIMAL,
       alerting: { receivers: [{ kind: 'email', name: 'mail', to: ['a@example.com'], from: 'am@example.com', smarthost: 'relay.example.com:25', requireTls: false }], routes: { critical: ['mail'], warning: ['mail'], info: [] } },
     });
-    expect((c.source as { values: any }).values.alertmanager.alertmanagerSpec.secrets).toEqual([]);
+    expect(((c.source as HelmSource).values as KubePrometheusStackValues).alertmanager.alertmanagerSpec.secrets).toEqual([]);
     expect(c.secrets).toBeUndefined();
   });
 
@@ -144,11 +189,6 @@ describe('kube-prometheus-stack', () => {
   });
 
   it('rejects an evaluation interval shorter than the scrape interval', () => {
-    expect(() =>
-      kubePrometheusStackComponent({
-        namespace: 'observability', clusterName: 'x', remoteWriteUrl: 'http://m/api/v1/push', highAvailability: false,
-        scrapeInterval: Duration.minutes(1), evaluationInterval: Duration.seconds(30),
-      }),
-    ).toThrow(/evaluationInterval 30s is shorter than scrapeInterval 1m/);
+    expect(() => kubePrometheusStackComponent({ ...MINIMAL, scrapeInterval: Duration.minutes(1), evaluationInterval: Duration.seconds(30) })).toThrow(/evaluationInterval 30s is shorter than scrapeInterval 1m/);
   });
 });

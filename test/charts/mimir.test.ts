@@ -1,21 +1,30 @@
 import * as yaml from 'js-yaml';
-import { DEFAULTS, mimirComponent, MimirProps } from '../../charts/mimir';
+import { DEFAULTS, MIMIR_API_PATHS, mimirComponent, mimirEndpoints, MimirProps } from '../../charts/mimir';
 import { Duration } from '../../lib/duration';
 import { ManifestSource } from '../../lib/component';
+import { ImageRef } from '../../lib/image-ref';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources, WorkloadKind } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import { workloadsFromObjects } from '../../lib/workloads';
-import { ENDPOINTS } from '../../workflows/endpoints';
+
+const tier = {
+  prod: TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true }),
+  staging: TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false }),
+  dev: TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false }),
+};
 
 const props: MimirProps = {
   namespace: 'observability',
   target: { clusterName: 'acme-prod', accountId: '123456789012', region: 'eu-west-1' },
   bucket: 'acme-prod-mimir',
-  highAvailability: true,
-  strictZoneSpread: true,
+  tierPolicy: tier.prod,
   alertmanagerUrl: 'http://alertmanager.observability.svc.cluster.local:9093',
   rulerRulesConfigMap: 'mimir-ruler-rules',
+  resources: Resources.of({ cpu: '300m', memory: '1Gi' }, { cpu: '1500m', memory: '3Gi' }),
+  volumeSize: Storage.gibibytes(10),
 };
 
 const render = (p: MimirProps): K8sObject[] => synthObjects(mimirComponent(p).source as ManifestSource);
@@ -37,7 +46,7 @@ const config = (objects: K8sObject[]): any => {
 
 describe('mimir (monolithic, native)', () => {
   const ha = render(props);
-  const dev = render({ ...props, highAvailability: false, strictZoneSpread: false });
+  const dev = render({ ...props, tierPolicy: tier.dev });
   const haConfig = config(ha);
   const devConfig = config(dev);
 
@@ -53,7 +62,7 @@ describe('mimir (monolithic, native)', () => {
     const container = sts.spec.template.spec.containers[0];
     expect(container.args).toContain('-target=all');
     expect(container.args.some((a: string) => a.startsWith('-config.file='))).toBe(true);
-    expect(container.image).toBe(DEFAULTS.image);
+    expect(container.image).toBe(DEFAULTS.image.toString());
     expect(ha.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind))).toHaveLength(1);
   });
 
@@ -71,8 +80,8 @@ describe('mimir (monolithic, native)', () => {
     expect(pdb.spec).toEqual({ selector: { matchLabels: spec.selector.matchLabels }, maxUnavailable: 1 });
   });
 
-  it('prefers the zone spread where zones have no node group of their own', () => {
-    const soft = statefulSet(render({ ...props, strictZoneSpread: false })).spec.template.spec;
+  it('prefers the zone spread where zones have no node group of their own (staging)', () => {
+    const soft = statefulSet(render({ ...props, tierPolicy: tier.staging })).spec.template.spec;
     expect(soft.topologySpreadConstraints[0].whenUnsatisfiable).toBe('ScheduleAnyway');
   });
 
@@ -140,14 +149,16 @@ describe('mimir (monolithic, native)', () => {
     expect(haConfig.alertmanager).toBeUndefined();
   });
 
-  it('serves writers and readers on mimir-gateway port 80 → 8080, the Service the shared endpoints name', () => {
+  it('serves writers and readers on mimir-gateway port 80 → 8080, the Service its exported endpoint names', () => {
     const gateway = find(ha, 'Service', 'mimir-gateway');
     expect(gateway.spec.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 8080 })]);
     expect(gateway.spec.selector).toEqual(statefulSet(ha).spec.selector.matchLabels);
     expect(haConfig.server.http_listen_port).toBe(8080);
-    // The shared endpoints (workflows/endpoints.ts) reach this rendered Service, on its port 80 (no port in the URL).
+    // The exported endpoint reaches this rendered Service, on its port 80 (no port in the URL).
+    const endpoint = mimirEndpoints(props.namespace).gateway;
+    expect([endpoint.service, endpoint.namespace, endpoint.port]).toEqual([gateway.metadata.name, gateway.metadata.namespace, gateway.spec.ports[0].port]);
     const base = `http://${gateway.metadata.name}.${gateway.metadata.namespace}.svc.cluster.local`;
-    expect([ENDPOINTS.mimirRemoteWrite, ENDPOINTS.mimirOtlp, ENDPOINTS.mimirQuery]).toEqual([`${base}/api/v1/push`, `${base}/otlp`, `${base}/prometheus`]);
+    expect(Object.values(MIMIR_API_PATHS).map((p) => endpoint.url(p))).toEqual([`${base}/api/v1/push`, `${base}/otlp`, `${base}/prometheus`]);
     const api = find(ha, 'Service', 'mimir');
     expect(api.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http-metrics', 8080], ['grpc', 9095]]);
   });
@@ -183,7 +194,7 @@ describe('mimir (monolithic, native)', () => {
     expect(workloadsFromObjects(objects, { defaultNamespace: props.namespace })).toEqual([
       { kind: WorkloadKind.StatefulSet, name: 'mimir', namespace: 'observability', replicas: 3, containers: [{ name: 'mimir', resources }] },
     ]);
-    expect(statefulSet(ha).spec.template.spec.containers[0].resources).toEqual(DEFAULTS.resources.toK8s());
+    expect(statefulSet(ha).spec.template.spec.containers[0].resources).toEqual(props.resources.toK8s());
   });
 
   it('rolls the pods when the config changes', () => {
@@ -193,10 +204,16 @@ describe('mimir (monolithic, native)', () => {
     expect(checksum(render(props))).toBe(checksum(ha));
   });
 
+  it('sizes the volume claim from the Storage it is given', () => {
+    const [claim] = statefulSet(render({ ...props, volumeSize: Storage.mebibytes(512) })).spec.volumeClaimTemplates;
+    expect(claim.spec.resources.requests.storage).toBe('512Mi');
+  });
+
   it('rejects a bad bucket, volume size or unpinned image, naming the field and the fix', () => {
     expect(() => mimirComponent({ ...props, bucket: 'Acme_Mimir' })).toThrow(/mimir: bucket "Acme_Mimir" is not a valid S3 bucket name/);
-    expect(() => mimirComponent({ ...props, volumeSize: '10GB' })).toThrow(/mimir: volumeSize "10GB" .*e\.g\. 10Gi/);
-    expect(() => mimirComponent({ ...props, image: 'grafana/mimir' })).toThrow(/mimir: image "grafana\/mimir" has no pinned tag/);
-    expect(() => mimirComponent({ ...props, image: 'grafana/mimir:latest' })).toThrow(/no pinned tag/);
+    // A volume size is a Storage: a size that is not one never reaches the chart.
+    expect(() => mimirComponent({ ...props, volumeSize: Storage.parse('10GB') })).toThrow(/not a storage size: "10GB" .*e\.g\. 20Gi/);
+    expect(() => mimirComponent({ ...props, image: ImageRef.parse('grafana/mimir') })).toThrow(/mimir: image "grafana\/mimir" has no pinned tag/);
+    expect(() => mimirComponent({ ...props, image: ImageRef.parse('grafana/mimir:latest') })).toThrow(/no pinned tag/);
   });
 });

@@ -18,23 +18,17 @@ import { policyDocument } from '../../charts/openbao/hcl';
 import { IMAGES } from '../../config/versions';
 import { recoveryKeys } from '../../lib/backup';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
-import { LabelDomain } from '../../lib/labels';
 import { SecretReadAccess } from '../../lib/secret-readers';
 import { K8sObject } from '../../lib/render';
-import { component, fixtureEnvironment, hydratedFixture, ROOT } from '../support';
+import { ROOT } from '../support';
+import { haProps, renderOpenBao } from './openbao-props';
 
-const domain = LabelDomain.of('platform.example.com');
-const props: OpenBaoProps = {
-  namespace: 'security',
-  target: { clusterName: 'acme-prod', accountId: '123456789012' },
-  seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
-  replicas: 3,
-  strictZoneSpread: true,
-  labelDomain: domain,
-  deployers: ['system:serviceaccount:argocd:argocd-application-controller'],
-  backup: { bucket: 'acme-prod-openbao-snapshots', region: 'eu-west-1', retentionDays: 30, uploaderImage: IMAGES.awsCli },
-  caCertificate: fixtureEnvironment('prod').env.openbaoCaCertificate,
-};
+jest.setTimeout(120_000);
+
+const props: OpenBaoProps = haProps();
+let rendered: Promise<K8sObject[]> | undefined;
+/** The three-voter OpenBao of `props`, rendered once with the pinned chart. */
+const renderedObjects = (): Promise<K8sObject[]> => (rendered ??= renderOpenBao(openBaoComponent(props)));
 /** Two namespaces sharing one path, as cert-manager and external-dns share the Cloudflare token. */
 const readers: SecretReadAccess[] = [
   { namespace: 'cert-manager', paths: ['platform/cloudflare'] },
@@ -44,7 +38,7 @@ const find = (objs: readonly K8sObject[], kind: string, name: string) => objs.fi
 
 describe('openbao snapshots', () => {
   it('run hourly as a CronJob whose snapshot step runs the image of the rendered StatefulSet and whose upload step runs the pinned AWS CLI', async () => {
-    const objects = (await hydratedFixture('prod')).objects.get('openbao')!;
+    const objects = await renderedObjects();
     const sts = find(objects, 'StatefulSet', OPENBAO.release);
     const cron = find(objects, 'CronJob', DEFAULTS.snapshot.name);
     expect(cron.metadata.namespace).toBe('security');
@@ -57,6 +51,8 @@ describe('openbao snapshots', () => {
     // The token it logs in with is for OpenBao's audience only.
     const token = pod.volumes.find((v: any) => v.projected).projected.sources[0].serviceAccountToken;
     expect(token.audience).toBe(OPENBAO.audience);
+    // A snapshot holds at most the raft data: its scratch space is the size of a voter's volume.
+    expect(pod.volumes.find((v: any) => v.name === 'scratch').emptyDir.sizeLimit).toBe(props.storageSize.toString());
   });
 
   it('run non-root with a read-only root filesystem, no capabilities, requests and limits, and the platform-critical priority', () => {
@@ -78,7 +74,7 @@ describe('openbao snapshots', () => {
     const c = openBaoComponent(props);
     const role = c.irsa!.find((r) => r.serviceAccount === DEFAULTS.snapshot.serviceAccount)!;
     expect(role.policy.statements).toEqual([{ Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: ['arn:aws:s3:::acme-prod-openbao-snapshots/openbao/*'] }]);
-    const sa = find((await hydratedFixture('prod')).objects.get('openbao')!, 'ServiceAccount', DEFAULTS.snapshot.serviceAccount);
+    const sa = find(await renderedObjects(), 'ServiceAccount', DEFAULTS.snapshot.serviceAccount);
     expect(sa.metadata.annotations[ROLE_ARN_ANNOTATION]).toMatch(/:role\/.*-security-openbao-snapshot$/);
     expect(sa.automountServiceAccountToken).toBe(false);
   });
@@ -90,11 +86,11 @@ describe('openbao snapshots', () => {
   });
 
   it('declare an RPO of one snapshot interval on the StatefulSet, naming the restore runbook', async () => {
-    const sts = find((await hydratedFixture('prod')).objects.get('openbao')!, 'StatefulSet', OPENBAO.release);
-    const k = recoveryKeys((await hydratedFixture('prod')).env.labelDomain);
+    const sts = find(await renderedObjects(), 'StatefulSet', OPENBAO.release);
+    const k = recoveryKeys(props.labelDomain);
     expect(sts.metadata.annotations[k.rpo]).toBe('1h');
     expect(sts.metadata.annotations[k.recovery]).toMatch(/^backup: a raft snapshot every 1h/);
-    const titles = component(fixtureEnvironment('prod'), 'openbao').runbook!.map((r) => r.title);
+    const titles = openBaoComponent(props).runbook!.map((r) => r.title);
     expect(titles).toContain(sts.metadata.annotations[k.runbook]);
   });
 });

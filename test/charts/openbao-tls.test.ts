@@ -1,21 +1,41 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { caKeySecret, DEFAULTS, OPENBAO, OPENBAO_CA_FILE, openBaoComponent, OpenBaoProps, tlsReloadStart } from '../../charts/openbao';
-import { IMAGES } from '../../config/versions';
-import { LabelDomain } from '../../lib/labels';
+import { externalSecretsConfigComponent } from '../../charts/external-secrets-config';
+import { caKeySecret, DEFAULTS, OPENBAO, OPENBAO_CA_FILE, openBaoComponent, openbaoEndpoints, OpenBaoProps, tlsReloadStart } from '../../charts/openbao';
+import { ManifestSource } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { parseCaCertificate } from '../../lib/ca-certificate';
-import { K8sObject } from '../../lib/render';
-import { NS } from '../../workflows/namespaces';
-import { component, configProblems, configVariant, ENVIRONMENTS, fixtureEnvironment, hydratedFixture, renderedFixture, ROOT } from '../support';
+import { synthObjects } from '../../lib/render';
+import { ROOT } from '../support';
+import { haProps, renderOpenBao, singleProps } from './openbao-props';
+
+jest.setTimeout(120_000);
 
 const RELOAD_SCRIPT = path.join(ROOT, 'charts/openbao/tls-reload.sh');
+const NS = { security: 'security' } as const;
+const VARIANTS = ['three voters', 'one voter'] as const;
+type Variant = (typeof VARIANTS)[number];
+const propsOf = (variant: Variant): OpenBaoProps => (variant === 'three voters' ? haProps() : singleProps());
 
-async function objects(env: string): Promise<any[]> {
-  const model = await hydratedFixture(env);
-  return [...model.objects.values()].flat() as K8sObject[] as any[];
+const rendered = new Map<Variant, Promise<any[]>>();
+/**
+ * OpenBao rendered from props, with the SecretStores of External Secrets built from the same
+ * props for two reading namespaces: every OpenBao client the platform renders.
+ */
+function objects(variant: Variant): Promise<any[]> {
+  if (!rendered.has(variant)) {
+    const props = propsOf(variant);
+    const stores = externalSecretsConfigComponent({
+      namespace: props.namespace,
+      openbao: { server: openbaoEndpoints(props.namespace).api, kvMount: OPENBAO.kvMount, kubernetesAuthMount: OPENBAO.kubernetesAuthMount, audience: OPENBAO.audience, caCertificate: props.caCertificate },
+      requirements: ['apps', 'monitoring'].map((namespace) => ({ namespace, name: 'credentials', data: { token: { path: `${namespace}/credentials`, property: 'token' } }, purpose: 'a test credential' })),
+      refreshInterval: Duration.hours(1),
+    });
+    rendered.set(variant, renderOpenBao(openBaoComponent(props)).then((o) => [...o, ...synthObjects(stores.source as ManifestSource)] as any[]));
+  }
+  return rendered.get(variant)!;
 }
 
 const find = (objs: any[], kind: string, name: string, namespace?: string) => {
@@ -56,8 +76,8 @@ function clientUrls(objs: any[]): { where: string; url: URL; ca: string | undefi
 }
 
 describe('openbao TLS', () => {
-  it.each(ENVIRONMENTS)('%s: the listener serves TLS from the mounted certificate of the Certificate Secret', async (env) => {
-    const objs = await objects(env);
+  it.each(VARIANTS)('%s: the listener serves TLS from the mounted certificate of the Certificate Secret', async (variant) => {
+    const objs = await objects(variant);
     const hcl = serverHcl(objs);
     expect(hcl).toContain('tls_disable = false');
     expect(hcl).not.toMatch(/tls_disable = (true|1)/);
@@ -74,9 +94,9 @@ describe('openbao TLS', () => {
     expect(server.env).toContainEqual({ name: 'BAO_CACERT', value: OPENBAO_CA_FILE });
   });
 
-  it.each(ENVIRONMENTS)('%s: every client reaches OpenBao over https and trusts exactly the committed CA', async (env) => {
-    const objs = await objects(env);
-    const committed = fixtureEnvironment(env).env.openbaoCaCertificate;
+  it.each(VARIANTS)('%s: every client reaches OpenBao over https and trusts exactly the committed CA', async (variant) => {
+    const objs = await objects(variant);
+    const committed = propsOf(variant).caCertificate;
     const urls = clientUrls(objs);
     expect(urls.filter((u) => u.where.startsWith('SecretStore')).length).toBeGreaterThan(0);
     expect(urls.filter((u) => u.where.startsWith('CronJob')).length).toBe(1);
@@ -93,8 +113,8 @@ describe('openbao TLS', () => {
     }
   });
 
-  it.each(ENVIRONMENTS)('%s: the serving Certificate names every address a client uses', async (env) => {
-    const objs = await objects(env);
+  it.each(VARIANTS)('%s: the serving Certificate names every address a client uses', async (variant) => {
+    const objs = await objects(variant);
     const cert = find(objs, 'Certificate', OPENBAO.tls.secret, NS.security);
     const names = new Set([...cert.spec.dnsNames, ...(cert.spec.ipAddresses ?? [])]);
     const hosts = clientUrls(objs).map((u) => ({ where: u.where, host: u.url.hostname }));
@@ -114,27 +134,22 @@ describe('openbao TLS', () => {
     expect(cert.spec.issuerRef).toEqual({ name: OPENBAO.tls.issuer, kind: 'Issuer', group: 'cert-manager.io' });
   });
 
-  it.each(ENVIRONMENTS)('%s: signs with a namespaced CA Issuer whose key comes from a bootstrap Secret, and renders no private key', async (env) => {
-    const objs = await objects(env);
+  it.each(VARIANTS)('%s: signs with a namespaced CA Issuer whose key comes from a bootstrap Secret, and renders no private key', async (variant) => {
+    const objs = await objects(variant);
     expect(find(objs, 'Issuer', OPENBAO.tls.issuer, NS.security).spec).toEqual({ ca: { secretName: OPENBAO.tls.caSecret } });
-    const requirement = component(fixtureEnvironment(env), 'openbao').secrets!.find((s) => s.name === OPENBAO.tls.caSecret);
+    const requirement = openBaoComponent(propsOf(variant)).secrets!.find((s) => s.name === OPENBAO.tls.caSecret);
     expect(requirement).toEqual(caKeySecret(NS.security));
     expect(requirement!.data).toEqual({});
     expect(Object.keys(requirement!.bootstrap!).sort()).toEqual(['tls.crt', 'tls.key']);
     // No manifest holds a key or a Secret of the CA; the ExternalSecrets do not manage it either.
     expect(objs.filter((o) => o.kind === 'Secret' && [OPENBAO.tls.caSecret, OPENBAO.tls.secret].includes(o.metadata.name))).toEqual([]);
     expect(objs.filter((o) => o.kind === 'ExternalSecret' && o.metadata.name === OPENBAO.tls.caSecret)).toEqual([]);
-    const tree = await renderedFixture(env);
-    // CRD schemas quote PEM markers in their field descriptions; nothing else may hold one.
-    const withKey = [...tree.entries()]
-      .filter(([, text]) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(String(text)) && !/^kind: CustomResourceDefinition$/m.test(String(text)))
-      .map(([file]) => file);
-    expect(withKey).toEqual([]);
+    // The whole rendered tree is checked for keys in test/workflows/security.test.ts.
+    expect(objs.filter((o) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(JSON.stringify(o)))).toEqual([]);
   });
 
   it('starts the reloader from the server start script, before the server, and its script is shellcheck-clean', () => {
-    const prod = fixtureEnvironment('prod');
-    const values = (component(prod, 'openbao').source as any).values;
+    const values = (openBaoComponent(haProps()).source as any).values;
     expect(values.server.extraArgs.startsWith(tlsReloadStart())).toBe(true);
     expect(tlsReloadStart()).toContain(`${OPENBAO.tls.reloadDir}/${OPENBAO.tls.reloadScript} ${OPENBAO.tls.dir}`);
     const r = spawnSync('shellcheck', ['-s', 'sh', RELOAD_SCRIPT], { encoding: 'utf8' });
@@ -176,56 +191,14 @@ describe('openbao TLS', () => {
   }, 20000);
 });
 
-describe('openbaoCaCertificate', () => {
-  const ca = fixtureEnvironment('dev').env.openbaoCaCertificate;
-
-  it('accepts the committed test CA and reads its fingerprint as openssl prints it', () => {
-    const parsed = parseCaCertificate(ca);
-    if (!parsed.ok) throw new Error(parsed.problem);
-    expect(parsed.value.fingerprint256).toBe(new X509Certificate(ca).fingerprint256);
-    const r = spawnSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], { input: ca, encoding: 'utf8' });
-    expect(r.stdout.trim().split('=')[1]).toBe(parsed.value.fingerprint256);
-  });
-
-  it('is required in every environment, naming the key and the README section', () => {
-    const problems = configProblems(configVariant((c) => delete c.environments.staging.openbaoCaCertificate));
-    expect(problems).toEqual([expect.stringMatching(/environments\.staging\.openbaoCaCertificate.*required.*OpenBao internal CA/)]);
-  });
-
-  it('rejects a pasted private key, a truncated block and a certificate that is no CA', () => {
-    const withKey = configProblems(configVariant((c) => (c.environments.dev.openbaoCaCertificate = `${ca}-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n`)));
-    expect(withKey).toEqual([expect.stringMatching(/environments\.dev\.openbaoCaCertificate.*contains a private key: commit only the certificate/)]);
-    const truncated = configProblems(configVariant((c) => (c.environments.dev.openbaoCaCertificate = ca.split('\n').slice(0, 4).join('\n') + '\n-----END CERTIFICATE-----\n')));
-    expect(truncated).toEqual([expect.stringMatching(/environments\.dev\.openbaoCaCertificate.*is not a valid PEM certificate/)]);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openbao-leaf-'));
-    try {
-      const leaf = path.join(dir, 'leaf.crt');
-      const r = spawnSync('openssl', ['req', '-x509', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-keyout', path.join(dir, 'leaf.key'), '-out', leaf, '-days', '1', '-subj', '/CN=leaf', '-addext', 'basicConstraints=critical,CA:FALSE'], { encoding: 'utf8' });
-      expect(r.status).toBe(0);
-      const notCa = configProblems(configVariant((c) => (c.environments.dev.openbaoCaCertificate = fs.readFileSync(leaf, 'utf8'))));
-      expect(notCa).toEqual([expect.stringMatching(/environments\.dev\.openbaoCaCertificate.*"CN=leaf" is not a CA/)]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
+describe('the internal CA certificate', () => {
   it('rejects an expired CA with the way out', () => {
-    const parsed = parseCaCertificate(ca, new Date('2100-01-01T00:00:00Z'));
+    const parsed = parseCaCertificate(haProps().caCertificate, new Date('2100-01-01T00:00:00Z'));
     expect(parsed).toEqual({ ok: false, problem: expect.stringMatching(/the CA expired on .*create a new CA/) });
   });
 
   it('refuses a component built with something other than a CA certificate', () => {
-    const base: OpenBaoProps = {
-      namespace: NS.security,
-      target: { clusterName: 'acme-prod', accountId: '123456789012' },
-      seal: { kind: 'static' },
-      replicas: 1,
-      strictZoneSpread: false,
-      labelDomain: LabelDomain.of('platform.example.com'),
-      deployers: ['system:serviceaccount:argocd:argocd-application-controller'],
-      backup: { bucket: 'acme-prod-openbao-snapshots', region: 'eu-west-1', retentionDays: 30, uploaderImage: IMAGES.awsCli },
-      caCertificate: ca,
-    };
+    const base = singleProps();
     expect(() => openBaoComponent(base)).not.toThrow();
     expect(() => openBaoComponent({ ...base, caCertificate: 'not a certificate' })).toThrow(/caCertificate \(openbaoCaCertificate\) expected exactly one PEM block/);
   });

@@ -2,74 +2,91 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openBaoComponent, OpenBaoProps, OPENBAO, selfInitGate, serverConfig, tlsReloadStart } from '../../charts/openbao';
-import { CHARTS, IMAGES } from '../../config/versions';
-import { LabelDomain } from '../../lib/labels';
+import { DEFAULTS, openBaoComponent, OpenBaoProps, OPENBAO, openbaoEndpoints, roleFields, selfInitGate, serverConfig, snapshotBinding, tlsReloadStart } from '../../charts/openbao';
+import { OpenBaoValues } from '../../charts/openbao/values';
+import { CHARTS } from '../../config/versions';
+import { HelmSource } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { PRIORITY } from '../../lib/priority';
-import { WorkloadKind } from '../../lib/resources';
-import { componentWorkloads } from '../../lib/workloads';
-import { ENDPOINTS } from '../../workflows/endpoints';
-import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, helmValues, hydratedFixture, fixtureEnvironment } from '../support';
+import { K8sObject } from '../../lib/render';
+import { TierPolicy } from '../../lib/tier-policy';
+import { objectsOfKind } from '../support';
+import { haProps, KMS_KEY_ARN, renderOpenBao, singleProps } from './openbao-props';
 
-const config = (env: string): string => helmValues(fixtureEnvironment(env), 'openbao').server.ha.raft.config;
+jest.setTimeout(120_000);
+
+const values = (props: OpenBaoProps): OpenBaoValues => (openBaoComponent(props).source as HelmSource).values as OpenBaoValues;
+const config = (props: OpenBaoProps): string => values(props).server.ha.raft.config;
+
+const rendered = new Map<string, Promise<K8sObject[]>>();
+/** The rendered objects of the three-voter (`ha`) or one-voter (`single`) OpenBao, rendered once each. */
+function objects(variant: 'ha' | 'single'): Promise<K8sObject[]> {
+  if (!rendered.has(variant)) rendered.set(variant, renderOpenBao(openBaoComponent(variant === 'ha' ? haProps() : singleProps())));
+  return rendered.get(variant)!;
+}
 
 describe('openbao', () => {
-  it('runs the pinned chart in the security namespace', () => {
-    const c = component(fixtureEnvironment('prod'), 'openbao');
-    expect(c.namespace).toBe(NS.security);
-    expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.openbao });
-    expect(CHARTS.openbao.version).toBe('0.29.2');
+  it('runs the pinned chart in the namespace it is given, as release openbao', () => {
+    const c = openBaoComponent({ ...haProps(), namespace: 'vault' });
+    expect(c.id).toBe('openbao');
+    expect(c.namespace).toBe('vault');
+    expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.openbao, releaseName: OPENBAO.release });
   });
 
-  it('runs three raft voters spread over zones and hosts in staging and prod, and one in dev', async () => {
-    for (const env of ['staging', 'prod']) {
-      const v = helmValues(fixtureEnvironment(env), 'openbao');
-      expect(v.server.ha).toMatchObject({ enabled: true, replicas: 3, raft: { enabled: true, setNodeId: true }, disruptionBudget: { enabled: true } });
-      expect(v.server.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1 });
-      expect(v.server.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
-    }
-    // Prod has a node group per zone, so the spread is a hard rule there.
-    expect(helmValues(fixtureEnvironment('prod'), 'openbao').server.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
-    const dev = helmValues(fixtureEnvironment('dev'), 'openbao');
-    expect(dev.server.ha.replicas).toBe(1);
-    expect(dev.server.ha.disruptionBudget.enabled).toBe(false);
-    const workload = componentWorkloads(await hydratedFixture('prod'), 'openbao').find((w) => w.kind === WorkloadKind.StatefulSet);
-    expect(workload).toMatchObject({ kind: WorkloadKind.StatefulSet, name: 'openbao', replicas: 3 });
+  it('runs three raft voters behind a PodDisruptionBudget, one per host, and one voter without a budget', async () => {
+    const ha = values(haProps());
+    expect(ha.server.ha).toMatchObject({ enabled: true, replicas: 3, raft: { enabled: true, setNodeId: true }, disruptionBudget: { enabled: true } });
+    expect(ha.server.affinity.podAntiAffinity!.requiredDuringSchedulingIgnoredDuringExecution![0].topologyKey).toBe('kubernetes.io/hostname');
+    const single = values(singleProps());
+    expect(single.server.ha.replicas).toBe(1);
+    expect(single.server.ha.disruptionBudget.enabled).toBe(false);
+    const [sts] = objectsOfKind(await objects('ha'), 'StatefulSet', OPENBAO.release);
+    expect(sts.spec.replicas).toBe(3);
   });
 
-  it('auto-unseals with the configured KMS key through IRSA in staging and prod', () => {
-    for (const env of ['staging', 'prod']) {
-      const model = fixtureEnvironment(env);
-      const seal = model.env.openbaoSeal;
-      if (seal.kind !== 'awskms') throw new Error(`${env} should use KMS`);
-      expect(config(env)).toContain(`seal "awskms" {\n  region = "eu-west-1"\n  kms_key_id = "${seal.keyArn}"\n}`);
-      const c = component(model, 'openbao');
-      const role = c.irsa![0];
-      expect(role.policy.statements![0]).toEqual({ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], Resource: [seal.keyArn] });
-      expect(helmValues(model, 'openbao').server.serviceAccount).toEqual({ create: true, name: 'openbao', annotations: { [ROLE_ARN_ANNOTATION]: role.roleArn } });
-      expect(role).toMatchObject({ namespace: NS.security, serviceAccount: 'openbao' });
-      // Only the internal CA's bootstrap Secret (openbao-tls.test.ts): no seal key.
-      expect(c.secrets!.map((x) => x.name)).toEqual([OPENBAO.tls.caSecret]);
-    }
+  it.each([
+    ['prod', true, true, 'DoNotSchedule'],
+    ['staging', true, false, 'ScheduleAnyway'],
+  ] as const)('spreads the voters over zones as the %s tier policy says for a replicated store', (tier, highAvailability, nodeGroupPerZone, rule) => {
+    const tierPolicy = TierPolicy.of({ tier, highAvailability, nodeGroupPerZone });
+    expect(values({ ...haProps(), tierPolicy }).server.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: rule, labelSelector: { matchLabels: OPENBAO.podSelector } },
+    ]);
   });
 
-  it('uses the static seal in dev with a key created at bootstrap and mounted from its Secret', () => {
-    const model = fixtureEnvironment('dev');
-    expect(model.env.openbaoSeal.kind).toBe('static');
-    expect(config('dev')).toContain('seal "static" {\n  current_key_id = "bootstrap-1"\n  current_key = "file:///openbao/userconfig/openbao-unseal-key/key"\n}');
-    const c = component(model, 'openbao');
+  it('sets no zone spread where the tier policy spreads nothing (one voter), and the chart renders none', async () => {
+    expect(values(singleProps()).server.topologySpreadConstraints).toEqual([]);
+    const [sts] = objectsOfKind(await objects('single'), 'StatefulSet', OPENBAO.release);
+    expect(sts.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  it('auto-unseals with the KMS key through IRSA, in the region of the key', () => {
+    const props = haProps();
+    expect(config(props)).toContain(`seal "awskms" {\n  region = "eu-west-1"\n  kms_key_id = "${KMS_KEY_ARN}"\n}`);
+    const c = openBaoComponent(props);
+    const role = c.irsa![0];
+    expect(role.policy.statements![0]).toEqual({ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey'], Resource: [KMS_KEY_ARN] });
+    expect(values(props).server.serviceAccount).toEqual({ create: true, name: 'openbao', annotations: { [ROLE_ARN_ANNOTATION]: role.roleArn } });
+    expect(role).toMatchObject({ namespace: 'security', serviceAccount: 'openbao' });
+    // Only the internal CA's bootstrap Secret (openbao-tls.test.ts): no seal key.
+    expect(c.secrets!.map((x) => x.name)).toEqual([OPENBAO.tls.caSecret]);
+  });
+
+  it('uses the static seal with a key created at bootstrap and mounted from its Secret', () => {
+    const props = singleProps();
+    expect(config(props)).toContain('seal "static" {\n  current_key_id = "bootstrap-1"\n  current_key = "file:///openbao/userconfig/openbao-unseal-key/key"\n}');
+    const c = openBaoComponent(props);
     // No KMS role: only the snapshot job's upload role.
     expect(c.irsa!.map((r) => r.serviceAccount)).toEqual(['openbao-snapshot']);
-    expect(c.secrets).toContainEqual(expect.objectContaining({ namespace: NS.security, name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' } }));
-    expect(helmValues(model, 'openbao').server.extraVolumes).toEqual([{ type: 'secret', name: 'openbao-unseal-key' }]);
+    expect(c.secrets).toContainEqual(expect.objectContaining({ namespace: 'security', name: 'openbao-unseal-key', bootstrap: { key: 'OPENBAO_UNSEAL_KEY' } }));
+    expect(values(props).server.extraVolumes).toEqual([{ type: 'secret', name: 'openbao-unseal-key' }]);
     expect(c.runbook!.map((r) => r.title)).toContain('OpenBao static seal key (dev)');
   });
 
-  it('keeps the dev unseal key bootstrap-only: it names no OpenBao value, and the runbook says the operator keeps it in the password manager', () => {
-    const c = component(fixtureEnvironment('dev'), 'openbao');
-    const [key] = c.secrets!;
+  it('keeps the static unseal key bootstrap-only: it names no OpenBao value, and the runbook says the operator keeps it in the password manager', () => {
+    const c = openBaoComponent(singleProps());
+    const key = c.secrets!.find((s) => s.name === DEFAULTS.unsealKey.secretName)!;
     // Read back from the OpenBao it unseals, the key would be a cycle: a sealed OpenBao cannot serve it.
     expect(key.data).toEqual({});
     const runbook = c.runbook!.find((r) => r.title === 'OpenBao static seal key (dev)')!;
@@ -79,7 +96,7 @@ describe('openbao', () => {
   });
 
   it('self-initializes the Kubernetes auth method, the KV v2 mount and the administrator, and no catch-all secret reader', () => {
-    const hcl = config('prod');
+    const hcl = config(haProps());
     expect(hcl).toContain('path = "sys/auth/kubernetes"');
     expect(hcl).toContain('type = "kubernetes"');
     expect(hcl).toContain('path = "auth/kubernetes/config"');
@@ -93,15 +110,14 @@ describe('openbao', () => {
   });
 
   it('declares the audit device in the server configuration, to stdout', () => {
-    expect(config('prod')).toContain('audit "file" "stdout" {');
-    expect(config('prod')).toMatch(/options \{\n\s+file_path = "stdout"/);
-    expect(helmValues(fixtureEnvironment('prod'), 'openbao').server.auditStorage.enabled).toBe(false);
+    expect(config(haProps())).toContain('audit "file" "stdout" {');
+    expect(config(haProps())).toMatch(/options \{\n\s+file_path = "stdout"/);
+    expect(values(haProps()).server.auditStorage.enabled).toBe(false);
   });
 
-  describe.each(ENVIRONMENTS)('%s: the rendered server reports what it is', (env) => {
-    const objects = async () => (await hydratedFixture(env)).objects.get('openbao')!;
+  describe.each(['ha', 'single'] as const)('%s: the rendered server reports what it is', (variant) => {
     const server = async () => {
-      const sts = (await objects()).find((o) => o.kind === 'StatefulSet' && o.metadata.name === OPENBAO.release) as any;
+      const [sts] = objectsOfKind(await objects(variant), 'StatefulSet', OPENBAO.release);
       return { sts, container: sts.spec.template.spec.containers.find((c: any) => c.name === 'openbao') };
     };
     const query = (p: string) => {
@@ -122,32 +138,42 @@ describe('openbao', () => {
     });
 
     it('lets a not-ready pod join: raft goes through the headless internal Service, which publishes not-ready addresses', async () => {
-      const services = (await objects()).filter((o) => o.kind === 'Service') as any[];
-      const internal = services.find((o) => o.metadata.name === OPENBAO.internalService);
+      const [internal] = objectsOfKind(await objects(variant), 'Service', OPENBAO.internalService);
       expect(internal.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
       const { sts, container } = await server();
       expect(sts.spec.serviceName).toBe(OPENBAO.internalService);
       expect(container.env.find((e: any) => e.name === 'BAO_CLUSTER_ADDR').value).toBe(`https://$(HOSTNAME).${OPENBAO.internalService}:${OPENBAO.clusterPort}`);
-      for (const join of config(env).match(/leader_api_addr = "[^"]+"/g) ?? []) expect(join).toContain(`.${OPENBAO.internalService}:`);
+      for (const join of config(variant === 'ha' ? haProps() : singleProps()).match(/leader_api_addr = "[^"]+"/g) ?? []) expect(join).toContain(`.${OPENBAO.internalService}:`);
       // One pod at a time: the next starts once the previous has joined and unsealed.
       expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
     });
 
     it('sends clients only to Ready pods: the client Services publish no not-ready addresses', async () => {
-      const services = (await objects()).filter((o) => o.kind === 'Service' && o.metadata.name !== OPENBAO.internalService) as any[];
+      const services = objectsOfKind(await objects(variant), 'Service').filter((o) => o.metadata.name !== OPENBAO.internalService);
       expect(services.map((o) => o.metadata.name)).toContain(OPENBAO.release);
       for (const svc of services) expect([svc.metadata.name, svc.spec.publishNotReadyAddresses]).toEqual([svc.metadata.name, false]);
-      expect(ENDPOINTS.openbao).toContain(`//${OPENBAO.release}.`);
+    });
+
+    it('serves its API endpoint: the exported address names a rendered client Service on that port', async () => {
+      const api = openbaoEndpoints('security').api;
+      const [svc] = objectsOfKind(await objects(variant), 'Service', api.service);
+      expect(svc.metadata.namespace).toBe(api.namespace);
+      expect(svc.spec.ports.map((p: any) => p.port)).toContain(api.port);
+      expect(api.scheme).toBe('https');
     });
   });
 
-  it('lets only openbao-0 self-initialize in HA: the others strip the initialize blocks before starting', () => {
-    const prod = helmValues(fixtureEnvironment('prod'), 'openbao');
-    expect(prod.server.podManagementPolicy).toBe('OrderedReady');
-    expect(prod.server.extraArgs).toBe(`${tlsReloadStart()} ${selfInitGate()}`);
-    expect(helmValues(fixtureEnvironment('dev'), 'openbao').server.extraArgs).toBe(tlsReloadStart());
-    expect(config('prod')).toContain('retry_join {\n    leader_api_addr = "https://openbao-0.openbao-internal:8200"\n    leader_ca_cert_file = "/openbao/tls/ca.crt"\n  }');
-    expect(config('dev')).not.toContain('retry_join');
+  it('exports its API address from the namespace it is given', () => {
+    expect(openbaoEndpoints('vault').api.url()).toBe(`https://${OPENBAO.release}.vault.svc.cluster.local:${OPENBAO.apiPort}`);
+  });
+
+  it('lets only openbao-0 self-initialize with several voters: the others strip the initialize blocks before starting', () => {
+    const ha = values(haProps());
+    expect(ha.server.podManagementPolicy).toBe('OrderedReady');
+    expect(ha.server.extraArgs).toBe(`${tlsReloadStart()} ${selfInitGate()}`);
+    expect(values(singleProps()).server.extraArgs).toBe(tlsReloadStart());
+    expect(config(haProps())).toContain('retry_join {\n    leader_api_addr = "https://openbao-0.openbao-internal:8200"\n    leader_ca_cert_file = "/openbao/tls/ca.crt"\n  }');
+    expect(config(singleProps())).not.toContain('retry_join');
   });
 
   it('runs the gate the way the chart does: openbao-0 keeps self-init, openbao-1 loses it, both keep the rest', () => {
@@ -155,7 +181,7 @@ describe('openbao', () => {
     try {
       const run = (hostname: string): string => {
         const file = path.join(dir, `${hostname}.hcl`);
-        fs.writeFileSync(file, config('prod'));
+        fs.writeFileSync(file, config(haProps()));
         const gate = selfInitGate().replace(OPENBAO.renderedConfig, file);
         const out = execFileSync('/bin/sh', ['-ec', `printf '%s|' ${gate}`], { env: { HOSTNAME: hostname, PATH: process.env.PATH } }).toString();
         expect(out).toBe('|'); // the gate expands to no argument
@@ -171,48 +197,36 @@ describe('openbao', () => {
     }
   });
 
-  it('exports metrics through a ServiceMonitor and unauthenticated telemetry', () => {
-    const v = helmValues(fixtureEnvironment('prod'), 'openbao');
-    expect(v.serverTelemetry.serviceMonitor.enabled).toBe(true);
-    expect(config('prod')).toContain('unauthenticated_metrics_access = true');
-    expect(config('prod')).toContain('prometheus_retention_time = "30s"');
+  it('exports metrics through a ServiceMonitor and unauthenticated telemetry', async () => {
+    expect(values(haProps()).serverTelemetry.serviceMonitor.enabled).toBe(true);
+    expect(objectsOfKind(await objects('ha'), 'ServiceMonitor', OPENBAO.release)).toHaveLength(1);
+    expect(config(haProps())).toContain('unauthenticated_metrics_access = true');
+    expect(config(haProps())).toContain('prometheus_retention_time = "30s"');
   });
 
-  it('turns the injector and CSI provider off and runs restricted, with requests and limits', async () => {
-    const v = helmValues(fixtureEnvironment('prod'), 'openbao');
+  it('turns the injector and CSI provider off and runs restricted, with the requests, limits and volume it is given', async () => {
+    const props = haProps();
+    const v = values(props);
     expect(v.injector.enabled).toBe(false);
     expect(v.csi.enabled).toBe(false);
     expect(v.server.statefulSet.securityContext.container).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
-    expect(v.server.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
     expect(v.server.priorityClassName).toBe(PRIORITY.platformCritical);
-    const server = componentWorkloads(await hydratedFixture('prod'), 'openbao').find((w) => w.kind === WorkloadKind.StatefulSet)!;
-    expect(server.containers.find((c) => c.name === 'openbao')!.resources.toK8s()).toEqual(v.server.resources);
-  });
-
-  it('is reachable at the address the platform uses for it', () => {
-    expect(ENDPOINTS.openbao).toBe(`https://${OPENBAO.release}.${NS.security}.svc.cluster.local:${OPENBAO.apiPort}`);
+    const [sts] = objectsOfKind(await objects('ha'), 'StatefulSet', OPENBAO.release);
+    const container = sts.spec.template.spec.containers.find((c: any) => c.name === 'openbao');
+    expect(container.resources).toEqual(props.resources.toK8s());
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: OPENBAO.uid, fsGroup: OPENBAO.gid });
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(props.storageSize.toString());
   });
 
   it('documents break-glass administration, since self-init keeps no root token', () => {
-    const runbook = component(fixtureEnvironment('prod'), 'openbao').runbook!;
-    const admin = runbook.find((r) => r.title.includes('break-glass'))!;
+    const admin = openBaoComponent(haProps()).runbook!.find((r) => r.title.includes('break-glass'))!;
     expect(admin.phase).toBe('operations');
     expect(admin.body).toContain('--as-group=platform:security-break-glass --as-group=system:authenticated -n security create token openbao-admin --audience openbao');
     expect(admin.body).toContain('auth/kubernetes/login role=platform-admin');
   });
 
   describe('rejects bad props with a clear message', () => {
-    const base: OpenBaoProps = {
-      namespace: 'security',
-      target: { clusterName: 'acme-prod', accountId: '123456789012' },
-      seal: { kind: 'awskms', keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
-      replicas: 3,
-      strictZoneSpread: true,
-      labelDomain: LabelDomain.of('platform.example.com'),
-      deployers: ['system:serviceaccount:argocd:argocd-application-controller'],
-      backup: { bucket: 'acme-prod-openbao-snapshots', region: 'eu-west-1', retentionDays: 30, uploaderImage: IMAGES.awsCli },
-      caCertificate: fixtureEnvironment('prod').env.openbaoCaCertificate,
-    };
+    const base = haProps();
     it('an even number of raft voters', () => {
       expect(() => openBaoComponent({ ...base, replicas: 2 })).toThrow(/replicas 2 is not a raft quorum size/);
     });
@@ -234,6 +248,9 @@ describe('openbao', () => {
     });
     it('a configuration the chart start script would rewrite', () => {
       expect(() => serverConfig({ ...base, target: { ...base.target, clusterName: 'HOSTNAME' } })).toThrow(/contains "HOSTNAME"/);
+    });
+    it('a role token TTL in days, which OpenBao does not take', () => {
+      expect(() => roleFields({ ...snapshotBinding('security'), tokenMaxTtl: Duration.days(1) })).toThrow(/token TTL "1d" of role openbao-snapshot is in days.*e\.g\. 24h/);
     });
   });
 });

@@ -1,12 +1,19 @@
-import { postgresComponent, PostgresProps, RESTORE_RUNBOOK } from '../../charts/postgres';
+import { postgresComponent, postgresEndpoints, PostgresProps, RESTORE_RUNBOOK } from '../../charts/postgres';
 import { recoveryKeys } from '../../lib/backup';
 import { LabelDomain } from '../../lib/labels';
 import { IMAGES } from '../../config/versions';
 import { ManifestSource } from '../../lib/component';
 import { irsaRole, ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { K8sObject, synthObjects } from '../../lib/render';
+import { Duration } from '../../lib/duration';
 import { Resources, WorkloadKind } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
 import { workloadsFromObjects } from '../../lib/workloads';
+
+const PROD = TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true });
+const STAGING = TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false });
+const DEV = TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false });
 
 const props: PostgresProps = {
   namespace: 'data',
@@ -14,12 +21,11 @@ const props: PostgresProps = {
   region: 'eu-west-1',
   bucket: 'acme-prod-postgres-backups',
   image: IMAGES.postgres,
-  instances: 3,
-  spreadAcrossZones: true,
-  storageSize: '20Gi',
+  tierPolicy: PROD,
+  storageSize: Storage.gibibytes(20),
   resources: Resources.of({ cpu: '100m', memory: '512Mi' }, { cpu: '1', memory: '1Gi' }),
   databases: ['orders', 'catalog'],
-  retentionPolicy: '30d',
+  retentionPolicy: Duration.days(30),
   labelDomain: LabelDomain.of('platform.example.com'),
 };
 const render = (p: PostgresProps): K8sObject[] => synthObjects(postgresComponent(p).source as ManifestSource);
@@ -29,11 +35,13 @@ describe('postgres', () => {
   const objs = render(props);
   const cluster = find(objs, 'Cluster', 'postgres');
 
-  it('is one Cluster named postgres, three instances spread one per zone on gp3', () => {
+  it('is one Cluster named postgres, three instances spread one per zone as a hard rule in prod, on gp3', () => {
     expect(cluster.metadata.namespace).toBe('data');
     expect(cluster.spec.instances).toBe(3);
     expect(cluster.spec.storage).toMatchObject({ storageClass: 'gp3', size: '20Gi' });
-    expect(cluster.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(cluster.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { 'cnpg.io/cluster': 'postgres' } } },
+    ]);
     expect(cluster.spec.resources).toEqual(props.resources.toK8s());
   });
 
@@ -102,10 +110,34 @@ describe('postgres', () => {
     expect(cluster.metadata.annotations[k.runbook]).toBe(RESTORE_RUNBOOK);
   });
 
+  it('prefers the zone spread in staging, where the autoscaler cannot pick a zone', () => {
+    const staging = find(render({ ...props, tierPolicy: STAGING }), 'Cluster', 'postgres');
+    expect(staging.spec.instances).toBe(3);
+    expect(staging.spec.topologySpreadConstraints.map((c: any) => c.whenUnsatisfiable)).toEqual(['ScheduleAnyway']);
+  });
+
   it('runs one unspread instance in dev', () => {
-    const dev = find(render({ ...props, instances: 1, spreadAcrossZones: false }), 'Cluster', 'postgres');
+    const dev = find(render({ ...props, tierPolicy: DEV }), 'Cluster', 'postgres');
     expect(dev.spec.instances).toBe(1);
     expect(dev.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  it('sizes the volume and shared buffers from its props, and keeps the recovery window in days', () => {
+    const small = render({ ...props, storageSize: Storage.gibibytes(5), resources: Resources.of({ cpu: '50m', memory: '256Mi' }, { cpu: '500m', memory: '512Mi' }), retentionPolicy: Duration.days(7) });
+    expect(find(small, 'Cluster', 'postgres').spec.storage.size).toBe('5Gi');
+    expect(find(small, 'Cluster', 'postgres').spec.postgresql.parameters.shared_buffers).toBe('64MB');
+    expect(find(small, 'ObjectStore', 'postgres-backups').spec.retentionPolicy).toBe('7d');
+  });
+
+  it('rejects a recovery window that is not whole days, and a highly available cluster without a standby', () => {
+    expect(() => postgresComponent({ ...props, retentionPolicy: Duration.hours(36) })).toThrow(/retentionPolicy 36h must be a whole number of days/);
+    expect(() => postgresComponent({ ...props, instances: 1 })).toThrow(/instances must be a whole number of at least 2/);
+  });
+
+  it('serves its read-write endpoint on the Service CloudNativePG names after the Cluster', () => {
+    const rw = postgresEndpoints('data').rw;
+    expect(rw.host).toBe(`${cluster.metadata.name}-rw.data.svc.cluster.local`);
+    expect(rw.port).toBe(5432);
   });
 
   it('rejects a five-field cron with a clear message', () => {

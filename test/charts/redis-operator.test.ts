@@ -1,27 +1,41 @@
-import { redisOperatorComponent } from '../../charts/redis-operator';
 import { needsServerSideApply } from '../../argocd/applications';
+import { DEFAULTS, OPERATOR_POD_LABELS, redisOperatorComponent, RedisOperatorProps } from '../../charts/redis-operator';
+import { RedisOperatorValues } from '../../charts/redis-operator/values';
 import { CHARTS } from '../../config/versions';
-import { componentWorkloads } from '../../lib/workloads';
-import { helmValues, hydratedFixture } from '../support';
+import { HelmSource, Workflow } from '../../lib/component';
+import { Resources } from '../../lib/resources';
+import { objectsOfKind, renderComponent } from '../support';
+
+jest.setTimeout(120_000);
+
+const props: RedisOperatorProps = { namespace: 'data' };
+const values = (p: RedisOperatorProps): RedisOperatorValues => (redisOperatorComponent(p).source as HelmSource).values as RedisOperatorValues;
 
 describe('redis-operator', () => {
-  const c = redisOperatorComponent({ namespace: 'data' });
-  const v = (c.source as any).values;
-
-  it('installs the OT-Container-Kit chart 0.26.1 from OCI, scoped to the data namespace, server-side for its large CRDs', async () => {
-    expect(CHARTS.redisOperator).toMatchObject({ repoURL: 'ghcr.io/ot-container-kit/charts', version: '0.26.1', oci: true });
-    expect(c.source).toMatchObject({ type: 'helm', chart: CHARTS.redisOperator });
-    expect(v.redisOperator.watchNamespace).toBe('data');
-    expect(v.rbac.scope).toBe('namespace');
-    expect(needsServerSideApply((await hydratedFixture('prod')).objects.get('redis-operator')!)).toBe(true);
+  it('installs the pinned chart watching only the namespace it is given, with namespaced RBAC', () => {
+    const c = redisOperatorComponent(props);
+    expect(c).toMatchObject({ id: 'redis-operator', namespace: 'data', workflow: Workflow.Data });
+    expect((c.source as HelmSource).chart).toEqual(CHARTS.redisOperator);
+    expect(values(props).redisOperator.watchNamespace).toBe('data');
+    expect(values(props).rbac.scope).toBe('namespace');
   });
 
-  it('gives the operator the restricted security context the data namespace enforces, and small resources', async () => {
-    expect(v.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(v.podSecurityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
-    const prod = await hydratedFixture('prod');
-    const [operator] = componentWorkloads(prod, 'redis-operator');
-    expect(operator.containers.map((x) => x.resources.toK8s())).toEqual([helmValues(prod, 'redis-operator').resources]);
-    expect(operator.containers[0].resources.requests.cpu.millicores).toBeLessThan(500);
+  it('renders the operator with the restricted security context, the resources it is given and the pod labels Redis admits', async () => {
+    const resources = Resources.of({ cpu: '30m', memory: '96Mi' }, { cpu: '150m', memory: '192Mi' });
+    const objects = await renderComponent(redisOperatorComponent({ ...props, resources }));
+    const [deployment] = objectsOfKind(objects, 'Deployment');
+    const pod = deployment.spec.template;
+    expect(deployment.metadata.namespace).toBe('data');
+    expect(pod.metadata.labels).toMatchObject(OPERATOR_POD_LABELS);
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(pod.spec.containers.map((x: any) => x.resources)).toEqual([resources.toK8s()]);
+    expect(objectsOfKind(objects, 'ClusterRole')).toEqual([]);
+    expect(needsServerSideApply(objects)).toBe(true);
+  });
+
+  it("defaults to far less than the chart's 500m CPU request", () => {
+    expect(values(props).resources).toEqual(DEFAULTS.resources.toK8s());
+    expect(DEFAULTS.resources.requests.cpu.millicores).toBeLessThan(500);
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as yaml from 'js-yaml';
-import { DEFAULTS, REDIS_ACCESS, redisComponent, RedisProps, restorePod, RESTORE_RUNBOOK } from '../../charts/redis';
+import { DEFAULTS, REDIS_ACCESS, redisComponent, redisEndpoints, RedisProps, restorePod, RESTORE_RUNBOOK } from '../../charts/redis';
 import { IMAGES } from '../../config/versions';
 import { recoveryKeys } from '../../lib/backup';
 import { ManifestSource } from '../../lib/component';
@@ -8,6 +8,12 @@ import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
 import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { Resources } from '../../lib/resources';
+import { Storage } from '../../lib/storage';
+import { TierPolicy } from '../../lib/tier-policy';
+
+const PROD = TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true });
+const STAGING = TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false });
+const DEV = TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false });
 
 const props: RedisProps = {
   namespace: 'data',
@@ -17,10 +23,10 @@ const props: RedisProps = {
   ],
   operatorPodLabels: { name: 'redis-operator' },
   scrapeNamespace: 'observability',
-  highAvailability: true,
+  tierPolicy: PROD,
   images: { redis: IMAGES.redis, sentinel: IMAGES.redisSentinel, exporter: IMAGES.redisExporter },
   resources: Resources.of({ cpu: '25m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
-  storageSize: '2Gi',
+  storageSize: Storage.gibibytes(2),
   labelDomain: LabelDomain.of('platform.example.com'),
   backup: {
     target: { clusterName: 'acme-prod', accountId: '123456789012' },
@@ -36,14 +42,25 @@ const find = (objs: K8sObject[], kind: string) => objs.find((o) => o.kind === ki
 describe('redis', () => {
   const ha = render(props);
 
-  it('runs replication (3) with a Sentinel quorum (3), both spread across zones, in HA', () => {
+  it('runs replication (3) with a Sentinel quorum (3), both spread across zones as a hard rule in prod', () => {
     const repl = find(ha, 'RedisReplication');
     expect(repl.spec.clusterSize).toBe(3);
-    expect(repl.spec.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(repl.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: repl.metadata.name } } },
+    ]);
+    expect(repl.spec.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe('2Gi');
     const sentinel = find(ha, 'RedisSentinel');
+    expect(sentinel.spec.topologySpreadConstraints).toEqual([expect.objectContaining({ whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: `${sentinel.metadata.name}-sentinel` } } })]);
     expect(sentinel.spec.clusterSize).toBe(3);
     expect(sentinel.spec.redisSentinelConfig).toMatchObject({ redisReplicationName: repl.metadata.name, quorum: '2' });
     expect(find(ha, 'Redis')).toBeUndefined();
+  });
+
+  it('prefers the zone spread in staging, where the autoscaler cannot pick a zone', () => {
+    const staging = render({ ...props, tierPolicy: STAGING });
+    for (const kind of ['RedisReplication', 'RedisSentinel']) {
+      expect(find(staging, kind).spec.topologySpreadConstraints.map((c: any) => c.whenUnsatisfiable)).toEqual(['ScheduleAnyway']);
+    }
   });
 
   it('takes the password from redis-auth and runs the exporter with requests and limits', () => {
@@ -55,12 +72,14 @@ describe('redis', () => {
     expect(redisComponent(props).secrets).toEqual([expect.objectContaining({ namespace: 'data', name: 'redis-auth', data: { password: { path: 'data/redis', property: 'password' } } })]);
   });
 
-  it('serves clients on Service redis:6379, which follows the master (HA) or the standalone (dev)', () => {
+  it('serves clients on Service redis:6379, which follows the master (HA) or the standalone (dev), as its endpoint says', () => {
     const svc = find(ha, 'Service');
     expect(svc.metadata.name).toBe('redis');
     expect(svc.spec.ports[0].port).toBe(6379);
+    expect(redisEndpoints('data').primary.host).toBe(`${svc.metadata.name}.data.svc.cluster.local`);
+    expect(redisEndpoints('data').primary.port).toBe(svc.spec.ports[0].port);
     expect(svc.spec.selector).toEqual({ app: 'redis-replication', redis_setup_type: 'replication', 'redis-role': 'master' });
-    const dev = render({ ...props, highAvailability: false });
+    const dev = render({ ...props, tierPolicy: DEV });
     expect(find(dev, 'Redis').metadata.name).toBe('redis-standalone');
     expect(find(dev, 'RedisReplication')).toBeUndefined();
     expect(find(dev, 'Service').spec.selector).toEqual({ app: 'redis-standalone', redis_setup_type: 'standalone' });
@@ -89,7 +108,7 @@ describe('redis', () => {
       expect([c.name, c.securityContext]).toEqual([c.name, expect.objectContaining({ readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } })]);
       expect([c.name, Object.keys(c.resources).sort()]).toEqual([c.name, ['limits', 'requests']]);
     }
-    const dev = render({ ...props, highAvailability: false }).find((o) => o.kind === 'CronJob') as any;
+    const dev = render({ ...props, tierPolicy: DEV }).find((o) => o.kind === 'CronJob') as any;
     expect(dev.spec.jobTemplate.spec.template.spec.initContainers[0].env.find((e: any) => e.name === 'REDIS_HOST').value).toBe('redis.data.svc');
   });
 
@@ -107,7 +126,7 @@ describe('redis', () => {
     const repl = find(ha, 'RedisReplication');
     expect(repl.metadata.annotations[k.rpo]).toBe('1h');
     expect(repl.metadata.annotations[k.runbook]).toBe(RESTORE_RUNBOOK);
-    const standalone = find(render({ ...props, highAvailability: false }), 'Redis');
+    const standalone = find(render({ ...props, tierPolicy: DEV }), 'Redis');
     expect(standalone.metadata.annotations[k.rpo]).toBe('1h');
     expect(redisComponent(props).runbook!.map((r) => `${r.phase}: ${r.title}`)).toEqual(
       expect.arrayContaining(['aws: S3 bucket acme-prod-redis-snapshots', `operations: ${RESTORE_RUNBOOK}`]),
@@ -142,7 +161,7 @@ describe('redis', () => {
 
 describe('redis encryption in transit and access', () => {
   const ha = render(props);
-  const dev = render({ ...props, highAvailability: false });
+  const dev = render({ ...props, tierPolicy: DEV });
   const all = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind) as any[];
 
   it('serves TLS on every Redis kind with the certificate a CA Issuer of its own namespace signs', () => {

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CI_TASKS, DEFAULTS, GITOPS_CHECKOUT, PIPELINES_DEPLOYMENTS, tektonConfigComponent, TektonConfigProps } from '../../charts/tekton-config';
+import { prometheusOperatorCrdsComponent } from '../../charts/prometheus-operator-crds';
+import { tektonOperatorComponent } from '../../charts/tekton-operator';
+import { KUBERNETES_VERSION } from '../../config/versions';
 import { ManifestSource } from '../../lib/component';
 import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
@@ -11,14 +14,24 @@ import { WorkloadKind } from '../../lib/resources';
 import { workloadsFromObjects } from '../../lib/workloads';
 import { loadSchemaSet } from '../../tools/validate-core';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, fixtureEnvironment, hydratedFixture, referenceDir, ROOT } from '../support';
+import { referenceDir, renderComponent, ROOT } from '../support';
 
 jest.setTimeout(120_000);
 
 const schemasDir = referenceDir('SCHEMAS_DIR');
 
-function objects(env: string): K8sObject[] {
-  return synthObjects(component(fixtureEnvironment(env), 'tekton-config').source as ManifestSource);
+const LABEL_DOMAIN = LabelDomain.of('platform.example.com');
+/** Minimal props; `concurrentRuns` as the workflow gives it per tier (config/sizing.ts). */
+const PROPS: TektonConfigProps = {
+  targetNamespace: NS.tektonPipelines,
+  priorityClassName: PRIORITY.platformCritical,
+  gitops: { repoURL: 'https://github.com/acme/gitops.git', targetRevision: 'release', file: 'platform.yaml' },
+  labelDomain: LABEL_DOMAIN,
+};
+const RUNS = { dev: 1, prod: 2 } as const;
+const ENVIRONMENTS = Object.keys(RUNS) as (keyof typeof RUNS)[];
+function objects(env: keyof typeof RUNS): K8sObject[] {
+  return synthObjects(tektonConfigComponent({ ...PROPS, concurrentRuns: RUNS[env] }).source as ManifestSource);
 }
 const find = (objs: K8sObject[], kind: string, name: string): any => {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -37,7 +50,9 @@ describe('tekton-config', () => {
     expect(tc.spec.targetNamespace).toBe(NS.tektonPipelines);
     expect(tc.spec.profile).toBe('lite');
     // Hydration places namespaces by each kind's CRD scope: the TektonConfig is its only cluster-scoped object.
-    const placed = [...(await hydratedFixture('prod')).objects.get('tekton-config')!];
+    // Rendered beside the operator (the TektonConfig CRD) and the monitoring CRDs (the ServiceMonitor).
+    const alongside = [prometheusOperatorCrdsComponent({ namespace: 'kube-system' }), tektonOperatorComponent({ namespace: 'ci-operator', targetNamespace: NS.tektonPipelines, kubernetesVersion: KUBERNETES_VERSION })];
+    const placed = await renderComponent(tektonConfigComponent(PROPS), { alongside });
     expect(find(placed, 'TektonConfig', 'config').metadata.namespace).toBeUndefined();
     expect(placed.filter((o) => o.metadata.namespace === undefined).map((o) => o.kind)).toEqual(['TektonConfig']);
   });
@@ -79,10 +94,10 @@ describe('tekton-config', () => {
     }
   });
 
-  it('leaves quota room for concurrent runs, one in dev and two in staging and prod, named on the Pipeline', () => {
-    const runs = (env: string) => {
+  it('leaves quota room for the concurrent runs it is given, named on the Pipeline', () => {
+    const runs = (env: keyof typeof RUNS) => {
       const objs = objects(env);
-      const { labelDomain } = fixtureEnvironment(env).env;
+      const labelDomain = LABEL_DOMAIN;
       expect(find(objs, 'Pipeline', DEFAULTS.pipeline).metadata.annotations[labelDomain.concurrentRuns]).toBeDefined();
       return workloadsFromObjects(objs, { defaultNamespace: NS.tektonPipelines, labelDomain }).find((w) => w.name === `${DEFAULTS.pipeline}-task-pod`)!;
     };
@@ -101,8 +116,8 @@ describe('tekton-config', () => {
     for (const t of p.spec.tasks) expect(tasks(prod).map((x) => x.metadata.name)).toContain(t.taskRef.name);
   });
 
-  it('bumps the image of the built service in the GitOps repository of the config', () => {
-    const env = fixtureEnvironment('prod').env;
+  it('bumps the image of the built service in the GitOps repository it is given', () => {
+    const env = { gitops: PROPS.gitops };
     const p = find(prod, 'Pipeline', DEFAULTS.pipeline);
     const defaults = Object.fromEntries(p.spec.params.filter((x: any) => 'default' in x).map((x: any) => [x.name, x.default]));
     expect(defaults).toMatchObject({ 'gitops-url': env.gitops.repoURL, 'gitops-revision': env.gitops.targetRevision, 'platform-file': 'platform.yaml' });
@@ -202,7 +217,7 @@ describe('tekton-config', () => {
     });
     // Chains signs what image-build reports: the type-hinted IMAGE_URL and IMAGE_DIGEST results.
     expect(find(prod, 'Task', 'image-build').spec.results.map((r: any) => r.name)).toEqual(['IMAGE_URL', 'IMAGE_DIGEST']);
-    const c = component(fixtureEnvironment('prod'), 'tekton-config');
+    const c = tektonConfigComponent(PROPS);
     const signing = c.secrets!.find((s) => s.name === 'signing-secrets')!;
     expect(signing.namespace).toBe(tc.spec.targetNamespace);
     expect(Object.keys(signing.data).sort()).toEqual(['cosign.key', 'cosign.password', 'cosign.pub']);
@@ -215,8 +230,8 @@ describe('tekton-config', () => {
     expect(counted).toMatchObject({ kind: WorkloadKind.Deployment, namespace: NS.tektonPipelines });
   });
 
-  it('references its Secrets by name only, each delivered by an ExternalSecret after external-secrets-config', () => {
-    const c = component(fixtureEnvironment('prod'), 'tekton-config');
+  it('references its Secrets by name only, each delivered by an ExternalSecret', () => {
+    const c = tektonConfigComponent(PROPS);
     expect(prod.filter((o) => o.kind === 'Secret')).toEqual([]);
     const names = c.secrets!.map((s) => s.name).sort();
     expect(names).toEqual(['ci-git-credentials', 'ci-gitops-credentials', 'ci-registry-credentials', 'signing-secrets']);
@@ -224,7 +239,6 @@ describe('tekton-config', () => {
       expect(s.namespace).toBe(NS.tektonPipelines);
       expect(s.bootstrap).toBeUndefined();
     }
-    expect(c.dependsOn).toContain('external-secrets-config');
     const referenced = new Set<string>();
     for (const s of steps(prod)) for (const e of s.env ?? []) if (e.valueFrom) referenced.add(e.valueFrom.secretKeyRef.name);
     for (const t of tasks(prod)) for (const v of t.spec.volumes ?? []) if (v.secret) referenced.add(v.secret.secretName);
@@ -234,12 +248,11 @@ describe('tekton-config', () => {
   });
 
   it('applies the Tasks and the Pipeline after the TektonConfig is healthy, skipping dry-run for CRDs not yet installed', () => {
-    const c = component(fixtureEnvironment('prod'), 'tekton-config');
+    const c = tektonConfigComponent(PROPS);
     for (const o of prod.filter((x) => x.apiVersion === 'tekton.dev/v1')) expect((o.metadata as any).annotations['argocd.argoproj.io/sync-wave']).toBe('1');
     expect((tc.metadata as any).annotations).toBeUndefined();
     expect(c.syncOptions).toContain('SkipDryRunOnMissingResource=true');
-    const m = fixtureEnvironment('prod');
-    expect(m.graph.waves.get('tekton-config')!).toBeGreaterThan(m.graph.waves.get('tekton-operator')!);
+    expect(c.dependsOn).toContain('tekton-operator');
   });
 
   it('scrapes the Tekton Pipelines Services with a ServiceMonitor in their namespace', () => {

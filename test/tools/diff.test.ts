@@ -111,7 +111,7 @@ describe('field-level diff', () => {
   });
 
   it('reads versioned sources from the source annotation and leaves unversioned ones alone', () => {
-    expect(parseSource('helm:cert-manager@v1.21.1')).toEqual({ type: 'helm', name: 'cert-manager', version: 'v1.21.1' });
+    expect(parseSource('helm:cert-manager@v9.9.9')).toEqual({ type: 'helm', name: 'cert-manager', version: 'v9.9.9' });
     expect(parseSource('vendored:https://github.com/open-policy-agent/gatekeeper-library.git@5c441fb6')).toEqual({
       type: 'vendored',
       name: 'https://github.com/open-policy-agent/gatekeeper-library.git',

@@ -1,15 +1,16 @@
+import { needsServerSideApply } from '../../argocd/applications';
 import { roleSecretName } from '../../charts/postgres';
 import { parseConfig } from '../../config/load';
+import { SIZING } from '../../config/sizing';
 import { ManifestSource, Workflow } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { buildEnvironment, EnvironmentModel } from '../../platform';
-import { kafkaTopics } from '../../workflows/data';
+import { kafkaClients, kafkaTopics, postgresBackupBucket } from '../../workflows/data';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedFixture, FIXTURE_CONFIG_TEXT, fixtureEnvironment } from '../support';
-import { kafkaClients } from '../../workflows/data';
+import { component, ENVIRONMENTS, hydratedFixture, helmValues, FIXTURE_CONFIG_TEXT, fixtureEnvironment } from '../support';
 
 const DATA_IDS = ['cloudnative-pg', 'barman-cloud', 'postgres', 'redis-operator', 'redis', 'strimzi', 'kafka'];
 const rendered = (m: EnvironmentModel, id: string): K8sObject[] => synthObjects(component(m, id).source as ManifestSource);
@@ -48,24 +49,68 @@ describe('the data workflow', () => {
     expect(component(m, 'postgres').dependsOn).toContain('external-secrets-config');
   });
 
-  it('runs one Postgres instance in dev and three across zones in staging and prod', () => {
-    for (const [env, n] of [['dev', 1], ['staging', 3], ['prod', 3]] as const) {
-      const cluster = ofKind(rendered(fixtureEnvironment(env), 'postgres'), 'Cluster')[0];
+  it('runs one Postgres instance where the tier is not highly available and three across zones where it is', () => {
+    for (const env of ENVIRONMENTS) {
+      const m = fixtureEnvironment(env);
+      const cluster = ofKind(rendered(m, 'postgres'), 'Cluster')[0];
       expect(cluster.metadata.name).toBe('postgres');
-      expect(cluster.spec.instances).toBe(n);
-      expect(Boolean(cluster.spec.topologySpreadConstraints)).toBe(n > 1);
+      expect(cluster.spec.instances).toBe(m.env.tierPolicy.highAvailability ? 3 : 1);
+      expect(Boolean(cluster.spec.topologySpreadConstraints)).toBe(m.env.tierPolicy.highAvailability);
     }
+  });
+
+  it.each(ENVIRONMENTS)('%s: spreads every replicated data store over zones as the tier policy says, and nothing where it says none', (env) => {
+    const m = fixtureEnvironment(env);
+    const rule = m.env.tierPolicy.whenUnsatisfiable('replicated');
+    const spreads = [
+      ...ofKind(rendered(m, 'postgres'), 'Cluster').map((c) => c.spec.topologySpreadConstraints),
+      ...ofKind(rendered(m, 'kafka'), 'KafkaNodePool').map((p) => p.spec.template.pod.topologySpreadConstraints),
+      ...rendered(m, 'redis').filter((o) => o.kind === 'RedisReplication' || o.kind === 'RedisSentinel').map((o: any) => o.spec.topologySpreadConstraints),
+    ];
+    expect(spreads.length).toBeGreaterThan(0);
+    for (const constraints of spreads) {
+      expect((constraints ?? []).map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual(rule ? [['topology.kubernetes.io/zone', rule]] : []);
+    }
+  });
+
+  it.each(ENVIRONMENTS)('%s: sizes Postgres, Redis and Kafka from the tier row of config/sizing.ts', (env) => {
+    const m = fixtureEnvironment(env);
+    const size = { postgres: m.env.tierPolicy.sized(SIZING.postgres), redis: m.env.tierPolicy.sized(SIZING.redis), kafka: m.env.tierPolicy.sized(SIZING.kafka) };
+    const cluster = ofKind(rendered(m, 'postgres'), 'Cluster')[0];
+    expect(cluster.spec.storage.size).toBe(size.postgres.storage.toString());
+    expect(cluster.spec.resources).toEqual(size.postgres.resources.toK8s());
+    const redis = rendered(m, 'redis').find((o) => o.kind === 'RedisReplication' || o.kind === 'Redis') as any;
+    expect(redis.spec.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe(size.redis.storage.toString());
+    expect(redis.spec.kubernetesConfig.resources).toEqual(size.redis.resources.toK8s());
+    const kafka = rendered(m, 'kafka');
+    expect(ofKind(kafka, 'KafkaTopic').every((t) => t.spec.partitions === size.kafka.partitions)).toBe(true);
+    const pools: Record<string, { storage: { toString(): string }; resources: { toK8s(): object } }> = { dual: size.kafka.dual, controller: size.kafka.controllers, broker: size.kafka.brokers };
+    for (const pool of ofKind(kafka, 'KafkaNodePool')) {
+      expect([pool.metadata.name, pool.spec.storage.volumes[0].size]).toEqual([pool.metadata.name, pools[pool.metadata.name].storage.toString()]);
+      expect([pool.metadata.name, pool.spec.resources]).toEqual([pool.metadata.name, pools[pool.metadata.name].resources.toK8s()]);
+    }
+  });
+
+  it('runs each data operator with the resources it passes to its chart, and syncs the large-CRD operators server-side', async () => {
+    const prod = await hydratedFixture('prod');
+    for (const id of ['cloudnative-pg', 'barman-cloud', 'redis-operator', 'strimzi']) {
+      const [operator] = componentWorkloads(prod, id);
+      expect([id, operator.containers.map((x) => x.resources.toK8s())]).toEqual([id, [helmValues(prod, id).resources]]);
+    }
+    for (const id of ['cloudnative-pg', 'redis-operator']) expect([id, needsServerSideApply(prod.objects.get(id)!)]).toEqual([id, true]);
   });
 
   it('backs up daily to the environment bucket through the plugin with the IRSA role eksctl creates', () => {
     const m = fixtureEnvironment('prod');
     const objs = rendered(m, 'postgres');
-    expect(ofKind(objs, 'ObjectStore')[0].spec.configuration.destinationPath).toBe('s3://acme-prod-postgres-backups/');
+    expect(ofKind(objs, 'ObjectStore')[0].spec.configuration.destinationPath).toBe(`s3://${postgresBackupBucket(m.env.platformName, m.env.name)}/`);
     expect(ofKind(objs, 'ScheduledBackup')[0].spec).toMatchObject({ schedule: '0 0 3 * * *', method: 'plugin' });
     const role = component(m, 'postgres').irsa!.find((r) => r.serviceAccount === 'postgres')!;
     expect(role.namespace).toBe(NS.data);
     expect(ofKind(objs, 'Cluster')[0].spec.serviceAccountTemplate.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(role.roleArn);
-    expect(ofKind(rendered(fixtureEnvironment('dev'), 'postgres'), 'ObjectStore')[0].spec.configuration.destinationPath).toBe('s3://acme-dev-postgres-backups/');
+    const dev = fixtureEnvironment('dev');
+    expect(ofKind(rendered(dev, 'postgres'), 'ObjectStore')[0].spec.configuration.destinationPath).toBe(`s3://${postgresBackupBucket(dev.env.platformName, dev.env.name)}/`);
+    expect(postgresBackupBucket(dev.env.platformName, dev.env.name)).not.toBe(postgresBackupBucket(m.env.platformName, m.env.name));
   });
 
   it('gives exactly the services with database: true a database, a role and a password Secret', () => {
@@ -73,20 +118,22 @@ describe('the data workflow', () => {
     const dbs = m.config.services.filter((s) => s.database).map((s) => s.name);
     expect(ofKind(rendered(m, 'postgres'), 'Database').map((d) => d.spec.name).sort()).toEqual([...dbs].sort());
     expect(component(m, 'postgres').secrets!.map((s) => s.name).sort()).toEqual(dbs.map(roleSecretName).sort());
-    expect(dbs).not.toContain('gateway-api');
   });
 
-  it('runs Redis replication with Sentinel in staging and prod and a standalone Redis in dev', () => {
-    const kinds = (env: string) => rendered(fixtureEnvironment(env), 'redis').map((o) => o.kind).filter((k) => k.startsWith('Redis')).sort();
-    expect(kinds('prod')).toEqual(['RedisReplication', 'RedisSentinel']);
-    expect(kinds('staging')).toEqual(['RedisReplication', 'RedisSentinel']);
-    expect(kinds('dev')).toEqual(['Redis']);
+  it('runs Redis replication with Sentinel where the tier is highly available and a standalone Redis where it is not', () => {
+    for (const env of ENVIRONMENTS) {
+      const m = fixtureEnvironment(env);
+      const kinds = rendered(m, 'redis').map((o) => o.kind).filter((k) => k.startsWith('Redis')).sort();
+      expect([env, kinds]).toEqual([env, m.env.tierPolicy.highAvailability ? ['RedisReplication', 'RedisSentinel'] : ['Redis']]);
+    }
   });
 
   it('creates a KafkaTopic for every topic the services declare, once, and one dual node in dev vs 3+3 in prod', () => {
     const m = fixtureEnvironment('prod');
     const topics = ofKind(rendered(m, 'kafka'), 'KafkaTopic');
-    expect(topics.map((t) => t.metadata.name)).toEqual(['orders.cancelled', 'orders.created', 'payments.settled']);
+    const declared = m.config.services.flatMap((s) => [...(s.kafka?.produces ?? []), ...(s.kafka?.consumes ?? [])]);
+    expect(declared.length).toBeGreaterThan(0);
+    expect(topics.map((t) => t.metadata.name)).toEqual([...new Set(declared)].sort());
     expect(topics.every((t) => t.spec.replicas === 3 && t.spec.config['min.insync.replicas'] === 2)).toBe(true);
     const devTopics = ofKind(rendered(fixtureEnvironment('dev'), 'kafka'), 'KafkaTopic');
     expect(devTopics.every((t) => t.spec.replicas === 1 && t.spec.partitions === 1)).toBe(true);
@@ -100,10 +147,11 @@ describe('the data workflow', () => {
     expect(ofKind(rendered(m, 'postgres'), 'Cluster')[0].spec.managed.roles.map((r: any) => r.name)).toContain('reviews');
     expect(component(m, 'postgres').secrets!.map((s) => s.name)).toContain('postgres-role-reviews');
     const kafka = rendered(m, 'kafka');
-    expect(ofKind(kafka, 'KafkaTopic').map((t) => t.metadata.name)).toEqual(['orders.cancelled', 'orders.created', 'payments.settled', 'reviews.posted']);
+    const before = fixtureEnvironment('prod');
+    expect(ofKind(kafka, 'KafkaTopic').map((t) => t.metadata.name)).toEqual([...kafkaTopics(before.config.services), 'reviews.posted'].sort());
     expect(kafkaTopics(m.config.services)).toContain('reviews.posted');
     const peers = ofKind(kafka, 'Kafka')[0].spec.kafka.listeners[0].networkPolicyPeers;
-    expect(peers[0].podSelector.matchExpressions[0].values).toEqual(['orders', 'payments', 'reviews', 'users']);
+    expect(peers[0].podSelector.matchExpressions[0].values).toEqual([...kafkaClients(before.config.services), 'reviews'].sort());
   });
 
   it('publishes the addresses the services use, matching what it renders', () => {

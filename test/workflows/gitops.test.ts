@@ -5,8 +5,10 @@ import { podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { FileTree } from '../../lib/output';
 import { argoCd, tekton } from '../../workflows/gitops';
+import { DEFAULTS as TEKTON_OPERATOR, satisfiesMinimum } from '../../charts/tekton-operator';
+import { publicHostname } from '../../workflows/apps';
 import { NAMESPACES, NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedFixture, renderedFixture, fixtureEnvironment } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, renderedFixture, fixtureEnvironment } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -80,5 +82,60 @@ describe('GitOps workflow', () => {
     const m = fixtureEnvironment('staging');
     const fromWorkflow = argoCd({ env: m.env, services: m.config.services }).source as HelmSource;
     expect((component(m, 'argocd').source as HelmSource).values).toEqual(fromWorkflow.values);
+  });
+
+  it.each(ENVIRONMENTS)('%s: runs Argo Rollouts in Argo CD namespace, in a wave before every service whose Rollout it runs', (env) => {
+    const m = fixtureEnvironment(env);
+    const c = component(m, 'argo-rollouts');
+    expect(c.workflow).toBe(Workflow.GitOps);
+    expect(c.namespace).toBe(NS.argocd);
+    for (const s of m.config.services) expect(m.graph.waves.get('argo-rollouts')!).toBeLessThan(m.graph.waves.get(s.name)!);
+  });
+
+  it('runs the Argo Rollouts controller with the replicas and resources of its values, replicated only where the tier is highly available', async () => {
+    for (const env of ENVIRONMENTS) {
+      const h = await hydratedFixture(env);
+      const v = helmValues(h, 'argo-rollouts');
+      const w = componentWorkloads(h, 'argo-rollouts').find((x) => x.name === 'argo-rollouts')!;
+      expect({ env, replicas: w.replicas }).toEqual({ env, replicas: h.env.highAvailability ? 2 : 1 });
+      expect(w.containers[0].resources.toK8s()).toEqual(v.controller.resources);
+    }
+  });
+
+  it("installs the Tekton operator only on clusters that meet its minimum Kubernetes version, after the monitoring CRDs", () => {
+    for (const env of ENVIRONMENTS) {
+      const m = fixtureEnvironment(env);
+      expect(satisfiesMinimum(m.env.kubernetesVersion, TEKTON_OPERATOR.kubernetesMinVersion)).toBe(true);
+      expect(m.graph.waves.get('tekton-operator')!).toBeGreaterThan(m.graph.waves.get('prometheus-operator-crds')!);
+    }
+  });
+
+  it('has the k6 operator in staging only, in the load-test namespace', () => {
+    expect(component(fixtureEnvironment('staging'), 'k6-operator').namespace).toBe(NS.loadTests);
+    for (const env of ENVIRONMENTS.filter((e) => e !== 'staging')) expect(fixtureEnvironment(env).components.some((x) => x.id === 'k6-operator')).toBe(false);
+  });
+
+  it('renders one TestRun per public service of staging, at its public URL, under staging/loadtests and outside every synced path', async () => {
+    const m = fixtureEnvironment('staging');
+    const tree = await renderedFixture('staging');
+    const publicServices = m.config.services.filter((s) => s.public);
+    const runs = [...tree.keys()].filter((f) => f.startsWith('staging/loadtests/testrun-')).sort();
+    expect(runs).toEqual(publicServices.map((s) => `staging/loadtests/testrun-load-${s.name}.yaml`).sort());
+    for (const s of publicServices) {
+      const run = yaml.load(tree.get(`staging/loadtests/testrun-load-${s.name}.yaml`)!) as any;
+      expect(run.spec.runner.env).toContainEqual({ name: 'TARGET_URL', value: `https://${publicHostname({ env: m.env, services: m.config.services }, s)}${s.healthPath}` });
+    }
+    expect([...tree.keys()].some((f) => f.includes('/manifests/') && /\/testrun-/.test(f))).toBe(false);
+    const apps = [...tree.entries()].filter(([f]) => f.startsWith('staging/apps/')).map(([, text]) => text).join('\n');
+    expect(apps).not.toContain('loadtests');
+    expect([...(await renderedFixture('prod')).keys()].some((f) => f.includes('loadtests'))).toBe(false);
+  });
+
+  it('reads the CI Secrets only after external-secrets-config delivers them', () => {
+    for (const env of ENVIRONMENTS) {
+      const m = fixtureEnvironment(env);
+      expect(component(m, 'tekton-config').dependsOn).toContain('external-secrets-config');
+      expect(m.graph.waves.get('tekton-config')!).toBeGreaterThan(m.graph.waves.get('external-secrets-config')!);
+    }
   });
 });

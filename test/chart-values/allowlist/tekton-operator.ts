@@ -1,6 +1,6 @@
 import { ChartAllowlist } from '../allowlist';
 
-// Every key the tekton-operator component sets is in the chart's values.yaml (0.81.1).
+// Every key the tekton-operator component sets is in the pinned chart's values.yaml.
 const allowlist: ChartAllowlist = {
   freeForm: [],
   undocumented: [],
