@@ -9,7 +9,7 @@ import { Resources } from '../lib/resources';
 import { Duration } from '../lib/duration';
 import { RECOVERY_TARGETS } from '../lib/rollout';
 import { CanarySettings, describeStart, podStartBound, PodStartSettings, rollbackBounds, RollbackBounds } from './canary';
-import { Microservice, MicroserviceProps, MicroserviceWiring, MIN_READY_SECONDS, READINESS_PROBE, RegistryCredentials, secretNames, ServiceSpec, Sizing } from './microservice';
+import { Microservice, MicroserviceProps, MicroserviceWiring, MIN_READY_SECONDS, READINESS_PROBE, redisCredentials, RegistryCredentials, secretNames, ServiceSpec, Sizing } from './microservice';
 import { Peer } from './network';
 
 // The tier policy the services spread by: one definition (lib/tier-policy.ts), re-exported for callers of apps/.
@@ -126,13 +126,13 @@ export function serviceSecrets(service: ServiceSpec, namespace: string): SecretR
     });
   }
   if (service.redis) {
-    // One Secret per service (not a shared redis-auth): each component owns exactly the
-    // ExternalSecrets it declares, so two services never claim the same object.
+    // The service's own ACL user's password; the same path's other reader is the data namespace,
+    // which hashes it into Redis' ACL file (charts/redis).
     out.push({
       namespace,
       name: names.redis,
-      data: { password: { path: 'data/redis', property: 'password' } },
-      purpose: `Redis password for the ${service.name} service`,
+      data: { password: redisCredentials(service.name).password },
+      purpose: `password of the ${service.name} service's Redis ACL user`,
     });
   }
   if (service.registryCredentials) {

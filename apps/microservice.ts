@@ -118,6 +118,18 @@ export const secretNames = (service: string) => ({
  */
 export const dataCredentials = (service: string) => ({ reader: `${service}-data-reader`, store: `${service}-data` });
 
+/**
+ * A service's Redis user (README, "Kafka and Redis access"): named after the service, limited to
+ * keys and channels under `keyPrefix`, its password in OpenBao at `password` (read by the service's
+ * namespace, its REDIS_PASSWORD, and by the data namespace, which hashes it into the ACL file).
+ * One source for this construct, its SecretRequirement (apps/index.ts) and the redis component.
+ */
+export const redisCredentials = (service: string) => ({
+  username: service,
+  keyPrefix: `${service}:`,
+  password: { path: `data/redis/users/${service}`, property: 'password' },
+});
+
 /** Where the CA certificates are mounted in the app container. */
 export const CA_MOUNTS = { kafka: '/etc/platform/kafka', redis: '/etc/platform/redis' } as const;
 
@@ -474,10 +486,14 @@ export class Microservice extends Construct {
       );
     }
     if (s.redis) {
+      const user = redisCredentials(s.name);
       platform.push(
         { name: 'REDIS_HOST', value: w.redis.host },
         { name: 'REDIS_PORT', value: String(w.redis.port) },
+        // Its own ACL user: every key and channel it uses starts with the prefix, nothing else is reachable.
+        { name: 'REDIS_USERNAME', value: user.username },
         fromSecret('REDIS_PASSWORD', secrets.redis, 'password'),
+        { name: 'REDIS_KEY_PREFIX', value: user.keyPrefix },
         // TLS only; the server's certificate is issued by the CA in this file.
         { name: 'REDIS_TLS', value: 'true' },
         { name: 'REDIS_TLS_CA_FILE', value: `${CA_MOUNTS.redis}/ca.crt` },

@@ -13391,3 +13391,13390 @@ export function toJson_CiliumClusterwideNetworkPolicySpecsIngressToPortsRulesHtt
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
+
+/**
+ * CiliumNetworkPolicy is a Kubernetes third-party resource with an extended
+version of NetworkPolicy.
+ *
+ * @schema CiliumNetworkPolicy
+ */
+export class CiliumNetworkPolicy extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "CiliumNetworkPolicy"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "CiliumNetworkPolicy".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: CiliumNetworkPolicyProps): any {
+    return {
+      ...CiliumNetworkPolicy.GVK,
+      ...toJson_CiliumNetworkPolicyProps(props),
+    };
+  }
+
+  /**
+   * Defines a "CiliumNetworkPolicy" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: CiliumNetworkPolicyProps) {
+    super(scope, id, {
+      ...CiliumNetworkPolicy.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...CiliumNetworkPolicy.GVK,
+      ...toJson_CiliumNetworkPolicyProps(resolved),
+    };
+  }
+}
+
+/**
+ * CiliumNetworkPolicy is a Kubernetes third-party resource with an extended
+ * version of NetworkPolicy.
+ *
+ * @schema CiliumNetworkPolicy
+ */
+export interface CiliumNetworkPolicyProps {
+  /**
+   * @schema CiliumNetworkPolicy#metadata
+   */
+  readonly metadata: ApiObjectMetadata;
+
+  /**
+   * Spec is the desired Cilium specific rule specification.
+   *
+   * @schema CiliumNetworkPolicy#spec
+   */
+  readonly spec?: CiliumNetworkPolicySpec;
+
+  /**
+   * Specs is a list of desired Cilium specific rule specification.
+   *
+   * @schema CiliumNetworkPolicy#specs
+   */
+  readonly specs?: CiliumNetworkPolicySpecs[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicyProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicyProps(obj: CiliumNetworkPolicyProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_CiliumNetworkPolicySpec(obj.spec),
+    'specs': obj.specs?.map(y => toJson_CiliumNetworkPolicySpecs(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Spec is the desired Cilium specific rule specification.
+ *
+ * @schema CiliumNetworkPolicySpec
+ */
+export interface CiliumNetworkPolicySpec {
+  /**
+   * Description is a free form string, it can be used by the creator of
+   * the rule to store human readable explanation of the purpose of this
+   * rule. Rules cannot be identified by comment.
+   *
+   * @schema CiliumNetworkPolicySpec#description
+   */
+  readonly description?: string;
+
+  /**
+   * Egress is a list of EgressRule which are enforced at egress.
+   * If omitted or empty, this rule does not apply at egress.
+   *
+   * @schema CiliumNetworkPolicySpec#egress
+   */
+  readonly egress?: CiliumNetworkPolicySpecEgress[];
+
+  /**
+   * EgressDeny is a list of EgressDenyRule which are enforced at egress.
+   * Any rule inserted here will be denied regardless of the allowed egress
+   * rules in the 'egress' field.
+   * If omitted or empty, this rule does not apply at egress.
+   *
+   * @schema CiliumNetworkPolicySpec#egressDeny
+   */
+  readonly egressDeny?: CiliumNetworkPolicySpecEgressDeny[];
+
+  /**
+   * EnableDefaultDeny determines whether this policy configures the
+   * subject endpoint(s) to have a default deny mode. If enabled,
+   * this causes all traffic not explicitly allowed by a network policy
+   * to be dropped.
+   *
+   * If not specified, the default is true for each traffic direction
+   * that has rules, and false otherwise. For example, if a policy
+   * only has Ingress or IngressDeny rules, then the default for
+   * ingress is true and egress is false.
+   *
+   * If multiple policies apply to an endpoint, that endpoint's default deny
+   * will be enabled if any policy requests it.
+   *
+   * This is useful for creating broad-based network policies that will not
+   * cause endpoints to enter default-deny mode.
+   *
+   * @schema CiliumNetworkPolicySpec#enableDefaultDeny
+   */
+  readonly enableDefaultDeny?: CiliumNetworkPolicySpecEnableDefaultDeny;
+
+  /**
+   * EndpointSelector selects all endpoints which should be subject to
+   * this rule. EndpointSelector and NodeSelector cannot be both empty and
+   * are mutually exclusive.
+   *
+   * @schema CiliumNetworkPolicySpec#endpointSelector
+   */
+  readonly endpointSelector?: CiliumNetworkPolicySpecEndpointSelector;
+
+  /**
+   * Ingress is a list of IngressRule which are enforced at ingress.
+   * If omitted or empty, this rule does not apply at ingress.
+   *
+   * @schema CiliumNetworkPolicySpec#ingress
+   */
+  readonly ingress?: CiliumNetworkPolicySpecIngress[];
+
+  /**
+   * IngressDeny is a list of IngressDenyRule which are enforced at ingress.
+   * Any rule inserted here will be denied regardless of the allowed ingress
+   * rules in the 'ingress' field.
+   * If omitted or empty, this rule does not apply at ingress.
+   *
+   * @schema CiliumNetworkPolicySpec#ingressDeny
+   */
+  readonly ingressDeny?: CiliumNetworkPolicySpecIngressDeny[];
+
+  /**
+   * Labels is a list of optional strings which can be used to
+   * re-identify the rule or to store metadata. It is possible to lookup
+   * or delete strings based on labels. Labels are not required to be
+   * unique, multiple rules can have overlapping or identical labels.
+   *
+   * @schema CiliumNetworkPolicySpec#labels
+   */
+  readonly labels?: CiliumNetworkPolicySpecLabels[];
+
+  /**
+   * Log specifies custom policy-specific Hubble logging configuration.
+   *
+   * @schema CiliumNetworkPolicySpec#log
+   */
+  readonly log?: CiliumNetworkPolicySpecLog;
+
+  /**
+   * NodeSelector selects all nodes which should be subject to this rule.
+   * EndpointSelector and NodeSelector cannot be both empty and are mutually
+   * exclusive. Can only be used in CiliumClusterwideNetworkPolicies.
+   *
+   * @schema CiliumNetworkPolicySpec#nodeSelector
+   */
+  readonly nodeSelector?: CiliumNetworkPolicySpecNodeSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpec(obj: CiliumNetworkPolicySpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'description': obj.description,
+    'egress': obj.egress?.map(y => toJson_CiliumNetworkPolicySpecEgress(y)),
+    'egressDeny': obj.egressDeny?.map(y => toJson_CiliumNetworkPolicySpecEgressDeny(y)),
+    'enableDefaultDeny': toJson_CiliumNetworkPolicySpecEnableDefaultDeny(obj.enableDefaultDeny),
+    'endpointSelector': toJson_CiliumNetworkPolicySpecEndpointSelector(obj.endpointSelector),
+    'ingress': obj.ingress?.map(y => toJson_CiliumNetworkPolicySpecIngress(y)),
+    'ingressDeny': obj.ingressDeny?.map(y => toJson_CiliumNetworkPolicySpecIngressDeny(y)),
+    'labels': obj.labels?.map(y => toJson_CiliumNetworkPolicySpecLabels(y)),
+    'log': toJson_CiliumNetworkPolicySpecLog(obj.log),
+    'nodeSelector': toJson_CiliumNetworkPolicySpecNodeSelector(obj.nodeSelector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Rule is a policy rule which must be applied to all endpoints which match the
+ * labels contained in the endpointSelector
+ *
+ * Each rule is split into an ingress section which contains all rules
+ * applicable at ingress, and an egress section applicable at egress. For rule
+ * types such as `L4Rule` and `CIDR` which can be applied at both ingress and
+ * egress, both ingress and egress side have to either specifically allow the
+ * connection or one side has to be omitted.
+ *
+ * Either ingress, egress, or both can be provided. If both ingress and egress
+ * are omitted, the rule has no effect.
+ *
+ * @schema CiliumNetworkPolicySpecs
+ */
+export interface CiliumNetworkPolicySpecs {
+  /**
+   * Description is a free form string, it can be used by the creator of
+   * the rule to store human readable explanation of the purpose of this
+   * rule. Rules cannot be identified by comment.
+   *
+   * @schema CiliumNetworkPolicySpecs#description
+   */
+  readonly description?: string;
+
+  /**
+   * Egress is a list of EgressRule which are enforced at egress.
+   * If omitted or empty, this rule does not apply at egress.
+   *
+   * @schema CiliumNetworkPolicySpecs#egress
+   */
+  readonly egress?: CiliumNetworkPolicySpecsEgress[];
+
+  /**
+   * EgressDeny is a list of EgressDenyRule which are enforced at egress.
+   * Any rule inserted here will be denied regardless of the allowed egress
+   * rules in the 'egress' field.
+   * If omitted or empty, this rule does not apply at egress.
+   *
+   * @schema CiliumNetworkPolicySpecs#egressDeny
+   */
+  readonly egressDeny?: CiliumNetworkPolicySpecsEgressDeny[];
+
+  /**
+   * EnableDefaultDeny determines whether this policy configures the
+   * subject endpoint(s) to have a default deny mode. If enabled,
+   * this causes all traffic not explicitly allowed by a network policy
+   * to be dropped.
+   *
+   * If not specified, the default is true for each traffic direction
+   * that has rules, and false otherwise. For example, if a policy
+   * only has Ingress or IngressDeny rules, then the default for
+   * ingress is true and egress is false.
+   *
+   * If multiple policies apply to an endpoint, that endpoint's default deny
+   * will be enabled if any policy requests it.
+   *
+   * This is useful for creating broad-based network policies that will not
+   * cause endpoints to enter default-deny mode.
+   *
+   * @schema CiliumNetworkPolicySpecs#enableDefaultDeny
+   */
+  readonly enableDefaultDeny?: CiliumNetworkPolicySpecsEnableDefaultDeny;
+
+  /**
+   * EndpointSelector selects all endpoints which should be subject to
+   * this rule. EndpointSelector and NodeSelector cannot be both empty and
+   * are mutually exclusive.
+   *
+   * @schema CiliumNetworkPolicySpecs#endpointSelector
+   */
+  readonly endpointSelector?: CiliumNetworkPolicySpecsEndpointSelector;
+
+  /**
+   * Ingress is a list of IngressRule which are enforced at ingress.
+   * If omitted or empty, this rule does not apply at ingress.
+   *
+   * @schema CiliumNetworkPolicySpecs#ingress
+   */
+  readonly ingress?: CiliumNetworkPolicySpecsIngress[];
+
+  /**
+   * IngressDeny is a list of IngressDenyRule which are enforced at ingress.
+   * Any rule inserted here will be denied regardless of the allowed ingress
+   * rules in the 'ingress' field.
+   * If omitted or empty, this rule does not apply at ingress.
+   *
+   * @schema CiliumNetworkPolicySpecs#ingressDeny
+   */
+  readonly ingressDeny?: CiliumNetworkPolicySpecsIngressDeny[];
+
+  /**
+   * Labels is a list of optional strings which can be used to
+   * re-identify the rule or to store metadata. It is possible to lookup
+   * or delete strings based on labels. Labels are not required to be
+   * unique, multiple rules can have overlapping or identical labels.
+   *
+   * @schema CiliumNetworkPolicySpecs#labels
+   */
+  readonly labels?: CiliumNetworkPolicySpecsLabels[];
+
+  /**
+   * Log specifies custom policy-specific Hubble logging configuration.
+   *
+   * @schema CiliumNetworkPolicySpecs#log
+   */
+  readonly log?: CiliumNetworkPolicySpecsLog;
+
+  /**
+   * NodeSelector selects all nodes which should be subject to this rule.
+   * EndpointSelector and NodeSelector cannot be both empty and are mutually
+   * exclusive. Can only be used in CiliumClusterwideNetworkPolicies.
+   *
+   * @schema CiliumNetworkPolicySpecs#nodeSelector
+   */
+  readonly nodeSelector?: CiliumNetworkPolicySpecsNodeSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecs(obj: CiliumNetworkPolicySpecs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'description': obj.description,
+    'egress': obj.egress?.map(y => toJson_CiliumNetworkPolicySpecsEgress(y)),
+    'egressDeny': obj.egressDeny?.map(y => toJson_CiliumNetworkPolicySpecsEgressDeny(y)),
+    'enableDefaultDeny': toJson_CiliumNetworkPolicySpecsEnableDefaultDeny(obj.enableDefaultDeny),
+    'endpointSelector': toJson_CiliumNetworkPolicySpecsEndpointSelector(obj.endpointSelector),
+    'ingress': obj.ingress?.map(y => toJson_CiliumNetworkPolicySpecsIngress(y)),
+    'ingressDeny': obj.ingressDeny?.map(y => toJson_CiliumNetworkPolicySpecsIngressDeny(y)),
+    'labels': obj.labels?.map(y => toJson_CiliumNetworkPolicySpecsLabels(y)),
+    'log': toJson_CiliumNetworkPolicySpecsLog(obj.log),
+    'nodeSelector': toJson_CiliumNetworkPolicySpecsNodeSelector(obj.nodeSelector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EgressRule contains all rule types which can be applied at egress, i.e.
+ * network traffic that originates inside the endpoint and exits the endpoint
+ * selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members of the structure are specified, then all members
+ * must match in order for the rule to take effect. The exception to this
+ * rule is the ToRequires member; the effects of any Requires field in any
+ * rule will apply to all other rules as well.
+ *
+ * - ToEndpoints, ToCIDR, ToCIDRSet, ToEntities, ToServices and ToGroups are
+ * mutually exclusive. Only one of these members may be present within an
+ * individual rule.
+ *
+ * @schema CiliumNetworkPolicySpecEgress
+ */
+export interface CiliumNetworkPolicySpecEgress {
+  /**
+   * Authentication is the required authentication type for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#authentication
+   */
+  readonly authentication?: CiliumNetworkPolicySpecEgressAuthentication;
+
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is allowed to connect to.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" is allowed to initiate
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecEgressIcmps[];
+
+  /**
+   * ToCIDR is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections. Only connections destined for
+   * outside of the cluster and not targeting the host will be subject
+   * to CIDR rules.  This will match on the destination IP address of
+   * outgoing connections. Adding a prefix into ToCIDR or into ToCIDRSet
+   * with no ExcludeCIDRs is equivalent. Overlaps are allowed between
+   * ToCIDR and ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toCIDR
+   */
+  readonly toCidr?: string[];
+
+  /**
+   * ToCIDRSet is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections to in addition to connections
+   * which are allowed via ToEndpoints, along with a list of subnets contained
+   * within their corresponding IP block to which traffic should not be
+   * allowed. This will match on the destination IP address of outgoing
+   * connections. Adding a prefix into ToCIDR or into ToCIDRSet with no
+   * ExcludeCIDRs is equivalent. Overlaps are allowed between ToCIDR and
+   * ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24 except from IPs in subnet 10.2.3.0/28.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toCIDRSet
+   */
+  readonly toCidrSet?: CiliumNetworkPolicySpecEgressToCidrSet[];
+
+  /**
+   * ToEndpoints is a list of endpoints identified by an EndpointSelector to
+   * which the endpoints subject to the rule are allowed to communicate.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" can communicate with any
+   * endpoint carrying the label "role=backend".
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toEndpoints
+   */
+  readonly toEndpoints?: CiliumNetworkPolicySpecEgressToEndpoints[];
+
+  /**
+   * ToEntities is a list of special entities to which the endpoint subject
+   * to the rule is allowed to initiate connections. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toEntities
+   */
+  readonly toEntities?: CiliumNetworkPolicySpecEgressToEntities[];
+
+  /**
+   * ToFQDN allows whitelisting DNS names in place of IPs. The IPs that result
+   * from DNS resolution of `ToFQDN.MatchName`s are added to the same
+   * EgressRule object as ToCIDRSet entries, and behave accordingly. Any L4 and
+   * L7 rules within this EgressRule will also apply to these IPs.
+   * The DNS -> IP mapping is re-resolved periodically from within the
+   * cilium-agent, and the IPs in the DNS response are effected in the policy
+   * for selected pods as-is (i.e. the list of IPs is not modified in any way).
+   * Note: An explicit rule to allow for DNS traffic is needed for the pods, as
+   * ToFQDN counts as an egress rule and will enforce egress policy when
+   * PolicyEnforcment=default.
+   * Note: If the resolved IPs are IPs within the kubernetes cluster, the
+   * ToFQDN rule will not apply to that IP.
+   * Note: ToFQDN cannot occur in the same policy as other To* rules.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toFQDNs
+   */
+  readonly toFqdNs?: CiliumNetworkPolicySpecEgressToFqdNs[];
+
+  /**
+   * ToGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * toGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toGroups
+   */
+  readonly toGroups?: CiliumNetworkPolicySpecEgressToGroups[];
+
+  /**
+   * ToNodes is a list of nodes identified by an
+   * EndpointSelector to which endpoints subject to the rule is allowed to communicate.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toNodes
+   */
+  readonly toNodes?: CiliumNetworkPolicySpecEgressToNodes[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is allowed to
+   * connect to.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" is allowed to initiate
+   * connections to destination port 8080/tcp
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecEgressToPorts[];
+
+  /**
+   * ToRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be able to connect to other
+   * endpoints. These additional constraints do no by itself grant access
+   * privileges and must always be accompanied with at least one matching
+   * ToEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires any endpoint to which it
+   * communicates to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toRequires
+   */
+  readonly toRequires?: CiliumNetworkPolicySpecEgressToRequires[];
+
+  /**
+   * ToServices is a list of services to which the endpoint subject
+   * to the rule is allowed to initiate connections.
+   * Currently Cilium only supports toServices for K8s services.
+   *
+   * @schema CiliumNetworkPolicySpecEgress#toServices
+   */
+  readonly toServices?: CiliumNetworkPolicySpecEgressToServices[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgress' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgress(obj: CiliumNetworkPolicySpecEgress | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_CiliumNetworkPolicySpecEgressAuthentication(obj.authentication),
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecEgressIcmps(y)),
+    'toCIDR': obj.toCidr?.map(y => y),
+    'toCIDRSet': obj.toCidrSet?.map(y => toJson_CiliumNetworkPolicySpecEgressToCidrSet(y)),
+    'toEndpoints': obj.toEndpoints?.map(y => toJson_CiliumNetworkPolicySpecEgressToEndpoints(y)),
+    'toEntities': obj.toEntities?.map(y => y),
+    'toFQDNs': obj.toFqdNs?.map(y => toJson_CiliumNetworkPolicySpecEgressToFqdNs(y)),
+    'toGroups': obj.toGroups?.map(y => toJson_CiliumNetworkPolicySpecEgressToGroups(y)),
+    'toNodes': obj.toNodes?.map(y => toJson_CiliumNetworkPolicySpecEgressToNodes(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecEgressToPorts(y)),
+    'toRequires': obj.toRequires?.map(y => toJson_CiliumNetworkPolicySpecEgressToRequires(y)),
+    'toServices': obj.toServices?.map(y => toJson_CiliumNetworkPolicySpecEgressToServices(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EgressDenyRule contains all rule types which can be applied at egress, i.e.
+ * network traffic that originates inside the endpoint and exits the endpoint
+ * selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members of the structure are specified, then all members
+ * must match in order for the rule to take effect. The exception to this
+ * rule is the ToRequires member; the effects of any Requires field in any
+ * rule will apply to all other rules as well.
+ *
+ * - ToEndpoints, ToCIDR, ToCIDRSet, ToEntities, ToServices and ToGroups are
+ * mutually exclusive. Only one of these members may be present within an
+ * individual rule.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDeny
+ */
+export interface CiliumNetworkPolicySpecEgressDeny {
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is not allowed to connect to.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" is not allowed to initiate
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecEgressDenyIcmps[];
+
+  /**
+   * ToCIDR is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections. Only connections destined for
+   * outside of the cluster and not targeting the host will be subject
+   * to CIDR rules.  This will match on the destination IP address of
+   * outgoing connections. Adding a prefix into ToCIDR or into ToCIDRSet
+   * with no ExcludeCIDRs is equivalent. Overlaps are allowed between
+   * ToCIDR and ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toCIDR
+   */
+  readonly toCidr?: string[];
+
+  /**
+   * ToCIDRSet is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections to in addition to connections
+   * which are allowed via ToEndpoints, along with a list of subnets contained
+   * within their corresponding IP block to which traffic should not be
+   * allowed. This will match on the destination IP address of outgoing
+   * connections. Adding a prefix into ToCIDR or into ToCIDRSet with no
+   * ExcludeCIDRs is equivalent. Overlaps are allowed between ToCIDR and
+   * ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24 except from IPs in subnet 10.2.3.0/28.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toCIDRSet
+   */
+  readonly toCidrSet?: CiliumNetworkPolicySpecEgressDenyToCidrSet[];
+
+  /**
+   * ToEndpoints is a list of endpoints identified by an EndpointSelector to
+   * which the endpoints subject to the rule are allowed to communicate.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" can communicate with any
+   * endpoint carrying the label "role=backend".
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toEndpoints
+   */
+  readonly toEndpoints?: CiliumNetworkPolicySpecEgressDenyToEndpoints[];
+
+  /**
+   * ToEntities is a list of special entities to which the endpoint subject
+   * to the rule is allowed to initiate connections. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toEntities
+   */
+  readonly toEntities?: CiliumNetworkPolicySpecEgressDenyToEntities[];
+
+  /**
+   * ToGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * toGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toGroups
+   */
+  readonly toGroups?: CiliumNetworkPolicySpecEgressDenyToGroups[];
+
+  /**
+   * ToNodes is a list of nodes identified by an
+   * EndpointSelector to which endpoints subject to the rule is allowed to communicate.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toNodes
+   */
+  readonly toNodes?: CiliumNetworkPolicySpecEgressDenyToNodes[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is not allowed to connect
+   * to.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" is not allowed to initiate
+   * connections to destination port 8080/tcp
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecEgressDenyToPorts[];
+
+  /**
+   * ToRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be able to connect to other
+   * endpoints. These additional constraints do no by itself grant access
+   * privileges and must always be accompanied with at least one matching
+   * ToEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires any endpoint to which it
+   * communicates to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toRequires
+   */
+  readonly toRequires?: CiliumNetworkPolicySpecEgressDenyToRequires[];
+
+  /**
+   * ToServices is a list of services to which the endpoint subject
+   * to the rule is allowed to initiate connections.
+   * Currently Cilium only supports toServices for K8s services.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDeny#toServices
+   */
+  readonly toServices?: CiliumNetworkPolicySpecEgressDenyToServices[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDeny' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDeny(obj: CiliumNetworkPolicySpecEgressDeny | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyIcmps(y)),
+    'toCIDR': obj.toCidr?.map(y => y),
+    'toCIDRSet': obj.toCidrSet?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToCidrSet(y)),
+    'toEndpoints': obj.toEndpoints?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToEndpoints(y)),
+    'toEntities': obj.toEntities?.map(y => y),
+    'toGroups': obj.toGroups?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToGroups(y)),
+    'toNodes': obj.toNodes?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToNodes(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToPorts(y)),
+    'toRequires': obj.toRequires?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToRequires(y)),
+    'toServices': obj.toServices?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToServices(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EnableDefaultDeny determines whether this policy configures the
+ * subject endpoint(s) to have a default deny mode. If enabled,
+ * this causes all traffic not explicitly allowed by a network policy
+ * to be dropped.
+ *
+ * If not specified, the default is true for each traffic direction
+ * that has rules, and false otherwise. For example, if a policy
+ * only has Ingress or IngressDeny rules, then the default for
+ * ingress is true and egress is false.
+ *
+ * If multiple policies apply to an endpoint, that endpoint's default deny
+ * will be enabled if any policy requests it.
+ *
+ * This is useful for creating broad-based network policies that will not
+ * cause endpoints to enter default-deny mode.
+ *
+ * @schema CiliumNetworkPolicySpecEnableDefaultDeny
+ */
+export interface CiliumNetworkPolicySpecEnableDefaultDeny {
+  /**
+   * Whether or not the endpoint should have a default-deny rule applied
+   * to egress traffic.
+   *
+   * @schema CiliumNetworkPolicySpecEnableDefaultDeny#egress
+   */
+  readonly egress?: boolean;
+
+  /**
+   * Whether or not the endpoint should have a default-deny rule applied
+   * to ingress traffic.
+   *
+   * @schema CiliumNetworkPolicySpecEnableDefaultDeny#ingress
+   */
+  readonly ingress?: boolean;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEnableDefaultDeny' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEnableDefaultDeny(obj: CiliumNetworkPolicySpecEnableDefaultDeny | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'egress': obj.egress,
+    'ingress': obj.ingress,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector selects all endpoints which should be subject to
+ * this rule. EndpointSelector and NodeSelector cannot be both empty and
+ * are mutually exclusive.
+ *
+ * @schema CiliumNetworkPolicySpecEndpointSelector
+ */
+export interface CiliumNetworkPolicySpecEndpointSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEndpointSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEndpointSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEndpointSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEndpointSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEndpointSelector(obj: CiliumNetworkPolicySpecEndpointSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEndpointSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * IngressRule contains all rule types which can be applied at ingress,
+ * i.e. network traffic that originates outside of the endpoint and
+ * is entering the endpoint selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members are set, all of them need to match in order for
+ * the rule to take effect. The exception to this rule is FromRequires field;
+ * the effects of any Requires field in any rule will apply to all other
+ * rules as well.
+ *
+ * - FromEndpoints, FromCIDR, FromCIDRSet and FromEntities are mutually
+ * exclusive. Only one of these members may be present within an individual
+ * rule.
+ *
+ * @schema CiliumNetworkPolicySpecIngress
+ */
+export interface CiliumNetworkPolicySpecIngress {
+  /**
+   * Authentication is the required authentication type for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecIngress#authentication
+   */
+  readonly authentication?: CiliumNetworkPolicySpecIngressAuthentication;
+
+  /**
+   * FromCIDR is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from. Only connections which
+   * do *not* originate from the cluster or from the local host are subject
+   * to CIDR rules. In order to allow in-cluster connectivity, use the
+   * FromEndpoints field.  This will match on the source IP address of
+   * incoming connections. Adding  a prefix into FromCIDR or into
+   * FromCIDRSet with no ExcludeCIDRs is  equivalent.  Overlaps are
+   * allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.3.9.1
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromCIDR
+   */
+  readonly fromCidr?: string[];
+
+  /**
+   * FromCIDRSet is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from in addition to FromEndpoints,
+   * along with a list of subnets contained within their corresponding IP block
+   * from which traffic should not be allowed.
+   * This will match on the source IP address of incoming connections. Adding
+   * a prefix into FromCIDR or into FromCIDRSet with no ExcludeCIDRs is
+   * equivalent. Overlaps are allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.0.0.0/8 except from IPs in subnet 10.96.0.0/12.
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromCIDRSet
+   */
+  readonly fromCidrSet?: CiliumNetworkPolicySpecIngressFromCidrSet[];
+
+  /**
+   * FromEndpoints is a list of endpoints identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * Example:
+   * Any endpoint with the label "role=backend" can be consumed by any
+   * endpoint carrying the label "role=frontend".
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromEndpoints
+   */
+  readonly fromEndpoints?: CiliumNetworkPolicySpecIngressFromEndpoints[];
+
+  /**
+   * FromEntities is a list of special entities which the endpoint subject
+   * to the rule is allowed to receive connections from. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromEntities
+   */
+  readonly fromEntities?: CiliumNetworkPolicySpecIngressFromEntities[];
+
+  /**
+   * FromGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * FromGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromGroups
+   */
+  readonly fromGroups?: CiliumNetworkPolicySpecIngressFromGroups[];
+
+  /**
+   * FromNodes is a list of nodes identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromNodes
+   */
+  readonly fromNodes?: CiliumNetworkPolicySpecIngressFromNodes[];
+
+  /**
+   * FromRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be reachable. These
+   * additional constraints do no by itself grant access privileges and
+   * must always be accompanied with at least one matching FromEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires consuming endpoint
+   * to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecIngress#fromRequires
+   */
+  readonly fromRequires?: CiliumNetworkPolicySpecIngressFromRequires[];
+
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can only accept incoming
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecIngress#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecIngressIcmps[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can only accept incoming
+   * connections on port 80/tcp.
+   *
+   * @schema CiliumNetworkPolicySpecIngress#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecIngressToPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngress' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngress(obj: CiliumNetworkPolicySpecIngress | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_CiliumNetworkPolicySpecIngressAuthentication(obj.authentication),
+    'fromCIDR': obj.fromCidr?.map(y => y),
+    'fromCIDRSet': obj.fromCidrSet?.map(y => toJson_CiliumNetworkPolicySpecIngressFromCidrSet(y)),
+    'fromEndpoints': obj.fromEndpoints?.map(y => toJson_CiliumNetworkPolicySpecIngressFromEndpoints(y)),
+    'fromEntities': obj.fromEntities?.map(y => y),
+    'fromGroups': obj.fromGroups?.map(y => toJson_CiliumNetworkPolicySpecIngressFromGroups(y)),
+    'fromNodes': obj.fromNodes?.map(y => toJson_CiliumNetworkPolicySpecIngressFromNodes(y)),
+    'fromRequires': obj.fromRequires?.map(y => toJson_CiliumNetworkPolicySpecIngressFromRequires(y)),
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecIngressIcmps(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecIngressToPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * IngressDenyRule contains all rule types which can be applied at ingress,
+ * i.e. network traffic that originates outside of the endpoint and
+ * is entering the endpoint selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members are set, all of them need to match in order for
+ * the rule to take effect. The exception to this rule is FromRequires field;
+ * the effects of any Requires field in any rule will apply to all other
+ * rules as well.
+ *
+ * - FromEndpoints, FromCIDR, FromCIDRSet, FromGroups and FromEntities are mutually
+ * exclusive. Only one of these members may be present within an individual
+ * rule.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDeny
+ */
+export interface CiliumNetworkPolicySpecIngressDeny {
+  /**
+   * FromCIDR is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from. Only connections which
+   * do *not* originate from the cluster or from the local host are subject
+   * to CIDR rules. In order to allow in-cluster connectivity, use the
+   * FromEndpoints field.  This will match on the source IP address of
+   * incoming connections. Adding  a prefix into FromCIDR or into
+   * FromCIDRSet with no ExcludeCIDRs is  equivalent.  Overlaps are
+   * allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.3.9.1
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromCIDR
+   */
+  readonly fromCidr?: string[];
+
+  /**
+   * FromCIDRSet is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from in addition to FromEndpoints,
+   * along with a list of subnets contained within their corresponding IP block
+   * from which traffic should not be allowed.
+   * This will match on the source IP address of incoming connections. Adding
+   * a prefix into FromCIDR or into FromCIDRSet with no ExcludeCIDRs is
+   * equivalent. Overlaps are allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.0.0.0/8 except from IPs in subnet 10.96.0.0/12.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromCIDRSet
+   */
+  readonly fromCidrSet?: CiliumNetworkPolicySpecIngressDenyFromCidrSet[];
+
+  /**
+   * FromEndpoints is a list of endpoints identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * Example:
+   * Any endpoint with the label "role=backend" can be consumed by any
+   * endpoint carrying the label "role=frontend".
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromEndpoints
+   */
+  readonly fromEndpoints?: CiliumNetworkPolicySpecIngressDenyFromEndpoints[];
+
+  /**
+   * FromEntities is a list of special entities which the endpoint subject
+   * to the rule is allowed to receive connections from. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromEntities
+   */
+  readonly fromEntities?: CiliumNetworkPolicySpecIngressDenyFromEntities[];
+
+  /**
+   * FromGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * FromGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromGroups
+   */
+  readonly fromGroups?: CiliumNetworkPolicySpecIngressDenyFromGroups[];
+
+  /**
+   * FromNodes is a list of nodes identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromNodes
+   */
+  readonly fromNodes?: CiliumNetworkPolicySpecIngressDenyFromNodes[];
+
+  /**
+   * FromRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be reachable. These
+   * additional constraints do no by itself grant access privileges and
+   * must always be accompanied with at least one matching FromEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires consuming endpoint
+   * to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#fromRequires
+   */
+  readonly fromRequires?: CiliumNetworkPolicySpecIngressDenyFromRequires[];
+
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is not allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can not accept incoming
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecIngressDenyIcmps[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is not allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can not accept incoming
+   * connections on port 80/tcp.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDeny#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecIngressDenyToPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDeny' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDeny(obj: CiliumNetworkPolicySpecIngressDeny | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fromCIDR': obj.fromCidr?.map(y => y),
+    'fromCIDRSet': obj.fromCidrSet?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromCidrSet(y)),
+    'fromEndpoints': obj.fromEndpoints?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromEndpoints(y)),
+    'fromEntities': obj.fromEntities?.map(y => y),
+    'fromGroups': obj.fromGroups?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromGroups(y)),
+    'fromNodes': obj.fromNodes?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromNodes(y)),
+    'fromRequires': obj.fromRequires?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromRequires(y)),
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyIcmps(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyToPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Label is the Cilium's representation of a container label.
+ *
+ * @schema CiliumNetworkPolicySpecLabels
+ */
+export interface CiliumNetworkPolicySpecLabels {
+  /**
+   * @schema CiliumNetworkPolicySpecLabels#key
+   */
+  readonly key: string;
+
+  /**
+   * Source can be one of the above values (e.g.: LabelSourceContainer).
+   *
+   * @schema CiliumNetworkPolicySpecLabels#source
+   */
+  readonly source?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecLabels#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecLabels' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecLabels(obj: CiliumNetworkPolicySpecLabels | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'source': obj.source,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Log specifies custom policy-specific Hubble logging configuration.
+ *
+ * @schema CiliumNetworkPolicySpecLog
+ */
+export interface CiliumNetworkPolicySpecLog {
+  /**
+   * Value is a free-form string that is included in Hubble flows
+   * that match this policy. The string is limited to 32 printable characters.
+   *
+   * @schema CiliumNetworkPolicySpecLog#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecLog' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecLog(obj: CiliumNetworkPolicySpecLog | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NodeSelector selects all nodes which should be subject to this rule.
+ * EndpointSelector and NodeSelector cannot be both empty and are mutually
+ * exclusive. Can only be used in CiliumClusterwideNetworkPolicies.
+ *
+ * @schema CiliumNetworkPolicySpecNodeSelector
+ */
+export interface CiliumNetworkPolicySpecNodeSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecNodeSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecNodeSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecNodeSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecNodeSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecNodeSelector(obj: CiliumNetworkPolicySpecNodeSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecNodeSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EgressRule contains all rule types which can be applied at egress, i.e.
+ * network traffic that originates inside the endpoint and exits the endpoint
+ * selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members of the structure are specified, then all members
+ * must match in order for the rule to take effect. The exception to this
+ * rule is the ToRequires member; the effects of any Requires field in any
+ * rule will apply to all other rules as well.
+ *
+ * - ToEndpoints, ToCIDR, ToCIDRSet, ToEntities, ToServices and ToGroups are
+ * mutually exclusive. Only one of these members may be present within an
+ * individual rule.
+ *
+ * @schema CiliumNetworkPolicySpecsEgress
+ */
+export interface CiliumNetworkPolicySpecsEgress {
+  /**
+   * Authentication is the required authentication type for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#authentication
+   */
+  readonly authentication?: CiliumNetworkPolicySpecsEgressAuthentication;
+
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is allowed to connect to.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" is allowed to initiate
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecsEgressIcmps[];
+
+  /**
+   * ToCIDR is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections. Only connections destined for
+   * outside of the cluster and not targeting the host will be subject
+   * to CIDR rules.  This will match on the destination IP address of
+   * outgoing connections. Adding a prefix into ToCIDR or into ToCIDRSet
+   * with no ExcludeCIDRs is equivalent. Overlaps are allowed between
+   * ToCIDR and ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toCIDR
+   */
+  readonly toCidr?: string[];
+
+  /**
+   * ToCIDRSet is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections to in addition to connections
+   * which are allowed via ToEndpoints, along with a list of subnets contained
+   * within their corresponding IP block to which traffic should not be
+   * allowed. This will match on the destination IP address of outgoing
+   * connections. Adding a prefix into ToCIDR or into ToCIDRSet with no
+   * ExcludeCIDRs is equivalent. Overlaps are allowed between ToCIDR and
+   * ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24 except from IPs in subnet 10.2.3.0/28.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toCIDRSet
+   */
+  readonly toCidrSet?: CiliumNetworkPolicySpecsEgressToCidrSet[];
+
+  /**
+   * ToEndpoints is a list of endpoints identified by an EndpointSelector to
+   * which the endpoints subject to the rule are allowed to communicate.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" can communicate with any
+   * endpoint carrying the label "role=backend".
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toEndpoints
+   */
+  readonly toEndpoints?: CiliumNetworkPolicySpecsEgressToEndpoints[];
+
+  /**
+   * ToEntities is a list of special entities to which the endpoint subject
+   * to the rule is allowed to initiate connections. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toEntities
+   */
+  readonly toEntities?: CiliumNetworkPolicySpecsEgressToEntities[];
+
+  /**
+   * ToFQDN allows whitelisting DNS names in place of IPs. The IPs that result
+   * from DNS resolution of `ToFQDN.MatchName`s are added to the same
+   * EgressRule object as ToCIDRSet entries, and behave accordingly. Any L4 and
+   * L7 rules within this EgressRule will also apply to these IPs.
+   * The DNS -> IP mapping is re-resolved periodically from within the
+   * cilium-agent, and the IPs in the DNS response are effected in the policy
+   * for selected pods as-is (i.e. the list of IPs is not modified in any way).
+   * Note: An explicit rule to allow for DNS traffic is needed for the pods, as
+   * ToFQDN counts as an egress rule and will enforce egress policy when
+   * PolicyEnforcment=default.
+   * Note: If the resolved IPs are IPs within the kubernetes cluster, the
+   * ToFQDN rule will not apply to that IP.
+   * Note: ToFQDN cannot occur in the same policy as other To* rules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toFQDNs
+   */
+  readonly toFqdNs?: CiliumNetworkPolicySpecsEgressToFqdNs[];
+
+  /**
+   * ToGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * toGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toGroups
+   */
+  readonly toGroups?: CiliumNetworkPolicySpecsEgressToGroups[];
+
+  /**
+   * ToNodes is a list of nodes identified by an
+   * EndpointSelector to which endpoints subject to the rule is allowed to communicate.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toNodes
+   */
+  readonly toNodes?: CiliumNetworkPolicySpecsEgressToNodes[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is allowed to
+   * connect to.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" is allowed to initiate
+   * connections to destination port 8080/tcp
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecsEgressToPorts[];
+
+  /**
+   * ToRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be able to connect to other
+   * endpoints. These additional constraints do no by itself grant access
+   * privileges and must always be accompanied with at least one matching
+   * ToEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires any endpoint to which it
+   * communicates to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toRequires
+   */
+  readonly toRequires?: CiliumNetworkPolicySpecsEgressToRequires[];
+
+  /**
+   * ToServices is a list of services to which the endpoint subject
+   * to the rule is allowed to initiate connections.
+   * Currently Cilium only supports toServices for K8s services.
+   *
+   * @schema CiliumNetworkPolicySpecsEgress#toServices
+   */
+  readonly toServices?: CiliumNetworkPolicySpecsEgressToServices[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgress' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgress(obj: CiliumNetworkPolicySpecsEgress | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_CiliumNetworkPolicySpecsEgressAuthentication(obj.authentication),
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecsEgressIcmps(y)),
+    'toCIDR': obj.toCidr?.map(y => y),
+    'toCIDRSet': obj.toCidrSet?.map(y => toJson_CiliumNetworkPolicySpecsEgressToCidrSet(y)),
+    'toEndpoints': obj.toEndpoints?.map(y => toJson_CiliumNetworkPolicySpecsEgressToEndpoints(y)),
+    'toEntities': obj.toEntities?.map(y => y),
+    'toFQDNs': obj.toFqdNs?.map(y => toJson_CiliumNetworkPolicySpecsEgressToFqdNs(y)),
+    'toGroups': obj.toGroups?.map(y => toJson_CiliumNetworkPolicySpecsEgressToGroups(y)),
+    'toNodes': obj.toNodes?.map(y => toJson_CiliumNetworkPolicySpecsEgressToNodes(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecsEgressToPorts(y)),
+    'toRequires': obj.toRequires?.map(y => toJson_CiliumNetworkPolicySpecsEgressToRequires(y)),
+    'toServices': obj.toServices?.map(y => toJson_CiliumNetworkPolicySpecsEgressToServices(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EgressDenyRule contains all rule types which can be applied at egress, i.e.
+ * network traffic that originates inside the endpoint and exits the endpoint
+ * selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members of the structure are specified, then all members
+ * must match in order for the rule to take effect. The exception to this
+ * rule is the ToRequires member; the effects of any Requires field in any
+ * rule will apply to all other rules as well.
+ *
+ * - ToEndpoints, ToCIDR, ToCIDRSet, ToEntities, ToServices and ToGroups are
+ * mutually exclusive. Only one of these members may be present within an
+ * individual rule.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDeny
+ */
+export interface CiliumNetworkPolicySpecsEgressDeny {
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is not allowed to connect to.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" is not allowed to initiate
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecsEgressDenyIcmps[];
+
+  /**
+   * ToCIDR is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections. Only connections destined for
+   * outside of the cluster and not targeting the host will be subject
+   * to CIDR rules.  This will match on the destination IP address of
+   * outgoing connections. Adding a prefix into ToCIDR or into ToCIDRSet
+   * with no ExcludeCIDRs is equivalent. Overlaps are allowed between
+   * ToCIDR and ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toCIDR
+   */
+  readonly toCidr?: string[];
+
+  /**
+   * ToCIDRSet is a list of IP blocks which the endpoint subject to the rule
+   * is allowed to initiate connections to in addition to connections
+   * which are allowed via ToEndpoints, along with a list of subnets contained
+   * within their corresponding IP block to which traffic should not be
+   * allowed. This will match on the destination IP address of outgoing
+   * connections. Adding a prefix into ToCIDR or into ToCIDRSet with no
+   * ExcludeCIDRs is equivalent. Overlaps are allowed between ToCIDR and
+   * ToCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=database-proxy" is allowed to
+   * initiate connections to 10.2.3.0/24 except from IPs in subnet 10.2.3.0/28.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toCIDRSet
+   */
+  readonly toCidrSet?: CiliumNetworkPolicySpecsEgressDenyToCidrSet[];
+
+  /**
+   * ToEndpoints is a list of endpoints identified by an EndpointSelector to
+   * which the endpoints subject to the rule are allowed to communicate.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" can communicate with any
+   * endpoint carrying the label "role=backend".
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toEndpoints
+   */
+  readonly toEndpoints?: CiliumNetworkPolicySpecsEgressDenyToEndpoints[];
+
+  /**
+   * ToEntities is a list of special entities to which the endpoint subject
+   * to the rule is allowed to initiate connections. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toEntities
+   */
+  readonly toEntities?: CiliumNetworkPolicySpecsEgressDenyToEntities[];
+
+  /**
+   * ToGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * toGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toGroups
+   */
+  readonly toGroups?: CiliumNetworkPolicySpecsEgressDenyToGroups[];
+
+  /**
+   * ToNodes is a list of nodes identified by an
+   * EndpointSelector to which endpoints subject to the rule is allowed to communicate.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toNodes
+   */
+  readonly toNodes?: CiliumNetworkPolicySpecsEgressDenyToNodes[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is not allowed to connect
+   * to.
+   *
+   * Example:
+   * Any endpoint with the label "role=frontend" is not allowed to initiate
+   * connections to destination port 8080/tcp
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecsEgressDenyToPorts[];
+
+  /**
+   * ToRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be able to connect to other
+   * endpoints. These additional constraints do no by itself grant access
+   * privileges and must always be accompanied with at least one matching
+   * ToEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires any endpoint to which it
+   * communicates to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toRequires
+   */
+  readonly toRequires?: CiliumNetworkPolicySpecsEgressDenyToRequires[];
+
+  /**
+   * ToServices is a list of services to which the endpoint subject
+   * to the rule is allowed to initiate connections.
+   * Currently Cilium only supports toServices for K8s services.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDeny#toServices
+   */
+  readonly toServices?: CiliumNetworkPolicySpecsEgressDenyToServices[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDeny' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDeny(obj: CiliumNetworkPolicySpecsEgressDeny | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyIcmps(y)),
+    'toCIDR': obj.toCidr?.map(y => y),
+    'toCIDRSet': obj.toCidrSet?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToCidrSet(y)),
+    'toEndpoints': obj.toEndpoints?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToEndpoints(y)),
+    'toEntities': obj.toEntities?.map(y => y),
+    'toGroups': obj.toGroups?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToGroups(y)),
+    'toNodes': obj.toNodes?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToNodes(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToPorts(y)),
+    'toRequires': obj.toRequires?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToRequires(y)),
+    'toServices': obj.toServices?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToServices(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EnableDefaultDeny determines whether this policy configures the
+ * subject endpoint(s) to have a default deny mode. If enabled,
+ * this causes all traffic not explicitly allowed by a network policy
+ * to be dropped.
+ *
+ * If not specified, the default is true for each traffic direction
+ * that has rules, and false otherwise. For example, if a policy
+ * only has Ingress or IngressDeny rules, then the default for
+ * ingress is true and egress is false.
+ *
+ * If multiple policies apply to an endpoint, that endpoint's default deny
+ * will be enabled if any policy requests it.
+ *
+ * This is useful for creating broad-based network policies that will not
+ * cause endpoints to enter default-deny mode.
+ *
+ * @schema CiliumNetworkPolicySpecsEnableDefaultDeny
+ */
+export interface CiliumNetworkPolicySpecsEnableDefaultDeny {
+  /**
+   * Whether or not the endpoint should have a default-deny rule applied
+   * to egress traffic.
+   *
+   * @schema CiliumNetworkPolicySpecsEnableDefaultDeny#egress
+   */
+  readonly egress?: boolean;
+
+  /**
+   * Whether or not the endpoint should have a default-deny rule applied
+   * to ingress traffic.
+   *
+   * @schema CiliumNetworkPolicySpecsEnableDefaultDeny#ingress
+   */
+  readonly ingress?: boolean;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEnableDefaultDeny' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEnableDefaultDeny(obj: CiliumNetworkPolicySpecsEnableDefaultDeny | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'egress': obj.egress,
+    'ingress': obj.ingress,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector selects all endpoints which should be subject to
+ * this rule. EndpointSelector and NodeSelector cannot be both empty and
+ * are mutually exclusive.
+ *
+ * @schema CiliumNetworkPolicySpecsEndpointSelector
+ */
+export interface CiliumNetworkPolicySpecsEndpointSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEndpointSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEndpointSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEndpointSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEndpointSelector(obj: CiliumNetworkPolicySpecsEndpointSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * IngressRule contains all rule types which can be applied at ingress,
+ * i.e. network traffic that originates outside of the endpoint and
+ * is entering the endpoint selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members are set, all of them need to match in order for
+ * the rule to take effect. The exception to this rule is FromRequires field;
+ * the effects of any Requires field in any rule will apply to all other
+ * rules as well.
+ *
+ * - FromEndpoints, FromCIDR, FromCIDRSet and FromEntities are mutually
+ * exclusive. Only one of these members may be present within an individual
+ * rule.
+ *
+ * @schema CiliumNetworkPolicySpecsIngress
+ */
+export interface CiliumNetworkPolicySpecsIngress {
+  /**
+   * Authentication is the required authentication type for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#authentication
+   */
+  readonly authentication?: CiliumNetworkPolicySpecsIngressAuthentication;
+
+  /**
+   * FromCIDR is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from. Only connections which
+   * do *not* originate from the cluster or from the local host are subject
+   * to CIDR rules. In order to allow in-cluster connectivity, use the
+   * FromEndpoints field.  This will match on the source IP address of
+   * incoming connections. Adding  a prefix into FromCIDR or into
+   * FromCIDRSet with no ExcludeCIDRs is  equivalent.  Overlaps are
+   * allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.3.9.1
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromCIDR
+   */
+  readonly fromCidr?: string[];
+
+  /**
+   * FromCIDRSet is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from in addition to FromEndpoints,
+   * along with a list of subnets contained within their corresponding IP block
+   * from which traffic should not be allowed.
+   * This will match on the source IP address of incoming connections. Adding
+   * a prefix into FromCIDR or into FromCIDRSet with no ExcludeCIDRs is
+   * equivalent. Overlaps are allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.0.0.0/8 except from IPs in subnet 10.96.0.0/12.
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromCIDRSet
+   */
+  readonly fromCidrSet?: CiliumNetworkPolicySpecsIngressFromCidrSet[];
+
+  /**
+   * FromEndpoints is a list of endpoints identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * Example:
+   * Any endpoint with the label "role=backend" can be consumed by any
+   * endpoint carrying the label "role=frontend".
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromEndpoints
+   */
+  readonly fromEndpoints?: CiliumNetworkPolicySpecsIngressFromEndpoints[];
+
+  /**
+   * FromEntities is a list of special entities which the endpoint subject
+   * to the rule is allowed to receive connections from. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromEntities
+   */
+  readonly fromEntities?: CiliumNetworkPolicySpecsIngressFromEntities[];
+
+  /**
+   * FromGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * FromGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromGroups
+   */
+  readonly fromGroups?: CiliumNetworkPolicySpecsIngressFromGroups[];
+
+  /**
+   * FromNodes is a list of nodes identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromNodes
+   */
+  readonly fromNodes?: CiliumNetworkPolicySpecsIngressFromNodes[];
+
+  /**
+   * FromRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be reachable. These
+   * additional constraints do no by itself grant access privileges and
+   * must always be accompanied with at least one matching FromEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires consuming endpoint
+   * to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#fromRequires
+   */
+  readonly fromRequires?: CiliumNetworkPolicySpecsIngressFromRequires[];
+
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can only accept incoming
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecsIngressIcmps[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can only accept incoming
+   * connections on port 80/tcp.
+   *
+   * @schema CiliumNetworkPolicySpecsIngress#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecsIngressToPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngress' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngress(obj: CiliumNetworkPolicySpecsIngress | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'authentication': toJson_CiliumNetworkPolicySpecsIngressAuthentication(obj.authentication),
+    'fromCIDR': obj.fromCidr?.map(y => y),
+    'fromCIDRSet': obj.fromCidrSet?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromCidrSet(y)),
+    'fromEndpoints': obj.fromEndpoints?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromEndpoints(y)),
+    'fromEntities': obj.fromEntities?.map(y => y),
+    'fromGroups': obj.fromGroups?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromGroups(y)),
+    'fromNodes': obj.fromNodes?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromNodes(y)),
+    'fromRequires': obj.fromRequires?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromRequires(y)),
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecsIngressIcmps(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecsIngressToPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * IngressDenyRule contains all rule types which can be applied at ingress,
+ * i.e. network traffic that originates outside of the endpoint and
+ * is entering the endpoint selected by the endpointSelector.
+ *
+ * - All members of this structure are optional. If omitted or empty, the
+ * member will have no effect on the rule.
+ *
+ * - If multiple members are set, all of them need to match in order for
+ * the rule to take effect. The exception to this rule is FromRequires field;
+ * the effects of any Requires field in any rule will apply to all other
+ * rules as well.
+ *
+ * - FromEndpoints, FromCIDR, FromCIDRSet, FromGroups and FromEntities are mutually
+ * exclusive. Only one of these members may be present within an individual
+ * rule.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDeny
+ */
+export interface CiliumNetworkPolicySpecsIngressDeny {
+  /**
+   * FromCIDR is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from. Only connections which
+   * do *not* originate from the cluster or from the local host are subject
+   * to CIDR rules. In order to allow in-cluster connectivity, use the
+   * FromEndpoints field.  This will match on the source IP address of
+   * incoming connections. Adding  a prefix into FromCIDR or into
+   * FromCIDRSet with no ExcludeCIDRs is  equivalent.  Overlaps are
+   * allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.3.9.1
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromCIDR
+   */
+  readonly fromCidr?: string[];
+
+  /**
+   * FromCIDRSet is a list of IP blocks which the endpoint subject to the
+   * rule is allowed to receive connections from in addition to FromEndpoints,
+   * along with a list of subnets contained within their corresponding IP block
+   * from which traffic should not be allowed.
+   * This will match on the source IP address of incoming connections. Adding
+   * a prefix into FromCIDR or into FromCIDRSet with no ExcludeCIDRs is
+   * equivalent. Overlaps are allowed between FromCIDR and FromCIDRSet.
+   *
+   * Example:
+   * Any endpoint with the label "app=my-legacy-pet" is allowed to receive
+   * connections from 10.0.0.0/8 except from IPs in subnet 10.96.0.0/12.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromCIDRSet
+   */
+  readonly fromCidrSet?: CiliumNetworkPolicySpecsIngressDenyFromCidrSet[];
+
+  /**
+   * FromEndpoints is a list of endpoints identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * Example:
+   * Any endpoint with the label "role=backend" can be consumed by any
+   * endpoint carrying the label "role=frontend".
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromEndpoints
+   */
+  readonly fromEndpoints?: CiliumNetworkPolicySpecsIngressDenyFromEndpoints[];
+
+  /**
+   * FromEntities is a list of special entities which the endpoint subject
+   * to the rule is allowed to receive connections from. Supported entities are
+   * `world`, `cluster`, `host`, `remote-node`, `kube-apiserver`, `ingress`, `init`,
+   * `health`, `unmanaged`, `none` and `all`.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromEntities
+   */
+  readonly fromEntities?: CiliumNetworkPolicySpecsIngressDenyFromEntities[];
+
+  /**
+   * FromGroups is a directive that allows the integration with multiple outside
+   * providers. Currently, only AWS is supported, and the rule can select by
+   * multiple sub directives:
+   *
+   * Example:
+   * FromGroups:
+   * - aws:
+   * securityGroupsIds:
+   * - 'sg-XXXXXXXXXXXXX'
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromGroups
+   */
+  readonly fromGroups?: CiliumNetworkPolicySpecsIngressDenyFromGroups[];
+
+  /**
+   * FromNodes is a list of nodes identified by an
+   * EndpointSelector which are allowed to communicate with the endpoint
+   * subject to the rule.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromNodes
+   */
+  readonly fromNodes?: CiliumNetworkPolicySpecsIngressDenyFromNodes[];
+
+  /**
+   * FromRequires is a list of additional constraints which must be met
+   * in order for the selected endpoints to be reachable. These
+   * additional constraints do no by itself grant access privileges and
+   * must always be accompanied with at least one matching FromEndpoints.
+   *
+   * Example:
+   * Any Endpoint with the label "team=A" requires consuming endpoint
+   * to also carry the label "team=A".
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#fromRequires
+   */
+  readonly fromRequires?: CiliumNetworkPolicySpecsIngressDenyFromRequires[];
+
+  /**
+   * ICMPs is a list of ICMP rule identified by type number
+   * which the endpoint subject to the rule is not allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can not accept incoming
+   * type 8 ICMP connections.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#icmps
+   */
+  readonly icmps?: CiliumNetworkPolicySpecsIngressDenyIcmps[];
+
+  /**
+   * ToPorts is a list of destination ports identified by port number and
+   * protocol which the endpoint subject to the rule is not allowed to
+   * receive connections on.
+   *
+   * Example:
+   * Any endpoint with the label "app=httpd" can not accept incoming
+   * connections on port 80/tcp.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDeny#toPorts
+   */
+  readonly toPorts?: CiliumNetworkPolicySpecsIngressDenyToPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDeny' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDeny(obj: CiliumNetworkPolicySpecsIngressDeny | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fromCIDR': obj.fromCidr?.map(y => y),
+    'fromCIDRSet': obj.fromCidrSet?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromCidrSet(y)),
+    'fromEndpoints': obj.fromEndpoints?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromEndpoints(y)),
+    'fromEntities': obj.fromEntities?.map(y => y),
+    'fromGroups': obj.fromGroups?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromGroups(y)),
+    'fromNodes': obj.fromNodes?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromNodes(y)),
+    'fromRequires': obj.fromRequires?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromRequires(y)),
+    'icmps': obj.icmps?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyIcmps(y)),
+    'toPorts': obj.toPorts?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyToPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Label is the Cilium's representation of a container label.
+ *
+ * @schema CiliumNetworkPolicySpecsLabels
+ */
+export interface CiliumNetworkPolicySpecsLabels {
+  /**
+   * @schema CiliumNetworkPolicySpecsLabels#key
+   */
+  readonly key: string;
+
+  /**
+   * Source can be one of the above values (e.g.: LabelSourceContainer).
+   *
+   * @schema CiliumNetworkPolicySpecsLabels#source
+   */
+  readonly source?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsLabels#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsLabels' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsLabels(obj: CiliumNetworkPolicySpecsLabels | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'source': obj.source,
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Log specifies custom policy-specific Hubble logging configuration.
+ *
+ * @schema CiliumNetworkPolicySpecsLog
+ */
+export interface CiliumNetworkPolicySpecsLog {
+  /**
+   * Value is a free-form string that is included in Hubble flows
+   * that match this policy. The string is limited to 32 printable characters.
+   *
+   * @schema CiliumNetworkPolicySpecsLog#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsLog' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsLog(obj: CiliumNetworkPolicySpecsLog | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * NodeSelector selects all nodes which should be subject to this rule.
+ * EndpointSelector and NodeSelector cannot be both empty and are mutually
+ * exclusive. Can only be used in CiliumClusterwideNetworkPolicies.
+ *
+ * @schema CiliumNetworkPolicySpecsNodeSelector
+ */
+export interface CiliumNetworkPolicySpecsNodeSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsNodeSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsNodeSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsNodeSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsNodeSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsNodeSelector(obj: CiliumNetworkPolicySpecsNodeSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsNodeSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication is the required authentication type for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecEgressAuthentication
+ */
+export interface CiliumNetworkPolicySpecEgressAuthentication {
+  /**
+   * Mode is the required authentication mode for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecEgressAuthentication#mode
+   */
+  readonly mode: CiliumNetworkPolicySpecEgressAuthenticationMode;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressAuthentication(obj: CiliumNetworkPolicySpecEgressAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mode': obj.mode,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecEgressIcmps
+ */
+export interface CiliumNetworkPolicySpecEgressIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecEgressIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecEgressIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressIcmps(obj: CiliumNetworkPolicySpecEgressIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecEgressIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToCidrSet
+ */
+export interface CiliumNetworkPolicySpecEgressToCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToCidrSet(obj: CiliumNetworkPolicySpecEgressToCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToEndpoints
+ */
+export interface CiliumNetworkPolicySpecEgressToEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToEndpoints(obj: CiliumNetworkPolicySpecEgressToEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToEntities
+ */
+export enum CiliumNetworkPolicySpecEgressToEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * @schema CiliumNetworkPolicySpecEgressToFqdNs
+ */
+export interface CiliumNetworkPolicySpecEgressToFqdNs {
+  /**
+   * MatchName matches literal DNS names. A trailing "." is automatically added
+   * when missing.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToFqdNs#matchName
+   */
+  readonly matchName?: string;
+
+  /**
+   * MatchPattern allows using wildcards to match DNS names. All wildcards are
+   * case insensitive. The wildcards are:
+   * - "*" matches 0 or more DNS valid characters, and may occur anywhere in
+   * the pattern. As a special case a "*" as the leftmost character, without a
+   * following "." matches all subdomains as well as the name to the right.
+   * A trailing "." is automatically added when missing.
+   *
+   * Examples:
+   * `*.cilium.io` matches subdomains of cilium at that level
+   * www.cilium.io and blog.cilium.io match, cilium.io and google.com do not
+   * `*cilium.io` matches cilium.io and all subdomains ends with "cilium.io"
+   * except those containing "." separator, subcilium.io and sub-cilium.io match,
+   * www.cilium.io and blog.cilium.io does not
+   * sub*.cilium.io matches subdomains of cilium where the subdomain component
+   * begins with "sub"
+   * sub.cilium.io and subdomain.cilium.io match, www.cilium.io,
+   * blog.cilium.io, cilium.io and google.com do not
+   *
+   * @schema CiliumNetworkPolicySpecEgressToFqdNs#matchPattern
+   */
+  readonly matchPattern?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToFqdNs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToFqdNs(obj: CiliumNetworkPolicySpecEgressToFqdNs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchName': obj.matchName,
+    'matchPattern': obj.matchPattern,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToGroups
+ */
+export interface CiliumNetworkPolicySpecEgressToGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecEgressToGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecEgressToGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToGroups(obj: CiliumNetworkPolicySpecEgressToGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecEgressToGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToNodes
+ */
+export interface CiliumNetworkPolicySpecEgressToNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressToNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToNodes(obj: CiliumNetworkPolicySpecEgressToNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressToNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of ports/protocol combinations with optional Layer 7
+ * rules which must be met.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPorts
+ */
+export interface CiliumNetworkPolicySpecEgressToPorts {
+  /**
+   * listener specifies the name of a custom Envoy listener to which this traffic should be
+   * redirected to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPorts#listener
+   */
+  readonly listener?: CiliumNetworkPolicySpecEgressToPortsListener;
+
+  /**
+   * OriginatingTLS is the TLS context for the connections originated by
+   * the L7 proxy.  For egress policy this specifies the client-side TLS
+   * parameters for the upstream connection originating from the L7 proxy
+   * to the remote destination. For ingress policy this specifies the
+   * client-side TLS parameters for the connection from the L7 proxy to
+   * the local endpoint.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPorts#originatingTLS
+   */
+  readonly originatingTls?: CiliumNetworkPolicySpecEgressToPortsOriginatingTls;
+
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecEgressToPortsPorts[];
+
+  /**
+   * Rules is a list of additional port level rules which must be met in
+   * order for the PortRule to allow the traffic. If omitted or empty,
+   * no layer 7 rules are enforced.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPorts#rules
+   */
+  readonly rules?: CiliumNetworkPolicySpecEgressToPortsRules;
+
+  /**
+   * ServerNames is a list of allowed TLS SNI values. If not empty, then
+   * TLS must be present and one of the provided SNIs must be indicated in the
+   * TLS handshake.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPorts#serverNames
+   */
+  readonly serverNames?: string[];
+
+  /**
+   * TerminatingTLS is the TLS context for the connection terminated by
+   * the L7 proxy.  For egress policy this specifies the server-side TLS
+   * parameters to be applied on the connections originated from the local
+   * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+   * the server-side TLS parameters to be applied on the connections
+   * originated from a remote source and terminated by the L7 proxy.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPorts#terminatingTLS
+   */
+  readonly terminatingTls?: CiliumNetworkPolicySpecEgressToPortsTerminatingTls;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPorts(obj: CiliumNetworkPolicySpecEgressToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'listener': toJson_CiliumNetworkPolicySpecEgressToPortsListener(obj.listener),
+    'originatingTLS': toJson_CiliumNetworkPolicySpecEgressToPortsOriginatingTls(obj.originatingTls),
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecEgressToPortsPorts(y)),
+    'rules': toJson_CiliumNetworkPolicySpecEgressToPortsRules(obj.rules),
+    'serverNames': obj.serverNames?.map(y => y),
+    'terminatingTLS': toJson_CiliumNetworkPolicySpecEgressToPortsTerminatingTls(obj.terminatingTls),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToRequires
+ */
+export interface CiliumNetworkPolicySpecEgressToRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressToRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToRequires(obj: CiliumNetworkPolicySpecEgressToRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressToRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Service selects policy targets that are bundled as part of a
+ * logical load-balanced service.
+ *
+ * Currently only Kubernetes-based Services are supported.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToServices
+ */
+export interface CiliumNetworkPolicySpecEgressToServices {
+  /**
+   * K8sService selects service by name and namespace pair
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServices#k8sService
+   */
+  readonly k8SService?: CiliumNetworkPolicySpecEgressToServicesK8SService;
+
+  /**
+   * K8sServiceSelector selects services by k8s labels and namespace
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServices#k8sServiceSelector
+   */
+  readonly k8SServiceSelector?: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToServices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToServices(obj: CiliumNetworkPolicySpecEgressToServices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'k8sService': toJson_CiliumNetworkPolicySpecEgressToServicesK8SService(obj.k8SService),
+    'k8sServiceSelector': toJson_CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector(obj.k8SServiceSelector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyIcmps
+ */
+export interface CiliumNetworkPolicySpecEgressDenyIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecEgressDenyIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyIcmps(obj: CiliumNetworkPolicySpecEgressDenyIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToCidrSet
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToCidrSet(obj: CiliumNetworkPolicySpecEgressDenyToCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToEndpoints
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToEndpoints(obj: CiliumNetworkPolicySpecEgressDenyToEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToEntities
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToGroups
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecEgressDenyToGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToGroups(obj: CiliumNetworkPolicySpecEgressDenyToGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecEgressDenyToGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToNodes
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToNodes(obj: CiliumNetworkPolicySpecEgressDenyToNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortDenyRule is a list of ports/protocol that should be used for deny
+ * policies. This structure lacks the L7Rules since it's not supported in deny
+ * policies.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToPorts
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToPorts {
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecEgressDenyToPortsPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToPorts(obj: CiliumNetworkPolicySpecEgressDenyToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToPortsPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToRequires
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToRequires(obj: CiliumNetworkPolicySpecEgressDenyToRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Service selects policy targets that are bundled as part of a
+ * logical load-balanced service.
+ *
+ * Currently only Kubernetes-based Services are supported.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToServices
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToServices {
+  /**
+   * K8sService selects service by name and namespace pair
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServices#k8sService
+   */
+  readonly k8SService?: CiliumNetworkPolicySpecEgressDenyToServicesK8SService;
+
+  /**
+   * K8sServiceSelector selects services by k8s labels and namespace
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServices#k8sServiceSelector
+   */
+  readonly k8SServiceSelector?: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToServices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToServices(obj: CiliumNetworkPolicySpecEgressDenyToServices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'k8sService': toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SService(obj.k8SService),
+    'k8sServiceSelector': toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector(obj.k8SServiceSelector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEndpointSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEndpointSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEndpointSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEndpointSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEndpointSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEndpointSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEndpointSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEndpointSelectorMatchExpressions(obj: CiliumNetworkPolicySpecEndpointSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication is the required authentication type for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecIngressAuthentication
+ */
+export interface CiliumNetworkPolicySpecIngressAuthentication {
+  /**
+   * Mode is the required authentication mode for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecIngressAuthentication#mode
+   */
+  readonly mode: CiliumNetworkPolicySpecIngressAuthenticationMode;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressAuthentication(obj: CiliumNetworkPolicySpecIngressAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mode': obj.mode,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromCidrSet
+ */
+export interface CiliumNetworkPolicySpecIngressFromCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromCidrSet(obj: CiliumNetworkPolicySpecIngressFromCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromEndpoints
+ */
+export interface CiliumNetworkPolicySpecIngressFromEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromEndpoints(obj: CiliumNetworkPolicySpecIngressFromEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromEntities
+ */
+export enum CiliumNetworkPolicySpecIngressFromEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromGroups
+ */
+export interface CiliumNetworkPolicySpecIngressFromGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecIngressFromGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromGroups(obj: CiliumNetworkPolicySpecIngressFromGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecIngressFromGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromNodes
+ */
+export interface CiliumNetworkPolicySpecIngressFromNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressFromNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromNodes(obj: CiliumNetworkPolicySpecIngressFromNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressFromNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromRequires
+ */
+export interface CiliumNetworkPolicySpecIngressFromRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromRequires(obj: CiliumNetworkPolicySpecIngressFromRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecIngressIcmps
+ */
+export interface CiliumNetworkPolicySpecIngressIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecIngressIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecIngressIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressIcmps(obj: CiliumNetworkPolicySpecIngressIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecIngressIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of ports/protocol combinations with optional Layer 7
+ * rules which must be met.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPorts
+ */
+export interface CiliumNetworkPolicySpecIngressToPorts {
+  /**
+   * listener specifies the name of a custom Envoy listener to which this traffic should be
+   * redirected to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPorts#listener
+   */
+  readonly listener?: CiliumNetworkPolicySpecIngressToPortsListener;
+
+  /**
+   * OriginatingTLS is the TLS context for the connections originated by
+   * the L7 proxy.  For egress policy this specifies the client-side TLS
+   * parameters for the upstream connection originating from the L7 proxy
+   * to the remote destination. For ingress policy this specifies the
+   * client-side TLS parameters for the connection from the L7 proxy to
+   * the local endpoint.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPorts#originatingTLS
+   */
+  readonly originatingTls?: CiliumNetworkPolicySpecIngressToPortsOriginatingTls;
+
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecIngressToPortsPorts[];
+
+  /**
+   * Rules is a list of additional port level rules which must be met in
+   * order for the PortRule to allow the traffic. If omitted or empty,
+   * no layer 7 rules are enforced.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPorts#rules
+   */
+  readonly rules?: CiliumNetworkPolicySpecIngressToPortsRules;
+
+  /**
+   * ServerNames is a list of allowed TLS SNI values. If not empty, then
+   * TLS must be present and one of the provided SNIs must be indicated in the
+   * TLS handshake.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPorts#serverNames
+   */
+  readonly serverNames?: string[];
+
+  /**
+   * TerminatingTLS is the TLS context for the connection terminated by
+   * the L7 proxy.  For egress policy this specifies the server-side TLS
+   * parameters to be applied on the connections originated from the local
+   * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+   * the server-side TLS parameters to be applied on the connections
+   * originated from a remote source and terminated by the L7 proxy.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPorts#terminatingTLS
+   */
+  readonly terminatingTls?: CiliumNetworkPolicySpecIngressToPortsTerminatingTls;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPorts(obj: CiliumNetworkPolicySpecIngressToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'listener': toJson_CiliumNetworkPolicySpecIngressToPortsListener(obj.listener),
+    'originatingTLS': toJson_CiliumNetworkPolicySpecIngressToPortsOriginatingTls(obj.originatingTls),
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecIngressToPortsPorts(y)),
+    'rules': toJson_CiliumNetworkPolicySpecIngressToPortsRules(obj.rules),
+    'serverNames': obj.serverNames?.map(y => y),
+    'terminatingTLS': toJson_CiliumNetworkPolicySpecIngressToPortsTerminatingTls(obj.terminatingTls),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSet
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromCidrSet(obj: CiliumNetworkPolicySpecIngressDenyFromCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromEndpoints
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromEndpoints(obj: CiliumNetworkPolicySpecIngressDenyFromEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromEntities
+ */
+export enum CiliumNetworkPolicySpecIngressDenyFromEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromGroups
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecIngressDenyFromGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromGroups(obj: CiliumNetworkPolicySpecIngressDenyFromGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecIngressDenyFromGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromNodes
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromNodes(obj: CiliumNetworkPolicySpecIngressDenyFromNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromRequires
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromRequires(obj: CiliumNetworkPolicySpecIngressDenyFromRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyIcmps
+ */
+export interface CiliumNetworkPolicySpecIngressDenyIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecIngressDenyIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyIcmps(obj: CiliumNetworkPolicySpecIngressDenyIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortDenyRule is a list of ports/protocol that should be used for deny
+ * policies. This structure lacks the L7Rules since it's not supported in deny
+ * policies.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyToPorts
+ */
+export interface CiliumNetworkPolicySpecIngressDenyToPorts {
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecIngressDenyToPortsPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyToPorts(obj: CiliumNetworkPolicySpecIngressDenyToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyToPortsPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecNodeSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecNodeSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecNodeSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecNodeSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecNodeSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecNodeSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecNodeSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecNodeSelectorMatchExpressions(obj: CiliumNetworkPolicySpecNodeSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication is the required authentication type for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressAuthentication
+ */
+export interface CiliumNetworkPolicySpecsEgressAuthentication {
+  /**
+   * Mode is the required authentication mode for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressAuthentication#mode
+   */
+  readonly mode: CiliumNetworkPolicySpecsEgressAuthenticationMode;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressAuthentication(obj: CiliumNetworkPolicySpecsEgressAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mode': obj.mode,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressIcmps
+ */
+export interface CiliumNetworkPolicySpecsEgressIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecsEgressIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressIcmps(obj: CiliumNetworkPolicySpecsEgressIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecsEgressIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToCidrSet
+ */
+export interface CiliumNetworkPolicySpecsEgressToCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToCidrSet(obj: CiliumNetworkPolicySpecsEgressToCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToEndpoints
+ */
+export interface CiliumNetworkPolicySpecsEgressToEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToEndpoints(obj: CiliumNetworkPolicySpecsEgressToEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToEntities
+ */
+export enum CiliumNetworkPolicySpecsEgressToEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * @schema CiliumNetworkPolicySpecsEgressToFqdNs
+ */
+export interface CiliumNetworkPolicySpecsEgressToFqdNs {
+  /**
+   * MatchName matches literal DNS names. A trailing "." is automatically added
+   * when missing.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToFqdNs#matchName
+   */
+  readonly matchName?: string;
+
+  /**
+   * MatchPattern allows using wildcards to match DNS names. All wildcards are
+   * case insensitive. The wildcards are:
+   * - "*" matches 0 or more DNS valid characters, and may occur anywhere in
+   * the pattern. As a special case a "*" as the leftmost character, without a
+   * following "." matches all subdomains as well as the name to the right.
+   * A trailing "." is automatically added when missing.
+   *
+   * Examples:
+   * `*.cilium.io` matches subdomains of cilium at that level
+   * www.cilium.io and blog.cilium.io match, cilium.io and google.com do not
+   * `*cilium.io` matches cilium.io and all subdomains ends with "cilium.io"
+   * except those containing "." separator, subcilium.io and sub-cilium.io match,
+   * www.cilium.io and blog.cilium.io does not
+   * sub*.cilium.io matches subdomains of cilium where the subdomain component
+   * begins with "sub"
+   * sub.cilium.io and subdomain.cilium.io match, www.cilium.io,
+   * blog.cilium.io, cilium.io and google.com do not
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToFqdNs#matchPattern
+   */
+  readonly matchPattern?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToFqdNs' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToFqdNs(obj: CiliumNetworkPolicySpecsEgressToFqdNs | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchName': obj.matchName,
+    'matchPattern': obj.matchPattern,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToGroups
+ */
+export interface CiliumNetworkPolicySpecsEgressToGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecsEgressToGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToGroups(obj: CiliumNetworkPolicySpecsEgressToGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecsEgressToGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToNodes
+ */
+export interface CiliumNetworkPolicySpecsEgressToNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressToNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToNodes(obj: CiliumNetworkPolicySpecsEgressToNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressToNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of ports/protocol combinations with optional Layer 7
+ * rules which must be met.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPorts
+ */
+export interface CiliumNetworkPolicySpecsEgressToPorts {
+  /**
+   * listener specifies the name of a custom Envoy listener to which this traffic should be
+   * redirected to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPorts#listener
+   */
+  readonly listener?: CiliumNetworkPolicySpecsEgressToPortsListener;
+
+  /**
+   * OriginatingTLS is the TLS context for the connections originated by
+   * the L7 proxy.  For egress policy this specifies the client-side TLS
+   * parameters for the upstream connection originating from the L7 proxy
+   * to the remote destination. For ingress policy this specifies the
+   * client-side TLS parameters for the connection from the L7 proxy to
+   * the local endpoint.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPorts#originatingTLS
+   */
+  readonly originatingTls?: CiliumNetworkPolicySpecsEgressToPortsOriginatingTls;
+
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecsEgressToPortsPorts[];
+
+  /**
+   * Rules is a list of additional port level rules which must be met in
+   * order for the PortRule to allow the traffic. If omitted or empty,
+   * no layer 7 rules are enforced.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPorts#rules
+   */
+  readonly rules?: CiliumNetworkPolicySpecsEgressToPortsRules;
+
+  /**
+   * ServerNames is a list of allowed TLS SNI values. If not empty, then
+   * TLS must be present and one of the provided SNIs must be indicated in the
+   * TLS handshake.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPorts#serverNames
+   */
+  readonly serverNames?: string[];
+
+  /**
+   * TerminatingTLS is the TLS context for the connection terminated by
+   * the L7 proxy.  For egress policy this specifies the server-side TLS
+   * parameters to be applied on the connections originated from the local
+   * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+   * the server-side TLS parameters to be applied on the connections
+   * originated from a remote source and terminated by the L7 proxy.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPorts#terminatingTLS
+   */
+  readonly terminatingTls?: CiliumNetworkPolicySpecsEgressToPortsTerminatingTls;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPorts(obj: CiliumNetworkPolicySpecsEgressToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'listener': toJson_CiliumNetworkPolicySpecsEgressToPortsListener(obj.listener),
+    'originatingTLS': toJson_CiliumNetworkPolicySpecsEgressToPortsOriginatingTls(obj.originatingTls),
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecsEgressToPortsPorts(y)),
+    'rules': toJson_CiliumNetworkPolicySpecsEgressToPortsRules(obj.rules),
+    'serverNames': obj.serverNames?.map(y => y),
+    'terminatingTLS': toJson_CiliumNetworkPolicySpecsEgressToPortsTerminatingTls(obj.terminatingTls),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToRequires
+ */
+export interface CiliumNetworkPolicySpecsEgressToRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToRequires(obj: CiliumNetworkPolicySpecsEgressToRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Service selects policy targets that are bundled as part of a
+ * logical load-balanced service.
+ *
+ * Currently only Kubernetes-based Services are supported.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToServices
+ */
+export interface CiliumNetworkPolicySpecsEgressToServices {
+  /**
+   * K8sService selects service by name and namespace pair
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServices#k8sService
+   */
+  readonly k8SService?: CiliumNetworkPolicySpecsEgressToServicesK8SService;
+
+  /**
+   * K8sServiceSelector selects services by k8s labels and namespace
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServices#k8sServiceSelector
+   */
+  readonly k8SServiceSelector?: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToServices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToServices(obj: CiliumNetworkPolicySpecsEgressToServices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'k8sService': toJson_CiliumNetworkPolicySpecsEgressToServicesK8SService(obj.k8SService),
+    'k8sServiceSelector': toJson_CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector(obj.k8SServiceSelector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyIcmps
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecsEgressDenyIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyIcmps(obj: CiliumNetworkPolicySpecsEgressDenyIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSet
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToCidrSet(obj: CiliumNetworkPolicySpecsEgressDenyToCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToEndpoints
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToEndpoints(obj: CiliumNetworkPolicySpecsEgressDenyToEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToEntities
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToGroups
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecsEgressDenyToGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToGroups(obj: CiliumNetworkPolicySpecsEgressDenyToGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecsEgressDenyToGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToNodes
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToNodes(obj: CiliumNetworkPolicySpecsEgressDenyToNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortDenyRule is a list of ports/protocol that should be used for deny
+ * policies. This structure lacks the L7Rules since it's not supported in deny
+ * policies.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToPorts
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToPorts {
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecsEgressDenyToPortsPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToPorts(obj: CiliumNetworkPolicySpecsEgressDenyToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToPortsPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToRequires
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToRequires(obj: CiliumNetworkPolicySpecsEgressDenyToRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Service selects policy targets that are bundled as part of a
+ * logical load-balanced service.
+ *
+ * Currently only Kubernetes-based Services are supported.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToServices
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToServices {
+  /**
+   * K8sService selects service by name and namespace pair
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServices#k8sService
+   */
+  readonly k8SService?: CiliumNetworkPolicySpecsEgressDenyToServicesK8SService;
+
+  /**
+   * K8sServiceSelector selects services by k8s labels and namespace
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServices#k8sServiceSelector
+   */
+  readonly k8SServiceSelector?: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToServices' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToServices(obj: CiliumNetworkPolicySpecsEgressDenyToServices | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'k8sService': toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SService(obj.k8SService),
+    'k8sServiceSelector': toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector(obj.k8SServiceSelector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEndpointSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsEndpointSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Authentication is the required authentication type for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressAuthentication
+ */
+export interface CiliumNetworkPolicySpecsIngressAuthentication {
+  /**
+   * Mode is the required authentication mode for the allowed traffic, if any.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressAuthentication#mode
+   */
+  readonly mode: CiliumNetworkPolicySpecsIngressAuthenticationMode;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressAuthentication' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressAuthentication(obj: CiliumNetworkPolicySpecsIngressAuthentication | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mode': obj.mode,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromCidrSet
+ */
+export interface CiliumNetworkPolicySpecsIngressFromCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromCidrSet(obj: CiliumNetworkPolicySpecsIngressFromCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromEndpoints
+ */
+export interface CiliumNetworkPolicySpecsIngressFromEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromEndpoints(obj: CiliumNetworkPolicySpecsIngressFromEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromEntities
+ */
+export enum CiliumNetworkPolicySpecsIngressFromEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromGroups
+ */
+export interface CiliumNetworkPolicySpecsIngressFromGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecsIngressFromGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromGroups(obj: CiliumNetworkPolicySpecsIngressFromGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecsIngressFromGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromNodes
+ */
+export interface CiliumNetworkPolicySpecsIngressFromNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromNodes(obj: CiliumNetworkPolicySpecsIngressFromNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromRequires
+ */
+export interface CiliumNetworkPolicySpecsIngressFromRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromRequires(obj: CiliumNetworkPolicySpecsIngressFromRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressIcmps
+ */
+export interface CiliumNetworkPolicySpecsIngressIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecsIngressIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressIcmps(obj: CiliumNetworkPolicySpecsIngressIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecsIngressIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of ports/protocol combinations with optional Layer 7
+ * rules which must be met.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPorts
+ */
+export interface CiliumNetworkPolicySpecsIngressToPorts {
+  /**
+   * listener specifies the name of a custom Envoy listener to which this traffic should be
+   * redirected to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPorts#listener
+   */
+  readonly listener?: CiliumNetworkPolicySpecsIngressToPortsListener;
+
+  /**
+   * OriginatingTLS is the TLS context for the connections originated by
+   * the L7 proxy.  For egress policy this specifies the client-side TLS
+   * parameters for the upstream connection originating from the L7 proxy
+   * to the remote destination. For ingress policy this specifies the
+   * client-side TLS parameters for the connection from the L7 proxy to
+   * the local endpoint.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPorts#originatingTLS
+   */
+  readonly originatingTls?: CiliumNetworkPolicySpecsIngressToPortsOriginatingTls;
+
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecsIngressToPortsPorts[];
+
+  /**
+   * Rules is a list of additional port level rules which must be met in
+   * order for the PortRule to allow the traffic. If omitted or empty,
+   * no layer 7 rules are enforced.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPorts#rules
+   */
+  readonly rules?: CiliumNetworkPolicySpecsIngressToPortsRules;
+
+  /**
+   * ServerNames is a list of allowed TLS SNI values. If not empty, then
+   * TLS must be present and one of the provided SNIs must be indicated in the
+   * TLS handshake.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPorts#serverNames
+   */
+  readonly serverNames?: string[];
+
+  /**
+   * TerminatingTLS is the TLS context for the connection terminated by
+   * the L7 proxy.  For egress policy this specifies the server-side TLS
+   * parameters to be applied on the connections originated from the local
+   * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+   * the server-side TLS parameters to be applied on the connections
+   * originated from a remote source and terminated by the L7 proxy.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPorts#terminatingTLS
+   */
+  readonly terminatingTls?: CiliumNetworkPolicySpecsIngressToPortsTerminatingTls;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPorts(obj: CiliumNetworkPolicySpecsIngressToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'listener': toJson_CiliumNetworkPolicySpecsIngressToPortsListener(obj.listener),
+    'originatingTLS': toJson_CiliumNetworkPolicySpecsIngressToPortsOriginatingTls(obj.originatingTls),
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecsIngressToPortsPorts(y)),
+    'rules': toJson_CiliumNetworkPolicySpecsIngressToPortsRules(obj.rules),
+    'serverNames': obj.serverNames?.map(y => y),
+    'terminatingTLS': toJson_CiliumNetworkPolicySpecsIngressToPortsTerminatingTls(obj.terminatingTls),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRRule is a rule that specifies a CIDR prefix to/from which outside
+ * communication  is allowed, along with an optional list of subnets within that
+ * CIDR prefix to/from which outside communication is not allowed.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSet
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromCidrSet {
+  /**
+   * CIDR is a CIDR prefix / IP Block.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSet#cidr
+   */
+  readonly cidr?: string;
+
+  /**
+   * CIDRGroupRef is a reference to a CiliumCIDRGroup object.
+   * A CiliumCIDRGroup contains a list of CIDRs that the endpoint, subject to
+   * the rule, can (Ingress/Egress) or cannot (IngressDeny/EgressDeny) receive
+   * connections from.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSet#cidrGroupRef
+   */
+  readonly cidrGroupRef?: string;
+
+  /**
+   * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+   * rather than by name.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSet#cidrGroupSelector
+   */
+  readonly cidrGroupSelector?: CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector;
+
+  /**
+   * ExceptCIDRs is a list of IP blocks which the endpoint subject to the rule
+   * is not allowed to initiate connections to. These CIDR prefixes should be
+   * contained within Cidr, using ExceptCIDRs together with CIDRGroupRef is not
+   * supported yet.
+   * These exceptions are only applied to the Cidr in this CIDRRule, and do not
+   * apply to any other CIDR prefixes in any other CIDRRules.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSet#except
+   */
+  readonly except?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromCidrSet' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromCidrSet(obj: CiliumNetworkPolicySpecsIngressDenyFromCidrSet | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'cidr': obj.cidr,
+    'cidrGroupRef': obj.cidrGroupRef,
+    'cidrGroupSelector': toJson_CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector(obj.cidrGroupSelector),
+    'except': obj.except?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpoints
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromEndpoints {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpoints#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpoints#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromEndpoints' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromEndpoints(obj: CiliumNetworkPolicySpecsIngressDenyFromEndpoints | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Entity specifies the class of receiver/sender endpoints that do not have
+ * individual identities.  Entities are used to describe "outside of cluster",
+ * "host", etc.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromEntities
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyFromEntities {
+  /** all */
+  ALL = "all",
+  /** world */
+  WORLD = "world",
+  /** cluster */
+  CLUSTER = "cluster",
+  /** host */
+  HOST = "host",
+  /** init */
+  INIT = "init",
+  /** ingress */
+  INGRESS = "ingress",
+  /** unmanaged */
+  UNMANAGED = "unmanaged",
+  /** remote-node */
+  REMOTE_HYPHEN_NODE = "remote-node",
+  /** health */
+  HEALTH = "health",
+  /** none */
+  NONE = "none",
+  /** kube-apiserver */
+  KUBE_HYPHEN_APISERVER = "kube-apiserver",
+}
+
+/**
+ * Groups structure to store all kinds of new integrations that needs a new
+ * derivative policy.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromGroups
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromGroups {
+  /**
+   * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromGroups#aws
+   */
+  readonly aws?: CiliumNetworkPolicySpecsIngressDenyFromGroupsAws;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromGroups' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromGroups(obj: CiliumNetworkPolicySpecsIngressDenyFromGroups | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'aws': toJson_CiliumNetworkPolicySpecsIngressDenyFromGroupsAws(obj.aws),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromNodes
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromNodes {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromNodes#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromNodes#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromNodes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromNodes(obj: CiliumNetworkPolicySpecsIngressDenyFromNodes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * EndpointSelector is a wrapper for k8s LabelSelector.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromRequires
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromRequires {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromRequires#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromRequires#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromRequires' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromRequires(obj: CiliumNetworkPolicySpecsIngressDenyFromRequires | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPRule is a list of ICMP fields.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyIcmps
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyIcmps {
+  /**
+   * Fields is a list of ICMP fields.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyIcmps#fields
+   */
+  readonly fields?: CiliumNetworkPolicySpecsIngressDenyIcmpsFields[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyIcmps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyIcmps(obj: CiliumNetworkPolicySpecsIngressDenyIcmps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fields': obj.fields?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyIcmpsFields(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortDenyRule is a list of ports/protocol that should be used for deny
+ * policies. This structure lacks the L7Rules since it's not supported in deny
+ * policies.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyToPorts
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyToPorts {
+  /**
+   * Ports is a list of L4 port/protocol
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyToPorts#ports
+   */
+  readonly ports?: CiliumNetworkPolicySpecsIngressDenyToPortsPorts[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyToPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyToPorts(obj: CiliumNetworkPolicySpecsIngressDenyToPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'ports': obj.ports?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyToPortsPorts(y)),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsNodeSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsNodeSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsNodeSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsNodeSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsNodeSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsNodeSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsNodeSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsNodeSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsNodeSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Mode is the required authentication mode for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecEgressAuthenticationMode
+ */
+export enum CiliumNetworkPolicySpecEgressAuthenticationMode {
+  /** disabled */
+  DISABLED = "disabled",
+  /** required */
+  REQUIRED = "required",
+  /** test-always-fail */
+  TEST_HYPHEN_ALWAYS_HYPHEN_FAIL = "test-always-fail",
+}
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecEgressIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecEgressIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecEgressIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecEgressIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecEgressIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecEgressIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressIcmpsFields(obj: CiliumNetworkPolicySpecEgressIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressToEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecEgressToEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecEgressToGroupsAws
+ */
+export interface CiliumNetworkPolicySpecEgressToGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToGroupsAws(obj: CiliumNetworkPolicySpecEgressToGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressToNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressToNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToNodesMatchExpressions(obj: CiliumNetworkPolicySpecEgressToNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * listener specifies the name of a custom Envoy listener to which this traffic should be
+ * redirected to.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsListener
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsListener {
+  /**
+   * EnvoyConfig is a reference to the CEC or CCEC resource in which
+   * the listener is defined.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsListener#envoyConfig
+   */
+  readonly envoyConfig: CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig;
+
+  /**
+   * Name is the name of the listener.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsListener#name
+   */
+  readonly name: string;
+
+  /**
+   * Priority for this Listener that is used when multiple rules would apply different
+   * listeners to a policy map entry. Behavior of this is implementation dependent.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsListener#priority
+   */
+  readonly priority?: number;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsListener' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsListener(obj: CiliumNetworkPolicySpecEgressToPortsListener | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'envoyConfig': toJson_CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig(obj.envoyConfig),
+    'name': obj.name,
+    'priority': obj.priority,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * OriginatingTLS is the TLS context for the connections originated by
+ * the L7 proxy.  For egress policy this specifies the client-side TLS
+ * parameters for the upstream connection originating from the L7 proxy
+ * to the remote destination. For ingress policy this specifies the
+ * client-side TLS parameters for the connection from the L7 proxy to
+ * the local endpoint.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTls
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsOriginatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsOriginatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsOriginatingTls(obj: CiliumNetworkPolicySpecEgressToPortsOriginatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecEgressToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsPorts(obj: CiliumNetworkPolicySpecEgressToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Rules is a list of additional port level rules which must be met in
+ * order for the PortRule to allow the traffic. If omitted or empty,
+ * no layer 7 rules are enforced.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRules
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsRules {
+  /**
+   * DNS-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRules#dns
+   */
+  readonly dns?: CiliumNetworkPolicySpecEgressToPortsRulesDns[];
+
+  /**
+   * HTTP specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRules#http
+   */
+  readonly http?: CiliumNetworkPolicySpecEgressToPortsRulesHttp[];
+
+  /**
+   * Kafka-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRules#kafka
+   */
+  readonly kafka?: CiliumNetworkPolicySpecEgressToPortsRulesKafka[];
+
+  /**
+   * Key-value pair rules.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRules#l7
+   */
+  readonly l7?: { [key: string]: string }[];
+
+  /**
+   * Name of the L7 protocol for which the Key-value pair rules apply.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRules#l7proto
+   */
+  readonly l7Proto?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsRules(obj: CiliumNetworkPolicySpecEgressToPortsRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'dns': obj.dns?.map(y => toJson_CiliumNetworkPolicySpecEgressToPortsRulesDns(y)),
+    'http': obj.http?.map(y => toJson_CiliumNetworkPolicySpecEgressToPortsRulesHttp(y)),
+    'kafka': obj.kafka?.map(y => toJson_CiliumNetworkPolicySpecEgressToPortsRulesKafka(y)),
+    'l7': obj.l7?.map(y => ((y) === undefined) ? undefined : (Object.entries(y).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {}))),
+    'l7proto': obj.l7Proto,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * TerminatingTLS is the TLS context for the connection terminated by
+ * the L7 proxy.  For egress policy this specifies the server-side TLS
+ * parameters to be applied on the connections originated from the local
+ * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+ * the server-side TLS parameters to be applied on the connections
+ * originated from a remote source and terminated by the L7 proxy.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTls
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsTerminatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsTerminatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsTerminatingTls(obj: CiliumNetworkPolicySpecEgressToPortsTerminatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressToRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressToRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToRequiresMatchExpressions(obj: CiliumNetworkPolicySpecEgressToRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sService selects service by name and namespace pair
+ *
+ * @schema CiliumNetworkPolicySpecEgressToServicesK8SService
+ */
+export interface CiliumNetworkPolicySpecEgressToServicesK8SService {
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SService#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SService#serviceName
+   */
+  readonly serviceName?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToServicesK8SService' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToServicesK8SService(obj: CiliumNetworkPolicySpecEgressToServicesK8SService | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'serviceName': obj.serviceName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sServiceSelector selects services by k8s labels and namespace
+ *
+ * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector
+ */
+export interface CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector {
+  /**
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * ServiceSelector is a label selector for k8s services
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector#selector
+   */
+  readonly selector: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector(obj: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'selector': toJson_CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector(obj.selector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecEgressDenyIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecEgressDenyIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyIcmpsFields(obj: CiliumNetworkPolicySpecEgressDenyIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToGroupsAws
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToGroupsAws(obj: CiliumNetworkPolicySpecEgressDenyToGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions(obj: CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecEgressDenyToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToPortsPorts(obj: CiliumNetworkPolicySpecEgressDenyToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions(obj: CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sService selects service by name and namespace pair
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SService
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToServicesK8SService {
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SService#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SService#serviceName
+   */
+  readonly serviceName?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToServicesK8SService' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SService(obj: CiliumNetworkPolicySpecEgressDenyToServicesK8SService | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'serviceName': obj.serviceName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sServiceSelector selects services by k8s labels and namespace
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector {
+  /**
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * ServiceSelector is a label selector for k8s services
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector#selector
+   */
+  readonly selector: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector(obj: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'selector': toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector(obj.selector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEndpointSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEndpointSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Mode is the required authentication mode for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecIngressAuthenticationMode
+ */
+export enum CiliumNetworkPolicySpecIngressAuthenticationMode {
+  /** disabled */
+  DISABLED = "disabled",
+  /** required */
+  REQUIRED = "required",
+  /** test-always-fail */
+  TEST_HYPHEN_ALWAYS_HYPHEN_FAIL = "test-always-fail",
+}
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromGroupsAws
+ */
+export interface CiliumNetworkPolicySpecIngressFromGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecIngressFromGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecIngressFromGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecIngressFromGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecIngressFromGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromGroupsAws(obj: CiliumNetworkPolicySpecIngressFromGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressFromNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressFromNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromNodesMatchExpressions(obj: CiliumNetworkPolicySpecIngressFromNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressFromRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions(obj: CiliumNetworkPolicySpecIngressFromRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecIngressIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecIngressIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecIngressIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecIngressIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecIngressIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecIngressIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressIcmpsFields(obj: CiliumNetworkPolicySpecIngressIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * listener specifies the name of a custom Envoy listener to which this traffic should be
+ * redirected to.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsListener
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsListener {
+  /**
+   * EnvoyConfig is a reference to the CEC or CCEC resource in which
+   * the listener is defined.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsListener#envoyConfig
+   */
+  readonly envoyConfig: CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig;
+
+  /**
+   * Name is the name of the listener.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsListener#name
+   */
+  readonly name: string;
+
+  /**
+   * Priority for this Listener that is used when multiple rules would apply different
+   * listeners to a policy map entry. Behavior of this is implementation dependent.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsListener#priority
+   */
+  readonly priority?: number;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsListener' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsListener(obj: CiliumNetworkPolicySpecIngressToPortsListener | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'envoyConfig': toJson_CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig(obj.envoyConfig),
+    'name': obj.name,
+    'priority': obj.priority,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * OriginatingTLS is the TLS context for the connections originated by
+ * the L7 proxy.  For egress policy this specifies the client-side TLS
+ * parameters for the upstream connection originating from the L7 proxy
+ * to the remote destination. For ingress policy this specifies the
+ * client-side TLS parameters for the connection from the L7 proxy to
+ * the local endpoint.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTls
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsOriginatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsOriginatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsOriginatingTls(obj: CiliumNetworkPolicySpecIngressToPortsOriginatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecIngressToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsPorts(obj: CiliumNetworkPolicySpecIngressToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Rules is a list of additional port level rules which must be met in
+ * order for the PortRule to allow the traffic. If omitted or empty,
+ * no layer 7 rules are enforced.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRules
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsRules {
+  /**
+   * DNS-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRules#dns
+   */
+  readonly dns?: CiliumNetworkPolicySpecIngressToPortsRulesDns[];
+
+  /**
+   * HTTP specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRules#http
+   */
+  readonly http?: CiliumNetworkPolicySpecIngressToPortsRulesHttp[];
+
+  /**
+   * Kafka-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRules#kafka
+   */
+  readonly kafka?: CiliumNetworkPolicySpecIngressToPortsRulesKafka[];
+
+  /**
+   * Key-value pair rules.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRules#l7
+   */
+  readonly l7?: { [key: string]: string }[];
+
+  /**
+   * Name of the L7 protocol for which the Key-value pair rules apply.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRules#l7proto
+   */
+  readonly l7Proto?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsRules(obj: CiliumNetworkPolicySpecIngressToPortsRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'dns': obj.dns?.map(y => toJson_CiliumNetworkPolicySpecIngressToPortsRulesDns(y)),
+    'http': obj.http?.map(y => toJson_CiliumNetworkPolicySpecIngressToPortsRulesHttp(y)),
+    'kafka': obj.kafka?.map(y => toJson_CiliumNetworkPolicySpecIngressToPortsRulesKafka(y)),
+    'l7': obj.l7?.map(y => ((y) === undefined) ? undefined : (Object.entries(y).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {}))),
+    'l7proto': obj.l7Proto,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * TerminatingTLS is the TLS context for the connection terminated by
+ * the L7 proxy.  For egress policy this specifies the server-side TLS
+ * parameters to be applied on the connections originated from the local
+ * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+ * the server-side TLS parameters to be applied on the connections
+ * originated from a remote source and terminated by the L7 proxy.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTls
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsTerminatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsTerminatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsTerminatingTls(obj: CiliumNetworkPolicySpecIngressToPortsTerminatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromGroupsAws
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecIngressDenyFromGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecIngressDenyFromGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecIngressDenyFromGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecIngressDenyFromGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromGroupsAws(obj: CiliumNetworkPolicySpecIngressDenyFromGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions(obj: CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions(obj: CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecIngressDenyIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecIngressDenyIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyIcmpsFields(obj: CiliumNetworkPolicySpecIngressDenyIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecIngressDenyToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecIngressDenyToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyToPortsPorts(obj: CiliumNetworkPolicySpecIngressDenyToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecNodeSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecNodeSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Mode is the required authentication mode for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressAuthenticationMode
+ */
+export enum CiliumNetworkPolicySpecsEgressAuthenticationMode {
+  /** disabled */
+  DISABLED = "disabled",
+  /** required */
+  REQUIRED = "required",
+  /** test-always-fail */
+  TEST_HYPHEN_ALWAYS_HYPHEN_FAIL = "test-always-fail",
+}
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecsEgressIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecsEgressIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecsEgressIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecsEgressIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressIcmpsFields(obj: CiliumNetworkPolicySpecsEgressIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToGroupsAws
+ */
+export interface CiliumNetworkPolicySpecsEgressToGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToGroupsAws(obj: CiliumNetworkPolicySpecsEgressToGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressToNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressToNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToNodesMatchExpressions(obj: CiliumNetworkPolicySpecsEgressToNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * listener specifies the name of a custom Envoy listener to which this traffic should be
+ * redirected to.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsListener
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsListener {
+  /**
+   * EnvoyConfig is a reference to the CEC or CCEC resource in which
+   * the listener is defined.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsListener#envoyConfig
+   */
+  readonly envoyConfig: CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig;
+
+  /**
+   * Name is the name of the listener.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsListener#name
+   */
+  readonly name: string;
+
+  /**
+   * Priority for this Listener that is used when multiple rules would apply different
+   * listeners to a policy map entry. Behavior of this is implementation dependent.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsListener#priority
+   */
+  readonly priority?: number;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsListener' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsListener(obj: CiliumNetworkPolicySpecsEgressToPortsListener | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'envoyConfig': toJson_CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig(obj.envoyConfig),
+    'name': obj.name,
+    'priority': obj.priority,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * OriginatingTLS is the TLS context for the connections originated by
+ * the L7 proxy.  For egress policy this specifies the client-side TLS
+ * parameters for the upstream connection originating from the L7 proxy
+ * to the remote destination. For ingress policy this specifies the
+ * client-side TLS parameters for the connection from the L7 proxy to
+ * the local endpoint.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTls
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsOriginatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsOriginatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsOriginatingTls(obj: CiliumNetworkPolicySpecsEgressToPortsOriginatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecsEgressToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsPorts(obj: CiliumNetworkPolicySpecsEgressToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Rules is a list of additional port level rules which must be met in
+ * order for the PortRule to allow the traffic. If omitted or empty,
+ * no layer 7 rules are enforced.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRules
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsRules {
+  /**
+   * DNS-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRules#dns
+   */
+  readonly dns?: CiliumNetworkPolicySpecsEgressToPortsRulesDns[];
+
+  /**
+   * HTTP specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRules#http
+   */
+  readonly http?: CiliumNetworkPolicySpecsEgressToPortsRulesHttp[];
+
+  /**
+   * Kafka-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRules#kafka
+   */
+  readonly kafka?: CiliumNetworkPolicySpecsEgressToPortsRulesKafka[];
+
+  /**
+   * Key-value pair rules.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRules#l7
+   */
+  readonly l7?: { [key: string]: string }[];
+
+  /**
+   * Name of the L7 protocol for which the Key-value pair rules apply.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRules#l7proto
+   */
+  readonly l7Proto?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsRules(obj: CiliumNetworkPolicySpecsEgressToPortsRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'dns': obj.dns?.map(y => toJson_CiliumNetworkPolicySpecsEgressToPortsRulesDns(y)),
+    'http': obj.http?.map(y => toJson_CiliumNetworkPolicySpecsEgressToPortsRulesHttp(y)),
+    'kafka': obj.kafka?.map(y => toJson_CiliumNetworkPolicySpecsEgressToPortsRulesKafka(y)),
+    'l7': obj.l7?.map(y => ((y) === undefined) ? undefined : (Object.entries(y).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {}))),
+    'l7proto': obj.l7Proto,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * TerminatingTLS is the TLS context for the connection terminated by
+ * the L7 proxy.  For egress policy this specifies the server-side TLS
+ * parameters to be applied on the connections originated from the local
+ * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+ * the server-side TLS parameters to be applied on the connections
+ * originated from a remote source and terminated by the L7 proxy.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTls
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsTerminatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsTerminatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsTerminatingTls(obj: CiliumNetworkPolicySpecsEgressToPortsTerminatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressToRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions(obj: CiliumNetworkPolicySpecsEgressToRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sService selects service by name and namespace pair
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToServicesK8SService
+ */
+export interface CiliumNetworkPolicySpecsEgressToServicesK8SService {
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SService#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SService#serviceName
+   */
+  readonly serviceName?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToServicesK8SService' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToServicesK8SService(obj: CiliumNetworkPolicySpecsEgressToServicesK8SService | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'serviceName': obj.serviceName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sServiceSelector selects services by k8s labels and namespace
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector
+ */
+export interface CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector {
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * ServiceSelector is a label selector for k8s services
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector#selector
+   */
+  readonly selector: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector(obj: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'selector': toJson_CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector(obj.selector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyIcmpsFields(obj: CiliumNetworkPolicySpecsEgressDenyIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToGroupsAws
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToGroupsAws(obj: CiliumNetworkPolicySpecsEgressDenyToGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions(obj: CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecsEgressDenyToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToPortsPorts(obj: CiliumNetworkPolicySpecsEgressDenyToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions(obj: CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sService selects service by name and namespace pair
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SService
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToServicesK8SService {
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SService#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SService#serviceName
+   */
+  readonly serviceName?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToServicesK8SService' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SService(obj: CiliumNetworkPolicySpecsEgressDenyToServicesK8SService | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'serviceName': obj.serviceName,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * K8sServiceSelector selects services by k8s labels and namespace
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector {
+  /**
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector#namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * ServiceSelector is a label selector for k8s services
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector#selector
+   */
+  readonly selector: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector(obj: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'namespace': obj.namespace,
+    'selector': toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector(obj.selector),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEndpointSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEndpointSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Mode is the required authentication mode for the allowed traffic, if any.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressAuthenticationMode
+ */
+export enum CiliumNetworkPolicySpecsIngressAuthenticationMode {
+  /** disabled */
+  DISABLED = "disabled",
+  /** required */
+  REQUIRED = "required",
+  /** test-always-fail */
+  TEST_HYPHEN_ALWAYS_HYPHEN_FAIL = "test-always-fail",
+}
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromGroupsAws
+ */
+export interface CiliumNetworkPolicySpecsIngressFromGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressFromGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressFromGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressFromGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressFromGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromGroupsAws(obj: CiliumNetworkPolicySpecsIngressFromGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressFromNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions(obj: CiliumNetworkPolicySpecsIngressFromNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions(obj: CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecsIngressIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecsIngressIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecsIngressIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecsIngressIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressIcmpsFields(obj: CiliumNetworkPolicySpecsIngressIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * listener specifies the name of a custom Envoy listener to which this traffic should be
+ * redirected to.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsListener
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsListener {
+  /**
+   * EnvoyConfig is a reference to the CEC or CCEC resource in which
+   * the listener is defined.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsListener#envoyConfig
+   */
+  readonly envoyConfig: CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig;
+
+  /**
+   * Name is the name of the listener.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsListener#name
+   */
+  readonly name: string;
+
+  /**
+   * Priority for this Listener that is used when multiple rules would apply different
+   * listeners to a policy map entry. Behavior of this is implementation dependent.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsListener#priority
+   */
+  readonly priority?: number;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsListener' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsListener(obj: CiliumNetworkPolicySpecsIngressToPortsListener | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'envoyConfig': toJson_CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig(obj.envoyConfig),
+    'name': obj.name,
+    'priority': obj.priority,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * OriginatingTLS is the TLS context for the connections originated by
+ * the L7 proxy.  For egress policy this specifies the client-side TLS
+ * parameters for the upstream connection originating from the L7 proxy
+ * to the remote destination. For ingress policy this specifies the
+ * client-side TLS parameters for the connection from the L7 proxy to
+ * the local endpoint.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTls
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsOriginatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsOriginatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsOriginatingTls(obj: CiliumNetworkPolicySpecsIngressToPortsOriginatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecsIngressToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsPorts(obj: CiliumNetworkPolicySpecsIngressToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Rules is a list of additional port level rules which must be met in
+ * order for the PortRule to allow the traffic. If omitted or empty,
+ * no layer 7 rules are enforced.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRules
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsRules {
+  /**
+   * DNS-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRules#dns
+   */
+  readonly dns?: CiliumNetworkPolicySpecsIngressToPortsRulesDns[];
+
+  /**
+   * HTTP specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRules#http
+   */
+  readonly http?: CiliumNetworkPolicySpecsIngressToPortsRulesHttp[];
+
+  /**
+   * Kafka-specific rules.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRules#kafka
+   */
+  readonly kafka?: CiliumNetworkPolicySpecsIngressToPortsRulesKafka[];
+
+  /**
+   * Key-value pair rules.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRules#l7
+   */
+  readonly l7?: { [key: string]: string }[];
+
+  /**
+   * Name of the L7 protocol for which the Key-value pair rules apply.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRules#l7proto
+   */
+  readonly l7Proto?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsRules' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsRules(obj: CiliumNetworkPolicySpecsIngressToPortsRules | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'dns': obj.dns?.map(y => toJson_CiliumNetworkPolicySpecsIngressToPortsRulesDns(y)),
+    'http': obj.http?.map(y => toJson_CiliumNetworkPolicySpecsIngressToPortsRulesHttp(y)),
+    'kafka': obj.kafka?.map(y => toJson_CiliumNetworkPolicySpecsIngressToPortsRulesKafka(y)),
+    'l7': obj.l7?.map(y => ((y) === undefined) ? undefined : (Object.entries(y).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {}))),
+    'l7proto': obj.l7Proto,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * TerminatingTLS is the TLS context for the connection terminated by
+ * the L7 proxy.  For egress policy this specifies the server-side TLS
+ * parameters to be applied on the connections originated from the local
+ * endpoint and terminated by the L7 proxy. For ingress policy this specifies
+ * the server-side TLS parameters to be applied on the connections
+ * originated from a remote source and terminated by the L7 proxy.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTls
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsTerminatingTls {
+  /**
+   * Certificate is the file name or k8s secret item name for the certificate
+   * chain. If omitted, 'tls.crt' is assumed, if it exists. If given, the
+   * item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTls#certificate
+   */
+  readonly certificate?: string;
+
+  /**
+   * PrivateKey is the file name or k8s secret item name for the private key
+   * matching the certificate chain. If omitted, 'tls.key' is assumed, if it
+   * exists. If given, the item must exist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTls#privateKey
+   */
+  readonly privateKey?: string;
+
+  /**
+   * Secret is the secret that contains the certificates and private key for
+   * the TLS context.
+   * By default, Cilium will search in this secret for the following items:
+   * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+   * - 'tls.crt' - Which represents the public key certificate.
+   * - 'tls.key' - Which represents the private key matching the public key
+   * certificate.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTls#secret
+   */
+  readonly secret: CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret;
+
+  /**
+   * TrustedCA is the file name or k8s secret item name for the trusted CA.
+   * If omitted, 'ca.crt' is assumed, if it exists. If given, the item must
+   * exist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTls#trustedCA
+   */
+  readonly trustedCa?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsTerminatingTls' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsTerminatingTls(obj: CiliumNetworkPolicySpecsIngressToPortsTerminatingTls | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'certificate': obj.certificate,
+    'privateKey': obj.privateKey,
+    'secret': toJson_CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret(obj.secret),
+    'trustedCA': obj.trustedCa,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * CIDRGroupSelector selects CiliumCIDRGroups by their labels,
+ * rather than by name.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector(obj: CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions(obj: CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * AWSGroup is an structure that can be used to whitelisting information from AWS integration
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromGroupsAws
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromGroupsAws {
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromGroupsAws#labels
+   */
+  readonly labels?: { [key: string]: string };
+
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromGroupsAws#region
+   */
+  readonly region?: string;
+
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromGroupsAws#securityGroupsIds
+   */
+  readonly securityGroupsIds?: string[];
+
+  /**
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromGroupsAws#securityGroupsNames
+   */
+  readonly securityGroupsNames?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromGroupsAws' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromGroupsAws(obj: CiliumNetworkPolicySpecsIngressDenyFromGroupsAws | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+    'region': obj.region,
+    'securityGroupsIds': obj.securityGroupsIds?.map(y => y),
+    'securityGroupsNames': obj.securityGroupsNames?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions(obj: CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions(obj: CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ICMPField is a ICMP field.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyIcmpsFields
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyIcmpsFields {
+  /**
+   * Family is a IP address version.
+   * Currently, we support `IPv4` and `IPv6`.
+   * `IPv4` is set as default.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyIcmpsFields#family
+   */
+  readonly family?: CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsFamily;
+
+  /**
+   * Type is a ICMP-type.
+   * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+   * Allowed ICMP types are:
+   * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+   * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+   * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+   * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+   * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+   * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+   * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+   * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+   * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+   * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+   * ExtendedEchoRequest | ExtendedEchoReply
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyIcmpsFields#type
+   */
+  readonly type: CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyIcmpsFields' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyIcmpsFields(obj: CiliumNetworkPolicySpecsIngressDenyIcmpsFields | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'family': obj.family,
+    'type': obj.type?.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortProtocol specifies an L4 port with an optional transport protocol
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyToPortsPorts
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyToPortsPorts {
+  /**
+   * EndPort can only be an L4 port number.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyToPortsPorts#endPort
+   */
+  readonly endPort?: number;
+
+  /**
+   * Port can be an L4 port number, or a name in the form of "http"
+   * or "http-8080".
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyToPortsPorts#port
+   */
+  readonly port: string;
+
+  /**
+   * Protocol is the L4 protocol. If omitted or empty, any protocol
+   * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+   *
+   * Matching on ICMP is not supported.
+   *
+   * Named port specified for a container may narrow this down, but may not
+   * contradict this.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyToPortsPorts#protocol
+   */
+  readonly protocol?: CiliumNetworkPolicySpecsIngressDenyToPortsPortsProtocol;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyToPortsPorts' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyToPortsPorts(obj: CiliumNetworkPolicySpecsIngressDenyToPortsPorts | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'endPort': obj.endPort,
+    'port': obj.port,
+    'protocol': obj.protocol,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsNodeSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsNodeSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecEgressIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecEgressIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecEgressIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecEgressIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecEgressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecEgressIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecEgressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecEgressIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressToEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressToNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * EnvoyConfig is a reference to the CEC or CCEC resource in which
+ * the listener is defined.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig {
+  /**
+   * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+   * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+   * respectively. The only case this is currently explicitly needed is when referring to a
+   * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+   * from a cluster scoped policy is not allowed.
+   *
+   * @default CiliumEnvoyConfig or
+   * @schema CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig#kind
+   */
+  readonly kind?: CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfigKind;
+
+  /**
+   * Name is the resource name of the CiliumEnvoyConfig or CiliumClusterwideEnvoyConfig where
+   * the listener is defined in.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig(obj: CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret(obj: CiliumNetworkPolicySpecEgressToPortsOriginatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecEgressToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * PortRuleDNS is a list of allowed DNS lookups.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesDns
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsRulesDns {
+  /**
+   * MatchName matches literal DNS names. A trailing "." is automatically added
+   * when missing.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesDns#matchName
+   */
+  readonly matchName?: string;
+
+  /**
+   * MatchPattern allows using wildcards to match DNS names. All wildcards are
+   * case insensitive. The wildcards are:
+   * - "*" matches 0 or more DNS valid characters, and may occur anywhere in
+   * the pattern. As a special case a "*" as the leftmost character, without a
+   * following "." matches all subdomains as well as the name to the right.
+   * A trailing "." is automatically added when missing.
+   *
+   * Examples:
+   * `*.cilium.io` matches subdomains of cilium at that level
+   * www.cilium.io and blog.cilium.io match, cilium.io and google.com do not
+   * `*cilium.io` matches cilium.io and all subdomains ends with "cilium.io"
+   * except those containing "." separator, subcilium.io and sub-cilium.io match,
+   * www.cilium.io and blog.cilium.io does not
+   * sub*.cilium.io matches subdomains of cilium where the subdomain component
+   * begins with "sub"
+   * sub.cilium.io and subdomain.cilium.io match, www.cilium.io,
+   * blog.cilium.io, cilium.io and google.com do not
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesDns#matchPattern
+   */
+  readonly matchPattern?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsRulesDns' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsRulesDns(obj: CiliumNetworkPolicySpecEgressToPortsRulesDns | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchName': obj.matchName,
+    'matchPattern': obj.matchPattern,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRuleHTTP is a list of HTTP protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule does not have any
+ * effect.
+ *
+ * All fields of this type are extended POSIX regex as defined by IEEE Std
+ * 1003.1, (i.e this follows the egrep/unix syntax, not the perl syntax)
+ * matched against the path of an incoming request. Currently it can contain
+ * characters disallowed from the conventional "path" part of a URL as defined
+ * by RFC 3986.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttp
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsRulesHttp {
+  /**
+   * HeaderMatches is a list of HTTP headers which must be
+   * present and match against the given values. Mismatch field can be used
+   * to specify what to do when there is no match.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttp#headerMatches
+   */
+  readonly headerMatches?: CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches[];
+
+  /**
+   * Headers is a list of HTTP headers which must be present in the
+   * request. If omitted or empty, requests are allowed regardless of
+   * headers present.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttp#headers
+   */
+  readonly headers?: string[];
+
+  /**
+   * Host is an extended POSIX regex matched against the host header of a
+   * request. Examples:
+   *
+   * - foo.bar.com will match the host fooXbar.com or foo-bar.com
+   * - foo\.bar\.com will only match the host foo.bar.com
+   *
+   * If omitted or empty, the value of the host header is ignored.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttp#host
+   */
+  readonly host?: string;
+
+  /**
+   * Method is an extended POSIX regex matched against the method of a
+   * request, e.g. "GET", "POST", "PUT", "PATCH", "DELETE", ...
+   *
+   * If omitted or empty, all methods are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttp#method
+   */
+  readonly method?: string;
+
+  /**
+   * Path is an extended POSIX regex matched against the path of a
+   * request. Currently it can contain characters disallowed from the
+   * conventional "path" part of a URL as defined by RFC 3986.
+   *
+   * If omitted or empty, all paths are all allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttp#path
+   */
+  readonly path?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsRulesHttp' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsRulesHttp(obj: CiliumNetworkPolicySpecEgressToPortsRulesHttp | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'headerMatches': obj.headerMatches?.map(y => toJson_CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches(y)),
+    'headers': obj.headers?.map(y => y),
+    'host': obj.host,
+    'method': obj.method,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of Kafka protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule will match all
+ * Kafka messages.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafka
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsRulesKafka {
+  /**
+   * APIKey is a case-insensitive string matched against the key of a
+   * request, e.g. "produce", "fetch", "createtopic", "deletetopic", et al
+   * Reference: https://kafka.apache.org/protocol#protocol_api_keys
+   *
+   * If omitted or empty, and if Role is not specified, then all keys are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafka#apiKey
+   */
+  readonly apiKey?: string;
+
+  /**
+   * APIVersion is the version matched against the api version of the
+   * Kafka message. If set, it has to be a string representing a positive
+   * integer.
+   *
+   * If omitted or empty, all versions are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafka#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * ClientID is the client identifier as provided in the request.
+   *
+   * From Kafka protocol documentation:
+   * This is a user supplied identifier for the client application. The
+   * user can use any identifier they like and it will be used when
+   * logging errors, monitoring aggregates, etc. For example, one might
+   * want to monitor not just the requests per second overall, but the
+   * number coming from each client application (each of which could
+   * reside on multiple servers). This id acts as a logical grouping
+   * across all requests from a particular client.
+   *
+   * If omitted or empty, all client identifiers are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafka#clientID
+   */
+  readonly clientId?: string;
+
+  /**
+   * Role is a case-insensitive string and describes a group of API keys
+   * necessary to perform certain higher-level Kafka operations such as "produce"
+   * or "consume". A Role automatically expands into all APIKeys required
+   * to perform the specified higher-level operation.
+   *
+   * The following values are supported:
+   * - "produce": Allow producing to the topics specified in the rule
+   * - "consume": Allow consuming from the topics specified in the rule
+   *
+   * This field is incompatible with the APIKey field, i.e APIKey and Role
+   * cannot both be specified in the same rule.
+   *
+   * If omitted or empty, and if APIKey is not specified, then all keys are
+   * allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafka#role
+   */
+  readonly role?: CiliumNetworkPolicySpecEgressToPortsRulesKafkaRole;
+
+  /**
+   * Topic is the topic name contained in the message. If a Kafka request
+   * contains multiple topics, then all topics must be allowed or the
+   * message will be rejected.
+   *
+   * This constraint is ignored if the matched request message type
+   * doesn't contain any topic. Maximum size of Topic can be 249
+   * characters as per recent Kafka spec and allowed characters are
+   * a-z, A-Z, 0-9, -, . and _.
+   *
+   * Older Kafka versions had longer topic lengths of 255, but in Kafka 0.10
+   * version the length was changed from 255 to 249. For compatibility
+   * reasons we are using 255.
+   *
+   * If omitted or empty, all topics are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafka#topic
+   */
+  readonly topic?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsRulesKafka' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsRulesKafka(obj: CiliumNetworkPolicySpecEgressToPortsRulesKafka | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiKey': obj.apiKey,
+    'apiVersion': obj.apiVersion,
+    'clientID': obj.clientId,
+    'role': obj.role,
+    'topic': obj.topic,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret(obj: CiliumNetworkPolicySpecEgressToPortsTerminatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressToRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * ServiceSelector is a label selector for k8s services
+ *
+ * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector
+ */
+export interface CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector(obj: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecEgressDenyIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecEgressDenyIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * ServiceSelector is a label selector for k8s services
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector(obj: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressFromEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressFromNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressFromRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecIngressIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecIngressIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecIngressIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecIngressIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecIngressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecIngressIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecIngressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecIngressIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * EnvoyConfig is a reference to the CEC or CCEC resource in which
+ * the listener is defined.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig {
+  /**
+   * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+   * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+   * respectively. The only case this is currently explicitly needed is when referring to a
+   * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+   * from a cluster scoped policy is not allowed.
+   *
+   * @default CiliumEnvoyConfig or
+   * @schema CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig#kind
+   */
+  readonly kind?: CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfigKind;
+
+  /**
+   * Name is the resource name of the CiliumEnvoyConfig or CiliumClusterwideEnvoyConfig where
+   * the listener is defined in.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig(obj: CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret(obj: CiliumNetworkPolicySpecIngressToPortsOriginatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecIngressToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * PortRuleDNS is a list of allowed DNS lookups.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesDns
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsRulesDns {
+  /**
+   * MatchName matches literal DNS names. A trailing "." is automatically added
+   * when missing.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesDns#matchName
+   */
+  readonly matchName?: string;
+
+  /**
+   * MatchPattern allows using wildcards to match DNS names. All wildcards are
+   * case insensitive. The wildcards are:
+   * - "*" matches 0 or more DNS valid characters, and may occur anywhere in
+   * the pattern. As a special case a "*" as the leftmost character, without a
+   * following "." matches all subdomains as well as the name to the right.
+   * A trailing "." is automatically added when missing.
+   *
+   * Examples:
+   * `*.cilium.io` matches subdomains of cilium at that level
+   * www.cilium.io and blog.cilium.io match, cilium.io and google.com do not
+   * `*cilium.io` matches cilium.io and all subdomains ends with "cilium.io"
+   * except those containing "." separator, subcilium.io and sub-cilium.io match,
+   * www.cilium.io and blog.cilium.io does not
+   * sub*.cilium.io matches subdomains of cilium where the subdomain component
+   * begins with "sub"
+   * sub.cilium.io and subdomain.cilium.io match, www.cilium.io,
+   * blog.cilium.io, cilium.io and google.com do not
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesDns#matchPattern
+   */
+  readonly matchPattern?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsRulesDns' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsRulesDns(obj: CiliumNetworkPolicySpecIngressToPortsRulesDns | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchName': obj.matchName,
+    'matchPattern': obj.matchPattern,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRuleHTTP is a list of HTTP protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule does not have any
+ * effect.
+ *
+ * All fields of this type are extended POSIX regex as defined by IEEE Std
+ * 1003.1, (i.e this follows the egrep/unix syntax, not the perl syntax)
+ * matched against the path of an incoming request. Currently it can contain
+ * characters disallowed from the conventional "path" part of a URL as defined
+ * by RFC 3986.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttp
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsRulesHttp {
+  /**
+   * HeaderMatches is a list of HTTP headers which must be
+   * present and match against the given values. Mismatch field can be used
+   * to specify what to do when there is no match.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttp#headerMatches
+   */
+  readonly headerMatches?: CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches[];
+
+  /**
+   * Headers is a list of HTTP headers which must be present in the
+   * request. If omitted or empty, requests are allowed regardless of
+   * headers present.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttp#headers
+   */
+  readonly headers?: string[];
+
+  /**
+   * Host is an extended POSIX regex matched against the host header of a
+   * request. Examples:
+   *
+   * - foo.bar.com will match the host fooXbar.com or foo-bar.com
+   * - foo\.bar\.com will only match the host foo.bar.com
+   *
+   * If omitted or empty, the value of the host header is ignored.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttp#host
+   */
+  readonly host?: string;
+
+  /**
+   * Method is an extended POSIX regex matched against the method of a
+   * request, e.g. "GET", "POST", "PUT", "PATCH", "DELETE", ...
+   *
+   * If omitted or empty, all methods are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttp#method
+   */
+  readonly method?: string;
+
+  /**
+   * Path is an extended POSIX regex matched against the path of a
+   * request. Currently it can contain characters disallowed from the
+   * conventional "path" part of a URL as defined by RFC 3986.
+   *
+   * If omitted or empty, all paths are all allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttp#path
+   */
+  readonly path?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsRulesHttp' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsRulesHttp(obj: CiliumNetworkPolicySpecIngressToPortsRulesHttp | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'headerMatches': obj.headerMatches?.map(y => toJson_CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches(y)),
+    'headers': obj.headers?.map(y => y),
+    'host': obj.host,
+    'method': obj.method,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of Kafka protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule will match all
+ * Kafka messages.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafka
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsRulesKafka {
+  /**
+   * APIKey is a case-insensitive string matched against the key of a
+   * request, e.g. "produce", "fetch", "createtopic", "deletetopic", et al
+   * Reference: https://kafka.apache.org/protocol#protocol_api_keys
+   *
+   * If omitted or empty, and if Role is not specified, then all keys are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafka#apiKey
+   */
+  readonly apiKey?: string;
+
+  /**
+   * APIVersion is the version matched against the api version of the
+   * Kafka message. If set, it has to be a string representing a positive
+   * integer.
+   *
+   * If omitted or empty, all versions are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafka#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * ClientID is the client identifier as provided in the request.
+   *
+   * From Kafka protocol documentation:
+   * This is a user supplied identifier for the client application. The
+   * user can use any identifier they like and it will be used when
+   * logging errors, monitoring aggregates, etc. For example, one might
+   * want to monitor not just the requests per second overall, but the
+   * number coming from each client application (each of which could
+   * reside on multiple servers). This id acts as a logical grouping
+   * across all requests from a particular client.
+   *
+   * If omitted or empty, all client identifiers are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafka#clientID
+   */
+  readonly clientId?: string;
+
+  /**
+   * Role is a case-insensitive string and describes a group of API keys
+   * necessary to perform certain higher-level Kafka operations such as "produce"
+   * or "consume". A Role automatically expands into all APIKeys required
+   * to perform the specified higher-level operation.
+   *
+   * The following values are supported:
+   * - "produce": Allow producing to the topics specified in the rule
+   * - "consume": Allow consuming from the topics specified in the rule
+   *
+   * This field is incompatible with the APIKey field, i.e APIKey and Role
+   * cannot both be specified in the same rule.
+   *
+   * If omitted or empty, and if APIKey is not specified, then all keys are
+   * allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafka#role
+   */
+  readonly role?: CiliumNetworkPolicySpecIngressToPortsRulesKafkaRole;
+
+  /**
+   * Topic is the topic name contained in the message. If a Kafka request
+   * contains multiple topics, then all topics must be allowed or the
+   * message will be rejected.
+   *
+   * This constraint is ignored if the matched request message type
+   * doesn't contain any topic. Maximum size of Topic can be 249
+   * characters as per recent Kafka spec and allowed characters are
+   * a-z, A-Z, 0-9, -, . and _.
+   *
+   * Older Kafka versions had longer topic lengths of 255, but in Kafka 0.10
+   * version the length was changed from 255 to 249. For compatibility
+   * reasons we are using 255.
+   *
+   * If omitted or empty, all topics are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafka#topic
+   */
+  readonly topic?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsRulesKafka' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsRulesKafka(obj: CiliumNetworkPolicySpecIngressToPortsRulesKafka | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiKey': obj.apiKey,
+    'apiVersion': obj.apiVersion,
+    'clientID': obj.clientId,
+    'role': obj.role,
+    'topic': obj.topic,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret(obj: CiliumNetworkPolicySpecIngressToPortsTerminatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressDenyFromEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressDenyFromNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressDenyFromRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecIngressDenyIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecIngressDenyIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecIngressDenyToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecsEgressIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecsEgressIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecsEgressIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecsEgressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsEgressIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecsEgressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsEgressIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressToEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressToNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * EnvoyConfig is a reference to the CEC or CCEC resource in which
+ * the listener is defined.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig {
+  /**
+   * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+   * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+   * respectively. The only case this is currently explicitly needed is when referring to a
+   * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+   * from a cluster scoped policy is not allowed.
+   *
+   * @default CiliumEnvoyConfig or
+   * @schema CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig#kind
+   */
+  readonly kind?: CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfigKind;
+
+  /**
+   * Name is the resource name of the CiliumEnvoyConfig or CiliumClusterwideEnvoyConfig where
+   * the listener is defined in.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig(obj: CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret(obj: CiliumNetworkPolicySpecsEgressToPortsOriginatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecsEgressToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * PortRuleDNS is a list of allowed DNS lookups.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesDns
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsRulesDns {
+  /**
+   * MatchName matches literal DNS names. A trailing "." is automatically added
+   * when missing.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesDns#matchName
+   */
+  readonly matchName?: string;
+
+  /**
+   * MatchPattern allows using wildcards to match DNS names. All wildcards are
+   * case insensitive. The wildcards are:
+   * - "*" matches 0 or more DNS valid characters, and may occur anywhere in
+   * the pattern. As a special case a "*" as the leftmost character, without a
+   * following "." matches all subdomains as well as the name to the right.
+   * A trailing "." is automatically added when missing.
+   *
+   * Examples:
+   * `*.cilium.io` matches subdomains of cilium at that level
+   * www.cilium.io and blog.cilium.io match, cilium.io and google.com do not
+   * `*cilium.io` matches cilium.io and all subdomains ends with "cilium.io"
+   * except those containing "." separator, subcilium.io and sub-cilium.io match,
+   * www.cilium.io and blog.cilium.io does not
+   * sub*.cilium.io matches subdomains of cilium where the subdomain component
+   * begins with "sub"
+   * sub.cilium.io and subdomain.cilium.io match, www.cilium.io,
+   * blog.cilium.io, cilium.io and google.com do not
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesDns#matchPattern
+   */
+  readonly matchPattern?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsRulesDns' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsRulesDns(obj: CiliumNetworkPolicySpecsEgressToPortsRulesDns | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchName': obj.matchName,
+    'matchPattern': obj.matchPattern,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRuleHTTP is a list of HTTP protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule does not have any
+ * effect.
+ *
+ * All fields of this type are extended POSIX regex as defined by IEEE Std
+ * 1003.1, (i.e this follows the egrep/unix syntax, not the perl syntax)
+ * matched against the path of an incoming request. Currently it can contain
+ * characters disallowed from the conventional "path" part of a URL as defined
+ * by RFC 3986.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttp
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsRulesHttp {
+  /**
+   * HeaderMatches is a list of HTTP headers which must be
+   * present and match against the given values. Mismatch field can be used
+   * to specify what to do when there is no match.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttp#headerMatches
+   */
+  readonly headerMatches?: CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches[];
+
+  /**
+   * Headers is a list of HTTP headers which must be present in the
+   * request. If omitted or empty, requests are allowed regardless of
+   * headers present.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttp#headers
+   */
+  readonly headers?: string[];
+
+  /**
+   * Host is an extended POSIX regex matched against the host header of a
+   * request. Examples:
+   *
+   * - foo.bar.com will match the host fooXbar.com or foo-bar.com
+   * - foo\.bar\.com will only match the host foo.bar.com
+   *
+   * If omitted or empty, the value of the host header is ignored.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttp#host
+   */
+  readonly host?: string;
+
+  /**
+   * Method is an extended POSIX regex matched against the method of a
+   * request, e.g. "GET", "POST", "PUT", "PATCH", "DELETE", ...
+   *
+   * If omitted or empty, all methods are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttp#method
+   */
+  readonly method?: string;
+
+  /**
+   * Path is an extended POSIX regex matched against the path of a
+   * request. Currently it can contain characters disallowed from the
+   * conventional "path" part of a URL as defined by RFC 3986.
+   *
+   * If omitted or empty, all paths are all allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttp#path
+   */
+  readonly path?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsRulesHttp' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsRulesHttp(obj: CiliumNetworkPolicySpecsEgressToPortsRulesHttp | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'headerMatches': obj.headerMatches?.map(y => toJson_CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches(y)),
+    'headers': obj.headers?.map(y => y),
+    'host': obj.host,
+    'method': obj.method,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of Kafka protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule will match all
+ * Kafka messages.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafka
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsRulesKafka {
+  /**
+   * APIKey is a case-insensitive string matched against the key of a
+   * request, e.g. "produce", "fetch", "createtopic", "deletetopic", et al
+   * Reference: https://kafka.apache.org/protocol#protocol_api_keys
+   *
+   * If omitted or empty, and if Role is not specified, then all keys are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafka#apiKey
+   */
+  readonly apiKey?: string;
+
+  /**
+   * APIVersion is the version matched against the api version of the
+   * Kafka message. If set, it has to be a string representing a positive
+   * integer.
+   *
+   * If omitted or empty, all versions are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafka#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * ClientID is the client identifier as provided in the request.
+   *
+   * From Kafka protocol documentation:
+   * This is a user supplied identifier for the client application. The
+   * user can use any identifier they like and it will be used when
+   * logging errors, monitoring aggregates, etc. For example, one might
+   * want to monitor not just the requests per second overall, but the
+   * number coming from each client application (each of which could
+   * reside on multiple servers). This id acts as a logical grouping
+   * across all requests from a particular client.
+   *
+   * If omitted or empty, all client identifiers are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafka#clientID
+   */
+  readonly clientId?: string;
+
+  /**
+   * Role is a case-insensitive string and describes a group of API keys
+   * necessary to perform certain higher-level Kafka operations such as "produce"
+   * or "consume". A Role automatically expands into all APIKeys required
+   * to perform the specified higher-level operation.
+   *
+   * The following values are supported:
+   * - "produce": Allow producing to the topics specified in the rule
+   * - "consume": Allow consuming from the topics specified in the rule
+   *
+   * This field is incompatible with the APIKey field, i.e APIKey and Role
+   * cannot both be specified in the same rule.
+   *
+   * If omitted or empty, and if APIKey is not specified, then all keys are
+   * allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafka#role
+   */
+  readonly role?: CiliumNetworkPolicySpecsEgressToPortsRulesKafkaRole;
+
+  /**
+   * Topic is the topic name contained in the message. If a Kafka request
+   * contains multiple topics, then all topics must be allowed or the
+   * message will be rejected.
+   *
+   * This constraint is ignored if the matched request message type
+   * doesn't contain any topic. Maximum size of Topic can be 249
+   * characters as per recent Kafka spec and allowed characters are
+   * a-z, A-Z, 0-9, -, . and _.
+   *
+   * Older Kafka versions had longer topic lengths of 255, but in Kafka 0.10
+   * version the length was changed from 255 to 249. For compatibility
+   * reasons we are using 255.
+   *
+   * If omitted or empty, all topics are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafka#topic
+   */
+  readonly topic?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsRulesKafka' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsRulesKafka(obj: CiliumNetworkPolicySpecsEgressToPortsRulesKafka | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiKey': obj.apiKey,
+    'apiVersion': obj.apiVersion,
+    'clientID': obj.clientId,
+    'role': obj.role,
+    'topic': obj.topic,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret(obj: CiliumNetworkPolicySpecsEgressToPortsTerminatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressToRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * ServiceSelector is a label selector for k8s services
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector
+ */
+export interface CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector(obj: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsEgressDenyIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * ServiceSelector is a label selector for k8s services
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector {
+  /**
+   * matchExpressions is a list of label selector requirements. The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector#matchExpressions
+   */
+  readonly matchExpressions?: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions[];
+
+  /**
+   * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+   * map is equivalent to an element of matchExpressions, whose key field is "key", the
+   * operator is "In", and the values array contains only "value". The requirements are ANDed.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector#matchLabels
+   */
+  readonly matchLabels?: { [key: string]: string };
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector(obj: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelector | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchExpressions': obj.matchExpressions?.map(y => toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions(y)),
+    'matchLabels': ((obj.matchLabels) === undefined) ? undefined : (Object.entries(obj.matchLabels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressFromEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressFromNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressFromRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecsIngressIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecsIngressIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecsIngressIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecsIngressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsIngressIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecsIngressIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsIngressIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * EnvoyConfig is a reference to the CEC or CCEC resource in which
+ * the listener is defined.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig {
+  /**
+   * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+   * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+   * respectively. The only case this is currently explicitly needed is when referring to a
+   * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+   * from a cluster scoped policy is not allowed.
+   *
+   * @default CiliumEnvoyConfig or
+   * @schema CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig#kind
+   */
+  readonly kind?: CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfigKind;
+
+  /**
+   * Name is the resource name of the CiliumEnvoyConfig or CiliumClusterwideEnvoyConfig where
+   * the listener is defined in.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig(obj: CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfig | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'kind': obj.kind,
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret(obj: CiliumNetworkPolicySpecsIngressToPortsOriginatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecsIngressToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * PortRuleDNS is a list of allowed DNS lookups.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesDns
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsRulesDns {
+  /**
+   * MatchName matches literal DNS names. A trailing "." is automatically added
+   * when missing.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesDns#matchName
+   */
+  readonly matchName?: string;
+
+  /**
+   * MatchPattern allows using wildcards to match DNS names. All wildcards are
+   * case insensitive. The wildcards are:
+   * - "*" matches 0 or more DNS valid characters, and may occur anywhere in
+   * the pattern. As a special case a "*" as the leftmost character, without a
+   * following "." matches all subdomains as well as the name to the right.
+   * A trailing "." is automatically added when missing.
+   *
+   * Examples:
+   * `*.cilium.io` matches subdomains of cilium at that level
+   * www.cilium.io and blog.cilium.io match, cilium.io and google.com do not
+   * `*cilium.io` matches cilium.io and all subdomains ends with "cilium.io"
+   * except those containing "." separator, subcilium.io and sub-cilium.io match,
+   * www.cilium.io and blog.cilium.io does not
+   * sub*.cilium.io matches subdomains of cilium where the subdomain component
+   * begins with "sub"
+   * sub.cilium.io and subdomain.cilium.io match, www.cilium.io,
+   * blog.cilium.io, cilium.io and google.com do not
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesDns#matchPattern
+   */
+  readonly matchPattern?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsRulesDns' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsRulesDns(obj: CiliumNetworkPolicySpecsIngressToPortsRulesDns | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'matchName': obj.matchName,
+    'matchPattern': obj.matchPattern,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRuleHTTP is a list of HTTP protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule does not have any
+ * effect.
+ *
+ * All fields of this type are extended POSIX regex as defined by IEEE Std
+ * 1003.1, (i.e this follows the egrep/unix syntax, not the perl syntax)
+ * matched against the path of an incoming request. Currently it can contain
+ * characters disallowed from the conventional "path" part of a URL as defined
+ * by RFC 3986.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttp
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsRulesHttp {
+  /**
+   * HeaderMatches is a list of HTTP headers which must be
+   * present and match against the given values. Mismatch field can be used
+   * to specify what to do when there is no match.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttp#headerMatches
+   */
+  readonly headerMatches?: CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches[];
+
+  /**
+   * Headers is a list of HTTP headers which must be present in the
+   * request. If omitted or empty, requests are allowed regardless of
+   * headers present.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttp#headers
+   */
+  readonly headers?: string[];
+
+  /**
+   * Host is an extended POSIX regex matched against the host header of a
+   * request. Examples:
+   *
+   * - foo.bar.com will match the host fooXbar.com or foo-bar.com
+   * - foo\.bar\.com will only match the host foo.bar.com
+   *
+   * If omitted or empty, the value of the host header is ignored.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttp#host
+   */
+  readonly host?: string;
+
+  /**
+   * Method is an extended POSIX regex matched against the method of a
+   * request, e.g. "GET", "POST", "PUT", "PATCH", "DELETE", ...
+   *
+   * If omitted or empty, all methods are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttp#method
+   */
+  readonly method?: string;
+
+  /**
+   * Path is an extended POSIX regex matched against the path of a
+   * request. Currently it can contain characters disallowed from the
+   * conventional "path" part of a URL as defined by RFC 3986.
+   *
+   * If omitted or empty, all paths are all allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttp#path
+   */
+  readonly path?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsRulesHttp' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsRulesHttp(obj: CiliumNetworkPolicySpecsIngressToPortsRulesHttp | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'headerMatches': obj.headerMatches?.map(y => toJson_CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches(y)),
+    'headers': obj.headers?.map(y => y),
+    'host': obj.host,
+    'method': obj.method,
+    'path': obj.path,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PortRule is a list of Kafka protocol constraints. All fields are
+ * optional, if all fields are empty or missing, the rule will match all
+ * Kafka messages.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafka
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsRulesKafka {
+  /**
+   * APIKey is a case-insensitive string matched against the key of a
+   * request, e.g. "produce", "fetch", "createtopic", "deletetopic", et al
+   * Reference: https://kafka.apache.org/protocol#protocol_api_keys
+   *
+   * If omitted or empty, and if Role is not specified, then all keys are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafka#apiKey
+   */
+  readonly apiKey?: string;
+
+  /**
+   * APIVersion is the version matched against the api version of the
+   * Kafka message. If set, it has to be a string representing a positive
+   * integer.
+   *
+   * If omitted or empty, all versions are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafka#apiVersion
+   */
+  readonly apiVersion?: string;
+
+  /**
+   * ClientID is the client identifier as provided in the request.
+   *
+   * From Kafka protocol documentation:
+   * This is a user supplied identifier for the client application. The
+   * user can use any identifier they like and it will be used when
+   * logging errors, monitoring aggregates, etc. For example, one might
+   * want to monitor not just the requests per second overall, but the
+   * number coming from each client application (each of which could
+   * reside on multiple servers). This id acts as a logical grouping
+   * across all requests from a particular client.
+   *
+   * If omitted or empty, all client identifiers are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafka#clientID
+   */
+  readonly clientId?: string;
+
+  /**
+   * Role is a case-insensitive string and describes a group of API keys
+   * necessary to perform certain higher-level Kafka operations such as "produce"
+   * or "consume". A Role automatically expands into all APIKeys required
+   * to perform the specified higher-level operation.
+   *
+   * The following values are supported:
+   * - "produce": Allow producing to the topics specified in the rule
+   * - "consume": Allow consuming from the topics specified in the rule
+   *
+   * This field is incompatible with the APIKey field, i.e APIKey and Role
+   * cannot both be specified in the same rule.
+   *
+   * If omitted or empty, and if APIKey is not specified, then all keys are
+   * allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafka#role
+   */
+  readonly role?: CiliumNetworkPolicySpecsIngressToPortsRulesKafkaRole;
+
+  /**
+   * Topic is the topic name contained in the message. If a Kafka request
+   * contains multiple topics, then all topics must be allowed or the
+   * message will be rejected.
+   *
+   * This constraint is ignored if the matched request message type
+   * doesn't contain any topic. Maximum size of Topic can be 249
+   * characters as per recent Kafka spec and allowed characters are
+   * a-z, A-Z, 0-9, -, . and _.
+   *
+   * Older Kafka versions had longer topic lengths of 255, but in Kafka 0.10
+   * version the length was changed from 255 to 249. For compatibility
+   * reasons we are using 255.
+   *
+   * If omitted or empty, all topics are allowed.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafka#topic
+   */
+  readonly topic?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsRulesKafka' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsRulesKafka(obj: CiliumNetworkPolicySpecsIngressToPortsRulesKafka | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'apiKey': obj.apiKey,
+    'apiVersion': obj.apiVersion,
+    'clientID': obj.clientId,
+    'role': obj.role,
+    'topic': obj.topic,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Secret is the secret that contains the certificates and private key for
+ * the TLS context.
+ * By default, Cilium will search in this secret for the following items:
+ * - 'ca.crt'  - Which represents the trusted CA to verify remote source.
+ * - 'tls.crt' - Which represents the public key certificate.
+ * - 'tls.key' - Which represents the private key matching the public key
+ * certificate.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret(obj: CiliumNetworkPolicySpecsIngressToPortsTerminatingTlsSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyFromEndpointsMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyFromNodesMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyFromRequiresMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Family is a IP address version.
+ * Currently, we support `IPv4` and `IPv6`.
+ * `IPv4` is set as default.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsFamily
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsFamily {
+  /** IPv4 */
+  I_PV4 = "IPv4",
+  /** IPv6 */
+  I_PV6 = "IPv6",
+}
+
+/**
+ * Type is a ICMP-type.
+ * It should be an 8bit code (0-255), or it's CamelCase name (for example, "EchoReply").
+ * Allowed ICMP types are:
+ * Ipv4: EchoReply | DestinationUnreachable | Redirect | Echo | EchoRequest |
+ * RouterAdvertisement | RouterSelection | TimeExceeded | ParameterProblem |
+ * Timestamp | TimestampReply | Photuris | ExtendedEcho Request | ExtendedEcho Reply
+ * Ipv6: DestinationUnreachable | PacketTooBig | TimeExceeded | ParameterProblem |
+ * EchoRequest | EchoReply | MulticastListenerQuery| MulticastListenerReport |
+ * MulticastListenerDone | RouterSolicitation | RouterAdvertisement | NeighborSolicitation |
+ * NeighborAdvertisement | RedirectMessage | RouterRenumbering | ICMPNodeInformationQuery |
+ * ICMPNodeInformationResponse | InverseNeighborDiscoverySolicitation | InverseNeighborDiscoveryAdvertisement |
+ * HomeAgentAddressDiscoveryRequest | HomeAgentAddressDiscoveryReply | MobilePrefixSolicitation |
+ * MobilePrefixAdvertisement | DuplicateAddressRequestCodeSuffix | DuplicateAddressConfirmationCodeSuffix |
+ * ExtendedEchoRequest | ExtendedEchoReply
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType
+ */
+export class CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType {
+  public static fromNumber(value: number): CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType(value);
+  }
+  public static fromString(value: string): CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType {
+    return new CiliumNetworkPolicySpecsIngressDenyIcmpsFieldsType(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
+
+/**
+ * Protocol is the L4 protocol. If omitted or empty, any protocol
+ * matches. Accepted values: "TCP", "UDP", "SCTP", "ANY"
+ *
+ * Matching on ICMP is not supported.
+ *
+ * Named port specified for a container may narrow this down, but may not
+ * contradict this.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyToPortsPortsProtocol
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyToPortsPortsProtocol {
+  /** TCP */
+  TCP = "TCP",
+  /** UDP */
+  UDP = "UDP",
+  /** SCTP */
+  SCTP = "SCTP",
+  /** ANY */
+  ANY = "ANY",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressToCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+ * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+ * respectively. The only case this is currently explicitly needed is when referring to a
+ * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+ * from a cluster scoped policy is not allowed.
+ *
+ * @default CiliumEnvoyConfig or
+ * @schema CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfigKind
+ */
+export enum CiliumNetworkPolicySpecEgressToPortsListenerEnvoyConfigKind {
+  /** CiliumEnvoyConfig */
+  CILIUM_ENVOY_CONFIG = "CiliumEnvoyConfig",
+  /** CiliumClusterwideEnvoyConfig */
+  CILIUM_CLUSTERWIDE_ENVOY_CONFIG = "CiliumClusterwideEnvoyConfig",
+}
+
+/**
+ * HeaderMatch extends the HeaderValue for matching requirement of a
+ * named header field against an immediate string or a secret value.
+ * If none of the optional fields is present, then the
+ * header value is not matched, only presence of the header is enough.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches {
+  /**
+   * Mismatch identifies what to do in case there is no match. The default is
+   * to drop the request. Otherwise the overall rule is still considered as
+   * matching, but the mismatches are logged in the access log.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches#mismatch
+   */
+  readonly mismatch?: CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesMismatch;
+
+  /**
+   * Name identifies the header.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches#name
+   */
+  readonly name: string;
+
+  /**
+   * Secret refers to a secret that contains the value to be matched against.
+   * The secret must only contain one entry. If the referred secret does not
+   * exist, and there is no "Value" specified, the match will fail.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches#secret
+   */
+  readonly secret?: CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret;
+
+  /**
+   * Value matches the exact value of the header. Can be specified either
+   * alone or together with "Secret"; will be used as the header value if the
+   * secret can not be found in the latter case.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches(obj: CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatches | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mismatch': obj.mismatch,
+    'name': obj.name,
+    'secret': toJson_CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret(obj.secret),
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Role is a case-insensitive string and describes a group of API keys
+ * necessary to perform certain higher-level Kafka operations such as "produce"
+ * or "consume". A Role automatically expands into all APIKeys required
+ * to perform the specified higher-level operation.
+ *
+ * The following values are supported:
+ * - "produce": Allow producing to the topics specified in the rule
+ * - "consume": Allow consuming from the topics specified in the rule
+ *
+ * This field is incompatible with the APIKey field, i.e APIKey and Role
+ * cannot both be specified in the same rule.
+ *
+ * If omitted or empty, and if APIKey is not specified, then all keys are
+ * allowed.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesKafkaRole
+ */
+export enum CiliumNetworkPolicySpecEgressToPortsRulesKafkaRole {
+  /** produce */
+  PRODUCE = "produce",
+  /** consume */
+  CONSUME = "consume",
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions(obj: CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions(obj: CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressFromCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+ * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+ * respectively. The only case this is currently explicitly needed is when referring to a
+ * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+ * from a cluster scoped policy is not allowed.
+ *
+ * @default CiliumEnvoyConfig or
+ * @schema CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfigKind
+ */
+export enum CiliumNetworkPolicySpecIngressToPortsListenerEnvoyConfigKind {
+  /** CiliumEnvoyConfig */
+  CILIUM_ENVOY_CONFIG = "CiliumEnvoyConfig",
+  /** CiliumClusterwideEnvoyConfig */
+  CILIUM_CLUSTERWIDE_ENVOY_CONFIG = "CiliumClusterwideEnvoyConfig",
+}
+
+/**
+ * HeaderMatch extends the HeaderValue for matching requirement of a
+ * named header field against an immediate string or a secret value.
+ * If none of the optional fields is present, then the
+ * header value is not matched, only presence of the header is enough.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches {
+  /**
+   * Mismatch identifies what to do in case there is no match. The default is
+   * to drop the request. Otherwise the overall rule is still considered as
+   * matching, but the mismatches are logged in the access log.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches#mismatch
+   */
+  readonly mismatch?: CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesMismatch;
+
+  /**
+   * Name identifies the header.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches#name
+   */
+  readonly name: string;
+
+  /**
+   * Secret refers to a secret that contains the value to be matched against.
+   * The secret must only contain one entry. If the referred secret does not
+   * exist, and there is no "Value" specified, the match will fail.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches#secret
+   */
+  readonly secret?: CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret;
+
+  /**
+   * Value matches the exact value of the header. Can be specified either
+   * alone or together with "Secret"; will be used as the header value if the
+   * secret can not be found in the latter case.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches(obj: CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatches | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mismatch': obj.mismatch,
+    'name': obj.name,
+    'secret': toJson_CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret(obj.secret),
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Role is a case-insensitive string and describes a group of API keys
+ * necessary to perform certain higher-level Kafka operations such as "produce"
+ * or "consume". A Role automatically expands into all APIKeys required
+ * to perform the specified higher-level operation.
+ *
+ * The following values are supported:
+ * - "produce": Allow producing to the topics specified in the rule
+ * - "consume": Allow consuming from the topics specified in the rule
+ *
+ * This field is incompatible with the APIKey field, i.e APIKey and Role
+ * cannot both be specified in the same rule.
+ *
+ * If omitted or empty, and if APIKey is not specified, then all keys are
+ * allowed.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesKafkaRole
+ */
+export enum CiliumNetworkPolicySpecIngressToPortsRulesKafkaRole {
+  /** produce */
+  PRODUCE = "produce",
+  /** consume */
+  CONSUME = "consume",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecIngressDenyFromCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressToCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+ * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+ * respectively. The only case this is currently explicitly needed is when referring to a
+ * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+ * from a cluster scoped policy is not allowed.
+ *
+ * @default CiliumEnvoyConfig or
+ * @schema CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfigKind
+ */
+export enum CiliumNetworkPolicySpecsEgressToPortsListenerEnvoyConfigKind {
+  /** CiliumEnvoyConfig */
+  CILIUM_ENVOY_CONFIG = "CiliumEnvoyConfig",
+  /** CiliumClusterwideEnvoyConfig */
+  CILIUM_CLUSTERWIDE_ENVOY_CONFIG = "CiliumClusterwideEnvoyConfig",
+}
+
+/**
+ * HeaderMatch extends the HeaderValue for matching requirement of a
+ * named header field against an immediate string or a secret value.
+ * If none of the optional fields is present, then the
+ * header value is not matched, only presence of the header is enough.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches {
+  /**
+   * Mismatch identifies what to do in case there is no match. The default is
+   * to drop the request. Otherwise the overall rule is still considered as
+   * matching, but the mismatches are logged in the access log.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches#mismatch
+   */
+  readonly mismatch?: CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesMismatch;
+
+  /**
+   * Name identifies the header.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches#name
+   */
+  readonly name: string;
+
+  /**
+   * Secret refers to a secret that contains the value to be matched against.
+   * The secret must only contain one entry. If the referred secret does not
+   * exist, and there is no "Value" specified, the match will fail.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches#secret
+   */
+  readonly secret?: CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret;
+
+  /**
+   * Value matches the exact value of the header. Can be specified either
+   * alone or together with "Secret"; will be used as the header value if the
+   * secret can not be found in the latter case.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches(obj: CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatches | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mismatch': obj.mismatch,
+    'name': obj.name,
+    'secret': toJson_CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret(obj.secret),
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Role is a case-insensitive string and describes a group of API keys
+ * necessary to perform certain higher-level Kafka operations such as "produce"
+ * or "consume". A Role automatically expands into all APIKeys required
+ * to perform the specified higher-level operation.
+ *
+ * The following values are supported:
+ * - "produce": Allow producing to the topics specified in the rule
+ * - "consume": Allow consuming from the topics specified in the rule
+ *
+ * This field is incompatible with the APIKey field, i.e APIKey and Role
+ * cannot both be specified in the same rule.
+ *
+ * If omitted or empty, and if APIKey is not specified, then all keys are
+ * allowed.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesKafkaRole
+ */
+export enum CiliumNetworkPolicySpecsEgressToPortsRulesKafkaRole {
+  /** produce */
+  PRODUCE = "produce",
+  /** consume */
+  CONSUME = "consume",
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * A label selector requirement is a selector that contains values, a key, and an operator that
+ * relates the key and values.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions
+ */
+export interface CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions {
+  /**
+   * key is the label key that the selector applies to.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions#key
+   */
+  readonly key: string;
+
+  /**
+   * operator represents a key's relationship to a set of values.
+   * Valid operators are In, NotIn, Exists and DoesNotExist.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions#operator
+   */
+  readonly operator: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressionsOperator;
+
+  /**
+   * values is an array of string values. If the operator is In or NotIn,
+   * the values array must be non-empty. If the operator is Exists or DoesNotExist,
+   * the values array must be empty. This array is replaced during a strategic
+   * merge patch.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions#values
+   */
+  readonly values?: string[];
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions(obj: CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressions | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'key': obj.key,
+    'operator': obj.operator,
+    'values': obj.values?.map(y => y),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressFromCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Kind is the resource type being referred to. Defaults to CiliumEnvoyConfig or
+ * CiliumClusterwideEnvoyConfig for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
+ * respectively. The only case this is currently explicitly needed is when referring to a
+ * CiliumClusterwideEnvoyConfig from CiliumNetworkPolicy, as using a namespaced listener
+ * from a cluster scoped policy is not allowed.
+ *
+ * @default CiliumEnvoyConfig or
+ * @schema CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfigKind
+ */
+export enum CiliumNetworkPolicySpecsIngressToPortsListenerEnvoyConfigKind {
+  /** CiliumEnvoyConfig */
+  CILIUM_ENVOY_CONFIG = "CiliumEnvoyConfig",
+  /** CiliumClusterwideEnvoyConfig */
+  CILIUM_CLUSTERWIDE_ENVOY_CONFIG = "CiliumClusterwideEnvoyConfig",
+}
+
+/**
+ * HeaderMatch extends the HeaderValue for matching requirement of a
+ * named header field against an immediate string or a secret value.
+ * If none of the optional fields is present, then the
+ * header value is not matched, only presence of the header is enough.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches {
+  /**
+   * Mismatch identifies what to do in case there is no match. The default is
+   * to drop the request. Otherwise the overall rule is still considered as
+   * matching, but the mismatches are logged in the access log.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches#mismatch
+   */
+  readonly mismatch?: CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesMismatch;
+
+  /**
+   * Name identifies the header.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches#name
+   */
+  readonly name: string;
+
+  /**
+   * Secret refers to a secret that contains the value to be matched against.
+   * The secret must only contain one entry. If the referred secret does not
+   * exist, and there is no "Value" specified, the match will fail.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches#secret
+   */
+  readonly secret?: CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret;
+
+  /**
+   * Value matches the exact value of the header. Can be specified either
+   * alone or together with "Secret"; will be used as the header value if the
+   * secret can not be found in the latter case.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches#value
+   */
+  readonly value?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches(obj: CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatches | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mismatch': obj.mismatch,
+    'name': obj.name,
+    'secret': toJson_CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret(obj.secret),
+    'value': obj.value,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Role is a case-insensitive string and describes a group of API keys
+ * necessary to perform certain higher-level Kafka operations such as "produce"
+ * or "consume". A Role automatically expands into all APIKeys required
+ * to perform the specified higher-level operation.
+ *
+ * The following values are supported:
+ * - "produce": Allow producing to the topics specified in the rule
+ * - "consume": Allow consuming from the topics specified in the rule
+ *
+ * This field is incompatible with the APIKey field, i.e APIKey and Role
+ * cannot both be specified in the same rule.
+ *
+ * If omitted or empty, and if APIKey is not specified, then all keys are
+ * allowed.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesKafkaRole
+ */
+export enum CiliumNetworkPolicySpecsIngressToPortsRulesKafkaRole {
+  /** produce */
+  PRODUCE = "produce",
+  /** consume */
+  CONSUME = "consume",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsIngressDenyFromCidrSetCidrGroupSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Mismatch identifies what to do in case there is no match. The default is
+ * to drop the request. Otherwise the overall rule is still considered as
+ * matching, but the mismatches are logged in the access log.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesMismatch
+ */
+export enum CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesMismatch {
+  /** LOG */
+  LOG = "LOG",
+  /** ADD */
+  ADD = "ADD",
+  /** DELETE */
+  DELETE = "DELETE",
+  /** REPLACE */
+  REPLACE = "REPLACE",
+}
+
+/**
+ * Secret refers to a secret that contains the value to be matched against.
+ * The secret must only contain one entry. If the referred secret does not
+ * exist, and there is no "Value" specified, the match will fail.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret
+ */
+export interface CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret(obj: CiliumNetworkPolicySpecEgressToPortsRulesHttpHeaderMatchesSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressToServicesK8SServiceSelectorSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Mismatch identifies what to do in case there is no match. The default is
+ * to drop the request. Otherwise the overall rule is still considered as
+ * matching, but the mismatches are logged in the access log.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesMismatch
+ */
+export enum CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesMismatch {
+  /** LOG */
+  LOG = "LOG",
+  /** ADD */
+  ADD = "ADD",
+  /** DELETE */
+  DELETE = "DELETE",
+  /** REPLACE */
+  REPLACE = "REPLACE",
+}
+
+/**
+ * Secret refers to a secret that contains the value to be matched against.
+ * The secret must only contain one entry. If the referred secret does not
+ * exist, and there is no "Value" specified, the match will fail.
+ *
+ * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret
+ */
+export interface CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret(obj: CiliumNetworkPolicySpecIngressToPortsRulesHttpHeaderMatchesSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Mismatch identifies what to do in case there is no match. The default is
+ * to drop the request. Otherwise the overall rule is still considered as
+ * matching, but the mismatches are logged in the access log.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesMismatch
+ */
+export enum CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesMismatch {
+  /** LOG */
+  LOG = "LOG",
+  /** ADD */
+  ADD = "ADD",
+  /** DELETE */
+  DELETE = "DELETE",
+  /** REPLACE */
+  REPLACE = "REPLACE",
+}
+
+/**
+ * Secret refers to a secret that contains the value to be matched against.
+ * The secret must only contain one entry. If the referred secret does not
+ * exist, and there is no "Value" specified, the match will fail.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret
+ */
+export interface CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret(obj: CiliumNetworkPolicySpecsEgressToPortsRulesHttpHeaderMatchesSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressToServicesK8SServiceSelectorSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * operator represents a key's relationship to a set of values.
+ * Valid operators are In, NotIn, Exists and DoesNotExist.
+ *
+ * @schema CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressionsOperator
+ */
+export enum CiliumNetworkPolicySpecsEgressDenyToServicesK8SServiceSelectorSelectorMatchExpressionsOperator {
+  /** In */
+  IN = "In",
+  /** NotIn */
+  NOT_IN = "NotIn",
+  /** Exists */
+  EXISTS = "Exists",
+  /** DoesNotExist */
+  DOES_NOT_EXIST = "DoesNotExist",
+}
+
+/**
+ * Mismatch identifies what to do in case there is no match. The default is
+ * to drop the request. Otherwise the overall rule is still considered as
+ * matching, but the mismatches are logged in the access log.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesMismatch
+ */
+export enum CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesMismatch {
+  /** LOG */
+  LOG = "LOG",
+  /** ADD */
+  ADD = "ADD",
+  /** DELETE */
+  DELETE = "DELETE",
+  /** REPLACE */
+  REPLACE = "REPLACE",
+}
+
+/**
+ * Secret refers to a secret that contains the value to be matched against.
+ * The secret must only contain one entry. If the referred secret does not
+ * exist, and there is no "Value" specified, the match will fail.
+ *
+ * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret
+ */
+export interface CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret {
+  /**
+   * Name is the name of the secret.
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret#name
+   */
+  readonly name: string;
+
+  /**
+   * Namespace is the namespace in which the secret exists. Context of use
+   * determines the default value if left out (e.g., "default").
+   *
+   * @schema CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret#namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Converts an object of type 'CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret(obj: CiliumNetworkPolicySpecsIngressToPortsRulesHttpHeaderMatchesSecret | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+    'namespace': obj.namespace,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+

@@ -24,6 +24,7 @@ import { PRIORITY } from './priority';
 import type { K8sObject } from './render';
 import { Resources } from './resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from './security';
+import { Storage } from './storage';
 import UPLOAD_SCRIPT from './s3-upload.sh';
 
 /** When a snapshot is taken: a five-field cron (UTC) and the interval it repeats at. */
@@ -229,7 +230,7 @@ export interface SnapshotCronJobProps {
   /** Pinned AWS CLI image of the upload step. */
   readonly uploaderImage: string;
   /** Size limit of the scratch volume: at least the data a snapshot holds. */
-  readonly scratchSize: string;
+  readonly scratchSize: Storage;
   /** Volumes the snapshot step mounts besides the scratch volume. */
   readonly volumes?: readonly k8s.Volume[];
   /** @default SNAPSHOT_DEFAULTS.uploaderResources */
@@ -325,7 +326,7 @@ export class SnapshotCronJob extends Construct {
                   },
                 ],
                 volumes: [
-                  { name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.scratchSize) } },
+                  { name: 'scratch', emptyDir: { sizeLimit: k8s.Quantity.fromString(props.scratchSize.toString()) } },
                   { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
                   ...(props.volumes ?? []),
                 ],

@@ -7,6 +7,7 @@ import { PLATFORM_COMPONENT_IDS, PlatformComponentId } from '../config/ids';
 import { ChartPin } from '../config/versions';
 import { IrsaRole } from './irsa';
 import type { K8sObject } from './render';
+import type { TrafficEdge } from './traffic';
 import { Workload } from './resources';
 
 /** The seven platform workflows of the seed, plus the microservices. Order is the seed's. */
@@ -106,6 +107,10 @@ export interface RenderedFacts {
    * they are admitted with.
    */
   readonly workloads: ReadonlyMap<string, readonly Workload[]>;
+  /** Every object the other components render, namespaces written out (for derived traffic). */
+  readonly objects: readonly K8sObject[];
+  /** The traffic every component declares (`Component.traffic`). */
+  readonly traffic: readonly TrafficEdge[];
 }
 
 /**
@@ -225,6 +230,11 @@ export interface Component<Id extends ComponentId = ComponentId> {
    * apply are all derived from the objects this renders (lib/hydrate.ts), never declared here.
    */
   readonly source: ComponentSource;
+  /**
+   * The network traffic it needs beyond what its rendered objects imply (lib/traffic.ts): calls to
+   * other pods and to the world. Rendered as policies in the namespaces with default-deny.
+   */
+  readonly traffic?: readonly TrafficEdge[];
   /** IAM roles for service accounts: eksctl creates the role, the chart annotates the ServiceAccount. */
   readonly irsa?: readonly IrsaRole[];
   /** Extra Argo CD sync options, e.g. `SkipDryRunOnMissingResource=true`. */

@@ -46,6 +46,7 @@ export const EXTERNAL_CRDS: readonly { readonly apiVersion: string; readonly kin
   { apiVersion: 'snapshot.storage.k8s.io/v1', kinds: ['VolumeSnapshot', 'VolumeSnapshotContent'], installedBy: 'eks', scope: 'Namespaced' },
   // The Cilium agent registers its CRDs at start (Cilium is installed at bootstrap).
   { apiVersion: 'cilium.io/v2', kinds: ['CiliumClusterwideNetworkPolicy'], installedBy: 'cilium', scope: 'Cluster' },
+  { apiVersion: 'cilium.io/v2', kinds: ['CiliumNetworkPolicy'], installedBy: 'cilium', scope: 'Namespaced' },
   // TektonConfig (tekton-config) makes the Tekton operator install Tekton Pipelines and its CRDs.
   { apiVersion: 'tekton.dev/v1', kinds: ['Pipeline', 'Task', 'PipelineRun', 'TaskRun'], installedBy: 'tekton-config', scope: 'Namespaced' },
   { apiVersion: 'triggers.tekton.dev/v1beta1', kinds: ['EventListener', 'TriggerBinding', 'TriggerTemplate', 'Trigger'], installedBy: 'tekton-config', scope: 'Namespaced' },
@@ -199,7 +200,12 @@ function addFromRendered(components: readonly Component[], placed: Map<string, K
   const namespaces = namespaceUsage(others, placed);
   for (const { c, from } of builders) add(c, (scope) => from.namespaces(scope, namespaces));
   const derived = environmentWorkloads(others, placed, labelDomain);
-  const facts: RenderedFacts = { namespaces, workloads: new Map([...derived].map(([id, d]) => [id, d.workloads])) };
+  const facts: RenderedFacts = {
+    namespaces,
+    workloads: new Map([...derived].map(([id, d]) => [id, d.workloads])),
+    objects: others.flatMap((c) => placed.get(c.id) ?? []),
+    traffic: others.flatMap((c) => c.traffic ?? []),
+  };
   for (const { c, from } of builders) add(c, (scope) => from.workloads(scope, facts));
   return placed;
 }

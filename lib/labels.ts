@@ -73,6 +73,8 @@ export class LabelDomain {
   readonly environment: string;
   /** AWS tag: the platform a resource belongs to. */
   readonly platform: string;
+  /** Network policies of declared traffic: why the edge exists (lib/traffic.ts). */
+  readonly trafficReason: string;
 
   private constructor(readonly domain: string) {
     this.workflow = this.key('workflow');
@@ -83,6 +85,7 @@ export class LabelDomain {
     this.nodeRole = this.key('node-role');
     this.environment = this.key('environment');
     this.platform = this.key('platform');
+    this.trafficReason = this.key('traffic-reason');
   }
 
   /** `<domain>/<name>`. */

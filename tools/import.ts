@@ -44,7 +44,7 @@ export const IMPORTS: readonly ImportGroup[] = [
   { group: 'argoproj.io', version: 'v1alpha1', kinds: ['AnalysisTemplate', 'Application', 'AppProject', 'Rollout'] },
   { group: 'barmancloud.cnpg.io', version: 'v1', kinds: ['ObjectStore'] },
   { group: 'cert-manager.io', version: 'v1', kinds: ['Certificate', 'ClusterIssuer', 'Issuer'] },
-  { group: 'cilium.io', version: 'v2', kinds: ['CiliumClusterwideNetworkPolicy'] },
+  { group: 'cilium.io', version: 'v2', kinds: ['CiliumClusterwideNetworkPolicy', 'CiliumNetworkPolicy'] },
   { group: 'config.gatekeeper.sh', version: 'v1alpha1', kinds: ['Config'] },
   {
     group: 'constraints.gatekeeper.sh',

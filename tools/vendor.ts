@@ -1,12 +1,29 @@
-// CLI: puts every chart package config/versions.ts pins into vendor/charts and writes the lock.
+// CLI: puts every chart package config/versions.ts pins into vendor/charts and writes the lock;
+// with --images, resolves the images pinned by tag alone into images.lock.json instead.
 //   npm run vendor -- [--from DIR [--index FILE]] [--check] [--root DIR]
+//   npm run vendor -- --images [--check] [--root DIR]
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { ChartPin, CHARTS } from '../config/versions';
+import { ChartPin, CHARTS, IMAGES } from '../config/versions';
 import { parseFlags, runCliAsync, UsageError } from '../lib/cli';
+import { RenderCheckError } from '../lib/checks';
+import {
+  configImages,
+  EMPTY_IMAGE_LOCK,
+  formatImageLock,
+  IMAGE_LOCK,
+  ImageLock,
+  imageLockCoverage,
+  imagesToLock,
+  ImagesToLock,
+  readImageLock,
+  renderedImages,
+} from '../lib/image-lock';
+import { writeFileAtomically } from '../lib/output';
+import { RegistryClient, RegistryOptions } from '../lib/registry';
 import { resolveHelm } from '../lib/helm/binary';
 import {
   CHART_LOCK_FILE,
@@ -27,6 +44,7 @@ import {
 import { projectRoot } from '../lib/project-root';
 
 export const USAGE = `Usage: npm run vendor -- [--from DIR [--index FILE]] [--check] [--root DIR]
+       npm run vendor -- --images [--check] [--root DIR]
 
 Puts the package of every chart config/versions.ts pins into vendor/charts/<chart>-<version>.tgz,
 checks that it is the pinned chart and version (helm show chart), rewrites
@@ -41,16 +59,25 @@ Options:
                  a package keeps the provenance the lock already has for the same sha256.
   --check        change nothing: every pin has a locked package with the locked sha256, and the
                  lock and vendor/charts hold nothing else; exit 1 listing the problems
-  --root DIR     the project folder holding vendor/charts (default: this project)
+  --images       images instead of charts: resolve every image pinned by tag alone (config/versions.ts
+                 IMAGES, and every tag without a digest that dist/ names: run after npm run synth)
+                 to its manifest digest with each registry's API (anonymous HEAD
+                 /v2/<repo>/manifests/<tag>; network needed) and rewrite images.lock.json whole:
+                 sorted, entries nothing names any more removed. If any image fails, nothing is
+                 written. With --check: no network; every such image has an entry and the lock
+                 has no other; exit 1 listing the problems.
+  --root DIR     the project folder holding vendor/charts, dist/ and images.lock.json (default: this project)
   -h, --help     this text
 
 Environment: HELM=/path/to/helm-v4.1.4 overrides the pinned helm (see README).
-Exit status: 0; 1 when a chart could not be vendored or --check finds a problem; 2 on bad usage.`;
+Exit status: 0; 1 when a chart or image could not be vendored or --check finds a problem; 2 on bad usage.`;
 
 export type VendorMode =
   | { readonly kind: 'pull' }
   | { readonly kind: 'from'; readonly dir: string; readonly index?: string }
-  | { readonly kind: 'check' };
+  | { readonly kind: 'check' }
+  /** `--images`: resolve the digests into images.lock.json (or, with check, verify it covers them, offline). */
+  | { readonly kind: 'images'; readonly check: boolean };
 
 export interface VendorOptions {
   readonly root: string;
@@ -67,18 +94,26 @@ export interface VendorDeps {
   readonly fetchText?: (url: string) => Promise<string>;
   /** Progress lines. @default console.log */
   readonly log?: (line: string) => void;
-  /** Concurrent pulls. @default 4 */
+  /** Concurrent pulls (and registry requests with --images). @default 4 */
   readonly concurrency?: number;
+  /** --images: the IMAGES table. @default config/versions.ts IMAGES */
+  readonly images?: Readonly<Record<string, string>>;
+  /** --images: where registries are reached (tests point them at a local server). @default each image's registry */
+  readonly registry?: RegistryOptions;
 }
 
 export { UsageError };
 
 export function parseArgs(argv: readonly string[]): VendorOptions | 'help' {
-  const f = parseFlags(argv, { values: ['--from', '--index', '--root'], switches: ['--check'] });
+  const f = parseFlags(argv, { values: ['--from', '--index', '--root'], switches: ['--check', '--images'] });
   if (f === 'help') return 'help';
   const root = path.resolve(f.values.get('--root') ?? projectRoot());
   const from = f.values.get('--from');
   const index = f.values.get('--index');
+  if (f.switches.has('--images')) {
+    if (from !== undefined || index !== undefined) throw new UsageError('--images resolves image digests from the registries; it takes no --from or --index');
+    return { root, mode: { kind: 'images', check: f.switches.has('--check') } };
+  }
   if (index !== undefined && from === undefined) throw new UsageError('--index needs --from DIR');
   if (f.switches.has('--check')) {
     if (from !== undefined) throw new UsageError('--check verifies what is vendored; it takes no --from');
@@ -214,6 +249,7 @@ async function checkChartYaml(helm: string, file: string, pin: ChartPin, env: No
 export async function vendor(opts: VendorOptions, deps: VendorDeps = {}): Promise<void> {
   const pins = uniquePins(deps.pins ?? Object.values(CHARTS));
   const log = deps.log ?? ((line: string) => console.log(line));
+  if (opts.mode.kind === 'images') return vendorImages(opts.root, opts.mode.check, deps, log);
   if (opts.mode.kind === 'check') {
     const problems = checkVendored(opts.root, pins);
     if (problems.length) throw new VendorError(problems);
@@ -325,6 +361,72 @@ export async function vendor(opts: VendorOptions, deps: VendorDeps = {}): Promis
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** Image tags that could not be resolved (or, with --check, a lock that does not cover them): one line each. */
+export class ImageLockError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    summary: string,
+  ) {
+    super(`${summary}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ImageLockError';
+  }
+}
+
+/** What `--images` locks under `root`: IMAGES and the tag-only images of `root`/dist. */
+export function wantedImages(root: string, images: Readonly<Record<string, string>> = IMAGES): ImagesToLock {
+  return imagesToLock([...configImages(images), ...renderedImages(path.join(root, 'dist'), root)]);
+}
+
+/**
+ * `--images`: resolves every wanted image's tag to its digest and rewrites images.lock.json whole
+ * (sorted keys, entries nothing names any more dropped), or writes nothing when any image failed.
+ * With `check`, reads no network: the lock must hold exactly the wanted keys.
+ */
+async function vendorImages(root: string, check: boolean, deps: VendorDeps, log: (line: string) => void): Promise<void> {
+  const file = path.join(root, IMAGE_LOCK);
+  const wanted = wantedImages(root, deps.images ?? IMAGES);
+  for (const s of wanted.skipped) log(`skipped   ${s.image} (${s.from}): ${s.why}`);
+  let lock: ImageLock;
+  try {
+    lock = readImageLock(file);
+  } catch (e) {
+    // --check reports a broken lock; a resolving run replaces it (it only reads it to say what changed).
+    if (check || !(e instanceof RenderCheckError)) throw e;
+    log(`${IMAGE_LOCK} is not valid; writing it anew (${e.message.split('\n')[0]})`);
+    lock = EMPTY_IMAGE_LOCK;
+  }
+  if (check) {
+    const problems = imageLockCoverage(wanted, lock);
+    if (problems.length) {
+      throw new ImageLockError(problems, `${IMAGE_LOCK} does not match the images pinned by tag (${problems.length} problems); fix: npm run vendor -- --images on a machine that reaches the registries`);
+    }
+    log(`${IMAGE_LOCK}: ${wanted.images.length} images pinned by tag, each locked`);
+    return;
+  }
+  const client = new RegistryClient(deps.registry);
+  const results = await mapLimited(wanted.images, deps.concurrency ?? 4, async (w) => {
+    try {
+      return { ...w, digest: await client.resolveDigest(w.image) };
+    } catch (e) {
+      return { ...w, problem: `${e instanceof Error ? e.message : String(e)} [${w.from}]` };
+    }
+  });
+  const problems = results.flatMap((r) => ('problem' in r ? [r.problem] : []));
+  if (problems.length) {
+    throw new ImageLockError(problems, `${problems.length} of ${wanted.images.length} images could not be resolved; ${IMAGE_LOCK} was not written`);
+  }
+  const images: Record<string, string> = {};
+  for (const r of results) {
+    if (!('digest' in r)) continue;
+    images[r.key] = r.digest;
+    const before = lock.images[r.key];
+    log(`${(!before ? 'added' : before !== r.digest ? 'updated' : 'unchanged').padEnd(9)} ${r.key}  ${r.digest}`);
+  }
+  for (const k of Object.keys(lock.images).sort()) if (!(k in images)) log(`removed   ${k} (nothing names it by tag any more)`);
+  writeFileAtomically(file, formatImageLock({ version: 1, images }));
+  log(`${IMAGE_LOCK}: ${Object.keys(images).length} images`);
 }
 
 /** The sha256 each HTTP repository's index.yaml advertises for a chart version (fetched once per repository). */

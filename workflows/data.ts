@@ -3,7 +3,7 @@
  * and data stores share the `data` namespace (the guide's "data_components: data"); the Barman
  * Cloud plugin must run in the CloudNativePG operator's namespace anyway.
  */
-import { dataCredentials, secretNames } from '../apps/microservice';
+import { dataCredentials, redisCredentials, secretNames } from '../apps/microservice';
 import { barmanCloudComponent } from '../charts/barman-cloud';
 import { cloudnativePgComponent } from '../charts/cloudnative-pg';
 import { kafkaComponent } from '../charts/kafka';
@@ -78,7 +78,12 @@ export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
     redisOperatorComponent({ namespace: ns }),
     redisComponent({
       namespace: ns,
-      clients: services.filter((s) => s.redis).map((s) => ({ name: s.name, reader: reader(s.name) })),
+      clients: services
+        .filter((s) => s.redis)
+        .map((s) => {
+          const user = redisCredentials(s.name);
+          return { name: s.name, reader: reader(s.name), password: user.password, keyPrefix: user.keyPrefix };
+        }),
       operatorPodLabels: OPERATOR_POD_LABELS,
       scrapeNamespace: NS.observability,
       tierPolicy,

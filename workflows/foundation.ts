@@ -3,6 +3,7 @@ import { ciliumComponent } from '../charts/cilium';
 import { clusterAutoscalerComponent } from '../charts/cluster-autoscaler';
 import { metricsServerComponent } from '../charts/metrics-server';
 import { DEFAULTS as PLATFORM_BASE, ID as PLATFORM_BASE_ID, platformBaseComponent } from '../charts/platform-base';
+import { PROMETHEUS_POD_LABELS } from '../charts/kube-prometheus-stack';
 import { prometheusOperatorCrdsComponent } from '../charts/prometheus-operator-crds';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
 import { PlatformComponent, Workflow } from '../lib/component';
@@ -54,10 +55,12 @@ export function platformBase(ctx: PlatformContext): PlatformComponent {
         reason: spec.reason,
         istioInjection: spec.istioInjection,
         defaultDeny: spec.defaultDeny,
+        declaredTraffic: spec.declaredTraffic,
       })),
     existingNamespaces: [...new Set([...PLATFORM_BASE.existingNamespaces, ...entries.filter(([, spec]) => !spec.managed).map(([name]) => name)])].sort(),
     maxNodes: maxNodeCount(ctx.env),
     kubernetesVersion: ctx.env.kubernetesVersion,
     labelDomain: ctx.env.labelDomain,
+    scraper: { namespace: NS.observability, pods: PROMETHEUS_POD_LABELS },
   });
 }

@@ -13,6 +13,11 @@ export interface NamespaceSpec {
   readonly istioInjection?: boolean;
   /** Deny all ingress and egress except DNS; workloads add their own allows. */
   readonly defaultDeny?: boolean;
+  /**
+   * With defaultDeny: the allows come from the components' declared traffic and what their
+   * rendered objects imply (lib/traffic.ts), rendered by platform-base.
+   */
+  readonly declaredTraffic?: boolean;
   /** Whether platform-base owns the Namespace object (kube-system exists already and is left alone). */
   readonly managed: boolean;
 }
@@ -56,7 +61,14 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
       "rootless BuildKit (non-root, never privileged) needs an Unconfined seccomp profile to create its user namespace, which baseline forbids (charts/tekton-config, BUILDKIT); Gatekeeper still denies privileged containers, host namespaces, host network and host paths here",
     managed: true,
   },
-  [NS.security]: { podSecurity: 'privileged', reason: 'Falco (least-privileged modern eBPF) still needs host paths and added capabilities such as BPF and PERFMON', managed: true },
+  [NS.security]: {
+    podSecurity: 'privileged',
+    reason: 'Falco (least-privileged modern eBPF) still needs host paths and added capabilities such as BPF and PERFMON',
+    // OpenBao holds every secret: only declared and derived traffic reaches in or out (lib/traffic.ts).
+    defaultDeny: true,
+    declaredTraffic: true,
+    managed: true,
+  },
   [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },
   [NS.data]: { podSecurity: 'restricted', managed: true },
   [NS.apps]: { podSecurity: 'restricted', istioInjection: true, defaultDeny: true, managed: true },

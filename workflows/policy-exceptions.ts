@@ -4,7 +4,7 @@
  * charts/gatekeeper-constraints turns these into `excludedNamespaces`, per-namespace constraints
  * with a label selector, and the `-audit` (dryrun) constraints that keep reporting them.
  *
- * The list is exact: test/charts/gatekeeper-exceptions.test.ts evaluates every rendered object
+ * The list is exact: test/workflows/gatekeeper-exceptions.test.ts evaluates every rendered object
  * against the constraints and fails on a violation no exception names, and on an exception that
  * no rendered object needs (except those marked `createdAtRuntimeBy`: pods an operator creates,
  * which are not in dist). An exception with `fix` is one the component does not need: the chart

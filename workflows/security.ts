@@ -2,12 +2,14 @@
  * Workflow 5, Security: OpenBao, External Secrets, Gatekeeper, Falco, all in the `security`
  * namespace (the efficiency guide's `security_components: "security"`).
  */
-import { externalSecretsComponent } from '../charts/external-secrets';
+import { EXTERNAL_SECRETS, externalSecretsComponent } from '../charts/external-secrets';
 import { externalSecretsConfigComponent } from '../charts/external-secrets-config';
 import { gatekeeperComponent, GATEKEEPER } from '../charts/gatekeeper';
 import { gatekeeperConstraintsComponent, Policy, PolicyException, RbacAllowance } from '../charts/gatekeeper-constraints';
 import { gatekeeperTemplatesComponent, LibraryTemplate } from '../charts/gatekeeper-templates';
-import { falcoComponent } from '../charts/falco';
+import { FALCO, falcoComponent } from '../charts/falco';
+import { ALERTMANAGER_POD_LABELS, kubePrometheusStackEndpoints } from '../charts/kube-prometheus-stack';
+import { DEFAULTS as LOKI_DEFAULTS, lokiEndpoints } from '../charts/loki';
 import { OPENBAO, openbaoEndpoints, openBaoComponent, reconcileRunbook } from '../charts/openbao';
 import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
@@ -15,6 +17,7 @@ import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { Component, isPlatformComponent, PlatformComponent, SecretRequirement, Workflow } from '../lib/component';
 import { Duration } from '../lib/duration';
 import { secretReadAccess } from '../lib/secret-readers';
+import { TrafficEdge } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -56,17 +59,54 @@ export function securityComponents(ctx: PlatformContext): PlatformComponent[] {
         uploaderImage: IMAGES.awsCli,
       },
     }),
-    externalSecretsComponent({ namespace: NS.security, replicas: controllers }),
+    withTraffic(externalSecretsComponent({ namespace: NS.security, replicas: controllers }), [
+      {
+        name: 'external-secrets-openbao',
+        from: { namespace: NS.security, pods: EXTERNAL_SECRETS.controllerPodLabels },
+        to: { namespace: NS.security, pods: OPENBAO.podSelector },
+        ports: [{ port: openbaoEndpoints(NS.security).api.port }],
+        reason: "The External Secrets controller logs in to OpenBao and reads each store's paths.",
+      },
+    ]),
     // Fail closed where constraints deny: see charts/gatekeeper.
     gatekeeperComponent({ namespace: NS.security, replicas: controllers, failClosed: env.policyEnforcement === 'deny' }),
     gatekeeperTemplatesComponent({ namespace: NS.security, templates: Policy.ALL.map((p) => LibraryTemplate.forKind(p.kind)) }),
-    falcoComponent({
-      namespace: NS.security,
-      lokiPushUrl: ENDPOINTS.lokiPush,
-      alertmanagerUrl: ENDPOINTS.alertmanager,
-      dataNamespace: NS.data,
-      sidekickReplicas: controllers,
-    }),
+    withTraffic(
+      falcoComponent({
+        namespace: NS.security,
+        lokiPushUrl: ENDPOINTS.lokiPush,
+        alertmanagerUrl: ENDPOINTS.alertmanager,
+        dataNamespace: NS.data,
+        sidekickReplicas: controllers,
+      }),
+      falcosidekickTraffic(),
+    ),
+  ];
+}
+
+/** A component with more declared traffic: calls to other components, declared where both ends are known. */
+function withTraffic(c: PlatformComponent, edges: readonly TrafficEdge[]): PlatformComponent {
+  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
+}
+
+/** Falcosidekick's outputs: Alertmanager (the alert receivers) and Loki. */
+function falcosidekickTraffic(): TrafficEdge[] {
+  const sidekick = { namespace: NS.security, pods: FALCO.sidekickPodLabels };
+  return [
+    {
+      name: 'falcosidekick-alertmanager',
+      from: sidekick,
+      to: { namespace: NS.observability, pods: ALERTMANAGER_POD_LABELS },
+      ports: [{ port: kubePrometheusStackEndpoints(NS.observability).alertmanager.port }],
+      reason: 'Falcosidekick posts Falco alerts to Alertmanager.',
+    },
+    {
+      name: 'falcosidekick-loki',
+      from: sidekick,
+      to: { namespace: NS.observability, pods: LOKI_DEFAULTS.podLabels },
+      ports: [{ port: lokiEndpoints(NS.observability).http.port }],
+      reason: 'Falcosidekick pushes Falco events to Loki.',
+    },
   ];
 }
 

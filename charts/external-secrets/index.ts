@@ -19,6 +19,8 @@ export const EXTERNAL_SECRETS = {
   release: 'external-secrets',
   /** The controller's ServiceAccount: the identity OpenBao's Kubernetes auth role is bound to. */
   serviceAccount: 'external-secrets',
+  /** The controller's pods (the chart's selector labels of release `external-secrets`): they call every store's provider. */
+  controllerPodLabels: { 'app.kubernetes.io/name': 'external-secrets', 'app.kubernetes.io/instance': 'external-secrets' },
 } as const;
 
 export interface ExternalSecretsProps {

@@ -15,6 +15,7 @@ import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { TrafficEdge } from '../../lib/traffic';
 import { FalcoPriority, platformRules, rulesFile } from './rules';
 import { FalcoValues } from './values';
 
@@ -22,6 +23,11 @@ export type { FalcoValues } from './values';
 
 export const FALCO = {
   release: 'falco',
+  /** The Falco DaemonSet's pods (the chart's selector labels). */
+  podLabels: { 'app.kubernetes.io/name': 'falco', 'app.kubernetes.io/instance': 'falco' },
+  /** Falcosidekick's pods and its HTTP port (the falcosidekick subchart's selector labels and `config.listenport`). */
+  sidekickPodLabels: { 'app.kubernetes.io/name': 'falcosidekick', 'app.kubernetes.io/instance': 'falco' },
+  sidekickPort: 2801,
   rulesFileName: 'platform-rules.yaml',
   /** Falcosidekick's default Alertmanager path is the v1 API, which Alertmanager 0.27+ removed. */
   alertmanagerPath: '/api/v2/alerts',
@@ -161,5 +167,21 @@ export function falcoComponent(props: FalcoProps): PlatformComponent {
     values,
     releaseName: FALCO.release,
     postRender: sidekickSettingsAsConfigMap,
+    traffic: falcoTraffic(ns),
   });
+}
+
+/**
+ * The calls inside Falco's release (lib/traffic.ts; its scrapes, DNS and API access are derived):
+ * Falco's http_output posts events to Falcosidekick, and falcoctl, in Falco's pods, downloads and
+ * follows the upstream rules over HTTPS (an OCI registry: `world`, no FQDN policies under chaining).
+ * Falcosidekick's own calls (Alertmanager, Loki) go to other components and are declared where both
+ * are known (workflows/security.ts).
+ */
+export function falcoTraffic(namespace: string): TrafficEdge[] {
+  const falco = { namespace, pods: FALCO.podLabels };
+  return [
+    { name: 'falco-events', from: falco, to: { namespace, pods: FALCO.sidekickPodLabels }, ports: [{ port: FALCO.sidekickPort }], reason: 'Falco posts its events to Falcosidekick.' },
+    { name: 'falcoctl-rules', from: falco, to: { entity: 'world' }, ports: [{ port: 443 }], reason: 'falcoctl downloads and follows the upstream Falco rules from their OCI registry.' },
+  ];
 }

@@ -195,7 +195,7 @@ export interface PolicyException {
   readonly reason: string;
   /**
    * The excepted pods are created at run time by this component's operator and are not in dist, so
-   * no rendered object shows the violation (test/charts/gatekeeper-exceptions.test.ts cannot check it).
+   * no rendered object shows the violation (test/workflows/gatekeeper-exceptions.test.ts cannot check it).
    */
   readonly createdAtRuntimeBy?: string;
   /** Where the component does not need the exception: the change (a chart value) that would remove it. */

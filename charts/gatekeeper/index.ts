@@ -35,6 +35,9 @@ export const GATEKEEPER = {
   metricsPortName: 'metrics',
   /** Label both Deployments' pods carry. */
   podLabels: { 'gatekeeper.sh/system': 'yes' },
+  /** The controller-manager pods behind `gatekeeper-webhook-service`, and their webhook's named container port. */
+  webhookPodLabels: { 'control-plane': 'controller-manager', 'gatekeeper.sh/operation': 'webhook', 'gatekeeper.sh/system': 'yes' },
+  webhookPortName: 'webhook-server',
 } as const;
 
 /** Namespaces outside the admission webhook besides Gatekeeper's own, where it fails closed. */
@@ -100,5 +103,16 @@ export function gatekeeperComponent(props: GatekeeperProps): PlatformComponent {
     // Gatekeeper rotates its webhook certificate and writes the CA bundle into the webhook
     // configuration; with mutation disabled it has no mutating webhook.
     ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES.filter((d) => d.kind === 'ValidatingWebhookConfiguration'),
+    traffic: [
+      {
+        name: 'gatekeeper-webhook-check',
+        // The chart's update-namespace-label hook Job (its pods carry these labels; so do the
+        // controllers', which may call their own webhook anyway).
+        from: { namespace: ns, pods: { 'app.kubernetes.io/name': GATEKEEPER.release, 'app.kubernetes.io/instance': GATEKEEPER.release } },
+        to: { namespace: ns, pods: GATEKEEPER.webhookPodLabels },
+        ports: [{ port: GATEKEEPER.webhookPortName }],
+        reason: "The update-namespace-label hook waits with curl until Gatekeeper's webhook answers.",
+      },
+    ],
   });
 }

@@ -21,10 +21,18 @@ import { PlatformComponent, manifests, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
+import { Duration } from '../../lib/duration';
 import { Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
-import { DestinationRule, DestinationRuleSpecTrafficPolicy } from '../../imports/networking.istio.io';
+import {
+  DestinationRule,
+  DestinationRuleSpecTrafficPolicy,
+  DestinationRuleSpecTrafficPolicyConnectionPoolHttp,
+  DestinationRuleSpecTrafficPolicyConnectionPoolTcp,
+  DestinationRuleSpecTrafficPolicyConnectionPoolTcpTcpKeepalive,
+  DestinationRuleSpecTrafficPolicyOutlierDetection,
+} from '../../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../../imports/security.istio.io';
 import { Telemetry } from '../../imports/telemetry.istio.io';
 import sidecarRestartScript from './sidecar-restart.sh';
@@ -42,8 +50,48 @@ export interface MeshService {
 /** The mesh-wide mTLS mode, by name (as platform.yaml spells it). */
 export type MtlsMode = keyof typeof PeerAuthenticationSpecMtlsMode;
 
-/** Connection pools and outlier detection of every service's DestinationRule. */
-export type CircuitBreaker = Pick<DestinationRuleSpecTrafficPolicy, 'connectionPool' | 'outlierDetection'>;
+/** A generated DestinationRule settings type with its duration strings typed as `Duration`. */
+type WithDurations<T, K extends keyof T> = Omit<T, K> & { readonly [P in K]?: Duration };
+
+/** TCP pool settings; keepalive `time` and `interval` are durations too. */
+export type CircuitBreakerTcp = WithDurations<Omit<DestinationRuleSpecTrafficPolicyConnectionPoolTcp, 'tcpKeepalive'>, 'connectTimeout' | 'idleTimeout' | 'maxConnectionDuration'> & {
+  readonly tcpKeepalive?: WithDurations<DestinationRuleSpecTrafficPolicyConnectionPoolTcpTcpKeepalive, 'time' | 'interval'>;
+};
+export type CircuitBreakerHttp = WithDurations<DestinationRuleSpecTrafficPolicyConnectionPoolHttp, 'idleTimeout'>;
+export type OutlierDetection = WithDurations<DestinationRuleSpecTrafficPolicyOutlierDetection, 'interval' | 'baseEjectionTime'>;
+
+/**
+ * Connection pools and outlier detection of every service's DestinationRule: the generated
+ * DestinationRule fields, with every timeout and interval a `Duration` (lib/duration.ts), written
+ * as Istio's duration strings only when the DestinationRule is built (`trafficPolicy`).
+ */
+export interface CircuitBreaker {
+  readonly connectionPool?: { readonly tcp?: CircuitBreakerTcp; readonly http?: CircuitBreakerHttp };
+  readonly outlierDetection?: OutlierDetection;
+}
+
+/** Istio's protobuf duration string (`5s`, `1m`), or absent. */
+const durationText = (d: Duration | undefined): string | undefined => d?.toString();
+
+/** The DestinationRule traffic policy of a circuit breaker: durations converted at this boundary. */
+export function trafficPolicy(cb: CircuitBreaker): DestinationRuleSpecTrafficPolicy {
+  const pool = cb.connectionPool;
+  const od = cb.outlierDetection;
+  return {
+    ...(pool ? { connectionPool: { ...(pool.tcp ? { tcp: tcpPool(pool.tcp) } : {}), ...(pool.http ? { http: { ...pool.http, idleTimeout: durationText(pool.http.idleTimeout) } } : {}) } } : {}),
+    ...(od ? { outlierDetection: { ...od, interval: durationText(od.interval), baseEjectionTime: durationText(od.baseEjectionTime) } } : {}),
+  };
+}
+
+function tcpPool({ tcpKeepalive, ...tcp }: CircuitBreakerTcp): DestinationRuleSpecTrafficPolicyConnectionPoolTcp {
+  return {
+    ...tcp,
+    connectTimeout: durationText(tcp.connectTimeout),
+    idleTimeout: durationText(tcp.idleTimeout),
+    maxConnectionDuration: durationText(tcp.maxConnectionDuration),
+    ...(tcpKeepalive ? { tcpKeepalive: { ...tcpKeepalive, time: durationText(tcpKeepalive.time), interval: durationText(tcpKeepalive.interval) } } : {}),
+  };
+}
 
 export interface IstioConfigProps {
   /** The mesh root namespace (istio-system): mesh-wide policies and the hook live here. */
@@ -89,10 +137,10 @@ export const DEFAULTS = {
    */
   circuitBreaker: {
     connectionPool: {
-      tcp: { maxConnections: 100, connectTimeout: '5s' },
-      http: { http1MaxPendingRequests: 100, http2MaxRequests: 1000, maxRequestsPerConnection: 0, maxRetries: 3, idleTimeout: '60s' },
+      tcp: { maxConnections: 100, connectTimeout: Duration.seconds(5) },
+      http: { http1MaxPendingRequests: 100, http2MaxRequests: 1000, maxRequestsPerConnection: 0, maxRetries: 3, idleTimeout: Duration.seconds(60) },
     },
-    outlierDetection: { consecutive5XxErrors: 5, consecutiveGatewayErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+    outlierDetection: { consecutive5XxErrors: 5, consecutiveGatewayErrors: 5, interval: Duration.seconds(10), baseEjectionTime: Duration.seconds(30), maxEjectionPercent: 50 },
   } satisfies CircuitBreaker,
   hookResources: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '128Mi' }),
   hookName: 'sidecar-restart',
@@ -159,7 +207,7 @@ export class IstioConfigChart extends PlatformChart {
       }
       new DestinationRule(this, `destinationrule-${svc.name}`, {
         metadata: meta(svc.name, props.appsNamespace, 'traffic'),
-        spec: { host: `${svc.name}.${props.appsNamespace}.svc.cluster.local`, trafficPolicy: props.circuitBreaker ?? DEFAULTS.circuitBreaker },
+        spec: { host: `${svc.name}.${props.appsNamespace}.svc.cluster.local`, trafficPolicy: trafficPolicy(props.circuitBreaker ?? DEFAULTS.circuitBreaker) },
       });
     }
 
@@ -324,6 +372,21 @@ function validate(props: IstioConfigProps): void {
         throw new Error(`istio-config: service "${s.name}" calls "${callee}", which is not a service; fix its calls list (known: ${[...names].sort().join(', ')})`);
       }
     }
+  }
+  const cb: CircuitBreaker = props.circuitBreaker ?? DEFAULTS.circuitBreaker;
+  const durations: Record<string, Duration | undefined> = {
+    'connectionPool.tcp.connectTimeout': cb.connectionPool?.tcp?.connectTimeout,
+    'connectionPool.tcp.idleTimeout': cb.connectionPool?.tcp?.idleTimeout,
+    'connectionPool.tcp.maxConnectionDuration': cb.connectionPool?.tcp?.maxConnectionDuration,
+    'connectionPool.tcp.tcpKeepalive.time': cb.connectionPool?.tcp?.tcpKeepalive?.time,
+    'connectionPool.tcp.tcpKeepalive.interval': cb.connectionPool?.tcp?.tcpKeepalive?.interval,
+    'connectionPool.http.idleTimeout': cb.connectionPool?.http?.idleTimeout,
+    'outlierDetection.interval': cb.outlierDetection?.interval,
+    'outlierDetection.baseEjectionTime': cb.outlierDetection?.baseEjectionTime,
+  };
+  for (const [field, d] of Object.entries(durations)) {
+    // Istio rejects durations under 1 ms; a zero here is a typo, not "off" (leave the field out for that).
+    if (d && d.totalSeconds === 0) throw new Error(`istio-config: circuitBreaker.${field} is 0s; Istio needs at least 1ms (omit the field for Istio's default)`);
   }
   const pct = props.samplingPercentage ?? DEFAULTS.samplingPercentage;
   if (!(pct >= 0 && pct <= 100)) throw new Error(`istio-config: samplingPercentage ${pct} is outside 0-100`);

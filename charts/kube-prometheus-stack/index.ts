@@ -103,6 +103,9 @@ const PORTS = { alertmanager: 9093, prometheus: 9090 } as const;
 /** The labels prometheus-operator gives the pods of the stack's Prometheus resource (`<fullname>-prometheus`). */
 export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': `${FULLNAME}-prometheus` } as const;
 
+/** The labels prometheus-operator gives the pods of the stack's Alertmanager resource (`<fullname>-alertmanager`). */
+export const ALERTMANAGER_POD_LABELS = { 'app.kubernetes.io/name': 'alertmanager', alertmanager: `${FULLNAME}-alertmanager` } as const;
+
 /** The addresses the stack serves in `namespace`: `<fullname>-alertmanager` and `<fullname>-prometheus`. */
 export function kubePrometheusStackEndpoints(namespace: string): { readonly alertmanager: Endpoint; readonly prometheus: Endpoint } {
   return {

@@ -58,6 +58,7 @@ import { Endpoint } from '../../lib/endpoint';
 import { helmComponent } from '../../lib/helm-component';
 import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import {
   BackupSchedule,
   backupBucketRunbook,
@@ -614,7 +615,7 @@ export function snapshotObjects(props: OpenBaoProps, rendered: readonly K8sObjec
         fileName: s.fileName,
         uploaderImage: props.backup.uploaderImage,
         // A snapshot holds at most the raft data.
-        scratchSize: props.storageSize.toString(),
+        scratchSize: props.storageSize,
         snapshot: {
           image,
           script: SNAPSHOT_SCRIPT,
@@ -907,6 +908,26 @@ bao operator raft list-peers                                  # ${OPENBAO.releas
   return sections;
 }
 
+/**
+ * The traffic OpenBao's pods make and take beyond what its objects imply (lib/traffic.ts: the
+ * API server, the ServiceMonitor's scrape and DNS are derived): raft and request forwarding
+ * between the voters, the snapshot CronJob's call to the active node, and HTTPS to AWS (KMS
+ * auto-unseal and STS where the seal is awskms, S3 and STS for the snapshot upload).
+ */
+export function openBaoTraffic(props: Pick<OpenBaoProps, 'namespace' | 'seal'>): TrafficEdge[] {
+  const server = { namespace: props.namespace, pods: OPENBAO.podSelector };
+  const snapshot = { namespace: props.namespace, pods: { 'app.kubernetes.io/name': DEFAULTS.snapshot.name, 'app.kubernetes.io/component': 'backup' } };
+  const https = [{ port: 443 }];
+  return [
+    { name: 'openbao-cluster', from: server, to: server, ports: [{ port: OPENBAO.apiPort }, { port: OPENBAO.clusterPort }], reason: 'Raft replication and request forwarding between the OpenBao voters.' },
+    ...(props.seal.kind === 'awskms'
+      ? [{ name: 'openbao-aws', from: server, to: { entity: 'world' as const }, ports: https, reason: 'AWS KMS auto-unseal and STS (IRSA) over HTTPS; Cilium has no FQDN policies under chaining (lib/traffic.ts).' }]
+      : []),
+    { name: 'openbao-snapshot', from: snapshot, to: server, ports: [{ port: OPENBAO.apiPort }], reason: 'The snapshot CronJob saves a raft snapshot from the active node.' },
+    { name: 'openbao-snapshot-upload', from: snapshot, to: { entity: 'world' }, ports: https, reason: 'The snapshot upload to S3, and STS for its IRSA role.' },
+  ];
+}
+
 export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
   validate(props);
   const resources = props.resources;
@@ -1002,6 +1023,7 @@ export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
     chart: CHARTS.openbao,
     values,
     releaseName: OPENBAO.release,
+    traffic: openBaoTraffic(props),
     postRender: (rendered) => [
       ...rendered,
       ...tlsObjects(props),

@@ -18,6 +18,7 @@
  * - `PlatformNamespacesChart`: per used namespace, the Namespace, its LimitRange, default-deny policies;
  * - `PlatformQuotasChart`: per used namespace, the ResourceQuota.
  */
+import { ApiObject, ApiObjectProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { PlatformComponentId } from '../../config/ids';
@@ -25,6 +26,7 @@ import { PlatformComponent, manifests, NamespaceUsage, RenderedFacts, Workflow }
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
+import { derivedEdges, edgePolicies } from '../../lib/traffic';
 import { Cpu, Memory, podTotal, ResourceAmounts, Workload, WorkloadKind } from '../../lib/resources';
 import { VolumeSnapshotClass, VolumeSnapshotClassDeletionPolicy } from '../../imports/snapshot.storage.k8s.io';
 import { IMDS_DENY_POLICY, imdsDenyPolicy } from './imds';
@@ -41,6 +43,12 @@ export interface NamespaceDeclaration {
   readonly istioInjection?: boolean;
   /** Deny all ingress and egress but DNS; the workloads' own NetworkPolicies add the allows. */
   readonly defaultDeny?: boolean;
+  /**
+   * With `defaultDeny`: platform-base also renders the allows, from the traffic the components
+   * declare and the traffic their rendered objects imply (lib/traffic.ts): API server, webhooks,
+   * scrapes. Without it, the namespace's own components bring their NetworkPolicies (apps/).
+   */
+  readonly declaredTraffic?: boolean;
 }
 
 export interface PlatformBaseProps {
@@ -60,6 +68,8 @@ export interface PlatformBaseProps {
   readonly labelDomain: LabelDomain;
   /** @default DEFAULTS.headroom */
   readonly headroom?: number;
+  /** The pods that scrape metrics (Prometheus): required where a namespace has `declaredTraffic`. */
+  readonly scraper?: { readonly namespace: string; readonly pods: Readonly<Record<string, string>> };
 }
 
 export const DEFAULTS = {
@@ -303,6 +313,25 @@ export class PlatformQuotasChart extends PlatformChart {
   }
 }
 
+/**
+ * The allows of every namespace with `declaredTraffic` (default-deny there): one policy per end of
+ * each edge that has an end in it, declared by the components or derived from their rendered objects.
+ */
+export class PlatformTrafficChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: PlatformBaseProps, facts: RenderedFacts) {
+    super(scope, id);
+    const labels = labelsFor(id);
+    for (const ns of managedNamespaces(props, facts.namespaces).filter((n) => n.declaredTraffic)) {
+      if (!ns.defaultDeny) throw new Error(`platform-base: namespace ${ns.name} has declaredTraffic without defaultDeny; its allows would open nothing`);
+      if (!props.scraper) throw new Error(`platform-base: namespace ${ns.name} has declaredTraffic but no scraper is given; pass the Prometheus pods`);
+      const edges = [...derivedEdges(ns.name, facts.objects, props.scraper), ...facts.traffic];
+      for (const o of edgePolicies(ns.name, edges, labels, props.labelDomain.trafficReason)) {
+        new ApiObject(this, `traffic-${ns.name}-${o.kind}-${o.metadata.name}`, o as ApiObjectProps);
+      }
+    }
+  }
+}
+
 function mapQuantities(q: Record<string, string>): Record<string, k8s.Quantity> {
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
 }
@@ -318,7 +347,7 @@ export function platformBaseComponent(namespace: string, props: PlatformBaseProp
     syncOptions: ['SkipDryRunOnMissingResource=true'],
     source: manifests((scope) => new PlatformBaseChart(scope, ID, props), {
       namespaces: (scope, used) => new PlatformNamespacesChart(scope, ID, props, used),
-      workloads: (scope, facts) => new PlatformQuotasChart(scope, ID, props, facts),
+      workloads: (scope, facts) => [new PlatformQuotasChart(scope, ID, props, facts), new PlatformTrafficChart(scope, `${ID}-traffic`, props, facts)],
     }),
   };
 }

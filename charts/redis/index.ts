@@ -18,12 +18,20 @@
  *   Secret `redis-ca-cert` (the CA Secret also holds the key, which nothing outside this chart
  *   reads); each service copies it into its namespace through its own SecretStore
  *   (apps/microservice), for which this chart grants its reader `get` on that one Secret.
- * - Credentials: one password for everyone. The pinned operator has an `acl` field (an ACL file
- *   from a Secret) on Redis and RedisReplication but none on RedisSentinel, whose Sentinels
- *   authenticate to the master with `redisReplicationPassword` only; per-service ACL users are not
- *   generated (README, "Kafka and Redis access"). Instead a NetworkPolicy admits exactly the
- *   services with `redis: true`, the Redis and Sentinel pods themselves, the operator, the backup
- *   jobs and the metrics scrape.
+ * - Credentials: one ACL user per service with `redis: true` (acl.ts): its own password, its own key
+ *   prefix and channels, no dangerous command. Each password lives in OpenBao at the path the
+ *   service's config names (apps/microservice `redisCredentials`), read by the service's namespace
+ *   (its REDIS_PASSWORD) and by this one: the requirement `redis-users` brings every service's
+ *   password here, and the ExternalSecret `redis-acl` (Kubernetes provider, as the ServiceAccount
+ *   `redis-acl`, which may get `redis-users` and `redis-auth` only) templates them into the ACL file
+ *   as SHA-256 hashes, key `user.acl`, which the operator's `acl.secret` mounts on Redis and
+ *   RedisReplication. The `default` user keeps the shared password of `redis-auth`: replication, the
+ *   Sentinels, the operator, the exporter and the backup and restore jobs authenticate with it.
+ *   RedisSentinel has no ACL field in the pinned operator (v0.26): the Sentinels authenticate to
+ *   the master with `redisReplicationPassword` only, so they stay on `default`. The NetworkPolicy
+ *   stays too: it admits exactly the services with `redis: true`, the Redis and Sentinel pods
+ *   themselves, the operator, the backup jobs and the metrics scrape. The operator mounts the file
+ *   with `subPath`, so a new or rotated password reaches Redis when its pods restart (runbook).
  * - Backups: RDB snapshots on a schedule to S3 (CronJob `redis-snapshot`: `redis-cli --rdb` from a
  *   replica where replicated, then an upload through IRSA; lib/backup.ts), pruned by the bucket's
  *   lifecycle. RDB rather than VolumeSnapshots: an RDB is a point-in-time copy of the dataset made
@@ -39,8 +47,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import type { PlatformComponentId } from '../../config/ids';
+import { aclFile, AclUser, DEFAULT_USER, defaultUser, serviceUser } from './acl';
 import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjective, s3UploadPolicy, SnapshotCronJob } from '../../lib/backup';
-import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
+import { OpenBaoRef, PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
 import { irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
@@ -95,7 +104,7 @@ const quantities = (r: K8sResources) => crdQuantities(r, RedisSpecKubernetesConf
  * except for enums (nominal in TypeScript) in fields we leave unset, so the shared value is typed
  * as both kinds' fields at once.
  */
-type CommonKey = 'kubernetesConfig' | 'podSecurityContext' | 'securityContext' | 'priorityClassName' | 'redisExporter' | 'tls';
+type CommonKey = 'kubernetesConfig' | 'podSecurityContext' | 'securityContext' | 'priorityClassName' | 'redisExporter' | 'tls' | 'acl';
 type RedisCommonSpec = Pick<RedisSpec, CommonKey> & Pick<RedisReplicationSpec, CommonKey>;
 
 export const ID = 'redis' satisfies PlatformComponentId;
@@ -106,11 +115,18 @@ export interface RedisImages {
   readonly exporter: string;
 }
 
-/** A service with `redis: true`: admitted by the NetworkPolicy, and its reader may copy the CA certificate. */
+/**
+ * A service with `redis: true`: admitted by the NetworkPolicy, its reader may copy the CA
+ * certificate, and it has an ACL user named after it.
+ */
 export interface RedisClient {
   readonly name: string;
   /** The service's namespace and the ServiceAccount its SecretStore reads this namespace as. */
   readonly reader: { readonly namespace: string; readonly serviceAccount: string };
+  /** Its ACL user's password in OpenBao (its namespace reads the same path). */
+  readonly password: OpenBaoRef;
+  /** The prefix of its keys and Pub/Sub channels, e.g. `orders:`: its user reaches nothing else. */
+  readonly keyPrefix: string;
 }
 
 export interface RedisProps {
@@ -171,6 +187,17 @@ export const DEFAULTS = {
   /** The password Secret, key `password`, from OpenBao `data/redis`. */
   passwordSecret: { name: 'redis-auth', key: 'password' },
   openBaoPath: 'data/redis',
+  /** The ACL file (acl.ts), assembled here from the services' passwords. */
+  acl: {
+    /** The Secret the operator mounts (`acl.secret`), and the key its `subPath` names (v0.26 `getVolumeMount`). */
+    secret: 'redis-acl',
+    key: 'user.acl',
+    /** Every service's password, one key per service, from OpenBao. */
+    passwordsSecret: 'redis-users',
+    /** The ServiceAccount and SecretStore that read `redis-users` and `redis-auth` to assemble the file. */
+    assembler: 'redis-acl',
+    refreshInterval: Duration.minutes(10),
+  },
   names: { standalone: 'redis-standalone', replication: 'redis-replication', sentinel: 'redis-sentinel' },
   exporterResources: Resources.of({ cpu: '10m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
   sentinelResources: Resources.of({ cpu: '20m', memory: '32Mi' }, { cpu: '100m', memory: '64Mi' }),
@@ -303,6 +330,8 @@ export class RedisChart extends PlatformChart {
       priorityClassName: PRIORITY.platformCritical,
       redisExporter: exporter,
       tls: TLS,
+      // Per-service users (acl.ts); Sentinel has no such field and stays on the default user.
+      acl: { secret: { secretName: DEFAULTS.acl.secret } },
     };
     const storage: RedisSpec['storage'] = {
       volumeClaimTemplate: {
@@ -364,6 +393,7 @@ export class RedisChart extends PlatformChart {
     }
 
     this.tls(props, meta);
+    this.acl(props, meta);
     this.networkPolicy(props, meta);
 
     new k8s.KubeService(this, 'service', {
@@ -407,7 +437,7 @@ export class RedisChart extends PlatformChart {
       fileName: s.fileName,
       uploaderImage: props.backup.uploaderImage,
       // An RDB file is smaller than the data volume's AOF and RDB together.
-      scratchSize: props.storageSize.toString(),
+      scratchSize: props.storageSize,
       snapshot: {
         image: props.images.redis,
         script: SNAPSHOT_SCRIPT,
@@ -492,9 +522,48 @@ export class RedisChart extends PlatformChart {
     }
   }
 
-  /** A Role that may `get` one Secret of this namespace, bound to `readers` (ServiceAccounts, in order). */
-  private secretGetter(id: string, metadata: ApiObjectMetadata, secret: string, readers: readonly RedisClient['reader'][]): void {
-    new k8s.KubeRole(this, `role-${id}`, { metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [secret], verbs: ['get'] }] });
+  /**
+   * The ACL file: External Secrets reads the shared password (`redis-auth`) and every service's
+   * (`redis-users`) in this namespace as the ServiceAccount `redis-acl` and writes `redis-acl`,
+   * whose `user.acl` holds their SHA-256 hashes only (acl.ts, aclTemplate).
+   */
+  private acl(props: RedisProps, meta: (name: string, component: string) => ApiObjectMetadata): void {
+    const a = DEFAULTS.acl;
+    const ns = props.namespace;
+    const m = meta(a.assembler, 'acl');
+    new k8s.KubeServiceAccount(this, 'serviceaccount-acl', { metadata: m, automountServiceAccountToken: false });
+    const sources = props.clients.length > 0 ? [DEFAULTS.passwordSecret.name, a.passwordsSecret] : [DEFAULTS.passwordSecret.name];
+    this.secretGetter('acl', m, sources, [{ namespace: ns, serviceAccount: a.assembler }]);
+    new SecretStore(this, 'secretstore-acl', { metadata: m, spec: { provider: inClusterSecretsProvider(ns, a.assembler) } });
+    new ExternalSecret(this, 'externalsecret-acl', {
+      metadata: meta(a.secret, 'acl'),
+      spec: {
+        refreshInterval: a.refreshInterval.toString(),
+        refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
+        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: a.assembler },
+        target: {
+          name: a.secret,
+          creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+          // Redis keeps starting with the last file if a password disappears from OpenBao.
+          deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          template: {
+            engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+            mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
+            data: { [a.key]: aclTemplate(props.clients) },
+          },
+        },
+        data: [
+          { secretKey: DEFAULT_USER, remoteRef: remoteRef(DEFAULTS.passwordSecret.name, DEFAULTS.passwordSecret.key) },
+          ...sortedClients(props.clients).map((c) => ({ secretKey: c.name, remoteRef: remoteRef(a.passwordsSecret, c.name) })),
+        ],
+      },
+    });
+  }
+
+  /** A Role that may `get` Secrets of this namespace, bound to `readers` (ServiceAccounts, in order). */
+  private secretGetter(id: string, metadata: ApiObjectMetadata, secret: string | readonly string[], readers: readonly RedisClient['reader'][]): void {
+    const names = typeof secret === 'string' ? [secret] : [...secret];
+    new k8s.KubeRole(this, `role-${id}`, { metadata, rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: names, verbs: ['get'] }] });
     new k8s.KubeRoleBinding(this, `rolebinding-${id}`, {
       metadata,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: metadata.name! },
@@ -536,6 +605,19 @@ export class RedisChart extends PlatformChart {
       },
     });
   }
+}
+
+const sortedClients = (clients: readonly RedisClient[]) => [...clients].sort((a, b) => a.name.localeCompare(b.name));
+
+/**
+ * The ACL file as an External Secrets template (engine v2, sprig): each user's password hash is
+ * `sha256sum` of the fetched key named after the user (`default` from `redis-auth`, each service
+ * from `redis-users`).
+ */
+export function aclTemplate(clients: readonly RedisClient[]): string {
+  const hash = (key: string) => `{{ index . "${key}" | sha256sum }}`;
+  const users: AclUser[] = [defaultUser(hash(DEFAULT_USER)), ...sortedClients(clients).map((c) => serviceUser(c.name, c.keyPrefix, hash(c.name)))];
+  return aclFile(users);
 }
 
 /** The Service the snapshot is copied from: ours in front of the replicas, or in front of the standalone. */
@@ -644,6 +726,77 @@ kubectl -n ${ns} delete pod ${r.name}
   };
 }
 
+/** Title of the seeding runbook (bootstrap README, OpenBao phase). */
+export const SEEDING_RUNBOOK = 'Seed OpenBao with the Redis passwords';
+
+function seedingRunbook(props: RedisProps): RunbookSection {
+  const ns = props.namespace;
+  const a = DEFAULTS.acl;
+  const clients = sortedClients(props.clients);
+  const seedUsers = clients.length
+    ? clients.map((c) => `bao kv put -mount=secret ${c.password.path} ${c.password.property}="$(openssl rand -base64 32 | tr -d '/+=')"`).join('\n')
+    : '# no service sets redis: true';
+  // The StatefulSet is named after the Redis resource. Where replicated: replicas first, one at a
+  // time, then the master, so Sentinel promotes a replica that already has the new file.
+  const sts = props.tierPolicy.highAvailability ? DEFAULTS.names.replication : DEFAULTS.names.standalone;
+  const order = props.tierPolicy.highAvailability
+    ? `$(kubectl -n ${ns} get pods -l app=${sts},redis-role=slave -o name) $(kubectl -n ${ns} get pods -l app=${sts},redis-role=master -o name)`
+    : `$(kubectl -n ${ns} get pods -l app=${sts} -o name)`;
+  const restarts = `for pod in ${order}; do
+  kubectl -n ${ns} delete "$pod" --wait
+  kubectl -n ${ns} rollout status statefulset/${sts} --timeout=300s
+done`;
+  return {
+    phase: 'openbao',
+    title: SEEDING_RUNBOOK,
+    body: `Redis has one ACL user per service with \`redis: true\`, named after it, limited to its own keys and channels
+(\`<service>:*\`) and without dangerous commands, plus the \`default\` user that replication, Sentinel, the operator, the
+exporter and the backup jobs use. Every password lives only in OpenBao: \`default\`'s at \`secret/${DEFAULTS.openBaoPath}\`
+(property \`password\`, copied to \`${ns}/${DEFAULTS.passwordSecret.name}\`), each service's at \`secret/${DEFAULTS.openBaoPath}/users/<service>\`
+(read by \`${ns}\`, which hashes it into the ACL file \`${ns}/${a.secret}\`, and by the service's namespace, its
+\`REDIS_PASSWORD\`). Seed them before \`redis\` syncs (and a service's whenever it later sets \`redis: true\`):
+
+\`\`\`bash
+bao kv put -mount=secret ${DEFAULTS.openBaoPath} password="$(openssl rand -base64 32 | tr -d '/+=')"
+${seedUsers}
+\`\`\`
+
+The operator mounts the ACL file with \`subPath\`, which a running pod never sees change. After adding a service or
+rotating a password, refresh \`${a.passwordsSecret}\` and then \`${a.secret}\` now (otherwise within External Secrets' refresh intervals),
+and restart the Redis pods; until then Redis knows only the old users and passwords. A rotated password reaches the
+service at its own next refresh and restart (the variable is read at start): restart it right after Redis, so its
+reconnections use the new one.
+
+\`\`\`bash
+for es in ${a.passwordsSecret} ${a.secret}; do
+  since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  sleep 1
+  kubectl -n ${ns} annotate externalsecrets.external-secrets.io "$es" force-sync="$(date +%s)" --overwrite
+  until [[ "$(kubectl -n ${ns} get externalsecrets.external-secrets.io "$es" -o jsonpath='{.status.refreshTime}')" > "$since" ]]; do sleep 2; done
+done
+${restarts}
+\`\`\`
+`,
+  };
+}
+
+/** Each client becomes an ACL user named after it: unique, not `default`, with a literal prefix of its own. */
+function validateClients(clients: readonly RedisClient[]): void {
+  const seen = new Set<string>();
+  for (const c of clients) {
+    if (c.name === DEFAULT_USER) throw new Error(`redis: a service named "${DEFAULT_USER}" would replace Redis' default user (replication, Sentinel, backups); rename the service`);
+    if (seen.has(c.name)) throw new Error(`redis: two clients are named "${c.name}"; each service gets one ACL user, so service names must be unique`);
+    seen.add(c.name);
+    if (!/^[a-z0-9][-a-z0-9]*:$/.test(c.keyPrefix)) {
+      throw new Error(`redis: client "${c.name}" has key prefix "${c.keyPrefix}"; use a literal prefix ending in ":" with no glob characters, e.g. "${c.name}:"`);
+    }
+  }
+  for (const a of clients) {
+    const b = clients.find((x) => x !== a && x.keyPrefix.startsWith(a.keyPrefix));
+    if (b) throw new Error(`redis: client "${a.name}"'s key prefix "${a.keyPrefix}" also covers "${b.name}"'s "${b.keyPrefix}"; give every service its own prefix`);
+  }
+}
+
 export function redisComponent(props: RedisProps): PlatformComponent {
   const replicas = props.replicas ?? DEFAULTS.replicas;
   if (props.tierPolicy.highAvailability && (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0)) {
@@ -651,14 +804,24 @@ export function redisComponent(props: RedisProps): PlatformComponent {
   }
   const days = props.backup.retentionDays;
   if (!Number.isInteger(days) || days < 1) throw new Error(`redis: backup.retentionDays ${days} is not a whole number of days; keep snapshots for at least 1 day, e.g. 30`);
+  validateClients(props.clients);
   const secrets: SecretRequirement[] = [
     {
       namespace: props.namespace,
       name: DEFAULTS.passwordSecret.name,
       data: { [DEFAULTS.passwordSecret.key]: { path: DEFAULTS.openBaoPath, property: 'password' } },
-      purpose: 'Redis password (requirepass of every instance, Sentinel auth to the master)',
+      purpose: "Redis default user's password (requirepass and masterauth of every instance, Sentinel auth to the master, exporter, backup and restore)",
     },
   ];
+  if (props.clients.length > 0) {
+    // Brought here only to be hashed into the ACL file (RedisChart.acl); each path's other reader is its service's namespace.
+    secrets.push({
+      namespace: props.namespace,
+      name: DEFAULTS.acl.passwordsSecret,
+      data: Object.fromEntries(sortedClients(props.clients).map((c) => [c.name, c.password])),
+      purpose: "every Redis service user's password, hashed into the ACL file redis-acl",
+    });
+  }
   const runbook: RunbookSection[] = [
     backupBucketRunbook({
       name: props.backup.bucket,
@@ -667,18 +830,7 @@ export function redisComponent(props: RedisProps): PlatformComponent {
       writers: [snapshotRole(props)],
       retention: { by: 'lifecycle', days: props.backup.retentionDays },
     }),
-    {
-      phase: 'openbao',
-      title: 'Seed OpenBao with the Redis password',
-      body: `Redis and the services that use it read one password from OpenBao \`secret/${DEFAULTS.openBaoPath}\`
-(property \`password\`); External Secrets copies it to \`${props.namespace}/${DEFAULTS.passwordSecret.name}\` and to the services'
-namespace. Seed it before \`redis\` syncs:
-
-\`\`\`bash
-bao kv put -mount=secret ${DEFAULTS.openBaoPath} password="$(openssl rand -base64 32 | tr -d '/+=')"
-\`\`\`
-`,
-    },
+    seedingRunbook(props),
   ];
   return {
     id: ID,

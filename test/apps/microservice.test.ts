@@ -1,96 +1,95 @@
-import { checkCanaryTiming, microserviceComponent, DEFAULTS, podStartBound, podStartSettings, TierPolicy } from '../../apps';
+/**
+ * The Microservice construct, built from minimal typed props (./support.ts `serviceProps`). What
+ * only the whole platform decides (waves, routes in Emissary's namespace, delivered credentials,
+ * the injected sidecar, a service added by config) is test/workflows/apps.test.ts.
+ */
+import { checkCanaryTiming, microserviceComponent, DEFAULTS, podStartBound, podStartSettings, ServiceSpec, TierPolicy } from '../../apps';
 import { POD_START_FACTS } from '../../apps/canary';
 import { externalSecretsConfigComponent } from '../../charts/external-secrets-config';
 import { openbaoEndpoints } from '../../charts/openbao';
+import { TIER_DEFAULTS } from '../../config/defaults';
 import { Duration } from '../../lib/duration';
 import { RECOVERY_TARGETS } from '../../lib/rollout';
-import { Workflow } from '../../lib/component';
-import { Cpu, Memory, podTotal, Resources } from '../../lib/resources';
-import { componentWorkloads } from '../../lib/workloads';
-import { WIRING } from '../../workflows/apps';
+import { Resources } from '../../lib/resources';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { NS } from '../../workflows/namespaces';
-import { component, ENVIRONMENTS, hydratedFixture, fixtureConfig, fixtureEnvironment } from '../support';
-import { find, objects, unsyncedObjects, withServices } from './support';
+import { fixtureEnvironment } from '../support';
+import { find, objects, serviceObjects, serviceProps, serviceSpec, SIZING, TIERS } from './support';
 
-const SERVICES = ['gateway-api', 'orders', 'payments', 'catalog', 'users'];
+// The Redis tests below still read the fixture platform; everything else builds services from props.
 const prod = fixtureEnvironment('prod');
 
-describe('one Application per service, after the whole platform', () => {
-  it.each(ENVIRONMENTS)('%s: every configured service is a component of the apps workflow in the services namespace', (env) => {
-    const model = fixtureEnvironment(env);
-    for (const name of SERVICES) {
-      const c = component(model, name);
-      expect(c.workflow).toBe(Workflow.Apps);
-      expect(c.namespace).toBe(NS.apps);
-    }
-  });
-
-  it('puts every service in a later wave than every platform component', () => {
-    const waves = prod.graph.waves;
-    const platform = prod.components.filter((c) => c.workflow !== Workflow.Apps).map((c) => waves.get(c.id)!);
-    for (const name of SERVICES) expect(waves.get(name)!).toBeGreaterThan(Math.max(...platform));
-  });
+/** Services built from props, one of each shape: public and internal, with and without stores and peers. */
+const GATEWAY = serviceSpec('gateway-api', { public: true, calls: ['orders', 'catalog', 'users'] });
+const ORDERS = serviceSpec('orders', {
+  database: true,
+  redis: true,
+  calls: ['payments', 'catalog'],
+  kafka: { produces: ['orders.created', 'orders.cancelled'], consumes: ['payments.settled'] },
 });
+const PAYMENTS = serviceSpec('payments', {
+  image: 'ghcr.io/acme/payments:3.1.4@sha256:aa096e18310387bef90bd0f1ad231e9b2ec4132a13a58913c3e9338ebe79e0de',
+  database: true,
+  kafka: { produces: ['payments.settled'], consumes: ['orders.created'] },
+});
+const CATALOG = serviceSpec('catalog', { database: true, redis: true });
+const USERS = serviceSpec('users', { database: true, kafka: { produces: [], consumes: ['orders.created'] } });
+const ALL = [GATEWAY, ORDERS, PAYMENTS, CATALOG, USERS];
 
-describe('sizing per environment (seed: prod 3 replicas × 300m/512Mi, staging the same, dev one smaller replica)', () => {
-  it.each([
-    ['prod', 3, '300m', '512Mi'],
-    ['staging', 3, '300m', '512Mi'],
-    ['dev', 1, '100m', '128Mi'],
-  ] as const)('%s: HPA minimum %i, requests %s/%s, and no replica count in git', (env, min, cpu, memory) => {
-    const model = fixtureEnvironment(env);
-    const objs = objects(model, 'orders');
+/** A PEM-shaped stand-in for OpenBao's CA certificate (the chart checks the shape only). */
+const TEST_CA = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+
+describe('sizing', () => {
+  const objs = serviceObjects(serviceProps(ORDERS));
+
+  it('lets the HPA scale between the sizing minimum and maximum, requests the sized resources, and keeps the replica count out of git', () => {
     const hpa = find(objs, 'HorizontalPodAutoscaler', 'orders');
-    expect(hpa.spec.minReplicas).toBe(min);
-    expect(hpa.spec.maxReplicas).toBe(model.env.services.maxReplicas);
-    expect(hpa.spec.maxReplicas).toBeGreaterThan(min);
+    expect(hpa.spec.minReplicas).toBe(SIZING.minReplicas);
+    expect(hpa.spec.maxReplicas).toBe(SIZING.maxReplicas);
     const rollout = find(objs, 'Rollout', 'orders');
     expect(rollout.spec.replicas).toBeUndefined();
     expect(objs.some((o) => o.kind === 'Deployment')).toBe(false);
     const app = rollout.spec.template.spec.containers[0];
-    expect(app.resources.requests).toEqual({ cpu, memory });
-    expect(app.resources.limits.cpu).toBeTruthy();
-    expect(app.resources.limits.memory).toBeTruthy();
+    expect(app.resources).toEqual({ requests: { cpu: '300m', memory: '512Mi' }, limits: { cpu: '600m', memory: '1Gi' } });
+  });
+
+  it.each([
+    ['prod', 3, '300m', '512Mi'],
+    ['staging', 3, '300m', '512Mi'],
+    ['dev', 1, '100m', '128Mi'],
+  ] as const)('the %s tier sizes services as the seed: at least %i replicas of %s/%s, and room to scale', (tier, min, cpu, memory) => {
+    const services = TIER_DEFAULTS[tier].services;
+    expect(services.minReplicas).toBe(min);
+    expect(services.maxReplicas).toBeGreaterThan(min);
+    expect(services.resources.requests).toEqual({ cpu, memory });
+    expect(services.resources.limits.cpu).toBeTruthy();
+    expect(services.resources.limits.memory).toBeTruthy();
   });
 
   it('scales on the app container CPU at the seed 70% and targets the Rollout', () => {
-    const hpa = find(objects(prod, 'orders'), 'HorizontalPodAutoscaler', 'orders');
+    const hpa = find(objs, 'HorizontalPodAutoscaler', 'orders');
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'orders' });
     expect(hpa.spec.metrics).toEqual([
       { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'orders', target: { type: 'Utilization', averageUtilization: 70 } } },
     ]);
   });
 
-  it('is counted with the sidecar istiod injects, sized by its annotations, at the HPA minimum and maximum', async () => {
-    const [w] = componentWorkloads(await hydratedFixture('prod'), 'orders');
-    expect(w.replicas).toBe(3);
-    expect(w.maxReplicas).toBe(prod.env.services.maxReplicas);
-    expect(w.containers.map((c) => c.name)).toEqual(['orders', 'istio-proxy']);
-    const rollout = find(objects(prod, 'orders'), 'Rollout', 'orders');
-    expect(rollout.spec.template.metadata.annotations['sidecar.istio.io/proxyCPU']).toBe(w.containers[1].resources.requests.cpu.toString());
-    expect(rollout.spec.template.metadata.annotations['sidecar.istio.io/proxyMemory']).toBe(w.containers[1].resources.requests.memory.toString());
-  });
-
-  it('keeps the prod services, sidecars included, within the seed ~5 CPU / ~10 GB', async () => {
-    const hydrated = await hydratedFixture('prod');
-    let cpu = Cpu.millis(0);
-    let memory = Memory.mebibytes(0);
-    for (const c of prod.components.filter((x) => x.workflow === Workflow.Apps)) {
-      for (const w of componentWorkloads(hydrated, c.id)) {
-        const pod = podTotal(w, 'requests');
-        cpu = cpu.plus(pod.cpu.times(w.replicas));
-        memory = memory.plus(pod.memory.times(w.replicas));
-      }
-    }
-    // 5 × 3 × (300m + 30m) = 4.95 CPU; 5 × 3 × (512Mi + 64Mi) = 8.44 GiB.
-    expect(cpu.millicores).toBeLessThanOrEqual(5000);
-    expect(memory.bytes).toBeLessThanOrEqual(10e9);
+  it("sizes the sidecar istiod injects with the pod's annotations", () => {
+    const annotations = find(objs, 'Rollout', 'orders').spec.template.metadata.annotations;
+    expect(annotations).toMatchObject({
+      'sidecar.istio.io/proxyCPU': '30m',
+      'sidecar.istio.io/proxyMemory': '64Mi',
+      'sidecar.istio.io/proxyCPULimit': '500m',
+      'sidecar.istio.io/proxyMemoryLimit': '256Mi',
+    });
+    const custom = serviceObjects(serviceProps(ORDERS, { sidecarResources: Resources.of({ cpu: '50m', memory: '96Mi' }, { cpu: '1', memory: '512Mi' }) }));
+    expect(find(custom, 'Rollout').spec.template.metadata.annotations).toMatchObject({ 'sidecar.istio.io/proxyCPU': '50m', 'sidecar.istio.io/proxyMemory': '96Mi' });
   });
 });
 
 describe('pod hardening', () => {
-  const rollout = find(objects(prod, 'payments'), 'Rollout', 'payments');
+  const objs = serviceObjects(serviceProps(PAYMENTS));
+  const rollout = find(objs, 'Rollout', 'payments');
   const pod = rollout.spec.template.spec;
   const app = pod.containers[0];
 
@@ -110,7 +109,7 @@ describe('pod hardening', () => {
   });
 
   it('runs as its own ServiceAccount without a token, at the workload priority', () => {
-    const sa = find(objects(prod, 'payments'), 'ServiceAccount', 'payments');
+    const sa = find(objs, 'ServiceAccount', 'payments');
     expect(sa.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe('payments');
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -121,10 +120,8 @@ describe('pod hardening', () => {
     for (const probe of [app.readinessProbe, app.livenessProbe, app.startupProbe]) {
       expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     }
-    const custom = withServices('dev', [], (s) => {
-      s.find((x) => x.name === 'users').healthPath = '/ready';
-    });
-    expect(find(objects(custom, 'users'), 'Rollout').spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/ready');
+    const custom = serviceObjects(serviceProps({ ...USERS, healthPath: '/ready' }));
+    expect(find(custom, 'Rollout').spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/ready');
   });
 
   it('labels pods with the service name and selects without the version', () => {
@@ -136,43 +133,28 @@ describe('pod hardening', () => {
   it.each([
     ['prod', 'DoNotSchedule'],
     ['staging', 'ScheduleAnyway'],
-  ] as const)('%s spreads pods across zones (%s); dev does not', (env, when) => {
-    const spread = find(objects(fixtureEnvironment(env), 'payments'), 'Rollout').spec.template.spec.topologySpreadConstraints;
+  ] as const)('the %s tier spreads pods across zones (%s); dev does not', (tier, when) => {
+    const spread = find(serviceObjects(serviceProps(PAYMENTS, { tierPolicy: TIERS[tier] })), 'Rollout').spec.template.spec.topologySpreadConstraints;
     expect(spread.find((c: any) => c.topologyKey === 'topology.kubernetes.io/zone').whenUnsatisfiable).toBe(when);
-    expect(find(objects(fixtureEnvironment('dev'), 'payments'), 'Rollout').spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(find(serviceObjects(serviceProps(PAYMENTS, { tierPolicy: TIERS.dev })), 'Rollout').spec.template.spec.topologySpreadConstraints).toBeUndefined();
   });
 
   it('keeps one pod of each version available through voluntary disruptions', () => {
-    const pdb = find(objects(prod, 'payments'), 'PodDisruptionBudget', 'payments');
+    const pdb = find(objs, 'PodDisruptionBudget', 'payments');
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.spec.selector.matchLabels).toEqual(rollout.spec.selector.matchLabels);
   });
 });
 
 describe('public services', () => {
-  it("get an emissary Mapping at <service>.<environment domain> in Emissary's namespace, owned by emissary-config; internal services get none", () => {
-    const staging = fixtureEnvironment('staging');
-    const mapping = find(objects(staging, 'emissary-config'), 'Mapping', 'gateway-api');
-    expect(mapping.apiVersion).toBe('getambassador.io/v3alpha1');
-    expect(mapping.metadata.namespace).toBe(NS.emissary);
-    expect(mapping.spec).toEqual({
-      hostname: 'gateway-api.staging.acme.example.com',
-      prefix: '/',
-      service: 'gateway-api.apps:8080',
-      // The Host Emissary's sidecar routes on: the in-mesh name, not the public one.
-      host_rewrite: 'gateway-api.apps.svc.cluster.local',
-    });
-    expect(objects(staging, 'emissary-config').filter((o) => o.kind === 'Mapping').map((o) => o.metadata.name)).toEqual(['gateway-api']);
-  });
-
+  // The route itself is a Mapping in Emissary's namespace (emissary-config): test/workflows/apps.test.ts.
   it("render no Mapping in the services' own Applications, public or not", () => {
-    const staging = fixtureEnvironment('staging');
-    for (const name of SERVICES) expect(objects(staging, name).filter((o) => o.kind === 'Mapping')).toEqual([]);
+    for (const service of [GATEWAY, ORDERS]) expect(serviceObjects(serviceProps(service)).filter((o) => o.kind === 'Mapping')).toEqual([]);
   });
 });
 
 describe('metrics through the sidecar', () => {
-  const objs = objects(prod, 'catalog');
+  const objs = serviceObjects(serviceProps(CATALOG));
 
   it('scrapes Istio merged metrics on 15020 with a PodMonitor and lets the app metrics merge in', () => {
     const pm = find(objs, 'PodMonitor', 'catalog');
@@ -199,19 +181,36 @@ describe('network rules from declared dependencies', () => {
   const egressNamespacePorts = (np: any, ns: string) =>
     np.spec.egress.filter((r: any) => r.to.some((t: any) => t.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === ns)).flatMap((r: any) => r.ports.map((p: any) => p.port));
 
+  const peers = (services: readonly ServiceSpec[]) => services.map((s) => ({ name: s.name, port: s.port }));
+
   it('admits exactly the declared callers and reaches exactly the declared callees', () => {
-    const catalog = find(objects(prod, 'catalog'), 'NetworkPolicy');
+    const catalog = find(serviceObjects(serviceProps(CATALOG, { callers: ['gateway-api', 'orders'] })), 'NetworkPolicy');
     expect(ingressFromPods(catalog).sort()).toEqual(['gateway-api', 'orders']);
     expect(egressToPods(catalog)).toEqual([]);
-    const orders = find(objects(prod, 'orders'), 'NetworkPolicy');
+    const orders = find(serviceObjects(serviceProps(ORDERS, { callers: ['gateway-api'], callees: peers([PAYMENTS, CATALOG]) })), 'NetworkPolicy');
     expect(egressToPods(orders)).toEqual(['catalog', 'payments']);
     expect(ingressFromPods(orders)).toEqual(['gateway-api']);
   });
 
   it('admits the ingress gateway only to public services', () => {
     const fromEmissary = (np: any) => np.spec.ingress.some((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === NS.emissary));
-    expect(fromEmissary(find(objects(prod, 'gateway-api'), 'NetworkPolicy'))).toBe(true);
-    expect(fromEmissary(find(objects(prod, 'orders'), 'NetworkPolicy'))).toBe(false);
+    expect(fromEmissary(find(serviceObjects(serviceProps(GATEWAY)), 'NetworkPolicy'))).toBe(true);
+    expect(fromEmissary(find(serviceObjects(serviceProps(ORDERS)), 'NetworkPolicy'))).toBe(false);
+  });
+
+  it('opens a callee on its own port to its callers', () => {
+    const reviews = serviceSpec('reviews', { port: 9000 });
+    const np = find(serviceObjects(serviceProps(reviews, { callers: ['gateway-api'] })), 'NetworkPolicy');
+    expect(np.spec.ingress.find((r: any) => r.from[0].podSelector)).toEqual({
+      from: [{ podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['gateway-api'] }] } }],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    });
+    const gateway = serviceObjects(serviceProps(GATEWAY, { callees: peers([reviews]) }));
+    expect(find(gateway, 'NetworkPolicy').spec.egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'reviews' } } }],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    });
+    expect(find(gateway, 'Rollout').spec.template.spec.containers[0].env).toContainEqual({ name: 'REVIEWS_URL', value: 'http://reviews.apps.svc.cluster.local:9000' });
   });
 
   it('opens Postgres, Redis and Kafka only to the services that use them, plus istiod and the collector to all', () => {
@@ -226,68 +225,11 @@ describe('network rules from declared dependencies', () => {
       expect(egressNamespacePorts(np, NS.observability)).toEqual([4317, 4318]);
     }
   });
-
-  describe('a sixth service, added to the config only', () => {
-    const sixth = {
-      name: 'reviews',
-      image: 'ghcr.io/acme/reviews:1.0.0@sha256:fc79bda5c2b079ef13ea7b313df3f1d194e1dafe444c982e522f6a676ed99b3f',
-      port: 9000,
-      public: true,
-      database: true,
-      redis: true,
-      calls: ['catalog'],
-      kafka: { consumes: ['orders.created'] },
-    };
-    const model = withServices('staging', [sixth], (s) => s.find((x) => x.name === 'gateway-api').calls.push('reviews'));
-
-    it("gets its Application, Rollout, HPA, PDB, PodMonitor, AnalysisTemplate and secrets, and a Mapping in Emissary's namespace", () => {
-      const objs = objects(model, 'reviews');
-      // Two ServiceAccounts (the pods' and the data-credentials reader), the reader's SecretStore, and
-      // the ExternalSecrets copying its Kafka credentials and the Redis CA certificate.
-      expect(objs.map((o) => o.kind).sort()).toEqual([
-        'AnalysisTemplate', 'ExternalSecret', 'ExternalSecret', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'Rollout', 'SecretStore', 'Service',
-        'ServiceAccount', 'ServiceAccount',
-      ]);
-      const user = find(objects(model, 'kafka'), 'KafkaUser', 'reviews');
-      expect(user.spec.authorization.acls.map((a: any) => [a.resource.type, a.resource.name, a.operations])).toEqual([
-        ['topic', 'orders.created', ['Read', 'Describe']],
-        ['group', 'reviews', ['Read']],
-      ]);
-      const mapping = find(objects(model, 'emissary-config'), 'Mapping', 'reviews');
-      expect(mapping.spec.hostname).toBe('reviews.staging.acme.example.com');
-      expect(mapping.spec.service).toBe('reviews.apps:9000');
-      expect(component(model, 'reviews').secrets!.map((s) => s.name)).toEqual(['reviews-postgres', 'reviews-redis']);
-      expect(model.graph.waves.get('reviews')).toBe(model.graph.waves.get('orders'));
-    });
-
-    it('is reachable from its new caller on its own port, and reaches its callee', () => {
-      const reviews = find(objects(model, 'reviews'), 'NetworkPolicy');
-      const fromGateway = reviews.spec.ingress.find((r: any) => r.from[0].podSelector);
-      expect(fromGateway).toEqual({
-        from: [{ podSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['gateway-api'] }] } }],
-        ports: [{ protocol: 'TCP', port: 9000 }],
-      });
-      expect(egressToPods(reviews)).toEqual(['catalog']);
-      expect(ingressFromPods(find(objects(model, 'catalog'), 'NetworkPolicy'))).toContain('reviews');
-      const gateway = find(objects(model, 'gateway-api'), 'NetworkPolicy');
-      expect(gateway.spec.egress).toContainEqual({
-        to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'reviews' } } }],
-        ports: [{ protocol: 'TCP', port: 9000 }],
-      });
-      const gatewayEnv = find(objects(model, 'gateway-api'), 'Rollout').spec.template.spec.containers[0].env;
-      expect(gatewayEnv).toContainEqual({ name: 'REVIEWS_URL', value: 'http://reviews.apps.svc.cluster.local:9000' });
-    });
-
-    it('gets a staging load test of its public URL', () => {
-      const run = find(unsyncedObjects(model, 'k6-operator'), 'TestRun', 'load-reviews') as any;
-      expect(run.spec.runner.env).toContainEqual({ name: 'TARGET_URL', value: 'https://reviews.staging.acme.example.com/healthz' });
-    });
-  });
 });
 
 describe('connection settings are Secret references, never credentials', () => {
   it('declares one ExternalSecret-backed Secret per store the service uses, none bootstrapped', () => {
-    const orders = component(prod, 'orders');
+    const orders = microserviceComponent(serviceProps(ORDERS));
     expect(orders.secrets).toEqual([
       {
         namespace: NS.apps,
@@ -295,15 +237,17 @@ describe('connection settings are Secret references, never credentials', () => {
         data: { username: { path: 'data/postgres/orders', property: 'username' }, password: { path: 'data/postgres/orders', property: 'password' } },
         purpose: expect.any(String),
       },
-      { namespace: NS.apps, name: 'orders-redis', data: { password: { path: 'data/redis', property: 'password' } }, purpose: expect.any(String) },
+      // Its own ACL user's password, not the shared default user's (data/redis).
+      { namespace: NS.apps, name: 'orders-redis', data: { password: { path: 'data/redis/users/orders', property: 'password' } }, purpose: expect.any(String) },
     ]);
-    expect(component(prod, 'gateway-api').secrets).toEqual([]);
-    expect(orders.dependsOn).toContain('external-secrets-config');
+    expect(microserviceComponent(serviceProps(GATEWAY)).secrets).toEqual([]);
+    // The platform makes a service with such Secrets wait for external-secrets-config: test/workflows/apps.test.ts.
   });
 
   it('renders no Secret and reads every credential from a secretKeyRef', () => {
-    for (const name of SERVICES) {
-      const objs = objects(prod, name);
+    for (const service of ALL) {
+      const name = service.name;
+      const objs = serviceObjects(serviceProps(service));
       expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
       const env = find(objs, 'Rollout').spec.template.spec.containers[0].env as any[];
       for (const e of env.filter((x) => /(PASSWORD|USER|TOKEN|SECRET)$/.test(x.name))) {
@@ -315,13 +259,15 @@ describe('connection settings are Secret references, never credentials', () => {
 
   it('hands the data endpoints, topics and OpenTelemetry settings in the environment', () => {
     const env = Object.fromEntries(
-      (find(objects(prod, 'orders'), 'Rollout').spec.template.spec.containers[0].env as any[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+      (find(serviceObjects(serviceProps(ORDERS)), 'Rollout').spec.template.spec.containers[0].env as any[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
     );
     expect(env).toMatchObject({
       PGHOST: ENDPOINTS.postgresRw,
       PGPORT: '5432',
       PGDATABASE: 'orders',
       REDIS_HOST: ENDPOINTS.redis,
+      REDIS_USERNAME: 'orders',
+      REDIS_KEY_PREFIX: 'orders:',
       KAFKA_BOOTSTRAP_SERVERS: ENDPOINTS.kafkaBootstrap,
       KAFKA_PRODUCES: 'orders.created,orders.cancelled',
       KAFKA_CONSUMES: 'payments.settled',
@@ -333,56 +279,42 @@ describe('connection settings are Secret references, never credentials', () => {
 });
 
 describe('images from a private registry', () => {
-  const CREDENTIALS = { openbaoPath: 'registry/ghcr' };
-  const model = withServices('prod', [], (s) => {
-    s.find((x) => x.name === 'gateway-api').registryCredentials = CREDENTIALS;
-  });
-  const pullSecretsOf = (m: typeof prod, name: string) => find(objects(m, name), 'ServiceAccount', name).imagePullSecrets;
-  // The services' pull Secrets; CI's registry push credentials (tekton-config) are a dockerconfigjson too.
-  const registryExternalSecrets = (m: typeof prod) =>
-    objects(m, 'external-secrets-config').filter(
-      (o) => o.kind === 'ExternalSecret' && o.spec.target.template.type === 'kubernetes.io/dockerconfigjson' && o.metadata.namespace !== component(m, 'tekton-config').namespace,
-    );
+  // Delivering the Secret (external-secrets-config's ExternalSecret, the runbook, the wave) is the
+  // platform's: test/workflows/apps.test.ts.
+  const CREDENTIALS = { openbaoPath: 'registry/ghcr', property: 'dockerconfigjson' };
+  const privateGateway = { ...GATEWAY, registryCredentials: CREDENTIALS };
+  const pullSecretsOf = (service: ServiceSpec) => find(serviceObjects(serviceProps(service)), 'ServiceAccount', service.name).imagePullSecrets;
 
   it('without registryCredentials, renders no pull secret and no imagePullSecrets', () => {
-    for (const name of SERVICES) {
-      expect(pullSecretsOf(prod, name)).toBeUndefined();
-      expect((component(prod, name).secrets ?? []).some((r) => r.type === 'kubernetes.io/dockerconfigjson')).toBe(false);
+    for (const service of ALL) {
+      expect(pullSecretsOf(service)).toBeUndefined();
+      expect((microserviceComponent(serviceProps(service)).secrets ?? []).some((r) => r.type === 'kubernetes.io/dockerconfigjson')).toBe(false);
     }
-    expect(registryExternalSecrets(prod)).toEqual([]);
   });
 
-  it('delivers the Docker config JSON from OpenBao as a dockerconfigjson ExternalSecret in the services namespace', () => {
-    const [es] = registryExternalSecrets(model);
-    expect(es.metadata).toMatchObject({ name: 'gateway-api-registry', namespace: NS.apps });
-    expect(es.spec.target).toMatchObject({ name: 'gateway-api-registry', creationPolicy: 'Owner' });
-    expect(es.spec.data).toEqual([
-      { secretKey: '.dockerconfigjson', remoteRef: expect.objectContaining({ key: 'registry/ghcr', property: 'dockerconfigjson' }) },
-    ]);
-    expect(registryExternalSecrets(model)).toHaveLength(1);
-    // The service now waits for External Secrets, so its first pods find the Secret.
-    expect(component(model, 'gateway-api').dependsOn).toContain('external-secrets-config');
-    expect(model.graph.waves.get('gateway-api')!).toBeGreaterThan(model.graph.waves.get('external-secrets-config')!);
+  it('declares the Docker config JSON from OpenBao as a dockerconfigjson Secret of the service', () => {
+    const requirement = microserviceComponent(serviceProps(privateGateway)).secrets!.find((r) => r.name === 'gateway-api-registry')!;
+    expect(requirement).toEqual({
+      namespace: 'apps',
+      name: 'gateway-api-registry',
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': { path: 'registry/ghcr', property: 'dockerconfigjson' } },
+      purpose: expect.any(String),
+    });
   });
 
-  it("lists it in the service's ServiceAccount, which the pods run as, and only that service's", () => {
-    expect(pullSecretsOf(model, 'gateway-api')).toEqual([{ name: 'gateway-api-registry' }]);
-    expect(find(objects(model, 'gateway-api'), 'Rollout').spec.template.spec.serviceAccountName).toBe('gateway-api');
-    for (const name of SERVICES.filter((n) => n !== 'gateway-api')) expect(pullSecretsOf(model, name)).toBeUndefined();
-  });
-
-  it('tells the operator to seed the path in OpenBao', () => {
-    const runbook = component(model, 'external-secrets-config').runbook!.map((r) => r.body).join('\n');
-    expect(runbook).toMatch(/bao kv put -mount=secret registry\/ghcr dockerconfigjson="<dockerconfigjson>" +# apps\/gateway-api-registry/);
+  it("lists it in the service's ServiceAccount, which the pods run as", () => {
+    expect(pullSecretsOf(privateGateway)).toEqual([{ name: 'gateway-api-registry' }]);
+    expect(find(serviceObjects(serviceProps(privateGateway)), 'Rollout').spec.template.spec.serviceAccountName).toBe('gateway-api');
   });
 
   it('refuses a dockerconfigjson Secret whose data key is not .dockerconfigjson', () => {
-    const requirement = component(model, 'gateway-api').secrets!.find((r) => r.name === 'gateway-api-registry')!;
+    const requirement = microserviceComponent(serviceProps(privateGateway)).secrets!.find((r) => r.name === 'gateway-api-registry')!;
     expect(requirement.type).toBe('kubernetes.io/dockerconfigjson');
     expect(() =>
       externalSecretsConfigComponent({
         namespace: 'external-secrets',
-        openbao: { server: openbaoEndpoints('security').api, kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao', caCertificate: model.env.openbaoCaCertificate },
+        openbao: { server: openbaoEndpoints('security').api, kvMount: 'secret', kubernetesAuthMount: 'kubernetes', audience: 'openbao', caCertificate: TEST_CA },
         requirements: [{ ...requirement, data: { config: requirement.data['.dockerconfigjson'] } }],
         refreshInterval: Duration.hours(1),
       }),
@@ -391,7 +323,7 @@ describe('images from a private registry', () => {
 });
 
 describe('canary releases with automatic rollback', () => {
-  const objs = objects(prod, 'orders');
+  const objs = serviceObjects(serviceProps(ORDERS));
   const rollout = find(objs, 'Rollout', 'orders');
   const template = find(objs, 'AnalysisTemplate', 'orders');
 
@@ -461,21 +393,13 @@ describe('canary releases with automatic rollback', () => {
 });
 
 describe('bad input fails with a clear message', () => {
-  const service = fixtureConfig().services.find((s) => s.name === 'gateway-api')!;
-  const base = {
-    service,
-    namespace: NS.apps,
+  const service = GATEWAY;
+  const base = serviceProps(service, {
     environment: 'dev',
     sizing: { minReplicas: 1, maxReplicas: 2, resources: Resources.of({ cpu: '100m', memory: '128Mi' }, { cpu: '200m', memory: '256Mi' }) },
-    tierPolicy: TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false }),
-    callers: [],
-    callees: [],
-    wiring: WIRING,
-  };
-  const render = (props: Parameters<typeof microserviceComponent>[0]) => {
-    const c = microserviceComponent(props);
-    return c.source.type === 'manifests' ? objects({ components: [c] } as any, c.id) : [];
-  };
+    tierPolicy: TIERS.dev,
+  });
+  const render = serviceObjects;
 
   it('spreads replicas over zones by the tier policy: required with a node group per zone, preferred without, none in dev; always per version and preferred per node', () => {
     const spreadOf = (tierPolicy: TierPolicy) => find(render({ ...base, tierPolicy }), 'Rollout').spec.template.spec.topologySpreadConstraints;

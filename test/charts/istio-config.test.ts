@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DEFAULTS, istioConfigComponent, IstioConfigProps, SIDECAR_RESTART_SCRIPT, SIDECAR_RESTART_SCRIPT_FILE } from '../../charts/istio-config';
 import { IMAGES } from '../../config/versions';
 import { ManifestSource } from '../../lib/component';
+import { Duration } from '../../lib/duration';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { WorkloadKind } from '../../lib/resources';
 import { workloadsFromObjects } from '../../lib/workloads';
@@ -62,6 +63,35 @@ describe('istio-config', () => {
       expect(dr.spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests).toBeGreaterThan(0);
       expect(dr.spec.trafficPolicy.outlierDetection).toMatchObject({ consecutive5xxErrors: 5, interval: '10s' });
     }
+  });
+
+  it('writes the circuit breaker durations as Istio duration strings, each in the unit it was given', () => {
+    const cb = {
+      connectionPool: {
+        tcp: { maxConnections: 10, connectTimeout: Duration.seconds(2), tcpKeepalive: { probes: 3, time: Duration.minutes(2), interval: Duration.seconds(75) } },
+        http: { maxRetries: 1, idleTimeout: Duration.minutes(5) },
+      },
+      outlierDetection: { consecutive5XxErrors: 3, interval: Duration.seconds(5), baseEjectionTime: Duration.minutes(1) },
+    };
+    const dr = find(render({ ...props, circuitBreaker: cb }), 'DestinationRule', 'front');
+    expect(dr.spec.trafficPolicy).toEqual({
+      connectionPool: {
+        tcp: { maxConnections: 10, connectTimeout: '2s', tcpKeepalive: { probes: 3, time: '2m', interval: '75s' } },
+        http: { maxRetries: 1, idleTimeout: '5m' },
+      },
+      outlierDetection: { consecutive5xxErrors: 3, interval: '5s', baseEjectionTime: '1m' },
+    });
+    // The defaults: detection within a 10 s sweep, a 30 s ejection (the guide's "detection under 30 s").
+    expect(DEFAULTS.circuitBreaker.outlierDetection.interval.totalSeconds).toBe(10);
+    expect(find(objs, 'DestinationRule', 'front').spec.trafficPolicy.outlierDetection).toMatchObject({ interval: '10s', baseEjectionTime: '30s' });
+    expect(find(objs, 'DestinationRule', 'front').spec.trafficPolicy.connectionPool).toMatchObject({ tcp: { connectTimeout: '5s' }, http: { idleTimeout: '60s' } });
+  });
+
+  it('refuses a zero circuit breaker duration, naming the field', () => {
+    const circuitBreaker = { ...DEFAULTS.circuitBreaker, outlierDetection: { ...DEFAULTS.circuitBreaker.outlierDetection, baseEjectionTime: Duration.seconds(0) } };
+    expect(() => istioConfigComponent({ ...props, circuitBreaker })).toThrow(
+      "istio-config: circuitBreaker.outlierDetection.baseEjectionTime is 0s; Istio needs at least 1ms (omit the field for Istio's default)",
+    );
   });
 
   it('restarts the workloads of un-injected pods with a PostSync hook: pinned kubectl, restricted, the script from its file', () => {

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../support';
+import { until } from './redis-support';
 
 jest.setTimeout(60_000);
 
@@ -48,13 +49,6 @@ const cli = (port: number, ...args: string[]): string =>
     encoding: 'utf8',
   }).stdout.trim();
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('the Redis snapshot and restore scripts', () => {
   if (!haveRedis) {

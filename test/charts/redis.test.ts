@@ -5,37 +5,14 @@ import { IMAGES } from '../../config/versions';
 import { recoveryKeys } from '../../lib/backup';
 import { ManifestSource } from '../../lib/component';
 import { ROLE_ARN_ANNOTATION } from '../../lib/irsa';
-import { LabelDomain } from '../../lib/labels';
 import { K8sObject, synthObjects } from '../../lib/render';
-import { Resources } from '../../lib/resources';
-import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
+import { REDIS_PROPS } from './redis-support';
 
-const PROD = TierPolicy.of({ tier: 'prod', highAvailability: true, nodeGroupPerZone: true });
 const STAGING = TierPolicy.of({ tier: 'staging', highAvailability: true, nodeGroupPerZone: false });
 const DEV = TierPolicy.of({ tier: 'dev', highAvailability: false, nodeGroupPerZone: false });
 
-const props: RedisProps = {
-  namespace: 'data',
-  clients: [
-    { name: 'orders', reader: { namespace: 'apps', serviceAccount: 'orders-data-reader' } },
-    { name: 'catalog', reader: { namespace: 'apps', serviceAccount: 'catalog-data-reader' } },
-  ],
-  operatorPodLabels: { name: 'redis-operator' },
-  scrapeNamespace: 'observability',
-  tierPolicy: PROD,
-  images: { redis: IMAGES.redis, sentinel: IMAGES.redisSentinel, exporter: IMAGES.redisExporter },
-  resources: Resources.of({ cpu: '25m', memory: '128Mi' }, { cpu: '500m', memory: '256Mi' }),
-  storageSize: Storage.gibibytes(2),
-  labelDomain: LabelDomain.of('platform.example.com'),
-  backup: {
-    target: { clusterName: 'acme-prod', accountId: '123456789012' },
-    bucket: 'acme-prod-redis-snapshots',
-    region: 'eu-west-1',
-    retentionDays: 30,
-    uploaderImage: IMAGES.awsCli,
-  },
-};
+const props: RedisProps = REDIS_PROPS;
 const render = (p: RedisProps): K8sObject[] => synthObjects(redisComponent(p).source as ManifestSource);
 const find = (objs: K8sObject[], kind: string) => objs.find((o) => o.kind === kind) as any;
 
@@ -69,7 +46,7 @@ describe('redis', () => {
     expect(repl.spec.redisExporter).toMatchObject({ enabled: true, image: IMAGES.redisExporter });
     expect(repl.spec.redisExporter.resources.limits.memory).toBeDefined();
     expect(repl.spec.kubernetesConfig.resources).toEqual(props.resources.toK8s());
-    expect(redisComponent(props).secrets).toEqual([expect.objectContaining({ namespace: 'data', name: 'redis-auth', data: { password: { path: 'data/redis', property: 'password' } } })]);
+    expect(redisComponent(props).secrets![0]).toEqual(expect.objectContaining({ namespace: 'data', name: 'redis-auth', data: { password: { path: 'data/redis', property: 'password' } } }));
   });
 
   it('serves clients on Service redis:6379, which follows the master (HA) or the standalone (dev), as its endpoint says', () => {
@@ -206,7 +183,7 @@ describe('redis encryption in transit and access', () => {
     expect(scrape.ports).toEqual([{ protocol: 'TCP', port: DEFAULTS.exporterPort }]);
     const noClients = render({ ...props, clients: [] });
     expect(all(noClients, 'NetworkPolicy')[0].spec.ingress.some((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'apps'))).toBe(false);
-    expect(all(noClients, 'RoleBinding').map((b) => b.metadata.name)).toEqual([DEFAULTS.tls.publisher]);
+    expect(all(noClients, 'RoleBinding').map((b) => b.metadata.name).sort()).toEqual([DEFAULTS.acl.assembler, DEFAULTS.tls.publisher].sort());
   });
 
   it('copies the snapshot over TLS, verifying the server against the CA of redis-tls', () => {

@@ -1,5 +1,18 @@
 import { K8sObject } from '../../lib/render';
-import { assertImageLock, EMPTY_IMAGE_LOCK, formatImageLock, imageLockViolations, imagesOf, lockKey, parseImage, parseImageLock } from '../../lib/image-lock';
+import {
+  assertImageLock,
+  configImages,
+  EMPTY_IMAGE_LOCK,
+  formatImageLock,
+  imageFieldsOf,
+  imageLockCoverage,
+  imageLockViolations,
+  imagesOf,
+  imagesToLock,
+  lockKey,
+  parseImage,
+  parseImageLock,
+} from '../../lib/image-lock';
 import { hydratedFixture } from '../support';
 
 jest.setTimeout(120_000);
@@ -58,5 +71,52 @@ describe('image lock', () => {
     expect(() => parseImageLock(`{"version":1,"images":{"alpine:3.20":"${OTHER_DIGEST}"}}`)).toThrow(/write the key normalised, as "docker\.io\/library\/alpine:3\.20"/);
     const text = formatImageLock({ version: 1, images: { 'ghcr.io/b:1': ORDERS_DIGEST, 'docker.io/a/a:1': OTHER_DIGEST } });
     expect(Object.keys(parseImageLock(text).images)).toEqual(['docker.io/a/a:1', 'ghcr.io/b:1']);
+  });
+});
+
+describe('what the lock holds (npm run vendor -- --images)', () => {
+  it('writes keys in code-point order, the same on every machine whatever its locale', () => {
+    const text = formatImageLock({ version: 1, images: { 'quay.io/a/b:v0': ORDERS_DIGEST, 'quay.io/a/b:V1': OTHER_DIGEST, 'quay.io/a/b-c:1': OTHER_DIGEST } });
+    expect(Object.keys(JSON.parse(text).images)).toEqual(['quay.io/a/b-c:1', 'quay.io/a/b:V1', 'quay.io/a/b:v0']);
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+
+  it('finds images in containers and in the fields operators make pods from, not in pull policies', () => {
+    const prometheus = { kind: 'Prometheus', spec: { image: 'quay.io/prometheus/prometheus:v3.14.0', imagePullPolicy: 'IfNotPresent' } };
+    const cluster = { kind: 'Cluster', spec: { imageName: 'ghcr.io/cloudnative-pg/postgresql:18.2' } };
+    const cm = { kind: 'ConfigMap', data: { SIDECAR_IMAGE: 'ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0', other: 'x' } };
+    const pod = { kind: 'Pod', spec: { containers: [{ name: 'a', image: 'busybox:1.37.0' }], initContainers: [{ name: 'b', image: 'alpine:3.20' }] } };
+    expect([prometheus, cluster, cm, pod].flatMap(imageFieldsOf)).toEqual([
+      'quay.io/prometheus/prometheus:v3.14.0',
+      'ghcr.io/cloudnative-pg/postgresql:18.2',
+      'ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0',
+      'busybox:1.37.0',
+      'alpine:3.20',
+    ]);
+  });
+
+  it('locks each tag-only image once under its normalised key, and leaves out digests, templates, untagged and latest', () => {
+    const wanted = imagesToLock([
+      ...configImages({ busybox: 'docker.io/library/busybox:1.37.0-musl' }),
+      { image: 'busybox:1.37.0-musl', from: 'dist/a.yaml' },
+      { image: `ghcr.io/acme/orders:1.8.0@${ORDERS_DIGEST}`, from: 'dist/b.yaml' },
+      { image: '{{ .ProxyImage }}', from: 'dist/c.yaml' },
+      { image: 'ghcr.io/acme/untagged', from: 'dist/d.yaml' },
+      { image: 'alpine:latest', from: 'dist/e.yaml' },
+      { image: 'quay.io/x/y:1', from: 'dist/f.yaml' },
+    ]);
+    expect(wanted.images).toEqual([
+      { key: 'docker.io/library/busybox:1.37.0-musl', image: 'docker.io/library/busybox:1.37.0-musl', from: 'config/versions.ts IMAGES.busybox' },
+      { key: 'quay.io/x/y:1', image: 'quay.io/x/y:1', from: 'dist/f.yaml' },
+    ]);
+    expect(wanted.skipped.map((s) => [s.image, s.why])).toEqual([
+      ['alpine:latest', 'the tag latest names no release'],
+      ['ghcr.io/acme/untagged', 'no tag'],
+      ['{{ .ProxyImage }}', 'not an image reference'],
+    ]);
+    expect(imageLockCoverage(wanted, { version: 1, images: { 'quay.io/x/y:1': OTHER_DIGEST, 'quay.io/old:1': OTHER_DIGEST } })).toEqual([
+      'docker.io/library/busybox:1.37.0-musl (config/versions.ts IMAGES.busybox): not in images.lock.json',
+      'quay.io/old:1: in images.lock.json but neither config/versions.ts IMAGES nor dist/ names it by tag',
+    ]);
   });
 });

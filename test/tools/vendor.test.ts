@@ -5,10 +5,13 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChartPin } from '../../config/versions';
+import { ChartPin, IMAGES } from '../../config/versions';
 import { forgetVerifiedHelm } from '../../lib/helm/binary';
 import { CHART_LOCK_FILE, readChartLock, VENDOR_CHARTS_DIR } from '../../lib/helm/vendor';
-import { main, parseArgs, parseChartIndex, VendorDeps } from '../../tools/vendor';
+import { formatImageLock, IMAGE_LOCK, lockKey, parseImageLock } from '../../lib/image-lock';
+import { projectRoot } from '../../lib/project-root';
+import { main, parseArgs, parseChartIndex, VendorDeps, wantedImages } from '../../tools/vendor';
+import { FakeRegistry, indexFor, sha256, startFakeRegistry } from '../fake-registry';
 
 /**
  * A stand-in for the pinned helm: answers `version` with v4.1.4, `show chart FILE` from the
@@ -337,4 +340,186 @@ test('parseChartIndex leaves out charts that were not packaged and keeps publish
   const rows = parseChartIndex(fs.readFileSync(writeIndex(tmp, { alpha: 'a'.repeat(64), beta: 'b'.repeat(64) }), 'utf8'));
   expect([...rows.keys()]).toEqual(['alpha@1.0.0', 'beta@v2.0.0']);
   expect(rows.get('beta@v2.0.0')!.source).toEqual({ kind: 'published', digest: `sha256:${'b'.repeat(64)}` });
+});
+
+describe('npm run vendor -- --images (digests from a local distribution API server)', () => {
+  let registry: FakeRegistry;
+  const manifests = {
+    'library/busybox:1.37.0-musl': indexFor('busybox'),
+    'acme/tool:v1': indexFor('tool'),
+    'example/app:2.0': indexFor('app'),
+    'prometheus/prometheus:v3.14.0': indexFor('prometheus'),
+  };
+  const images = { busybox: 'docker.io/library/busybox:1.37.0-musl', tool: 'ghcr.io/acme/tool:v1' };
+  const lockFile = () => path.join(root, IMAGE_LOCK);
+  const imageDeps = (): VendorDeps => ({ ...deps, images, registry: { baseURL: () => registry.url, timeoutMs: 5_000 } });
+  const expected = () =>
+    `${JSON.stringify(
+      {
+        version: 1,
+        images: {
+          'docker.io/library/busybox:1.37.0-musl': sha256(manifests['library/busybox:1.37.0-musl'].body),
+          'ghcr.io/acme/tool:v1': sha256(manifests['acme/tool:v1'].body),
+          'quay.io/example/app:2.0': sha256(manifests['example/app:2.0'].body),
+          'quay.io/prometheus/prometheus:v3.14.0': sha256(manifests['prometheus/prometheus:v3.14.0'].body),
+        },
+      },
+      null,
+      2,
+    )}\n`;
+
+  /** A rendered dist/ as synth writes it: containers by tag (one the short Docker Hub spelling of an IMAGES entry), a service by digest, an operator's CR, a template. */
+  function writeDist(extra = ''): void {
+    const dir = path.join(root, 'dist', 'dev', 'manifests', 'app');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'deployment-app.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: { name: app, namespace: app }',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      initContainers:',
+        '        - { name: init, image: "busybox:1.37.0-musl", imagePullPolicy: IfNotPresent }',
+        '      containers:',
+        '        - { name: app, image: quay.io/example/app:2.0 }',
+        `        - { name: orders, image: "ghcr.io/acme/orders:1.8.0@sha256:${'c'.repeat(64)}" }`,
+        extra,
+        '---',
+        'apiVersion: monitoring.coreos.com/v1',
+        'kind: Prometheus',
+        'metadata: { name: p, namespace: monitoring }',
+        'spec: { image: "quay.io/prometheus/prometheus:v3.14.0" }',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata: { name: injector, namespace: istio-system }',
+        'data: { template: "image: {{ .ProxyImage }}" }',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  beforeEach(async () => {
+    registry = await startFakeRegistry({ manifests, delay: (p) => (p.includes('busybox') ? 30 : p.includes('app') ? 15 : 0) });
+    writeDist();
+  });
+  afterEach(() => registry.close());
+
+  test('resolves IMAGES and the tag-only images of dist/ and writes images.lock.json sorted, in the lock format', async () => {
+    await expect(main(['--images', '--root', root], imageDeps())).resolves.toBe(0);
+    const text = fs.readFileSync(lockFile(), 'utf8');
+    expect(text).toBe(expected());
+    expect(parseImageLock(text)).toEqual(JSON.parse(expected()));
+    expect(stdout).toContain(`added     ghcr.io/acme/tool:v1  ${sha256(manifests['acme/tool:v1'].body)}`);
+    expect(stdout[stdout.length - 1]).toBe('images.lock.json: 4 images');
+    // The service image pinned by digest is not asked about; busybox is asked once for both spellings.
+    const heads = registry.requests.filter((r) => r.method === 'HEAD' && r.authorization).map((r) => r.path);
+    expect(heads.sort()).toEqual(['/v2/acme/tool/manifests/v1', '/v2/example/app/manifests/2.0', '/v2/library/busybox/manifests/1.37.0-musl', '/v2/prometheus/prometheus/manifests/v3.14.0']);
+    // Charts are not touched.
+    expect(fs.existsSync(path.join(root, VENDOR_CHARTS_DIR))).toBe(false);
+    expect(fs.readFileSync(helmLog, 'utf8')).toBe('');
+    expect(fs.readdirSync(root).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  test('is deterministic: another run, in another order and concurrency, writes the same bytes and says nothing changed', async () => {
+    await main(['--images', '--root', root], imageDeps());
+    const first = fs.readFileSync(lockFile(), 'utf8');
+    stdout.length = 0;
+    await expect(main(['--images', '--root', root], { ...imageDeps(), concurrency: 1 })).resolves.toBe(0);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(first);
+    expect(stdout.filter((l) => /^(added|updated|removed)/.test(l))).toEqual([]);
+    expect(stdout.filter((l) => l.startsWith('unchanged')).length).toBe(4);
+  });
+
+  test('a moved tag is updated and an entry nothing names any more is removed', async () => {
+    const stale = `${JSON.stringify({ version: 1, images: { 'docker.io/library/busybox:1.37.0-musl': `sha256:${'0'.repeat(64)}`, 'quay.io/old/thing:1': `sha256:${'1'.repeat(64)}` } }, null, 2)}\n`;
+    fs.writeFileSync(lockFile(), stale);
+    await expect(main(['--images', '--root', root], imageDeps())).resolves.toBe(0);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(expected());
+    expect(stdout).toContain(`updated   docker.io/library/busybox:1.37.0-musl  ${sha256(manifests['library/busybox:1.37.0-musl'].body)}`);
+    expect(stdout).toContain('removed   quay.io/old/thing:1 (nothing names it by tag any more)');
+  });
+
+  test('a tag the registry lacks fails the run, naming the image, the registry, the status and where it is used, and writes nothing', async () => {
+    writeDist('        - { name: gone, image: ghcr.io/acme/gone:0.1 }');
+    await expect(main(['--images', '--root', root], imageDeps())).resolves.toBe(1);
+    const err = stderr.join('\n');
+    expect(err).toContain('1 of 5 images could not be resolved; images.lock.json was not written');
+    expect(err).toMatch(/ghcr\.io\/acme\/gone:0\.1: registry ghcr\.io answered HTTP 404 \(no such repository or tag\) to HEAD http:\/\/127\.0\.0\.1:\d+\/v2\/acme\/gone\/manifests\/0\.1 \[dist\/dev\/manifests\/app\/deployment-app\.yaml\]/);
+    expect(fs.existsSync(lockFile())).toBe(false);
+
+    // An existing lock is left exactly as it was.
+    const before = `${JSON.stringify({ version: 1, images: { 'quay.io/old/thing:1': `sha256:${'1'.repeat(64)}` } }, null, 2)}\n`;
+    fs.writeFileSync(lockFile(), before);
+    await expect(main(['--images', '--root', root], imageDeps())).resolves.toBe(1);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(before);
+  });
+
+  test('a refused token fails every image behind it, each named with the registry and the status', async () => {
+    await registry.close();
+    registry = await startFakeRegistry({ manifests, tokenStatus: 401 });
+    await expect(main(['--images', '--root', root], imageDeps())).resolves.toBe(1);
+    const err = stderr.join('\n');
+    expect(err).toContain('4 of 4 images could not be resolved');
+    expect(err).toMatch(/docker\.io\/library\/busybox:1\.37\.0-musl: registry docker\.io \(http:\/\/127\.0\.0\.1:\d+\) token realm answered HTTP 401/);
+    expect(err).toMatch(/ghcr\.io\/acme\/tool:v1: registry ghcr\.io token realm answered HTTP 401 .* \[config\/versions\.ts IMAGES\.tool\]/);
+    expect(fs.existsSync(lockFile())).toBe(false);
+  });
+
+  test('--images --check reads no network: passes when the lock holds exactly the tag-pinned images, lists what is missing or stale', async () => {
+    await main(['--images', '--root', root], imageDeps());
+    const asked = registry.requests.length;
+    stdout.length = 0;
+    await expect(main(['--images', '--check', '--root', root], imageDeps())).resolves.toBe(0);
+    expect(stdout).toEqual(['images.lock.json: 4 images pinned by tag, each locked']);
+
+    writeDist('        - { name: new, image: ghcr.io/acme/new:0.2 }');
+    const lock = JSON.parse(fs.readFileSync(lockFile(), 'utf8')) as { version: 1; images: Record<string, string> };
+    lock.images['quay.io/old/thing:1'] = `sha256:${'1'.repeat(64)}`;
+    fs.writeFileSync(lockFile(), formatImageLock(lock));
+    const text = fs.readFileSync(lockFile(), 'utf8');
+    await expect(main(['--images', '--check', '--root', root], imageDeps())).resolves.toBe(1);
+    const err = stderr.join('\n');
+    expect(err).toContain('images.lock.json does not match the images pinned by tag (2 problems); fix: npm run vendor -- --images on a machine that reaches the registries');
+    expect(err).toContain('ghcr.io/acme/new:0.2 (dist/dev/manifests/app/deployment-app.yaml): not in images.lock.json');
+    expect(err).toContain('quay.io/old/thing:1: in images.lock.json but neither config/versions.ts IMAGES nor dist/ names it by tag');
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(text);
+    expect(registry.requests.length).toBe(asked);
+  });
+
+  test('--images --check with no lock lists every image; a malformed lock is named', async () => {
+    await expect(main(['--images', '--check', '--root', root], imageDeps())).resolves.toBe(1);
+    expect(stderr.join('\n')).toContain('(4 problems)');
+    fs.writeFileSync(lockFile(), '{"version":2}');
+    await expect(main(['--images', '--check', '--root', root], imageDeps())).resolves.toBe(1);
+    expect(stderr.join('\n')).toContain('version must be 1, got 2');
+    expect(registry.requests).toEqual([]);
+  });
+
+  test('--images with --from or --index is a usage error', async () => {
+    await expect(main(['--images', '--from', 'x'])).resolves.toBe(2);
+    await expect(main(['--images', '--index', 'x'])).resolves.toBe(2);
+    expect(parseArgs(['--images'])).toMatchObject({ mode: { kind: 'images', check: false } });
+    expect(parseArgs(['--images', '--check'])).toMatchObject({ mode: { kind: 'images', check: true } });
+  });
+});
+
+test('what --images locks in this project: every IMAGES entry and the tag-only images of dist/, never a digest-pinned one', () => {
+  const project = projectRoot();
+  const wanted = wantedImages(project);
+  const keys = wanted.images.map((i) => i.key);
+  for (const image of Object.values(IMAGES)) expect(keys).toContain(lockKey(image));
+  expect(keys).toEqual([...keys].sort());
+  expect(keys.some((k) => k.startsWith('ghcr.io/acme/'))).toBe(false);
+  // Every key is one the lock format accepts.
+  const lock = formatImageLock({ version: 1, images: Object.fromEntries(keys.map((k) => [k, `sha256:${'0'.repeat(64)}`])) });
+  expect(Object.keys(parseImageLock(lock).images)).toEqual(keys);
+  if (fs.existsSync(path.join(project, 'dist'))) {
+    // Chart images (and operators' CR images such as Prometheus spec.image) come from dist/.
+    expect(wanted.images.some((i) => i.from.startsWith('dist/'))).toBe(true);
+    expect(keys.length).toBeGreaterThan(Object.keys(IMAGES).length);
+  }
 });

@@ -4,6 +4,7 @@ import { parseConfig } from '../../config/load';
 import { SIZING } from '../../config/sizing';
 import { ManifestSource, Workflow } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
+import { pathReaders } from '../../lib/secret-readers';
 import { podTotal, WorkloadKind } from '../../lib/resources';
 import { componentWorkloads } from '../../lib/workloads';
 import { buildEnvironment, EnvironmentModel } from '../../platform';
@@ -295,6 +296,31 @@ describe('Kafka and Redis access', () => {
         expect(major * 100 + minor).toBeGreaterThanOrEqual(704);
         expect(o.spec.TLS.secret.secretName).toBe(server.spec.secretName);
       }
+    }
+  });
+
+  it("gives each service with redis: true an ACL user of its own, whose password only data and the service's namespace read, and keeps Sentinel on the default user", () => {
+    for (const [env, m] of models) {
+      const redis = rendered(m, 'redis');
+      const users = m.config.services.filter((s) => s.redis).map((s) => s.name).sort();
+      const acl = ofKind(redis, 'ExternalSecret').find((e) => e.spec.target.name === 'redis-acl');
+      const file: string = acl.spec.target.template.data['user.acl'];
+      const lines = file.trim().split('\n');
+      expect([env, lines.map((l) => l.split(' ')[1])]).toEqual([env, ['default', ...users]]);
+      for (const name of users) {
+        const line = lines.find((l) => l.startsWith(`user ${name} `))!;
+        expect(line).toContain(` ~${name}:* resetchannels &${name}:* +@all -@dangerous `);
+      }
+      for (const o of redis.filter((x) => x.kind === 'Redis' || x.kind === 'RedisReplication') as any[]) expect(o.spec.acl.secret.secretName).toBe('redis-acl');
+      for (const o of ofKind(redis, 'RedisSentinel')) expect([o.spec.acl, o.spec.redisSentinelConfig.redisReplicationPassword.secretKeyRef.name]).toEqual([undefined, 'redis-auth']);
+      // Who reads which password: the service's own path by data and the service's namespace; the shared one by data alone.
+      const readers = pathReaders(m.components.flatMap((c) => c.secrets ?? []));
+      for (const name of users) {
+        expect(readers.get(`data/redis/users/${name}`)).toEqual([NS.apps, NS.data].sort());
+        const vars = Object.fromEntries(envOf(m, name).map((e) => [e.name, e.value ?? e.valueFrom]));
+        expect(vars).toMatchObject({ REDIS_USERNAME: name, REDIS_KEY_PREFIX: `${name}:`, REDIS_PASSWORD: { secretKeyRef: { name: `${name}-redis`, key: 'password' } } });
+      }
+      expect(readers.get('data/redis')).toEqual([NS.data]);
     }
   });
 

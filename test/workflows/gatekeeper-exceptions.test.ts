@@ -1,14 +1,16 @@
 /**
  * The Gatekeeper exceptions are exact: every rendered object (and the pod of every pod template)
- * is evaluated against every constraint the environment renders, with the constraint kinds' Rego
- * written again in TypeScript (./gatekeeper-policy.ts; no OPA binary is available offline).
+ * of the shipped platform (the fixture config, every environment) is evaluated against every
+ * constraint the environment renders, with the constraint kinds' Rego written again in TypeScript
+ * (test/charts/gatekeeper-policy.ts; no OPA binary is available offline). Invariants over
+ * whatever the config renders: no literal component or service names.
  */
 import { PolicyScope, rbacRef } from '../../charts/gatekeeper-constraints';
 import { K8sObject } from '../../lib/render';
 import { HydratedModel } from '../../synth';
 import { applicationNamespaces, constraintExceptions, rbacAllowances } from '../../workflows/security';
 import { ENVIRONMENTS, hydratedFixture } from '../support';
-import { evaluate, matches, Subject, subjectsOf, violations } from './gatekeeper-policy';
+import { evaluate, matches, Subject, subjectsOf, violations } from '../charts/gatekeeper-policy';
 
 function constraintsOf(m: HydratedModel): any[] {
   return m.objects.get('gatekeeper-constraints')!.filter((o: K8sObject) => o.apiVersion.startsWith('constraints.gatekeeper.sh/'));

@@ -1,0 +1,238 @@
+/**
+ * Network traffic as declared edges (issue 10 point 5). The dependency graph says what must be
+ * healthy first; it says nothing about who talks to whom, so traffic is its own data: each
+ * component declares the edges it needs (`Component.traffic`), and what the rendered objects
+ * already say is derived, never listed by hand:
+ * - an admission or conversion webhook's Service is called by the API server;
+ * - a ServiceMonitor's or PodMonitor's targets are scraped by Prometheus;
+ * - every pod of a platform namespace resolves names (kube-dns) and may call the API server,
+ *   which authenticates and authorises it (RBAC is the control there, not the network).
+ * In a namespace with default-deny (workflows/namespaces.ts `defaultDeny`), platform-base renders
+ * the policies of every edge with an end in it: an egress policy on the calling pods' side, an
+ * ingress policy on the called pods' side, so both ends agree wherever each one lives.
+ *
+ * Pod peers are Kubernetes NetworkPolicies. The API server and the world are Cilium entities
+ * (CiliumNetworkPolicy `toEntities`/`fromEntities`), because EKS's API server runs outside the
+ * cluster on ENIs whose addresses change, and Cilium (chained to the VPC CNI, charts/cilium) does
+ * not match them with a CIDR; the `kube-apiserver` entity follows the `default/kubernetes`
+ * endpoints. Cilium chained to the VPC CNI has no DNS-aware (FQDN) policies, so calls to AWS APIs,
+ * Cloudflare, Let's Encrypt or GitHub are `world` on 443 for exactly the pods that make them: VPC
+ * endpoints would cover only the AWS half (Cloudflare, ACME and GitHub have none), cost an interface
+ * endpoint per service and zone, and would still need the same world rule for the rest. The
+ * CiliumClusterwideNetworkPolicy that denies the instance metadata service (charts/platform-base
+ * imds.ts) wins over every world allow.
+ */
+import type { K8sObject } from './render';
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface TrafficPort {
+  /** A number, or a container port's name (resolved on the called pods). */
+  readonly port: number | string;
+  /** @default TCP */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** Pods of one namespace (`pods: {}`: every pod there), or a Cilium entity outside the pod network. */
+export type TrafficPeer = { readonly namespace: string; readonly pods: Labels } | { readonly entity: 'kube-apiserver' | 'world' };
+
+export interface TrafficEdge {
+  /** Names the policies of the edge (`allow-egress-<name>`, `allow-ingress-<name>`): a DNS label, unique per namespace. */
+  readonly name: string;
+  readonly from: TrafficPeer;
+  readonly to: TrafficPeer;
+  readonly ports: readonly TrafficPort[];
+  /** Why the edge exists, written onto its policies. */
+  readonly reason: string;
+}
+
+/** The kube-apiserver's HTTPS port on EKS. */
+export const API_SERVER_PORT = 443;
+
+export function isPods(p: TrafficPeer): p is { readonly namespace: string; readonly pods: Labels } {
+  return 'namespace' in p;
+}
+
+/** The pod templates of a workload object (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob). */
+export function podTemplatesOf(o: K8sObject): { readonly metadata?: { readonly labels?: Labels }; readonly spec: any }[] {
+  const spec = o.spec as any;
+  switch (o.kind) {
+    case 'Pod':
+      return [{ metadata: o.metadata as any, spec }];
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+      return spec?.template ? [spec.template] : [];
+    case 'CronJob':
+      return spec?.jobTemplate?.spec?.template ? [spec.jobTemplate.spec.template] : [];
+    default:
+      return [];
+  }
+}
+
+function matches(selector: Labels, labels: Labels | undefined): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+function servicePort(service: K8sObject, port: number | string | undefined): number | string | undefined {
+  const ports = ((service.spec as any)?.ports ?? []) as { name?: string; port: number; targetPort?: number | string }[];
+  const p = ports.find((x) => (typeof port === 'string' ? x.name === port : x.port === (port ?? 443))) ?? (port === undefined ? ports[0] : undefined);
+  return p ? (p.targetPort ?? p.port) : undefined;
+}
+
+const WEBHOOK_KINDS = new Set(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+
+/** The Services the API server calls: admission webhooks, CRD conversion webhooks and aggregated APIs. */
+function apiServerCallees(objects: readonly K8sObject[]): { name: string; namespace: string; port?: number }[] {
+  const out: { name: string; namespace: string; port?: number }[] = [];
+  for (const o of objects) {
+    if (WEBHOOK_KINDS.has(o.kind)) {
+      for (const w of ((o as any).webhooks ?? []) as any[]) if (w.clientConfig?.service) out.push(w.clientConfig.service);
+    } else if (o.kind === 'CustomResourceDefinition') {
+      const s = (o.spec as any)?.conversion?.webhook?.clientConfig?.service;
+      if (s) out.push(s);
+    } else if (o.kind === 'APIService') {
+      const s = (o.spec as any)?.service;
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}
+
+/**
+ * The edges the rendered objects imply for pods in `namespace`: the API server's calls to its
+ * webhook Services, Prometheus's scrapes of what its monitors select, and every pod's DNS and API
+ * server access. `prometheus` is the scraping pods.
+ */
+export function derivedEdges(namespace: string, objects: readonly K8sObject[], prometheus: { readonly namespace: string; readonly pods: Labels }): TrafficEdge[] {
+  const services = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === namespace);
+  const service = (name: string) => services.find((s) => s.metadata.name === name);
+  const out: TrafficEdge[] = [
+    {
+      name: 'kube-apiserver',
+      from: { namespace, pods: {} },
+      to: { entity: 'kube-apiserver' },
+      ports: [{ port: API_SERVER_PORT }],
+      reason: 'Every pod may reach the API server, which authenticates and authorises it.',
+    },
+  ];
+  const seen = new Set<string>();
+  for (const callee of apiServerCallees(objects).filter((s) => s.namespace === namespace)) {
+    const svc = service(callee.name);
+    const target = svc && servicePort(svc, callee.port);
+    const selector = (svc?.spec as any)?.selector as Labels | undefined;
+    if (!svc || target === undefined || !selector) continue;
+    const name = `webhook-${callee.name}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push({ name, from: { entity: 'kube-apiserver' }, to: { namespace, pods: selector }, ports: [{ port: target }], reason: `The API server calls the Service ${callee.name}.` });
+  }
+  for (const m of objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor')) {
+    const spec = m.spec as any;
+    const ns = spec.namespaceSelector?.matchNames ?? [m.metadata.namespace];
+    if (!ns.includes(namespace) && !spec.namespaceSelector?.any) continue;
+    const selector = (spec.selector?.matchLabels ?? {}) as Labels;
+    if (m.kind === 'ServiceMonitor') {
+      for (const svc of services.filter((s) => matches(selector, s.metadata.labels as Labels))) {
+        const pods = (svc.spec as any)?.selector as Labels | undefined;
+        const ports = ((spec.endpoints ?? []) as any[]).map((e) => servicePort(svc, e.port ?? e.targetPort)).filter((p): p is number | string => p !== undefined);
+        if (!pods || ports.length === 0) continue;
+        out.push({ name: `scrape-${svc.metadata.name}`, from: prometheus, to: { namespace, pods }, ports: uniquePorts(ports), reason: `Prometheus scrapes ${svc.metadata.name} (ServiceMonitor ${m.metadata.name}).` });
+      }
+    } else {
+      const ports = ((spec.podMetricsEndpoints ?? []) as any[]).map((e) => e.port ?? e.targetPort).filter((p) => p !== undefined);
+      if (ports.length === 0) continue;
+      out.push({ name: `scrape-${m.metadata.name}`, from: prometheus, to: { namespace, pods: selector }, ports: uniquePorts(ports), reason: `Prometheus scrapes the pods of PodMonitor ${m.metadata.name}.` });
+    }
+  }
+  return dedupeByName(out);
+}
+
+function uniquePorts(ports: readonly (number | string)[]): TrafficPort[] {
+  return [...new Set(ports.map(String))].map((p) => ({ port: /^\d+$/.test(p) ? Number(p) : p }));
+}
+
+function dedupeByName(edges: readonly TrafficEdge[]): TrafficEdge[] {
+  const byName = new Map<string, TrafficEdge>();
+  for (const e of edges) if (!byName.has(e.name)) byName.set(e.name, e);
+  return [...byName.values()];
+}
+
+const NAMESPACE_LABEL = 'kubernetes.io/metadata.name';
+/** Cilium's label for an endpoint's namespace in endpoint selectors. */
+const CILIUM_NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
+
+function k8sPorts(ports: readonly TrafficPort[]) {
+  return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: p.port }));
+}
+
+function ciliumPorts(ports: readonly TrafficPort[]) {
+  return [{ ports: ports.map((p) => ({ port: String(p.port), protocol: p.protocol ?? 'TCP' })) }];
+}
+
+/**
+ * The policies that open `edges` for the pods of `namespace` (default-deny there): plain objects,
+ * sorted by name, labelled with `labels`, each annotated with its reason under `reasonKey`
+ * (LabelDomain.trafficReason). Edges with no end in the namespace give nothing.
+ */
+export function edgePolicies(namespace: string, edges: readonly TrafficEdge[], labels: (name: string) => Labels, reasonKey: string): K8sObject[] {
+  const out: K8sObject[] = [];
+  const annotations = (e: TrafficEdge) => ({ [reasonKey]: e.reason });
+  for (const e of edges) {
+    if (isPods(e.from) && e.from.namespace === namespace) {
+      const name = `allow-egress-${e.name}`;
+      const metadata = { name, namespace, labels: labels(name), annotations: annotations(e) };
+      if (isPods(e.to)) {
+        out.push({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata,
+          spec: {
+            podSelector: { matchLabels: e.from.pods },
+            policyTypes: ['Egress'],
+            egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: e.to.namespace } }, podSelector: { matchLabels: e.to.pods } }], ports: k8sPorts(e.ports) }],
+          },
+        });
+      } else {
+        out.push({
+          apiVersion: 'cilium.io/v2',
+          kind: 'CiliumNetworkPolicy',
+          metadata,
+          spec: { endpointSelector: { matchLabels: e.from.pods }, egress: [{ toEntities: [e.to.entity], toPorts: ciliumPorts(e.ports) }] },
+        });
+      }
+    }
+    if (isPods(e.to) && e.to.namespace === namespace) {
+      const name = `allow-ingress-${e.name}`;
+      const metadata = { name, namespace, labels: labels(name), annotations: annotations(e) };
+      if (isPods(e.from)) {
+        out.push({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata,
+          spec: {
+            podSelector: { matchLabels: e.to.pods },
+            policyTypes: ['Ingress'],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: e.from.namespace } }, podSelector: { matchLabels: e.from.pods } }], ports: k8sPorts(e.ports) }],
+          },
+        });
+      } else {
+        out.push({
+          apiVersion: 'cilium.io/v2',
+          kind: 'CiliumNetworkPolicy',
+          metadata,
+          spec: { endpointSelector: { matchLabels: e.to.pods }, ingress: [{ fromEntities: [e.from.entity], toPorts: ciliumPorts(e.ports) }] },
+        });
+      }
+    }
+  }
+  const names = out.map((o) => `${o.kind}/${o.metadata.name}`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`traffic in namespace ${namespace}: two edges render ${dup}; give each edge a unique name`);
+  return out.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name) || a.kind.localeCompare(b.kind));
+}
+
+/** For tests and readers: Cilium's namespace label in an endpoint selector. */
+export { CILIUM_NAMESPACE_LABEL };
