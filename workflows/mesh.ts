@@ -5,7 +5,7 @@
 import { istioBaseComponent } from '../charts/istio-base';
 import { istioCniComponent } from '../charts/istio-cni';
 import { istioConfigComponent } from '../charts/istio-config';
-import { istiodComponent } from '../charts/istiod';
+import { istiodComponent, istiodTraffic } from '../charts/istiod';
 import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
 import { PlatformComponent } from '../lib/component';
@@ -40,14 +40,17 @@ export function meshComponents(ctx: PlatformContext): PlatformComponent[] {
   const ns = NS.istioSystem;
   return [
     istioBaseComponent({ namespace: ns }),
-    istiodComponent({
-      namespace: ns,
-      tierPolicy: env.tierPolicy,
-      tracing: hostPort(ENDPOINTS.otlpGrpc),
-      tracingProvider: TRACING_PROVIDER,
-      accessLogs: env.accessLogs,
-      sidecarResources: env.tierPolicy.sized(SIZING.istiod).sidecarResources,
-    }),
+    {
+      ...istiodComponent({
+        namespace: ns,
+        tierPolicy: env.tierPolicy,
+        tracing: hostPort(ENDPOINTS.otlpGrpc),
+        tracingProvider: TRACING_PROVIDER,
+        accessLogs: env.accessLogs,
+        sidecarResources: env.tierPolicy.sized(SIZING.istiod).sidecarResources,
+      }),
+      traffic: istiodTraffic(ns, injectedNamespaces()),
+    },
     istioCniComponent({ namespace: ns, excludeNamespaces: [NS.kubeSystem, ns] }),
     istioConfigComponent({
       meshNamespace: ns,

@@ -40,8 +40,10 @@ export const NS = {
 
 export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   [NS.kubeSystem]: { podSecurity: 'privileged', reason: 'Cilium and the EKS add-ons run host-level agents here', managed: false },
-  [NS.certManager]: { podSecurity: 'restricted', managed: true },
-  [NS.externalDns]: { podSecurity: 'restricted', managed: true },
+  // Holds the Cloudflare token: only declared and derived traffic (lib/traffic.ts).
+  [NS.certManager]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
+  // Holds the Cloudflare token: only declared and derived traffic (lib/traffic.ts).
+  [NS.externalDns]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
   // Emissary joins the mesh: its upstream calls go out through the sidecar over mTLS (inbound
   // listener ports bypass it; see charts/emissary-ingress).
   [NS.emissary]: { podSecurity: 'restricted', istioInjection: true, managed: true },
@@ -54,7 +56,7 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   // The Tekton operator reads Secrets cluster-wide (its ClusterRole): alone in its namespace, its
   // ServiceAccount token sits beside no other component's pods, and Argo CD's namespace holds no
   // identity beyond Argo CD's own.
-  [NS.tektonOperator]: { podSecurity: 'restricted', managed: true },
+  [NS.tektonOperator]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
   [NS.tektonPipelines]: {
     podSecurity: 'privileged',
     reason:
@@ -69,7 +71,8 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
     declaredTraffic: true,
     managed: true,
   },
-  [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', managed: true },
+  // istiod signs every workload certificate of the mesh: only declared and derived traffic (lib/traffic.ts).
+  [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', defaultDeny: true, declaredTraffic: true, managed: true },
   [NS.data]: { podSecurity: 'restricted', managed: true },
   [NS.apps]: { podSecurity: 'restricted', istioInjection: true, defaultDeny: true, managed: true },
   [NS.loadTests]: { podSecurity: 'restricted', managed: true },

@@ -15,9 +15,13 @@ import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-com
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import { CertManagerValues } from './values';
 
 export const ID = 'cert-manager' satisfies PlatformComponentId;
+
+/** The controller's pods (the chart's selector labels of release `cert-manager`). */
+export const CONTROLLER_POD_LABELS = { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': 'controller' } as const;
 
 /** The requests and limits of cert-manager's helpers, the same in every tier. */
 export interface CertManagerResources {
@@ -109,5 +113,26 @@ export function certManagerComponent(props: CertManagerProps): PlatformComponent
     values,
     releaseName: name,
     ignoreDifferences,
+    traffic: certManagerTraffic(ns, nameservers),
   });
+}
+
+/**
+ * The controller's calls out (lib/traffic.ts; the webhook's caller, scrapes, DNS and API access are
+ * derived): the ACME server and the DNS provider's API over HTTPS, and the DNS01 self-check to the
+ * public resolvers it is limited to (`dns01RecursiveNameserversOnly`), on their ports over UDP and TCP.
+ */
+export function certManagerTraffic(namespace: string, nameservers: readonly string[]): TrafficEdge[] {
+  const controller = { namespace, pods: CONTROLLER_POD_LABELS };
+  const dnsPorts = [...new Set(nameservers.map((n) => Number(n.split(':').pop())))].sort((a, b) => a - b);
+  return [
+    { name: 'cert-manager-acme-dns-api', from: controller, to: { entity: 'world' }, ports: [{ port: 443 }], reason: "The ACME server (Let's Encrypt) and the DNS provider's API (Cloudflare) for DNS01." },
+    {
+      name: 'cert-manager-dns01-check',
+      from: controller,
+      to: { entity: 'world' },
+      ports: dnsPorts.flatMap((port) => [{ port, protocol: 'UDP' as const }, { port, protocol: 'TCP' as const }]),
+      reason: `The DNS01 self-check asks only the public resolvers ${nameservers.join(', ')}.`,
+    },
+  ];
 }

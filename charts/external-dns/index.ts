@@ -17,6 +17,7 @@ import { Duration } from '../../lib/duration';
 import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { TrafficEdge } from '../../lib/traffic';
 import { DnsPolicy, ExternalDnsValues } from './values';
 
 export type { DnsPolicy } from './values';
@@ -100,5 +101,17 @@ export function externalDnsComponent(props: ExternalDnsProps): PlatformComponent
     values,
     releaseName: DEFAULTS.releaseName,
     secrets: [secret],
+    traffic: [cloudflareApi(ns)],
   });
+}
+
+/** external-dns calls Cloudflare's API over HTTPS (lib/traffic.ts: `world`, no FQDN policies under chaining). */
+function cloudflareApi(namespace: string): TrafficEdge {
+  return {
+    name: 'external-dns-cloudflare',
+    from: { namespace, pods: { 'app.kubernetes.io/name': 'external-dns', 'app.kubernetes.io/instance': DEFAULTS.releaseName } },
+    to: { entity: 'world' },
+    ports: [{ port: 443 }],
+    reason: "external-dns writes the records through Cloudflare's API.",
+  };
 }

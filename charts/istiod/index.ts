@@ -11,6 +11,7 @@ import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-com
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import { IstiodValues } from './values';
 
 export type { IstiodValues, MeshConfig, OtelProvider } from './values';
@@ -42,6 +43,23 @@ export const DEFAULTS = {
   haReplicas: 2,
   container: 'discovery',
 } as const;
+
+/** istiod's pods (the chart's selector labels) and its xDS port over TLS, which every sidecar dials. */
+export const ISTIOD = { podLabels: { app: 'istiod', istio: 'pilot' }, xdsTlsPort: 15012 } as const;
+
+/**
+ * Every pod of each injected namespace dials istiod for its configuration and certificate (xDS over
+ * TLS, lib/traffic.ts); the injection and validation webhooks and the scrape are derived.
+ */
+export function istiodTraffic(namespace: string, injectedNamespaces: readonly string[]): TrafficEdge[] {
+  return injectedNamespaces.map((from) => ({
+    name: `xds-${from}`,
+    from: { namespace: from, pods: {} },
+    to: { namespace, pods: ISTIOD.podLabels },
+    ports: [{ port: ISTIOD.xdsTlsPort }],
+    reason: `The Istio sidecars in ${from} fetch their configuration and certificates from istiod.`,
+  }));
+}
 
 export function istiodComponent(props: IstiodProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
