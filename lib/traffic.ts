@@ -33,8 +33,22 @@ export interface TrafficPort {
   readonly protocol?: 'TCP' | 'UDP';
 }
 
-/** Pods of one namespace (`pods: {}`: every pod there), or a Cilium entity outside the pod network. */
-export type TrafficPeer = { readonly namespace: string; readonly pods: Labels } | { readonly entity: 'kube-apiserver' | 'world' };
+/**
+ * Cilium entities outside the pod network: the API server, addresses outside the cluster, and the
+ * nodes themselves (`host`: the pod's own node, `remote-node`: the others), which host-network pods
+ * (node-exporter, kubelet) answer on.
+ */
+export type TrafficEntity = 'kube-apiserver' | 'world' | 'host' | 'remote-node';
+
+/**
+ * Pods of one namespace (`pods: {}`: every pod there), pods of every namespace (`anyNamespace`,
+ * e.g. every pod that sends telemetry to the collector), or Cilium entities.
+ */
+export type TrafficPeer =
+  | { readonly namespace: string; readonly pods: Labels }
+  | { readonly anyNamespace: true; readonly pods: Labels }
+  | { readonly entities: readonly TrafficEntity[] }
+  | { readonly entity: TrafficEntity };
 
 export interface TrafficEdge {
   /** Names the policies of the edge (`allow-egress-<name>`, `allow-ingress-<name>`): a DNS label, unique per namespace. */
@@ -51,6 +65,19 @@ export const API_SERVER_PORT = 443;
 
 export function isPods(p: TrafficPeer): p is { readonly namespace: string; readonly pods: Labels } {
   return 'namespace' in p;
+}
+
+function isAnyNamespace(p: TrafficPeer): p is { readonly anyNamespace: true; readonly pods: Labels } {
+  return 'anyNamespace' in p;
+}
+
+function entitiesOf(p: TrafficPeer): readonly TrafficEntity[] {
+  return 'entity' in p ? [p.entity] : 'entities' in p ? p.entities : [];
+}
+
+/** A NetworkPolicy peer for pods of one namespace or of every namespace. */
+function podPeer(p: { readonly namespace: string; readonly pods: Labels } | { readonly anyNamespace: true; readonly pods: Labels }) {
+  return { namespaceSelector: isAnyNamespace(p) ? {} : { matchLabels: { [NAMESPACE_LABEL]: p.namespace } }, podSelector: { matchLabels: p.pods } };
 }
 
 /** The pod templates of a workload object (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob). */
@@ -181,49 +208,43 @@ export function edgePolicies(namespace: string, edges: readonly TrafficEdge[], l
   const out: K8sObject[] = [];
   const annotations = (e: TrafficEdge) => ({ [reasonKey]: e.reason });
   for (const e of edges) {
-    if (isPods(e.from) && e.from.namespace === namespace) {
+    // A caller in every namespace calls from this one too.
+    const from = isAnyNamespace(e.from) ? { namespace, pods: e.from.pods } : e.from;
+    if (isPods(from) && from.namespace === namespace) {
       const name = `allow-egress-${e.name}`;
       const metadata = { name, namespace, labels: labels(name), annotations: annotations(e) };
-      if (isPods(e.to)) {
+      if (isPods(e.to) || isAnyNamespace(e.to)) {
         out.push({
           apiVersion: 'networking.k8s.io/v1',
           kind: 'NetworkPolicy',
           metadata,
-          spec: {
-            podSelector: { matchLabels: e.from.pods },
-            policyTypes: ['Egress'],
-            egress: [{ to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: e.to.namespace } }, podSelector: { matchLabels: e.to.pods } }], ports: k8sPorts(e.ports) }],
-          },
+          spec: { podSelector: { matchLabels: from.pods }, policyTypes: ['Egress'], egress: [{ to: [podPeer(e.to)], ports: k8sPorts(e.ports) }] },
         });
       } else {
         out.push({
           apiVersion: 'cilium.io/v2',
           kind: 'CiliumNetworkPolicy',
           metadata,
-          spec: { endpointSelector: { matchLabels: e.from.pods }, egress: [{ toEntities: [e.to.entity], toPorts: ciliumPorts(e.ports) }] },
+          spec: { endpointSelector: { matchLabels: from.pods }, egress: [{ toEntities: [...entitiesOf(e.to)], toPorts: ciliumPorts(e.ports) }] },
         });
       }
     }
     if (isPods(e.to) && e.to.namespace === namespace) {
       const name = `allow-ingress-${e.name}`;
       const metadata = { name, namespace, labels: labels(name), annotations: annotations(e) };
-      if (isPods(e.from)) {
+      if (isPods(e.from) || isAnyNamespace(e.from)) {
         out.push({
           apiVersion: 'networking.k8s.io/v1',
           kind: 'NetworkPolicy',
           metadata,
-          spec: {
-            podSelector: { matchLabels: e.to.pods },
-            policyTypes: ['Ingress'],
-            ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: e.from.namespace } }, podSelector: { matchLabels: e.from.pods } }], ports: k8sPorts(e.ports) }],
-          },
+          spec: { podSelector: { matchLabels: e.to.pods }, policyTypes: ['Ingress'], ingress: [{ from: [podPeer(e.from)], ports: k8sPorts(e.ports) }] },
         });
       } else {
         out.push({
           apiVersion: 'cilium.io/v2',
           kind: 'CiliumNetworkPolicy',
           metadata,
-          spec: { endpointSelector: { matchLabels: e.to.pods }, ingress: [{ fromEntities: [e.from.entity], toPorts: ciliumPorts(e.ports) }] },
+          spec: { endpointSelector: { matchLabels: e.to.pods }, ingress: [{ fromEntities: [...entitiesOf(e.from)], toPorts: ciliumPorts(e.ports) }] },
         });
       }
     }
