@@ -151,7 +151,7 @@ export function derivedEdges(namespace: string, objects: readonly K8sObject[], p
     const target = svc && servicePort(svc, callee.port);
     const selector = (svc?.spec as any)?.selector as Labels | undefined;
     if (!svc || target === undefined || !selector) continue;
-    const name = `webhook-${callee.name}`;
+    const name = shortName(`webhook-${callee.name}`);
     if (seen.has(name)) continue;
     seen.add(name);
     out.push({ name, from: { entity: 'kube-apiserver' }, to: { namespace, pods: selector }, ports: [{ port: target }], reason: `The API server calls the Service ${callee.name}.` });
@@ -166,15 +166,72 @@ export function derivedEdges(namespace: string, objects: readonly K8sObject[], p
         const pods = (svc.spec as any)?.selector as Labels | undefined;
         const ports = ((spec.endpoints ?? []) as any[]).map((e) => servicePort(svc, e.port ?? e.targetPort)).filter((p): p is number | string => p !== undefined);
         if (!pods || ports.length === 0) continue;
-        out.push({ name: `scrape-${svc.metadata.name}`, from: prometheus, to: { namespace, pods }, ports: uniquePorts(ports), reason: `Prometheus scrapes ${svc.metadata.name} (ServiceMonitor ${m.metadata.name}).` });
+        out.push({ name: shortName(`scrape-${svc.metadata.name}`), from: prometheus, to: { namespace, pods }, ports: uniquePorts(ports), reason: `Prometheus scrapes ${svc.metadata.name} (ServiceMonitor ${m.metadata.name}).` });
       }
     } else {
       const ports = ((spec.podMetricsEndpoints ?? []) as any[]).map((e) => e.port ?? e.targetPort).filter((p) => p !== undefined);
       if (ports.length === 0) continue;
-      out.push({ name: `scrape-${m.metadata.name}`, from: prometheus, to: { namespace, pods: selector }, ports: uniquePorts(ports), reason: `Prometheus scrapes the pods of PodMonitor ${m.metadata.name}.` });
+      out.push({ name: shortName(`scrape-${m.metadata.name}`), from: prometheus, to: { namespace, pods: selector }, ports: uniquePorts(ports), reason: `Prometheus scrapes the pods of PodMonitor ${m.metadata.name}.` });
     }
   }
+  // The scraper's own namespace also renders its egress end of every scrape elsewhere.
+  if (namespace === prometheus.namespace) out.push(...scraperEgressEdges(namespace, objects, prometheus));
   return dedupeByName(out);
+}
+
+/** A DNS-label edge name short enough for `allow-ingress-<name>` as a label value (63): long names keep a hash. */
+function shortName(name: string): string {
+  if (name.length <= 49) return name;
+  let h = 0;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `${name.slice(0, 42).replace(/-+$/, '')}-${h.toString(36).slice(0, 6)}`;
+}
+
+/**
+ * The scraper's egress to the targets of every ServiceMonitor and PodMonitor outside its own
+ * namespace (the target's namespace renders the ingress end where it is default-deny), and, for
+ * targets whose rendered pods run on the host network (node-exporter, the Cilium agent), to the
+ * nodes (`host`, `remote-node`) on their numeric ports: such pods are not Cilium endpoints, so a
+ * pod peer never matches them. Targets whose Services the rendering lacks (the operator-managed
+ * kubelet Service, operator-created Services) are not derived: their component declares them.
+ */
+function scraperEgressEdges(namespace: string, objects: readonly K8sObject[], prometheus: { readonly namespace: string; readonly pods: Labels }): TrafficEdge[] {
+  const out: TrafficEdge[] = [];
+  const hostPorts = (ns: string, pods: Labels, ports: readonly (number | string)[]): number[] => {
+    const templates = objects.filter((o) => o.metadata.namespace === ns).flatMap(podTemplatesOf).filter((t) => matches(pods, t.metadata?.labels) && t.spec?.hostNetwork === true);
+    const containerPorts = templates.flatMap((t) => [...(t.spec.containers ?? []), ...(t.spec.initContainers ?? [])]).flatMap((c: any) => (c.ports ?? []) as { name?: string; containerPort: number }[]);
+    return templates.length === 0 ? [] : ports.map((p) => (typeof p === 'number' ? p : containerPorts.find((c) => c.name === p)?.containerPort)).filter((p): p is number => p !== undefined);
+  };
+  const push = (ns: string, name: string, monitor: string, pods: Labels, ports: readonly (number | string)[]) => {
+    if (ports.length === 0) return;
+    if (ns !== namespace) {
+      out.push({ name: shortName(`scrape-${ns}-${name}`), from: prometheus, to: { namespace: ns, pods }, ports: uniquePorts(ports), reason: `Prometheus scrapes ${ns}/${name} (${monitor}).` });
+    }
+    const host = hostPorts(ns, pods, ports);
+    if (host.length > 0) {
+      out.push({ name: shortName(`scrape-nodes-${ns}-${name}`), from: prometheus, to: { entities: ['host', 'remote-node'] }, ports: uniquePorts(host), reason: `Prometheus scrapes ${ns}/${name} on the host network of every node (${monitor}).` });
+    }
+  };
+  for (const m of objects.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PodMonitor')) {
+    const spec = m.spec as any;
+    const nss: string[] = spec.namespaceSelector?.matchNames ?? [m.metadata.namespace];
+    const selector = (spec.selector?.matchLabels ?? {}) as Labels;
+    for (const ns of nss) {
+      if (m.kind === 'ServiceMonitor') {
+        for (const svc of objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === ns && matches(selector, o.metadata.labels as Labels))) {
+          const pods = (svc.spec as any)?.selector as Labels | undefined;
+          if (!pods || Object.keys(pods).length === 0) continue;
+          const ports = ((spec.endpoints ?? []) as any[]).map((e) => servicePort(svc, e.port ?? e.targetPort)).filter((p): p is number | string => p !== undefined);
+          push(ns, svc.metadata.name, `ServiceMonitor ${m.metadata.namespace}/${m.metadata.name}`, pods, ports);
+        }
+      } else {
+        if (Object.keys(selector).length === 0) continue;
+        const ports = ((spec.podMetricsEndpoints ?? []) as any[]).map((e) => e.port ?? e.targetPort).filter((p) => p !== undefined);
+        push(ns, m.metadata.name, `PodMonitor ${m.metadata.namespace}/${m.metadata.name}`, selector, ports);
+      }
+    }
+  }
+  return out;
 }
 
 function uniquePorts(ports: readonly (number | string)[]): TrafficPort[] {

@@ -4,13 +4,15 @@
  * Everything per service comes from its entry in platform.yaml: a new service needs no code.
  */
 import { microserviceComponent } from '../apps';
-import { argoRolloutsComponent } from '../charts/argo-rollouts';
+import { argoRolloutsComponent, CONTROLLER_POD_LABELS as ROLLOUTS_POD_LABELS } from '../charts/argo-rollouts';
+import { PROMETHEUS_POD_LABELS } from '../charts/kube-prometheus-stack';
 import { PublicRoute } from '../charts/emissary-config';
 import { k6OperatorComponent } from '../charts/k6-operator';
 import { KAFKA_ACCESS, kafkaUserSecret } from '../charts/kafka';
 import { REDIS_ACCESS } from '../charts/redis';
 import { ServiceConfig } from '../config/schema';
 import { Component, PlatformComponent } from '../lib/component';
+import { TrafficEdge } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -76,10 +78,21 @@ export function appsComponents(ctx: PlatformContext): Component[] {
 
 /** Argo Rollouts everywhere; k6-operator and its TestRuns in staging only. Added to the GitOps workflow. */
 export function deliveryComponents(ctx: PlatformContext): PlatformComponent[] {
-  const rollouts = argoRolloutsComponent({ namespace: NS.argocd, tierPolicy: ctx.env.tierPolicy });
+  const rollouts: PlatformComponent = { ...argoRolloutsComponent({ namespace: NS.argocd, tierPolicy: ctx.env.tierPolicy }), traffic: [rolloutsAnalysisTraffic()] };
   if (ctx.env.tier !== 'staging') return [rollouts];
   const targets = ctx.services
     .filter((s) => s.public)
     .map((s) => ({ name: s.name, url: `https://${publicHostname(ctx, s)}${s.healthPath}` }));
   return [rollouts, k6OperatorComponent({ namespace: NS.loadTests, targets })];
+}
+
+/** The canary analyses (apps/canary.ts) are Prometheus queries the Rollouts controller runs. */
+function rolloutsAnalysisTraffic(): TrafficEdge {
+  return {
+    name: 'argo-rollouts-prometheus',
+    from: { namespace: NS.argocd, pods: ROLLOUTS_POD_LABELS },
+    to: { namespace: NS.observability, pods: PROMETHEUS_POD_LABELS },
+    ports: [{ port: portOf(WIRING.prometheusUrl) }],
+    reason: "The Argo Rollouts controller runs the canaries' AnalysisRuns: Prometheus queries.",
+  };
 }

@@ -4,19 +4,20 @@
  * Cloud plugin must run in the CloudNativePG operator's namespace anyway.
  */
 import { dataCredentials, redisCredentials, secretNames } from '../apps/microservice';
-import { barmanCloudComponent } from '../charts/barman-cloud';
-import { cloudnativePgComponent } from '../charts/cloudnative-pg';
-import { kafkaComponent } from '../charts/kafka';
-import { postgresComponent } from '../charts/postgres';
+import { barmanCloudComponent, PLUGIN as BARMAN_CLOUD } from '../charts/barman-cloud';
+import { cloudnativePgComponent, OPERATOR_POD_LABELS as CNPG_OPERATOR_POD_LABELS } from '../charts/cloudnative-pg';
+import { kafkaComponent, STRIMZI_PODS, STRIMZI_PORTS } from '../charts/kafka';
+import { CNPG, DEFAULTS as POSTGRES, instancePods, postgresComponent } from '../charts/postgres';
 import { redisComponent } from '../charts/redis';
 import { OPERATOR_POD_LABELS, redisOperatorComponent } from '../charts/redis-operator';
-import { strimziComponent } from '../charts/strimzi';
+import { OPERATOR_POD_LABELS as STRIMZI_OPERATOR_POD_LABELS, strimziComponent } from '../charts/strimzi';
 import { ServiceConfig } from '../config/schema';
 import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
 import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { PlatformComponent } from '../lib/component';
 import { Duration } from '../lib/duration';
+import { TrafficEdge } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
 
@@ -48,6 +49,74 @@ export function redisSnapshotBucket(platformName: string, envName: string): stri
   return backupBucketName(platformName, envName, 'redis-snapshots');
 }
 
+/**
+ * The calls between the data components that neither chart knows alone (lib/traffic.ts; the flows
+ * inside each chart come from its `<x>Traffic`): the CloudNativePG operator to every instance and
+ * to the Barman Cloud plugin, and the Strimzi cluster operator to the Kafka nodes.
+ */
+export function dataOperatorTraffic(namespace: string): { cloudnativePg: TrafficEdge[]; strimzi: TrafficEdge[] } {
+  const at = (pods: Readonly<Record<string, string>>) => ({ namespace, pods });
+  return {
+    cloudnativePg: [
+      {
+        name: 'cnpg-operator-instances',
+        from: at(CNPG_OPERATOR_POD_LABELS),
+        to: at(instancePods()),
+        ports: [{ port: CNPG.ports.status }, { port: CNPG.ports.postgresql }],
+        reason: "The CloudNativePG operator polls every instance manager's status API and connects to PostgreSQL (every Cluster here, the recovery side cluster included).",
+      },
+      {
+        name: 'cnpg-operator-barman-cloud',
+        from: at(CNPG_OPERATOR_POD_LABELS),
+        to: at(BARMAN_CLOUD.podLabels),
+        ports: [{ port: BARMAN_CLOUD.port }],
+        reason: 'The CloudNativePG operator calls the Barman Cloud plugin over gRPC (mTLS) to inject its sidecar and run backups.',
+      },
+    ],
+    strimzi: [
+      {
+        name: 'strimzi-operator-agent',
+        from: at(STRIMZI_OPERATOR_POD_LABELS),
+        to: at(STRIMZI_PODS.nodes),
+        ports: [{ port: STRIMZI_PORTS.agent }],
+        reason: "The Strimzi cluster operator reads every Kafka node's state from its KafkaAgent during reconciles and rolls.",
+      },
+      {
+        name: 'strimzi-operator-controllers',
+        from: at(STRIMZI_OPERATOR_POD_LABELS),
+        to: at(STRIMZI_PODS.controllers),
+        ports: [{ port: STRIMZI_PORTS.controlPlane }],
+        reason: 'The Strimzi cluster operator talks to the KRaft controllers (quorum checks, configuration) while rolling them.',
+      },
+      {
+        name: 'strimzi-operator-brokers',
+        from: at(STRIMZI_OPERATOR_POD_LABELS),
+        to: at(STRIMZI_PODS.brokers),
+        ports: [{ port: STRIMZI_PORTS.replication }],
+        reason: 'The Strimzi cluster operator administers the brokers (Admin API over the replication listener) during reconciles and rolls.',
+      },
+    ],
+  };
+}
+
+/** Each service with `database: true` reaches the Postgres instances (the Service postgres-rw follows the primary). */
+export function postgresClientTraffic(namespace: string, services: readonly ServiceConfig[]): TrafficEdge[] {
+  return services
+    .filter((s) => s.database)
+    .map((s) => ({
+      name: `postgres-client-${s.name}`,
+      from: { namespace: NS.apps, pods: { 'app.kubernetes.io/name': s.name } },
+      to: { namespace, pods: instancePods(POSTGRES.clusterName) },
+      ports: [{ port: CNPG.ports.postgresql }],
+      reason: `The service ${s.name} (database: true) uses its database through the Service ${POSTGRES.clusterName}-rw.`,
+    }));
+}
+
+/** A component with more declared traffic: calls to other components, declared where both ends are known. */
+function withTraffic(c: PlatformComponent, edges: readonly TrafficEdge[]): PlatformComponent {
+  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
+}
+
 export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env, services } = ctx;
   const { tierPolicy } = env;
@@ -58,23 +127,27 @@ export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
   const postgres = tierPolicy.sized(SIZING.postgres);
   const redis = tierPolicy.sized(SIZING.redis);
   const kafka = tierPolicy.sized(SIZING.kafka);
+  const operators = dataOperatorTraffic(ns);
   return [
-    cloudnativePgComponent({ namespace: ns }),
+    withTraffic(cloudnativePgComponent({ namespace: ns }), operators.cloudnativePg),
     barmanCloudComponent({ namespace: ns, operatorNamespace: ns }),
-    postgresComponent({
-      namespace: ns,
-      target,
-      region: env.region,
-      bucket: postgresBackupBucket(env.platformName, env.name),
-      labelDomain: env.labelDomain,
-      image: IMAGES.postgres,
-      tierPolicy,
-      storageSize: postgres.storage,
-      resources: postgres.resources,
-      databases: services.filter((s) => s.database).map((s) => s.name),
-      // The point-in-time recovery window.
-      retentionPolicy: Duration.days(retentionDays),
-    }),
+    withTraffic(
+      postgresComponent({
+        namespace: ns,
+        target,
+        region: env.region,
+        bucket: postgresBackupBucket(env.platformName, env.name),
+        labelDomain: env.labelDomain,
+        image: IMAGES.postgres,
+        tierPolicy,
+        storageSize: postgres.storage,
+        resources: postgres.resources,
+        databases: services.filter((s) => s.database).map((s) => s.name),
+        // The point-in-time recovery window.
+        retentionPolicy: Duration.days(retentionDays),
+      }),
+      postgresClientTraffic(ns, services),
+    ),
     redisOperatorComponent({ namespace: ns }),
     redisComponent({
       namespace: ns,
@@ -93,7 +166,7 @@ export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
       labelDomain: env.labelDomain,
       backup: { target, bucket: redisSnapshotBucket(env.platformName, env.name), region: env.region, retentionDays, uploaderImage: IMAGES.awsCli },
     }),
-    strimziComponent({ namespace: ns }),
+    withTraffic(strimziComponent({ namespace: ns }), operators.strimzi),
     kafkaComponent({
       namespace: ns,
       tierPolicy,

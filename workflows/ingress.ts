@@ -14,12 +14,14 @@ import { byTier, EnvironmentSettings } from '../config/defaults';
 import { SIZING } from '../config/sizing';
 import { certManagerComponent } from '../charts/cert-manager';
 import { AcmeIssuer, certManagerConfigComponent, DEFAULTS as CERT_MANAGER_CONFIG } from '../charts/cert-manager-config';
-import { emissaryConfigComponent } from '../charts/emissary-config';
+import { emissaryConfigComponent, PublicRoute } from '../charts/emissary-config';
 import { emissaryCrdsComponent } from '../charts/emissary-crds';
-import { emissaryIngressComponent, emissaryIngressEndpoints, PORTS } from '../charts/emissary-ingress';
+import { emissaryIngressComponent, emissaryIngressEndpoints, POD_LABELS as EMISSARY_POD_LABELS, PORTS } from '../charts/emissary-ingress';
 import { DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/external-dns';
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
 import { PlatformComponent, RunbookSection, SecretRequirement, Workflow } from '../lib/component';
+import { selectorLabels } from '../lib/labels';
+import { TrafficEdge } from '../lib/traffic';
 import { publicRoutes } from './apps';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
@@ -144,6 +146,8 @@ export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
       routes: publicRoutes(ctx),
     }),
   ];
+  // Emissary's upstream calls: the targets of the Mappings emissary-config renders.
+  components.push(withRouteTraffic(components.pop()!, publicRoutes(ctx)));
   // The guide's ingress readiness gate: the load balancer is provisioned and the wildcard
   // certificate it serves is Ready, after everything above.
   const gate = readinessGateComponent({
@@ -159,6 +163,25 @@ export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
     after: components.map((c) => c.id),
   });
   return [...components, gate];
+}
+
+/**
+ * Emissary calls each route's Service (a Mapping's `service`) on its port, through its sidecar over
+ * mTLS; the mesh delivers on the service's own port. The called side's ingress is the services'
+ * own policy (apps/network.ts admits the ingress namespace on the service's port).
+ */
+export function routeTraffic(routes: readonly PublicRoute[]): TrafficEdge[] {
+  return routes.map((r) => ({
+    name: `emissary-route-${r.name}`,
+    from: { namespace: NS.emissary, pods: EMISSARY_POD_LABELS },
+    to: { namespace: r.service.namespace, pods: selectorLabels({ name: r.service.name, instance: r.service.name }) },
+    ports: [{ port: r.service.port }],
+    reason: `Emissary routes ${r.hostname} to ${r.service.name}.${r.service.namespace} (Mapping ${r.name}).`,
+  }));
+}
+
+function withRouteTraffic(c: PlatformComponent, routes: readonly PublicRoute[]): PlatformComponent {
+  return { ...c, traffic: [...(c.traffic ?? []), ...routeTraffic(routes)] };
 }
 
 /** Creating the token, and handing its Secrets from the bootstrap step over to External Secrets. */

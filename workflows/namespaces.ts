@@ -39,6 +39,11 @@ export const NS = {
 } as const;
 
 export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
+  // No default-deny, the one named exception: the platform does not create kube-system, and the EKS
+  // add-ons eksctl installs there (CoreDNS, the VPC CNI, the EBS CSI driver, kube-proxy) are outside
+  // dist, so their flows cannot be derived; a missed one would break DNS for every pod. Its
+  // components that dist does render (Cilium, metrics-server, the autoscaler) are reached by
+  // declared edges from the other namespaces.
   [NS.kubeSystem]: { podSecurity: 'privileged', reason: 'Cilium and the EKS add-ons run host-level agents here', managed: false },
   // Holds the Cloudflare token: only declared and derived traffic (lib/traffic.ts).
   [NS.certManager]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
@@ -46,13 +51,18 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   [NS.externalDns]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
   // Emissary joins the mesh: its upstream calls go out through the sidecar over mTLS (inbound
   // listener ports bypass it; see charts/emissary-ingress).
-  [NS.emissary]: { podSecurity: 'restricted', istioInjection: true, managed: true },
+  // The public entry point: only declared and derived traffic (lib/traffic.ts).
+  [NS.emissary]: { podSecurity: 'restricted', istioInjection: true, defaultDeny: true, declaredTraffic: true, managed: true },
   [NS.observability]: {
     podSecurity: 'privileged',
     reason: 'node-exporter and the OpenTelemetry log collector read host paths and the host network',
+    // Every cluster's telemetry, and Prometheus reaches every namespace: only declared and derived traffic (lib/traffic.ts).
+    defaultDeny: true,
+    declaredTraffic: true,
     managed: true,
   },
-  [NS.argocd]: { podSecurity: 'restricted', managed: true },
+  // Argo CD's controller is cluster-admin: only declared and derived traffic (lib/traffic.ts).
+  [NS.argocd]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
   // The Tekton operator reads Secrets cluster-wide (its ClusterRole): alone in its namespace, its
   // ServiceAccount token sits beside no other component's pods, and Argo CD's namespace holds no
   // identity beyond Argo CD's own.
@@ -61,6 +71,9 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
     podSecurity: 'privileged',
     reason:
       "rootless BuildKit (non-root, never privileged) needs an Unconfined seccomp profile to create its user namespace, which baseline forbids (charts/tekton-config, BUILDKIT); Gatekeeper still denies privileged containers, host namespaces, host network and host paths here",
+    // CI holds the registry and GitOps push credentials: only declared and derived traffic (lib/traffic.ts).
+    defaultDeny: true,
+    declaredTraffic: true,
     managed: true,
   },
   [NS.security]: {
@@ -73,7 +86,8 @@ export const NAMESPACES: Readonly<Record<string, NamespaceSpec>> = {
   },
   // istiod signs every workload certificate of the mesh: only declared and derived traffic (lib/traffic.ts).
   [NS.istioSystem]: { podSecurity: 'privileged', reason: 'the Istio CNI node agent installs its plugin on every node', defaultDeny: true, declaredTraffic: true, managed: true },
-  [NS.data]: { podSecurity: 'restricted', managed: true },
+  // Every service's data: only declared and derived traffic (lib/traffic.ts).
+  [NS.data]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
   [NS.apps]: { podSecurity: 'restricted', istioInjection: true, defaultDeny: true, managed: true },
-  [NS.loadTests]: { podSecurity: 'restricted', managed: true },
+  [NS.loadTests]: { podSecurity: 'restricted', defaultDeny: true, declaredTraffic: true, managed: true },
 };

@@ -11,20 +11,21 @@
  * Sizing: config/sizing.ts (the seed's numbers for staging and prod, less in dev); replicas and
  * zone spread: the environment's tier policy (dev runs one replica of everything).
  */
-import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent } from '../charts/grafana';
-import { kubePrometheusStackComponent, DEFAULTS as KPS } from '../charts/kube-prometheus-stack';
+import { DATASOURCE_UIDS, DASHBOARD_SIDECAR, grafanaComponent, POD_LABELS as GRAFANA_POD_LABELS } from '../charts/grafana';
+import { ALERTMANAGER_POD_LABELS, kubePrometheusStackComponent, kubePrometheusStackEndpoints, DEFAULTS as KPS, PROMETHEUS_POD_LABELS } from '../charts/kube-prometheus-stack';
 import { AlertReceiver, AlertRouting } from '../charts/kube-prometheus-stack/alertmanager';
-import { lokiComponent, DEFAULTS as LOKI } from '../charts/loki';
+import { lokiComponent, DEFAULTS as LOKI, LokiPeer } from '../charts/loki';
 import { LOKI_CLIENTS } from './loki-clients';
-import { mimirComponent } from '../charts/mimir';
+import { mimirComponent, DEFAULTS as MIMIR, POD_LABELS as MIMIR_POD_LABELS } from '../charts/mimir';
 import { observabilityConfigComponent } from '../charts/observability-config';
-import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
-import { openTelemetryCollectorComponent } from '../charts/opentelemetry-collector';
-import { tempoComponent, DEFAULTS as TEMPO } from '../charts/tempo';
+import { gatePodLabels, GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
+import { AGENT_POD_LABELS as COLLECTOR_POD_LABELS, openTelemetryCollectorComponent } from '../charts/opentelemetry-collector';
+import { tempoComponent, DEFAULTS as TEMPO, POD_LABELS as TEMPO_POD_LABELS } from '../charts/tempo';
 import { EnvironmentSettings } from '../config/defaults';
 import { SIZING } from '../config/sizing';
 import { Duration } from '../lib/duration';
 import { PlatformComponent, RunbookSection, Workflow } from '../lib/component';
+import { TrafficEdge } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -100,6 +101,55 @@ export function alertRouting(env: Pick<EnvironmentSettings, 'alerting'>): AlertR
   return { receivers, routes: env.alerting.routes, ...(env.alerting.heartbeat ? { heartbeat: env.alerting.heartbeat } : {}) };
 }
 
+/**
+ * The calls between the workflow's components (lib/traffic.ts), declared here where both ends are
+ * known; each chart's `<x>Traffic` has the flows inside it, and the API server, webhooks and the
+ * scrapes of the rendered monitors are derived. Ports are the called pods' (the Services' target
+ * ports): the `mimir-gateway` Service's port 80 lands on Mimir's HTTP port. Loki's clients come
+ * from LOKI_CLIENTS, the list its own NetworkPolicy admits, so both agree; the peers in other
+ * namespaces (Falcosidekick) are declared by their workflow (workflows/security.ts).
+ */
+export function observabilityTraffic(namespace: string): Record<'mimir' | 'loki' | 'kubePrometheusStack' | 'collector' | 'grafana' | 'gate', TrafficEdge[]> {
+  const at = (pods: Readonly<Record<string, string>>) => ({ namespace, pods });
+  const kps = kubePrometheusStackEndpoints(namespace);
+  const mimir = { port: MIMIR.ports.http };
+  const lokiHttp = [{ port: LOKI.ports.http }];
+  const lokiClient = (role: string, peer: LokiPeer, i: number): TrafficEdge => ({
+    name: `loki-${role}-${peer.podLabels['app.kubernetes.io/name'] ?? i}`,
+    from: { namespace: peer.namespace, pods: peer.podLabels },
+    to: at(LOKI.podLabels),
+    ports: lokiHttp,
+    reason: `Loki's ${role}: ${peer.purpose}.`,
+  });
+  const local = (peers: readonly LokiPeer[]) => peers.filter((p) => p.namespace === namespace);
+  return {
+    mimir: [
+      { name: 'mimir-ruler-alertmanager', from: at(MIMIR_POD_LABELS), to: at(ALERTMANAGER_POD_LABELS), ports: [{ port: kps.alertmanager.port }], reason: "Mimir's ruler sends the alerts of its rules to Alertmanager." },
+    ],
+    loki: [...local(LOKI_CLIENTS.writers).map((p, i) => lokiClient('writer', p, i)), ...local(LOKI_CLIENTS.readers).map((p, i) => lokiClient('reader', p, i))],
+    kubePrometheusStack: [
+      { name: 'prometheus-mimir', from: at(PROMETHEUS_POD_LABELS), to: at(MIMIR_POD_LABELS), ports: [mimir], reason: 'Prometheus remote-writes every sample to Mimir (through the mimir-gateway Service).' },
+    ],
+    collector: [
+      { name: 'collector-tempo', from: at(COLLECTOR_POD_LABELS), to: at(TEMPO_POD_LABELS), ports: [{ port: TEMPO.otlpGrpcPort }], reason: 'The collector exports traces to Tempo over OTLP gRPC.' },
+      { name: 'collector-mimir', from: at(COLLECTOR_POD_LABELS), to: at(MIMIR_POD_LABELS), ports: [mimir], reason: "The collector exports metrics to Mimir's OTLP endpoint (through the mimir-gateway Service)." },
+    ],
+    grafana: [
+      { name: 'grafana-mimir', from: at(GRAFANA_POD_LABELS), to: at(MIMIR_POD_LABELS), ports: [mimir], reason: 'Grafana queries metrics (its Mimir data source, through the mimir-gateway Service).' },
+      { name: 'grafana-tempo', from: at(GRAFANA_POD_LABELS), to: at(TEMPO_POD_LABELS), ports: [{ port: TEMPO.httpPort }], reason: 'Grafana queries traces (its Tempo data source).' },
+      { name: 'grafana-alertmanager', from: at(GRAFANA_POD_LABELS), to: at(ALERTMANAGER_POD_LABELS), ports: [{ port: kps.alertmanager.port }], reason: 'Grafana reads and silences alerts (its Alertmanager data source).' },
+    ],
+    gate: [
+      { name: 'readiness-prometheus', from: at(gatePodLabels(Workflow.Observability)), to: at(PROMETHEUS_POD_LABELS), ports: [{ port: kps.prometheus.port }], reason: "The observability readiness gate asks Prometheus whether its targets are up." },
+    ],
+  };
+}
+
+/** A component with more declared traffic: calls to other components, declared where both ends are known. */
+function withTraffic(c: PlatformComponent, edges: readonly TrafficEdge[]): PlatformComponent {
+  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
+}
+
 export function observabilityComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;
   const ns = NS.observability;
@@ -164,7 +214,16 @@ export function observabilityComponents(ctx: PlatformContext): PlatformComponent
     mimirRulesConfigMap: MIMIR_RULES_CONFIG_MAP,
     prices: env.pricing.instanceTypes,
   });
-  const components = [mimir, loki, tempo, kps, collector, grafana, config];
+  const traffic = observabilityTraffic(ns);
+  const components = [
+    withTraffic(mimir, traffic.mimir),
+    withTraffic(loki, traffic.loki),
+    tempo,
+    withTraffic(kps, traffic.kubePrometheusStack),
+    withTraffic(collector, traffic.collector),
+    withTraffic(grafana, traffic.grafana),
+    config,
+  ];
   // The guide's observability readiness gate (Prometheus' targets up), after everything above; it
   // also carries the alert on Applications of any workflow that stay past their gate.
   const gate = readinessGateComponent({
@@ -174,5 +233,5 @@ export function observabilityComponents(ctx: PlatformContext): PlatformComponent
     after: components.map((c) => c.id),
     alerts: { runbookUrl: runbookUrl(env) },
   });
-  return [...components, gate];
+  return [...components, withTraffic(gate, traffic.gate)];
 }

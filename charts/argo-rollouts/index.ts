@@ -32,6 +32,13 @@ export const DEFAULTS = {
 /** The controller Deployment's name: `<release>` (the chart's fullname). */
 export const CONTROLLER_DEPLOYMENT = 'argo-rollouts';
 
+/** The controller's pods (the chart's selector labels for release `argo-rollouts`). */
+export const CONTROLLER_POD_LABELS = {
+  'app.kubernetes.io/component': 'rollouts-controller',
+  'app.kubernetes.io/instance': CONTROLLER_DEPLOYMENT,
+  'app.kubernetes.io/name': 'argo-rollouts',
+} as const;
+
 export function argoRolloutsComponent(props: ArgoRolloutsProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   const ha = props.tierPolicy.highAvailability;

@@ -18,6 +18,7 @@ import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { TierPolicy, ZONE_TOPOLOGY_KEY } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import { argoCdNotifications } from './notifications';
 import { ArgoCdValues, MetricsValues, PdbValues } from './values';
 import { ArgoCdSso, oidcClientSecret, oidcConfig, policyCsv, SSO, ssoRunbook, validateSso } from './sso';
@@ -178,6 +179,9 @@ export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
       topologySpreadConstraints: policy
         .zoneSpreadConstraints({}, 'controller')
         .map((c) => ({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, whenUnsatisfiable: c.whenUnsatisfiable })),
+      // The namespace is default-deny with declared traffic (argoCdTraffic): the chart's policies
+      // would only add allows, and the server's admits every pod of every namespace on every port.
+      networkPolicy: { create: false },
     },
     crds: { install: true, keep: true },
     configs: {
@@ -242,5 +246,100 @@ export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
     releaseName: RELEASE,
     secrets: [repositorySecret(ns), ...(sso ? [oidcClientSecret(ns)] : [])],
     runbook: [repositoryRunbook(props.repoURL), ...(sso ? [ssoRunbook(sso)] : [])],
+    traffic: argoCdTraffic(ns, { repoURL: props.repoURL, highAvailability: ha, ...(sso ? { oidcIssuer: sso.issuer } : {}) }),
   });
+}
+
+/** The pods of release `argocd`, by the chart's selector labels (and redis-ha's). */
+export const ARGOCD_PODS = {
+  controller: { 'app.kubernetes.io/name': 'argocd-application-controller', 'app.kubernetes.io/instance': RELEASE },
+  server: { 'app.kubernetes.io/name': 'argocd-server', 'app.kubernetes.io/instance': RELEASE },
+  repoServer: { 'app.kubernetes.io/name': 'argocd-repo-server', 'app.kubernetes.io/instance': RELEASE },
+  applicationSet: { 'app.kubernetes.io/name': 'argocd-applicationset-controller', 'app.kubernetes.io/instance': RELEASE },
+  notifications: { 'app.kubernetes.io/name': 'argocd-notifications-controller', 'app.kubernetes.io/instance': RELEASE },
+  /** The single Redis (no high availability). */
+  redis: { 'app.kubernetes.io/name': 'argocd-redis', 'app.kubernetes.io/instance': RELEASE },
+  /** redis-ha: Redis and Sentinel pods, and the HAProxy in front of them. */
+  redisHa: { app: 'redis-ha', release: RELEASE },
+  haproxy: { app: 'redis-ha-haproxy', release: RELEASE },
+} as const;
+
+/** The ports those pods serve on. */
+export const ARGOCD_PORTS = { repoServer: 8081, redis: 6379, sentinel: 26379 } as const;
+
+/** The port a git URL is fetched on: https (443 or its own), ssh:// (22 or its own), scp-like `git@host:path` (22). */
+export function gitPort(url: string): number {
+  const m = /^(https|ssh):\/\/(?:[^@/]+@)?[^/:]+(?::(\d+))?/.exec(url);
+  if (m) return m[2] ? Number(m[2]) : m[1] === 'https' ? 443 : 22;
+  if (/^[^@\s]+@[^:\s]+:/.test(url)) return 22;
+  throw new Error(`not a git URL: "${url}"`);
+}
+
+/**
+ * Argo CD's traffic inside its namespace and out of it (lib/traffic.ts; the API server for every
+ * pod and Prometheus's scrapes are derived): the controllers and the server ask the repo-server for
+ * manifests and cache in Redis; Redis replicates and its Sentinels vote (redis-ha); the repo-server
+ * fetches the GitOps repository from its git host; the server talks to the OIDC provider. The
+ * application controller manages only the cluster it runs in, so it reaches nothing outside.
+ */
+export function argoCdTraffic(namespace: string, p: { readonly repoURL: string; readonly highAvailability: boolean; readonly oidcIssuer?: string }): TrafficEdge[] {
+  const pods = (labels: Readonly<Record<string, string>>) => ({ namespace, pods: labels });
+  const P = ARGOCD_PODS;
+  const repoClients = [
+    ['controller', P.controller, 'The application controller asks the repo-server for the manifests it compares and applies.'],
+    ['server', P.server, 'The API server asks the repo-server for manifests and repository details.'],
+    ['applicationset', P.applicationSet, 'The ApplicationSet controller asks the repo-server for its generators.'],
+    ['notifications', P.notifications, 'The notifications controller asks the repo-server for application details in its templates.'],
+  ] as const;
+  const redisClients = [
+    ['controller', P.controller, 'The application controller caches the cluster state in Redis.'],
+    ['server', P.server, 'The API server reads the cached state from Redis.'],
+    ['repo-server', P.repoServer, 'The repo-server caches generated manifests in Redis.'],
+  ] as const;
+  const redis = p.highAvailability ? P.haproxy : P.redis;
+  const edges: TrafficEdge[] = [
+    ...repoClients.map(([name, from, reason]) => ({ name: `argocd-${name}-repo-server`, from: pods(from), to: pods(P.repoServer), ports: [{ port: ARGOCD_PORTS.repoServer }], reason })),
+    ...redisClients.map(([name, from, reason]) => ({
+      name: `argocd-${name}-redis`,
+      from: pods(from),
+      to: pods(redis),
+      ports: [{ port: ARGOCD_PORTS.redis }],
+      reason: p.highAvailability ? `${reason} (through HAProxy, which follows the Sentinels' master)` : reason,
+    })),
+    {
+      name: 'argocd-repo-server-git',
+      from: pods(P.repoServer),
+      to: { entity: 'world' },
+      ports: [{ port: gitPort(p.repoURL) }],
+      reason: `The repo-server fetches the GitOps repository ${p.repoURL} from its git host (no FQDN policies: the world on that port).`,
+    },
+  ];
+  if (p.highAvailability) {
+    edges.push(
+      {
+        name: 'argocd-haproxy-redis-ha',
+        from: pods(P.haproxy),
+        to: pods(P.redisHa),
+        ports: [{ port: ARGOCD_PORTS.redis }, { port: ARGOCD_PORTS.sentinel }],
+        reason: 'HAProxy checks each Redis for the master role (and the Sentinels) and forwards to the master.',
+      },
+      {
+        name: 'argocd-redis-ha-peers',
+        from: pods(P.redisHa),
+        to: pods(P.redisHa),
+        ports: [{ port: ARGOCD_PORTS.redis }, { port: ARGOCD_PORTS.sentinel }],
+        reason: 'The Redis replicas follow the master and the Sentinels watch every Redis and vote with each other (quorum).',
+      },
+    );
+  }
+  if (p.oidcIssuer) {
+    edges.push({
+      name: 'argocd-server-oidc',
+      from: pods(P.server),
+      to: { entity: 'world' },
+      ports: [{ port: Number(new URL(p.oidcIssuer).port || 443) }],
+      reason: `The API server reads the OIDC provider's discovery document and keys and redeems login codes at ${p.oidcIssuer}.`,
+    });
+  }
+  return edges;
 }

@@ -39,7 +39,12 @@ export interface RedisHaValues {
 }
 
 export interface ArgoCdValues {
-  readonly global: { readonly priorityClassName: string; readonly topologySpreadConstraints: readonly TopologySpread[] };
+  readonly global: {
+    readonly priorityClassName: string;
+    readonly topologySpreadConstraints: readonly TopologySpread[];
+    /** The chart's per-component NetworkPolicies (ingress only). */
+    readonly networkPolicy: { readonly create: boolean };
+  };
   readonly crds: { readonly install: boolean; readonly keep: boolean };
   readonly configs: {
     /** argocd-cm: free-form keys (named in the key test). */

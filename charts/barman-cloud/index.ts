@@ -22,6 +22,17 @@ export const DEFAULTS = {
   resources: Resources.of({ cpu: '20m', memory: '64Mi' }, { cpu: '200m', memory: '256Mi' }),
 } as const;
 
+/**
+ * The plugin's pods (the chart's Deployment template, release `barman-cloud`) and the gRPC port
+ * (mTLS) the CloudNativePG operator calls through the Service `barman-cloud` (annotation
+ * `cnpg.io/pluginPort`). The plugin itself never reaches S3: the sidecar it injects into every
+ * instance pod does.
+ */
+export const PLUGIN = {
+  podLabels: { 'app.kubernetes.io/name': 'plugin-barman-cloud', 'app.kubernetes.io/instance': ID },
+  port: 9090,
+} as const;
+
 export function barmanCloudComponent(props: BarmanCloudProps): PlatformComponent {
   if (props.namespace !== props.operatorNamespace) {
     throw new Error(`barman-cloud: namespace "${props.namespace}" differs from the CloudNativePG operator's "${props.operatorNamespace}"; the plugin must run next to the operator`);

@@ -19,6 +19,13 @@ export const DEFAULTS = {
   resources: Resources.of({ cpu: '50m', memory: '128Mi' }, { cpu: '500m', memory: '512Mi' }),
 } as const;
 
+/**
+ * The labels the chart puts on the operator's pods (its Deployment's template, release
+ * `cloudnative-pg`): the caller of every instance's status port (lib/traffic.ts edges in
+ * workflows/data.ts).
+ */
+export const OPERATOR_POD_LABELS = { 'app.kubernetes.io/name': 'cloudnative-pg', 'app.kubernetes.io/instance': ID } as const;
+
 export function cloudnativePgComponent(props: CloudnativePgProps): PlatformComponent {
   // One replica everywhere: running Postgres instances keep serving (and fail over through their
   // own instance managers) while the operator restarts; a second replica would only wait.

@@ -19,6 +19,7 @@ import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import { EmissaryIngressValues } from './values';
 
 export type { EmissaryIngressValues } from './values';
@@ -64,6 +65,30 @@ export const DEFAULTS = {
   /** The writable emptyDirs under a read-only root filesystem. */
   scratch: { configBase: Storage.mebibytes(256), tmp: Storage.mebibytes(64) },
 } as const;
+
+/** Emissary's pods: the chart's selector labels for the release. */
+export const POD_LABELS = { 'app.kubernetes.io/instance': DEFAULTS.releaseName, 'app.kubernetes.io/name': DEFAULTS.releaseName } as const;
+
+/**
+ * The clients reaching Emissary's listener ports through the load balancer (lib/traffic.ts). The
+ * Service keeps `externalTrafficPolicy: Cluster`, so a connection arrives from the client's address
+ * (the world: any client, or only the CDN's ranges, which `sourceRanges` enforces in the node
+ * security group, where the DNS provider proxies) when the node the load balancer picked runs the
+ * pod, and from that node's address (`host`, `remote-node`) when kube-proxy forwards it to a pod on
+ * another node; the load balancer's health checks arrive the same way. The admin port is Prometheus's
+ * (derived from the ServiceMonitor); the upstream calls are declared where the routes are known.
+ */
+export function emissaryIngressTraffic(namespace: string): TrafficEdge[] {
+  return [
+    {
+      name: 'emissary-load-balancer',
+      from: { entities: ['world', 'host', 'remote-node'] },
+      to: { namespace, pods: POD_LABELS },
+      ports: [{ port: PORTS.http }, { port: PORTS.https }],
+      reason: "Clients reach the listeners through the load balancer (sources limited by the Service's loadBalancerSourceRanges where set); forwarded connections arrive from the nodes.",
+    },
+  ];
+}
 
 /** The gateway's load balancer Service in `namespace`: what the readiness gate and clients inside the cluster address. */
 export function emissaryIngressEndpoints(namespace: string) {
@@ -170,6 +195,7 @@ export function emissaryIngressComponent(props: EmissaryIngressProps): PlatformC
     values,
     releaseName: name,
     runbook: props.mesh ? [meshRunbook(ns, name)] : [],
+    traffic: emissaryIngressTraffic(ns),
   });
 }
 

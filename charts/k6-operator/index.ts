@@ -17,6 +17,7 @@ import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { crdQuantities, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
+import { TrafficEdge } from '../../lib/traffic';
 import {
   TestRun,
   TestRunSpecCleanup,
@@ -172,6 +173,60 @@ export class LoadTestsChart extends PlatformChart {
   }
 }
 
+/**
+ * The pods: the operator (the chart's selector labels) and the TestRun pods it creates (k6-operator
+ * pkg/resources/jobs: `app: k6` and `k6_cr: <TestRun>` on the initializer, starter and runners,
+ * `runner: "true"` on the runners only), and the runners' REST API port.
+ */
+export const K6_PODS = {
+  operator: { 'app.kubernetes.io/name': 'k6-operator', 'app.kubernetes.io/instance': 'k6-operator', 'control-plane': 'controller-manager' },
+  testRun: { app: 'k6' },
+  runners: { app: 'k6', runner: 'true' },
+} as const;
+export const K6_RUNNER_API_PORT = 6565;
+
+/** The port of an http(s) URL. */
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+}
+
+/**
+ * The load tests' traffic (lib/traffic.ts; the operator's API access and scrape are derived): the
+ * operator (setup, status) and the starter (start) call the runners' REST API; the runners call
+ * the targets' public hostnames, which resolve to the load balancer: the world on the targets'
+ * ports, so a test measures the path a user's request takes.
+ */
+export function k6Traffic(namespace: string, targets: readonly LoadTestTarget[]): TrafficEdge[] {
+  const edges: TrafficEdge[] = [
+    {
+      name: 'k6-operator-runners',
+      from: { namespace, pods: K6_PODS.operator },
+      to: { namespace, pods: K6_PODS.runners },
+      ports: [{ port: K6_RUNNER_API_PORT }],
+      reason: "The operator runs the test's setup and polls each runner's status on its REST API.",
+    },
+    {
+      name: 'k6-starter-runners',
+      from: { namespace, pods: K6_PODS.testRun },
+      to: { namespace, pods: K6_PODS.runners },
+      ports: [{ port: K6_RUNNER_API_PORT }],
+      reason: "The starter Job starts the paused runners through their REST API (it carries only the TestRun's labels, which the runners share).",
+    },
+  ];
+  const ports = [...new Set(targets.map((t) => urlPort(t.url)))].sort((a, b) => a - b);
+  if (ports.length > 0) {
+    edges.push({
+      name: 'k6-runners-targets',
+      from: { namespace, pods: K6_PODS.runners },
+      to: { entity: 'world' },
+      ports: ports.map((port) => ({ port })),
+      reason: `The runners load the public hostnames (${targets.map((t) => new URL(t.url).host).join(', ')}) through the load balancer.`,
+    });
+  }
+  return edges;
+}
+
 export function k6OperatorComponent(props: K6OperatorProps): PlatformComponent {
   const resources = props.resources ?? DEFAULTS.resources;
   for (const t of props.targets) {
@@ -202,5 +257,6 @@ export function k6OperatorComponent(props: K6OperatorProps): PlatformComponent {
     chart: CHARTS.k6Operator,
     values,
     unsynced: { folder: DEFAULTS.folder, source: manifests((scope) => new LoadTestsChart(scope, 'loadtests', props)) },
+    traffic: k6Traffic(props.namespace, props.targets),
   });
 }

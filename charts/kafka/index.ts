@@ -53,6 +53,7 @@ import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
 import { TierPolicy, ZONE_TOPOLOGY_KEY } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 import {
   Kafka,
@@ -191,6 +192,68 @@ export const KAFKA_ACCESS = {
   clusterCaSecret: `${DEFAULTS.clusterName}-cluster-ca-cert`,
   clusterCaKey: 'ca.crt',
 } as const;
+
+/**
+ * The pods Strimzi creates for the cluster and their ports. Every node (whatever its pool) carries
+ * `strimzi.io/cluster` and `strimzi.io/name: <cluster>-kafka` (the selector of Strimzi's own
+ * NetworkPolicy), and `strimzi.io/broker-role` / `strimzi.io/controller-role` "true" for its roles
+ * (a dual-role node has both); the entity operator is `<cluster>-entity-operator`. Ports: KRaft's
+ * control plane (controllers), replication (brokers; also Strimzi's operators' admin connections),
+ * the KafkaAgent the cluster operator polls on every node, and the metrics reporter.
+ */
+export const STRIMZI_PODS = {
+  nodes: { [STRIMZI_CLUSTER_LABEL]: DEFAULTS.clusterName, 'strimzi.io/name': `${DEFAULTS.clusterName}-kafka` },
+  brokers: { [STRIMZI_CLUSTER_LABEL]: DEFAULTS.clusterName, 'strimzi.io/name': `${DEFAULTS.clusterName}-kafka`, 'strimzi.io/broker-role': 'true' },
+  controllers: { [STRIMZI_CLUSTER_LABEL]: DEFAULTS.clusterName, 'strimzi.io/name': `${DEFAULTS.clusterName}-kafka`, 'strimzi.io/controller-role': 'true' },
+  entityOperator: { [STRIMZI_CLUSTER_LABEL]: DEFAULTS.clusterName, 'strimzi.io/name': `${DEFAULTS.clusterName}-entity-operator` },
+} as const;
+
+export const STRIMZI_PORTS = { controlPlane: 9090, replication: 9091, agent: 8443, metrics: 9404 } as const;
+
+/**
+ * The flows of the Kafka cluster (lib/traffic.ts): KRaft and replication between its nodes, the
+ * entity operator's admin connections, and the services on the TLS listener. Strimzi's generated
+ * NetworkPolicy already admits these on the nodes; in the default-deny namespace the callers also
+ * need their egress. The cluster operator's calls are declared in workflows/data.ts, the scrapes
+ * are derived from the PodMonitors.
+ */
+export function kafkaTraffic(props: Pick<KafkaProps, 'namespace' | 'clients'>): TrafficEdge[] {
+  const at = (pods: Readonly<Record<string, string>>) => ({ namespace: props.namespace, pods });
+  return [
+    {
+      name: 'kafka-control-plane',
+      from: at(STRIMZI_PODS.nodes),
+      to: at(STRIMZI_PODS.controllers),
+      ports: [{ port: STRIMZI_PORTS.controlPlane }],
+      reason: 'KRaft: the controllers form the metadata quorum and the brokers fetch metadata from it.',
+    },
+    {
+      name: 'kafka-replication',
+      from: at(STRIMZI_PODS.brokers),
+      to: at(STRIMZI_PODS.brokers),
+      ports: [{ port: STRIMZI_PORTS.replication }],
+      reason: 'Brokers replicate partitions from each other on the replication listener.',
+    },
+    {
+      name: 'kafka-entity-operator',
+      from: at(STRIMZI_PODS.entityOperator),
+      to: at(STRIMZI_PODS.brokers),
+      ports: [{ port: STRIMZI_PORTS.replication }],
+      reason: "The topic and user operators manage topics, SCRAM credentials and ACLs through the brokers' replication listener.",
+    },
+    ...[...props.clients]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(
+        (c): TrafficEdge => ({
+          name: `kafka-client-${c.name}`,
+          from: { namespace: c.reader.namespace, pods: { 'app.kubernetes.io/name': c.name } },
+          to: at(STRIMZI_PODS.brokers),
+          ports: [{ port: DEFAULTS.listener.port }],
+          reason: `The service ${c.name} produces or consumes on the TLS listener (SCRAM-SHA-512, its KafkaUser).`,
+        }),
+      ),
+  ];
+}
 
 /** The Secret the User Operator writes for a service's KafkaUser. */
 export const kafkaUserSecret = (service: string) => `${KAFKA_ACCESS.userSecretPrefix}${service}`;
@@ -386,7 +449,7 @@ export class KafkaChart extends PlatformChart {
     new PodMonitor(this, 'podmonitor-entity-operator', {
       metadata: meta('kafka-entity-operator-metrics', 'monitoring'),
       spec: {
-        selector: { matchLabels: { [STRIMZI_CLUSTER_LABEL]: name, 'strimzi.io/name': `${name}-entity-operator` } },
+        selector: { matchLabels: { ...STRIMZI_PODS.entityOperator } },
         podMetricsEndpoints: [{ port: 'healthcheck', path: '/metrics' }],
       },
     });
@@ -511,6 +574,7 @@ export function kafkaComponent(props: KafkaProps): PlatformComponent {
     namespace: props.namespace,
     dependsOn: ['strimzi'],
     source: manifests((scope) => new KafkaChart(scope, 'kafka', props)),
+    traffic: kafkaTraffic(props),
     runbook: [rebuildRunbook(props)],
   };
 }

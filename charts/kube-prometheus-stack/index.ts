@@ -30,7 +30,8 @@ import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
-import { ALERTMANAGER_CONFIG_SECRET, AlertRouting, alertmanagerConfig, receiverCredentials } from './alertmanager';
+import { TrafficEdge } from '../../lib/traffic';
+import { ALERTMANAGER_CONFIG_SECRET, AlertReceiver, AlertRouting, alertmanagerConfig, receiverCredentials } from './alertmanager';
 import { KubePrometheusStackValues } from './values';
 
 export type KubePrometheusStackTarget =
@@ -112,6 +113,83 @@ export function kubePrometheusStackEndpoints(namespace: string): { readonly aler
     alertmanager: Endpoint.service(`${FULLNAME}-alertmanager`, namespace, PORTS.alertmanager),
     prometheus: Endpoint.service(`${FULLNAME}-prometheus`, namespace, PORTS.prometheus),
   };
+}
+
+/** The ports the stack's pods serve or call that no rendered object names. */
+export const TRAFFIC_PORTS = {
+  /** Alertmanager's cluster (gossip) port: prometheus-operator's default `--cluster.listen-address`, TCP and UDP. */
+  alertmanagerCluster: 9094,
+  /** The kubelet's HTTPS port, behind the operator-managed `kube-system/kubelet` Service (ServiceMonitor kubelet: /metrics, cAdvisor, probes). */
+  kubelet: 10250,
+  /** kube-proxy's metrics port (the chart's `kubeProxy.service.targetPort`), on the host network of every node. */
+  kubeProxy: 10249,
+  /** HTTPS: the receivers' SaaS APIs (Slack, PagerDuty) and webhook URLs. */
+  https: 443,
+} as const;
+
+/** The receivers Alertmanager ever calls: those the routes and the heartbeat name. */
+function usedReceivers(alerting: AlertRouting): AlertReceiver[] {
+  const names = new Set([...Object.values(alerting.routes).flat(), ...(alerting.heartbeat ? [alerting.heartbeat] : [])]);
+  return alerting.receivers.filter((r) => names.has(r.name));
+}
+
+/** The ports Alertmanager calls out to the world on: HTTPS for Slack, PagerDuty and webhooks, each email receiver's smarthost port. */
+export function receiverPorts(alerting: AlertRouting): number[] {
+  const ports = usedReceivers(alerting).map((r) => {
+    if (r.kind !== 'email') return TRAFFIC_PORTS.https;
+    const m = /:(\d+)$/.exec(r.smarthost);
+    if (!m) throw new Error(`kube-prometheus-stack: receiver ${r.name}: smarthost "${r.smarthost}" has no port`);
+    return Number(m[1]);
+  });
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/**
+ * The stack's own traffic (lib/traffic.ts; the API server for every pod, the operator's admission
+ * webhook and the scrapes of the rendered monitors are derived): Prometheus sends alerts to
+ * Alertmanager and scrapes what no rendered Service lets it derive, the kubelets (their Service is
+ * managed by the operator, their endpoints are the nodes) and kube-proxy (an EKS add-on on the host
+ * network); the Alertmanagers gossip where there are several; Alertmanager calls its receivers,
+ * which are outside the cluster. node-exporter runs on the host network: it is not a Cilium
+ * endpoint, so its scrape goes to the nodes (derived from its rendered DaemonSet).
+ */
+export function kubePrometheusStackTraffic(namespace: string, p: { readonly alertmanagers: number; readonly alerting: AlertRouting }): TrafficEdge[] {
+  const prometheus = { namespace, pods: PROMETHEUS_POD_LABELS };
+  const alertmanager = { namespace, pods: ALERTMANAGER_POD_LABELS };
+  const nodes = { entities: ['host', 'remote-node'] as const };
+  const world = receiverPorts(p.alerting);
+  return [
+    { name: 'prometheus-alertmanager', from: prometheus, to: alertmanager, ports: [{ port: PORTS.alertmanager }], reason: 'Prometheus sends firing alerts to every Alertmanager.' },
+    {
+      name: 'prometheus-kubelet',
+      from: prometheus,
+      to: nodes,
+      ports: [{ port: TRAFFIC_PORTS.kubelet }, { port: TRAFFIC_PORTS.kubeProxy }],
+      reason: "Prometheus scrapes every node's kubelet (metrics, cAdvisor, probes: ServiceMonitor kubelet) and kube-proxy (ServiceMonitor kube-proxy), both on the host network.",
+    },
+    ...(p.alertmanagers > 1
+      ? [
+          {
+            name: 'alertmanager-cluster',
+            from: alertmanager,
+            to: alertmanager,
+            ports: [{ port: TRAFFIC_PORTS.alertmanagerCluster }, { port: TRAFFIC_PORTS.alertmanagerCluster, protocol: 'UDP' as const }],
+            reason: 'The Alertmanagers gossip silences and notification state, so one alert is sent once.',
+          },
+        ]
+      : []),
+    ...(world.length > 0
+      ? [
+          {
+            name: 'alertmanager-receivers',
+            from: alertmanager,
+            to: { entity: 'world' as const },
+            ports: world.map((port) => ({ port })),
+            reason: 'Alertmanager notifies the configured receivers (Slack, PagerDuty, webhooks over HTTPS; email on its smarthost port); Cilium has no FQDN policies under chaining (lib/traffic.ts).',
+          },
+        ]
+      : []),
+  ];
 }
 
 export function kubePrometheusStackComponent(props: KubePrometheusStackProps): PlatformComponent {
@@ -199,6 +277,7 @@ export function kubePrometheusStackComponent(props: KubePrometheusStackProps): P
     values,
     ...(credentials ? { secrets: [credentials] } : {}),
     committedSecrets: [ALERTMANAGER_CONFIG_SECRET],
+    traffic: kubePrometheusStackTraffic(ns, { alertmanagers, alerting }),
     ignoreDifferences: WEBHOOK_KINDS.map((k) => ({
       group: 'admissionregistration.k8s.io',
       kind: k.split('/')[1],

@@ -33,6 +33,7 @@ import { irsaAnnotations, irsaRole, IrsaTarget, s3BucketPolicy } from '../../lib
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
+import { TrafficEdge } from '../../lib/traffic';
 import { LokiValues } from './values';
 
 /** Pods of another component that connect to Loki's HTTP port. */
@@ -160,6 +161,28 @@ export function lokiNetworkPolicy(namespace: string, clients: LokiClients): K8sO
   };
 }
 
+/**
+ * Loki's own traffic in a default-deny namespace (lib/traffic.ts): its pods reach each other on
+ * every port its NetworkPolicy opens to them (the memberlist join through the `loki-memberlist`
+ * Service, gRPC between its targets), and S3 and STS (IRSA) over HTTPS. Its clients are declared
+ * where both ends are known (workflows/observability.ts, from the same `clients` its NetworkPolicy
+ * admits), so the allows never admit more than `loki-ingress` does.
+ */
+export function lokiTraffic(namespace: string): TrafficEdge[] {
+  const loki = { namespace, pods: DEFAULTS.podLabels };
+  const p = DEFAULTS.ports;
+  return [
+    {
+      name: 'loki-peers',
+      from: loki,
+      to: loki,
+      ports: [{ port: p.http }, { port: p.grpc }, { port: p.memberlist }, { port: p.memberlist, protocol: 'UDP' }],
+      reason: "Loki's pods gossip (memberlist) and call each other's HTTP and gRPC APIs, as its NetworkPolicy admits.",
+    },
+    { name: 'loki-s3', from: loki, to: { entity: 'world' }, ports: [{ port: 443 }], reason: 'Chunks and the index in S3, and STS for its IRSA role, over HTTPS; Cilium has no FQDN policies under chaining (lib/traffic.ts).' },
+  ];
+}
+
 export function lokiComponent(props: LokiProps): PlatformComponent {
   const ns = props.namespace;
   const resources = props.resources;
@@ -230,6 +253,7 @@ export function lokiComponent(props: LokiProps): PlatformComponent {
     // The chart has no NetworkPolicy for the monolithic target: ours joins its objects.
     postRender: (objects) => [...objects, lokiNetworkPolicy(ns, props.clients)],
     irsa: [role],
+    traffic: lokiTraffic(ns),
     runbook: props.runbook ?? [],
   });
 }

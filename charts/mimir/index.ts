@@ -51,6 +51,7 @@ import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import { mimirConfig, MimirConfig, renderMimirConfig } from './config';
 
 export const ID = 'mimir';
@@ -358,6 +359,24 @@ export class MimirChart extends PlatformChart {
   }
 }
 
+/** The labels of Mimir's pods (the StatefulSet's selector labels), for peers' NetworkPolicies. */
+export const POD_LABELS = selectorLabels({ name: DEFAULTS.names.statefulSet, instance: ID });
+
+/**
+ * Mimir's own traffic (lib/traffic.ts): the replicas gossip the hash ring (memberlist, TCP only in
+ * Mimir) and call each other over gRPC (distributor to ingesters, queriers to ingesters and store
+ * gateways); S3 and STS (IRSA) over HTTPS. The ruler's alerts to Alertmanager and the writers and
+ * readers are declared in workflows/observability.ts.
+ */
+export function mimirTraffic(namespace: string): TrafficEdge[] {
+  const mimir = { namespace, pods: POD_LABELS };
+  const p = DEFAULTS.ports;
+  return [
+    { name: 'mimir-peers', from: mimir, to: mimir, ports: [{ port: p.grpc }, { port: p.memberlist }], reason: "Mimir's replicas gossip the hash ring (memberlist) and call each other over gRPC." },
+    { name: 'mimir-s3', from: mimir, to: { entity: 'world' }, ports: [{ port: 443 }], reason: 'Blocks in S3, and STS for its IRSA role, over HTTPS; Cilium has no FQDN policies under chaining (lib/traffic.ts).' },
+  ];
+}
+
 export function mimirComponent(props: MimirProps): PlatformComponent {
   const r = resolve(props);
   return {
@@ -367,6 +386,7 @@ export function mimirComponent(props: MimirProps): PlatformComponent {
     dependsOn: [],
     source: manifests((scope) => new MimirChart(scope, ID, props)),
     irsa: [r.role],
+    traffic: mimirTraffic(props.namespace),
     runbook: props.runbook ?? [],
   };
 }

@@ -26,6 +26,7 @@ import { PlatformComponent, Workflow } from '../../lib/component';
 import { helmComponent } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
+import { TrafficEdge } from '../../lib/traffic';
 import { CollectorPipeline, OpenTelemetryCollectorValues } from './values';
 
 export interface OpenTelemetryCollectorProps {
@@ -74,6 +75,25 @@ export function openTelemetryCollectorEndpoints(namespace: string): { readonly o
 
 /** Exporter ids in the collector config. */
 export const EXPORTERS = { traces: 'otlp/tempo', metrics: 'otlphttp/mimir', logs: 'otlphttp/loki' } as const;
+
+/**
+ * The collector's inbound traffic (lib/traffic.ts): OTLP from every pod of every namespace (the
+ * services, the mesh's sidecars, the platform's own components), on gRPC and HTTP only; the other
+ * receivers the chart defines are in no pipeline. Its exports to the stores are declared in
+ * workflows/observability.ts; its API calls (k8s_attributes) are derived. It runs no kubeletstats
+ * receiver, so it calls no kubelet.
+ */
+export function openTelemetryCollectorTraffic(namespace: string): TrafficEdge[] {
+  return [
+    {
+      name: 'otlp-collector',
+      from: { anyNamespace: true, pods: {} },
+      to: { namespace, pods: AGENT_POD_LABELS },
+      ports: [{ port: DEFAULTS.otlpGrpcPort }, { port: DEFAULTS.otlpHttpPort }],
+      reason: 'Every pod may send traces, metrics and logs over OTLP to the collector on its node.',
+    },
+  ];
+}
 
 export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorProps): PlatformComponent {
   const ns = props.namespace;
@@ -157,5 +177,6 @@ export function openTelemetryCollectorComponent(props: OpenTelemetryCollectorPro
     dependsOn: ['mimir', 'loki', 'tempo'],
     chart: CHARTS.opentelemetryCollector,
     values,
+    traffic: openTelemetryCollectorTraffic(ns),
   });
 }

@@ -27,6 +27,7 @@ import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import {
   ObjectStore,
   ObjectStoreSpecConfigurationDataCompression,
@@ -135,6 +136,63 @@ export function postgresEndpoints(namespace: string): { readonly rw: Endpoint } 
   return { rw: Endpoint.service(`${DEFAULTS.clusterName}-rw`, namespace, DEFAULTS.port) };
 }
 
+/**
+ * What CloudNativePG puts on the pods it creates and the ports of an instance pod: every pod of a
+ * Cluster (instances and the initdb, join and recovery Jobs) carries `cnpg.io/cluster: <cluster>`,
+ * the instances also `cnpg.io/podRole: instance`; an instance serves PostgreSQL, the instance
+ * manager's status API (the operator's and the other instances' calls) and the metrics exporter.
+ */
+export const CNPG = {
+  clusterLabel: 'cnpg.io/cluster',
+  podRoleLabel: 'cnpg.io/podRole',
+  ports: { postgresql: 5432, status: 8000, metrics: 9187 },
+} as const;
+
+/** Every pod CloudNativePG creates for `cluster`: its instances and its Jobs. */
+export function clusterPods(cluster: string): Record<string, string> {
+  return { [CNPG.clusterLabel]: cluster };
+}
+
+/** The instance pods of `cluster`, or of every Cluster in the namespace. */
+export function instancePods(cluster?: string): Record<string, string> {
+  return { ...(cluster ? clusterPods(cluster) : {}), [CNPG.podRoleLabel]: 'instance' };
+}
+
+/**
+ * The flows inside the Postgres clusters (lib/traffic.ts; the operator's and the services' calls are
+ * declared in workflows/data.ts, the scrape is derived from the PodMonitor): replication between the
+ * live cluster's pods, and S3 (and STS, for IRSA) for the Barman Cloud sidecar of every instance
+ * and of the recovery side cluster the runbook creates. Cilium has no FQDN policies, so S3 is the
+ * world on 443 for exactly these pods.
+ */
+export function postgresTraffic(namespace: string): TrafficEdge[] {
+  const live = DEFAULTS.clusterName;
+  const pitr = DEFAULTS.recoveryClusterName;
+  return [
+    {
+      name: 'postgres-replication',
+      from: { namespace, pods: clusterPods(live) },
+      to: { namespace, pods: instancePods(live) },
+      ports: [{ port: CNPG.ports.postgresql }, { port: CNPG.ports.status }],
+      reason: `Standbys of ${live} stream WAL from the primary, a join Job clones it (pg_basebackup), and the instance managers reach each other's status API.`,
+    },
+    {
+      name: 'postgres-backups-s3',
+      from: { namespace, pods: instancePods(live) },
+      to: { entity: 'world' },
+      ports: [{ port: 443 }],
+      reason: `The Barman Cloud sidecar of each ${live} instance archives WAL and base backups to S3 (IRSA through STS); no FQDN policies, so the world on 443.`,
+    },
+    {
+      name: 'postgres-pitr-s3',
+      from: { namespace, pods: clusterPods(pitr) },
+      to: { entity: 'world' },
+      ports: [{ port: 443 }],
+      reason: `The point-in-time recovery side cluster ${pitr} (runbook) restores the base backup and WAL from S3, read-only (IRSA through STS).`,
+    },
+  ];
+}
+
 /** The plugin name the Barman Cloud plugin registers with the operator. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
@@ -216,7 +274,7 @@ export class PostgresChart extends PlatformChart {
     new PodMonitor(this, 'podmonitor', {
       metadata: meta(name, 'monitoring'),
       spec: {
-        selector: { matchLabels: { 'cnpg.io/cluster': name, 'cnpg.io/podRole': 'instance' } },
+        selector: { matchLabels: instancePods(name) },
         podMetricsEndpoints: [{ port: 'metrics' }],
       },
     });
@@ -318,6 +376,7 @@ export function postgresComponent(props: PostgresProps): PlatformComponent {
     source: manifests((scope) => new PostgresChart(scope, 'postgres', props, role)),
     irsa: [role, recoveryRole],
     secrets,
+    traffic: postgresTraffic(props.namespace),
     runbook: runbook(props, role, recoveryRole),
   };
 }

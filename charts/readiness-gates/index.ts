@@ -35,7 +35,7 @@ import { PlatformComponentId } from '../../config/ids';
 import { IMAGES } from '../../config/versions';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { PlatformComponent, manifests, READINESS_GATES, RunbookSection, Workflow } from '../../lib/component';
-import { standardLabels } from '../../lib/labels';
+import { selectorLabels, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
@@ -315,6 +315,12 @@ function runbook(props: ReadinessGateProps): RunbookSection[] {
     ...(props.alerts ? ['', PAST_GATE_RUNBOOK] : []),
   ];
   return [{ phase: 'operations', title: `Readiness gate: ${props.workflow}`, body: body.join('\n') }];
+}
+
+/** The labels of a gate's Job pod (its selector labels), for peers' NetworkPolicies. */
+export function gatePodLabels(workflow: GatedWorkflow): Readonly<Record<string, string>> {
+  const id = READINESS_COMPONENTS[workflow];
+  return selectorLabels({ name: id, instance: id });
 }
 
 export function readinessGateComponent(props: ReadinessGateProps): PlatformComponent {

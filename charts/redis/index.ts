@@ -61,6 +61,7 @@ import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { Storage } from '../../lib/storage';
 import { TierPolicy } from '../../lib/tier-policy';
+import { TrafficEdge } from '../../lib/traffic';
 import RESTORE_SCRIPT from './restore.sh';
 import SNAPSHOT_SCRIPT from './snapshot.sh';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
@@ -256,6 +257,104 @@ export const REDIS_ACCESS = { caSecret: 'redis-ca-cert', caKey: 'ca.crt', port: 
  */
 export function redisEndpoints(namespace: string): { readonly primary: Endpoint } {
   return { primary: Endpoint.service(DEFAULTS.serviceName, namespace, DEFAULTS.port) };
+}
+
+/**
+ * The pods of this component by role: the operator copies the custom resources' labels
+ * (`instance` = this chart, `component` = server or sentinel) onto the Redis and Sentinel pods it
+ * creates; the snapshot CronJob (lib/backup.ts) and the restore pod carry their own names.
+ */
+export const REDIS_PODS = {
+  server: { 'app.kubernetes.io/instance': ID, 'app.kubernetes.io/component': 'server' },
+  sentinel: { 'app.kubernetes.io/instance': ID, 'app.kubernetes.io/component': 'sentinel' },
+  snapshot: { 'app.kubernetes.io/instance': ID, 'app.kubernetes.io/name': DEFAULTS.snapshot.name },
+  restore: { 'app.kubernetes.io/instance': ID, 'app.kubernetes.io/name': DEFAULTS.restore.name },
+} as const;
+
+/**
+ * Who talks to Redis and how it talks out (lib/traffic.ts; the exporter scrape is derived from the
+ * PodMonitor). The NetworkPolicy `redis` (RedisChart.networkPolicy) already admits these callers on
+ * the Redis and Sentinel pods; in the default-deny namespace the callers also need their egress,
+ * and the edges say why each flow exists. The services reach Redis only (the Service `redis`),
+ * never the Sentinels.
+ */
+export function redisTraffic(props: Pick<RedisProps, 'namespace' | 'clients' | 'operatorPodLabels' | 'tierPolicy'>): TrafficEdge[] {
+  const ns = props.namespace;
+  const at = (pods: Readonly<Record<string, string>>) => ({ namespace: ns, pods });
+  const ha = props.tierPolicy.highAvailability;
+  const redis = [{ port: DEFAULTS.port }];
+  const edges: TrafficEdge[] = [
+    {
+      name: 'redis-operator-server',
+      from: at(props.operatorPodLabels),
+      to: at(REDIS_PODS.server),
+      ports: redis,
+      reason: 'The redis-operator connects to every Redis instance to set up and check replication.',
+    },
+    {
+      name: 'redis-snapshot-source',
+      from: at(REDIS_PODS.snapshot),
+      to: at(REDIS_PODS.server),
+      ports: redis,
+      reason: `The snapshot CronJob copies an RDB (redis-cli --rdb) from ${ha ? 'a replica' : 'the standalone instance'}.`,
+    },
+    {
+      name: 'redis-snapshot-s3',
+      from: at(REDIS_PODS.snapshot),
+      to: { entity: 'world' },
+      ports: [{ port: 443 }],
+      reason: 'The snapshot CronJob uploads the RDB to S3 (IRSA through STS); no FQDN policies, so the world on 443.',
+    },
+    {
+      name: 'redis-restore',
+      from: at(REDIS_PODS.restore),
+      to: at(REDIS_PODS.server),
+      ports: redis,
+      reason: 'The restore pod (runbook) MIGRATEs every key of a snapshot to the master through the Service redis.',
+    },
+  ];
+  if (ha) {
+    edges.push(
+      {
+        name: 'redis-replication',
+        from: at(REDIS_PODS.server),
+        to: at(REDIS_PODS.server),
+        ports: redis,
+        reason: 'Replicas replicate from the master over TLS (a promoted replica becomes the master any of them follow).',
+      },
+      {
+        name: 'redis-sentinel-monitor',
+        from: at(REDIS_PODS.sentinel),
+        to: at(REDIS_PODS.server),
+        ports: redis,
+        reason: 'The Sentinels monitor the master and its replicas and reconfigure them on failover.',
+      },
+      {
+        name: 'redis-sentinel-quorum',
+        from: at(REDIS_PODS.sentinel),
+        to: at(REDIS_PODS.sentinel),
+        ports: [{ port: DEFAULTS.sentinelPort }],
+        reason: 'The Sentinels ask each other for votes before a failover (the quorum).',
+      },
+      {
+        name: 'redis-operator-sentinel',
+        from: at(props.operatorPodLabels),
+        to: at(REDIS_PODS.sentinel),
+        ports: [{ port: DEFAULTS.sentinelPort }],
+        reason: 'The redis-operator reconciles the Sentinels, which the policy redis admits it to as well.',
+      },
+    );
+  }
+  for (const c of sortedClients(props.clients)) {
+    edges.push({
+      name: `redis-client-${c.name}`,
+      from: { namespace: c.reader.namespace, pods: { 'app.kubernetes.io/name': c.name } },
+      to: at(REDIS_PODS.server),
+      ports: redis,
+      reason: `The service ${c.name} (redis: true) uses Redis through the Service redis, as its own ACL user.`,
+    });
+  }
+  return edges;
 }
 
 /** The operator's TLS field: the cert-manager Secret with its standard keys. */
@@ -841,6 +940,7 @@ export function redisComponent(props: RedisProps): PlatformComponent {
     source: manifests((scope) => new RedisChart(scope, 'redis', props)),
     irsa: [snapshotRole(props)],
     secrets,
+    traffic: redisTraffic(props),
     runbook: [...runbook, restoreRunbook(props)],
   };
 }

@@ -21,6 +21,12 @@ export const DEFAULTS = {
   resources: Resources.of({ cpu: '100m', memory: '384Mi' }, { cpu: '1', memory: '512Mi' }),
 } as const;
 
+/**
+ * The labels the chart puts on the cluster operator's pods; `strimzi.io/kind: cluster-operator` is
+ * also the peer of the NetworkPolicy Strimzi generates for each Kafka cluster.
+ */
+export const OPERATOR_POD_LABELS = { name: 'strimzi-cluster-operator', 'strimzi.io/kind': 'cluster-operator' } as const;
+
 export function strimziComponent(props: StrimziProps): PlatformComponent {
   const values: StrimziValues = {
     replicas: 1,

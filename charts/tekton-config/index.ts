@@ -23,6 +23,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformComponent, manifests, SecretRequirement, Workflow } from '../../lib/component';
 import { ImageRef } from '../../lib/image-ref';
+import { TrafficEdge } from '../../lib/traffic';
+import { gitPort } from '../argocd';
 import { LabelDomain, standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
@@ -107,6 +109,23 @@ export type PipelinesDeployment = keyof typeof PIPELINES_DEPLOYMENTS;
 
 /** The Tekton Chains controller the operator creates in the target namespace. */
 export const CHAINS_DEPLOYMENT = { deployment: 'tekton-chains-controller', container: 'tekton-chains-controller' } as const;
+
+/**
+ * The pods the operator creates in the target namespace, by the labels upstream's releases put on
+ * them (tektoncd/pipeline config/*.yaml `app: <deployment>`, tektoncd/chains config/100-deployment.yaml),
+ * and the pods Tekton creates for each TaskRun (`app.kubernetes.io/managed-by: tekton-pipelines`).
+ */
+export const TEKTON_PODS = {
+  controller: { app: PIPELINES_DEPLOYMENTS.controller.deployment },
+  webhook: { app: PIPELINES_DEPLOYMENTS.webhook.deployment },
+  chains: { app: CHAINS_DEPLOYMENT.deployment },
+  /** Pipelines' own Deployments (controller, webhook, events, resolvers): what the ServiceMonitor scrapes. */
+  pipelines: { 'app.kubernetes.io/part-of': 'tekton-pipelines' },
+  taskRuns: { 'app.kubernetes.io/managed-by': 'tekton-pipelines' },
+} as const;
+
+/** Their ports: the admission webhook's container port and every Pipelines Deployment's metrics. */
+export const TEKTON_PORTS = { webhook: 8443, metrics: 9090 } as const;
 
 /** Tasks of the CI Pipeline, in the order they run. */
 export const CI_TASKS = ['clone', 'test', 'build', 'bump'] as const;
@@ -733,5 +752,53 @@ export function tektonConfigComponent(props: TektonConfigProps): PlatformCompone
     // the TektonConfig in the same sync.
     syncOptions: ['SkipDryRunOnMissingResource=true'],
     secrets: ciSecrets(ns),
+    traffic: tektonPipelinesTraffic(ns, props.gitops.repoURL),
   };
+}
+
+/**
+ * The traffic of the pods the operator creates for this TektonConfig (lib/traffic.ts). None of
+ * them is in the rendered objects, so nothing is derived but every pod's DNS and API server
+ * access: the API server's calls to the Pipelines admission webhook (whose configurations the
+ * operator creates) are declared here. Triggers are off (no EventListener, nothing calls in).
+ * - TaskRun pods clone the services' repositories and the GitOps repository, pull base images and
+ *   packages in the build, push the image and open the pull request: git hosts, registries and the
+ *   git host's API, all over HTTPS (plus the GitOps repository's own port where it is not https).
+ * - The Pipelines controller looks up the entrypoint of a step image that has no command (the
+ *   push step's crane) in its registry.
+ * - Chains pushes signatures and attestations beside the image (OCI storage), no transparency log.
+ */
+export function tektonPipelinesTraffic(namespace: string, gitopsRepoURL: string): TrafficEdge[] {
+  const pods = (labels: Readonly<Record<string, string>>) => ({ namespace, pods: labels });
+  const gitopsPort = gitPort(gitopsRepoURL);
+  return [
+    {
+      name: 'tekton-pipelines-webhook',
+      from: { entity: 'kube-apiserver' },
+      to: pods(TEKTON_PODS.webhook),
+      ports: [{ port: TEKTON_PORTS.webhook }],
+      reason: "The API server calls Tekton Pipelines' admission and conversion webhooks (created by the operator).",
+    },
+    {
+      name: 'tekton-taskruns-world',
+      from: pods(TEKTON_PODS.taskRuns),
+      to: { entity: 'world' },
+      ports: [...new Set([443, gitopsPort])].map((port) => ({ port })),
+      reason: 'CI steps clone repositories, pull base images and packages, push the image and open the pull request: git hosts and registries (no FQDN policies: the world on these ports).',
+    },
+    {
+      name: 'tekton-controller-registry',
+      from: pods(TEKTON_PODS.controller),
+      to: { entity: 'world' },
+      ports: [{ port: 443 }],
+      reason: "The Pipelines controller reads a step image's entrypoint from its registry when the step names no command.",
+    },
+    {
+      name: 'tekton-chains-registry',
+      from: pods(TEKTON_PODS.chains),
+      to: { entity: 'world' },
+      ports: [{ port: 443 }],
+      reason: 'Tekton Chains pushes signatures and attestations to the registry beside the image.',
+    },
+  ];
 }

@@ -17,6 +17,7 @@ import { PRIORITY } from '../../lib/priority';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
+import { TrafficEdge } from '../../lib/traffic';
 import { TempoValues } from './values';
 
 export interface TempoProps {
@@ -49,6 +50,25 @@ export const DEFAULTS = {
 
 /** The Helm release, and so the Service name. */
 const RELEASE = 'tempo';
+
+/** The labels the chart gives Tempo's pods (its selector labels for release `tempo`). */
+export const POD_LABELS = { 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/name': 'tempo' } as const;
+
+/**
+ * Tempo's own traffic (lib/traffic.ts): S3 and STS (IRSA) over HTTPS. One monolithic replica, so
+ * no pod-to-pod flow; the collector's and Grafana's calls are declared in workflows/observability.ts.
+ */
+export function tempoTraffic(namespace: string): TrafficEdge[] {
+  return [
+    {
+      name: 'tempo-s3',
+      from: { namespace, pods: POD_LABELS },
+      to: { entity: 'world' },
+      ports: [{ port: 443 }],
+      reason: 'Trace blocks in S3, and STS for its IRSA role, over HTTPS; Cilium has no FQDN policies under chaining (lib/traffic.ts).',
+    },
+  ];
+}
 
 /** The addresses Tempo serves in `namespace`: its HTTP API (Grafana's data source) and OTLP gRPC (the collector). */
 export function tempoEndpoints(namespace: string): { readonly http: Endpoint; readonly otlpGrpc: Endpoint } {
@@ -96,6 +116,7 @@ export function tempoComponent(props: TempoProps): PlatformComponent {
     chart: CHARTS.tempo,
     values,
     irsa: [role],
+    traffic: tempoTraffic(ns),
     runbook: props.runbook ?? [],
   });
 }

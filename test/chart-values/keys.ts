@@ -1,9 +1,8 @@
 /**
  * Finds the value keys we set that the pinned chart does not define.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+import { vendoredChartFiles } from '../../lib/helm/chart-package';
 import { ChartAllowlist } from './allowlist';
 
 type Json = Record<string, unknown>;
@@ -13,14 +12,21 @@ export interface ChartReference {
   readonly schema?: Json;
 }
 
-export function loadReference(dir: string, chart: string, version: string): ChartReference {
-  const base = path.join(dir, chart, version);
-  const defaults = yaml.load(fs.readFileSync(path.join(base, 'values.yaml'), 'utf8')) as Json;
+/**
+ * The pinned chart's values.yaml and values.schema.json, read from its vendored package (or, for a
+ * subchart, from the package that carries it): the chart itself, at whatever version
+ * config/versions.ts pins, so a Renovate bump with its package vendored needs nothing else.
+ */
+export function loadReference(root: string, chart: string, version: string): ChartReference {
+  const files = vendoredChartFiles(root, chart, version);
+  const values = files.get('values.yaml');
+  if (!values) throw new Error(`chart ${chart} ${version}: its package has no values.yaml`);
+  const defaults = yaml.load(values.toString('utf8')) as Json;
   // Istio charts keep their defaults under `_internal_defaults_do_not_set` and read keys set at top level.
   const internal = defaults && typeof defaults === 'object' ? (defaults as Json)._internal_defaults_do_not_set : undefined;
   const merged = internal && typeof internal === 'object' ? { ...(internal as Json), ...defaults } : defaults;
-  const schemaFile = path.join(base, 'values.schema.json');
-  return { defaults: merged, schema: fs.existsSync(schemaFile) ? (JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as Json) : undefined };
+  const schema = files.get('values.schema.json');
+  return { defaults: merged, schema: schema ? (JSON.parse(schema.toString('utf8')) as Json) : undefined };
 }
 
 /**

@@ -1,14 +1,11 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { DEFAULTS, kubernetesMinor, satisfiesMinimum, tektonOperatorComponent, TektonOperatorProps, TektonOperatorValues } from '../../charts/tekton-operator';
 import { CHARTS } from '../../config/versions';
 import { HelmSource } from '../../lib/component';
+import { vendoredChartFiles } from '../../lib/helm/chart-package';
 import { WorkloadKind } from '../../lib/resources';
 import { workloadsFromObjects } from '../../lib/workloads';
-import { objectsOfKind, referenceDir, renderComponent } from '../support';
-
-const chartValuesDir = referenceDir('CHART_VALUES_DIR');
+import { objectsOfKind, renderComponent, ROOT } from '../support';
 
 const props: TektonOperatorProps = { namespace: 'ci-operator', targetNamespace: 'ci', kubernetesVersion: '1.35' };
 
@@ -55,8 +52,8 @@ describe('tekton-operator', () => {
     expect(v.kubernetesMinVersion).toBe(DEFAULTS.kubernetesMinVersion);
   });
 
-  (chartValuesDir ? it : it.skip)("renders the chart's own kubernetesMinVersion default, so the check tests what the operator enforces", () => {
-    const defaults = yaml.load(fs.readFileSync(path.join(chartValuesDir!, 'tekton-operator', CHARTS.tektonOperator.version, 'values.yaml'), 'utf8')) as any;
+  it("renders the chart's own kubernetesMinVersion default, so the check tests what the operator enforces", () => {
+    const defaults = yaml.load(vendoredChartFiles(ROOT, CHARTS.tektonOperator.chart, CHARTS.tektonOperator.version).get('values.yaml')!.toString('utf8')) as any;
     expect(defaults.kubernetesMinVersion).toBe(DEFAULTS.kubernetesMinVersion);
     expect(defaults.installCRDs).toBe(false);
     expect(defaults.operator.autoInstallComponents).toBe(true);

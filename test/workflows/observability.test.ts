@@ -12,6 +12,7 @@ import { TempoValues } from '../../charts/tempo/values';
 import { SIZING } from '../../config/sizing';
 import { CHARTS } from '../../config/versions';
 import { Workflow } from '../../lib/component';
+import { vendoredChartFiles } from '../../lib/helm/chart-package';
 import { Duration } from '../../lib/duration';
 import { plannedComponents, workflowUsage } from '../../lib/plan';
 import { K8sObject } from '../../lib/render';
@@ -20,7 +21,7 @@ import { ENDPOINTS } from '../../workflows/endpoints';
 import { LOKI_CLIENTS } from '../../workflows/loki-clients';
 import { NS } from '../../workflows/namespaces';
 import { bucketName, runbookUrl } from '../../workflows/observability';
-import { component, ENVIRONMENTS, helmValues, hydratedFixture, referenceDir, fixtureEnvironment, renderedFixture } from '../support';
+import { component, ENVIRONMENTS, helmValues, hydratedFixture, referenceDir, fixtureEnvironment, renderedFixture, ROOT } from '../support';
 
 jest.setTimeout(120_000);
 
@@ -239,7 +240,11 @@ describe('Loki clients (workflows/loki-clients.ts) against the rendered platform
 
 describe('the observability endpoints other workflows use', () => {
   const dir = referenceDir('CHART_VALUES_DIR');
-  const values = (chart: string, version: string): any => yaml.load(fs.readFileSync(path.join(dir!, chart, version, 'values.yaml'), 'utf8'));
+  /** A pinned chart's values.yaml from its vendored package; the reference copy for a chart pinned nowhere. */
+  const values = (chart: string, version: string): any => {
+    const pinned = Object.values(CHARTS).some((c) => c.chart === chart && c.version === version);
+    return yaml.load(pinned ? vendoredChartFiles(ROOT, chart, version).get('values.yaml')!.toString('utf8') : fs.readFileSync(path.join(dir!, chart, version, 'values.yaml'), 'utf8'));
+  };
   /** The one version of a chart kept for reference (mimir-distributed: the chart the native Mimir replaces, pinned nowhere). */
   const onlyVersion = (chart: string): string => {
     const [version, ...more] = fs.readdirSync(path.join(dir!, chart));

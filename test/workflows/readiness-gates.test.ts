@@ -14,6 +14,8 @@ import { K8sObject } from '../../lib/render';
 import { HydratedModel } from '../../synth';
 import { ENDPOINTS } from '../../workflows/endpoints';
 import { ENVIRONMENTS, hydratedFixture } from '../support';
+import { allowed, KUBE_DNS, Pod } from './traffic-evaluator';
+import { PROMETHEUS_POD_LABELS } from '../../charts/kube-prometheus-stack';
 
 jest.setTimeout(120_000);
 
@@ -89,22 +91,20 @@ describe.each(ENVIRONMENTS)('the readiness gates in %s', (env) => {
     expect(svc.spec.ports.map((p: any) => p.port)).toContain(Number(port));
   });
 
-  it('leaves the gates a way out: no NetworkPolicy restricts their egress, nor ingress to Prometheus', () => {
-    const blocking: string[] = [];
-    const policies = all(m).filter((o) => o.kind === 'NetworkPolicy') as any[];
+  it('lets every gate reach what it checks through the default-deny policies: DNS, the API server, and Prometheus for the observability gate', () => {
+    const policies = all(m).filter((o) => o.kind === 'NetworkPolicy' || o.kind === 'CiliumNetworkPolicy');
+    const promNs = /\.([^.]+)\.svc/.exec(ENDPOINTS.prometheus)![1];
+    const promPort = Number(/:(\d+)$/.exec(ENDPOINTS.prometheus)![1]);
+    const prometheus: Pod = { namespace: promNs, labels: { ...PROMETHEUS_POD_LABELS }, ports: [{ name: 'http-web', containerPort: promPort }], what: 'Prometheus' };
+    const blocked: string[] = [];
     for (const wf of GATED) {
       const job = gateJob(m, wf);
-      const labels = job.spec.template.metadata.labels;
-      for (const p of policies.filter((x) => x.metadata.namespace === job.metadata.namespace)) {
-        if ((p.spec.policyTypes ?? []).includes('Egress') && selects(p.spec.podSelector, labels)) blocking.push(`${wf}: NetworkPolicy ${p.metadata.name} restricts the gate's egress`);
-      }
+      const pod: Pod = { namespace: job.metadata.namespace!, labels: job.spec.template.metadata.labels, ports: [], what: `${wf} gate` };
+      if (!allowed(policies, { pod }, { pod: KUBE_DNS }, 53, 'UDP')) blocked.push(`${wf}: DNS`);
+      if (!allowed(policies, { pod }, { entity: 'kube-apiserver' }, 443)) blocked.push(`${wf}: the API server`);
+      if (wf === Workflow.Observability && !allowed(policies, { pod }, { pod: prometheus }, promPort)) blocked.push(`${wf}: Prometheus`);
     }
-    const prometheus = { 'app.kubernetes.io/name': 'prometheus' };
-    const promNs = /\.([^.]+)\.svc/.exec(ENDPOINTS.prometheus)![1];
-    for (const p of policies.filter((x) => x.metadata.namespace === promNs)) {
-      if ((p.spec.policyTypes ?? ['Ingress']).includes('Ingress') && selects(p.spec.podSelector, prometheus)) blocking.push(`NetworkPolicy ${p.metadata.name} restricts ingress to Prometheus`);
-    }
-    expect(blocking).toEqual([]);
+    expect(blocked).toEqual([]);
   });
 
   it("alerts per workflow when an Application stays out of Healthy, Synced and idle longer than its workflow's gate", () => {

@@ -18,7 +18,11 @@ export const KUBE_DNS: Pod = { namespace: 'kube-system', labels: { 'k8s-app': 'k
 
 export function selects(selector: any, labels: Labels): boolean {
   const ml = selector?.matchLabels ?? {};
-  return Object.entries(ml).every(([k, v]) => labels[k] === v);
+  // matchExpressions too (e.g. the Redis policy's and apps/network.ts's `In` lists): ignoring them would select every pod.
+  const expressions: { key: string; operator: string; values?: string[] }[] = selector?.matchExpressions ?? [];
+  const expressionHolds = (e: { key: string; operator: string; values?: string[] }) =>
+    e.operator === 'In' ? e.key in labels && (e.values ?? []).includes(labels[e.key]) : e.operator === 'NotIn' ? !(e.key in labels) || !(e.values ?? []).includes(labels[e.key]) : e.operator === 'Exists' ? e.key in labels : !(e.key in labels);
+  return Object.entries(ml).every(([k, v]) => labels[k] === v) && expressions.every(expressionHolds);
 }
 
 function portMatches(rulePorts: any[] | undefined, port: number, target: Pod | undefined, protocol = 'TCP'): boolean {

@@ -38,11 +38,17 @@ describe.each(ENVIRONMENTS)('%s: traffic in the default-deny platform namespaces
     pods = podsOf(objects);
   });
 
+  // The default-deny namespaces this environment renders (load-tests exists in staging only).
+  const renderedDenied = () => DENIED.filter((ns) => objects.some((o) => o.kind === 'Namespace' && o.metadata.name === ns));
+
   it('has namespaces with declared traffic, each denying by default, with pods in them', () => {
     expect(DENIED.length).toBeGreaterThan(0);
-    for (const ns of DENIED) {
+    for (const ns of renderedDenied()) {
       expect(policies.find((p) => p.metadata.namespace === ns && p.metadata.name === 'default-deny')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-      expect(pods.filter((p) => p.namespace === ns).length).toBeGreaterThan(0);
+      // A namespace whose pods only an operator creates (tekton-pipelines) has none rendered, but
+      // declared edges to them; its own traffic test builds those pods.
+      const populated = pods.some((p) => p.namespace === ns) || policies.some((p) => p.metadata.namespace === ns && p.metadata.name.startsWith('allow-ingress-'));
+      expect([ns, populated]).toEqual([ns, true]);
     }
   });
 
@@ -132,7 +138,7 @@ describe.each(ENVIRONMENTS)('%s: traffic in the default-deny platform namespaces
     const stranger: Pod = { namespace: 'stranger', labels: { 'app.kubernetes.io/name': 'stranger' }, ports: [], what: 'a pod in another namespace' };
     let inDenied = 0;
     let worldCallers = 0;
-    for (const ns of DENIED) {
+    for (const ns of renderedDenied()) {
       const inside = pods.filter((p) => p.namespace === ns);
       for (const pod of inside) {
         for (const port of pod.ports) {
