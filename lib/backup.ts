@@ -201,6 +201,19 @@ export function recoveryObjectiveOf(domain: LabelDomain, o: K8sObject): Recovery
   };
 }
 
+/** Where a component's scheduled snapshots go and how long they stay: the props every backup shares. */
+export interface SnapshotBackupProps {
+  /** The S3 bucket (created by the operator, bootstrap README). */
+  readonly bucket: string;
+  readonly region: string;
+  /** Days a snapshot is kept (the bucket's lifecycle). */
+  readonly retentionDays: number;
+  /** Pinned AWS CLI image of the upload step. */
+  readonly uploaderImage: string;
+  /** @default the component's DEFAULTS.snapshot.schedule */
+  readonly schedule?: BackupSchedule;
+}
+
 /** The step that writes the snapshot, with the data store's own image and tool. */
 export interface SnapshotStep {
   readonly image: string;

@@ -7,6 +7,7 @@
  * No dashboard (the Argo CD UI shows Rollouts) and no traffic-router RBAC: the canaries shift
  * replicas, not mesh routes, so the controller needs no rights on VirtualServices or ingresses.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { ControllerProps, helmComponent } from '../../lib/helm-component';
@@ -15,6 +16,9 @@ import { Resources } from '../../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { TierPolicy } from '../../lib/tier-policy';
 import { ArgoRolloutsValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'argo-rollouts' satisfies PlatformComponentId;
 
 export type { ArgoRolloutsValues } from './values';
 
@@ -59,5 +63,5 @@ export function argoRolloutsComponent(props: ArgoRolloutsProps): PlatformCompone
     dashboard: { enabled: false },
     providerRBAC: { enabled: false },
   };
-  return helmComponent({ id: 'argo-rollouts', workflow: Workflow.GitOps, namespace: props.namespace, dependsOn: [], chart: CHARTS.argoRollouts, values });
+  return helmComponent({ id: ID, workflow: Workflow.GitOps, namespace: props.namespace, dependsOn: [], chart: CHARTS.argoRollouts, values });
 }

@@ -12,6 +12,7 @@
  * policy.csv, and the local admin account is off; without it, only the local admin account exists.
  */
 import { argoCdCmEntries, BOOTSTRAP_HEALTH_CHECKS, HealthCheck } from '../../argocd/health';
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { helmComponent } from '../../lib/helm-component';
@@ -22,6 +23,9 @@ import { TrafficEdge } from '../../lib/traffic';
 import { argoCdNotifications } from './notifications';
 import { ArgoCdValues, MetricsValues, PdbValues } from './values';
 import { ArgoCdSso, oidcClientSecret, oidcConfig, policyCsv, SSO, ssoRunbook, validateSso } from './sso';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'argocd' satisfies PlatformComponentId;
 
 export { alertmanagerService, argoCdNotifications } from './notifications';
 export type { ArgoCdRbac, ArgoCdSso } from './sso';
@@ -237,7 +241,7 @@ export function argoCdComponent(props: ArgoCdProps): PlatformComponent {
     },
   };
   return helmComponent({
-    id: 'argocd',
+    id: ID,
     workflow: Workflow.GitOps,
     namespace: ns,
     dependsOn: [],

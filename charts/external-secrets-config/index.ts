@@ -26,6 +26,7 @@
  * Every field the API server would default is written out, so Argo CD sees no drift.
  */
 import { Construct } from 'constructs';
+import type { PlatformComponentId } from '../../config/ids';
 import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
@@ -50,6 +51,9 @@ import {
   SecretStore,
   SecretStoreSpecProviderVaultVersion,
 } from '../../imports/external-secrets.io';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'external-secrets-config' satisfies PlatformComponentId;
 
 /**
  * A remote reference with every field the API server would default written out, so Argo CD sees no
@@ -248,7 +252,7 @@ ${commands.join('\n')}
 export function externalSecretsConfigComponent(props: ExternalSecretsConfigProps): PlatformComponent {
   validate(props);
   return {
-    id: 'external-secrets-config',
+    id: ID,
     workflow: Workflow.Security,
     namespace: props.namespace,
     dependsOn: ['external-secrets', 'openbao'],

@@ -5,12 +5,16 @@
  * ValidatingWebhookConfigurations (and into CRD conversion webhooks, if ever enabled), fields
  * Argo CD must not treat as drift.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { ExternalSecretsValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'external-secrets' satisfies PlatformComponentId;
 
 export type { ExternalSecretsValues } from './values';
 
@@ -66,7 +70,7 @@ export function externalSecretsComponent(props: ExternalSecretsProps): PlatformC
     certController: { replicaCount: 1, resources: r.certController.toK8s(), priorityClassName: PRIORITY.platformCritical, metrics },
   };
   return helmComponent<ExternalSecretsValues>({
-    id: 'external-secrets',
+    id: ID,
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],

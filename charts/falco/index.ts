@@ -8,6 +8,7 @@
  * capabilities and host mounts (/proc, the container runtime socket), which is what inspecting
  * every process on the node takes; its namespace is `privileged` for it (workflows/namespaces.ts).
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { K8sObject } from '../../lib/render';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
@@ -18,6 +19,9 @@ import { NON_ROOT_UID, RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SEC
 import { TrafficEdge } from '../../lib/traffic';
 import { FalcoPriority, platformRules, rulesFile } from './rules';
 import { FalcoValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'falco' satisfies PlatformComponentId;
 
 export type { FalcoValues } from './values';
 
@@ -159,7 +163,7 @@ export function falcoComponent(props: FalcoProps): PlatformComponent {
     },
   };
   return helmComponent<FalcoValues>({
-    id: 'falco',
+    id: ID,
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],

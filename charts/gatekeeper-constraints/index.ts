@@ -51,6 +51,9 @@ import {
 } from '../../imports/constraints.gatekeeper.sh';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
 
+/** This component's id: its Argo CD Application name. */
+export const ID = 'gatekeeper-constraints' satisfies PlatformComponentId;
+
 export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 export const AUDIT_SUFFIX = '-audit';
@@ -481,7 +484,7 @@ export class GatekeeperConstraintsChart extends PlatformChart {
 export function gatekeeperConstraintsComponent(props: GatekeeperConstraintsProps): PlatformComponent {
   validate(props);
   return {
-    id: 'gatekeeper-constraints',
+    id: ID,
     workflow: Workflow.Security,
     namespace: props.namespace,
     dependsOn: [...new Set<PlatformComponentId>(['gatekeeper-templates', ...props.after])].filter((d) => d !== 'gatekeeper-constraints').sort(),

@@ -16,8 +16,12 @@
  * The constraint schemas under ../shared/schemas/crds/constraints.gatekeeper.sh come from the same
  * commit, so the parameters gatekeeper-constraints renders are checked against these templates.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { GIT_SOURCES } from '../../config/versions';
 import { PlatformComponent, VendoredSource, Workflow } from '../../lib/component';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'gatekeeper-templates' satisfies PlatformComponentId;
 
 /** Where our own ConstraintTemplates live, relative to the repository root. */
 export const OWN_TEMPLATES_DIR = 'charts/gatekeeper-templates';
@@ -118,7 +122,7 @@ export function gatekeeperTemplatesComponent(props: GatekeeperTemplatesProps): P
     files: [...new Set(props.templates.map((t) => t.repoPath))].sort(),
   };
   return {
-    id: 'gatekeeper-templates',
+    id: ID,
     workflow: Workflow.Security,
     namespace: props.namespace,
     dependsOn: ['gatekeeper'],

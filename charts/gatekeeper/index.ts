@@ -18,6 +18,7 @@
  * reports both namespaces against every constraint. Where constraints only warn (dev) the webhook
  * fails open, as the chart ships: failing closed to enforce warnings would only add an outage mode.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
@@ -25,6 +26,9 @@ import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-com
 import { PRIORITY } from '../../lib/priority';
 import { Resources } from '../../lib/resources';
 import { GatekeeperValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'gatekeeper' satisfies PlatformComponentId;
 
 export type { GatekeeperValues, WebhookFailurePolicy } from './values';
 
@@ -93,7 +97,7 @@ export function gatekeeperComponent(props: GatekeeperProps): PlatformComponent {
     pdb: { controllerManager: { minAvailable: replicas > 1 ? 1 : 0 } },
   };
   return helmComponent<GatekeeperValues>({
-    id: 'gatekeeper',
+    id: ID,
     workflow: Workflow.Security,
     namespace: ns,
     dependsOn: [],

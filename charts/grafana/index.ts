@@ -24,6 +24,7 @@
  * - One replica with its SQLite database on a small volume (users, preferences, annotations):
  *   more replicas need an external database, which arrives only with the Data workflow.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { PlatformComponent, SecretRequirement, Workflow } from '../../lib/component';
@@ -34,6 +35,9 @@ import { RESTRICTED_CONTAINER_SECURITY_CONTEXT } from '../../lib/security';
 import { Resources } from '../../lib/resources';
 import { Storage } from '../../lib/storage';
 import { AlertmanagerJsonData, DatasourceValues, GrafanaValues, LokiJsonData, PrometheusJsonData, TempoJsonData } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'grafana' satisfies PlatformComponentId;
 
 export interface GrafanaProps {
   readonly namespace: string;
@@ -180,7 +184,7 @@ export function grafanaComponent(props: GrafanaProps): PlatformComponent {
     },
   ];
   return helmComponent({
-    id: 'grafana',
+    id: ID,
     workflow: Workflow.Observability,
     namespace: ns,
     // Every data source it provisions, and the Prometheus stack whose dashboards it loads.

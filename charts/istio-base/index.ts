@@ -2,10 +2,14 @@
  * Istio `base`: the Istio CRDs and the default-revision validating webhook. Installed before
  * istiod and istio-cni (components.md: base, then istiod).
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
 import { IstioBaseValues, ValidationFailurePolicy } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'istio-base' satisfies PlatformComponentId;
 
 export type { IstioBaseValues, ValidationFailurePolicy } from './values';
 
@@ -21,7 +25,7 @@ export const DEFAULTS = {
 
 export function istioBaseComponent(props: IstioBaseProps): PlatformComponent {
   return helmComponent<IstioBaseValues>({
-    id: 'istio-base',
+    id: ID,
     workflow: Workflow.Mesh,
     namespace: props.namespace,
     dependsOn: [],

@@ -6,11 +6,15 @@
  * from aws-vpc-cni, its policy from Cilium and, in injected namespaces, its traffic redirection to
  * the sidecar from Istio: no NET_ADMIN init container in the pods themselves.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { helmComponent } from '../../lib/helm-component';
 import { Resources } from '../../lib/resources';
 import { IstioCniValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'istio-cni' satisfies PlatformComponentId;
 
 export type { IstioCniValues } from './values';
 
@@ -52,5 +56,5 @@ export function istioCniComponent(props: IstioCniProps): PlatformComponent {
     repair: { enabled: true },
     global: { logAsJson: true },
   };
-  return helmComponent({ id: 'istio-cni', workflow: Workflow.Mesh, namespace: props.namespace, dependsOn: ['istio-base'], chart: CHARTS.istioCni, values });
+  return helmComponent({ id: ID, workflow: Workflow.Mesh, namespace: props.namespace, dependsOn: ['istio-base'], chart: CHARTS.istioCni, values });
 }

@@ -12,6 +12,7 @@
  * - A PostSync Job that gives sidecars to pods that started before istiod existed, by a rolling
  *   restart of their workloads (see `SidecarRestartJob` and sidecar-restart.sh).
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { IMAGES } from '../../config/versions';
 import * as path from 'node:path';
 import { ApiObjectMetadata } from 'cdk8s';
@@ -36,6 +37,9 @@ import {
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../../imports/security.istio.io';
 import { Telemetry } from '../../imports/telemetry.istio.io';
 import sidecarRestartScript from './sidecar-restart.sh';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'istio-config' satisfies PlatformComponentId;
 
 /** What the mesh needs to know about one service. */
 export interface MeshService {
@@ -398,7 +402,7 @@ function validate(props: IstioConfigProps): void {
 export function istioConfigComponent(props: IstioConfigProps): PlatformComponent {
   validate(props);
   return {
-    id: 'istio-config',
+    id: ID,
     workflow: Workflow.Mesh,
     namespace: props.meshNamespace,
     dependsOn: ['istiod', 'istio-cni'],

@@ -5,6 +5,7 @@
  * `istio-init` container with NET_ADMIN/NET_RAW, which the restricted Pod Security Standard of the
  * services' namespace forbids; the CNI plugin (istio-cni) sets up the traffic redirection instead.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { helmComponent, WEBHOOK_CA_BUNDLE_DIFFERENCES } from '../../lib/helm-component';
@@ -13,6 +14,9 @@ import { Resources } from '../../lib/resources';
 import { TierPolicy } from '../../lib/tier-policy';
 import { TrafficEdge } from '../../lib/traffic';
 import { IstiodValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'istiod' satisfies PlatformComponentId;
 
 export type { IstiodValues, MeshConfig, OtelProvider } from './values';
 
@@ -100,7 +104,7 @@ export function istiodComponent(props: IstiodProps): PlatformComponent {
     base: { validationFailurePolicy: 'Fail' },
   };
   return helmComponent({
-    id: 'istiod',
+    id: ID,
     workflow: Workflow.Mesh,
     namespace: props.namespace,
     dependsOn: ['istio-base'],

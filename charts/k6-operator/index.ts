@@ -9,6 +9,7 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS, IMAGES } from '../../config/versions';
 import { PlatformComponent, manifests, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
@@ -30,6 +31,9 @@ import {
   TestRunSpecStarterResourcesRequests,
 } from '../../imports/k6.io';
 import { K6OperatorValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'k6-operator' satisfies PlatformComponentId;
 
 export type { K6OperatorValues } from './values';
 
@@ -248,7 +252,7 @@ export function k6OperatorComponent(props: K6OperatorProps): PlatformComponent {
     metrics: { serviceMonitor: { enabled: true } },
   };
   return helmComponent({
-    id: 'k6-operator',
+    id: ID,
     workflow: Workflow.GitOps,
     namespace: props.namespace,
     dependsOn: [],

@@ -19,6 +19,7 @@
  *   dependency on cert-manager, which belongs to another workflow); they patch the webhooks'
  *   caBundle, which Argo CD ignores as drift.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
@@ -94,7 +95,9 @@ export const DEFAULTS = {
 } as const;
 
 /** The Helm release. */
-const RELEASE = 'kube-prometheus-stack';
+/** This component's id (its Argo CD Application name), also its Helm release. */
+export const ID = 'kube-prometheus-stack' satisfies PlatformComponentId;
+const RELEASE = ID;
 /** Release fullname (`kube-prometheus-stack.fullname`: the release name when it contains the chart name). */
 const FULLNAME = RELEASE;
 

@@ -22,6 +22,7 @@
  *   policy limits who connects, not which path: a reader (Grafana) could push. An L7 rule would need
  *   Cilium's proxy or a sidecar, neither of which runs in `observability`.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
@@ -103,7 +104,9 @@ export const DEFAULTS = {
 } as const;
 
 /** The Helm release, and so the Service name (monolithic, no gateway). */
-const RELEASE = 'loki';
+/** This component's id (its Argo CD Application name), also its Helm release. */
+export const ID = 'loki' satisfies PlatformComponentId;
+const RELEASE = ID;
 
 /** Loki's HTTP API paths: push, and OTLP logs (the otlphttp exporter appends /v1/logs). */
 export const LOKI_API_PATHS = { push: '/loki/api/v1/push', otlp: '/otlp' } as const;

@@ -21,6 +21,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import { PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
+import type { PlatformComponentId } from '../../config/ids';
 import { PlatformComponent, manifests, RunbookSection, Workflow } from '../../lib/component';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
@@ -49,7 +50,8 @@ export const DEFAULTS = {
   folder: 'Platform',
 } as const;
 
-const ID = 'observability-config';
+/** This component's id: its Argo CD Application name. */
+export const ID = 'observability-config' satisfies PlatformComponentId;
 
 /**
  * One rule in Prometheus' rule-file format, which the Mimir ruler ConfigMap takes as it is. The

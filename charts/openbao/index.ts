@@ -49,6 +49,7 @@
  * snapshot is only as good as the seal: restoring it needs the same KMS key (or dev's static key).
  */
 import { k8s } from 'cdk8s-plus-28';
+import type { PlatformComponentId } from '../../config/ids';
 import { parseKmsKeyArn } from '../../config/schema';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
 import { parseCaCertificate } from '../../lib/ca-certificate';
@@ -65,6 +66,7 @@ import {
   recoveryAnnotations,
   RecoveryObjective,
   s3UploadPolicy,
+  SnapshotBackupProps,
   SnapshotCronJob,
 } from '../../lib/backup';
 import { PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
@@ -82,6 +84,9 @@ import SNAPSHOT_SCRIPT from './snapshot.sh';
 import TLS_RELOAD_SCRIPT from './tls-reload.sh';
 import { breakGlassFlags, guardName, namespaceGuardObjects } from './namespace-guard';
 import { OpenBaoValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'openbao' satisfies PlatformComponentId;
 
 /** Fixed names the rest of the platform relies on (release, ports, mounts, the token audience). */
 export const OPENBAO = {
@@ -199,17 +204,7 @@ export interface OpenBaoProps {
 }
 
 /** Scheduled raft snapshots to S3. */
-export interface OpenBaoBackupProps {
-  /** The S3 bucket (created by the operator, bootstrap README). */
-  readonly bucket: string;
-  readonly region: string;
-  /** Days a snapshot is kept (the bucket's lifecycle). */
-  readonly retentionDays: number;
-  /** Pinned AWS CLI image of the upload step. */
-  readonly uploaderImage: string;
-  /** @default DEFAULTS.snapshot.schedule */
-  readonly schedule?: BackupSchedule;
-}
+export type OpenBaoBackupProps = SnapshotBackupProps;
 
 export const DEFAULTS = {
   /**
@@ -1014,7 +1009,7 @@ export function openBaoComponent(props: OpenBaoProps): PlatformComponent {
     },
   };
   return helmComponent<OpenBaoValues>({
-    id: 'openbao',
+    id: ID,
     workflow: Workflow.Security,
     namespace: props.namespace,
     // Its ServiceMonitor needs the monitoring CRDs (a Foundation prerequisite anyway); its Issuer and

@@ -19,6 +19,7 @@
  *   collector runs as UID 0 — with every capability dropped, no privilege escalation and a
  *   read-only root filesystem, reading only the host paths the preset mounts.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
@@ -56,7 +57,9 @@ export const DEFAULTS = {
 } as const;
 
 /** The Helm release, and so the Service name (the chart's fullname). */
-const RELEASE = 'opentelemetry-collector';
+/** This component's id (its Argo CD Application name), also its Helm release. */
+export const ID = 'opentelemetry-collector' satisfies PlatformComponentId;
+const RELEASE = ID;
 
 /** The labels the chart gives the agent DaemonSet's pods (daemonset mode), for peers' NetworkPolicies. */
 export const AGENT_POD_LABELS = {

@@ -48,7 +48,7 @@ import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
 import type { PlatformComponentId } from '../../config/ids';
 import { aclFile, AclUser, DEFAULT_USER, defaultUser, serviceUser } from './acl';
-import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjective, s3UploadPolicy, SnapshotCronJob } from '../../lib/backup';
+import { BackupSchedule, backupBucketRunbook, recoveryAnnotations, RecoveryObjective, s3UploadPolicy, SnapshotBackupProps, SnapshotCronJob } from '../../lib/backup';
 import { OpenBaoRef, PlatformComponent, manifests, RunbookSection, SecretRequirement, Workflow } from '../../lib/component';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
@@ -162,18 +162,9 @@ export interface RedisProps {
 }
 
 /** Scheduled RDB snapshots to S3. */
-export interface RedisBackupProps {
+export interface RedisBackupProps extends SnapshotBackupProps {
   /** For the upload role (eksctl creates it; the job's ServiceAccount carries the ARN). */
   readonly target: IrsaTarget;
-  /** The S3 bucket (created by the operator, bootstrap README). */
-  readonly bucket: string;
-  readonly region: string;
-  /** Days a snapshot is kept (the bucket's lifecycle). */
-  readonly retentionDays: number;
-  /** Pinned AWS CLI image of the upload step. */
-  readonly uploaderImage: string;
-  /** @default DEFAULTS.snapshot.schedule */
-  readonly schedule?: BackupSchedule;
 }
 
 export const DEFAULTS = {

@@ -7,12 +7,16 @@
  * minimum its release vendors). The chart default stays in force; the factory checks it against
  * the cluster version the spine pins and fails the synth, not the rollout, on a mismatch.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { PlatformComponent, Workflow } from '../../lib/component';
 import { helmComponent } from '../../lib/helm-component';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../../lib/security';
 import { Resources } from '../../lib/resources';
 import { TektonOperatorValues } from './values';
+
+/** This component's id: its Argo CD Application name. */
+export const ID = 'tekton-operator' satisfies PlatformComponentId;
 
 export type { TektonOperatorValues } from './values';
 
@@ -86,7 +90,7 @@ export function tektonOperatorComponent(props: TektonOperatorProps): PlatformCom
     securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
   };
   return helmComponent({
-    id: 'tekton-operator',
+    id: ID,
     workflow: Workflow.GitOps,
     namespace: ns,
     // Its ServiceMonitor needs the monitoring CRDs.

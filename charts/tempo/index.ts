@@ -7,6 +7,7 @@
  * WAL on its volume; the collector retries while Tempo is away. The metrics-generator (service
  * graphs, span metrics) is off to stay within the workflow's budget.
  */
+import type { PlatformComponentId } from '../../config/ids';
 import { CHARTS } from '../../config/versions';
 import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
@@ -49,7 +50,9 @@ export const DEFAULTS = {
 } as const;
 
 /** The Helm release, and so the Service name. */
-const RELEASE = 'tempo';
+/** This component's id (its Argo CD Application name), also its Helm release. */
+export const ID = 'tempo' satisfies PlatformComponentId;
+const RELEASE = ID;
 
 /** The labels the chart gives Tempo's pods (its selector labels for release `tempo`). */
 export const POD_LABELS = { 'app.kubernetes.io/instance': RELEASE, 'app.kubernetes.io/name': 'tempo' } as const;
