@@ -23,21 +23,11 @@ import {
   ExternalSecretSpecDataFromExtractDecodingStrategy,
   ExternalSecretSpecDataFromExtractMetadataPolicy,
   ExternalSecretSpecDataFromExtractNullBytePolicy,
-  ExternalSecretSpecDataRemoteRefConversionStrategy,
-  ExternalSecretSpecDataRemoteRefDecodingStrategy,
-  ExternalSecretSpecDataRemoteRefMetadataPolicy,
-  ExternalSecretSpecDataRemoteRefNullBytePolicy,
-  ExternalSecretSpecRefreshPolicy,
-  ExternalSecretSpecSecretStoreRefKind,
-  ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
-  ExternalSecretSpecTargetTemplateEngineVersion,
-  ExternalSecretSpecTargetTemplateMergePolicy,
   SecretStore,
 } from '../imports/external-secrets.io';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction } from '../imports/monitoring.coreos.com';
 import { selectorLabels, standardLabels } from '../lib/labels';
-import { inClusterSecretsProvider } from '../lib/secret-readers';
+import { externalSecretSpec, inClusterSecretsProvider, remoteRef } from '../lib/secret-readers';
 import { PRIORITY } from '../lib/priority';
 import { Resources } from '../lib/resources';
 import { RESTRICTED_CONTAINER_SECURITY_CONTEXT, RESTRICTED_POD_SECURITY_CONTEXT } from '../lib/security';
@@ -135,16 +125,6 @@ export const CA_MOUNTS = { kafka: '/etc/platform/kafka', redis: '/etc/platform/r
 
 /** How often the copies from the data namespace are refreshed: a renewed CA or a recreated user arrives within this. */
 export const DATA_CREDENTIALS_REFRESH = '10m';
-
-/** Every field the API server would default on a remote reference, written out so Argo CD sees no drift. */
-const remoteRef = (key: string, property?: string) => ({
-  key,
-  ...(property ? { property } : {}),
-  conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
-  decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
-  metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
-  nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
-});
 
 /** The same for `dataFrom.extract` (its own generated enums): every key of one Secret. */
 const extractRef = (key: string): ExternalSecretSpecDataFromExtract => ({
@@ -352,24 +332,14 @@ export class Microservice extends Construct {
     const copy = (id: string, name: string, spec: { data?: ExternalSecretSpecData[]; dataFrom?: ExternalSecretSpecDataFrom[]; template?: Record<string, string> }) =>
       new ExternalSecret(this, id, {
         metadata: meta(name),
-        spec: {
+        spec: externalSecretSpec({
+          store: route.store,
+          target: name,
           refreshInterval: DATA_CREDENTIALS_REFRESH,
-          refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
-          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: route.store },
-          target: {
-            name,
-            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-            // A credential that disappears upstream (a cluster being rebuilt) stays until its replacement arrives.
-            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-            template: {
-              engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
-              mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
-              ...(spec.template ? { data: spec.template } : {}),
-            },
-          },
+          ...(spec.template ? { template: { data: spec.template } } : {}),
           ...(spec.data ? { data: spec.data } : {}),
           ...(spec.dataFrom ? { dataFrom: spec.dataFrom } : {}),
-        },
+        }),
       });
     if (usesKafka(s)) {
       copy('externalsecret-kafka', secrets.kafka, {

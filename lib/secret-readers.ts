@@ -10,7 +10,25 @@
  * charts/openbao declares that role and a policy reading exactly the namespace's paths (applied by
  * reconcile.sh). Nothing reads `secret/data/*`.
  */
-import { SecretStoreSpecProvider, SecretStoreSpecProviderKubernetesServerCaProviderType } from '../imports/external-secrets.io';
+import {
+  ExternalSecretSpec,
+  ExternalSecretSpecData,
+  ExternalSecretSpecDataFrom,
+  ExternalSecretSpecDataRemoteRef,
+  ExternalSecretSpecDataRemoteRefConversionStrategy,
+  ExternalSecretSpecDataRemoteRefDecodingStrategy,
+  ExternalSecretSpecDataRemoteRefMetadataPolicy,
+  ExternalSecretSpecDataRemoteRefNullBytePolicy,
+  ExternalSecretSpecRefreshPolicy,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplate,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecretSpecTargetTemplateMergePolicy,
+  SecretStoreSpecProvider,
+  SecretStoreSpecProviderKubernetesServerCaProviderType,
+} from '../imports/external-secrets.io';
 import { SecretRequirement } from './component';
 
 /** The per-namespace store: its name, and the ServiceAccount whose token logs in to OpenBao. */
@@ -66,5 +84,64 @@ export function inClusterSecretsProvider(remoteNamespace: string, serviceAccount
       server: { caProvider: { type: SecretStoreSpecProviderKubernetesServerCaProviderType.CONFIG_MAP, name: 'kube-root-ca.crt', key: 'ca.crt' } },
       auth: { serviceAccount: { name: serviceAccount } },
     },
+  };
+}
+
+/**
+ * An ExternalSecret's remote reference with every field the API server would default written out,
+ * so Argo CD sees no drift after apply. The generated type makes them optional, as the CRD does;
+ * this keeps them required.
+ */
+export type RemoteRef = ExternalSecretSpecDataRemoteRef &
+  Required<Pick<ExternalSecretSpecDataRemoteRef, 'conversionStrategy' | 'decodingStrategy' | 'metadataPolicy' | 'nullBytePolicy'>>;
+
+/** The remote reference to `key` (and its `property`, if given) with the defaults written out. */
+export function remoteRef(key: string, property?: string): RemoteRef {
+  return {
+    key,
+    ...(property !== undefined ? { property } : {}),
+    conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
+    decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
+    metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
+    nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
+  };
+}
+
+/** What one ExternalSecret copies: from which store of its namespace, into which Secret, how. */
+export interface ExternalSecretCopy {
+  /** The SecretStore in the ExternalSecret's own namespace. */
+  readonly store: string;
+  /** The Secret it writes (and owns). */
+  readonly target: string;
+  readonly refreshInterval: string;
+  /** Template fields beyond the engine and merge policy: `data`, `type`, `metadata`. */
+  readonly template?: Omit<ExternalSecretSpecTargetTemplate, 'engineVersion' | 'mergePolicy'>;
+  readonly data?: ExternalSecretSpecData[];
+  readonly dataFrom?: ExternalSecretSpecDataFrom[];
+}
+
+/**
+ * The spec of every ExternalSecret the platform renders: refreshed periodically from a namespaced
+ * store, writing a Secret it owns and keeps when the source disappears (a credential deleted
+ * upstream, or a cluster being rebuilt, stays until its replacement arrives), with the template
+ * engine v2 replacing the data. Every field the API server would default is written out.
+ */
+export function externalSecretSpec(c: ExternalSecretCopy): ExternalSecretSpec {
+  return {
+    refreshInterval: c.refreshInterval,
+    refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
+    secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: c.store },
+    target: {
+      name: c.target,
+      creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+      deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+      template: {
+        engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+        mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
+        ...c.template,
+      },
+    },
+    ...(c.data ? { data: c.data } : {}),
+    ...(c.dataFrom ? { dataFrom: c.dataFrom } : {}),
   };
 }

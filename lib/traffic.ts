@@ -22,6 +22,7 @@
  * CiliumClusterwideNetworkPolicy that denies the instance metadata service (charts/platform-base
  * imds.ts) wins over every world allow.
  */
+import type { Component } from './component';
 import type { K8sObject } from './render';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -263,48 +264,27 @@ function ciliumPorts(ports: readonly TrafficPort[]) {
  */
 export function edgePolicies(namespace: string, edges: readonly TrafficEdge[], labels: (name: string) => Labels, reasonKey: string): K8sObject[] {
   const out: K8sObject[] = [];
-  const annotations = (e: TrafficEdge) => ({ [reasonKey]: e.reason });
+  /** One end of an edge: `pods` of this namespace, calling out to `peer` (egress) or called by it (ingress). */
+  const end = (e: TrafficEdge, direction: 'egress' | 'ingress', pods: Labels, peer: TrafficPeer): K8sObject => {
+    const name = `allow-${direction}-${e.name}`;
+    const metadata = { name, namespace, labels: labels(name), annotations: { [reasonKey]: e.reason } };
+    if (isPods(peer) || isAnyNamespace(peer)) {
+      const rule = { [direction === 'egress' ? 'to' : 'from']: [podPeer(peer)], ports: k8sPorts(e.ports) };
+      return {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata,
+        spec: { podSelector: { matchLabels: pods }, policyTypes: [direction === 'egress' ? 'Egress' : 'Ingress'], [direction]: [rule] },
+      };
+    }
+    const rule = { [direction === 'egress' ? 'toEntities' : 'fromEntities']: [...entitiesOf(peer)], toPorts: ciliumPorts(e.ports) };
+    return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata, spec: { endpointSelector: { matchLabels: pods }, [direction]: [rule] } };
+  };
   for (const e of edges) {
     // A caller in every namespace calls from this one too.
     const from = isAnyNamespace(e.from) ? { namespace, pods: e.from.pods } : e.from;
-    if (isPods(from) && from.namespace === namespace) {
-      const name = `allow-egress-${e.name}`;
-      const metadata = { name, namespace, labels: labels(name), annotations: annotations(e) };
-      if (isPods(e.to) || isAnyNamespace(e.to)) {
-        out.push({
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          metadata,
-          spec: { podSelector: { matchLabels: from.pods }, policyTypes: ['Egress'], egress: [{ to: [podPeer(e.to)], ports: k8sPorts(e.ports) }] },
-        });
-      } else {
-        out.push({
-          apiVersion: 'cilium.io/v2',
-          kind: 'CiliumNetworkPolicy',
-          metadata,
-          spec: { endpointSelector: { matchLabels: from.pods }, egress: [{ toEntities: [...entitiesOf(e.to)], toPorts: ciliumPorts(e.ports) }] },
-        });
-      }
-    }
-    if (isPods(e.to) && e.to.namespace === namespace) {
-      const name = `allow-ingress-${e.name}`;
-      const metadata = { name, namespace, labels: labels(name), annotations: annotations(e) };
-      if (isPods(e.from) || isAnyNamespace(e.from)) {
-        out.push({
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          metadata,
-          spec: { podSelector: { matchLabels: e.to.pods }, policyTypes: ['Ingress'], ingress: [{ from: [podPeer(e.from)], ports: k8sPorts(e.ports) }] },
-        });
-      } else {
-        out.push({
-          apiVersion: 'cilium.io/v2',
-          kind: 'CiliumNetworkPolicy',
-          metadata,
-          spec: { endpointSelector: { matchLabels: e.to.pods }, ingress: [{ fromEntities: [...entitiesOf(e.from)], toPorts: ciliumPorts(e.ports) }] },
-        });
-      }
-    }
+    if (isPods(from) && from.namespace === namespace) out.push(end(e, 'egress', from.pods, e.to));
+    if (isPods(e.to) && e.to.namespace === namespace) out.push(end(e, 'ingress', e.to.pods, e.from));
   }
   const names = out.map((o) => `${o.kind}/${o.metadata.name}`);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -314,3 +294,8 @@ export function edgePolicies(namespace: string, edges: readonly TrafficEdge[], l
 
 /** For tests and readers: Cilium's namespace label in an endpoint selector. */
 export { CILIUM_NAMESPACE_LABEL };
+
+/** `c` with more declared traffic: calls to other components, declared where both ends are known. */
+export function withTraffic<C extends Component>(c: C, edges: readonly TrafficEdge[]): C {
+  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
+}

@@ -12,7 +12,7 @@ import { KAFKA_ACCESS, kafkaUserSecret } from '../charts/kafka';
 import { REDIS_ACCESS } from '../charts/redis';
 import { ServiceConfig } from '../config/schema';
 import { Component, PlatformComponent } from '../lib/component';
-import { TrafficEdge } from '../lib/traffic';
+import { TrafficEdge, withTraffic } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -78,7 +78,7 @@ export function appsComponents(ctx: PlatformContext): Component[] {
 
 /** Argo Rollouts everywhere; k6-operator and its TestRuns in staging only. Added to the GitOps workflow. */
 export function deliveryComponents(ctx: PlatformContext): PlatformComponent[] {
-  const rollouts: PlatformComponent = { ...argoRolloutsComponent({ namespace: NS.argocd, tierPolicy: ctx.env.tierPolicy }), traffic: [rolloutsAnalysisTraffic()] };
+  const rollouts = withTraffic(argoRolloutsComponent({ namespace: NS.argocd, tierPolicy: ctx.env.tierPolicy }), [rolloutsAnalysisTraffic()]);
   if (ctx.env.tier !== 'staging') return [rollouts];
   const targets = ctx.services
     .filter((s) => s.public)

@@ -17,7 +17,7 @@ import { IMAGES } from '../config/versions';
 import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { PlatformComponent } from '../lib/component';
 import { Duration } from '../lib/duration';
-import { TrafficEdge } from '../lib/traffic';
+import { TrafficEdge, withTraffic } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
 
@@ -112,10 +112,6 @@ export function postgresClientTraffic(namespace: string, services: readonly Serv
     }));
 }
 
-/** A component with more declared traffic: calls to other components, declared where both ends are known. */
-function withTraffic(c: PlatformComponent, edges: readonly TrafficEdge[]): PlatformComponent {
-  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
-}
 
 export function dataComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env, services } = ctx;

@@ -8,6 +8,7 @@ import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../argocd/health
 import { SIZING } from '../config/sizing';
 import { PlatformComponent } from '../lib/component';
 import { PRIORITY } from '../lib/priority';
+import { withTraffic } from '../lib/traffic';
 import { deliveryComponents, portOf } from './apps';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
@@ -32,19 +33,15 @@ export function argoCd(ctx: PlatformContext): PlatformComponent {
     repoURL: env.gitops.repoURL,
     ...(env.argocd.sso ? { sso: env.argocd.sso } : {}),
   });
-  return {
-    ...component,
-    traffic: [
-      ...(component.traffic ?? []),
-      {
-        name: 'argocd-notifications-alertmanager',
-        from: { namespace: NS.argocd, pods: ARGOCD_PODS.notifications },
-        to: { namespace: NS.observability, pods: ALERTMANAGER_POD_LABELS },
-        ports: [{ port: portOf(ENDPOINTS.alertmanager) }],
-        reason: 'The notifications controller posts sync failures and degraded Applications to Alertmanager, its only notifier.',
-      },
-    ],
-  };
+  return withTraffic(component, [
+    {
+      name: 'argocd-notifications-alertmanager',
+      from: { namespace: NS.argocd, pods: ARGOCD_PODS.notifications },
+      to: { namespace: NS.observability, pods: ALERTMANAGER_POD_LABELS },
+      ports: [{ port: portOf(ENDPOINTS.alertmanager) }],
+      reason: 'The notifications controller posts sync failures and degraded Applications to Alertmanager, its only notifier.',
+    },
+  ]);
 }
 
 /**
@@ -73,19 +70,15 @@ export function tekton(ctx: PlatformContext): PlatformComponent[] {
  * rendered objects, so the scrape is declared rather than derived.
  */
 function withScrape(c: PlatformComponent): PlatformComponent {
-  return {
-    ...c,
-    traffic: [
-      ...(c.traffic ?? []),
-      {
-        name: 'scrape-tekton-pipelines',
-        from: { namespace: NS.observability, pods: PROMETHEUS_POD_LABELS },
-        to: { namespace: NS.tektonPipelines, pods: TEKTON_PODS.pipelines },
-        ports: [{ port: TEKTON_PORTS.metrics }],
-        reason: "Prometheus scrapes Tekton Pipelines' controllers and webhook (ServiceMonitor tekton-pipelines).",
-      },
-    ],
-  };
+  return withTraffic(c, [
+    {
+      name: 'scrape-tekton-pipelines',
+      from: { namespace: NS.observability, pods: PROMETHEUS_POD_LABELS },
+      to: { namespace: NS.tektonPipelines, pods: TEKTON_PODS.pipelines },
+      ports: [{ port: TEKTON_PORTS.metrics }],
+      reason: "Prometheus scrapes Tekton Pipelines' controllers and webhook (ServiceMonitor tekton-pipelines).",
+    },
+  ]);
 }
 
 export function gitopsComponents(ctx: PlatformContext): PlatformComponent[] {

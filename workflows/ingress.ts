@@ -21,7 +21,7 @@ import { DnsPolicy, externalDnsComponent, HOSTNAME_ANNOTATION } from '../charts/
 import { GUIDE_VALIDATIONS, readinessGateComponent } from '../charts/readiness-gates';
 import { PlatformComponent, RunbookSection, SecretRequirement, Workflow } from '../lib/component';
 import { selectorLabels } from '../lib/labels';
-import { TrafficEdge } from '../lib/traffic';
+import { TrafficEdge, withTraffic } from '../lib/traffic';
 import { publicRoutes } from './apps';
 import { PlatformContext } from './context';
 import { NS } from './namespaces';
@@ -147,7 +147,7 @@ export function ingressComponents(ctx: PlatformContext): PlatformComponent[] {
     }),
   ];
   // Emissary's upstream calls: the targets of the Mappings emissary-config renders.
-  components.push(withRouteTraffic(components.pop()!, publicRoutes(ctx)));
+  components.push(withTraffic(components.pop()!, routeTraffic(publicRoutes(ctx))));
   // The guide's ingress readiness gate: the load balancer is provisioned and the wildcard
   // certificate it serves is Ready, after everything above.
   const gate = readinessGateComponent({
@@ -180,9 +180,6 @@ export function routeTraffic(routes: readonly PublicRoute[]): TrafficEdge[] {
   }));
 }
 
-function withRouteTraffic(c: PlatformComponent, routes: readonly PublicRoute[]): PlatformComponent {
-  return { ...c, traffic: [...(c.traffic ?? []), ...routeTraffic(routes)] };
-}
 
 /** Creating the token, and handing its Secrets from the bootstrap step over to External Secrets. */
 function cloudflareRunbook(zone: string, secrets: readonly SecretRequirement[], proxied: boolean): RunbookSection[] {

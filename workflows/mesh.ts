@@ -9,6 +9,7 @@ import { istiodComponent, istiodTraffic } from '../charts/istiod';
 import { SIZING } from '../config/sizing';
 import { IMAGES } from '../config/versions';
 import { PlatformComponent } from '../lib/component';
+import { withTraffic } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NAMESPACES, NS } from './namespaces';
@@ -40,8 +41,8 @@ export function meshComponents(ctx: PlatformContext): PlatformComponent[] {
   const ns = NS.istioSystem;
   return [
     istioBaseComponent({ namespace: ns }),
-    {
-      ...istiodComponent({
+    withTraffic(
+      istiodComponent({
         namespace: ns,
         tierPolicy: env.tierPolicy,
         tracing: hostPort(ENDPOINTS.otlpGrpc),
@@ -49,8 +50,8 @@ export function meshComponents(ctx: PlatformContext): PlatformComponent[] {
         accessLogs: env.accessLogs,
         sidecarResources: env.tierPolicy.sized(SIZING.istiod).sidecarResources,
       }),
-      traffic: istiodTraffic(ns, injectedNamespaces()),
-    },
+      istiodTraffic(ns, injectedNamespaces()),
+    ),
     istioCniComponent({ namespace: ns, excludeNamespaces: [NS.kubeSystem, ns] }),
     istioConfigComponent({
       meshNamespace: ns,

@@ -25,7 +25,7 @@ import { EnvironmentSettings } from '../config/defaults';
 import { SIZING } from '../config/sizing';
 import { Duration } from '../lib/duration';
 import { PlatformComponent, RunbookSection, Workflow } from '../lib/component';
-import { TrafficEdge } from '../lib/traffic';
+import { TrafficEdge, withTraffic } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -145,10 +145,6 @@ export function observabilityTraffic(namespace: string): Record<'mimir' | 'loki'
   };
 }
 
-/** A component with more declared traffic: calls to other components, declared where both ends are known. */
-function withTraffic(c: PlatformComponent, edges: readonly TrafficEdge[]): PlatformComponent {
-  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
-}
 
 export function observabilityComponents(ctx: PlatformContext): PlatformComponent[] {
   const { env } = ctx;

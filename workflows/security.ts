@@ -17,7 +17,7 @@ import { BACKUP_RETENTION_DAYS, backupBucketName } from '../lib/backup';
 import { Component, isPlatformComponent, PlatformComponent, SecretRequirement, Workflow } from '../lib/component';
 import { Duration } from '../lib/duration';
 import { secretReadAccess } from '../lib/secret-readers';
-import { TrafficEdge } from '../lib/traffic';
+import { TrafficEdge, withTraffic } from '../lib/traffic';
 import { PlatformContext } from './context';
 import { ENDPOINTS } from './endpoints';
 import { NS } from './namespaces';
@@ -84,10 +84,6 @@ export function securityComponents(ctx: PlatformContext): PlatformComponent[] {
   ];
 }
 
-/** A component with more declared traffic: calls to other components, declared where both ends are known. */
-function withTraffic(c: PlatformComponent, edges: readonly TrafficEdge[]): PlatformComponent {
-  return { ...c, traffic: [...(c.traffic ?? []), ...edges] };
-}
 
 /** Falcosidekick's outputs: Alertmanager (the alert receivers) and Loki. */
 function falcosidekickTraffic(): TrafficEdge[] {

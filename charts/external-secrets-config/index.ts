@@ -33,21 +33,10 @@ import { Endpoint } from '../../lib/endpoint';
 import { standardLabels } from '../../lib/labels';
 import { PlatformChart } from '../../lib/platform-chart';
 import { k8s } from 'cdk8s-plus-28';
-import { readerRoleName, SECRET_STORE, secretReadAccess } from '../../lib/secret-readers';
+import { externalSecretSpec, readerRoleName, remoteRef, SECRET_STORE, secretReadAccess } from '../../lib/secret-readers';
 import {
   ExternalSecret,
   ExternalSecretSpecData,
-  ExternalSecretSpecDataRemoteRef,
-  ExternalSecretSpecDataRemoteRefConversionStrategy,
-  ExternalSecretSpecDataRemoteRefDecodingStrategy,
-  ExternalSecretSpecDataRemoteRefMetadataPolicy,
-  ExternalSecretSpecDataRemoteRefNullBytePolicy,
-  ExternalSecretSpecRefreshPolicy,
-  ExternalSecretSpecSecretStoreRefKind,
-  ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
-  ExternalSecretSpecTargetTemplateEngineVersion,
-  ExternalSecretSpecTargetTemplateMergePolicy,
   SecretStore,
   SecretStoreSpecProviderVaultVersion,
 } from '../../imports/external-secrets.io';
@@ -55,13 +44,6 @@ import {
 /** This component's id: its Argo CD Application name. */
 export const ID = 'external-secrets-config' satisfies PlatformComponentId;
 
-/**
- * A remote reference with every field the API server would default written out, so Argo CD sees no
- * drift after apply. The generated type (imports/external-secrets.io.ts) makes them optional, as
- * the CRD does; this keeps them required here.
- */
-type RemoteRef = ExternalSecretSpecDataRemoteRef &
-  Required<Pick<ExternalSecretSpecDataRemoteRef, 'conversionStrategy' | 'decodingStrategy' | 'metadataPolicy' | 'nullBytePolicy'>>;
 
 export interface OpenBaoConnection {
   /** OpenBao's API (charts/openbao `openbaoEndpoints`): https, from the internal CA. */
@@ -171,38 +153,21 @@ export class ExternalSecretsConfigChart extends PlatformChart {
     for (const r of sortedRequirements(props.requirements)) {
       const data: ExternalSecretSpecData[] = Object.entries(r.data)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([secretKey, ref]) => {
-          const remoteRef: RemoteRef = {
-            key: ref.path,
-            property: ref.property,
-            conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
-            decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
-            metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
-            nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
-          };
-          return { secretKey, remoteRef };
-        });
+        .map(([secretKey, ref]) => ({ secretKey, remoteRef: remoteRef(ref.path, ref.property) }));
       new ExternalSecret(this, `externalsecret-${r.namespace}-${r.name}`, {
         metadata: { name: r.name, namespace: r.namespace, labels: labels(r.name, 'external-secret') },
-        spec: {
+        // The store of the ExternalSecret's own namespace: it can read only that namespace's paths.
+        spec: externalSecretSpec({
+          store: store.name,
+          target: r.name,
           refreshInterval: props.refreshInterval.toString(),
-          refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
-          // The store of the ExternalSecret's own namespace: it can read only that namespace's paths.
-          secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: store.name },
-          target: {
-            name: r.name,
-            creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-            deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-            // No template data: the Secret's data is the fetched keys; the template only adds type and labels.
-            template: {
-              engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
-              mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
-              ...(r.type ? { type: r.type } : {}),
-              ...(r.labels && Object.keys(r.labels).length ? { metadata: { labels: { ...r.labels } } } : {}),
-            },
+          // No template data: the Secret's data is the fetched keys; the template only adds type and labels.
+          template: {
+            ...(r.type ? { type: r.type } : {}),
+            ...(r.labels && Object.keys(r.labels).length ? { metadata: { labels: { ...r.labels } } } : {}),
           },
           data,
-        },
+        }),
       });
     }
   }

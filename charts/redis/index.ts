@@ -54,7 +54,7 @@ import { Duration } from '../../lib/duration';
 import { Endpoint } from '../../lib/endpoint';
 import { irsaRole, IrsaRole, IrsaTarget } from '../../lib/irsa';
 import { LabelDomain, standardLabels } from '../../lib/labels';
-import { inClusterSecretsProvider } from '../../lib/secret-readers';
+import { externalSecretSpec, inClusterSecretsProvider, remoteRef } from '../../lib/secret-readers';
 import { PlatformChart } from '../../lib/platform-chart';
 import { PRIORITY } from '../../lib/priority';
 import { crdQuantities, K8sResources, Resources } from '../../lib/resources';
@@ -67,16 +67,6 @@ import SNAPSHOT_SCRIPT from './snapshot.sh';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages, Issuer } from '../../imports/cert-manager.io';
 import {
   ExternalSecret,
-  ExternalSecretSpecDataRemoteRefConversionStrategy,
-  ExternalSecretSpecDataRemoteRefDecodingStrategy,
-  ExternalSecretSpecDataRemoteRefMetadataPolicy,
-  ExternalSecretSpecDataRemoteRefNullBytePolicy,
-  ExternalSecretSpecRefreshPolicy,
-  ExternalSecretSpecSecretStoreRefKind,
-  ExternalSecretSpecTargetCreationPolicy,
-  ExternalSecretSpecTargetDeletionPolicy,
-  ExternalSecretSpecTargetTemplateEngineVersion,
-  ExternalSecretSpecTargetTemplateMergePolicy,
   SecretStore,
 } from '../../imports/external-secrets.io';
 import { PodMonitor } from '../../imports/monitoring.coreos.com';
@@ -362,16 +352,6 @@ export function serverDnsNames(namespace: string, highAvailability: boolean): st
   return services.flatMap((svc) => [svc, `${svc}.${namespace}`, `${svc}.${namespace}.svc`, `${svc}.${namespace}.svc.cluster.local`]);
 }
 
-/** Every field the API server would default on a remote reference, written out so Argo CD sees no drift. */
-const remoteRef = (key: string, property: string) => ({
-  key,
-  property,
-  conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
-  decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
-  metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
-  nullBytePolicy: ExternalSecretSpecDataRemoteRefNullBytePolicy.IGNORE,
-});
-
 /** The image's redis user (uid/gid 1000). */
 const REDIS_UID = 1000;
 
@@ -591,18 +571,12 @@ export class RedisChart extends PlatformChart {
     });
     new ExternalSecret(this, 'externalsecret-ca-cert', {
       metadata: meta(REDIS_ACCESS.caSecret, 'tls'),
-      spec: {
+      spec: externalSecretSpec({
+        store: t.publisher,
+        target: REDIS_ACCESS.caSecret,
         refreshInterval: t.publishInterval.toString(),
-        refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
-        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: t.publisher },
-        target: {
-          name: REDIS_ACCESS.caSecret,
-          creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-          deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-          template: { engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2, mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE },
-        },
         data: [{ secretKey: REDIS_ACCESS.caKey, remoteRef: remoteRef(t.ca, TLS.ca) }],
-      },
+      }),
     });
 
     // The services' readers get the published certificate, nothing else.
@@ -627,26 +601,17 @@ export class RedisChart extends PlatformChart {
     new SecretStore(this, 'secretstore-acl', { metadata: m, spec: { provider: inClusterSecretsProvider(ns, a.assembler) } });
     new ExternalSecret(this, 'externalsecret-acl', {
       metadata: meta(a.secret, 'acl'),
-      spec: {
+      // Redis keeps starting with the last file if a password disappears from OpenBao (RETAIN).
+      spec: externalSecretSpec({
+        store: a.assembler,
+        target: a.secret,
         refreshInterval: a.refreshInterval.toString(),
-        refreshPolicy: ExternalSecretSpecRefreshPolicy.PERIODIC,
-        secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.SECRET_STORE, name: a.assembler },
-        target: {
-          name: a.secret,
-          creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-          // Redis keeps starting with the last file if a password disappears from OpenBao.
-          deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
-          template: {
-            engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
-            mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
-            data: { [a.key]: aclTemplate(props.clients) },
-          },
-        },
+        template: { data: { [a.key]: aclTemplate(props.clients) } },
         data: [
           { secretKey: DEFAULT_USER, remoteRef: remoteRef(DEFAULTS.passwordSecret.name, DEFAULTS.passwordSecret.key) },
           ...sortedClients(props.clients).map((c) => ({ secretKey: c.name, remoteRef: remoteRef(a.passwordsSecret, c.name) })),
         ],
-      },
+      }),
     });
   }
 

@@ -9,7 +9,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { aclFile, defaultUser, serviceUser } from '../../charts/redis/acl';
@@ -17,7 +16,7 @@ import { aclTemplate, DEFAULTS, redisComponent, RedisProps } from '../../charts/
 import { ManifestSource } from '../../lib/component';
 import { K8sObject, synthObjects } from '../../lib/render';
 import { TierPolicy } from '../../lib/tier-policy';
-import { REDIS_PROPS, redisClient, until } from './redis-support';
+import { freePort, HAVE_REDIS, REDIS_PROPS, redisClient, until } from './redis-support';
 
 jest.setTimeout(60_000);
 
@@ -98,18 +97,7 @@ describe('redis ACL users', () => {
   });
 });
 
-const haveRedis = spawnSync('redis-server', ['--version']).status === 0 && spawnSync('redis-cli', ['--version']).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+const haveRedis = HAVE_REDIS;
 
 
 describe('the rendered ACL file in a real redis-server', () => {

@@ -6,16 +6,14 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../support';
-import { until } from './redis-support';
+import { freePort, HAVE_REDIS, until } from './redis-support';
 
 jest.setTimeout(60_000);
 
-const haveRedis =
-  spawnSync('redis-server', ['--version']).status === 0 && spawnSync('redis-cli', ['--version']).status === 0 && spawnSync('openssl', ['version']).status === 0;
+const haveRedis = HAVE_REDIS && spawnSync('openssl', ['version']).status === 0;
 const PASSWORD = 'test-password';
 
 /** A CA and a server-and-client certificate for 127.0.0.1 (as cert-manager issues redis-tls): tls.crt, tls.key, ca.crt in `dir`. */
@@ -31,16 +29,6 @@ function makeCertificates(dir: string): void {
   run('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'ext');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 let tlsDir = '';
 const cli = (port: number, ...args: string[]): string =>

@@ -1,4 +1,6 @@
 /** Props and helpers shared by the redis chart's tests (built from props, no shipped config). */
+import { spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import { RedisProps } from '../../charts/redis';
 import { IMAGES } from '../../config/versions';
 import { LabelDomain } from '../../lib/labels';
@@ -43,4 +45,19 @@ export async function until(what: string, check: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Whether redis-server and redis-cli are on PATH (CI installs the Debian package). */
+export const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0 && spawnSync('redis-cli', ['--version']).status === 0;
+
+/** A TCP port on 127.0.0.1 nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 }
